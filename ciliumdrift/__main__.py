@@ -1,0 +1,3 @@
+from ciliumdrift.cli import main
+
+main()

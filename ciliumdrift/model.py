@@ -1,0 +1,322 @@
+"""The data that passes between the stages: positions, origins, findings, reports.
+
+Every stage (load, derive, parse, compare, report) exchanges these frozen dataclasses and
+nothing else. Stage-specific models live beside their stage (``load/model.py`` for the
+declared config, ``parse/model.py`` for the observed status); this module holds only what
+two or more stages share.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from ciliumdrift.parse.model import Status
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Position:
+    """A 1-based place in a file as the user named it (``<stdin>`` for standard input)."""
+
+    file: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "column": self.column}
+
+
+class Layer(str, enum.Enum):
+    """Where a declared or expected value came from."""
+
+    CHART_DEFAULT = "chart-default"
+    VALUES_FILE = "values-file"
+    SET = "set"
+    SET_STRING = "set-string"
+    SET_JSON = "set-json"
+    SET_FILE = "set-file"
+    SET_LITERAL = "set-literal"
+    TALOS = "talos"
+    AGENT_DEFAULT = "agent-default"
+    KERNEL = "kernel"
+    DEPLOYED = "deployed"
+    OBSERVED = "observed"
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """The provenance of one value: its layer, and its position where it has one.
+
+    ``version`` names the chart or agent version for defaults; ``detail`` holds what a
+    flag said (``--set bpf.masquerade=true``) or which default table a value came from.
+    """
+
+    layer: Layer
+    key: str | None = None
+    position: Position | None = None
+    version: str | None = None
+    detail: str | None = None
+
+    def describe(self) -> str:
+        """A short human form: ``values.yaml:12:3`` or ``chart default of 1.18.4``."""
+        if self.position is not None:
+            return str(self.position)
+        if self.layer is Layer.CHART_DEFAULT:
+            where = f"chart default of {self.version}" if self.version else "chart default"
+            return where
+        if self.layer is Layer.AGENT_DEFAULT:
+            return f"agent default of {self.version}" if self.version else "agent default"
+        if self.detail:
+            return self.detail
+        return self.layer.value
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"layer": self.layer.value}
+        if self.key is not None:
+            out["key"] = self.key
+        if self.position is not None:
+            out.update(self.position.to_dict())
+        if self.version is not None:
+            out["version"] = self.version
+        if self.detail is not None:
+            out["detail"] = self.detail
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Located(Generic[T]):
+    """A value together with where it came from."""
+
+    value: T
+    origin: Origin
+
+
+class CauseKind(str, enum.Enum):
+    """Why an observed value differs from the expected one (the report contract's list)."""
+
+    KERNEL_TOO_OLD = "kernel-too-old"
+    REQUIREMENT_MISSING = "requirement-missing"
+    CONFLICTING_SETTING = "conflicting-setting"
+    KEY_IGNORED = "key-ignored"
+    DEPRECATED_VALUE = "deprecated-value"
+    VERSION_DEFAULT = "version-default"
+    NOT_APPLIED = "not-applied"
+    PER_NODE_OVERRIDE = "per-node-override"
+    HARDWARE_UNSUPPORTED = "hardware-unsupported"
+    TALOS_CONFLICT = "talos-conflict"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One fact that supports a cause, with the place that states it when there is one."""
+
+    text: str
+    origin: Origin | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"text": self.text}
+        if self.origin is not None:
+            out["origin"] = self.origin.to_dict()
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Cause:
+    """A ranked explanation of a mismatch."""
+
+    kind: CauseKind
+    summary: str
+    evidence: tuple[Evidence, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind.value,
+            "summary": self.summary,
+            "evidence": [e.to_dict() for e in self.evidence],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """A concrete change that removes the mismatch, in the forms the user can apply."""
+
+    summary: str
+    values_snippet: str | None = None
+    set_flag: str | None = None
+    talos_patch: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"summary": self.summary}
+        if self.values_snippet is not None:
+            out["values_snippet"] = self.values_snippet
+        if self.set_flag is not None:
+            out["set_flag"] = self.set_flag
+        if self.talos_patch is not None:
+            out["talos_patch"] = self.talos_patch
+        return out
+
+
+class Verdict(str, enum.Enum):
+    """The outcome of comparing one expected status line with the observed one."""
+
+    MATCH = "match"
+    MISMATCH = "mismatch"
+    NOT_OBSERVED = "not-observed"  # the status has no such line (fragment, older agent)
+    CONDITIONAL = "conditional"  # the config cannot decide; the stated condition explains it
+    CROSS_CHECK = "cross-check"  # no status needed: a declared conflict breaks this line
+
+
+class FindingKind(str, enum.Enum):
+    DRIFT = "drift"  # expected and observed differ
+    CROSS_CHECK = "cross-check"  # the declared config contradicts itself or Talos
+    HEALTH = "health"  # something no config decides is not healthy
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One thing the user should look at, with its explanation."""
+
+    fact: str
+    status_line: str
+    node: str | None
+    kind: FindingKind
+    expected: str | None
+    observed: str | None
+    source: Origin | None
+    message: str
+    causes: tuple[Cause, ...] = ()
+    fix: Fix | None = None
+    severity: Severity = Severity.ERROR
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "fact": self.fact,
+            "status_line": self.status_line,
+            "node": self.node,
+            "kind": self.kind.value,
+            "severity": self.severity.value,
+            "expected": self.expected,
+            "observed": self.observed,
+            "source": self.source.to_dict() if self.source is not None else None,
+            "message": self.message,
+            "causes": [c.to_dict() for c in self.causes],
+            "fix": self.fix.to_dict() if self.fix is not None else None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One config-determined status line on one node: expected, observed and the verdict."""
+
+    fact: str
+    status_line: str
+    node: str | None
+    expected: str | None
+    observed: str | None
+    verdict: Verdict
+    source: Origin | None
+    condition: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "fact": self.fact,
+            "status_line": self.status_line,
+            "node": self.node,
+            "expected": self.expected,
+            "observed": self.observed,
+            "verdict": self.verdict.value,
+            "source": self.source.to_dict() if self.source is not None else None,
+            "condition": self.condition,
+        }
+
+
+@dataclass(frozen=True)
+class NodeObservation:
+    """What was observed on one node: its status (or why there is none) and node facts.
+
+    ``name`` is the node name (or the status file's name when no node is known).
+    ``error`` says why a node has no usable status (unreachable, not Ready, unparseable).
+    ``kernel`` and ``os_image`` come from the Node object (live) or ``--kernel`` flags.
+    """
+
+    name: str | None
+    status: Status | None = None
+    kernel: str | None = None
+    os_image: str | None = None
+    pod_cidrs: tuple[str, ...] = ()
+    error: str | None = None
+    source: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """A non-fatal remark about the input (an unknown status line, an unresolved valuesFrom)."""
+
+    message: str
+    position: Position | None = None
+    code: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.position}: {self.message}" if self.position else self.message
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"message": self.message}
+        if self.position is not None:
+            out["position"] = self.position.to_dict()
+        if self.code is not None:
+            out["code"] = self.code
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """The result of ``check``: every compared row, the findings, and remarks on the input."""
+
+    rows: tuple[Row, ...]
+    findings: tuple[Finding, ...]
+    diagnostics: tuple[Diagnostic, ...] = ()
+    inputs: Mapping[str, Any] = field(default_factory=dict)
+    tool_version: str = ""
+
+    @property
+    def drift(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.kind is not FindingKind.HEALTH)
+
+    @property
+    def health(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.kind is FindingKind.HEALTH)
+
+    def exit_code(self, *, fail_on_health: bool = False) -> int:
+        """0 when declared and observed agree, 1 when there are findings that count."""
+        counted = self.findings if fail_on_health else self.drift
+        return 1 if any(f.severity is not Severity.NOTE for f in counted) else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "tool": {"name": "ciliumdrift", "version": self.tool_version},
+            "inputs": dict(self.inputs),
+            "summary": {
+                "rows": len(self.rows),
+                "mismatches": sum(1 for r in self.rows if r.verdict is Verdict.MISMATCH),
+                "findings": len(self.drift),
+                "health": len(self.health),
+            },
+            "rows": [r.to_dict() for r in self.rows],
+            "findings": [f.to_dict() for f in self.findings],
+            "diagnostics": [d.to_dict() for d in self.diagnostics],
+        }
