@@ -1,0 +1,114 @@
+"""``ciliumdrift check``: declared config against observed status, per node, explained."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ciliumdrift.cli import app
+from ciliumdrift.cli._common import OutputFormat, emit, run
+
+_Files = Annotated[list[str], typer.Option(metavar="FILE")]
+
+
+@app.command("check")
+def check_command(
+    directory: Annotated[
+        Path | None,
+        typer.Argument(help="A folder holding values*.yaml, talos*.yaml and status*.txt files."),
+    ] = None,
+    *,
+    values: Annotated[
+        list[str], typer.Option("--values", "-f", metavar="FILE", help="Helm values file, in order.")
+    ] = [],  # noqa: B006  (typer reads the default; it is never mutated)
+    set_: Annotated[list[str], typer.Option("--set", metavar="K=V", help="Helm --set.")] = [],  # noqa: B006
+    set_string: Annotated[list[str], typer.Option("--set-string", metavar="K=V")] = [],  # noqa: B006
+    set_json: Annotated[list[str], typer.Option("--set-json", metavar="K=JSON")] = [],  # noqa: B006
+    set_file: Annotated[list[str], typer.Option("--set-file", metavar="K=PATH")] = [],  # noqa: B006
+    set_literal: Annotated[list[str], typer.Option("--set-literal", metavar="K=V")] = [],  # noqa: B006
+    talos: Annotated[
+        list[str], typer.Option("--talos", metavar="FILE", help="Talos machine config or patch.")
+    ] = [],  # noqa: B006
+    status: Annotated[
+        list[str],
+        typer.Option("--status", metavar="[NODE=]FILE", help="A `cilium status` output; - is stdin."),
+    ] = [],  # noqa: B006
+    sysdump: Annotated[
+        Path | None, typer.Option("--sysdump", metavar="ZIP", help="Read statuses from a sysdump.")
+    ] = None,
+    cilium_version: Annotated[
+        str | None, typer.Option("--cilium-version", metavar="V", help="Chart/agent version.")
+    ] = None,
+    kernel: Annotated[
+        list[str], typer.Option("--kernel", metavar="[NODE=]VERSION", help="A node's kernel.")
+    ] = [],  # noqa: B006
+    chart: Annotated[
+        str | None, typer.Option("--chart", metavar="VERSION|DIR|TGZ|none", help="Chart defaults.")
+    ] = None,
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = OutputFormat.text,
+    fail_on_health: Annotated[
+        bool, typer.Option("--fail-on-health", help="Health findings also exit 1.")
+    ] = False,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write here, atomically.")
+    ] = None,
+) -> None:
+    """Check that the running datapath is the one the config asks for; explain every mismatch."""
+
+    def body() -> int:
+        from ciliumdrift.api import check
+        from ciliumdrift.load import set_flags_from_options
+        from ciliumdrift.report import render
+
+        flags = set_flags_from_options(
+            set=set_, set_string=set_string, set_json=set_json, set_file=set_file, set_literal=set_literal
+        )
+        if sysdump is not None:
+            report = _check_sysdump(sysdump, values, flags, talos, cilium_version, kernel, chart)
+        else:
+            if directory is None and not (values or talos or status or flags):
+                raise typer.BadParameter("give a folder, or --values/--talos/--status files")
+            report = check(
+                directory,
+                values_files=values,
+                set_flags=flags,
+                talos_files=talos,
+                status_files=status,
+                cilium_version=cilium_version,
+                kernels=kernel,
+                chart=chart,
+            )
+        emit(render(report, fmt.value), output)
+        return report.exit_code(fail_on_health=fail_on_health)
+
+    run(body)
+
+
+def _check_sysdump(
+    path: Path,
+    values: list[str],
+    flags: list[object],
+    talos: list[str],
+    cilium_version: str | None,
+    kernel: list[str],
+    chart: str | None,
+) -> object:
+    from ciliumdrift.api import build_report, parse_kernels
+    from ciliumdrift.live.sysdump import read_sysdump
+    from ciliumdrift.load import load_declared
+
+    collected = read_sysdump(str(path))
+    version = cilium_version or getattr(collected, "cilium_version", None)
+    declared = load_declared(
+        tuple(values), set_flags=tuple(flags), talos_files=tuple(talos), cilium_version=version, chart=chart
+    )
+    return build_report(
+        declared,
+        collected.observations,
+        kernels=parse_kernels(kernel),
+        extra_findings=getattr(collected, "findings", ()),
+        diagnostics=getattr(collected, "diagnostics", ()),
+        inputs={"values": values, "talos": talos, "status": [str(path)], "cilium_version": version},
+    )

@@ -1,0 +1,48 @@
+"""Quality gates: `nox` runs lint, typecheck and tests; `nox -s bench` prints benchmarks."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["lint", "typecheck", "tests"]
+nox.options.reuse_existing_virtualenvs = True
+nox.options.error_on_missing_interpreters = False
+
+PYTHON = None  # the interpreter nox runs under: CI and developers have one Python 3.10+
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check."""
+    session.install("ruff>=0.6")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python=PYTHON)
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict on the package."""
+    session.install("mypy>=1.10", "-e", ".[test]")
+    session.run("mypy", "--strict", "ciliumdrift")
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """pytest with coverage (fail-under in pyproject.toml)."""
+    session.install("-e", ".[test]")
+    session.run(
+        "pytest",
+        "--cov=ciliumdrift",
+        "--cov-report=term",
+        "-n",
+        "auto",
+        *session.posargs,
+    )
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Benchmarks that print their figures (start-up, parse, load, live collection)."""
+    session.install("-e", ".[test]", "check-jsonschema")
+    for script in ("bench_cli.py", "bench_parse.py", "bench_load.py", "bench_live.py"):
+        session.run("python", f"benchmarks/{script}")
