@@ -1,0 +1,68 @@
+"""Golden CLI outputs: every command in every format, byte for byte.
+
+Regenerate after an intended change with ``UPDATE_GOLDEN=1 pytest tests/golden`` and review
+the diff like code.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ciliumdrift.cli import app
+from ciliumdrift.cli._optional import register_all
+
+register_all()
+
+EXPECTED = Path(__file__).parent / "expected"
+SEED = "examples/talos-netkit-native"
+DRIFT = "examples/talos-netkit-drift"
+
+CASES: dict[str, tuple[str, ...]] = {
+    "check-seed.txt": ("check", SEED),
+    "check-seed.json": ("check", SEED, "--format", "json"),
+    "check-drift.txt": ("check", DRIFT),
+    "check-drift.json": ("check", DRIFT, "--format", "json"),
+    "check-drift.sarif": ("check", DRIFT, "--format", "sarif"),
+    "check-drift.github": ("check", DRIFT, "--format", "github"),
+    "check-drift.junit.xml": ("check", DRIFT, "--format", "junit"),
+    "status-seed.txt": ("status", f"{SEED}/status.txt"),
+    "status-seed.json": ("status", f"{SEED}/status.txt", "--format", "json"),
+    "values-seed.json": ("values", "-f", f"{SEED}/values.yaml", "--chart", "none", "--format", "json"),
+    "values-seed.txt": ("values", "-f", f"{SEED}/values.yaml", "--chart", "none"),
+    "expect-seed.txt": ("expect", "-f", f"{SEED}/values.yaml", "--talos", f"{SEED}/talos.yaml",
+                        "--cilium-version", "1.18.4"),
+    "expect-seed.json": ("expect", "-f", f"{SEED}/values.yaml", "--talos", f"{SEED}/talos.yaml",
+                         "--cilium-version", "1.18.4", "--format", "json"),
+    "facts.txt": ("facts",),
+    "facts-device-mode.txt": ("facts", "device-mode"),
+    "lint-drift.txt": ("lint", f"{DRIFT}/values.yaml", "--talos", f"{DRIFT}/talos.yaml",
+                       "--cilium-version", "1.18.4"),
+    "lint-drift.json": ("lint", f"{DRIFT}/values.yaml", "--talos", f"{DRIFT}/talos.yaml",
+                        "--cilium-version", "1.18.4", "--format", "json"),
+    "lint-drift.sarif": ("lint", f"{DRIFT}/values.yaml", "--talos", f"{DRIFT}/talos.yaml",
+                         "--cilium-version", "1.18.4", "--format", "sarif"),
+    "lint-drift.github": ("lint", f"{DRIFT}/values.yaml", "--talos", f"{DRIFT}/talos.yaml",
+                          "--cilium-version", "1.18.4", "--format", "github"),
+    "lint-drift.junit.xml": ("lint", f"{DRIFT}/values.yaml", "--talos", f"{DRIFT}/talos.yaml",
+                             "--cilium-version", "1.18.4", "--format", "junit"),
+    "rules.txt": ("rules",),
+    "impact.md": ("impact", "--base", SEED, "--head", DRIFT, "--format", "markdown"),
+    "impact.txt": ("impact", "--base", SEED, "--head", DRIFT),
+    "impact.json": ("impact", "--base", SEED, "--head", DRIFT, "--format", "json"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_golden(name: str, repo_cwd: Path) -> None:
+    result = CliRunner().invoke(app, list(CASES[name]))
+    assert result.exit_code in (0, 1), result.stdout + result.stderr
+    actual = f"exit: {result.exit_code}\n{result.stdout}"
+    target = EXPECTED / name
+    if os.environ.get("UPDATE_GOLDEN"):
+        target.write_text(actual, encoding="utf-8")
+    assert target.exists(), f"no golden file {target.name}: run UPDATE_GOLDEN=1 pytest tests/golden"
+    assert actual == target.read_text(encoding="utf-8")

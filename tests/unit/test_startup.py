@@ -1,0 +1,40 @@
+"""Start-up stays lean: the CLI imports none of the heavy modules until a command needs them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+HEAVY = ("kubernetes", "deepdiff", "jsonschema", "rich", "ruamel", "hypothesis")
+
+
+def _modules_after(code: str) -> set[str]:
+    out = subprocess.run(
+        [sys.executable, "-c", f"{code}\nimport sys\nprint('\\n'.join(sys.modules))"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return {line.split(".")[0] for line in out.splitlines()}
+
+
+def test_cli_import_is_lean() -> None:
+    loaded = _modules_after("import ciliumdrift.cli\nciliumdrift.cli._optional.register_all()")
+    assert not loaded & set(HEAVY), loaded & set(HEAVY)
+
+
+def test_package_import_is_lean() -> None:
+    loaded = _modules_after("import ciliumdrift")
+    assert not loaded & {*HEAVY, "typer"}
+
+
+def test_help_runs_without_heavy_imports() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c",
+         "import sys\nfrom ciliumdrift.cli import main\nsys.argv=['ciliumdrift','--help']\n"
+         "try:\n    main()\nexcept SystemExit:\n    pass\n"
+         "print('HEAVY:' + ','.join(m for m in ('kubernetes','deepdiff','jsonschema','ruamel') if m in sys.modules))"],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    assert "check" in out
+    assert out.strip().endswith("HEAVY:")
