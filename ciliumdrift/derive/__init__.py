@@ -1,0 +1,130 @@
+"""Derive: the runtime state a declared config implies, node by node.
+
+``derive(declared, node=..., kernel=...)`` runs every fact of :data:`facts.FACTS` for one
+node and returns its expectations keyed by fact ID. The kernel is the explicit one, else
+the Talos release's kernel, else unknown (kernel-dependent expectations become conditional).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ciliumdrift.derive.fact import Conflict, Expectation, Fact, NodeContext
+from ciliumdrift.load.model import Declared
+from ciliumdrift.model import Layer, Located, Origin, Severity
+
+DEFAULT_CILIUM_VERSION = "1.18.4"
+
+
+def node_context(
+    declared: Declared,
+    *,
+    node: str | None = None,
+    kernel: Located[str] | str | None = None,
+    pod_cidrs: tuple[str, ...] = (),
+) -> NodeContext:
+    """The inputs of every fact for one node (version, kernel, Talos facts)."""
+    if declared.cilium_version is not None:
+        version = declared.cilium_version.value
+        version_origin: Origin | None = declared.cilium_version.origin
+    elif declared.values.chart_version:
+        version = declared.values.chart_version
+        version_origin = Origin(
+            Layer.CHART_DEFAULT, version=version, detail=f"values merged over chart {version}"
+        )
+    else:
+        version = DEFAULT_CILIUM_VERSION
+        version_origin = Origin(
+            Layer.AGENT_DEFAULT, version=version, detail=f"no Cilium version declared; {version} assumed"
+        )
+    located: Located[str] | None
+    if isinstance(kernel, Located):
+        located = kernel
+    elif isinstance(kernel, str) and kernel.strip():
+        where = f"--kernel {node}={kernel}" if node else f"--kernel {kernel}"
+        located = Located(kernel.strip(), Origin(Layer.KERNEL, detail=where))
+    elif declared.talos is not None and declared.talos.kernel is not None:
+        located = declared.talos.kernel
+    else:
+        located = None
+    return NodeContext(
+        values=declared.values,
+        cilium_version=version.lstrip("v"),
+        node=node,
+        kernel=located,
+        talos=declared.talos,
+        pod_cidrs=tuple(pod_cidrs),
+        version_origin=version_origin,
+    )
+
+
+def _ignored_key_conflicts(ctx: NodeContext) -> dict[str, list[Conflict]]:
+    from ciliumdrift.derive.facts import FACTS
+    from ciliumdrift.derive.keys import ignored_keys
+    from ciliumdrift.explain import cause, said, values_fix
+    from ciliumdrift.model import CauseKind
+
+    reads = {key for f in FACTS for key in f.reads}
+    out: dict[str, list[Conflict]] = {}
+    for ignored in ignored_keys(ctx.values, reads):
+        message = (
+            f"{ignored.key} is not a key the chart reads (did you mean {ignored.meant}?): "
+            f"Helm ignores it silently."
+        )
+        made = Conflict(
+            message=message,
+            causes=(
+                cause(
+                    CauseKind.KEY_IGNORED,
+                    f"{ignored.key} is ignored; {ignored.meant} keeps its default.",
+                    said(ignored.key, ignored.value),
+                    said(ignored.meant, ctx.values.get(ignored.meant)),
+                ),
+            ),
+            source=ignored.value.origin,
+            fix=values_fix(
+                f"Write the key the chart reads ({ignored.meant})",
+                [(ignored.meant, ignored.meant_value)],
+            ),
+            severity=Severity.WARNING,
+        )
+        owner = next((f for f in FACTS if f.reads[:1] == (ignored.meant,)), None) or next(
+            (f for f in FACTS if ignored.meant in f.reads), None
+        )
+        if owner is not None:
+            out.setdefault(owner.id, []).append(made)
+    return out
+
+
+def derive(
+    declared: Declared,
+    *,
+    node: str | None = None,
+    kernel: Located[str] | str | None = None,
+    pod_cidrs: tuple[str, ...] = (),
+) -> dict[str, Expectation]:
+    """Every fact's expectation for one node, keyed by fact ID (status-line order)."""
+    from ciliumdrift.derive.facts import FACTS
+
+    ctx = node_context(declared, node=node, kernel=kernel, pod_cidrs=pod_cidrs)
+    return derive_context(ctx, FACTS)
+
+
+def derive_context(ctx: NodeContext, facts: tuple[Fact, ...]) -> dict[str, Expectation]:
+    """Run ``facts`` on a prepared context, adding the ignored-key cross-checks."""
+    ignored = _ignored_key_conflicts(ctx)
+    out: dict[str, Expectation] = {}
+    for fact in facts:
+        expectation = fact.derive(ctx)
+        extra = ignored.get(fact.id, [])
+        if expectation is None:
+            if not extra:
+                continue
+            expectation = Expectation(value=None, source=None)
+        if extra:
+            expectation = replace(expectation, conflicts=(*expectation.conflicts, *extra))
+        out[fact.id] = expectation
+    return out
+
+
+__all__ = ["DEFAULT_CILIUM_VERSION", "derive", "derive_context", "node_context"]

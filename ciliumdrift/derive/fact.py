@@ -9,11 +9,12 @@ Expected and observed values are both *canonical strings* in the agent's own spe
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ciliumdrift.load.model import HelmValues, TalosFacts
-from ciliumdrift.model import Cause, Fix, Located, Origin
+from ciliumdrift.model import Cause, Fix, Located, Origin, Severity
 from ciliumdrift.parse.model import Status
 
 
@@ -26,6 +27,25 @@ class NodeContext:
     node: str | None = None
     kernel: Located[str] | None = None  # None: unknown kernel (expectations become conditional)
     talos: TalosFacts | None = None
+    pod_cidrs: tuple[str, ...] = ()  # the Node's spec.podCIDRs when known (live), else empty
+    version_origin: Origin | None = None  # where the Cilium version was declared
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A declared contradiction that needs no status to be seen.
+
+    The agent refuses to start (``fatal``), the chart fails to render, the agent falls back
+    from what the config asks for, or Talos and the values disagree. ``source`` is the
+    declared value the conflict is about; ``causes`` are ranked, best first.
+    """
+
+    message: str
+    causes: tuple[Cause, ...]
+    source: Origin | None = None
+    fix: Fix | None = None
+    severity: Severity = Severity.ERROR
+    fatal: bool = False
 
 
 @dataclass(frozen=True)
@@ -44,6 +64,7 @@ class Expectation:
     condition: str | None = None
     fallbacks: tuple[Cause, ...] = ()
     detail: str | None = None
+    conflicts: tuple[Conflict, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -75,3 +96,40 @@ class Fact:
     since: str | None = None
     config_keys: tuple[str, ...] = ()  # cilium-config ConfigMap keys it corresponds to
     matches: Matcher = field(default=_same_text)
+
+
+def fact(
+    *,
+    id: str,
+    status_line: str,
+    reads: tuple[str, ...],
+    observe: Observer,
+    explain: Explainer,
+    since: str | None = None,
+    config_keys: tuple[str, ...] = (),
+    matches: Matcher | None = None,
+) -> Callable[[Deriver], Fact]:
+    """Declare a fact from its derivation function; the docstring is its documentation.
+
+    The docstring's first line is the one-line summary, the rest (with the fixed headings
+    ``## Rule``, ``## Fallbacks``, ``## Sources``) is the documentation ``facts`` prints.
+    """
+
+    def declare(derive: Deriver) -> Fact:
+        text = inspect.cleandoc(derive.__doc__ or "")
+        summary, _, doc = text.partition("\n")
+        return Fact(
+            id=id,
+            status_line=status_line,
+            summary=summary.strip(),
+            reads=reads,
+            doc=doc.strip(),
+            derive=derive,
+            observe=observe,
+            explain=explain,
+            since=since,
+            config_keys=config_keys,
+            matches=matches or _same_text,
+        )
+
+    return declare

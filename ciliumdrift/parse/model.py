@@ -114,6 +114,7 @@ class RemoteCluster:
     failures: int | None = None
     last_failure: str | None = None
     details: tuple[str, ...] = ()
+    other_counts: tuple[tuple[str, int], ...] = ()  # counters newer agents add ("MCS-API service exports")
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,12 +233,29 @@ class Encryption:
 
 
 @dataclass(frozen=True, slots=True)
+class HealthProbe:
+    """One verbose connectivity line: ``ICMP to stack:   OK, RTT=145.787µs   (Last probed: …)``."""
+
+    path: str  # Host | Endpoint | Secondary Host | Secondary Endpoint
+    address: str
+    check: str  # "ICMP to stack" | "HTTP to agent"
+    ok: bool
+    result: str  # "OK, RTT=145.787µs" or the error text
+    rtt: str | None = None
+    last_probed: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class HealthNode:
     name: str
     reachable: bool | None = None
     address: str | None = None
     endpoints: str | None = None
     details: tuple[str, ...] = ()
+    localhost: bool = False
+    host: str | None = None  # the Node cell as printed: reachable | unreachable | unknown | 1/1
+    secondary_addresses: tuple[str, ...] = ()
+    probes: tuple[HealthProbe, ...] = ()  # verbose per-node connectivity lines
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,6 +266,7 @@ class ClusterHealth:
     probe_interval: str | None = None
     message: str = ""  # "Probe disabled", warnings
     nodes: tuple[HealthNode, ...] = ()
+    nodes_elided: bool = False  # the agent printed "..." after 10 rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,6 +275,7 @@ class ModuleHealth:
     state: str
     message: str = ""
     age: str | None = None
+    count: int | None = None  # the "x3" of "(57s, x3)": how often the status was reported
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,12 +285,138 @@ class ModulesHealth:
     ok: int | None = None
     unknown: int | None = None
     modules: tuple[ModuleHealth, ...] = ()
+    message: str = ""  # an error instead of the counters ("no health payload detected")
 
 
 @dataclass(frozen=True, slots=True)
 class BpfMap:
     name: str
     size: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BpfMapSizing:
+    """``BPF Maps:   dynamic sizing: on (ratio: 0.002500)``."""
+
+    dynamic: bool
+    ratio: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class KprService:
+    """One ``- NodePort:   Enabled (Range: 30000-32767)`` row of the KPR details."""
+
+    name: str
+    enabled: bool | None
+    detail: str | None = None  # "Range: 30000-32767"
+
+
+@dataclass(frozen=True, slots=True)
+class Nat46x64:
+    enabled: bool
+    services: bool | None = None
+    gateway: bool | None = None
+    prefixes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class KprDetails:
+    """``KubeProxyReplacement Details:`` (verbose), or ``features`` of the JSON."""
+
+    status: str | None = None
+    socket_lb: bool | None = None
+    socket_lb_tracing: bool | None = None
+    socket_lb_coverage: str | None = None  # Full | Hostns-only
+    socket_lb_protocols: str | None = None  # <=1.11
+    devices: tuple[KprDevice, ...] = ()
+    mode: str | None = None  # SNAT | DSR | Hybrid
+    dsr_dispatch_mode: str | None = None  # IP Option/Extension | IPIP | Geneve
+    backend_selection: str | None = None  # Random | Maglev
+    maglev_table_size: int | None = None
+    session_affinity: bool | None = None
+    graceful_termination: bool | None = None
+    nat46x64: Nat46x64 | None = None
+    xdp_acceleration: str | None = None  # Disabled | Native | Generic | Best-Effort
+    services: tuple[KprService, ...] = ()
+    annotations: tuple[str, ...] = ()
+    other: tuple[tuple[str, str], ...] = ()  # labels this parser does not know, kept verbatim
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryWorkload:
+    """A ``DaemonSet   cilium   Desired: 3, Ready: 3/3, Available: 3/3`` row of the CLI summary."""
+
+    kind: str  # DaemonSet | Deployment
+    name: str
+    desired: int | None = None
+    ready: int | None = None
+    available: int | None = None
+    unavailable: int | None = None
+    text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryContainer:
+    name: str
+    states: tuple[tuple[str, int], ...] = ()  # ("Running", 3), ("Pending", 1)
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryImage:
+    container: str
+    image: str
+    count: int | None = None
+    version: str | None = None  # "1.18.6" when the tag is a release tag
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryProblem:
+    """A row of the ``Errors:`` / ``Warnings:`` block of a failing CLI summary."""
+
+    severity: str  # error | warning
+    component: str
+    name: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class CliSummary:
+    """What the cilium-cli ``cilium status`` (with the ASCII logo) says about the installation."""
+
+    components: tuple[tuple[str, str], ...] = ()  # ("Cilium", "OK"), ("Hubble Relay", "disabled")
+    workloads: tuple[SummaryWorkload, ...] = ()
+    containers: tuple[SummaryContainer, ...] = ()
+    cluster_pods_managed: int | None = None
+    cluster_pods_total: int | None = None
+    helm_chart_version: str | None = None
+    images: tuple[SummaryImage, ...] = ()
+    problems: tuple[SummaryProblem, ...] = ()
+    errors: tuple[str, ...] = ()  # "Error: Unable to determine status: …" printed before the logo
+
+    def component(self, name: str) -> str | None:
+        return next((state for label, state in self.components if label == name), None)
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigView:
+    """``cilium config view`` / agent ``cilium-dbg config`` / the cilium-config ConfigMap: key -> value."""
+
+    kind: str  # config-view | agent-config | configmap
+    entries: tuple[tuple[str, str], ...] = ()
+
+    def get(self, key: str) -> str | None:
+        return next((value for name, value in self.entries if name == key), None)
+
+
+@dataclass(frozen=True, slots=True)
+class StructuredExtra:
+    """Fields of the ``-o json`` / ``-o yaml`` payload that the text output never prints."""
+
+    node: str | None = None  # cluster.self as the agent spells it ("default/kind-worker")
+    client_id: int | None = None
+    auth_certificate_provider: StateMessage | None = None
+    ipsec_keys_in_use: int | None = None
+    unknown_keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,7 +433,8 @@ class Status:
     """One agent's status, from whatever form the user had.
 
     ``format`` is one of ``text``, ``text-verbose``, ``json``, ``yaml``, ``cli-summary``,
-    ``fragment``. ``truncated`` is True when the output stops after ``Encryption:`` because
+    ``fragment``, ``config-view``, ``configmap``. ``kpr_details`` is a :class:`KprDetails`;
+    ``extra`` is a :class:`CliSummary`, :class:`ConfigView` or :class:`StructuredExtra`. ``truncated`` is True when the output stops after ``Encryption:`` because
     Cilium was not Ok. ``lines`` keeps every labelled line in input order.
     """
 
@@ -329,3 +476,4 @@ class Status:
     lines: tuple[StatusLine, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
     extra: Any = None  # format-specific leftovers (cli-summary tables, JSON-only fields)
+    bpf_map_sizing: BpfMapSizing | None = None

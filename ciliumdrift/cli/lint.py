@@ -1,0 +1,57 @@
+"""``ciliumdrift lint``: check Helm values before they are merged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ciliumdrift.cli import app
+from ciliumdrift.cli._common import OutputFormat, emit, run
+
+
+@app.command("lint")
+def lint_command(
+    files: Annotated[
+        list[str] | None, typer.Argument(metavar="FILE...", help="Values files in -f order; - is stdin.")
+    ] = None,
+    *,
+    talos: Annotated[
+        list[str], typer.Option("--talos", metavar="FILE", help="Talos machine config or patch.")
+    ] = [],  # noqa: B006  (typer reads the default; it is never mutated)
+    cilium_version: Annotated[
+        str | None, typer.Option("--cilium-version", metavar="V", help="Chart version to lint for.")
+    ] = None,
+    select: Annotated[
+        list[str], typer.Option("--select", metavar="ID", help="Only these rules (code, name or CD3).")
+    ] = [],  # noqa: B006
+    ignore: Annotated[list[str], typer.Option("--ignore", metavar="ID", help="Skip these rules.")] = [],  # noqa: B006
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = OutputFormat.text,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write here, atomically.")
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", metavar="FILE", help="pyproject.toml or .ciliumdrift.yaml.")
+    ] = None,
+    exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even with violations.")] = False,
+) -> None:
+    """Lint Cilium Helm values (and their Talos pairing) against the chart of a Cilium version."""
+
+    def body() -> int:
+        from ciliumdrift.config import find_settings, load_settings
+        from ciliumdrift.lint import lint
+        from ciliumdrift.report import render
+
+        settings = (load_settings(config) if config is not None else None) or find_settings()
+        settings = settings.merged(
+            select=tuple(select), ignore=tuple(ignore), cilium_version=cilium_version, talos=tuple(talos)
+        )
+        paths = list(files or ()) or list(settings.values)
+        if not paths:
+            raise typer.BadParameter("give at least one values file (or `values` in [tool.ciliumdrift])")
+        report = lint(paths, talos_files=settings.talos, cilium_version=settings.cilium_version, settings=settings)
+        emit(render(report, fmt.value), output)
+        return 0 if exit_zero else report.exit_code()
+
+    run(body)

@@ -1,0 +1,341 @@
+"""Compare: expected runtime (per node) against the observed status, as rows and findings.
+
+One row per config-determined line per node; a finding for every mismatch (explained by
+:mod:`ciliumdrift.explain`), for every declared conflict that needs no status (the agent
+would not start, Talos and the values disagree, the agent falls back), and for health that
+no config decides (failing controllers, unreachable nodes, Cilium or Hubble not Ok).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from ciliumdrift.derive import derive_context, node_context
+from ciliumdrift.derive.fact import Conflict, Expectation, Fact, NodeContext
+from ciliumdrift.derive.facts import FACTS
+from ciliumdrift.derive.tables import minor_of
+from ciliumdrift.explain import explain_drift
+from ciliumdrift.load.model import Declared
+from ciliumdrift.model import (
+    Cause,
+    CauseKind,
+    Evidence,
+    Finding,
+    FindingKind,
+    Fix,
+    Located,
+    NodeObservation,
+    Row,
+    Severity,
+    Verdict,
+)
+from ciliumdrift.parse.model import Status
+
+# Labels that changed between versions; everything else prints as the fact declares.
+_OLD_LABELS = {"host-routing": ((1, 15), "Host Routing")}
+# Lines only `cilium status --verbose` prints: absent from a brief status is not news.
+_VERBOSE_ONLY = frozenset({"clock-source"})
+
+
+@dataclass(frozen=True)
+class Comparison:
+    rows: tuple[Row, ...]
+    findings: tuple[Finding, ...]
+
+
+@dataclass(frozen=True)
+class _Line:
+    fact: Fact
+    ctx: NodeContext
+    node: str | None
+    expectation: Expectation
+    observed: str | None
+    verdict: Verdict
+
+
+def status_label(fact: Fact, cilium_version: str) -> str:
+    old = _OLD_LABELS.get(fact.id)
+    if old is not None and minor_of(cilium_version) <= old[0]:
+        return old[1]
+    return fact.status_line
+
+
+def _verdict(fact: Fact, expectation: Expectation, observed: str | None) -> Verdict:
+    if observed is None:
+        return Verdict.NOT_OBSERVED
+    assert expectation.value is not None
+    if fact.matches(expectation.value, observed):
+        return Verdict.MATCH
+    return Verdict.CONDITIONAL if expectation.condition else Verdict.MISMATCH
+
+
+def _kernel_for(
+    observation: NodeObservation, kernels: Mapping[str | None, str]
+) -> Located[str] | str | None:
+    if observation.name is not None and observation.name in kernels:
+        return kernels[observation.name]
+    if None in kernels:
+        return kernels[None]
+    return observation.kernel
+
+
+def _context(declared: Declared, observation: NodeObservation, kernels: Mapping[str | None, str]) -> NodeContext:
+    node = observation.name or (observation.status.node if observation.status else None)
+    ctx = node_context(
+        declared, node=node, kernel=_kernel_for(observation, kernels), pod_cidrs=observation.pod_cidrs
+    )
+    declared_version = declared.cilium_version is not None or bool(declared.values.chart_version)
+    status = observation.status
+    if not declared_version and status is not None and status.cilium and status.cilium.version:
+        ctx = replace(ctx, cilium_version=status.cilium.version.lstrip("v"))
+    return ctx
+
+
+def _observe(fact: Fact, status: Status) -> str | None:
+    try:
+        return fact.observe(status)
+    except (AttributeError, TypeError, ValueError):
+        # A parsed section the fact cannot read counts as not observed, never as a crash.
+        return None
+
+
+def compare(
+    declared: Declared,
+    observations: Sequence[NodeObservation],
+    *,
+    kernels: Mapping[str | None, str] | None = None,
+) -> Comparison:
+    """Rows and findings for every node; with no observations, only the cross-checks."""
+    kernel_map = dict(kernels or {})
+    lines: list[_Line] = []
+    conflicts: dict[tuple[str, str], tuple[Fact, Conflict, Expectation, list[str | None], str]] = {}
+    findings: list[Finding] = []
+    contexts: list[NodeContext] = []
+    if not observations:
+        ctx = node_context(declared, kernel=kernel_map.get(None))
+        contexts.append(ctx)
+        _collect_conflicts(ctx, derive_context(ctx, FACTS), None, conflicts)
+    for observation in observations:
+        node = observation.name or (observation.status.node if observation.status else None)
+        if observation.error is not None or observation.status is None:
+            findings.append(_node_error(observation, node))
+            continue
+        ctx = _context(declared, observation, kernel_map)
+        contexts.append(ctx)
+        expectations = derive_context(ctx, FACTS)
+        _collect_conflicts(ctx, expectations, node, conflicts)
+        for fact in FACTS:
+            expectation = expectations.get(fact.id)
+            if expectation is None or expectation.value is None:
+                continue
+            observed = _observe(fact, observation.status)
+            if observed is None and fact.id in _VERBOSE_ONLY and observation.status.format != "text-verbose":
+                continue
+            lines.append(
+                _Line(fact, ctx, node, expectation, observed, _verdict(fact, expectation, observed))
+            )
+        findings.extend(_health(observation.status, node, expectations))
+    rows = tuple(
+        Row(
+            fact=line.fact.id,
+            status_line=status_label(line.fact, line.ctx.cilium_version),
+            node=line.node,
+            expected=line.expectation.value,
+            observed=line.observed,
+            verdict=line.verdict,
+            source=line.expectation.source,
+            condition=line.expectation.condition,
+        )
+        for line in lines
+    )
+    drift = [_drift(line, lines) for line in lines if line.verdict in (Verdict.MISMATCH, Verdict.CONDITIONAL)]
+    nodes_seen = len(contexts)
+    cross = [_cross_check(*entry, nodes_seen) for entry in conflicts.values()]
+    ordered = [f for group in (drift, _flatten(cross), findings) for f in group]
+    return Comparison(rows=rows, findings=tuple(ordered))
+
+
+def _flatten(groups: list[list[Finding]]) -> list[Finding]:
+    return [finding for group in groups for finding in group]
+
+
+def _collect_conflicts(
+    ctx: NodeContext,
+    expectations: Mapping[str, Expectation],
+    node: str | None,
+    into: dict[tuple[str, str], tuple[Fact, Conflict, Expectation, list[str | None], str]],
+) -> None:
+    by_id = {fact.id: fact for fact in FACTS}
+    for fact_id, expectation in expectations.items():
+        for found in expectation.conflicts:
+            key = (fact_id, found.message)
+            if key in into:
+                into[key][3].append(node)
+            else:
+                fact = by_id[fact_id]
+                into[key] = (fact, found, expectation, [node], status_label(fact, ctx.cilium_version))
+
+
+def _cross_check(
+    fact: Fact, found: Conflict, expectation: Expectation, nodes: list[str | None], label: str, seen: int
+) -> list[Finding]:
+    targets: list[str | None] = [None] if len(nodes) >= seen else nodes
+    return [
+        Finding(
+            fact=fact.id,
+            status_line=label,
+            node=node,
+            kind=FindingKind.CROSS_CHECK,
+            expected=expectation.value,
+            observed=None,
+            source=found.source or expectation.source,
+            message=found.message,
+            causes=found.causes,
+            fix=found.fix,
+            severity=found.severity,
+        )
+        for node in targets
+    ]
+
+
+def _drift(line: _Line, lines: Sequence[_Line]) -> Finding:
+    assert line.observed is not None and line.expectation.value is not None
+    peers = [other for other in lines if other.fact.id == line.fact.id and other is not line]
+    matching = [p.node for p in peers if p.verdict is Verdict.MATCH]
+    differing = [p.node for p in peers if p.verdict in (Verdict.MISMATCH, Verdict.CONDITIONAL)]
+    explained = explain_drift(
+        line.fact,
+        line.ctx,
+        line.expectation,
+        line.observed,
+        peers_matching=matching,
+        peers_differing=differing,
+    )
+    label = status_label(line.fact, line.ctx.cilium_version)
+    source = line.expectation.source
+    where = source.describe() if source is not None else "no declared value"
+    conditional = line.verdict is Verdict.CONDITIONAL
+    message = (
+        f"{label}: expected {line.expectation.value!r} ({where}), observed {line.observed!r}"
+        + (f"; condition: {line.expectation.condition}" if conditional else "")
+    )
+    return Finding(
+        fact=line.fact.id,
+        status_line=label,
+        node=line.node,
+        kind=FindingKind.DRIFT,
+        expected=line.expectation.value,
+        observed=line.observed,
+        source=source,
+        message=message,
+        causes=explained.causes,
+        fix=explained.fix,
+        severity=Severity.NOTE if conditional else Severity.ERROR,
+    )
+
+
+def _node_error(observation: NodeObservation, node: str | None) -> Finding:
+    reason = observation.error or "no status"
+    return Finding(
+        fact="node",
+        status_line="Node",
+        node=node,
+        kind=FindingKind.HEALTH,
+        expected=None,
+        observed=None,
+        source=None,
+        message=f"no status from this node: {reason}",
+        causes=(
+            Cause(
+                CauseKind.UNKNOWN,
+                "The node or its agent could not be read (unreachable, not Ready, or its output "
+                "is not a status).",
+                (Evidence(reason),),
+            ),
+        ),
+        severity=Severity.WARNING,
+    )
+
+
+def _health_finding(
+    fact: str, label: str, node: str | None, observed: str, message: str, causes: tuple[Cause, ...] = ()
+) -> Finding:
+    return Finding(
+        fact=fact,
+        status_line=label,
+        node=node,
+        kind=FindingKind.HEALTH,
+        expected="Ok",
+        observed=observed,
+        source=None,
+        message=message,
+        causes=causes
+        or (Cause(CauseKind.UNKNOWN, "Runtime health, not decided by the config.", (Evidence(observed),)),),
+        fix=Fix(summary="kubectl -n kube-system logs ds/cilium -c cilium-agent") if not causes else None,
+        severity=Severity.WARNING,
+    )
+
+
+def _health(status: Status, node: str | None, expectations: Mapping[str, Expectation]) -> list[Finding]:
+    out: list[Finding] = []
+    cilium = status.cilium
+    if cilium is not None and cilium.state not in ("Ok", "Disabled"):
+        text = f"{cilium.state} {cilium.message}".strip()
+        out.append(_health_finding("cilium", "Cilium", node, text, f"Cilium is {text}"))
+    kubernetes = status.kubernetes
+    if kubernetes is not None and kubernetes.state not in ("Ok", "Disabled"):
+        text = f"{kubernetes.state} {kubernetes.message}".strip()
+        known = expectations.get("kubernetes")
+        causes = tuple(c for conflict in (known.conflicts if known else ()) for c in conflict.causes)
+        out.append(
+            _health_finding("kubernetes", "Kubernetes", node, text, f"Kubernetes is {text}", causes)
+        )
+    kvstore = status.kvstore
+    if kvstore is not None and kvstore.state in ("Warning", "Failure"):
+        out.append(_health_finding("kvstore", "KVStore", node, kvstore.state, f"KVStore is {kvstore.state}"))
+    daemon = status.health_daemon
+    if daemon is not None and daemon.state not in ("Ok", "Disabled"):
+        out.append(_health_finding("health-daemon", "Cilium health daemon", node, daemon.state, f"Cilium health daemon is {daemon.state}"))
+    hubble = status.hubble
+    if hubble is not None and hubble.state in ("Warning", "Failure"):
+        text = f"{hubble.state} {hubble.message}".strip()
+        out.append(_health_finding("hubble", "Hubble", node, text, f"Hubble is {text}"))
+    if hubble is not None and hubble.metrics_state in ("Warning", "Failure"):
+        out.append(_health_finding("hubble-metrics", "Hubble", node, hubble.metrics_state or "", f"Hubble metrics are {hubble.metrics_state}"))
+    controllers = status.controllers
+    if controllers is not None and controllers.healthy < controllers.total:
+        failing = [c.name for c in controllers.controllers if c.failure_count > 0]
+        named = f" ({', '.join(failing[:5])})" if failing else ""
+        out.append(
+            _health_finding(
+                "controllers",
+                "Controller Status",
+                node,
+                f"{controllers.healthy}/{controllers.total} healthy",
+                f"{controllers.total - controllers.healthy} controller(s) failing{named}",
+            )
+        )
+    health = status.cluster_health
+    if health is not None and health.reachable is not None and health.total is not None:
+        if health.reachable < health.total:
+            out.append(
+                _health_finding(
+                    "cluster-health",
+                    "Cluster health",
+                    node,
+                    f"{health.reachable}/{health.total} reachable",
+                    f"{health.total - health.reachable} node(s) unreachable",
+                )
+            )
+    modules = status.modules_health
+    if modules is not None and modules.degraded:
+        out.append(
+            _health_finding(
+                "modules-health", "Modules Health", node, f"Degraded({modules.degraded})", f"{modules.degraded} module(s) degraded"
+            )
+        )
+    return out
+
+
+__all__ = ["Comparison", "compare", "status_label"]

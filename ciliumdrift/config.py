@@ -1,0 +1,141 @@
+"""Project settings: ``[tool.ciliumdrift]`` in pyproject.toml, or ``.ciliumdrift.yaml``.
+
+Looked up from the working directory upwards (the first directory that has either file
+wins; pyproject.toml without a ``[tool.ciliumdrift]`` table does not count). Command-line
+options override what the file says. Recognised keys (dashes or underscores)::
+
+    select = ["CD1", "CD301"]        # rules to run (codes, names or code prefixes)
+    ignore = ["CD503"]               # rules never to run
+    cilium-version = "1.18.4"        # chart/agent version when the files do not say
+    talos = ["talos/controlplane.yaml"]  # Talos machine configs or patches
+    values = ["cilium/values.yaml"]  # values files, in -f order (for the check hook)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ciliumdrift.errors import InputError
+from ciliumdrift.model import Position
+
+CONFIG_FILES = ("pyproject.toml", ".ciliumdrift.yaml", ".ciliumdrift.yml")
+
+
+@dataclass(frozen=True)
+class Settings:
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    cilium_version: str | None = None
+    talos: tuple[str, ...] = ()
+    values: tuple[str, ...] = ()
+    source: str | None = None  # the file the settings came from
+
+    def merged(
+        self,
+        *,
+        select: tuple[str, ...] = (),
+        ignore: tuple[str, ...] = (),
+        cilium_version: str | None = None,
+        talos: tuple[str, ...] = (),
+    ) -> Settings:
+        """These settings overridden by command-line options (given ones win)."""
+        return Settings(
+            select=select or self.select,
+            ignore=(*self.ignore, *ignore),
+            cilium_version=cilium_version or self.cilium_version,
+            talos=talos or self.talos,
+            values=self.values,
+            source=self.source,
+        )
+
+
+def find_settings(start: Path | None = None) -> Settings:
+    """The settings of the nearest configured directory at or above ``start``."""
+    directory = (start or Path.cwd()).resolve()
+    for folder in (directory, *directory.parents):
+        for name in CONFIG_FILES:
+            candidate = folder / name
+            if candidate.is_file():
+                settings = load_settings(candidate)
+                if settings is not None:
+                    return settings
+    return Settings()
+
+
+def load_settings(path: Path) -> Settings | None:
+    """Settings from one file; None for a pyproject.toml without ``[tool.ciliumdrift]``."""
+    from ciliumdrift.textio import read_text
+
+    name, text = read_text(path)
+    if path.name == "pyproject.toml":
+        table = _toml_table(name, text)
+        if table is None:
+            return None
+    else:
+        table = _yaml_table(name, text)
+    return _settings(name, table)
+
+
+def _toml_table(name: str, text: str) -> Mapping[str, Any] | None:
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10 without tomli: pyproject settings unavailable
+        try:
+            import tomli as tomllib  # type: ignore[no-redef,import-not-found,unused-ignore]
+        except ModuleNotFoundError:
+            return None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        line = getattr(error, "lineno", 1) or 1
+        column = getattr(error, "colno", 1) or 1
+        raise InputError(f"invalid TOML: {error.args[0] if error.args else error}", Position(name, line, column)) from None
+    table = data.get("tool", {}).get("ciliumdrift")
+    if table is None:
+        return None
+    if not isinstance(table, dict):
+        raise InputError("[tool.ciliumdrift] must be a table", Position(name, 1, 1))
+    return table
+
+
+def _yaml_table(name: str, text: str) -> Mapping[str, Any]:
+    from ciliumdrift.lint.document import read_documents
+
+    docs = read_documents(name, text)
+    root = docs[0].root if docs else None
+    if root is None:
+        return {}
+    data = root.to_python()
+    if not isinstance(data, dict):
+        raise InputError("settings must be a mapping", root.position)
+    return data
+
+
+def _strings(name: str, table: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    value = table.get(key, table.get(key.replace("-", "_"), ()))
+    if isinstance(value, str):
+        return (value,)
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise InputError(f"setting {key!r} must be a string or a list of strings", Position(name, 1, 1))
+    return tuple(value)
+
+
+def _settings(name: str, table: Mapping[str, Any]) -> Settings:
+    known = {"select", "ignore", "cilium-version", "cilium_version", "talos", "values"}
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise InputError(f"unknown setting {unknown[0]!r} (known: select, ignore, cilium-version, talos, values)", Position(name, 1, 1))
+    version = table.get("cilium-version", table.get("cilium_version"))
+    if version is not None and not isinstance(version, (str, int, float)):
+        raise InputError("setting 'cilium-version' must be a string", Position(name, 1, 1))
+    return Settings(
+        select=_strings(name, table, "select"),
+        ignore=_strings(name, table, "ignore"),
+        cilium_version=str(version) if version is not None else None,
+        talos=_strings(name, table, "talos"),
+        values=_strings(name, table, "values"),
+        source=name,
+    )

@@ -1,0 +1,376 @@
+"""The bandwidth manager (EDT) and its congestion control (CUBIC or BBR), and BIG TCP."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ciliumdrift.derive import settings as s
+from ciliumdrift.derive.decide import (
+    conflict,
+    host_routing,
+    intent_severity,
+    kernel,
+    kernel_candidate,
+)
+from ciliumdrift.derive.fact import Conflict, Expectation, NodeContext, fact
+from ciliumdrift.derive.facts._common import expect, standard
+from ciliumdrift.explain import (
+    LIKELY,
+    POSSIBLE,
+    STRONG,
+    Candidate,
+    cause,
+    said,
+    values_fix,
+)
+from ciliumdrift.model import CauseKind, Severity
+from ciliumdrift.parse.model import BigTcp, Status
+
+_BWM_READS = (
+    "bandwidthManager.enabled",
+    "bandwidthManager.bbr",
+    "bandwidthManager.bbrHostNamespaceOnly",
+    "encryption.enabled",
+    "encryption.type",
+    "bpf.hostLegacyRouting",
+    "cni.chainingMode",
+    "cni.chainingTarget",
+    "kubeProxyReplacement",
+    "upgradeCompatibility",
+    "nodePort.enabled",
+    "bpf.masquerade",
+    "enableIPv4Masquerade",
+    "enableIPv6Masquerade",
+    "ipv4.enabled",
+    "ipv6.enabled",
+    "eni.enabled",
+)
+
+
+def _observe_bwm(status: Status) -> str | None:
+    bwm = status.bandwidth_manager
+    if bwm is None:
+        return None
+    if not bwm.enabled:
+        return "Disabled"
+    mode = bwm.mode or "EDT with BPF"
+    return f"{mode} [{bwm.congestion_control}]" if bwm.congestion_control else mode
+
+
+def _matches_bwm(expected: str, observed: str) -> bool:
+    if "[" not in observed and observed != "Disabled":
+        return expected.split(" [", 1)[0].casefold() == observed.casefold()
+    return " ".join(expected.split()).casefold() == " ".join(observed.split()).casefold()
+
+
+def _bbr_conflicts(ctx: NodeContext) -> list[Conflict]:
+    bbr = s.helm(ctx, "bandwidthManager.bbr")
+    out: list[Conflict] = []
+    fix = values_fix("Use CUBIC until every node runs Linux 5.18+", [("bandwidthManager.bbr", False)])
+    check = kernel(ctx, "bbr")
+    if check.too_old:
+        out.append(
+            conflict(
+                "cannot enable --enable-bbr, needs kernel 5.18 or newer: the agent exits at start.",
+                [kernel_candidate(ctx, check, "BBR for pods", fix)],
+                bbr.origin,
+                fatal=True,
+            )
+        )
+    hostns_only = s.minor(ctx) >= (1, 18) and s.truthy(s.helm(ctx, "bandwidthManager.bbrHostNamespaceOnly").value)
+    routing = host_routing(ctx)
+    if routing.value == "Legacy" and not hostns_only:
+        explicit = s.truthy(s.helm(ctx, "bpf.hostLegacyRouting").value)
+        certain = explicit or s.minor(ctx) <= (1, 14)
+        message = "BPF bandwidth manager's BBR setup requires BPF host routing: the agent exits at start."
+        if not certain:
+            message = (
+                "BBR requires BPF host routing, which this config demotes to Legacy; the agent may "
+                "refuse to start (the check's order against the demotion is unsure on 1.15+)."
+            )
+        out.append(
+            conflict(
+                message,
+                [
+                    Candidate(
+                        STRONG,
+                        cause(
+                            CauseKind.REQUIREMENT_MISSING,
+                            "BBR for pods needs eBPF host routing; host routing is Legacy here.",
+                            said("bandwidthManager.bbr", bbr),
+                            *(c.cause.evidence[0] for c in routing.reasons[:2] if c.cause.evidence),
+                        ),
+                        routing.reasons[0].fix if routing.reasons else None,
+                    )
+                ],
+                bbr.origin,
+                fatal=certain,
+                severity=Severity.ERROR if certain else Severity.WARNING,
+            )
+        )
+    return out
+
+
+def _bwm_hook(ctx: NodeContext, expectation: Expectation, observed: str) -> Sequence[Candidate]:
+    out: list[Candidate] = []
+    if observed == "Disabled" and expectation.value != "Disabled":
+        check = kernel(ctx, "bandwidth-manager")
+        if check.unknown:
+            out.append(kernel_candidate(ctx, check, "The bandwidth manager", weight=POSSIBLE))
+        out.append(
+            Candidate(
+                POSSIBLE,
+                cause(
+                    CauseKind.REQUIREMENT_MISSING,
+                    "The agent disabled the bandwidth manager at start (procfs net.core.default_qdisc "
+                    "unreadable, no native device, or IPsec in the running config).",
+                ),
+            )
+        )
+    return out
+
+
+@fact(
+    id="bandwidth-manager",
+    status_line="BandwidthManager",
+    reads=_BWM_READS,
+    config_keys=("enable-bandwidth-manager", "enable-bbr", "enable-bbr-hostns-only"),
+    observe=_observe_bwm,
+    explain=standard("bandwidthManager.enabled", _bwm_hook),
+    matches=_matches_bwm,
+)
+def bandwidth_manager(ctx: NodeContext) -> Expectation:
+    """The EDT bandwidth manager and its congestion control: `EDT with BPF [BBR|CUBIC]`.
+
+    ## Rule
+    The chart writes the block only when bandwidthManager.enabled is true (then enable-bbr from
+    bandwidthManager.bbr; a bbr: true without enabled is silently dropped). Status:
+    `EDT with BPF [BBR]` or `[CUBIC]` plus the devices, or `Disabled`.
+
+    ## Fallbacks
+    Disabled at runtime by IPsec, an unreadable net.core.default_qdisc, no device, or a kernel
+    older than 5.1 (1.14-1.16; 1.17+ require 5.1). BBR on a kernel older than 5.18 is fatal;
+    BBR with Legacy host routing is fatal (certainly when explicit; 1.18+ unless
+    bbrHostNamespaceOnly).
+
+    ## Sources
+    cilium-rules.md §8; values-to-config.md §1 (bandwidthManager row); status-format.md §2.16;
+    cilium/cilium pkg/bandwidth/bandwidth.go @v1.14, pkg/datapath/linux/bandwidth/bandwidth.go
+    @v1.15-v1.19.
+    """
+    enabled = s.helm(ctx, "bandwidthManager.enabled")
+    bbr = s.helm(ctx, "bandwidthManager.bbr")
+    if not s.truthy(enabled.value):
+        conflicts: list[Conflict] = []
+        if s.truthy(bbr.value) and s.is_set(ctx, "bandwidthManager.bbr"):
+            conflicts.append(
+                conflict(
+                    "bandwidthManager.bbr is true but the bandwidth manager is off: the chart drops it.",
+                    [
+                        Candidate(
+                            STRONG,
+                            cause(
+                                CauseKind.KEY_IGNORED,
+                                "The chart writes enable-bbr only when bandwidthManager.enabled is true.",
+                                said("bandwidthManager.bbr", bbr),
+                                said("bandwidthManager.enabled", enabled),
+                            ),
+                            values_fix("Enable the bandwidth manager", [("bandwidthManager.enabled", True)]),
+                        )
+                    ],
+                    bbr.origin,
+                    severity=Severity.WARNING,
+                )
+            )
+        return expect("Disabled", enabled.origin, conflicts=conflicts)
+    reasons: list[Candidate] = []
+    if s.encryption_mode(ctx).value == "ipsec":
+        reasons.append(
+            Candidate(
+                STRONG,
+                cause(
+                    CauseKind.CONFLICTING_SETTING,
+                    "The bandwidth manager cannot be used with IPsec; the agent disables it.",
+                    said("encryption.type", s.encryption_mode(ctx)),
+                ),
+                values_fix("Use WireGuard", [("encryption.type", "wireguard")]),
+            )
+        )
+    check = kernel(ctx, "bandwidth-manager")
+    if check.too_old:
+        reasons.append(kernel_candidate(ctx, check, "The bandwidth manager"))
+    conflicts = _bbr_conflicts(ctx) if s.truthy(bbr.value) else []
+    if reasons:
+        conflicts.append(
+            conflict(
+                "The agent disables the bandwidth manager.",
+                reasons,
+                enabled.origin,
+                severity=intent_severity(ctx, "bandwidthManager.enabled"),
+            )
+        )
+        return expect("Disabled", enabled.origin, reasons=reasons, conflicts=conflicts)
+    source = bbr.origin if s.truthy(bbr.value) else enabled.origin
+    congestion = "BBR" if s.truthy(bbr.value) else "CUBIC"
+    return expect(f"EDT with BPF [{congestion}]", source, conflicts=conflicts)
+
+
+def _observe_big_tcp(family: str):  # type: ignore[no-untyped-def]
+    def observe(status: Status) -> str | None:
+        section: BigTcp | None = status.ipv4_big_tcp if family == "ipv4" else status.ipv6_big_tcp
+        if section is None:
+            return None
+        if not section.enabled:
+            return "Disabled"
+        size = section.max_gso or section.max_gro
+        return f"Enabled [{size}]" if size else "Enabled"
+
+    return observe
+
+
+def _matches_big_tcp(expected: str, observed: str) -> bool:
+    if observed == "Enabled":
+        return expected.startswith("Enabled")
+    return " ".join(expected.split()) == " ".join(observed.split())
+
+
+def _big_tcp_hook(family: str):  # type: ignore[no-untyped-def]
+    def hook(ctx: NodeContext, expectation: Expectation, observed: str) -> Sequence[Candidate]:
+        out: list[Candidate] = []
+        if observed.startswith("Enabled [") and expectation.value == "Enabled [196608]":
+            check = kernel(ctx, f"{family}-big-tcp")
+            if check.unknown:
+                out.append(kernel_candidate(ctx, check, f"{family.upper()} BIG TCP", weight=LIKELY))
+            out.append(
+                Candidate(
+                    LIKELY + (0.1 if not check.unknown else -0.05),
+                    cause(
+                        CauseKind.HARDWARE_UNSUPPORTED,
+                        "The NIC driver cannot raise GSO/GRO above 64k (BIG TCP needs e.g. mlx4, "
+                        "mlx5, ice; virtio-net cannot), so the agent keeps 65536.",
+                    ),
+                )
+            )
+        return out
+
+    return hook
+
+
+_BIG_TCP_READS = (
+    "routingMode",
+    "gke.enabled",
+    "eni.enabled",
+    "tunnel",
+    "encryption.enabled",
+    "encryption.type",
+    "bpf.hostLegacyRouting",
+    "cni.chainingMode",
+    "cni.chainingTarget",
+    "bpf.datapathMode",
+)
+
+
+def _big_tcp(ctx: NodeContext, family: str, key: str) -> Expectation:
+    enabled = s.helm(ctx, key)
+    if not s.truthy(enabled.value):
+        return expect("Disabled", enabled.origin)
+    blockers: list[tuple[str, str, object]] = []
+    if s.routing_mode(ctx).value == "tunnel":
+        blockers.append(("BIG TCP is not supported in tunneling mode", "routingMode", s.routing_mode(ctx)))
+    encryption = s.encryption_mode(ctx)
+    if encryption.value == "ipsec" or (encryption.value == "wireguard" and s.minor(ctx) <= (1, 18)):
+        blockers.append(("BIG TCP is not supported with encryption enabled", "encryption.type", encryption))
+    legacy = s.host_legacy_routing(ctx)
+    if legacy.value:
+        blockers.append(("BIG TCP is not supported with legacy host routing", "bpf.hostLegacyRouting", legacy))
+    mode = s.datapath_mode(ctx)
+    if mode.value != "veth" and s.minor(ctx) <= (1, 15):
+        blockers.append(("BIG TCP is supported only in veth datapath mode", "bpf.datapathMode", mode))
+    conflicts = [
+        conflict(
+            f"{text}: the agent exits at start.",
+            [
+                Candidate(
+                    STRONG,
+                    cause(CauseKind.CONFLICTING_SETTING, f"{text}.", said(other, located)),  # type: ignore[arg-type]
+                    values_fix(f"Turn {family.upper()} BIG TCP off", [(key, False)]),
+                )
+            ],
+            enabled.origin,
+            fatal=True,
+        )
+        for text, other, located in blockers
+    ]
+    check = kernel(ctx, f"{family}-big-tcp")
+    if check.too_old:
+        reason = kernel_candidate(ctx, check, f"{family.upper()} BIG TCP")
+        conflicts.append(
+            conflict(
+                f"The kernel is too old for {family.upper()} BIG TCP: the agent keeps 64k GSO/GRO.",
+                [reason],
+                enabled.origin,
+                severity=Severity.WARNING,
+            )
+        )
+        value = "Enabled [65536]" if s.minor(ctx) >= (1, 15) else "Disabled"
+        return expect(value, enabled.origin, reasons=[reason], conflicts=conflicts)
+    condition = "the NIC driver must support GSO/GRO above 64k (mlx4, mlx5, ice)"
+    if check.unknown:
+        condition += f"; {family.upper()} BIG TCP needs Linux {check.rule.min_kernel if check.rule else '?'} (kernel unknown)"
+    return expect("Enabled [196608]", enabled.origin, conflicts=conflicts, condition=condition)
+
+
+@fact(
+    id="ipv4-big-tcp",
+    status_line="IPv4 BIG TCP",
+    reads=("enableIPv4BIGTCP", *_BIG_TCP_READS),
+    config_keys=("enable-ipv4-big-tcp",),
+    observe=_observe_big_tcp("ipv4"),
+    explain=standard("enableIPv4BIGTCP", _big_tcp_hook("ipv4")),
+    matches=_matches_big_tcp,
+)
+def ipv4_big_tcp(ctx: NodeContext) -> Expectation:
+    """IPv4 BIG TCP: GSO/GRO of 192k for IPv4 pods (Linux 6.3+, a NIC that supports it).
+
+    ## Rule
+    enableIPv4BIGTCP (default false). Enabled: `Enabled [196608]` when the kernel (6.3+) and the
+    NIC driver allow it; the NIC is a node fact, so the expectation is conditional.
+
+    ## Fallbacks
+    Kernel or NIC too limited: 1.15+ still print `Enabled` but with `[65536]` (the status reads
+    the user config copy); 1.14 prints `Disabled`. Tunnel routing, IPsec (WireGuard up to 1.18),
+    explicit legacy host routing, and non-veth devices on <= 1.15 are fatal at start.
+
+    ## Sources
+    cilium-rules.md §9, §16.3; cilium/cilium pkg/datapath/linux/bigtcp/bigtcp.go @v1.15-v1.19,
+    pkg/status/status_collector.go @v1.18 l.178-195; Documentation/operations/performance/tuning.rst.
+    """
+    return _big_tcp(ctx, "ipv4", "enableIPv4BIGTCP")
+
+
+@fact(
+    id="ipv6-big-tcp",
+    status_line="IPv6 BIG TCP",
+    reads=("enableIPv6BIGTCP", *_BIG_TCP_READS),
+    config_keys=("enable-ipv6-big-tcp",),
+    observe=_observe_big_tcp("ipv6"),
+    explain=standard("enableIPv6BIGTCP", _big_tcp_hook("ipv6")),
+    matches=_matches_big_tcp,
+)
+def ipv6_big_tcp(ctx: NodeContext) -> Expectation:
+    """IPv6 BIG TCP: GSO/GRO of 192k for IPv6 pods (Linux 5.19+, a NIC that supports it).
+
+    ## Rule
+    enableIPv6BIGTCP (default false); as IPv4 BIG TCP with the 5.19 kernel threshold.
+
+    ## Fallbacks
+    As IPv4 BIG TCP: `Enabled [65536]` on 1.15+ after a kernel/NIC fallback, fatal with a
+    tunnel, encryption or explicit legacy host routing.
+
+    ## Sources
+    cilium-rules.md §9; cilium/cilium pkg/datapath/linux/bigtcp/bigtcp.go @v1.15-v1.19.
+    """
+    return _big_tcp(ctx, "ipv6", "enableIPv6BIGTCP")
+
+
+FACTS = (bandwidth_manager, ipv4_big_tcp, ipv6_big_tcp)

@@ -1,0 +1,89 @@
+"""Hubble: the observer and its metrics server."""
+
+from __future__ import annotations
+
+from ciliumdrift.derive import settings as s
+from ciliumdrift.derive.fact import Expectation, NodeContext, fact
+from ciliumdrift.derive.facts._common import expect, standard
+from ciliumdrift.parse.model import Status
+
+# Warning/Failure mean "on but unhealthy": a health finding, not a config mismatch.
+_ON_STATES = ("ok", "warning", "failure")
+
+
+def _matches_state(expected: str, observed: str) -> bool:
+    if expected.casefold() == "ok":
+        return observed.casefold() in _ON_STATES
+    return expected.casefold() == observed.casefold()
+
+
+def _observe_hubble(status: Status) -> str | None:
+    return status.hubble.state if status.hubble is not None else None
+
+
+@fact(
+    id="hubble",
+    status_line="Hubble",
+    reads=("hubble.enabled",),
+    config_keys=("enable-hubble",),
+    observe=_observe_hubble,
+    explain=standard("hubble.enabled"),
+    matches=_matches_state,
+)
+def hubble(ctx: NodeContext) -> Expectation:
+    """Whether the Hubble observer runs in the agent (`Ok …` or `Disabled`).
+
+    ## Rule
+    enable-hubble = hubble.enabled (chart default true; 1.14-1.16 write the key only when
+    true, and the agent default is false). `Warning`/`Failure` are health, not config.
+
+    ## Fallbacks
+    None.
+
+    ## Sources
+    cilium-rules.md §12; status-format.md §2.26; cilium/cilium daemon/cmd/hubble.go @v1.14-v1.16,
+    pkg/hubble/cell/hubbleintegration.go @v1.17/@v1.18.
+    """
+    enabled = s.flag(ctx, "hubble.enabled", "enable-hubble")
+    return expect("Ok" if enabled.value else "Disabled", enabled.origin)
+
+
+def _observe_metrics(status: Status) -> str | None:
+    return status.hubble.metrics_state if status.hubble is not None else None
+
+
+@fact(
+    id="hubble-metrics",
+    status_line="Hubble",
+    reads=("hubble.enabled", "hubble.metrics.enabled", "hubble.metrics.dynamic.enabled"),
+    config_keys=("hubble-metrics-server", "hubble-metrics"),
+    observe=_observe_metrics,
+    explain=standard("hubble.metrics.enabled"),
+    matches=_matches_state,
+)
+def hubble_metrics(ctx: NodeContext) -> Expectation | None:
+    """The Hubble metrics server (`Metrics: Ok` or `Metrics: Disabled` on the Hubble line).
+
+    ## Rule
+    The chart writes hubble-metrics-server only with Hubble on and a non-empty
+    hubble.metrics.enabled list (1.17+: or hubble.metrics.dynamic.enabled). Up to 1.17 the
+    metrics cell is printed only with Hubble on; from 1.18 always.
+
+    ## Fallbacks
+    None (≤1.17 prints a hard-coded Ok whenever the server address is set).
+
+    ## Sources
+    cilium-rules.md §12; values-to-config.md §1 (hubble rows); status-format.md §2.26;
+    cilium/cilium pkg/hubble/metrics/cell/server.go @v1.18 (PR #39549).
+    """
+    enabled = s.flag(ctx, "hubble.enabled", "enable-hubble")
+    metrics = s.helm(ctx, "hubble.metrics.enabled")
+    dynamic = s.helm(ctx, "hubble.metrics.dynamic.enabled") if s.minor(ctx) >= (1, 17) else None
+    on = enabled.value and (s.truthy(metrics.value) or (dynamic is not None and s.truthy(dynamic.value)))
+    if not enabled.value and s.minor(ctx) <= (1, 17):
+        return None
+    source = metrics.origin if enabled.value else enabled.origin
+    return expect("Ok" if on else "Disabled", source)
+
+
+FACTS = (hubble, hubble_metrics)

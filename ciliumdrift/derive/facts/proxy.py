@@ -1,0 +1,115 @@
+"""The L7 proxy (Proxy Status) and where Envoy runs (embedded or its own DaemonSet)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ciliumdrift.derive import settings as s
+from ciliumdrift.derive.decide import conflict
+from ciliumdrift.derive.fact import Expectation, NodeContext, fact
+from ciliumdrift.derive.facts._common import expect, standard
+from ciliumdrift.explain import STRONG, Candidate, cause, said, values_fix, version_default
+from ciliumdrift.model import CauseKind, Layer, Located, Origin
+from ciliumdrift.parse.model import Status
+
+_OFF = "No managed proxy redirect"
+
+
+def _observe(status: Status) -> str | None:
+    proxy = status.proxy
+    if proxy is None:
+        return None
+    if not proxy.enabled:
+        return _OFF
+    return f"OK, Envoy: {proxy.envoy}" if proxy.envoy else "OK"
+
+
+def _matches(expected: str, observed: str) -> bool:
+    if observed == "OK":
+        return expected.startswith("OK")
+    return " ".join(expected.split()).casefold() == " ".join(observed.split()).casefold()
+
+
+def envoy_external(ctx: NodeContext) -> Located[bool]:
+    """``external-envoy-proxy`` as the chart's envoyDaemonSetEnabled helper decides it."""
+    envoy = s.helm(ctx, "envoy.enabled")
+    if envoy.value is not None:
+        return Located(s.truthy(envoy.value), envoy.origin)
+    compat = s.helm(ctx, "upgradeCompatibility")
+    if compat.value not in (None, "") and s.minor_of(str(compat.value)) <= (1, 15):
+        return Located(False, compat.origin)
+    external = s.minor_of(s.chart_version(ctx)) >= (1, 16)
+    return Located(
+        external,
+        Origin(
+            Layer.CHART_DEFAULT,
+            key="envoy.enabled",
+            version=s.chart_version(ctx),
+            detail="chart 1.16+ runs Envoy as a DaemonSet for new installs",
+        ),
+    )
+
+
+def _hook(ctx: NodeContext, expectation: Expectation, observed: str) -> Sequence[Candidate]:
+    if "Envoy" in observed and "Envoy" in (expectation.value or "") and not s.is_set(ctx, "envoy.enabled"):
+        weighted = version_default(ctx, "envoy.enabled", envoy_external(ctx))
+        return [Candidate(STRONG - 0.05, weighted.cause, weighted.fix)]
+    return []
+
+
+@fact(
+    id="l7-proxy",
+    status_line="Proxy Status",
+    reads=("l7Proxy", "envoy.enabled", "upgradeCompatibility", "installIptablesRules"),
+    config_keys=("enable-l7-proxy", "external-envoy-proxy"),
+    observe=_observe,
+    explain=standard("l7Proxy", _hook),
+    matches=_matches,
+)
+def l7_proxy(ctx: NodeContext) -> Expectation:
+    """The L7 proxy: `OK, ..., Envoy: embedded|external` or `No managed proxy redirect`.
+
+    ## Rule
+    enable-l7-proxy = l7Proxy (default true). Off: `No managed proxy redirect`. On: `OK, ip …,
+    Envoy: external` when external-envoy-proxy (chart: false without l7Proxy; envoy.enabled when
+    set; else true for chart 1.16+ unless upgradeCompatibility <= 1.15; false for 1.14/1.15).
+
+    ## Fallbacks
+    None; L7 proxy with installIptablesRules false is fatal. The Envoy word reflects the flag,
+    not the cilium-envoy DaemonSet's health.
+
+    ## Sources
+    cilium-rules.md §10, §1.3; status-format.md §2.24; cilium/cilium pkg/proxy/proxy.go
+    GetStatusModel, pkg/client/client.go @v1.18 l.628, install/kubernetes/cilium/templates/_helpers.tpl @v1.16.
+    """
+    enabled = s.l7_proxy(ctx)
+    if not enabled.value:
+        return expect(_OFF, enabled.origin)
+    conflicts = []
+    rules = s.helm(ctx, "installIptablesRules")
+    if rules.value is not None and not s.truthy(rules.value):
+        conflicts.append(
+            conflict(
+                'L7 proxy requires iptables rules (--install-iptables-rules="true"): the agent exits at start.',
+                [
+                    Candidate(
+                        STRONG,
+                        cause(
+                            CauseKind.CONFLICTING_SETTING,
+                            "installIptablesRules is false while l7Proxy is on.",
+                            said("installIptablesRules", rules),
+                        ),
+                        values_fix("Turn the L7 proxy off", [("l7Proxy", False)]),
+                    )
+                ],
+                rules.origin,
+                fatal=True,
+            )
+        )
+    external = envoy_external(ctx)
+    where = "external" if external.value else "embedded"
+    source = external.origin if s.is_set(ctx, "envoy.enabled") else enabled.origin
+    return expect(f"OK, Envoy: {where}", source, conflicts=conflicts)
+
+
+FACTS = (l7_proxy,)

@@ -1,0 +1,134 @@
+"""The data tables of the derive stage: kernel thresholds, chart and agent defaults.
+
+The tables live in ``ciliumdrift/data`` (``kernel.yaml``, ``agent_defaults.yaml``) and are
+read once with importlib.resources; this module only looks things up in them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+_MISSING: Any = object()
+
+
+def version_tuple(text: str | None) -> tuple[int, ...]:
+    """``"v1.18.4-afda2aa9"`` -> ``(1, 18, 4)``; ``"6.18.0-talos"`` -> ``(6, 18, 0)``; ``()`` if none."""
+    if not text:
+        return ()
+    match = re.search(r"(\d+)\.(\d+)(?:\.(\d+))?(?:\.(\d+))?", str(text))
+    if match is None:
+        return ()
+    return tuple(int(part) for part in match.groups() if part is not None)
+
+
+def minor_of(text: str | None) -> tuple[int, int]:
+    """The ``(major, minor)`` of a version; ``(1, 18)`` when the text holds no version."""
+    parts = version_tuple(text)
+    return (parts[0], parts[1]) if len(parts) >= 2 else (1, 18)
+
+
+@cache
+def _load(name: str) -> Any:
+    from ruamel.yaml import YAML
+
+    text = resources.files("ciliumdrift.data").joinpath(name).read_text(encoding="utf-8")
+    return YAML(typ="safe", pure=True).load(text)
+
+
+@dataclass(frozen=True)
+class KernelRule:
+    """One kernel threshold of the agent (a row of ``data/kernel.yaml``)."""
+
+    feature: str
+    min_kernel: str
+    since_cilium: str
+    until_cilium: str | None
+    effect: str  # fallback | fatal | broken | documented
+    source: str
+    message: str = ""
+    status: str = ""
+
+    def applies_to(self, cilium_version: str) -> bool:
+        minor = minor_of(cilium_version)
+        if minor < minor_of(self.since_cilium):
+            return False
+        return self.until_cilium is None or minor <= minor_of(self.until_cilium)
+
+    def satisfied_by(self, kernel: str) -> bool:
+        return version_tuple(kernel) >= version_tuple(self.min_kernel)
+
+
+@cache
+def kernel_rules() -> tuple[KernelRule, ...]:
+    rows = _load("kernel.yaml")["rows"]
+    return tuple(
+        KernelRule(
+            feature=row["feature"],
+            min_kernel=str(row["min_kernel"]),
+            since_cilium=str(row["since_cilium"]),
+            until_cilium=str(row["until_cilium"]) if row.get("until_cilium") else None,
+            effect=row["effect"],
+            source=row["source"],
+            message=row.get("message", ""),
+            status=row.get("status", ""),
+        )
+        for row in rows
+    )
+
+
+def kernel_rule(feature: str, cilium_version: str) -> KernelRule | None:
+    """The threshold for ``feature`` that applies to this Cilium version, if any."""
+    for rule in kernel_rules():
+        if rule.feature == feature and rule.applies_to(cilium_version):
+            return rule
+    return None
+
+
+def _nearest_chart_version(versions: list[str], wanted: str) -> str | None:
+    """The collected chart version of the same minor closest at or below ``wanted``."""
+    target = version_tuple(wanted)
+    if not target:
+        return None
+    same_minor = sorted(
+        (v for v in versions if version_tuple(v)[:2] == target[:2]), key=version_tuple
+    )
+    if same_minor:
+        below = [v for v in same_minor if version_tuple(v) <= target]
+        return below[-1] if below else same_minor[0]
+    older = sorted((v for v in versions if version_tuple(v) < target), key=version_tuple)
+    if older:
+        return older[-1]
+    newer = sorted(versions, key=version_tuple)
+    return newer[0] if newer else None
+
+
+def chart_default(key: str, chart_version: str) -> tuple[bool, Any]:
+    """``(True, default)`` when the chart of that version has ``key``, else ``(False, None)``."""
+    table: dict[str, Any] = _load("agent_defaults.yaml")["chart"].get(key) or {}
+    version = _nearest_chart_version(list(table), chart_version)
+    if version is None:
+        # The key is in no collected chart near this version: decide by the nearest chart.
+        return False, None
+    collected = _load("agent_defaults.yaml")["chart"]
+    all_versions = sorted({v for entry in collected.values() for v in entry}, key=version_tuple)
+    nearest = _nearest_chart_version(all_versions, chart_version)
+    if nearest is not None and nearest not in table:
+        return False, None
+    return True, table[version]
+
+
+def agent_default(key: str, cilium_version: str) -> tuple[bool, Any]:
+    """``(True, default)`` when the agent of that version has the flag ``key``."""
+    entry = _load("agent_defaults.yaml")["agent"].get(key)
+    if entry is None:
+        return False, None
+    minor = minor_of(cilium_version)
+    if entry.get("since") and minor < minor_of(str(entry["since"])):
+        return False, None
+    if entry.get("until") and minor > minor_of(str(entry["until"])):
+        return False, None
+    return True, entry["default"]

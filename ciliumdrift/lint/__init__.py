@@ -1,0 +1,193 @@
+"""Lint Helm values for Cilium before they are merged: ``lint(files) -> LintReport``.
+
+    report = lint(["cilium/values.yaml"], talos_files=["talos/controlplane.yaml"])
+    for violation in report.violations:
+        print(violation.position, violation.code, violation.message)
+
+The rules live in :mod:`ciliumdrift.lint.rules` (one module per family); this module reads
+the files, builds the :class:`LintContext`, runs the selected rules and applies inline
+suppressions centrally.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ciliumdrift.lint.rule import Family, LintContext, LintReport, Rule, Violation, rule
+
+if TYPE_CHECKING:
+    from ciliumdrift.config import Settings
+    from ciliumdrift.load.model import TalosFacts
+
+__all__ = ["Family", "LintContext", "LintReport", "Rule", "Violation", "lint", "lint_texts", "rule"]
+
+#: Used when neither the caller, the settings nor a wrapper names a version and no chart
+#: data says which is newest: the project's reference version.
+FALLBACK_VERSION = "1.18.4"
+
+
+def lint(
+    files: Sequence[str | Path],
+    *,
+    talos_files: Sequence[str | Path] = (),
+    cilium_version: str | None = None,
+    settings: Settings | None = None,
+) -> LintReport:
+    """Lint values files (``-`` is standard input) in ``-f`` order, optionally against Talos.
+
+    The Cilium version comes from ``cilium_version``, else the settings, else the chart
+    version a Flux/Argo wrapper names, else the newest bundled chart. Raises only
+    :class:`~ciliumdrift.errors.CiliumdriftError` (unreadable or broken input).
+    """
+    from ciliumdrift.textio import read_text
+
+    sources = [read_text(f) for f in files]
+    talos = _load_talos(tuple(str(t) for t in talos_files)) if talos_files else None
+    return lint_texts(sources, talos=talos, cilium_version=cilium_version, settings=settings)
+
+
+def lint_texts(
+    sources: Sequence[tuple[str, str]],
+    *,
+    talos: TalosFacts | None = None,
+    cilium_version: str | None = None,
+    settings: Settings | None = None,
+) -> LintReport:
+    """Lint ``(name, text)`` pairs already read (the library form of :func:`lint`)."""
+    from ciliumdrift import __version__
+    from ciliumdrift.config import Settings
+    from ciliumdrift.errors import CiliumdriftError, YamlError
+    from ciliumdrift.lint.document import ValuesDocument, merge_documents, read_documents
+    from ciliumdrift.lint.rules import BY_CODE, RULES
+    from ciliumdrift.lint.rules.hygiene import _MARKER
+    from ciliumdrift.lint.suppress import apply_suppressions, parse_suppressions
+    from ciliumdrift.model import Diagnostic
+
+    settings = settings or Settings()
+    documents: list[ValuesDocument] = []
+    diagnostics: list[Diagnostic] = []
+    for name, text in sources:
+        try:
+            documents.extend(read_documents(name, text))
+        except YamlError:
+            if not any(_MARKER.match(line) for line in text.splitlines()):
+                raise
+            documents.append(ValuesDocument(name, text, None))  # CD502 explains it
+    requested = cilium_version or settings.cilium_version
+    wrapper = next((d for d in documents if d.chart_version), None)
+    version, chart, notes = _chart(requested, wrapper.chart_version if wrapper else None)
+    diagnostics.extend(Diagnostic(n) for n in notes)
+    merged = merge_documents(tuple(documents), version)
+    ctx = LintContext(
+        documents=tuple(documents),
+        values=merged.values,
+        cilium_version=version,
+        texts=dict(sources),
+        value_positions=merged.value_positions,
+        known_keys=chart.get("known_keys"),
+        open_maps=chart.get("open_maps", frozenset()),
+        chart_defaults=chart.get("defaults", {}),
+        talos=talos,
+        data=lint_data(),
+    )
+    selected = select_rules(RULES, settings.select, settings.ignore)
+    found: list[Violation] = []
+    for unit in selected:
+        try:
+            found.extend(unit.run(ctx))
+        except CiliumdriftError:
+            raise
+        except Exception as error:  # a rule defect must not hide the other rules' findings
+            diagnostics.append(Diagnostic(f"rule {unit.code} failed: {type(error).__name__}: {error}", code=unit.code))
+    suppressions = {name: parse_suppressions(text) for name, text in sources}
+    kept, suppressed = apply_suppressions(_unique(found), BY_CODE, suppressions)
+    kept.sort(key=lambda v: (v.position.file, v.position.line, v.position.column, v.code))
+    return LintReport(
+        violations=tuple(kept),
+        files=tuple(name for name, _ in sources),
+        cilium_version=version,
+        rules=tuple(r.code for r in selected),
+        diagnostics=tuple(diagnostics),
+        suppressed=suppressed,
+        tool_version=__version__,
+    )
+
+
+def select_rules(rules: Iterable[Rule], select: Sequence[str], ignore: Sequence[str]) -> tuple[Rule, ...]:
+    """The rules ``--select`` names (all when empty) minus those ``--ignore`` names."""
+    from ciliumdrift.errors import InputError
+
+    rules = tuple(rules)
+    for selector in (*select, *ignore):
+        if not any(r.matches(selector) for r in rules):
+            raise InputError(f"unknown rule {selector!r} (see `ciliumdrift rules`)")
+    chosen = [r for r in rules if not select or any(r.matches(s) for s in select)]
+    return tuple(r for r in chosen if not any(r.matches(s) for s in ignore))
+
+
+def _unique(violations: Iterable[Violation]) -> list[Violation]:
+    seen: set[tuple[Any, ...]] = set()
+    out: list[Violation] = []
+    for v in violations:
+        identity = (v.code, v.position, v.message)
+        if identity not in seen:
+            seen.add(identity)
+            out.append(v)
+    return out
+
+
+@lru_cache(maxsize=1)
+def lint_data() -> Mapping[str, Any]:
+    """The data files the rules read: removed keys/values, value enums, kernel thresholds."""
+    from importlib.resources import files
+
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="safe", pure=True)
+    root = files("ciliumdrift") / "data"
+    return {
+        "removed": yaml.load((root / "removed.yaml").read_text(encoding="utf-8")),
+        "enums": yaml.load((root / "lint" / "enums.yaml").read_text(encoding="utf-8")),
+        "kernel": yaml.load((root / "kernel.yaml").read_text(encoding="utf-8")),
+    }
+
+
+def _chart(requested: str | None, from_wrapper: str | None) -> tuple[str, dict[str, Any], list[str]]:
+    """(version, chart facts, notes). Chart facts: known_keys, open_maps, defaults.
+
+    The chart data belongs to the loader (:mod:`ciliumdrift.load.chart`); without it the key
+    rules have nothing to compare with and say so in a note instead of guessing.
+    """
+    from ciliumdrift.errors import UnsupportedVersion
+
+    notes: list[str] = []
+    try:
+        from ciliumdrift.load import chart as chart_data
+    except ImportError:
+        version = requested or from_wrapper or FALLBACK_VERSION
+        return version, {}, [f"no bundled chart data: key checks skipped for Cilium {version}"]
+    version = requested or from_wrapper
+    try:
+        resolved, note = chart_data.resolve_version(version)
+    except UnsupportedVersion:
+        if requested:
+            raise
+        notes.append(f"no chart data for Cilium {version} (named by the wrapper); key checks skipped")
+        return str(version), {}, notes
+    if note:
+        notes.append(note)
+    facts: dict[str, Any] = {
+        "known_keys": frozenset(chart_data.known_keys(resolved)),
+        "open_maps": frozenset(chart_data.open_maps(resolved)),
+        "defaults": chart_data.chart_defaults(resolved).values,
+    }
+    return version or resolved, facts, notes
+
+
+def _load_talos(files: tuple[str, ...]) -> TalosFacts:
+    from ciliumdrift.load import load_talos
+
+    return load_talos(files)

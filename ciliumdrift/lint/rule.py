@@ -1,0 +1,453 @@
+"""The lint rule unit: a small declared check with its ID, summary and documentation.
+
+A rule is one decorated function in a family module (``rules/keys.py``, ``rules/talos.py``
+…). The decorator reads the function's docstring, whose first line is the summary and
+whose fixed headings (``## Why``, ``## Bad``, ``## Good``, ``## Fix``) are the
+documentation that ``ciliumdrift rules`` prints, SARIF carries as help, and the tests run
+(every Bad example must fail the rule, every Good example must pass it).
+
+Rules receive a :class:`LintContext` and yield :class:`Violation` objects. Violations are
+data, never exceptions; suppression comments and ``--select``/``--ignore`` are applied
+centrally by :func:`ciliumdrift.lint.lint`, not by each rule.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ciliumdrift.load.model import HelmValues, TalosFacts, join_key, split_key
+from ciliumdrift.model import Diagnostic, Position, Severity
+
+DOCS_URL = "https://github.com/ciliumdrift/ciliumdrift/blob/main/docs/rules.md"
+
+
+class Family(enum.IntEnum):
+    """Rule families; the digit after ``CD`` in a rule code."""
+
+    KEYS = 1
+    DATAPATH = 2
+    TALOS = 3
+    DEPRECATED = 4
+    HYGIENE = 5
+
+    @property
+    def title(self) -> str:
+        return _FAMILY_TITLES[self]
+
+
+_FAMILY_TITLES = {
+    Family.KEYS: "Keys and schema",
+    Family.DATAPATH: "Datapath consistency",
+    Family.TALOS: "Talos cross-checks",
+    Family.DEPRECATED: "Deprecated and removed settings",
+    Family.HYGIENE: "Templates and hygiene",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One place where a values file breaks a rule."""
+
+    code: str
+    name: str
+    message: str
+    position: Position
+    severity: Severity
+    key: str | None = None  # dotted Helm key the violation is about, when there is one
+    fix: str | None = None
+
+    @property
+    def file(self) -> str:
+        return self.position.file
+
+    def fingerprint(self) -> str:
+        """Stable across edits elsewhere in the file: rule, file and key, not the line."""
+        import hashlib
+
+        anchor = self.key if self.key is not None else f"line:{self.position.line}"
+        text = f"{self.code}\0{self.position.file}\0{anchor}\0{self.message}"
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "severity": self.severity.value,
+            "message": self.message,
+            "file": self.position.file,
+            "line": self.position.line,
+            "column": self.position.column,
+            "key": self.key,
+            "fix": self.fix,
+            "fingerprint": self.fingerprint(),
+            "url": f"{DOCS_URL}#{self.code.lower()}-{self.name}",
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """A documented example: values YAML, optionally a Talos config and a Cilium version."""
+
+    values: str
+    talos: str | None = None
+    cilium_version: str | None = None
+
+
+Check = Callable[["LintContext"], Iterable[Violation]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    family: Family
+    severity: Severity
+    summary: str
+    doc: str
+    check: Check
+    reads: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    needs_talos: bool = False
+
+    @property
+    def url(self) -> str:
+        return f"{DOCS_URL}#{self.code.lower()}-{self.name}"
+
+    def section(self, heading: str) -> str:
+        """The text under ``## heading`` in the docstring, stripped ("" when absent)."""
+        return _sections(self.doc).get(heading, "").strip()
+
+    @property
+    def rationale(self) -> str:
+        return self.section("Why")
+
+    @property
+    def fix_text(self) -> str:
+        return self.section("Fix")
+
+    @property
+    def bad(self) -> tuple[Example, ...]:
+        return _examples(self.section("Bad"))
+
+    @property
+    def good(self) -> tuple[Example, ...]:
+        return _examples(self.section("Good"))
+
+    def matches(self, selector: str) -> bool:
+        """True for this rule's code, name, alias, or a code prefix such as ``CD3``."""
+        wanted = selector.strip()
+        if wanted.lower() in {self.name, *(a.lower() for a in self.aliases)}:
+            return True
+        upper = wanted.upper()
+        return upper == "ALL" or (upper.startswith("CD") and self.code.startswith(upper))
+
+    def violation(
+        self,
+        ctx: LintContext,
+        message: str,
+        position: Position,
+        *,
+        key: str | None = None,
+        fix: str | None = None,
+        severity: Severity | None = None,
+    ) -> Violation:
+        del ctx  # present so rules read as `RULE.violation(ctx, ...)` uniformly
+        return Violation(
+            code=self.code,
+            name=self.name,
+            message=message,
+            position=position,
+            severity=severity or self.severity,
+            key=key,
+            fix=fix,
+        )
+
+    def run(self, ctx: LintContext) -> Iterator[Violation]:
+        if self.needs_talos and ctx.talos is None:
+            return
+        yield from self.check(ctx)
+
+
+_CODE = re.compile(r"^CD[1-5]\d\d$")
+_NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_HEADINGS = ("Why", "Bad", "Good", "Fix")
+
+
+def rule(
+    *,
+    code: str,
+    name: str,
+    severity: Severity = Severity.WARNING,
+    reads: tuple[str, ...] = (),
+    aliases: tuple[str, ...] = (),
+    needs_talos: bool = False,
+) -> Callable[[Check], Rule]:
+    """Declare a lint rule; the decorated function becomes a :class:`Rule`."""
+    if not _CODE.match(code):
+        raise ValueError(f"rule code {code!r} is not CD + family digit + two digits")
+    if not _NAME.match(name):
+        raise ValueError(f"rule name {name!r} is not kebab-case")
+
+    def wrap(function: Check) -> Rule:
+        doc = _dedent(function.__doc__ or "")
+        summary = doc.strip().splitlines()[0].strip() if doc.strip() else ""
+        missing = [h for h in _HEADINGS if h not in _sections(doc)]
+        if not summary or missing:
+            raise ValueError(f"rule {code} docstring lacks a summary or headings {missing}")
+        return Rule(
+            code=code,
+            name=name,
+            family=Family(int(code[2])),
+            severity=severity,
+            summary=summary,
+            doc=doc,
+            check=function,
+            reads=reads,
+            aliases=aliases,
+            needs_talos=needs_talos,
+        )
+
+    return wrap
+
+
+def _dedent(doc: str) -> str:
+    import inspect
+
+    return inspect.cleandoc(doc)
+
+
+def _sections(doc: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    current: str | None = None
+    lines: list[str] = []
+    for line in doc.splitlines():
+        if line.startswith("## "):
+            if current is not None:
+                out[current] = "\n".join(lines)
+            current, lines = line[3:].strip(), []
+        elif current is not None:
+            lines.append(line)
+    if current is not None:
+        out[current] = "\n".join(lines)
+    return out
+
+
+_FENCE = re.compile(r"^```yaml(?P<info>[^\n]*)\n(?P<body>.*?)^```", re.MULTILINE | re.DOTALL)
+
+
+def _examples(section: str) -> tuple[Example, ...]:
+    """Fenced ``yaml`` blocks; ``yaml talos`` blocks attach to the values block before them.
+
+    The info string may carry ``cilium=1.15`` to run the example against that version.
+    """
+    examples: list[Example] = []
+    for match in _FENCE.finditer(section):
+        info = match.group("info").split()
+        body = match.group("body")
+        version = next((i.split("=", 1)[1] for i in info if i.startswith("cilium=")), None)
+        if "talos" in info and examples:
+            last = examples[-1]
+            examples[-1] = Example(last.values, body, last.cilium_version)
+        else:
+            examples.append(Example(body, None, version))
+    return tuple(examples)
+
+
+def version_tuple(version: str | None) -> tuple[int, ...]:
+    """``"v1.18.4"`` -> ``(1, 18, 4)``; pre-release suffixes are ignored; () when unknown."""
+    if not version:
+        return ()
+    match = re.match(r"^v?(\d+)\.(\d+)(?:\.(\d+))?", str(version).strip())
+    if not match:
+        return ()
+    return tuple(int(g) for g in match.groups() if g is not None)
+
+
+@dataclass(frozen=True)
+class LintContext:
+    """What a rule may look at.
+
+    ``values`` holds the *user's* layers merged in order (no chart defaults), with the
+    position of every key in ``values.sources``; ``documents`` holds each file as written,
+    for rules about the text itself (duplicate keys, quoting, placeholders).
+    ``chart_defaults`` is the chart's own ``values.yaml`` for ``cilium_version`` when the
+    chart data is available, else empty.
+    """
+
+    documents: tuple[Any, ...]  # tuple[ValuesDocument, ...]; Any keeps rule.py import-light
+    values: HelmValues
+    cilium_version: str
+    texts: Mapping[str, str] = field(default_factory=dict)  # file name -> full text
+    value_positions: Mapping[str, Position] = field(default_factory=dict)
+    known_keys: frozenset[str] | None = None
+    open_maps: frozenset[str] = frozenset()
+    chart_defaults: Mapping[str, Any] = field(default_factory=dict)
+    talos: TalosFacts | None = None
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+    # -- reading values ----------------------------------------------------------------
+
+    def user(self, key: str, default: Any = None) -> Any:
+        """The merged user value at a dotted key (``default`` when the user did not set it)."""
+        return self.values.raw(key, default)
+
+    def is_set(self, key: str) -> bool:
+        return self.values.has(key) and self.values.raw(key) is not None
+
+    def chart_default(self, key: str, default: Any = None) -> Any:
+        node: Any = self.chart_defaults
+        for part in split_key(key):
+            if not isinstance(node, Mapping) or part not in node:
+                return default
+            node = node[part]
+        return node
+
+    def effective(self, key: str, agent_default: Any = None) -> Any:
+        """User value, else a non-empty chart default, else what the agent assumes."""
+        value = self.user(key)
+        if value is None:
+            value = self.chart_default(key)
+        if value is None or value == "":
+            return agent_default
+        return value
+
+    def flag(self, key: str, agent_default: bool = False) -> bool:
+        """A boolean setting as Helm's template sees it (a non-empty string is truthy)."""
+        value = self.effective(key, agent_default)
+        if isinstance(value, str):
+            return value.strip().lower() not in {"", "false"}
+        return bool(value)
+
+    def value_at(self, key: str) -> Position:
+        """The position of the user's *value* for ``key`` (falls back to the key)."""
+        found = self.value_positions.get(key)
+        return found if found is not None else self.where(key)
+
+    def where(self, key: str) -> Position:
+        """The position of the user's value for ``key`` (or the first file's start)."""
+        origin = self.values.sources.get(key)
+        if origin is not None and origin.position is not None:
+            return origin.position
+        path = split_key(key)
+        while path:
+            path = path[:-1]
+            parent = self.values.sources.get(join_key(path))
+            if parent is not None and parent.position is not None:
+                return parent.position
+        return self.start()
+
+    def start(self) -> Position:
+        """Where the first values document begins (for findings about the file as a whole)."""
+        for doc in self.documents:
+            if doc.root is not None:
+                return doc.root.position  # type: ignore[no-any-return]
+        first = self.documents[0].name if self.documents else "<values>"
+        return Position(first, 1, 1)
+
+    # -- versions ----------------------------------------------------------------------
+
+    def at_least(self, version: str) -> bool:
+        return version_tuple(self.cilium_version) >= version_tuple(version)
+
+    def below(self, version: str) -> bool:
+        return not self.at_least(version)
+
+    # -- derived datapath terms shared by several rules -----------------------------------
+
+    @property
+    def routing_mode(self) -> str:
+        mode = self.effective("routingMode")
+        if mode is None and self.below("1.15"):
+            legacy = self.user("tunnel")
+            if legacy == "disabled":
+                return "native"
+        return str(mode) if mode is not None else "tunnel"
+
+    @property
+    def kpr(self) -> bool:
+        value = self.effective("kubeProxyReplacement", "false")
+        text = "true" if value is True else str(value).strip().lower()
+        return text == "true" or (text == "strict" and self.below("1.16"))
+
+    @property
+    def encryption_type(self) -> str | None:
+        if not self.flag("encryption.enabled"):
+            return None
+        return str(self.effective("encryption.type", "ipsec"))
+
+    @property
+    def ipv4(self) -> bool:
+        return self.flag("ipv4.enabled", True)
+
+    @property
+    def ipv6(self) -> bool:
+        return self.flag("ipv6.enabled", False)
+
+    def host_routing_legacy_reason(self) -> str | None:
+        """Why the agent ends in Legacy host routing, or None when eBPF host routing holds.
+
+        Follows the agent's demotion order (reference: cilium-rules.md §4).
+        """
+        explicit = self.user("bpf.hostLegacyRouting")
+        if explicit is True or str(explicit).lower() == "true":
+            return "bpf.hostLegacyRouting is true"
+        if explicit is None and str(self.effective("cni.chainingMode", "none")) not in {
+            "none",
+            "",
+        }:
+            return "CNI chaining makes the chart set legacy host routing"
+        if not self.kpr:
+            return "kubeProxyReplacement is not true"
+        if self.encryption_type == "ipsec" and self.below("1.19"):
+            return "IPsec forces legacy host routing before Cilium 1.19"
+        masquerading = (self.ipv4 and self.flag("enableIPv4Masquerade", True)) or (
+            self.ipv6 and self.flag("enableIPv6Masquerade", True)
+        )
+        if masquerading and not self.flag("bpf.masquerade", False):
+            return "masquerading is done by iptables (bpf.masquerade is not true)"
+        return None
+
+
+@dataclass(frozen=True)
+class LintReport:
+    """The result of :func:`ciliumdrift.lint.lint`."""
+
+    violations: tuple[Violation, ...]
+    files: tuple[str, ...]
+    cilium_version: str
+    rules: tuple[str, ...]  # codes of the rules that ran
+    diagnostics: tuple[Diagnostic, ...] = ()
+    suppressed: int = 0
+    tool_version: str = ""
+
+    def render_text(self) -> str:
+        from ciliumdrift.lint.text import render_text
+
+        return render_text(self)
+
+    def exit_code(self) -> int:
+        """0 clean, 1 when an error or warning remains (notes alone do not fail)."""
+        return 1 if any(v.severity is not Severity.NOTE for v in self.violations) else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        counts = {s.value: 0 for s in Severity}
+        for v in self.violations:
+            counts[v.severity.value] += 1
+        return {
+            "schema_version": 1,
+            "tool": {"name": "ciliumdrift", "version": self.tool_version},
+            "cilium_version": self.cilium_version,
+            "files": list(self.files),
+            "summary": {
+                "violations": len(self.violations),
+                "suppressed": self.suppressed,
+                **counts,
+            },
+            "rules": list(self.rules),
+            "violations": [v.to_dict() for v in self.violations],
+            "diagnostics": [d.to_dict() for d in self.diagnostics],
+        }

@@ -1,0 +1,361 @@
+"""One safe YAML reader for every user file, with positions and hard limits.
+
+Everything ciliumdrift reads as YAML (Helm values, wrappers, Talos configs and patches,
+chart values.yaml) goes through :func:`load_yaml_documents`. It does not build Python
+objects with ruamel's constructors: it reads ruamel's *event* stream (an iterative state
+machine, so deep nesting cannot blow the Python stack) and builds a small tree of
+:class:`YamlNode` objects, each with the 1-based position where its text starts. Typing of
+scalars is left to the caller, because Helm (go-yaml v2, YAML 1.1) and Talos (go-yaml v3)
+type the same text differently (see :mod:`ciliumdrift.load.scalars`).
+
+Limits (each violation is a :class:`~ciliumdrift.errors.YamlError` naming
+``file:line:column``, raised before the limit costs time or memory):
+
+* size: :data:`MAX_YAML_BYTES` (4 MiB). A values file is ~10 KiB, the Cilium chart's own
+  values.yaml 160 KiB, a Talos config with an inline Cilium manifest well under 1 MiB. The
+  size is checked before parsing; parsing runs at several MiB per second.
+* nesting: :data:`MAX_DEPTH` (100) levels of mappings and sequences. Real configs stay
+  under 20; 10,000-deep input is refused at the 101st level, in constant stack.
+* alias expansion: :data:`MAX_EXPANDED_NODES` (250,000) nodes once every alias is
+  expanded, counted without expanding (a "billion laughs" file is refused at the alias
+  that crosses the limit).
+* duplicate mapping keys are an error (Helm would silently keep the last one; Talos
+  refuses them), at the second occurrence.
+* git merge-conflict markers (``<<<<<<<``, ``>>>>>>>``) are an error at the marker line.
+* tabs used as indentation, unterminated quotes, bad indentation: ruamel's problem text
+  and position, never an excerpt of the file (an excerpt could quote a secret).
+* a byte-order mark at the start is dropped (by :func:`ciliumdrift.textio.decode`); one
+  anywhere else is an error. CRLF line endings are read as line breaks (positions stay
+  right).
+
+:func:`key_positions` maps the dotted keys of a values file to the ``line:column`` of their
+key, for tools (lint) that point at a key rather than at a merged value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ciliumdrift.errors import YamlError
+from ciliumdrift.model import Position
+
+MAX_YAML_BYTES = 4 * 1024 * 1024
+MAX_DEPTH = 100
+MAX_EXPANDED_NODES = 250_000
+_MAX_KEY_IN_MESSAGE = 60
+
+#: Maps a 0-based (line, column) of the parsed text to the Position to report. Embedded
+#: documents (an Argo CD ``helm.values`` string) use it to report outer-file positions.
+Locator = Callable[[int, int], Position]
+
+_CONFLICT_MARKER = re.compile(r"^(?:<{7}|>{7})(?: |$)|^={7}$", re.MULTILINE)
+_BOM = "\ufeff"
+
+
+@dataclass(eq=False)
+class YamlNode:
+    """A YAML node: ``kind`` is ``scalar``, ``map`` or ``seq``.
+
+    ``tag`` is the explicit tag or None; ``style`` is the scalar style (None = plain, ``'``,
+    ``"``, ``|``, ``>``); ``flow`` marks ``{...}``/``[...]`` collections. ``size`` counts the
+    nodes this one expands to (aliases included) for the alias-bomb limit.
+    """
+
+    kind: str
+    position: Position
+    text: str = ""
+    tag: str | None = None
+    style: str | None = None
+    flow: bool = False
+    entries: list[tuple[YamlNode, YamlNode]] = field(default_factory=list)
+    items: list[YamlNode] = field(default_factory=list)
+    size: int = 1
+
+    @property
+    def is_null_text(self) -> bool:
+        return self.kind == "scalar" and self.style is None and self.tag is None and (
+            self.text in ("", "~", "null", "Null", "NULL")
+        )
+
+    def get(self, key: str) -> YamlNode | None:
+        """The value of a plain string key of a mapping (the last one wins), or None."""
+        found = None
+        if self.kind == "map":
+            for k, v in self.entries:
+                if k.kind == "scalar" and k.text == key:
+                    found = v
+        return found
+
+
+@dataclass(frozen=True)
+class YamlDocument:
+    """One document of a stream: its root (None for an empty document) and start."""
+
+    root: YamlNode | None
+    position: Position
+
+
+def load_yaml_documents(
+    text: str, name: str, *, locate: Locator | None = None, limit: int = MAX_YAML_BYTES
+) -> list[YamlDocument]:
+    """Parse every document of ``text``; raise :class:`YamlError` on broken or hostile input."""
+    where = locate or (lambda line, column: Position(name, line + 1, column + 1))
+    if len(text) > limit or len(text.encode("utf-8", "surrogatepass")) > limit:
+        raise YamlError(f"larger than the {limit // (1024 * 1024)} MiB limit for YAML", where(0, 0))
+    _refuse_conflict_markers(text, where)
+    bom = text.find(_BOM)
+    if bom >= 0:
+        line, column = _line_column(text, bom)
+        raise YamlError("byte-order mark inside the text (only allowed at the start)", where(line, column))
+    return _Builder(text, where).documents()
+
+
+def _refuse_conflict_markers(text: str, where: Locator) -> None:
+    marker = _CONFLICT_MARKER.search(text)
+    if marker is None:
+        return
+    # "=======" alone is a valid plain scalar; only the full marker set proves a conflict.
+    if marker.group(0).startswith("=") and not re.search(r"^(?:<{7}|>{7})(?: |$)", text, re.M):
+        return
+    line, _ = _line_column(text, marker.start())
+    raise YamlError("git merge-conflict marker: resolve the conflict first", where(line, 0))
+
+
+def _line_column(text: str, index: int) -> tuple[int, int]:
+    line = text.count("\n", 0, index)
+    column = index - (text.rfind("\n", 0, index) + 1)
+    return line, column
+
+
+def _yaml_error(error: Exception, text: str, where: Locator) -> YamlError:
+    """ruamel's problem and mark, without the excerpt it would quote."""
+    from ruamel.yaml.error import MarkedYAMLError
+    from ruamel.yaml.reader import ReaderError
+
+    if isinstance(error, ReaderError):
+        line, column = _line_column(text, min(error.position, len(text)))
+        char = error.character
+        shown = f"#x{char:04x}" if isinstance(char, int) else repr(char)
+        return YamlError(f"character {shown} is not allowed in YAML", where(line, column))
+    if isinstance(error, MarkedYAMLError):
+        mark = error.problem_mark or error.context_mark
+        problem = str(error.problem or error.context or "invalid YAML")
+        line, column = (mark.line, mark.column) if mark is not None else (0, 0)
+        if "\t" in problem or "'\\t'" in problem:
+            problem = "tab character where YAML expects indentation or a token (use spaces)"
+        elif line < text.count("\n") + 1 and _indented_with_tab(text, line):
+            problem = f"{problem} (the line is indented with a tab; YAML needs spaces)"
+        return YamlError(problem.replace("\n", " "), where(line, column))
+    return YamlError(f"invalid YAML: {type(error).__name__}", where(0, 0))
+
+
+def _indented_with_tab(text: str, line: int) -> bool:
+    lines = text.splitlines()
+    if line >= len(lines):
+        return False
+    body = lines[line]
+    indent = body[: len(body) - len(body.lstrip(" \t"))]
+    return "\t" in indent
+
+
+class _Builder:
+    """Turns ruamel's event stream into YamlNode trees, enforcing the limits."""
+
+    def __init__(self, text: str, where: Locator) -> None:
+        self.text = text
+        self.where = where
+
+    def documents(self) -> list[YamlDocument]:
+        from ruamel.yaml import YAML
+        from ruamel.yaml.error import YAMLError
+
+        parser = YAML(typ="safe", pure=True)
+        documents: list[YamlDocument] = []
+        try:
+            for document in self._walk(parser.parse(self.text)):
+                documents.append(document)
+        except YAMLError as error:
+            raise _yaml_error(error, self.text, self.where) from None
+        except RecursionError:  # pragma: no cover - the depth limit comes first
+            raise YamlError("nesting too deep", self.where(0, 0)) from None
+        return documents
+
+    def _walk(self, events: Iterator[Any]) -> Iterator[YamlDocument]:
+        from ruamel.yaml import events as ev
+
+        stack: list[YamlNode] = []
+        pending_key: list[YamlNode | None] = []
+        anchors: dict[str, YamlNode] = {}
+        root: YamlNode | None = None
+        doc_start = self.where(0, 0)
+        total = 0
+        for event in events:
+            position = self.where(event.start_mark.line, event.start_mark.column)
+            if isinstance(event, ev.DocumentStartEvent):
+                root, doc_start, anchors, total = None, position, {}, 0
+                continue
+            if isinstance(event, ev.DocumentEndEvent):
+                yield YamlDocument(root, doc_start)
+                continue
+            if isinstance(event, (ev.StreamStartEvent, ev.StreamEndEvent)):
+                continue
+            node: YamlNode | None = None
+            if isinstance(event, ev.ScalarEvent):
+                node = YamlNode(
+                    "scalar", position, text=event.value, tag=_explicit_tag(event.tag), style=event.style
+                )
+                if event.anchor:
+                    anchors[event.anchor] = node
+            elif isinstance(event, ev.AliasEvent):
+                target = anchors.get(event.anchor)
+                if target is None:
+                    raise YamlError(f"alias *{event.anchor} names no earlier anchor", position)
+                node = target
+            elif isinstance(event, (ev.MappingStartEvent, ev.SequenceStartEvent)):
+                if len(stack) >= MAX_DEPTH:
+                    raise YamlError(f"nested deeper than {MAX_DEPTH} levels", position)
+                kind = "map" if isinstance(event, ev.MappingStartEvent) else "seq"
+                container = YamlNode(
+                    kind, position, tag=_explicit_tag(event.tag), flow=bool(event.flow_style)
+                )
+                container.text = event.anchor or ""
+                stack.append(container)
+                pending_key.append(None)
+                continue
+            elif isinstance(event, (ev.MappingEndEvent, ev.SequenceEndEvent)):
+                node = stack.pop()
+                pending_key.pop()
+                if node.text:
+                    anchors[node.text] = node
+                node.text = ""
+            if node is None:  # pragma: no cover - every event kind is handled above
+                continue
+            total += node.size if isinstance(event, ev.AliasEvent) else (1 if node.kind == "scalar" else 0)
+            if total > MAX_EXPANDED_NODES:
+                raise YamlError(
+                    f"aliases expand to more than {MAX_EXPANDED_NODES} nodes (a YAML bomb?)", position
+                )
+            if not stack:
+                root = node
+                continue
+            parent = stack[-1]
+            parent.size += node.size
+            if parent.size > MAX_EXPANDED_NODES:
+                raise YamlError(
+                    f"aliases expand to more than {MAX_EXPANDED_NODES} nodes (a YAML bomb?)", position
+                )
+            if parent.kind == "seq":
+                parent.items.append(node)
+            elif pending_key[-1] is None:
+                pending_key[-1] = node
+            else:
+                key = pending_key[-1]
+                assert key is not None
+                self._refuse_duplicate(parent, key)
+                parent.entries.append((key, node))
+                pending_key[-1] = None
+
+    def _refuse_duplicate(self, mapping: YamlNode, key: YamlNode) -> None:
+        if key.kind != "scalar" or key.text == "<<":
+            return
+        for existing, _ in mapping.entries:
+            if existing.kind == "scalar" and existing.text == key.text and existing.style == key.style:
+                shown = key.text if len(key.text) <= _MAX_KEY_IN_MESSAGE else key.text[:57] + "..."
+                raise YamlError(
+                    f"duplicate key {shown!r} (first at line {existing.position.line})", key.position
+                )
+
+
+def _explicit_tag(tag: str | None) -> str | None:
+    if tag is None or tag == "!":
+        return None
+    return tag.replace("tag:yaml.org,2002:", "!!")
+
+
+def key_positions(text: str, name: str) -> dict[str, Position]:
+    """Dotted key -> position of that key in a plain values file (every document, last wins).
+
+    Lint uses it to point at a key the user wrote; merged values carry their own origins.
+    """
+    from ciliumdrift.model import Position as _Position  # noqa: F401  (re-export for typing)
+
+    found: dict[str, Position] = {}
+    for document in load_yaml_documents(text, name):
+        if document.root is not None:
+            _collect_keys(document.root, (), found)
+    return found
+
+
+def _collect_keys(node: YamlNode, prefix: tuple[str, ...], found: dict[str, Position]) -> None:
+    from ciliumdrift.load.model import join_key
+
+    if node.kind != "map":
+        return
+    for key, value in node.entries:
+        if key.kind != "scalar":
+            continue
+        if key.text == "<<" and key.style is None:
+            continue
+        path = (*prefix, key.text)
+        found[join_key(path)] = key.position
+        _collect_keys(value, path, found)
+
+
+def block_scalar_locator(text: str, node: YamlNode, name: str) -> Locator:
+    """Positions inside a block scalar (``key: |``) as positions of the outer file.
+
+    A literal block's lines are the outer lines that follow the indicator, minus the block's
+    indentation. Quoted or plain multi-line strings have no such simple mapping: every
+    position inside them is reported at the string's own start.
+    """
+    start = node.position
+    if node.style not in ("|", ">"):
+        return lambda line, column: start
+    lines = text.splitlines()
+    first = start.line  # 0-based index of the first content line (the line after the indicator)
+    indent = 0
+    for candidate in lines[first:]:
+        if candidate.strip():
+            indent = len(candidate) - len(candidate.lstrip(" "))
+            break
+
+    def locate(line: int, column: int) -> Position:
+        return Position(start.file, first + line + 1, column + indent + 1)
+
+    return locate
+
+
+def iter_mapping(node: YamlNode) -> Iterator[tuple[YamlNode, YamlNode]]:
+    """Entries of a mapping with YAML merge keys (``<<: *anchor``) expanded, own keys last."""
+    merged: list[tuple[YamlNode, YamlNode]] = []
+    own: list[tuple[YamlNode, YamlNode]] = []
+    for key, value in node.entries:
+        if key.kind == "scalar" and key.text == "<<" and key.style is None and key.tag is None:
+            sources = value.items if value.kind == "seq" else [value]
+            for source in sources:
+                if source.kind != "map":
+                    raise YamlError("a merge key (<<) needs a mapping or a list of mappings", value.position)
+                merged.extend(iter_mapping(source))
+        else:
+            own.append((key, value))
+    if not merged:
+        yield from own
+        return
+    own_keys = {k.text for k, _ in own if k.kind == "scalar"}
+    seen: set[str] = set()
+    for key, value in merged:
+        if key.text in own_keys or key.text in seen:
+            continue
+        seen.add(key.text)
+        yield key, value
+    yield from own
+
+
+def scalar_map(node: YamlNode | None) -> Mapping[str, YamlNode]:
+    """A mapping's plain-key entries as a dict (merge keys applied), empty for non-maps."""
+    if node is None or node.kind != "map":
+        return {}
+    return {k.text: v for k, v in iter_mapping(node) if k.kind == "scalar"}

@@ -1,0 +1,145 @@
+"""Undo what pasting does to a status before anything reads it.
+
+People paste through terminals, chat tools, markdown and shell comments. This module turns
+the raw text into :class:`SourceLine` records that keep the original line number and column,
+with the paste decorations removed: CRLF/CR line ends, ANSI colours, non-breaking and
+zero-width spaces, ``# `` / ``> `` line prefixes, a common markdown indentation, and the
+lines outside a fenced code block when the paste is a whole markdown document.
+Everything here is a single pass over the text (linear time).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ciliumdrift.model import Diagnostic, Position
+
+# Line ends as editors count them; other Unicode separators stay inside the line.
+_LINE_END = re.compile(r"\r\n|\r|\n")
+# Colour codes survive when a terminal session is captured with `script` or tmux.
+_ANSI = re.compile(r"\x1b\[[0-9;?]{0,32}[A-Za-z]|\x1b\][^\x07\x1b]{0,256}(?:\x07|\x1b\\)")
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\x00"), None)
+_SPACES = dict.fromkeys(map(ord, "\u00a0\u2007\u202f\u3000\x0b\x0c"), " ")
+_FENCE = ("```", "~~~")
+#: How many nested ``# `` / ``> `` decorations are peeled off one line.
+_MAX_DECORATIONS = 4
+
+
+@dataclass(frozen=True, slots=True)
+class SourceLine:
+    """One input line with paste decorations removed.
+
+    ``text`` has no leading or trailing whitespace; ``indent`` counts the spaces before it
+    (after the common indentation of the paste was removed); ``width`` is the length of the
+    line as pasted after decorations, trailing spaces included (hard wraps show in it).
+    """
+
+    number: int
+    column: int
+    indent: int
+    text: str
+    width: int
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    lines: tuple[SourceLine, ...]
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def _clean(line: str) -> str:
+    if "\x1b" in line:
+        line = _ANSI.sub("", line)
+    line = line.translate(_INVISIBLE).translate(_SPACES)
+    if "\t" in line:
+        # The agent's tabwriter emits spaces; a tab means an editor converted them.
+        line = line.replace("\t", "   ")
+    return line
+
+
+def _peel(line: str) -> tuple[str, int]:
+    """Remove shell-comment and quote prefixes; return the rest and how many chars went."""
+    removed = 0
+    for _ in range(_MAX_DECORATIONS):
+        stripped = line.lstrip(" ")
+        if stripped[:1] not in ("#", ">") or stripped[1:2] not in (" ", ""):
+            break
+        cut = len(line) - len(stripped) + (2 if stripped[1:2] == " " else 1)
+        line = line[cut:]
+        removed += cut
+    return line, removed
+
+
+def prepare(text: str, source: str) -> Prepared:
+    """Split ``text`` into cleaned lines; keep only the fenced block holding the status."""
+    raw_lines = _LINE_END.split(text)
+    if raw_lines and raw_lines[-1] == "":
+        raw_lines.pop()
+    cleaned: list[tuple[int, int, str]] = []
+    for number, raw in enumerate(raw_lines, start=1):
+        line, removed = _peel(_clean(raw))
+        cleaned.append((number, removed, line.rstrip("\n")))
+    indents = [len(line) - len(line.lstrip(" ")) for _, _, line in cleaned if line.strip()]
+    common = min(indents, default=0)
+    lines = []
+    for number, removed, line in cleaned:
+        content = line.strip()
+        indent = len(line) - len(line.lstrip(" ")) if content else 0
+        lines.append(
+            SourceLine(
+                number=number,
+                column=removed + indent + 1,
+                indent=max(indent - common, 0),
+                text=content,
+                width=len(line) - common,
+            )
+        )
+    return _select_fenced_block(lines, source)
+
+
+def _is_fence(line: SourceLine) -> bool:
+    return line.text.startswith(_FENCE)
+
+
+def _select_fenced_block(lines: list[SourceLine], source: str) -> Prepared:
+    """A markdown paste: keep the fenced block that reads most like a status."""
+    fences = [index for index, line in enumerate(lines) if _is_fence(line)]
+    if not fences:
+        return Prepared(tuple(lines), ())
+    blocks: list[tuple[int, int]] = []
+    for pair in range(0, len(fences), 2):
+        start = fences[pair] + 1
+        end = fences[pair + 1] if pair + 1 < len(fences) else len(lines)
+        blocks.append((start, end))
+    best = max(blocks, key=lambda block: _score(lines[block[0] : block[1]]))
+    if _score(lines[best[0] : best[1]]) == 0:
+        kept = [line for line in lines if not _is_fence(line)]
+        skipped = [line for line in lines if _is_fence(line)]
+    else:
+        kept = lines[best[0] : best[1]]
+        skipped = [line for line in lines[: best[0]] + lines[best[1] :] if line.text]
+    diagnostics: tuple[Diagnostic, ...] = ()
+    if skipped:
+        first = skipped[0]
+        diagnostics = (
+            Diagnostic(
+                f"ignored {len(skipped)} markdown line(s) outside the status code block "
+                f"(lines {first.number}-{skipped[-1].number})",
+                Position(source, first.number, first.column),
+                "status-skipped-line",
+            ),
+        )
+    return Prepared(tuple(kept), diagnostics)
+
+
+def _score(block: list[SourceLine]) -> int:
+    """How status-like a block is: labelled lines, JSON/YAML keys or the CLI logo."""
+    from ciliumdrift.parse.labels import TOP_LABELS
+
+    score = 0
+    for line in block:
+        label = line.text.partition(":")[0]
+        if label in TOP_LABELS or "¯" in line.text or line.text.startswith(('"kvstore"', '"cilium"')):
+            score += 1
+    return score
