@@ -80,10 +80,15 @@ def _kernel_for(
     return observation.kernel
 
 
-def _context(declared: Declared, observation: NodeObservation, kernels: Mapping[str | None, str]) -> NodeContext:
+def _context(
+    declared: Declared, observation: NodeObservation, kernels: Mapping[str | None, str]
+) -> NodeContext:
     node = observation.name or (observation.status.node if observation.status else None)
     ctx = node_context(
-        declared, node=node, kernel=_kernel_for(observation, kernels), pod_cidrs=observation.pod_cidrs
+        declared,
+        node=node,
+        kernel=_kernel_for(observation, kernels),
+        pod_cidrs=observation.pod_cidrs,
     )
     declared_version = declared.cilium_version is not None or bool(declared.values.chart_version)
     status = observation.status
@@ -130,7 +135,11 @@ def compare(
             if expectation is None or expectation.value is None:
                 continue
             observed = _observe(fact, observation.status)
-            if observed is None and fact.id in _VERBOSE_ONLY and observation.status.format != "text-verbose":
+            if (
+                observed is None
+                and fact.id in _VERBOSE_ONLY
+                and observation.status.format != "text-verbose"
+            ):
                 continue
             lines.append(
                 _Line(fact, ctx, node, expectation, observed, _verdict(fact, expectation, observed))
@@ -149,7 +158,11 @@ def compare(
         )
         for line in lines
     )
-    drift = [_drift(line, lines) for line in lines if line.verdict in (Verdict.MISMATCH, Verdict.CONDITIONAL)]
+    drift = [
+        _drift(line, lines)
+        for line in lines
+        if line.verdict in (Verdict.MISMATCH, Verdict.CONDITIONAL)
+    ]
     nodes_seen = len(contexts)
     cross = [_cross_check(*entry, nodes_seen) for entry in conflicts.values()]
     ordered = [f for group in (drift, _flatten(cross), findings) for f in group]
@@ -174,11 +187,22 @@ def _collect_conflicts(
                 into[key][3].append(node)
             else:
                 fact = by_id[fact_id]
-                into[key] = (fact, found, expectation, [node], status_label(fact, ctx.cilium_version))
+                into[key] = (
+                    fact,
+                    found,
+                    expectation,
+                    [node],
+                    status_label(fact, ctx.cilium_version),
+                )
 
 
 def _cross_check(
-    fact: Fact, found: Conflict, expectation: Expectation, nodes: list[str | None], label: str, seen: int
+    fact: Fact,
+    found: Conflict,
+    expectation: Expectation,
+    nodes: list[str | None],
+    label: str,
+    seen: int,
 ) -> list[Finding]:
     targets: list[str | None] = [None] if len(nodes) >= seen else nodes
     return [
@@ -259,7 +283,12 @@ def _node_error(observation: NodeObservation, node: str | None) -> Finding:
 
 
 def _health_finding(
-    fact: str, label: str, node: str | None, observed: str, message: str, causes: tuple[Cause, ...] = ()
+    fact: str,
+    label: str,
+    node: str | None,
+    observed: str,
+    message: str,
+    causes: tuple[Cause, ...] = (),
 ) -> Finding:
     return Finding(
         fact=fact,
@@ -271,13 +300,23 @@ def _health_finding(
         source=None,
         message=message,
         causes=causes
-        or (Cause(CauseKind.UNKNOWN, "Runtime health, not decided by the config.", (Evidence(observed),)),),
-        fix=Fix(summary="kubectl -n kube-system logs ds/cilium -c cilium-agent") if not causes else None,
+        or (
+            Cause(
+                CauseKind.UNKNOWN,
+                "Runtime health, not decided by the config.",
+                (Evidence(observed),),
+            ),
+        ),
+        fix=Fix(summary="kubectl -n kube-system logs ds/cilium -c cilium-agent")
+        if not causes
+        else None,
         severity=Severity.WARNING,
     )
 
 
-def _health(status: Status, node: str | None, expectations: Mapping[str, Expectation]) -> list[Finding]:
+def _health(
+    status: Status, node: str | None, expectations: Mapping[str, Expectation]
+) -> list[Finding]:
     out: list[Finding] = []
     cilium = status.cilium
     if cilium is not None and cilium.state not in ("Ok", "Disabled"):
@@ -287,22 +326,44 @@ def _health(status: Status, node: str | None, expectations: Mapping[str, Expecta
     if kubernetes is not None and kubernetes.state not in ("Ok", "Disabled"):
         text = f"{kubernetes.state} {kubernetes.message}".strip()
         known = expectations.get("kubernetes")
-        causes = tuple(c for conflict in (known.conflicts if known else ()) for c in conflict.causes)
+        causes = tuple(
+            c for conflict in (known.conflicts if known else ()) for c in conflict.causes
+        )
         out.append(
             _health_finding("kubernetes", "Kubernetes", node, text, f"Kubernetes is {text}", causes)
         )
     kvstore = status.kvstore
     if kvstore is not None and kvstore.state in ("Warning", "Failure"):
-        out.append(_health_finding("kvstore", "KVStore", node, kvstore.state, f"KVStore is {kvstore.state}"))
+        out.append(
+            _health_finding(
+                "kvstore", "KVStore", node, kvstore.state, f"KVStore is {kvstore.state}"
+            )
+        )
     daemon = status.health_daemon
     if daemon is not None and daemon.state not in ("Ok", "Disabled"):
-        out.append(_health_finding("health-daemon", "Cilium health daemon", node, daemon.state, f"Cilium health daemon is {daemon.state}"))
+        out.append(
+            _health_finding(
+                "health-daemon",
+                "Cilium health daemon",
+                node,
+                daemon.state,
+                f"Cilium health daemon is {daemon.state}",
+            )
+        )
     hubble = status.hubble
     if hubble is not None and hubble.state in ("Warning", "Failure"):
         text = f"{hubble.state} {hubble.message}".strip()
         out.append(_health_finding("hubble", "Hubble", node, text, f"Hubble is {text}"))
     if hubble is not None and hubble.metrics_state in ("Warning", "Failure"):
-        out.append(_health_finding("hubble-metrics", "Hubble", node, hubble.metrics_state or "", f"Hubble metrics are {hubble.metrics_state}"))
+        out.append(
+            _health_finding(
+                "hubble-metrics",
+                "Hubble",
+                node,
+                hubble.metrics_state or "",
+                f"Hubble metrics are {hubble.metrics_state}",
+            )
+        )
     controllers = status.controllers
     if controllers is not None and controllers.healthy < controllers.total:
         failing = [c.name for c in controllers.controllers if c.failure_count > 0]
@@ -317,22 +378,30 @@ def _health(status: Status, node: str | None, expectations: Mapping[str, Expecta
             )
         )
     health = status.cluster_health
-    if health is not None and health.reachable is not None and health.total is not None:
-        if health.reachable < health.total:
-            out.append(
-                _health_finding(
-                    "cluster-health",
-                    "Cluster health",
-                    node,
-                    f"{health.reachable}/{health.total} reachable",
-                    f"{health.total - health.reachable} node(s) unreachable",
-                )
+    if (
+        health is not None
+        and health.reachable is not None
+        and health.total is not None
+        and health.reachable < health.total
+    ):
+        out.append(
+            _health_finding(
+                "cluster-health",
+                "Cluster health",
+                node,
+                f"{health.reachable}/{health.total} reachable",
+                f"{health.total - health.reachable} node(s) unreachable",
             )
+        )
     modules = status.modules_health
     if modules is not None and modules.degraded:
         out.append(
             _health_finding(
-                "modules-health", "Modules Health", node, f"Degraded({modules.degraded})", f"{modules.degraded} module(s) degraded"
+                "modules-health",
+                "Modules Health",
+                node,
+                f"Degraded({modules.degraded})",
+                f"{modules.degraded} module(s) degraded",
             )
         )
     return out

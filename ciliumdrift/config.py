@@ -80,11 +80,13 @@ def load_settings(path: Path) -> Settings | None:
 
 
 def _toml_table(name: str, text: str) -> Mapping[str, Any] | None:
+    import importlib
+
     try:
-        import tomllib
-    except ModuleNotFoundError:  # Python 3.10 without tomli: pyproject settings unavailable
+        tomllib: Any = importlib.import_module("tomllib")
+    except ModuleNotFoundError:  # Python 3.10: tomli if installed, else no pyproject settings
         try:
-            import tomli as tomllib  # type: ignore[no-redef,import-not-found,unused-ignore]
+            tomllib = importlib.import_module("tomli")
         except ModuleNotFoundError:
             return None
     try:
@@ -92,7 +94,9 @@ def _toml_table(name: str, text: str) -> Mapping[str, Any] | None:
     except tomllib.TOMLDecodeError as error:
         line = getattr(error, "lineno", 1) or 1
         column = getattr(error, "colno", 1) or 1
-        raise InputError(f"invalid TOML: {error.args[0] if error.args else error}", Position(name, line, column)) from None
+        raise InputError(
+            f"invalid TOML: {error.args[0] if error.args else error}", Position(name, line, column)
+        ) from None
     table = data.get("tool", {}).get("ciliumdrift")
     if table is None:
         return None
@@ -119,7 +123,9 @@ def _strings(name: str, table: Mapping[str, Any], key: str) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,)
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-        raise InputError(f"setting {key!r} must be a string or a list of strings", Position(name, 1, 1))
+        raise InputError(
+            f"setting {key!r} must be a string or a list of strings", Position(name, 1, 1)
+        )
     return tuple(value)
 
 
@@ -127,7 +133,11 @@ def _settings(name: str, table: Mapping[str, Any]) -> Settings:
     known = {"select", "ignore", "cilium-version", "cilium_version", "talos", "values"}
     unknown = sorted(set(table) - known)
     if unknown:
-        raise InputError(f"unknown setting {unknown[0]!r} (known: select, ignore, cilium-version, talos, values)", Position(name, 1, 1))
+        raise InputError(
+            f"unknown setting {unknown[0]!r} (known: select, ignore, cilium-version, talos, "
+            "values)",
+            Position(name, 1, 1),
+        )
     version = table.get("cilium-version", table.get("cilium_version"))
     if version is not None and not isinstance(version, (str, int, float)):
         raise InputError("setting 'cilium-version' must be a string", Position(name, 1, 1))

@@ -16,8 +16,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ciliumdrift.model import Cause, CauseKind, Evidence, Fix, Layer, Located, Origin
 from ciliumdrift.load.model import split_key
+from ciliumdrift.model import Cause, CauseKind, Evidence, Fix, Layer, Located, Origin
 
 if TYPE_CHECKING:
     from ciliumdrift.derive.fact import Expectation, Explanation, Fact, NodeContext
@@ -53,7 +53,7 @@ def yaml_scalar(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(yaml_scalar(v) for v in value) + "]"
     text = str(value)
-    plain = text and not text[0] in "!&*-?{[|>'\"%@`#,: " and ": " not in text and "#" not in text
+    plain = text and text[0] not in "!&*-?{[|>'\"%@`#,: " and ": " not in text and "#" not in text
     if plain and text.lower() not in ("true", "false", "yes", "no", "null", "on", "off", "~"):
         return text
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
@@ -106,12 +106,16 @@ def said(label: str, located: Located[Any] | None) -> Evidence:
     """Evidence that a declared value is what it is, at the place that declares it."""
     if located is None:
         return Evidence(f"{label} is not set")
-    return Evidence(f"{label} = {yaml_scalar(located.value)} ({where(located.origin)})", located.origin)
+    return Evidence(
+        f"{label} = {yaml_scalar(located.value)} ({where(located.origin)})", located.origin
+    )
 
 
 def kernel_evidence(ctx: NodeContext) -> Evidence:
     if ctx.kernel is None:
-        return Evidence("the node's kernel is unknown (pass --kernel NODE=VERSION or a Talos config)")
+        return Evidence(
+            "the node's kernel is unknown (pass --kernel NODE=VERSION or a Talos config)"
+        )
     return Evidence(f"kernel {ctx.kernel.value} ({where(ctx.kernel.origin)})", ctx.kernel.origin)
 
 
@@ -126,7 +130,9 @@ def cause(kind: CauseKind, summary: str, *evidence: Evidence) -> Cause:
 def not_applied(ctx: NodeContext, key: str | None, declared: Located[Any] | None) -> Candidate:
     """The agents run an older config: cilium-config is read only when an agent starts."""
     evidence = [said(key, declared)] if key is not None else []
-    evidence.append(Evidence("the agent reads cilium-config once, at pod start (cilium-rules.md §1.1)"))
+    evidence.append(
+        Evidence("the agent reads cilium-config once, at pod start (cilium-rules.md §1.1)")
+    )
     value = declared.value if declared is not None else None
     return Candidate(
         LIKELY,
@@ -175,8 +181,13 @@ def version_default(ctx: NodeContext, key: str, declared: Located[Any] | None) -
 def unknown() -> Candidate:
     return Candidate(
         LAST,
-        cause(CauseKind.UNKNOWN, "No declared setting explains this; check the agent log at start-up."),
-        Fix(summary="kubectl -n kube-system logs ds/cilium -c cilium-agent | grep -iE 'fall|disabl|requir'"),
+        cause(
+            CauseKind.UNKNOWN, "No declared setting explains this; check the agent log at start-up."
+        ),
+        Fix(
+            summary="kubectl -n kube-system logs ds/cilium -c cilium-agent "
+            "| grep -iE 'fall|disabl|requir'"
+        ),
     )
 
 

@@ -72,7 +72,9 @@ def generate(reference: Path) -> dict[str, str]:
         for name, content in bundle_files(values_text, schema_text, folder.name).items():
             files[f"{minor}/{name}"] = content
         versions[minor] = folder.name
-        rows.append(f"| {minor} | {folder.name} (tag v{folder.name}) | {'yes' if schema_text else 'no'} |")
+        rows.append(
+            f"| {minor} | {folder.name} (tag v{folder.name}) | {'yes' if schema_text else 'no'} |"
+        )
     files["index.json"] = json.dumps({"chart": "cilium", "versions": versions}, indent=1) + "\n"
     files["README.md"] = README.format(table="\n".join(rows))
     return files

@@ -14,7 +14,8 @@ from ciliumdrift.cli._common import OutputFormat, emit, run
 @app.command("lint")
 def lint_command(
     files: Annotated[
-        list[str] | None, typer.Argument(metavar="FILE...", help="Values files in -f order; - is stdin.")
+        list[str] | None,
+        typer.Argument(metavar="FILE...", help="Values files in -f order; - is stdin."),
     ] = None,
     *,
     talos: Annotated[
@@ -24,17 +25,25 @@ def lint_command(
         str | None, typer.Option("--cilium-version", metavar="V", help="Chart version to lint for.")
     ] = None,
     select: Annotated[
-        list[str], typer.Option("--select", metavar="ID", help="Only these rules (code, name or CD3).")
+        list[str],
+        typer.Option("--select", metavar="ID", help="Only these rules (code, name or CD3)."),
     ] = [],  # noqa: B006
-    ignore: Annotated[list[str], typer.Option("--ignore", metavar="ID", help="Skip these rules.")] = [],  # noqa: B006
-    fmt: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = OutputFormat.text,
+    ignore: Annotated[
+        list[str], typer.Option("--ignore", metavar="ID", help="Skip these rules.")
+    ] = [],  # noqa: B006
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", help="Output format.")
+    ] = OutputFormat.text,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write here, atomically.")
     ] = None,
     config: Annotated[
-        Path | None, typer.Option("--config", metavar="FILE", help="pyproject.toml or .ciliumdrift.yaml.")
+        Path | None,
+        typer.Option("--config", metavar="FILE", help="pyproject.toml or .ciliumdrift.yaml."),
     ] = None,
-    exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even with violations.")] = False,
+    exit_zero: Annotated[
+        bool, typer.Option("--exit-zero", help="Exit 0 even with violations.")
+    ] = False,
 ) -> None:
     """Lint Cilium Helm values (and their Talos pairing) against the chart of a Cilium version."""
 
@@ -45,12 +54,22 @@ def lint_command(
 
         settings = (load_settings(config) if config is not None else None) or find_settings()
         settings = settings.merged(
-            select=tuple(select), ignore=tuple(ignore), cilium_version=cilium_version, talos=tuple(talos)
+            select=tuple(select),
+            ignore=tuple(ignore),
+            cilium_version=cilium_version,
+            talos=tuple(talos),
         )
         paths = list(files or ()) or list(settings.values)
         if not paths:
-            raise typer.BadParameter("give at least one values file (or `values` in [tool.ciliumdrift])")
-        report = lint(paths, talos_files=settings.talos, cilium_version=settings.cilium_version, settings=settings)
+            raise typer.BadParameter(
+                "give at least one values file (or `values` in [tool.ciliumdrift])"
+            )
+        report = lint(
+            paths,
+            talos_files=settings.talos,
+            cilium_version=settings.cilium_version,
+            settings=settings,
+        )
         emit(render(report, fmt.value), output)
         return 0 if exit_zero else report.exit_code()
 

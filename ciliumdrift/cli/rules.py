@@ -12,7 +12,9 @@ from ciliumdrift.cli._common import emit, fail, run
 
 @app.command("rules")
 def rules_command(
-    rule_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="A rule code or name.")] = None,
+    rule_id: Annotated[
+        str | None, typer.Argument(metavar="[ID]", help="A rule code or name.")
+    ] = None,
     *,
     markdown: Annotated[bool, typer.Option("--markdown", help="Print docs/rules.md.")] = False,
 ) -> None:

@@ -35,7 +35,9 @@ def node_context(
     else:
         version = DEFAULT_CILIUM_VERSION
         version_origin = Origin(
-            Layer.AGENT_DEFAULT, version=version, detail=f"no Cilium version declared; {version} assumed"
+            Layer.AGENT_DEFAULT,
+            version=version,
+            detail=f"no Cilium version declared; {version} assumed",
         )
     located: Located[str] | None
     if isinstance(kernel, Located):

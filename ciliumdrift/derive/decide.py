@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from ciliumdrift.derive import settings as s
 from ciliumdrift.derive.fact import Conflict, NodeContext
-from ciliumdrift.derive.tables import KernelRule, kernel_rule
+from ciliumdrift.derive.tables import KernelRule, first_talos_with, kernel_rule
 from ciliumdrift.explain import (
     STRONG,
     Candidate,
@@ -20,6 +20,7 @@ from ciliumdrift.explain import (
     rank,
     rule_evidence,
     said,
+    talos_fix,
     values_fix,
     where,
 )
@@ -64,6 +65,8 @@ def kernel_candidate(
 ) -> Candidate:
     assert check.rule is not None
     rule = check.rule
+    if fix is None:
+        fix = kernel_fix(ctx, rule)
     verb = "is older than" if check.ok is False else "may be older than"
     return Candidate(
         weight,
@@ -75,6 +78,18 @@ def kernel_candidate(
         ),
         fix,
     )
+
+
+def kernel_fix(ctx: NodeContext, rule: KernelRule) -> Fix:
+    """Run a newer kernel: on Talos, the first release whose kernel passes the threshold."""
+    release = first_talos_with(rule.min_kernel)
+    if ctx.talos is not None and release is not None:
+        return talos_fix(
+            f"Upgrade the node to Talos {release} or newer (Linux {rule.min_kernel}+)",
+            "machine.install.image",
+            f"ghcr.io/siderolabs/installer:v{release}.0",
+        )
+    return Fix(summary=f"Run Linux {rule.min_kernel} or newer on this node")
 
 
 def conflict(
@@ -120,7 +135,8 @@ def masquerade_mode(ctx: NodeContext) -> Outcome:
             STRONG,
             cause(
                 CauseKind.REQUIREMENT_MISSING,
-                "BPF masquerade requires NodePort; Cilium 1.14 falls back to iptables masquerading.",
+                "BPF masquerade requires NodePort; Cilium 1.14 falls back to iptables "
+                "masquerading.",
                 said("kubeProxyReplacement", s.kpr_value(ctx)),
             ),
             values_fix("Enable kube-proxy replacement", [("kubeProxyReplacement", True)]),
@@ -139,14 +155,17 @@ def host_routing(ctx: NodeContext) -> Outcome:
         chaining = s.chaining_mode(ctx)
         via_chaining = not s.is_set(ctx, "bpf.hostLegacyRouting") and chaining.value != "none"
         summary = (
-            f"CNI chaining ({chaining.value}) makes the chart write enable-host-legacy-routing: true."
+            f"CNI chaining ({chaining.value}) makes the chart write enable-host-legacy-routing: "
+            "true."
             if via_chaining
             else "bpf.hostLegacyRouting is true: legacy host routing is asked for explicitly."
         )
         reasons.append(
             Candidate(
                 STRONG,
-                cause(CauseKind.CONFLICTING_SETTING, summary, said("bpf.hostLegacyRouting", legacy)),
+                cause(
+                    CauseKind.CONFLICTING_SETTING, summary, said("bpf.hostLegacyRouting", legacy)
+                ),
                 values_fix("Ask for eBPF host routing", [("bpf.hostLegacyRouting", False)]),
             )
         )
@@ -172,7 +191,8 @@ def host_routing(ctx: NodeContext) -> Outcome:
                 STRONG,
                 cause(
                     CauseKind.CONFLICTING_SETTING,
-                    "BPF host routing is incompatible with IPsec up to Cilium 1.18 (allowed from 1.19).",
+                    "BPF host routing is incompatible with IPsec up to Cilium 1.18 (allowed from "
+                    "1.19).",
                     said("encryption.type", encryption),
                 ),
                 values_fix("Use WireGuard instead of IPsec", [("encryption.type", "wireguard")]),

@@ -63,7 +63,10 @@ def is_set(ctx: NodeContext, key: str) -> bool:
     if ctx.values.is_user_set(key):
         return True
     found = ctx.values.get(key)
-    return found is not None and found.origin.layer not in (Layer.CHART_DEFAULT, Layer.AGENT_DEFAULT)
+    return found is not None and found.origin.layer not in (
+        Layer.CHART_DEFAULT,
+        Layer.AGENT_DEFAULT,
+    )
 
 
 def agent(ctx: NodeContext, config_key: str, why: str) -> Located[Any]:

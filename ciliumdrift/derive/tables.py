@@ -16,7 +16,8 @@ _MISSING: Any = object()
 
 
 def version_tuple(text: str | None) -> tuple[int, ...]:
-    """``"v1.18.4-afda2aa9"`` -> ``(1, 18, 4)``; ``"6.18.0-talos"`` -> ``(6, 18, 0)``; ``()`` if none."""
+    """``"v1.18.4-afda2aa9"`` -> ``(1, 18, 4)``; ``"6.18.0-talos"`` -> ``(6, 18, 0)``; ``()`` if "
+    "none."""
     if not text:
         return ()
     match = re.search(r"(\d+)\.(\d+)(?:\.(\d+))?(?:\.(\d+))?", str(text))
@@ -132,3 +133,12 @@ def agent_default(key: str, cilium_version: str) -> tuple[bool, Any]:
     if entry.get("until") and minor > minor_of(str(entry["until"])):
         return False, None
     return True, entry["default"]
+
+
+def first_talos_with(min_kernel: str) -> str | None:
+    """The first Talos minor whose kernel is at least ``min_kernel`` (talos.md §6)."""
+    table: dict[str, str] = _load("kernel.yaml").get("talos_kernels") or {}
+    for release in sorted(table, key=version_tuple):
+        if version_tuple(table[release]) >= version_tuple(min_kernel):
+            return release
+    return None

@@ -24,10 +24,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Family", "LintContext", "LintReport", "Rule", "Violation", "lint", "lint_texts", "rule"]
 
-#: Used when neither the caller, the settings nor a wrapper names a version and no chart
-#: data says which is newest: the project's reference version.
-FALLBACK_VERSION = "1.18.4"
-
 
 def lint(
     files: Sequence[str | Path],
@@ -101,7 +97,11 @@ def lint_texts(
         except CiliumdriftError:
             raise
         except Exception as error:  # a rule defect must not hide the other rules' findings
-            diagnostics.append(Diagnostic(f"rule {unit.code} failed: {type(error).__name__}: {error}", code=unit.code))
+            diagnostics.append(
+                Diagnostic(
+                    f"rule {unit.code} failed: {type(error).__name__}: {error}", code=unit.code
+                )
+            )
     suppressions = {name: parse_suppressions(text) for name, text in sources}
     kept, suppressed = apply_suppressions(_unique(found), BY_CODE, suppressions)
     kept.sort(key=lambda v: (v.position.file, v.position.line, v.position.column, v.code))
@@ -116,7 +116,9 @@ def lint_texts(
     )
 
 
-def select_rules(rules: Iterable[Rule], select: Sequence[str], ignore: Sequence[str]) -> tuple[Rule, ...]:
+def select_rules(
+    rules: Iterable[Rule], select: Sequence[str], ignore: Sequence[str]
+) -> tuple[Rule, ...]:
     """The rules ``--select`` names (all when empty) minus those ``--ignore`` names."""
     from ciliumdrift.errors import InputError
 
@@ -155,27 +157,28 @@ def lint_data() -> Mapping[str, Any]:
     }
 
 
-def _chart(requested: str | None, from_wrapper: str | None) -> tuple[str, dict[str, Any], list[str]]:
+def _chart(
+    requested: str | None, from_wrapper: str | None
+) -> tuple[str, dict[str, Any], list[str]]:
     """(version, chart facts, notes). Chart facts: known_keys, open_maps, defaults.
 
-    The chart data belongs to the loader (:mod:`ciliumdrift.load.chart`); without it the key
-    rules have nothing to compare with and say so in a note instead of guessing.
+    The chart data belongs to the loader (:mod:`ciliumdrift.load.chart`). A version with no
+    bundled data is an error when the caller asked for it, and a note (key checks skipped)
+    when only a wrapper named it.
     """
     from ciliumdrift.errors import UnsupportedVersion
+    from ciliumdrift.load import chart as chart_data
 
     notes: list[str] = []
-    try:
-        from ciliumdrift.load import chart as chart_data
-    except ImportError:
-        version = requested or from_wrapper or FALLBACK_VERSION
-        return version, {}, [f"no bundled chart data: key checks skipped for Cilium {version}"]
     version = requested or from_wrapper
     try:
         resolved, note = chart_data.resolve_version(version)
     except UnsupportedVersion:
         if requested:
             raise
-        notes.append(f"no chart data for Cilium {version} (named by the wrapper); key checks skipped")
+        notes.append(
+            f"no chart data for Cilium {version} (named by the wrapper); key checks skipped"
+        )
         return str(version), {}, notes
     if note:
         notes.append(note)

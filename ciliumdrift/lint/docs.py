@@ -38,7 +38,9 @@ def rules_markdown(rules: Sequence[Rule]) -> str:
     for unit in rules:
         anchor = f"{unit.code.lower()}-{unit.name}"
         summary = unit.summary.replace("|", "\\|")
-        lines.append(f"| [{unit.code}](#{anchor}) | {unit.name} | {unit.severity.value} | {summary} |")
+        lines.append(
+            f"| [{unit.code}](#{anchor}) | {unit.name} | {unit.severity.value} | {summary} |"
+        )
     lines.append("")
     for family in Family:
         members = [r for r in rules if r.family is family]
@@ -57,7 +59,10 @@ def rule_text(unit: Rule) -> str:
 def rules_table(rules: Sequence[Rule]) -> str:
     """One line per rule for ``ciliumdrift rules``."""
     width = max((len(r.name) for r in rules), default=10)
-    return "\n".join(f"{r.code}  {r.name:<{width}}  {r.severity.value:<7}  {r.summary}" for r in rules) + "\n"
+    return (
+        "\n".join(f"{r.code}  {r.name:<{width}}  {r.severity.value:<7}  {r.summary}" for r in rules)
+        + "\n"
+    )
 
 
 def main() -> None:

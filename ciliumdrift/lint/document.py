@@ -29,10 +29,29 @@ _FALSE = re.compile(r"^(n|N|no|No|NO|false|False|FALSE|off|Off|OFF)$")
 _INT = re.compile(r"^[-+]?(0|[1-9][0-9_]*)$")
 _HEX = re.compile(r"^[-+]?0x[0-9a-fA-F_]+$")
 _OCT = re.compile(r"^[-+]?0[0-7_]+$")
-_FLOAT = re.compile(r"^[-+]?([0-9][0-9_]*)?\.[0-9_]*([eE][-+]?[0-9]+)?$|^[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+$")
+_FLOAT = re.compile(
+    r"^[-+]?([0-9][0-9_]*)?\.[0-9_]*([eE][-+]?[0-9]+)?$|^[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+$"
+)
 #: YAML 1.1 booleans that YAML 1.2 (and most editors) read as strings.
 YAML11_ONLY_BOOLEANS = frozenset(
-    {"y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF"}
+    {
+        "y",
+        "Y",
+        "yes",
+        "Yes",
+        "YES",
+        "n",
+        "N",
+        "no",
+        "No",
+        "NO",
+        "on",
+        "On",
+        "ON",
+        "off",
+        "Off",
+        "OFF",
+    }
 )
 
 
@@ -95,20 +114,25 @@ class YamlNode:
             return float("nan")
         return text
 
-    def to_python(self) -> Any:
+    def to_python(self, budget: list[int] | None = None) -> Any:
+        """The value as Helm sees it; raises YamlError past MAX_NODES (alias expansion)."""
+        budget = [MAX_NODES] if budget is None else budget
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise YamlError("too many nodes (alias expansion?)", self.position)
         if self.kind == "scalar":
             return self.scalar()
         if self.kind == "seq":
-            return [item.to_python() for item in self.items]
+            return [item.to_python(budget) for item in self.items]
         out: dict[str, Any] = {}
         for k, v in self.pairs:
             if k.kind == "scalar" and k.text == "<<" and not k.quoted:
                 for source in v.items if v.kind == "seq" else (v,):
                     if source.is_map:
-                        for mk, mv in source.to_python().items():
+                        for mk, mv in source.to_python(budget).items():
                             out.setdefault(mk, mv)
                 continue
-            out[_key_text(k)] = v.to_python()
+            out[_key_text(k)] = v.to_python(budget)
         return out
 
 
@@ -171,7 +195,9 @@ class ValuesDocument:
             return
         budget = [MAX_NODES]
 
-        def walk(prefix: tuple[str, ...], node: YamlNode) -> Iterator[tuple[tuple[str, ...], YamlNode]]:
+        def walk(
+            prefix: tuple[str, ...], node: YamlNode
+        ) -> Iterator[tuple[tuple[str, ...], YamlNode]]:
             budget[0] -= 1
             if budget[0] < 0:
                 raise YamlError("too many nodes (alias expansion?)", node.position)
@@ -204,7 +230,9 @@ def read_documents(name: str, text: str) -> tuple[ValuesDocument, ...]:
     return tuple(ValuesDocument(name, text, n) for n in layers)
 
 
-def _compose(name: str, text: str, *, line_offset: int = 0, column_offset: int = 0) -> list[YamlNode | None]:
+def _compose(
+    name: str, text: str, *, line_offset: int = 0, column_offset: int = 0
+) -> list[YamlNode | None]:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
@@ -230,27 +258,38 @@ def _compose(name: str, text: str, *, line_offset: int = 0, column_offset: int =
                 pairs=tuple((convert(k), convert(v)) for k, v in node.value),
             )
         elif kind == "SequenceNode":
-            out = YamlNode("seq", position(node.start_mark), tag, items=tuple(convert(i) for i in node.value))
+            out = YamlNode(
+                "seq", position(node.start_mark), tag, items=tuple(convert(i) for i in node.value)
+            )
         else:
             out = YamlNode("scalar", position(node.start_mark), tag, node.style, str(node.value))
         memo[id(node)] = out
         return out
 
     try:
-        return [convert(doc) if doc is not None else None for doc in yaml.compose_all(io.StringIO(text))]
+        return [
+            convert(doc) if doc is not None else None for doc in yaml.compose_all(io.StringIO(text))
+        ]
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = position(mark) if mark is not None else Position(name, 1, 1)
         problem = " ".join(str(error.problem or error.context or "invalid YAML").split())
         raise YamlError(f"invalid YAML: {problem}", where) from None
     except YAMLError as error:
-        raise YamlError(f"invalid YAML: {' '.join(str(error).split())}", Position(name, 1, 1)) from None
+        raise YamlError(
+            f"invalid YAML: {' '.join(str(error).split())}", Position(name, 1, 1)
+        ) from None
     except RecursionError:
         raise YamlError("YAML nested too deeply", Position(name, 1, 1)) from None
 
 
 def _is_k8s_object(node: YamlNode | None) -> bool:
-    return node is not None and node.is_map and node.get("apiVersion") is not None and node.get("kind") is not None
+    return (
+        node is not None
+        and node.is_map
+        and node.get("apiVersion") is not None
+        and node.get("kind") is not None
+    )
 
 
 def _text(node: YamlNode | None) -> str | None:
@@ -273,10 +312,8 @@ def _unwrap(name: str, text: str, node: YamlNode | None) -> tuple[ValuesDocument
     if kind == "HelmRelease" and "fluxcd.io" in api:
         chart = _path(node, "spec", "chart", "spec")
         version = _path(chart, "version")
-        unresolved = tuple(
-            (f"valuesFrom {_text(_path(item, 'kind')) or ''} {_text(_path(item, 'name')) or ''}".strip(), item.position)
-            for item in (_path(node, "spec", "valuesFrom") or YamlNode("seq", node.position)).items
-        )
+        values_from = _path(node, "spec", "valuesFrom") or YamlNode("seq", node.position)
+        unresolved = tuple((_describe_source(item), item.position) for item in values_from.items)
         doc = ValuesDocument(
             name,
             text,
@@ -288,8 +325,21 @@ def _unwrap(name: str, text: str, node: YamlNode | None) -> tuple[ValuesDocument
         )
         return doc, (_text(_path(chart, "chart")) or "").endswith("cilium")
     if kind in {"Application", "ApplicationSet"} and "argoproj.io" in api:
-        spec = _path(node, "spec", "template", "spec") if kind == "ApplicationSet" else _path(node, "spec")
-        sources = [s for s in ([_path(spec, "source")] + list((_path(spec, "sources") or YamlNode("seq", node.position)).items)) if s is not None]
+        spec = (
+            _path(node, "spec", "template", "spec")
+            if kind == "ApplicationSet"
+            else _path(node, "spec")
+        )
+        sources = [
+            s
+            for s in (
+                [
+                    _path(spec, "source"),
+                    *list((_path(spec, "sources") or YamlNode("seq", node.position)).items),
+                ]
+            )
+            if s is not None
+        ]
         for source in sources:
             helm = _path(source, "helm")
             if helm is None and _text(_path(source, "chart")) is None:
@@ -301,7 +351,8 @@ def _unwrap(name: str, text: str, node: YamlNode | None) -> tuple[ValuesDocument
                 values = _embedded(name, text, inline)
             files = _path(helm, "valueFiles")
             unresolved = tuple(
-                (f"valueFiles {item.text}", item.position) for item in (files.items if files is not None else ())
+                (f"valueFiles {item.text}", item.position)
+                for item in (files.items if files is not None else ())
             )
             doc = ValuesDocument(
                 name,
@@ -320,7 +371,9 @@ def _unwrap(name: str, text: str, node: YamlNode | None) -> tuple[ValuesDocument
                 continue
             version = chart.get("version")
             files = chart.get("valuesFile")
-            unresolved = ((f"valuesFile {files.text}", files.position),) if files is not None else ()
+            unresolved = (
+                ((f"valuesFile {files.text}", files.position),) if files is not None else ()
+            )
             doc = ValuesDocument(
                 name,
                 text,
@@ -332,6 +385,12 @@ def _unwrap(name: str, text: str, node: YamlNode | None) -> tuple[ValuesDocument
             )
             return doc, (_text(chart.get("name")) or "") == "cilium"
     return None
+
+
+def _describe_source(item: YamlNode) -> str:
+    kind = _text(_path(item, "kind")) or ""
+    name = _text(_path(item, "name")) or ""
+    return f"valuesFrom {kind} {name}".strip()
 
 
 def _embedded(name: str, text: str, node: YamlNode) -> YamlNode | None:
@@ -346,7 +405,9 @@ def _embedded(name: str, text: str, node: YamlNode) -> YamlNode | None:
                 break
         parsed = _compose(name, node.text, line_offset=start, column_offset=indent)
     else:
-        parsed = _compose(name, node.text, line_offset=node.position.line - 1, column_offset=node.position.column)
+        parsed = _compose(
+            name, node.text, line_offset=node.position.line - 1, column_offset=node.position.column
+        )
     return next((p for p in parsed if p is not None), None)
 
 
@@ -361,7 +422,9 @@ class MergedValues:
     value_positions: Mapping[str, Position] = field(default_factory=dict)
 
 
-def merge_documents(documents: tuple[ValuesDocument, ...], chart_version: str | None) -> MergedValues:
+def merge_documents(
+    documents: tuple[ValuesDocument, ...], chart_version: str | None
+) -> MergedValues:
     merged: dict[str, Any] = {}
     sources: dict[str, Origin] = {}
     value_positions: dict[str, Position] = {}
@@ -371,11 +434,19 @@ def merge_documents(documents: tuple[ValuesDocument, ...], chart_version: str | 
             for key in [k for k in table if k.startswith(prefix + ".")]:
                 del table[key]
 
+    budget = [MAX_NODES]
+
     def merge(target: dict[str, Any], node: YamlNode, prefix: tuple[str, ...]) -> None:
-        python = node.to_python()
         for k, v in node.pairs:
             key = _key_text(k)
             if key == "<<" and not k.quoted:
+                explicit = {_key_text(kk) for kk, _ in node.pairs}
+                for merged_key, merged_value in node.to_python(budget).items():
+                    if merged_key not in explicit and merged_key not in target:
+                        dotted = join_key((*prefix, merged_key))
+                        target[merged_key] = merged_value
+                        sources[dotted] = Origin(Layer.VALUES_FILE, key=dotted, position=k.position)
+                        value_positions[dotted] = v.position
                 continue
             path = (*prefix, key)
             dotted = join_key(path)
@@ -387,7 +458,7 @@ def merge_documents(documents: tuple[ValuesDocument, ...], chart_version: str | 
                 merge(target[key], v, path)
             else:
                 forget(dotted)
-                target[key] = python.get(key)
+                target[key] = v.to_python(budget)
             sources[dotted] = Origin(Layer.VALUES_FILE, key=dotted, position=k.position)
             value_positions[dotted] = v.position
 

@@ -15,8 +15,8 @@ from ciliumdrift.lint.rule import Example, Rule, Violation
 
 def run_example(unit: Rule, example: Example) -> tuple[Violation, ...]:
     """The violations of ``unit`` (and only of it) for one documented example."""
-    from ciliumdrift.lint import lint_texts
     from ciliumdrift.config import Settings
+    from ciliumdrift.lint import lint_texts
 
     text = example.values.replace("\\r\n", "\r\n")
     talos = None
@@ -27,6 +27,13 @@ def run_example(unit: Rule, example: Example) -> tuple[Violation, ...]:
             path = Path(folder) / "talos.yaml"
             path.write_text(example.talos, encoding="utf-8")
             talos = load_talos((str(path),))
+        if example.kernel is not None:
+            from dataclasses import replace
+
+            from ciliumdrift.model import Layer, Located, Origin
+
+            kernel = Located(example.kernel, Origin(Layer.KERNEL, detail="example kernel"))
+            talos = replace(talos, kernel=kernel)
     report = lint_texts(
         [(f"<example {unit.code}>", text)],
         talos=talos,

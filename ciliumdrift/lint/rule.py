@@ -95,6 +95,7 @@ class Example:
     values: str
     talos: str | None = None
     cilium_version: str | None = None
+    kernel: str | None = None  # the node kernel the Talos release ships, when the table lacks it
 
 
 Check = Callable[["LintContext"], Iterable[Violation]]
@@ -242,7 +243,8 @@ _FENCE = re.compile(r"^```yaml(?P<info>[^\n]*)\n(?P<body>.*?)^```", re.MULTILINE
 def _examples(section: str) -> tuple[Example, ...]:
     """Fenced ``yaml`` blocks; ``yaml talos`` blocks attach to the values block before them.
 
-    The info string may carry ``cilium=1.15`` to run the example against that version.
+    The info string may carry ``cilium=1.15`` to run the example against that version, and a
+    ``talos`` block ``kernel=5.15.0`` for a Talos release older than the kernel table.
     """
     examples: list[Example] = []
     for match in _FENCE.finditer(section):
@@ -251,7 +253,8 @@ def _examples(section: str) -> tuple[Example, ...]:
         version = next((i.split("=", 1)[1] for i in info if i.startswith("cilium=")), None)
         if "talos" in info and examples:
             last = examples[-1]
-            examples[-1] = Example(last.values, body, last.cilium_version)
+            kernel = next((i.split("=", 1)[1] for i in info if i.startswith("kernel=")), None)
+            examples[-1] = Example(last.values, body, last.cilium_version, kernel)
         else:
             examples.append(Example(body, None, version))
     return tuple(examples)

@@ -36,7 +36,8 @@ def render_text(report: LintReport, *, colour: bool | None = None) -> str:
     if report.violations:
         summary = (
             f"{len(report.violations)} violation(s) in {files} file(s): "
-            f"{counts[Severity.ERROR]} error(s), {counts[Severity.WARNING]} warning(s), {counts[Severity.NOTE]} note(s)"
+            f"{counts[Severity.ERROR]} error(s), {counts[Severity.WARNING]} warning(s), "
+            f"{counts[Severity.NOTE]} note(s)"
         )
     else:
         summary = f"no violations in {files} file(s)"

@@ -67,9 +67,9 @@ def kubeconfig_paths(
     if listed:
         seen: list[Path] = []
         for entry in listed.split(os.pathsep):
-            path = Path(entry).expanduser() if entry else None
-            if path is not None and path not in seen and path.is_file():
-                seen.append(path)
+            candidate = Path(entry).expanduser() if entry else None
+            if candidate is not None and candidate not in seen and candidate.is_file():
+                seen.append(candidate)
         return seen, False
     default = (home if home is not None else Path.home()) / ".kube" / "config"
     return ([default] if default.is_file() else []), False
@@ -191,8 +191,10 @@ def _from_dict(merged: dict[str, Any], context: str, source: str) -> ClusterAcce
 
     configuration = Configuration()
     try:
-        loader = KubeConfigLoader(config_dict=merged, active_context=context, config_persister=None)
-        loader.load_and_set(configuration)
+        loader = KubeConfigLoader(  # type: ignore[no-untyped-call]
+            config_dict=merged, active_context=context, config_persister=None
+        )
+        loader.load_and_set(configuration)  # type: ignore[no-untyped-call]
     except ConfigException as error:
         raise CollectionError(f"{source}: context {context!r}: {_one_line(error)}") from None
     except (KeyError, TypeError, ValueError) as error:
@@ -212,18 +214,20 @@ def _in_cluster_possible(env: Mapping[str, str]) -> bool:
     return bool(env.get("KUBERNETES_SERVICE_HOST") and env.get("KUBERNETES_SERVICE_PORT"))
 
 
-def _in_cluster(env: Mapping[str, str], account: Path = SERVICE_ACCOUNT) -> ClusterAccess:
+def _in_cluster(env: Mapping[str, str], account: Path | None = None) -> ClusterAccess:
     from kubernetes.client import Configuration
     from kubernetes.config.config_exception import ConfigException
     from kubernetes.config.incluster_config import InClusterConfigLoader
 
+    account = SERVICE_ACCOUNT if account is None else account
     configuration = Configuration()
     try:
-        InClusterConfigLoader(
+        loader = InClusterConfigLoader(  # type: ignore[no-untyped-call]
             token_filename=str(account / "token"),
             cert_filename=str(account / "ca.crt"),
             environ=env,
-        ).load_and_set(configuration)
+        )
+        loader.load_and_set(configuration)  # type: ignore[no-untyped-call]
     except ConfigException as error:
         raise CollectionError(f"in-cluster config: {_one_line(error)}") from None
     namespace_file = account / "namespace"

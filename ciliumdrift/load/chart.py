@@ -29,7 +29,9 @@ from ciliumdrift.load.tree import Node, flatten_origins, from_yaml, to_plain
 from ciliumdrift.load.yaml import YamlNode, load_yaml_documents
 from ciliumdrift.model import Layer, Origin, Position
 
-_VERSION = re.compile(r"^v?(?P<major>\d+)\.(?P<minor>\d+)(?:\.(?P<patch>\d+))?(?P<pre>[-+][0-9A-Za-z.+-]*)?$")
+_VERSION = re.compile(
+    r"^v?(?P<major>\d+)\.(?P<minor>\d+)(?:\.(?P<patch>\d+))?(?P<pre>[-+][0-9A-Za-z.+-]*)?$"
+)
 _COMMENTED_KEY = re.compile(r"^(?P<indent> *)#(?P<gap> *)(?P<key>[a-z][A-Za-z0-9]*):(?:\s|$)")
 _KEY_LINE = re.compile(r"^(?P<indent> *)(?P<key>[^#\s'\"-][^:#]*?|\"[^\"]+\"|'[^']+'):(?:\s|$)")
 
@@ -56,7 +58,12 @@ def parse_version(text: str) -> tuple[int, int, int | None, str]:
     if match is None:
         raise UnsupportedVersion(f"{text!r} is not a Cilium version (expected e.g. 1.18.4)")
     patch = match.group("patch")
-    return int(match.group("major")), int(match.group("minor")), int(patch) if patch else None, match.group("pre") or ""
+    return (
+        int(match.group("major")),
+        int(match.group("minor")),
+        int(patch) if patch else None,
+        match.group("pre") or "",
+    )
 
 
 @lru_cache(maxsize=1)
@@ -77,7 +84,10 @@ def resolve_version(version: str | None) -> tuple[str, str | None]:
     bundled = available_versions()
     newest = bundled[-1]
     if version is None:
-        return newest, f"no Cilium version given: using the chart defaults of {newest}, the newest bundled"
+        return (
+            newest,
+            f"no Cilium version given: using the chart defaults of {newest}, the newest bundled",
+        )
     major, minor, patch, pre = parse_version(version)
     by_minor = {parse_version(v)[:2]: v for v in bundled}
     found = by_minor.get((major, minor))
@@ -89,7 +99,8 @@ def resolve_version(version: str | None) -> tuple[str, str | None]:
                 "pass --chart DIR|TGZ with that chart"
             )
         return newest, (
-            f"Cilium {version} is newer than the newest bundled chart data: using {newest}'s defaults; "
+            f"Cilium {version} is newer than the newest bundled chart data: "
+            f"using {newest}'s defaults; "
             "pass --chart DIR|TGZ for exact defaults"
         )
     requested = f"{major}.{minor}.{patch}{pre}" if patch is not None else None
@@ -159,7 +170,7 @@ def _schema_keys(schema: Any, prefix: tuple[str, ...], keys: set[str], open_maps
     elif prefix and _allows_object(schema):
         open_maps.add(join_key(prefix))
     extra = schema.get("additionalProperties")
-    if prefix and (extra is True or isinstance(extra, dict)) or schema.get("patternProperties"):
+    if (prefix and (extra is True or isinstance(extra, dict))) or schema.get("patternProperties"):
         open_maps.add(join_key(prefix))
     for combinator in ("anyOf", "oneOf", "allOf"):
         for option in schema.get(combinator, []) or []:
@@ -171,7 +182,9 @@ def _allows_object(schema: dict[str, Any]) -> bool:
     return kind == "object" or (isinstance(kind, list) and "object" in kind)
 
 
-def key_catalogue(defaults: dict[str, Node], values_text: str, schema: Any | None) -> tuple[set[str], set[str]]:
+def key_catalogue(
+    defaults: dict[str, Node], values_text: str, schema: Any | None
+) -> tuple[set[str], set[str]]:
     """(known dotted keys, open maps) from the defaults, the comments and the schema."""
     known = {key for key, _ in flatten_origins(defaults)}
     known |= commented_keys(values_text)
@@ -198,7 +211,11 @@ def bundle_files(values_text: str, schema_text: str | None, version: str) -> dic
     defaults = parse_chart_values(values_text, label, version, label)
     schema = json.loads(schema_text) if schema_text else None
     known, open_maps = key_catalogue(defaults, values_text, schema)
-    positions = {key: [o.position.line, o.position.column] for key, o in flatten_origins(defaults) if o.position}
+    positions = {
+        key: [o.position.line, o.position.column]
+        for key, o in flatten_origins(defaults)
+        if o.position
+    }
     defaults_doc = {
         "chart": "cilium",
         "version": version,
@@ -243,7 +260,9 @@ def _bundled(version: str) -> ChartData:
         return Node(value, origin)
 
     root = build(defaults_doc["values"], ())
-    return ChartData(real, label, root.value, frozenset(keys_doc["known_keys"]), frozenset(keys_doc["open_maps"]))
+    return ChartData(
+        real, label, root.value, frozenset(keys_doc["known_keys"]), frozenset(keys_doc["open_maps"])
+    )
 
 
 def bundled_chart(version: str) -> ChartData:
@@ -268,7 +287,7 @@ def known_keys(version: str) -> frozenset[str]:
 
 
 def open_maps(version: str) -> frozenset[str]:
-    """Dotted keys whose children are free-form (default ``{}``, schema objects without properties)."""
+    """Dotted keys whose children are free-form (default ``{}``, property-less schema objects)."""
     return bundled_chart(version).open_maps
 
 
@@ -311,7 +330,9 @@ def load_user_chart(path: str) -> ChartData:
         try:
             schema = json.loads(schema_text)
         except json.JSONDecodeError as error:
-            raise InputError(f"invalid JSON: {error.msg}", Position(schema_name, error.lineno, error.colno)) from None
+            raise InputError(
+                f"invalid JSON: {error.msg}", Position(schema_name, error.lineno, error.colno)
+            ) from None
     known, open_ = key_catalogue(defaults, values_text, schema)
     return ChartData(version, values_name, defaults, frozenset(known), frozenset(open_))
 
@@ -335,5 +356,7 @@ def _read_chart_archive(path: str) -> dict[str, tuple[str, str]]:
                 label = f"{path}!{member.name}"
                 files.setdefault(parts[1], (label, decode(handle.read(_MAX_CHART_FILE + 1), label)))
     except (tarfile.TarError, EOFError, OSError) as error:
-        raise InputError(f"--chart: not a readable chart archive ({type(error).__name__})", Position(path, 1, 1)) from None
+        raise InputError(
+            f"--chart: not a readable chart archive ({type(error).__name__})", Position(path, 1, 1)
+        ) from None
     return files

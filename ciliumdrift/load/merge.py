@@ -4,11 +4,14 @@
   (``pkg/cli/values/options.go`` ``mergeMaps``; Helm 4 ``loader.MergeMaps``, also used
   between the documents of one file): maps merge recursively, anything else in the later
   file replaces the earlier value whole; a ``null`` is kept (it only acts at coalesce).
-* :func:`coalesce` is ``chartutil.CoalesceValues`` (Helm 4 ``pkg/chart/common/util/
-  coalesce.go``) for a chart without subcharts: user values over the chart's defaults;
-  maps merge, scalars and lists are replaced; a user ``null`` deletes the chart default;
-  a ``null`` for a key the chart does not have is kept (top level: always deleted when the
-  chart has the key). Type conflicts keep the user value and produce Helm's warning text.
+* :func:`coalesce` is ``CoalesceValues`` (Helm 4 ``pkg/chart/common/util/coalesce.go``, as
+  in Helm 4.2.3, the version of the SDK the tests use as oracle) for a chart without
+  subcharts: user values over the chart's defaults; maps merge, scalars and lists are
+  replaced; a user ``null`` deletes the chart default; a ``null`` for a key the chart does
+  not have (or holds as null) is kept; a top-level user ``null`` always goes. The chart's
+  own ``null`` defaults are dropped (``cleanNilValues``), so ``bpf.masquerade: ~`` in the
+  chart means "absent" to the templates. Type conflicts keep the user value and produce
+  Helm's warning text.
 
 Both return new dicts and never mutate their inputs (chart defaults are cached).
 """
@@ -39,14 +42,16 @@ def coalesce(defaults: dict[str, Node], user: dict[str, Node], warn: Warn) -> di
     out: dict[str, Node] = {}
     for key, default in defaults.items():
         if key not in user:
-            out[key] = default
+            if default.value is not None:
+                out[key] = _without_nulls(default)
             continue
         mine = user[key]
         if mine.value is None:
             continue  # a top-level null removes the key, whatever the chart holds
         if isinstance(mine.value, dict):
             if isinstance(default.value, dict):
-                out[key] = Node(_coalesce_tables(mine.value, default.value, key, warn), mine.origin)
+                cleaned = _without_nulls(default).value
+                out[key] = Node(_coalesce_tables(mine.value, cleaned, key, warn), mine.origin)
                 continue
             if default.value is not None:
                 warn(f"skipped value for {key}: Not a table.", mine)
@@ -57,7 +62,17 @@ def coalesce(defaults: dict[str, Node], user: dict[str, Node], warn: Warn) -> di
     return out
 
 
-def _coalesce_tables(dst: dict[str, Node], src: dict[str, Node], prefix: str, warn: Warn) -> dict[str, Node]:
+def _without_nulls(node: Node) -> Node:
+    """Helm's ``cleanNilValues``: null entries of maps dropped, recursively (not in lists)."""
+    if not isinstance(node.value, dict):
+        return node
+    kept = {k: _without_nulls(v) for k, v in node.value.items() if v.value is not None}
+    return Node(kept, node.origin, node.text)
+
+
+def _coalesce_tables(
+    dst: dict[str, Node], src: dict[str, Node], prefix: str, warn: Warn
+) -> dict[str, Node]:
     """``coalesceTablesFullKey(dst, src)`` with merge=false; dst (the user) is authoritative."""
     out = dict(dst)
     for key, default in src.items():
@@ -70,11 +85,16 @@ def _coalesce_tables(dst: dict[str, Node], src: dict[str, Node], prefix: str, wa
                 del out[key]  # the user nulls a chart default: the key goes
         elif isinstance(default.value, dict):
             if isinstance(mine.value, dict):
-                out[key] = Node(_coalesce_tables(mine.value, default.value, full, warn), mine.origin)
+                out[key] = Node(
+                    _coalesce_tables(mine.value, default.value, full, warn), mine.origin
+                )
             else:
                 warn(f"cannot overwrite table with non table for {full} ({_show(default)})", mine)
         elif isinstance(mine.value, dict) and default.value is not None:
-            warn(f"destination for {full} is a table. Ignoring non-table value ({_show(default)})", mine)
+            warn(
+                f"destination for {full} is a table. Ignoring non-table value ({_show(default)})",
+                mine,
+            )
     return out
 
 

@@ -16,20 +16,37 @@ from __future__ import annotations
 import base64
 import binascii
 import math
-from decimal import Decimal
 import re
+from decimal import Decimal
 from typing import Any
 
 from ciliumdrift.errors import YamlError
 from ciliumdrift.load.yaml import YamlNode
 
 _V2_BOOLS = {
-    **dict.fromkeys(("y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"), True),
-    **dict.fromkeys(("n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"), False),
+    **dict.fromkeys(
+        ("y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"), True
+    ),
+    **dict.fromkeys(
+        ("n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"), False
+    ),
 }
 _NULLS = frozenset(("", "~", "null", "Null", "NULL"))
 _SPECIAL_FLOATS = frozenset(
-    (".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF")
+    (
+        ".nan",
+        ".NaN",
+        ".NAN",
+        ".inf",
+        ".Inf",
+        ".INF",
+        "+.inf",
+        "+.Inf",
+        "+.INF",
+        "-.inf",
+        "-.Inf",
+        "-.INF",
+    )
 )
 _YAML_STYLE_FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
 _TIMESTAMP = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}([Tt ]|$)")
@@ -83,10 +100,14 @@ def helm_scalar(node: YamlNode) -> Any:
     if tag is not None and tag not in ("!!int", "!!float", "!!bool", "!!null"):
         return text  # go-yaml v2 leaves an unknown tag's scalar a string
     value = _resolve_v2(text)
-    if tag == "!!int" and not isinstance(value, int) or tag == "!!float" and not isinstance(value, (int, float)):
+    if (tag == "!!int" and not isinstance(value, int)) or (
+        tag == "!!float" and not isinstance(value, (int, float))
+    ):
         raise YamlError(f"cannot decode {text!r} as {tag}", node.position)
     if isinstance(value, float) and not math.isfinite(value):
-        raise YamlError("Helm cannot use .inf or .nan (it passes values through JSON)", node.position)
+        raise YamlError(
+            "Helm cannot use .inf or .nan (it passes values through JSON)", node.position
+        )
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return go_number(value)
     return value
@@ -128,7 +149,9 @@ def _resolve_v2(text: str) -> Any:
 def helm_key(node: YamlNode) -> str:
     """A mapping key as sigs.k8s.io/yaml turns it into a JSON object key."""
     if node.kind != "scalar":
-        raise YamlError("a mapping key must be a scalar (Helm cannot use a list or map as key)", node.position)
+        raise YamlError(
+            "a mapping key must be a scalar (Helm cannot use a list or map as key)", node.position
+        )
     value = helm_scalar(node)
     if value is None:
         raise YamlError("a null mapping key is not allowed in Helm values", node.position)
@@ -153,7 +176,11 @@ def talos_scalar(node: YamlNode) -> Any:
     if text and text[0] in "+-0123456789":
         plain = text.replace("_", "")
         number = _go_parse_int(plain)
-        if number is not None and not (len(plain.lstrip("+-")) > 1 and plain.lstrip("+-")[0] == "0" and plain.lstrip("+-")[1].isdigit()):
+        if number is not None and not (
+            len(plain.lstrip("+-")) > 1
+            and plain.lstrip("+-")[0] == "0"
+            and plain.lstrip("+-")[1].isdigit()
+        ):
             return number
         if _YAML_STYLE_FLOAT.match(plain):
             return float(plain)

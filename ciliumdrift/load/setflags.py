@@ -1,4 +1,4 @@
-"""``--set``, ``--set-string``, ``--set-json``, ``--set-file`` and ``--set-literal``, as Helm parses them.
+"""The ``--set`` family (``--set-string``, ``-json``, ``-file``, ``-literal``) as Helm parses it.
 
 The grammar and typing follow Helm's ``pkg/strvals/parser.go`` and ``literal_parser.go``
 (behaviour identical in Helm 3.21 and 4.x; checked differentially against Helm's own SDK in
@@ -70,7 +70,7 @@ class SetFlag:
 
 def set_flags_from_options(
     *,
-    set: Sequence[str] = (),  # noqa: A002  (the CLI option's own name)
+    set: Sequence[str] = (),
     set_string: Sequence[str] = (),
     set_json: Sequence[str] = (),
     set_file: Sequence[str] = (),
@@ -104,28 +104,45 @@ FileReader = Callable[[str], str]
 
 
 def apply_set_flag(
-    flag: SetFlag, data: dict[str, Node], read_file: FileReader | None = None, index: int = 1
+    flag: SetFlag,
+    data: dict[str, Node],
+    read_file: FileReader | None = None,
+    index: int = 1,
+    position: Position | None = None,
 ) -> None:
-    """Apply one flag to the accumulated user values in place, as ``strvals.ParseInto`` does."""
+    """Apply one flag to the accumulated user values in place, as ``strvals.ParseInto`` does.
+
+    ``index`` numbers the flag among its kind (for error positions); ``position`` places a
+    flag that a file declared (an Argo CD ``helm.parameters`` entry).
+    """
     origin_detail = flag.describe()
 
     def origin_at(path: tuple[str, ...]) -> Origin:
-        return Origin(flag.kind, key=join_key(path) if path else None, detail=origin_detail)
+        return Origin(
+            flag.kind, key=join_key(path) if path else None, position=position, detail=origin_detail
+        )
 
     parser = _Parser(flag, origin_at, read_file)
     try:
         parser.parse(data)
     except _ParseError as error:
-        where = Position(flag.flag, index, parser.offset + 1)
+        where = position or Position(flag.flag, index, parser.offset + 1)
         raise ValuesError(f"{flag.flag} {flag.text!r}: {error}", where) from None
     except RecursionError:  # pragma: no cover - the nesting limit comes first
-        raise ValuesError(f"{flag.flag}: nested too deeply", Position(flag.flag, index, 1)) from None
+        raise ValuesError(
+            f"{flag.flag}: nested too deeply", Position(flag.flag, index, 1)
+        ) from None
 
 
 class _Parser:
     """A port of Helm's strvals parser working on Nodes (own code, same behaviour)."""
 
-    def __init__(self, flag: SetFlag, origin_at: Callable[[tuple[str, ...]], Origin], read_file: FileReader | None):
+    def __init__(
+        self,
+        flag: SetFlag,
+        origin_at: Callable[[tuple[str, ...]], Origin],
+        read_file: FileReader | None,
+    ):
         self.text = flag.text
         self.offset = 0
         self.kind = flag.kind
@@ -145,7 +162,7 @@ class _Parser:
         self.offset -= 1
 
     def _until(self, stop: str) -> tuple[str, str | None]:
-        """Read up to a stop character (consumed); ``\\`` escapes. (chars, stop) or raise _EOF-ish."""
+        """Read up to a stop character (consumed); ``\\`` escapes. Stop is None at the end."""
         out: list[str] = []
         while True:
             char = self._read()
@@ -283,7 +300,8 @@ class _Parser:
         level += 1
         if level > MAX_NESTED_NAME_LEVEL:
             raise _ParseError(
-                f"value name nested level is greater than maximum supported nested level of {MAX_NESTED_NAME_LEVEL}"
+                "value name nested level is greater than maximum supported nested level of "
+                f"{MAX_NESTED_NAME_LEVEL}"
             )
         existing = data.get(key)
         inner: dict[str, Node] = {}
@@ -312,23 +330,35 @@ class _Parser:
         text = chars
         body = text[1:] if text[:1] in "+-" else text
         if not body or not body.isascii() or not body.isdigit():
-            raise _ParseError(f'error parsing index: strconv.Atoi: parsing "{text}": invalid syntax')
+            raise _ParseError(
+                f'error parsing index: strconv.Atoi: parsing "{text}": invalid syntax'
+            )
         value = int(text)
         if not -(2**63) <= value < 2**63:
-            raise _ParseError(f'error parsing index: strconv.Atoi: parsing "{text}": value out of range')
+            raise _ParseError(
+                f'error parsing index: strconv.Atoi: parsing "{text}": value out of range'
+            )
         return value
 
-    def _set_index(self, items: list[Node], index: int, node: Node, path: tuple[str, ...]) -> list[Node]:
+    def _set_index(
+        self, items: list[Node], index: int, node: Node, path: tuple[str, ...]
+    ) -> list[Node]:
         if index < 0:
             raise _ParseError(f"negative {index} index not allowed")
         if index > MAX_INDEX:
-            raise _ParseError(f"index of {index} is greater than maximum supported index of {MAX_INDEX}")
+            raise _ParseError(
+                f"index of {index} is greater than maximum supported index of {MAX_INDEX}"
+            )
         if len(items) <= index:
-            items = items + [Node(None, self.origin_at(path)) for _ in range(index + 1 - len(items))]
+            items = items + [
+                Node(None, self.origin_at(path)) for _ in range(index + 1 - len(items))
+            ]
         items[index] = node
         return items
 
-    def _list_item(self, items: list[Node], index: int, level: int, path: tuple[str, ...]) -> list[Node]:
+    def _list_item(
+        self, items: list[Node], index: int, level: int, path: tuple[str, ...]
+    ) -> list[Node]:
         if index < 0:
             raise _ParseError(f"negative {index} index not allowed")
         key, last = self._until("[.=")
@@ -360,7 +390,9 @@ class _Parser:
             current: list[Node] = []
             if len(items) > index and items[index].value is not None:
                 if not isinstance(items[index].value, list):
-                    raise _ParseError(f"unable to parse key: {join_key(path)}[{index}] is not a list")
+                    raise _ParseError(
+                        f"unable to parse key: {join_key(path)}[{index}] is not a list"
+                    )
                 current = items[index].value
             nested = self._list_item(current, next_index, level, path)
             return self._set_index(items, index, Node(nested, self.origin_at(path)), path)

@@ -29,14 +29,6 @@ class Node:
         self.origin = origin
         self.text = text
 
-    @property
-    def is_map(self) -> bool:
-        return isinstance(self.value, dict)
-
-    @property
-    def is_list(self) -> bool:
-        return isinstance(self.value, list)
-
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         return f"Node({to_plain(self)!r} @ {self.origin.describe()})"
 
@@ -77,7 +69,9 @@ def to_plain(node: Node) -> Any:
     return value
 
 
-def flatten_origins(entries: dict[str, Node], prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, Origin]]:
+def flatten_origins(
+    entries: dict[str, Node], prefix: tuple[str, ...] = ()
+) -> Iterator[tuple[str, Origin]]:
     """``(dotted key, origin)`` for every mapping key, maps and leaves; lists are leaves."""
     for name, child in entries.items():
         path = (*prefix, name)
@@ -96,10 +90,15 @@ def copy_tree(node: Node) -> Node:
     return Node(value, node.origin, node.text)
 
 
-def from_plain(value: Any, origin_at: Callable[[tuple[str, ...]], Origin], path: tuple[str, ...] = ()) -> Node:
+def from_plain(
+    value: Any, origin_at: Callable[[tuple[str, ...]], Origin], path: tuple[str, ...] = ()
+) -> Node:
     """Nodes for a plain value; ``origin_at(path)`` gives each node's origin."""
     if isinstance(value, dict):
-        return Node({str(k): from_plain(v, origin_at, (*path, str(k))) for k, v in value.items()}, origin_at(path))
+        return Node(
+            {str(k): from_plain(v, origin_at, (*path, str(k))) for k, v in value.items()},
+            origin_at(path),
+        )
     if isinstance(value, list):
         return Node([from_plain(v, origin_at, path) for v in value], origin_at(path))
     return Node(value, origin_at(path))

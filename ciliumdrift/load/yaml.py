@@ -76,8 +76,11 @@ class YamlNode:
 
     @property
     def is_null_text(self) -> bool:
-        return self.kind == "scalar" and self.style is None and self.tag is None and (
-            self.text in ("", "~", "null", "Null", "NULL")
+        return (
+            self.kind == "scalar"
+            and self.style is None
+            and self.tag is None
+            and (self.text in ("", "~", "null", "Null", "NULL"))
         )
 
     def get(self, key: str) -> YamlNode | None:
@@ -109,7 +112,9 @@ def load_yaml_documents(
     bom = text.find(_BOM)
     if bom >= 0:
         line, column = _line_column(text, bom)
-        raise YamlError("byte-order mark inside the text (only allowed at the start)", where(line, column))
+        raise YamlError(
+            "byte-order mark inside the text (only allowed at the start)", where(line, column)
+        )
     return _Builder(text, where).documents()
 
 
@@ -205,7 +210,11 @@ class _Builder:
             node: YamlNode | None = None
             if isinstance(event, ev.ScalarEvent):
                 node = YamlNode(
-                    "scalar", position, text=event.value, tag=_explicit_tag(event.tag), style=event.style
+                    "scalar",
+                    position,
+                    text=event.value,
+                    tag=_explicit_tag(event.tag),
+                    style=event.style,
                 )
                 if event.anchor:
                     anchors[event.anchor] = node
@@ -233,10 +242,15 @@ class _Builder:
                 node.text = ""
             if node is None:  # pragma: no cover - every event kind is handled above
                 continue
-            total += node.size if isinstance(event, ev.AliasEvent) else (1 if node.kind == "scalar" else 0)
+            total += (
+                node.size
+                if isinstance(event, ev.AliasEvent)
+                else (1 if node.kind == "scalar" else 0)
+            )
             if total > MAX_EXPANDED_NODES:
                 raise YamlError(
-                    f"aliases expand to more than {MAX_EXPANDED_NODES} nodes (a YAML bomb?)", position
+                    f"aliases expand to more than {MAX_EXPANDED_NODES} nodes (a YAML bomb?)",
+                    position,
                 )
             if not stack:
                 root = node
@@ -245,7 +259,8 @@ class _Builder:
             parent.size += node.size
             if parent.size > MAX_EXPANDED_NODES:
                 raise YamlError(
-                    f"aliases expand to more than {MAX_EXPANDED_NODES} nodes (a YAML bomb?)", position
+                    f"aliases expand to more than {MAX_EXPANDED_NODES} nodes (a YAML bomb?)",
+                    position,
                 )
             if parent.kind == "seq":
                 parent.items.append(node)
@@ -262,10 +277,15 @@ class _Builder:
         if key.kind != "scalar" or key.text == "<<":
             return
         for existing, _ in mapping.entries:
-            if existing.kind == "scalar" and existing.text == key.text and existing.style == key.style:
+            if (
+                existing.kind == "scalar"
+                and existing.text == key.text
+                and existing.style == key.style
+            ):
                 shown = key.text if len(key.text) <= _MAX_KEY_IN_MESSAGE else key.text[:57] + "..."
                 raise YamlError(
-                    f"duplicate key {shown!r} (first at line {existing.position.line})", key.position
+                    f"duplicate key {shown!r} (first at line {existing.position.line})",
+                    key.position,
                 )
 
 
@@ -280,8 +300,6 @@ def key_positions(text: str, name: str) -> dict[str, Position]:
 
     Lint uses it to point at a key the user wrote; merged values carry their own origins.
     """
-    from ciliumdrift.model import Position as _Position  # noqa: F401  (re-export for typing)
-
     found: dict[str, Position] = {}
     for document in load_yaml_documents(text, name):
         if document.root is not None:
@@ -308,11 +326,11 @@ def block_scalar_locator(text: str, node: YamlNode, name: str) -> Locator:
     """Positions inside a block scalar (``key: |``) as positions of the outer file.
 
     A literal block's lines are the outer lines that follow the indicator, minus the block's
-    indentation. Quoted or plain multi-line strings have no such simple mapping: every
-    position inside them is reported at the string's own start.
+    indentation. Folded, quoted or plain multi-line strings have no such simple mapping:
+    every position inside them is reported at the string's own start.
     """
     start = node.position
-    if node.style not in ("|", ">"):
+    if node.style != "|":  # folded (>) text joins lines: no line-for-line mapping
         return lambda line, column: start
     lines = text.splitlines()
     first = start.line  # 0-based index of the first content line (the line after the indicator)
@@ -337,7 +355,9 @@ def iter_mapping(node: YamlNode) -> Iterator[tuple[YamlNode, YamlNode]]:
             sources = value.items if value.kind == "seq" else [value]
             for source in sources:
                 if source.kind != "map":
-                    raise YamlError("a merge key (<<) needs a mapping or a list of mappings", value.position)
+                    raise YamlError(
+                        "a merge key (<<) needs a mapping or a list of mappings", value.position
+                    )
                 merged.extend(iter_mapping(source))
         else:
             own.append((key, value))

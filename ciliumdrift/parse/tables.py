@@ -122,7 +122,9 @@ def cell_reachable(cell: str) -> bool | None:
 
 
 def _looks_like_address(token: str) -> bool:
-    return any(char in token for char in ".:") and not token.endswith(":")
+    return any(char in token for char in ".:") and (
+        not token.endswith(":") or token.endswith("::")
+    )
 
 
 def health_row(text: str) -> HealthNode | None:

@@ -108,6 +108,21 @@ def _check_state(state: str, problems: Problems) -> None:
         problems.append(f"unexpected state {state!r}")
 
 
+def single_word(value: str, problems: Problems) -> str:
+    """``CNI Chaining: none``, ``Device Mode: netkit``: one word."""
+    text = squash(value)
+    if len(text.split()) != 1:
+        problems.append(f"expected one word, got {text!r}")
+    return text
+
+
+def attach_mode(value: str, problems: Problems) -> str:
+    text = squash(value)
+    if text not in ("TCX", "Legacy TC"):
+        problems.append(f"unexpected attach mode {text!r}")
+    return text
+
+
 def enabled_flag(text: str, problems: Problems) -> bool | None:
     word = text.split()[0] if text.split() else ""
     if word == "Enabled":

@@ -26,7 +26,9 @@ def escape_property(text: str) -> str:
 def render(report: Any, **_options: Any) -> str:
     records = records_of(report)
     lines = [_line(record, records.rule(record.rule_id)) for record in records.records]
-    lines.append(f"::notice title=ciliumdrift {records.kind}::{escape_data(records.summary or 'done')}")
+    lines.append(
+        f"::notice title=ciliumdrift {records.kind}::{escape_data(records.summary or 'done')}"
+    )
     return "\n".join(lines) + "\n"
 
 

@@ -20,7 +20,14 @@ def render(report: Any, **_options: Any) -> str:
         failing.setdefault((record.rule_id, record.group), []).append(record)
     cases = list(dict.fromkeys([*records.cases, *failing]))
     failures = sum(1 for case in cases if any(r.level != "note" for r in failing.get(case, ())))
-    suites = ET.Element("testsuites", name=f"ciliumdrift {records.kind}", tests=str(len(cases)), failures=str(failures), errors="0", time="0")
+    suites = ET.Element(
+        "testsuites",
+        name=f"ciliumdrift {records.kind}",
+        tests=str(len(cases)),
+        failures=str(failures),
+        errors="0",
+        time="0",
+    )
     suite = ET.SubElement(
         suites,
         "testsuite",
@@ -34,7 +41,11 @@ def render(report: Any, **_options: Any) -> str:
     for rule_id, group in cases:
         rule = records.rule(rule_id)
         name = rule_id if rule is None or rule.name == rule_id else f"{rule_id} {rule.name}"
-        attributes = {"classname": f"ciliumdrift.{records.kind}.{_group(group)}", "name": f"{name} [{group}]", "time": "0"}
+        attributes = {
+            "classname": f"ciliumdrift.{records.kind}.{_group(group)}",
+            "name": f"{name} [{group}]",
+            "time": "0",
+        }
         found = failing.get((rule_id, group), [])
         positioned = next((r.position for r in found if r.position is not None), None)
         if positioned is not None:
@@ -50,7 +61,9 @@ def render(report: Any, **_options: Any) -> str:
             out = ET.SubElement(case, "system-out")
             out.text = "\n".join(_describe(r) for r in notes)
     ET.indent(suites)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+    )
 
 
 def _group(group: str) -> str:

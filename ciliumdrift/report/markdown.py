@@ -31,5 +31,8 @@ def render(report: Any, **_options: Any) -> str:
         rule = records.rule(record.rule_id)
         name = f"[{record.rule_id}]({rule.url})" if rule is not None else record.rule_id
         where = str(record.position) if record.position is not None else record.group
-        lines.append(f"| {icons.get(record.level, '')} | {name} | `{_cell(where)}` | {_cell(record.message)} |")
+        lines.append(
+            f"| {icons.get(record.level, '')} | {name} | `{_cell(where)}` | "
+            f"{_cell(record.message)} |"
+        )
     return "\n".join(lines) + "\n"

@@ -107,7 +107,8 @@ def _lint(report: Any) -> Records:
                 name=unit.name,
                 summary=unit.summary,
                 description=unit.rationale or unit.summary,
-                help_markdown=rule_markdown(unit, heading="##") + f"\n[Rule documentation]({unit.url})\n",
+                help_markdown=rule_markdown(unit, heading="##")
+                + f"\n[Rule documentation]({unit.url})\n",
                 level=_level(unit.severity),
                 url=unit.url,
                 tags=("cilium", "helm", unit.family.title.lower()),
@@ -127,7 +128,10 @@ def _lint(report: Any) -> Records:
     )
     cases = tuple((code, file) for file in report.files for code in report.rules)
     errors = sum(1 for v in report.violations if v.severity is Severity.ERROR)
-    summary = f"{len(report.violations)} violation(s), {errors} error(s), {len(report.files)} file(s), Cilium {report.cilium_version}"
+    summary = (
+        f"{len(report.violations)} violation(s), {errors} error(s), {len(report.files)} "
+        f"file(s), Cilium {report.cilium_version}"
+    )
     return Records("lint", report.tool_version, tuple(rules), records, cases, summary)
 
 
@@ -187,7 +191,9 @@ def _check(report: Any) -> Records:
         )
     ids = [r.fact for r in report.rows] + [f.fact for f in report.findings]
     cases = tuple(dict.fromkeys((r.fact, r.node or "cluster") for r in report.rows)) + tuple(
-        (f.fact, f.node or "cluster") for f in report.findings if (f.fact, f.node or "cluster") not in {(r.fact, r.node or "cluster") for r in report.rows}
+        (f.fact, f.node or "cluster")
+        for f in report.findings
+        if (f.fact, f.node or "cluster") not in {(r.fact, r.node or "cluster") for r in report.rows}
     )
     summary = f"{len(report.rows)} status line(s) compared, {len(report.findings)} finding(s)"
     return Records("check", report.tool_version, _fact_rules(ids), tuple(records), cases, summary)
@@ -217,6 +223,10 @@ def _impact(report: Any) -> Records:
             )
         )
     ids = [c.fact for c in report.changes] + list(report.facts)
-    cases = tuple(dict.fromkeys((fact, node or "cluster") for fact in report.facts for node in (report.nodes or (None,))))
+    cases = tuple(
+        dict.fromkeys(
+            (fact, node or "cluster") for fact in report.facts for node in (report.nodes or (None,))
+        )
+    )
     summary = report.summary()
     return Records("impact", report.tool_version, _fact_rules(ids), tuple(records), cases, summary)

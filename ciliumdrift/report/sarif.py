@@ -33,13 +33,18 @@ def sarif_log(records: Records) -> dict[str, Any]:
                 "name": rule.name,
                 "shortDescription": {"text": rule.summary[:1024] or rule.id},
                 "fullDescription": {"text": rule.description or rule.summary or rule.id},
-                "help": {"text": _plain(rule.help_markdown) or rule.summary, "markdown": rule.help_markdown},
+                "help": {
+                    "text": _plain(rule.help_markdown) or rule.summary,
+                    "markdown": rule.help_markdown,
+                },
                 "helpUri": rule.url,
                 "defaultConfiguration": {"level": rule.level},
                 "properties": {
                     "tags": list(rule.tags),
                     "precision": "high",
-                    "problem.severity": {"error": "error", "warning": "warning"}.get(rule.level, "recommendation"),
+                    "problem.severity": {"error": "error", "warning": "warning"}.get(
+                        rule.level, "recommendation"
+                    ),
                 },
             }
             for rule in records.rules
@@ -75,7 +80,10 @@ def _result(record: Record, index: dict[str, int]) -> dict[str, Any]:
         result["locations"] = [
             {
                 "physicalLocation": {
-                    "artifactLocation": {"uri": artifact_uri(position.file), "uriBaseId": "%SRCROOT%"},
+                    "artifactLocation": {
+                        "uri": artifact_uri(position.file),
+                        "uriBaseId": "%SRCROOT%",
+                    },
                     "region": {
                         "startLine": max(1, position.line),
                         "startColumn": max(1, position.column),

@@ -25,13 +25,19 @@ def values(text: str, *, file: str = "values.yaml", version: str = "1.18.4") -> 
                 path = (*prefix, str(key))
                 line, column = node.lc.value(key) if hasattr(node, "lc") else (0, 0)
                 sources[join_key(path)] = Origin(
-                    Layer.VALUES_FILE, key=join_key(path), position=Position(file, line + 1, column + 1)
+                    Layer.VALUES_FILE,
+                    key=join_key(path),
+                    position=Position(file, line + 1, column + 1),
                 )
                 out[str(key)] = walk(node[key], path)
             return out
         if isinstance(node, list):
             return [walk(item, prefix) for item in node]
-        if node is not None and type(node).__name__ in ("ScalarFloat", "ScalarInt", "ScalarBoolean"):
+        if node is not None and type(node).__name__ in (
+            "ScalarFloat",
+            "ScalarInt",
+            "ScalarBoolean",
+        ):
             return type(node).__mro__[1](node) if not isinstance(node, bool) else bool(node)
         return str(node) if node is not None and not isinstance(node, (bool, int, float)) else node
 
@@ -64,7 +70,9 @@ def talos(**fields: Any) -> TalosFacts:
     }
     for name, value in fields.items():
         if name == "kernel":
-            located[name] = Located(value, Origin(Layer.TALOS, detail="kernel of Talos 1.12", version="1.12"))
+            located[name] = Located(
+                value, Origin(Layer.TALOS, detail="kernel of Talos 1.12", version="1.12")
+            )
         else:
             located[name] = Located(value, talos_origin(name, lines.get(name, 1)))
     return TalosFacts(files=("talos.yaml",), **located)
@@ -166,4 +174,5 @@ def seed_status(**overrides: Any) -> p.Status:
         "modules_health": p.ModulesHealth(11, 0, 77),
     }
     sections.update(overrides)
-    return p.Status(format="text", source="status.txt", **sections)
+    sections.setdefault("format", "text")
+    return p.Status(source="status.txt", **sections)

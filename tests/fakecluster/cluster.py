@@ -70,6 +70,7 @@ class Agent:
     started_at: str = "2026-01-01T10:00:00Z"
     drift_delta: float = 0.0
     latency: float | None = None
+    stderr: bytes = b""  # printed on stderr next to every successful status (warnings)
     gone: bool = False
     execs: int = 0
 
@@ -115,8 +116,11 @@ def helm_release_payload(
         "name": name,
         "namespace": namespace,
         "version": revision,
-        "info": {"status": status, "last_deployed": "2026-01-01T09:58:00Z",
-                 "description": "Upgrade complete"},
+        "info": {
+            "status": status,
+            "last_deployed": "2026-01-01T09:58:00Z",
+            "description": "Upgrade complete",
+        },
         "chart": {
             "metadata": {"name": "cilium", "version": chart_version, "appVersion": chart_version},
             "values": dict(chart_values or {}),
@@ -138,15 +142,24 @@ def helm_secret(payload: Mapping[str, Any]) -> dict[str, Any]:
         "metadata": {
             "name": f"sh.helm.release.v1.{name}.v{revision}",
             "namespace": payload.get("namespace", "kube-system"),
-            "labels": {"name": name, "owner": "helm", "status": payload["info"]["status"],
-                       "version": str(revision)},
+            "labels": {
+                "name": name,
+                "owner": "helm",
+                "status": payload["info"]["status"],
+                "version": str(revision),
+            },
         },
         "data": {"release": base64.b64encode(encoded).decode()},
     }
 
 
-def node_config(name: str, match_labels: Mapping[str, str], defaults: Mapping[str, str],
-                *, namespace: str = "kube-system") -> dict[str, Any]:
+def node_config(
+    name: str,
+    match_labels: Mapping[str, str],
+    defaults: Mapping[str, str],
+    *,
+    namespace: str = "kube-system",
+) -> dict[str, Any]:
     """A CiliumNodeConfig that overrides ``defaults`` on nodes with ``match_labels``."""
     return {
         "kind": "CiliumNodeConfig",
@@ -172,6 +185,8 @@ class FakeCluster:
         cnc_versions: tuple[str, ...] = ("v2", "v2alpha1"),
         protocols: tuple[str, ...] = CHANNEL_PROTOCOLS,
         faults: Mapping[str, Fault] | None = None,
+        forbidden: Iterable[str] = (),
+        extra_pods: Iterable[Mapping[str, Any]] = (),
     ) -> None:
         if isinstance(agents, int):
             agents = make_agents(agents)
@@ -186,6 +201,8 @@ class FakeCluster:
         self.releases = [dict(r) for r in releases]
         self.node_configs = {v: [dict(c) for c in node_configs] for v in cnc_versions}
         self.protocols = protocols
+        self.forbidden = set(forbidden)  # resources RBAC denies: pods, nodes, secrets, ...
+        self.extra_pods = [dict(p) for p in extra_pods]
         self.exec_log: list[tuple[str, tuple[str, ...], str]] = []
         self.requests: list[str] = []
         self._lock = threading.Lock()
@@ -204,8 +221,12 @@ class FakeCluster:
         server.server_bind()
         server.server_activate()
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="fakecluster", daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="fakecluster",
+            daemon=True,
+        )
         self._thread.start()
         return self
 
@@ -235,8 +256,9 @@ class FakeCluster:
             "kind": "Config",
             "clusters": [{"name": context, "cluster": {"server": self.url}}],
             "users": [{"name": f"{context}-user", "user": {"token": token or self.token}}],
-            "contexts": [{"name": context,
-                          "context": {"cluster": context, "user": f"{context}-user"}}],
+            "contexts": [
+                {"name": context, "context": {"cluster": context, "user": f"{context}-user"}}
+            ],
             "current-context": context,
         }
         path.write_text(json.dumps(config, indent=2), encoding="utf-8")
@@ -263,8 +285,12 @@ class FakeCluster:
         state: dict[str, Any] = (
             {"running": {"startedAt": agent.started_at}}
             if running
-            else {"waiting": {"reason": "CrashLoopBackOff",
-                              "message": "back-off 5m0s restarting failed container"}}
+            else {
+                "waiting": {
+                    "reason": "CrashLoopBackOff",
+                    "message": "back-off 5m0s restarting failed container",
+                }
+            }
         )
         return {
             "apiVersion": "v1",
@@ -275,23 +301,38 @@ class FakeCluster:
                 "labels": {"k8s-app": "cilium", "app.kubernetes.io/name": "cilium-agent"},
                 "creationTimestamp": "2026-01-01T09:00:00Z",
             },
-            "spec": {"nodeName": agent.node,
-                     "containers": [{"name": "cilium-agent",
-                                     "image": f"quay.io/cilium/cilium:v{agent.version}"}]},
+            "spec": {
+                "nodeName": agent.node,
+                "containers": [
+                    {"name": "cilium-agent", "image": f"quay.io/cilium/cilium:v{agent.version}"}
+                ],
+            },
             "status": {
                 "phase": "Running",
                 "startTime": agent.started_at,
-                "conditions": [{"type": "Ready", "status": "True" if ready else "False",
-                                **({} if ready else {"reason": "ContainersNotReady",
-                                                     "message": "containers with unready status: "
-                                                                "[cilium-agent]"})}],
-                "containerStatuses": [{
-                    "name": "cilium-agent",
-                    "ready": ready,
-                    "restartCount": 0 if running else 7,
-                    "image": f"quay.io/cilium/cilium:v{agent.version}",
-                    "state": state,
-                }],
+                "conditions": [
+                    {
+                        "type": "Ready",
+                        "status": "True" if ready else "False",
+                        **(
+                            {}
+                            if ready
+                            else {
+                                "reason": "ContainersNotReady",
+                                "message": "containers with unready status: [cilium-agent]",
+                            }
+                        ),
+                    }
+                ],
+                "containerStatuses": [
+                    {
+                        "name": "cilium-agent",
+                        "ready": ready,
+                        "restartCount": 0 if running else 7,
+                        "image": f"quay.io/cilium/cilium:v{agent.version}",
+                        "state": state,
+                    }
+                ],
             },
         }
 
@@ -299,14 +340,20 @@ class FakeCluster:
         return {
             "apiVersion": "v1",
             "kind": "Node",
-            "metadata": {"name": agent.node,
-                         "labels": {"kubernetes.io/hostname": agent.node, **agent.labels}},
+            "metadata": {
+                "name": agent.node,
+                "labels": {"kubernetes.io/hostname": agent.node, **agent.labels},
+            },
             "spec": {"podCIDR": agent.pod_cidr, "podCIDRs": [agent.pod_cidr]},
             "status": {
-                "nodeInfo": {"kernelVersion": agent.kernel, "osImage": agent.os_image,
-                             "kubeletVersion": "v1.34.2", "architecture": "amd64",
-                             "containerRuntimeVersion": "containerd://2.1.5",
-                             "operatingSystem": "linux"},
+                "nodeInfo": {
+                    "kernelVersion": agent.kernel,
+                    "osImage": agent.os_image,
+                    "kubeletVersion": "v1.34.2",
+                    "architecture": "amd64",
+                    "containerRuntimeVersion": "containerd://2.1.5",
+                    "operatingSystem": "linux",
+                },
                 "conditions": [{"type": "Ready", "status": "True"}],
             },
         }
@@ -317,25 +364,39 @@ class FakeCluster:
         """(stdout, stderr, the channel-3 Status) for one exec in ``agent``."""
         binary, args = (command[0], command[1:]) if command else ("", [])
         if binary == "cilium-dbg" and agent.minor < (1, 15):
-            return b"", b"", _internal_error(
-                'OCI runtime exec failed: exec failed: unable to start container process: exec: '
-                '"cilium-dbg": executable file not found in $PATH: unknown'
+            return (
+                b"",
+                b"",
+                _internal_error(
+                    "OCI runtime exec failed: exec failed: unable to start container process: "
+                    "exec: "
+                    '"cilium-dbg": executable file not found in $PATH: unknown'
+                ),
             )
         if binary not in ("cilium", "cilium-dbg"):
             return b"", f"{binary}: not found\n".encode(), _exit_status(command, 127)
         if agent.fault is Fault.ERROR:
-            return b"", (
-                b'Error: Get "http://localhost/v1/healthz": dial unix /var/run/cilium/cilium.sock: '
-                b"connect: connection refused\nIs the agent running?\n"
-            ), _exit_status(command, 1)
+            return (
+                b"",
+                (
+                    b'Error: Get "http://localhost/v1/healthz": '
+                    b"dial unix /var/run/cilium/cilium.sock: "
+                    b"connect: connection refused\nIs the agent running?\n"
+                ),
+                _exit_status(command, 1),
+            )
         if agent.fault is Fault.GARBAGE:
             return b"\x1b[31m{{{ segfault at 0000 }}\n\x00\x01 core dumped\n" * 4, b"", _SUCCESS
         if args[:1] == ["status"]:
             if "-o" in args and "json" in args:
                 if agent.fault is Fault.TEXT_ONLY:
-                    return b"", b"Error: unknown shorthand flag: 'o' in -o\n", _exit_status(command, 1)
-                return statuses.as_json(agent.status).encode(), b"", _SUCCESS
-            return agent.text.encode(), b"", _SUCCESS
+                    return (
+                        b"",
+                        b"Error: unknown shorthand flag: 'o' in -o\n",
+                        _exit_status(command, 1),
+                    )
+                return statuses.as_json(agent.status).encode(), agent.stderr, _SUCCESS
+            return agent.text.encode(), agent.stderr, _SUCCESS
         if args[:2] == ["metrics", "list"]:
             if agent.minor < (1, 17):
                 return b"[]\n", b"", _SUCCESS
@@ -358,8 +419,13 @@ def _exit_status(command: list[str], code: int) -> dict[str, Any]:
 
 
 def _internal_error(message: str) -> dict[str, Any]:
-    return {"metadata": {}, "status": "Failure", "message": message, "reason": "InternalError",
-            "code": 500}
+    return {
+        "metadata": {},
+        "status": "Failure",
+        "message": message,
+        "reason": "InternalError",
+        "code": 500,
+    }
 
 
 def make_agents(count: int, *, version: str = statuses.SEED_VERSION) -> list[Agent]:
@@ -368,14 +434,16 @@ def make_agents(count: int, *, version: str = statuses.SEED_VERSION) -> list[Age
     for index in range(count):
         node = f"node-{index:03d}"
         cidr = f"10.100.{index % 250}.0/24"
-        agents.append(Agent(
-            node=node,
-            pod=f"cilium-{index:05d}",
-            status=statuses.seed_status(node, pod_cidr=cidr, version=version),
-            text=statuses.seed_text(node, pod_cidr=cidr),
-            version=version,
-            pod_cidr=cidr,
-        ))
+        agents.append(
+            Agent(
+                node=node,
+                pod=f"cilium-{index:05d}",
+                status=statuses.seed_status(node, pod_cidr=cidr, version=version),
+                text=statuses.seed_text(node, pod_cidr=cidr),
+                version=version,
+                pod_cidr=cidr,
+            )
+        )
     return agents
 
 
@@ -401,8 +469,15 @@ def _selector_matches(selector: str, labels: Mapping[str, str]) -> bool:
 
 
 def _not_found(what: str) -> dict[str, Any]:
-    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-            "message": f"{what} not found", "reason": "NotFound", "code": 404}
+    return {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": f"{what} not found",
+        "reason": "NotFound",
+        "code": 404,
+    }
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -410,22 +485,47 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "fake-kube-apiserver/1.34"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
-    def do_GET(self) -> None:  # noqa: N802 (the http.server spelling)
+    def do_GET(self) -> None:
         cluster = self.cluster
         parts = urlsplit(self.path)
         query = parse_qs(parts.query, keep_blank_values=True)
         path = parts.path.rstrip("/")
         cluster.requests.append(path)
-        if self.headers.get("Authorization") != f"Bearer {cluster.token}":
-            self._json(401, {"kind": "Status", "status": "Failure", "message": "Unauthorized",
-                             "reason": "Unauthorized", "code": 401})
+        scheme, _, token = self.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or token != cluster.token:
+            self._json(
+                401,
+                {
+                    "kind": "Status",
+                    "status": "Failure",
+                    "message": "Unauthorized",
+                    "reason": "Unauthorized",
+                    "code": 401,
+                },
+            )
+            return
+        resource = next((r for r in self.cluster.forbidden if f"/{r}" in path), None)
+        if resource is not None:
+            self._json(
+                403,
+                {
+                    "kind": "Status",
+                    "status": "Failure",
+                    "reason": "Forbidden",
+                    "code": 403,
+                    "message": f'{resource} is forbidden: User "ci" cannot list resource '
+                    f'"{resource}"',
+                },
+            )
             return
         if path == "/version":
-            self._json(200, {"major": "1", "minor": "34", "gitVersion": "v1.34.2",
-                             "platform": "linux/amd64"})
+            self._json(
+                200,
+                {"major": "1", "minor": "34", "gitVersion": "v1.34.2", "platform": "linux/amd64"},
+            )
             return
         ns = re.escape(cluster.namespace)
         if m := re.fullmatch(rf"/api/v1/namespaces/{ns}/pods/([^/]+)/exec", path):
@@ -433,45 +533,95 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if re.fullmatch(rf"/api/v1/namespaces/{ns}/pods", path):
             selector = query.get("labelSelector", [""])[0]
-            items = [p for a in cluster.live_agents()
-                     if _selector_matches(selector, (p := cluster.pod_object(a))["metadata"]["labels"])]
+            items = [
+                p
+                for a in cluster.live_agents()
+                if _selector_matches(selector, (p := cluster.pod_object(a))["metadata"]["labels"])
+            ]
+            items.extend(
+                p
+                for p in cluster.extra_pods
+                if _selector_matches(selector, p["metadata"].get("labels", {}))
+            )
             cluster.pods_listed()
-            self._json(200, {"kind": "PodList", "apiVersion": "v1",
-                             "metadata": {"resourceVersion": "1"}, "items": items})
+            self._json(
+                200,
+                {
+                    "kind": "PodList",
+                    "apiVersion": "v1",
+                    "metadata": {"resourceVersion": "1"},
+                    "items": items,
+                },
+            )
             return
         if path == "/api/v1/nodes":
             items = [cluster.node_object(a) for a in cluster.live_agents()]
-            self._json(200, {"kind": "NodeList", "apiVersion": "v1", "metadata": {}, "items": items})
+            self._json(
+                200, {"kind": "NodeList", "apiVersion": "v1", "metadata": {}, "items": items}
+            )
             return
         if m := re.fullmatch(rf"/api/v1/namespaces/{ns}/configmaps/([^/]+)", path):
             if m.group(1) != "cilium-config" or cluster.configmap is None:
                 self._json(404, _not_found(f'configmaps "{m.group(1)}"'))
                 return
-            self._json(200, {
-                "kind": "ConfigMap", "apiVersion": "v1",
-                "metadata": {"name": "cilium-config", "namespace": cluster.namespace,
-                             "managedFields": [
-                                 {"manager": "helm", "operation": "Update", "apiVersion": "v1",
-                                  "time": cluster.configmap_changed_at}]},
-                "data": cluster.configmap,
-            })
+            self._json(
+                200,
+                {
+                    "kind": "ConfigMap",
+                    "apiVersion": "v1",
+                    "metadata": {
+                        "name": "cilium-config",
+                        "namespace": cluster.namespace,
+                        "managedFields": [
+                            {
+                                "manager": "helm",
+                                "operation": "Update",
+                                "apiVersion": "v1",
+                                "time": cluster.configmap_changed_at,
+                            }
+                        ],
+                    },
+                    "data": cluster.configmap,
+                },
+            )
             return
         if re.fullmatch(rf"/api/v1/namespaces/{ns}/secrets", path):
             selector = query.get("labelSelector", [""])[0]
-            items = [s for r in cluster.releases
-                     if _selector_matches(selector, (s := helm_secret(r))["metadata"]["labels"])]
-            self._json(200, {"kind": "SecretList", "apiVersion": "v1", "metadata": {}, "items": items})
+            items = [
+                s
+                for r in cluster.releases
+                if _selector_matches(selector, (s := helm_secret(r))["metadata"]["labels"])
+            ]
+            self._json(
+                200, {"kind": "SecretList", "apiVersion": "v1", "metadata": {}, "items": items}
+            )
             return
         if m := re.fullmatch(rf"/apis/cilium\.io/([^/]+)/namespaces/{ns}/ciliumnodeconfigs", path):
             version = m.group(1)
             if version not in cluster.node_configs:
-                self._json(404, {"kind": "Status", "status": "Failure", "reason": "NotFound",
-                                 "message": "the server could not find the requested resource",
-                                 "code": 404})
+                self._json(
+                    404,
+                    {
+                        "kind": "Status",
+                        "status": "Failure",
+                        "reason": "NotFound",
+                        "message": "the server could not find the requested resource",
+                        "code": 404,
+                    },
+                )
                 return
-            items = [{"apiVersion": f"cilium.io/{version}", **c} for c in cluster.node_configs[version]]
-            self._json(200, {"kind": "CiliumNodeConfigList", "apiVersion": f"cilium.io/{version}",
-                             "metadata": {}, "items": items})
+            items = [
+                {"apiVersion": f"cilium.io/{version}", **c} for c in cluster.node_configs[version]
+            ]
+            self._json(
+                200,
+                {
+                    "kind": "CiliumNodeConfigList",
+                    "apiVersion": f"cilium.io/{version}",
+                    "metadata": {},
+                    "items": items,
+                },
+            )
             return
         self._json(404, _not_found(path))
 
@@ -495,23 +645,53 @@ class _Handler(BaseHTTPRequestHandler):
             agent.execs += 1
             first = agent.execs == 1
         if agent.fault is Fault.CRASHLOOP:
-            self._json(400, {"kind": "Status", "status": "Failure", "code": 400, "reason": "BadRequest",
-                             "message": 'container "cilium-agent" in pod is waiting to start: '
-                                        "CrashLoopBackOff"})
+            self._json(
+                400,
+                {
+                    "kind": "Status",
+                    "status": "Failure",
+                    "code": 400,
+                    "reason": "BadRequest",
+                    "message": 'container "cilium-agent" in pod is waiting to start: '
+                    "CrashLoopBackOff",
+                },
+            )
             return
         if agent.fault is Fault.FLAKY and first:
-            self._json(502, {"kind": "Status", "status": "Failure", "code": 502,
-                             "message": "error dialing backend: 502 Bad Gateway"})
+            self._json(
+                502,
+                {
+                    "kind": "Status",
+                    "status": "Failure",
+                    "code": 502,
+                    "message": "error dialing backend: 502 Bad Gateway",
+                },
+            )
             return
         if self.headers.get("Upgrade", "").lower() != "websocket":
-            self._json(400, {"kind": "Status", "status": "Failure", "code": 400,
-                             "message": "Upgrade request required", "reason": "BadRequest"})
+            self._json(
+                400,
+                {
+                    "kind": "Status",
+                    "status": "Failure",
+                    "code": 400,
+                    "message": "Upgrade request required",
+                    "reason": "BadRequest",
+                },
+            )
             return
         offered = [p.strip() for p in self.headers.get("Sec-WebSocket-Protocol", "").split(",")]
         protocol = next((p for p in offered if p in cluster.protocols), None)
         if protocol is None:
-            self._json(403, {"kind": "Status", "status": "Failure", "code": 403,
-                             "message": "no supported channel protocol offered"})
+            self._json(
+                403,
+                {
+                    "kind": "Status",
+                    "status": "Failure",
+                    "code": 403,
+                    "message": "no supported channel protocol offered",
+                },
+            )
             return
         key = self.headers.get("Sec-WebSocket-Key", "")
         accept = base64.b64encode(hashlib.sha1((key + WEBSOCKET_GUID).encode()).digest()).decode()
@@ -537,7 +717,7 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             for channel, data in ((STDOUT, stdout), (STDERR, stderr)):
                 for start in range(0, len(data), 32 * 1024):
-                    sock.sendall(_frame(2, bytes([channel]) + data[start:start + 32 * 1024]))
+                    sock.sendall(_frame(2, bytes([channel]) + data[start : start + 32 * 1024]))
             sock.sendall(_frame(2, bytes([ERROR]) + json.dumps(status).encode()))
             sock.sendall(_frame(8, (1000).to_bytes(2, "big")))
         except OSError:

@@ -20,8 +20,13 @@ SEED_VERSION = "1.18.4"
 SEED_REVISION = "v1.18.4-afda2aa9"
 
 
-def seed_status(node: str, *, pod_cidr: str = "10.100.1.0/24", node_ip: str = "192.168.95.210",
-                version: str = SEED_VERSION) -> dict[str, Any]:
+def seed_status(
+    node: str,
+    *,
+    pod_cidr: str = "10.100.1.0/24",
+    node_ip: str = "192.168.95.210",
+    version: str = SEED_VERSION,
+) -> dict[str, Any]:
     """The seed agent's StatusResponse for one node (keys as `-o json` prints them)."""
     router_ip = pod_cidr.rsplit(".", 1)[0] + ".1" if pod_cidr.count(".") == 3 else "10.100.1.1"
     return {
@@ -32,7 +37,8 @@ def seed_status(node: str, *, pod_cidr: str = "10.100.1.0/24", node_ip: str = "1
         "cluster": {"ciliumHealth": {"state": "Ok"}, "self": f"default/{node}"},
         "cni-chaining": {"mode": "none"},
         "cni-file": {
-            "msg": "successfully wrote CNI configuration file to /host/etc/cni/net.d/05-cilium.conflist",
+            "msg": "successfully wrote CNI configuration file to "
+            "/host/etc/cni/net.d/05-cilium.conflist",
             "state": "Ok",
         },
         "controllers": [],
@@ -40,8 +46,12 @@ def seed_status(node: str, *, pod_cidr: str = "10.100.1.0/24", node_ip: str = "1
         "encryption": {"mode": "Disabled"},
         "host-firewall": {"devices": ["eth0"], "mode": "Disabled"},
         "hubble": {
-            "observer": {"current-flows": 2204, "max-flows": 4095, "seen-flows": 52311,
-                         "uptime": "10h5m2s"},
+            "observer": {
+                "current-flows": 2204,
+                "max-flows": 4095,
+                "seen-flows": 52311,
+                "uptime": "10h5m2s",
+            },
             "state": "Ok",
         },
         "hubble-metrics": {"state": "Ok"},
@@ -60,15 +70,25 @@ def seed_status(node: str, *, pod_cidr: str = "10.100.1.0/24", node_ip: str = "1
             "features": {
                 "externalIPs": {"enabled": True},
                 "hostPort": {"enabled": True},
-                "nodePort": {"algorithm": "Random", "enabled": True, "mode": "SNAT",
-                             "portMax": 32767, "portMin": 30000, "acceleration": "Disabled"},
+                "nodePort": {
+                    "algorithm": "Random",
+                    "enabled": True,
+                    "mode": "SNAT",
+                    "portMax": 32767,
+                    "portMin": 30000,
+                    "acceleration": "Disabled",
+                },
                 "socketLB": {"enabled": True},
                 "sessionAffinity": {"enabled": True},
             },
             "mode": "True",
         },
         "kubernetes": {
-            "k8s-api-versions": ["EndpointSliceOrEndpoint", "cilium/v2::CiliumNode", "core/v1::Pods"],
+            "k8s-api-versions": [
+                "EndpointSliceOrEndpoint",
+                "cilium/v2::CiliumNode",
+                "core/v1::Pods",
+            ],
             "msg": "1.34 (v1.34.2) [linux/amd64]",
             "state": "Ok",
         },
@@ -81,15 +101,17 @@ def seed_status(node: str, *, pod_cidr: str = "10.100.1.0/24", node_ip: str = "1
             "snat-exclusion-cidr-v4": "10.100.0.0/16",
         },
         "nodeMonitor": {"cpus": 2, "npages": 64, "pagesize": 4096},
-        "proxy": {},
-        "routing": {"inter-host-routing-mode": "Native", "intra-host-routing-mode": "BPF",
-                    "tunnel-protocol": "vxlan"},
+        "routing": {
+            "inter-host-routing-mode": "Native",
+            "intra-host-routing-mode": "BPF",
+            "tunnel-protocol": "vxlan",
+        },
         "srv6": {},
     }
 
 
 def with_changes(status: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    """A copy of ``status`` with dotted-path changes applied (``routing.intra-host-routing-mode``)."""
+    """A copy of ``status`` with dotted-path changes (``routing.intra-host-routing-mode``)."""
     result = copy.deepcopy(status)
     for dotted, value in changes.items():
         node = result
@@ -109,11 +131,16 @@ def seed_text(node: str, *, pod_cidr: str = "10.100.1.0/24", device_mode: str = 
     """The seed's text status with this node's pod CIDR and device mode."""
     text = SEED_TEXT.read_text(encoding="utf-8")
     text = text.replace("10.100.1.0/24", pod_cidr)
-    return text.replace("Device Mode:             netkit", f"Device Mode:             {device_mode}")
+    return text.replace(
+        "Device Mode:             netkit", f"Device Mode:             {device_mode}"
+    )
 
 
 def drift_metric(value: float) -> str:
     """`cilium-dbg metrics list -p drift_checker_config_delta -o json` (1.17+ agents)."""
-    return json.dumps(
-        [{"labels": {}, "name": "cilium_drift_checker_config_delta", "value": value}], indent=2
-    ) + "\n"
+    return (
+        json.dumps(
+            [{"labels": {}, "name": "cilium_drift_checker_config_delta", "value": value}], indent=2
+        )
+        + "\n"
+    )

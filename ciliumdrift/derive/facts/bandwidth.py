@@ -66,7 +66,9 @@ def _matches_bwm(expected: str, observed: str) -> bool:
 def _bbr_conflicts(ctx: NodeContext) -> list[Conflict]:
     bbr = s.helm(ctx, "bandwidthManager.bbr")
     out: list[Conflict] = []
-    fix = values_fix("Use CUBIC until every node runs Linux 5.18+", [("bandwidthManager.bbr", False)])
+    fix = values_fix(
+        "Use CUBIC until every node runs Linux 5.18+", [("bandwidthManager.bbr", False)]
+    )
     check = kernel(ctx, "bbr")
     if check.too_old:
         out.append(
@@ -77,12 +79,16 @@ def _bbr_conflicts(ctx: NodeContext) -> list[Conflict]:
                 fatal=True,
             )
         )
-    hostns_only = s.minor(ctx) >= (1, 18) and s.truthy(s.helm(ctx, "bandwidthManager.bbrHostNamespaceOnly").value)
+    hostns_only = s.minor(ctx) >= (1, 18) and s.truthy(
+        s.helm(ctx, "bandwidthManager.bbrHostNamespaceOnly").value
+    )
     routing = host_routing(ctx)
     if routing.value == "Legacy" and not hostns_only:
         explicit = s.truthy(s.helm(ctx, "bpf.hostLegacyRouting").value)
         certain = explicit or s.minor(ctx) <= (1, 14)
-        message = "BPF bandwidth manager's BBR setup requires BPF host routing: the agent exits at start."
+        message = (
+            "BPF bandwidth manager's BBR setup requires BPF host routing: the agent exits at start."
+        )
         if not certain:
             message = (
                 "BBR requires BPF host routing, which this config demotes to Legacy; the agent may "
@@ -122,7 +128,8 @@ def _bwm_hook(ctx: NodeContext, expectation: Expectation, observed: str) -> Sequ
                 POSSIBLE,
                 cause(
                     CauseKind.REQUIREMENT_MISSING,
-                    "The agent disabled the bandwidth manager at start (procfs net.core.default_qdisc "
+                    "The agent disabled the bandwidth manager at start (procfs "
+                    "net.core.default_qdisc "
                     "unreadable, no native device, or IPsec in the running config).",
                 ),
             )
@@ -165,17 +172,21 @@ def bandwidth_manager(ctx: NodeContext) -> Expectation:
         if s.truthy(bbr.value) and s.is_set(ctx, "bandwidthManager.bbr"):
             conflicts.append(
                 conflict(
-                    "bandwidthManager.bbr is true but the bandwidth manager is off: the chart drops it.",
+                    "bandwidthManager.bbr is true but the bandwidth manager is off: the chart "
+                    "drops it.",
                     [
                         Candidate(
                             STRONG,
                             cause(
                                 CauseKind.KEY_IGNORED,
-                                "The chart writes enable-bbr only when bandwidthManager.enabled is true.",
+                                "The chart writes enable-bbr only when bandwidthManager.enabled "
+                                "is true.",
                                 said("bandwidthManager.bbr", bbr),
                                 said("bandwidthManager.enabled", enabled),
                             ),
-                            values_fix("Enable the bandwidth manager", [("bandwidthManager.enabled", True)]),
+                            values_fix(
+                                "Enable the bandwidth manager", [("bandwidthManager.enabled", True)]
+                            ),
                         )
                     ],
                     bbr.origin,
@@ -276,16 +287,24 @@ def _big_tcp(ctx: NodeContext, family: str, key: str) -> Expectation:
         return expect("Disabled", enabled.origin)
     blockers: list[tuple[str, str, object]] = []
     if s.routing_mode(ctx).value == "tunnel":
-        blockers.append(("BIG TCP is not supported in tunneling mode", "routingMode", s.routing_mode(ctx)))
+        blockers.append(
+            ("BIG TCP is not supported in tunneling mode", "routingMode", s.routing_mode(ctx))
+        )
     encryption = s.encryption_mode(ctx)
     if encryption.value == "ipsec" or (encryption.value == "wireguard" and s.minor(ctx) <= (1, 18)):
-        blockers.append(("BIG TCP is not supported with encryption enabled", "encryption.type", encryption))
+        blockers.append(
+            ("BIG TCP is not supported with encryption enabled", "encryption.type", encryption)
+        )
     legacy = s.host_legacy_routing(ctx)
     if legacy.value:
-        blockers.append(("BIG TCP is not supported with legacy host routing", "bpf.hostLegacyRouting", legacy))
+        blockers.append(
+            ("BIG TCP is not supported with legacy host routing", "bpf.hostLegacyRouting", legacy)
+        )
     mode = s.datapath_mode(ctx)
     if mode.value != "veth" and s.minor(ctx) <= (1, 15):
-        blockers.append(("BIG TCP is supported only in veth datapath mode", "bpf.datapathMode", mode))
+        blockers.append(
+            ("BIG TCP is supported only in veth datapath mode", "bpf.datapathMode", mode)
+        )
     conflicts = [
         conflict(
             f"{text}: the agent exits at start.",
@@ -316,7 +335,8 @@ def _big_tcp(ctx: NodeContext, family: str, key: str) -> Expectation:
         return expect(value, enabled.origin, reasons=[reason], conflicts=conflicts)
     condition = "the NIC driver must support GSO/GRO above 64k (mlx4, mlx5, ice)"
     if check.unknown:
-        condition += f"; {family.upper()} BIG TCP needs Linux {check.rule.min_kernel if check.rule else '?'} (kernel unknown)"
+        needed = check.rule.min_kernel if check.rule else "?"
+        condition += f"; {family.upper()} BIG TCP needs Linux {needed} (kernel unknown)"
     return expect("Enabled [196608]", enabled.origin, conflicts=conflicts, condition=condition)
 
 
@@ -343,7 +363,8 @@ def ipv4_big_tcp(ctx: NodeContext) -> Expectation:
 
     ## Sources
     cilium-rules.md §9, §16.3; cilium/cilium pkg/datapath/linux/bigtcp/bigtcp.go @v1.15-v1.19,
-    pkg/status/status_collector.go @v1.18 l.178-195; Documentation/operations/performance/tuning.rst.
+    pkg/status/status_collector.go @v1.18 l.178-195;
+    Documentation/operations/performance/tuning.rst.
     """
     return _big_tcp(ctx, "ipv4", "enableIPv4BIGTCP")
 

@@ -48,8 +48,11 @@ def _device_conflicts(ctx: NodeContext, mode: str) -> list[Conflict]:
                     Candidate(
                         STRONG,
                         cause(
-                            CauseKind.DEPRECATED_VALUE if mode == "lb-only" else CauseKind.CONFLICTING_SETTING,
-                            f"bpf.datapathMode {mode!r} is not one of {', '.join(_valid_modes(ctx))}.",
+                            CauseKind.DEPRECATED_VALUE
+                            if mode == "lb-only"
+                            else CauseKind.CONFLICTING_SETTING,
+                            f"bpf.datapathMode {mode!r} is not one of "
+                            f"{', '.join(_valid_modes(ctx))}.",
                             said("bpf.datapathMode", declared),
                         ),
                         values_fix("Use a valid device mode", [("bpf.datapathMode", "veth")]),
@@ -140,7 +143,9 @@ def device_mode(ctx: NodeContext) -> Expectation | None:
     declared = s.datapath_mode(ctx)
     conflicts = _device_conflicts(ctx, declared.value)
     if s.minor(ctx) < (1, 16):
-        return expect(None, declared.origin, conflicts=conflicts, detail="no Device Mode line before 1.16")
+        return expect(
+            None, declared.origin, conflicts=conflicts, detail="no Device Mode line before 1.16"
+        )
     if declared.value not in _valid_modes(ctx) or declared.value == "lb-only":
         return expect(None, declared.origin, conflicts=conflicts, detail="the agent does not start")
     return expect(declared.value, declared.origin, conflicts=conflicts)

@@ -33,7 +33,10 @@ def _conflicts(ctx: NodeContext, mode: str) -> list[Conflict]:
     out: list[Conflict] = []
     located = s.encryption_mode(ctx)
     kind = s.helm(ctx, "encryption.type")
-    if s.truthy(s.helm(ctx, "encryption.enabled").value) and str(kind.value) not in ("ipsec", "wireguard"):
+    if s.truthy(s.helm(ctx, "encryption.enabled").value) and str(kind.value) not in (
+        "ipsec",
+        "wireguard",
+    ):
         out.append(
             conflict(
                 f"encryption.type {kind.value!r} is neither ipsec nor wireguard: the chart writes "
@@ -41,7 +44,11 @@ def _conflicts(ctx: NodeContext, mode: str) -> list[Conflict]:
                 [
                     Candidate(
                         STRONG,
-                        cause(CauseKind.KEY_IGNORED, "The chart ignores an unknown encryption.type.", said("encryption.type", kind)),
+                        cause(
+                            CauseKind.KEY_IGNORED,
+                            "The chart ignores an unknown encryption.type.",
+                            said("encryption.type", kind),
+                        ),
                         values_fix("Spell the encryption type", [("encryption.type", "wireguard")]),
                     )
                 ],
@@ -57,7 +64,11 @@ def _conflicts(ctx: NodeContext, mode: str) -> list[Conflict]:
                     [
                         Candidate(
                             STRONG,
-                            cause(CauseKind.CONFLICTING_SETTING, "hostFirewall.enabled with IPsec.", said("hostFirewall.enabled", firewall)),
+                            cause(
+                                CauseKind.CONFLICTING_SETTING,
+                                "hostFirewall.enabled with IPsec.",
+                                said("hostFirewall.enabled", firewall),
+                            ),
                             values_fix("Use WireGuard", [("encryption.type", "wireguard")]),
                         )
                     ],
@@ -68,13 +79,15 @@ def _conflicts(ctx: NodeContext, mode: str) -> list[Conflict]:
         if s.minor(ctx) <= (1, 15) and s.node_port_enabled(ctx):
             out.append(
                 conflict(
-                    "IPSec cannot be used with BPF NodePort on Cilium 1.14/1.15: the agent exits at start.",
+                    "IPSec cannot be used with BPF NodePort on Cilium 1.14/1.15: the agent exits "
+                    "at start.",
                     [
                         Candidate(
                             STRONG,
                             cause(
                                 CauseKind.CONFLICTING_SETTING,
-                                "kube-proxy replacement (NodePort) with IPsec is allowed only from 1.16.",
+                                "kube-proxy replacement (NodePort) with IPsec is allowed only "
+                                "from 1.16.",
                                 said("kubeProxyReplacement", s.kpr_value(ctx)),
                             ),
                             values_fix("Use WireGuard", [("encryption.type", "wireguard")]),

@@ -79,7 +79,9 @@ def hubble_metrics(ctx: NodeContext) -> Expectation | None:
     enabled = s.flag(ctx, "hubble.enabled", "enable-hubble")
     metrics = s.helm(ctx, "hubble.metrics.enabled")
     dynamic = s.helm(ctx, "hubble.metrics.dynamic.enabled") if s.minor(ctx) >= (1, 17) else None
-    on = enabled.value and (s.truthy(metrics.value) or (dynamic is not None and s.truthy(dynamic.value)))
+    on = enabled.value and (
+        s.truthy(metrics.value) or (dynamic is not None and s.truthy(dynamic.value))
+    )
     if not enabled.value and s.minor(ctx) <= (1, 17):
         return None
     source = metrics.origin if enabled.value else enabled.origin

@@ -63,7 +63,9 @@ def _within(expected: str, observed: str) -> bool:
     return True
 
 
-def _pools(ctx: NodeContext, mode: str, family: str) -> tuple[list[str], Located[object] | None, int | None]:
+def _pools(
+    ctx: NodeContext, mode: str, family: str
+) -> tuple[list[str], Located[object] | None, int | None]:
     """The CIDRs node pod CIDRs come from, where that was declared, and the mask size."""
     if mode == "cluster-pool":
         key = "clusterPoolIPv4PodCIDRList" if family == "IPv4" else "clusterPoolIPv6PodCIDRList"
@@ -88,7 +90,7 @@ def _talos_conflicts(ctx: NodeContext, mode: str) -> list[Conflict]:
         return []
     if mode != "cluster-pool":
         return []
-    pools, located, _ = _pools(ctx, mode, "IPv4")
+    pools, _, _ = _pools(ctx, mode, "IPv4")
     subnets = [c for c in talos.pod_subnets.value if ":" not in c]
     if not subnets or not pools:
         return []
@@ -107,7 +109,9 @@ def _talos_conflicts(ctx: NodeContext, mode: str) -> list[Conflict]:
                         said("ipam.mode", s.ipam_mode(ctx)),
                         said("cluster.network.podSubnets", talos.pod_subnets),
                     ),
-                    values_fix("Use the node pod CIDRs Talos assigns", [("ipam.mode", "kubernetes")]),
+                    values_fix(
+                        "Use the node pod CIDRs Talos assigns", [("ipam.mode", "kubernetes")]
+                    ),
                 )
             ],
             s.ipam_mode(ctx).origin,
@@ -174,7 +178,11 @@ def ipam(ctx: NodeContext) -> Expectation:
     """
     mode = s.ipam_mode(ctx)
     conflicts = _talos_conflicts(ctx, mode.value)
-    families = [f for f, on in (("IPv4", s.ipv4_enabled(ctx).value), ("IPv6", s.ipv6_enabled(ctx).value)) if on]
+    families = [
+        f
+        for f, on in (("IPv4", s.ipv4_enabled(ctx).value), ("IPv6", s.ipv6_enabled(ctx).value))
+        if on
+    ]
     parts: list[str] = []
     source = mode.origin
     condition = None
@@ -195,11 +203,15 @@ def ipam(ctx: NodeContext) -> Expectation:
                 source = located.origin
             parts.append(f"{family}: /{size} within {' '.join(pools)}")
             if mode.value == "kubernetes":
-                condition = "the node's pod CIDR mask is kube-controller-manager's node-cidr-mask-size"
+                condition = (
+                    "the node's pod CIDR mask is kube-controller-manager's node-cidr-mask-size"
+                )
         elif mode.value in _POOLED:
             parts.append(f"{family}: allocated")
         elif mode.value == "multi-pool":
-            return expect("IPAM pool(s) available", mode.origin, conflicts=conflicts, condition="multi-pool")
+            return expect(
+                "IPAM pool(s) available", mode.origin, conflicts=conflicts, condition="multi-pool"
+            )
         else:
             return expect(None, mode.origin, conflicts=conflicts, detail=f"ipam mode {mode.value}")
     return expect(", ".join(parts), source, conflicts=conflicts, condition=condition)
@@ -255,11 +267,20 @@ def identity_range(ctx: NodeContext) -> Expectation:
     name = s.helm(ctx, "cluster.name")
     problems: list[tuple[str, str]] = []
     if maximum not in (255, 511):
-        problems.append((f"--max-connected-clusters={maximum} is invalid; supported values are [255, 511]", "clustermesh.maxConnectedClusters"))
+        problems.append(
+            (
+                f"--max-connected-clusters={maximum} is invalid; supported values are [255, 511]",
+                "clustermesh.maxConnectedClusters",
+            )
+        )
     if not 0 <= cluster_id <= maximum:
-        problems.append((f"invalid cluster id {cluster_id}: must be in range 0..{maximum}", "cluster.id"))
+        problems.append(
+            (f"invalid cluster id {cluster_id}: must be in range 0..{maximum}", "cluster.id")
+        )
     if cluster_id != 0 and str(name.value or "default") == "default":
-        problems.append(("cannot use default cluster name (default) with option cluster-id", "cluster.name"))
+        problems.append(
+            ("cannot use default cluster name (default) with option cluster-id", "cluster.name")
+        )
     for message, key in problems:
         conflicts.append(
             conflict(
@@ -267,8 +288,15 @@ def identity_range(ctx: NodeContext) -> Expectation:
                 [
                     Candidate(
                         STRONG,
-                        cause(CauseKind.CONFLICTING_SETTING, message, said(key, s.helm(ctx, key)), Evidence("cilium-rules.md §13.5")),
-                        values_fix("Name the cluster", [("cluster.name", "my-cluster")]) if key == "cluster.name" else None,
+                        cause(
+                            CauseKind.CONFLICTING_SETTING,
+                            message,
+                            said(key, s.helm(ctx, key)),
+                            Evidence("cilium-rules.md §13.5"),
+                        ),
+                        values_fix("Name the cluster", [("cluster.name", "my-cluster")])
+                        if key == "cluster.name"
+                        else None,
                     )
                 ],
                 s.helm(ctx, key).origin,

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from ciliumdrift.derive import settings as s
 from ciliumdrift.derive.decide import conflict
-from ciliumdrift.derive.fact import Expectation, NodeContext, fact
+from ciliumdrift.derive.fact import Conflict, Expectation, NodeContext, fact
 from ciliumdrift.derive.facts._common import expect, standard
 from ciliumdrift.explain import (
     STRONG,
@@ -28,7 +28,9 @@ def _observe_mode(status: Status) -> str | None:
     return kpr.mode if kpr is not None else None
 
 
-def _deprecated_hook(ctx: NodeContext, expectation: Expectation, observed: str) -> Sequence[Candidate]:
+def _deprecated_hook(
+    ctx: NodeContext, expectation: Expectation, observed: str
+) -> Sequence[Candidate]:
     value = s.kpr_value(ctx)
     if value.value.lower() in _LEGACY_MODES and s.minor(ctx) >= (1, 16):
         return [
@@ -46,7 +48,7 @@ def _deprecated_hook(ctx: NodeContext, expectation: Expectation, observed: str) 
     return []
 
 
-def _talos_conflicts(ctx: NodeContext, enabled: bool) -> list:
+def _talos_conflicts(ctx: NodeContext, enabled: bool) -> list[Conflict]:
     talos = ctx.talos
     if talos is None or talos.kube_proxy_disabled is None:
         return []
@@ -67,7 +69,9 @@ def _talos_conflicts(ctx: NodeContext, enabled: bool) -> list:
                             said("cluster.proxy.disabled", disabled),
                             said("kubeProxyReplacement", kpr),
                         ),
-                        talos_fix("Stop Talos from deploying kube-proxy", "cluster.proxy.disabled", True),
+                        talos_fix(
+                            "Stop Talos from deploying kube-proxy", "cluster.proxy.disabled", True
+                        ),
                     )
                 ],
                 kpr.origin,
@@ -89,7 +93,9 @@ def _talos_conflicts(ctx: NodeContext, enabled: bool) -> list:
                             said("cluster.proxy.disabled", disabled),
                             said("kubeProxyReplacement", kpr),
                         ),
-                        values_fix("Let Cilium replace kube-proxy", [("kubeProxyReplacement", True)]),
+                        values_fix(
+                            "Let Cilium replace kube-proxy", [("kubeProxyReplacement", True)]
+                        ),
                     )
                 ],
                 kpr.origin,
@@ -135,7 +141,7 @@ def kube_proxy_replacement(ctx: NodeContext) -> Expectation:
     removed = lowered in _LEGACY_MODES
     message = (
         f"kubeProxyReplacement {value.value!r} was removed in Cilium 1.16: the chart refuses "
-        "to render (\"kubeProxyReplacement must be explicitly set to a valid value (true or "
+        'to render ("kubeProxyReplacement must be explicitly set to a valid value (true or '
         'false)").'
         if removed
         else f"kubeProxyReplacement {value.value!r} is not a valid value: the chart (or the "
@@ -148,7 +154,9 @@ def kube_proxy_replacement(ctx: NodeContext) -> Expectation:
                 Candidate(
                     STRONG,
                     cause(
-                        CauseKind.DEPRECATED_VALUE if removed or lowered == "probe" else CauseKind.CONFLICTING_SETTING,
+                        CauseKind.DEPRECATED_VALUE
+                        if removed or lowered == "probe"
+                        else CauseKind.CONFLICTING_SETTING,
                         message,
                         said("kubeProxyReplacement", value),
                         Evidence("removed by PR #31286 in Cilium 1.16 (cilium-rules.md §2.1)"),
@@ -181,9 +189,7 @@ def _matches_devices(expected: str, observed: str) -> bool:
         return False
 
     def fits(name: str) -> bool:
-        return any(
-            name.startswith(p[:-1]) if p.endswith("+") else name == p for p in patterns
-        )
+        return any(name.startswith(p[:-1]) if p.endswith("+") else name == p for p in patterns)
 
     return all(fits(name) for name in names)
 
@@ -217,7 +223,8 @@ def kpr_devices(ctx: NodeContext) -> Expectation | None:
     Which devices exist is a node fact: the expectation carries that condition.
 
     ## Sources
-    cilium-rules.md §2.2 (device detection); status-format.md §2.4; values.yaml `devices`.
+    cilium-rules.md §2.2 (device detection); status-format.md §2.4; cilium/cilium
+    install/kubernetes/cilium/values.yaml `devices`, pkg/datapath/linux/devices.go.
     """
     devices = ctx.values.get("devices")
     if devices is None or not _device_patterns(devices.value):

@@ -70,11 +70,16 @@ def _mode_conflicts(ctx: NodeContext, mode: str) -> list[Conflict]:
     requested = bpf_masquerade_requested(ctx)
     v4, v6 = masquerading_families(ctx)
     agent_on = s.truthy(s.helm(ctx, "ipMasqAgent.enabled").value)
-    if requested.value and (v4 or v6) and not s.node_port_enabled(ctx) and (1, 15) <= s.minor(ctx) <= (1, 18):
+    if (
+        requested.value
+        and (v4 or v6)
+        and not s.node_port_enabled(ctx)
+        and (1, 15) <= s.minor(ctx) <= (1, 18)
+    ):
         out.append(
             conflict(
                 "unable to initialize BPF masquerade support: BPF masquerade requires NodePort "
-                "(--enable-node-port=\"true\"): the agent exits at start.",
+                '(--enable-node-port="true"): the agent exits at start.',
                 [
                     Candidate(
                         STRONG,
@@ -85,7 +90,9 @@ def _mode_conflicts(ctx: NodeContext, mode: str) -> list[Conflict]:
                             said("bpf.masquerade", requested),
                             said("kubeProxyReplacement", s.kpr_value(ctx)),
                         ),
-                        values_fix("Enable kube-proxy replacement", [("kubeProxyReplacement", True)]),
+                        values_fix(
+                            "Enable kube-proxy replacement", [("kubeProxyReplacement", True)]
+                        ),
                     )
                 ],
                 requested.origin,
@@ -123,7 +130,8 @@ def _mode_conflicts(ctx: NodeContext, mode: str) -> list[Conflict]:
                         STRONG,
                         cause(
                             CauseKind.REQUIREMENT_MISSING,
-                            "ipMasqAgent.enabled needs bpf.masquerade: true and a masquerading family.",
+                            "ipMasqAgent.enabled needs bpf.masquerade: true and a masquerading "
+                            "family.",
                             said("ipMasqAgent.enabled", located),
                             said("bpf.masquerade", requested),
                         ),
@@ -140,7 +148,11 @@ def _mode_conflicts(ctx: NodeContext, mode: str) -> list[Conflict]:
 def _mode_hook(ctx: NodeContext, expectation: Expectation, observed: str) -> Sequence[Candidate]:
     out: list[Candidate] = []
     requested = bpf_masquerade_requested(ctx)
-    if observed.startswith("IPTables") and expectation.value and expectation.value.startswith("BPF"):
+    if (
+        observed.startswith("IPTables")
+        and expectation.value
+        and expectation.value.startswith("BPF")
+    ):
         if s.minor(ctx) <= (1, 14) and not s.node_port_enabled(ctx):
             out.append(
                 Candidate(
@@ -170,7 +182,12 @@ def _mode_hook(ctx: NodeContext, expectation: Expectation, observed: str) -> Seq
     id="masquerading",
     status_line="Masquerading",
     reads=_READS,
-    config_keys=("enable-bpf-masquerade", "enable-ipv4-masquerade", "enable-ipv6-masquerade", "enable-ip-masq-agent"),
+    config_keys=(
+        "enable-bpf-masquerade",
+        "enable-ipv4-masquerade",
+        "enable-ipv6-masquerade",
+        "enable-ip-masq-agent",
+    ),
     observe=_observe_mode,
     explain=standard("bpf.masquerade", _mode_hook),
     matches=_matches_mode,
@@ -288,7 +305,9 @@ def _cidr_hook(ctx: NodeContext, expectation: Expectation, observed: str) -> Seq
     if talos is not None and talos.pod_subnets is not None:
         declared = s.native_routing_cidr(ctx)
         matches_talos = any(_same_networks(c, observed.split()[0]) for c in talos.pod_subnets.value)
-        if declared is not None and not any(_covers(declared.value, c) for c in talos.pod_subnets.value):
+        if declared is not None and not any(
+            _covers(declared.value, c) for c in talos.pod_subnets.value
+        ):
             out.append(
                 Candidate(
                     LIKELY - 0.01 if not matches_talos else LIKELY - 0.005,

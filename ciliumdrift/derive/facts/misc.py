@@ -20,6 +20,7 @@ from ciliumdrift.explain import (
     said,
     talos_fix,
     values_fix,
+    where,
 )
 from ciliumdrift.model import CauseKind, Evidence, Fix, Layer, Origin, Severity
 from ciliumdrift.parse.model import Status
@@ -49,7 +50,7 @@ def host_firewall(ctx: NodeContext) -> Expectation:
     None; IPsec with the host firewall is fatal (see encryption).
 
     ## Sources
-    cilium-rules.md §13.1; status-format.md §2.5.
+    cilium-rules.md §13.1; status-format.md §2.5; cilium/cilium daemon/cmd/status.go.
     """
     enabled = s.flag(ctx, "hostFirewall.enabled", "enable-host-firewall")
     return expect("Enabled" if enabled.value else "Disabled", enabled.origin)
@@ -91,13 +92,15 @@ def srv6(ctx: NodeContext) -> Expectation | None:
     None; SRv6 without IPv6 is fatal.
 
     ## Sources
-    cilium-rules.md §13.2; status-format.md §2.6.
+    cilium-rules.md §13.2; status-format.md §2.6; cilium/cilium pkg/option/config.go (enable-srv6).
     """
     if s.minor(ctx) < (1, 15):
         return None
     value, origin = _extra(ctx, "enable-srv6")
     if value is None or not s.truthy(value):
-        source = origin or Origin(Layer.AGENT_DEFAULT, key="enable-srv6", version=ctx.cilium_version)
+        source = origin or Origin(
+            Layer.AGENT_DEFAULT, key="enable-srv6", version=ctx.cilium_version
+        )
         return expect("Disabled", source)
     mode, _ = _extra(ctx, "srv6-encap-mode")
     return expect(f"Enabled [encap-mode: {mode or 'reduced'}]", origin)
@@ -155,7 +158,8 @@ def cni_chaining(ctx: NodeContext) -> Expectation:
     None.
 
     ## Sources
-    cilium-rules.md §13.3, §1.3; values-to-config.md §1 (cni rows); talos.md §4.4.
+    cilium-rules.md §13.3, §1.3; values-to-config.md §1 (cni rows); talos.md §4.4;
+    cilium/cilium install/kubernetes/cilium/templates/cilium-configmap.yaml.
     """
     mode = s.chaining_mode(ctx)
     return expect(mode.value, mode.origin, conflicts=_cni_conflicts(ctx, mode.value))
@@ -196,7 +200,8 @@ def kvstore(ctx: NodeContext) -> Expectation:
     None; an unreachable etcd is health.
 
     ## Sources
-    status-format.md §2.1; cilium-rules.md §14.
+    status-format.md §2.1; cilium-rules.md §14; cilium/cilium pkg/status/status_collector.go
+    @v1.18 (KVStore probe), install/kubernetes/cilium/templates/cilium-configmap.yaml (etcd).
     """
     etcd = s.helm(ctx, "etcd.enabled")
     return expect("Ok" if s.truthy(etcd.value) else "Disabled", etcd.origin)
@@ -220,7 +225,10 @@ def _version_explain(ctx: NodeContext, expectation: Expectation, observed: str):
                     f"The agents run Cilium {observed}, not the declared {expectation.value}: the "
                     "upgrade was not deployed, is still rolling, or failed (a chart render error "
                     "keeps the previous release).",
-                    Evidence(f"declared {expectation.value} ({expectation.source.describe() if expectation.source else '?'})", expectation.source),
+                    Evidence(
+                        f"declared {expectation.value} ({where(expectation.source)})",
+                        expectation.source,
+                    ),
                 ),
                 Fix(
                     summary="Deploy the declared chart version (helm upgrade … --version "
@@ -251,15 +259,19 @@ def cilium_version(ctx: NodeContext) -> Expectation:
     None.
 
     ## Sources
-    status-format.md §2.9; cilium-rules.md §14 (minimum kernel), pkg/datapath/linux/requirements.go @v1.18.
+    status-format.md §2.9; cilium-rules.md §14 (minimum kernel); cilium/cilium
+    pkg/datapath/linux/requirements.go @v1.18.
     """
-    origin = ctx.version_origin or Origin(Layer.DEPLOYED, detail=f"declared Cilium {ctx.cilium_version}", version=ctx.cilium_version)
+    origin = ctx.version_origin or Origin(
+        Layer.DEPLOYED, detail=f"declared Cilium {ctx.cilium_version}", version=ctx.cilium_version
+    )
     conflicts: list[Conflict] = []
     check = kernel(ctx, "agent-minimum")
     if check.too_old and check.rule is not None and check.rule.effect == "fatal":
         conflicts.append(
             conflict(
-                f"Cilium {ctx.cilium_version} requires Linux {check.rule.min_kernel}: the agent exits at start.",
+                f"Cilium {ctx.cilium_version} requires Linux {check.rule.min_kernel}: the agent "
+                "exits at start.",
                 [kernel_candidate(ctx, check, f"Cilium {ctx.cilium_version}")],
                 origin,
                 fatal=True,
@@ -279,7 +291,8 @@ def _clock_hook(ctx: NodeContext, expectation: Expectation, observed: str) -> Se
                 STRONG,
                 cause(
                     CauseKind.REQUIREMENT_MISSING,
-                    "The agent could not determine KERNEL_HZ or the kernel does not expose jiffies, "
+                    "The agent could not determine KERNEL_HZ or the kernel does not expose "
+                    "jiffies, "
                     "so it auto-disabled the BPF clock probe.",
                 ),
             )
@@ -358,13 +371,18 @@ def kubernetes_conflicts(ctx: NodeContext) -> list[Conflict]:
                                 said("k8sServiceHost", host),
                                 said("machine.features.kubePrism.enabled", enabled),
                             ),
-                            talos_fix("Enable KubePrism", "machine.features.kubePrism.enabled", True),
+                            talos_fix(
+                                "Enable KubePrism", "machine.features.kubePrism.enabled", True
+                            ),
                         )
                     ],
                     host.origin,
                 )
             )
-        elif prism_port is not None and str(port.value or "").strip() not in ("", str(prism_port.value)):
+        elif prism_port is not None and str(port.value or "").strip() not in (
+            "",
+            str(prism_port.value),
+        ):
             out.append(
                 conflict(
                     f"k8sServicePort {port.value} is not the KubePrism port {prism_port.value}: "
@@ -378,25 +396,33 @@ def kubernetes_conflicts(ctx: NodeContext) -> list[Conflict]:
                                 said("k8sServicePort", port),
                                 said("machine.features.kubePrism.port", prism_port),
                             ),
-                            values_fix("Use the KubePrism port", [("k8sServicePort", prism_port.value)]),
+                            values_fix(
+                                "Use the KubePrism port", [("k8sServicePort", prism_port.value)]
+                            ),
                         )
                     ],
                     port.origin,
                 )
             )
     if host_value == "" and s.kpr_enabled(ctx):
-        proxy_gone = talos is not None and talos.kube_proxy_disabled is not None and talos.kube_proxy_disabled.value
+        proxy_gone = (
+            talos is not None
+            and talos.kube_proxy_disabled is not None
+            and talos.kube_proxy_disabled.value
+        )
         if proxy_gone or talos is None:
             out.append(
                 conflict(
-                    "kubeProxyReplacement is true but k8sServiceHost is empty: without kube-proxy the "
+                    "kubeProxyReplacement is true but k8sServiceHost is empty: without kube-proxy "
+                    "the "
                     "agent cannot reach the API server through the kubernetes Service.",
                     [
                         Candidate(
                             STRONG if proxy_gone else STRONG - 0.2,
                             cause(
                                 CauseKind.REQUIREMENT_MISSING,
-                                "Kube-proxy-free installs must name the API server (k8sServiceHost/Port).",
+                                "Kube-proxy-free installs must name the API server "
+                                "(k8sServiceHost/Port).",
                                 said("k8sServiceHost", host),
                                 said("kubeProxyReplacement", s.kpr_value(ctx)),
                             ),

@@ -8,6 +8,7 @@ from ciliumdrift.derive import settings as s
 from ciliumdrift.derive.decide import conflict
 from ciliumdrift.derive.fact import Expectation, NodeContext, fact
 from ciliumdrift.derive.facts._common import expect, standard
+from ciliumdrift.derive.tables import minor_of
 from ciliumdrift.explain import STRONG, Candidate, cause, said, values_fix, version_default
 from ciliumdrift.model import CauseKind, Layer, Located, Origin
 from ciliumdrift.parse.model import Status
@@ -36,9 +37,9 @@ def envoy_external(ctx: NodeContext) -> Located[bool]:
     if envoy.value is not None:
         return Located(s.truthy(envoy.value), envoy.origin)
     compat = s.helm(ctx, "upgradeCompatibility")
-    if compat.value not in (None, "") and s.minor_of(str(compat.value)) <= (1, 15):
+    if compat.value not in (None, "") and minor_of(str(compat.value)) <= (1, 15):
         return Located(False, compat.origin)
-    external = s.minor_of(s.chart_version(ctx)) >= (1, 16)
+    external = minor_of(s.chart_version(ctx)) >= (1, 16)
     return Located(
         external,
         Origin(
@@ -51,7 +52,11 @@ def envoy_external(ctx: NodeContext) -> Located[bool]:
 
 
 def _hook(ctx: NodeContext, expectation: Expectation, observed: str) -> Sequence[Candidate]:
-    if "Envoy" in observed and "Envoy" in (expectation.value or "") and not s.is_set(ctx, "envoy.enabled"):
+    if (
+        "Envoy" in observed
+        and "Envoy" in (expectation.value or "")
+        and not s.is_set(ctx, "envoy.enabled")
+    ):
         weighted = version_default(ctx, "envoy.enabled", envoy_external(ctx))
         return [Candidate(STRONG - 0.05, weighted.cause, weighted.fix)]
     return []
@@ -80,7 +85,8 @@ def l7_proxy(ctx: NodeContext) -> Expectation:
 
     ## Sources
     cilium-rules.md §10, §1.3; status-format.md §2.24; cilium/cilium pkg/proxy/proxy.go
-    GetStatusModel, pkg/client/client.go @v1.18 l.628, install/kubernetes/cilium/templates/_helpers.tpl @v1.16.
+    GetStatusModel, pkg/client/client.go @v1.18 l.628,
+    install/kubernetes/cilium/templates/_helpers.tpl @v1.16.
     """
     enabled = s.l7_proxy(ctx)
     if not enabled.value:
@@ -90,7 +96,8 @@ def l7_proxy(ctx: NodeContext) -> Expectation:
     if rules.value is not None and not s.truthy(rules.value):
         conflicts.append(
             conflict(
-                'L7 proxy requires iptables rules (--install-iptables-rules="true"): the agent exits at start.',
+                'L7 proxy requires iptables rules (--install-iptables-rules="true"): the agent '
+                "exits at start.",
                 [
                     Candidate(
                         STRONG,

@@ -7,10 +7,12 @@ from collections.abc import Sequence
 from ciliumdrift.derive import settings as s
 from ciliumdrift.derive.decide import (
     conflict,
-    host_routing as decide_host_routing,
     kernel,
     kernel_candidate,
     masquerading_families,
+)
+from ciliumdrift.derive.decide import (
+    host_routing as decide_host_routing,
 )
 from ciliumdrift.derive.fact import Conflict, Expectation, NodeContext, fact
 from ciliumdrift.derive.facts._common import expect, from_outcome, possible, standard
@@ -154,7 +156,13 @@ def _routing_hook(ctx: NodeContext, expectation: Expectation, observed: str) -> 
     out: list[Candidate] = []
     gke = s.helm(ctx, "gke.enabled")
     if s.truthy(gke.value):
-        out.append(possible(CauseKind.CONFLICTING_SETTING, "gke.enabled forces native routing.", said("gke.enabled", gke)))
+        out.append(
+            possible(
+                CauseKind.CONFLICTING_SETTING,
+                "gke.enabled forces native routing.",
+                said("gke.enabled", gke),
+            )
+        )
     return out
 
 
@@ -171,7 +179,9 @@ def _routing_hook(ctx: NodeContext, expectation: Expectation, observed: str) -> 
         "autoDirectNodeRoutes",
         "ipv4NativeRoutingCIDR",
         "enableIPv4Masquerade",
+        "enableIPv6Masquerade",
         "ipv4.enabled",
+        "ipv6.enabled",
         "ipam.mode",
         "ipMasqAgent.enabled",
     ),
@@ -224,7 +234,8 @@ def _host_hook(ctx: NodeContext, expectation: Expectation, observed: str) -> Seq
             possible(
                 CauseKind.REQUIREMENT_MISSING,
                 "The running config lacks a requirement of BPF host routing "
-                "(kubeProxyReplacement=true, bpf.masquerade=true, no IPsec up to 1.18, no CNI chaining).",
+                "(kubeProxyReplacement=true, bpf.masquerade=true, no IPsec up to 1.18, no CNI "
+                "chaining).",
                 said("bpf.masquerade", s.helm(ctx, "bpf.masquerade")),
             )
         )
@@ -264,7 +275,9 @@ def _host_dns_conflict(ctx: NodeContext, value: str) -> list[Conflict]:
                         "Cilium >= 1.16.5 (cilium/cilium#36737, siderolabs/talos#10002).",
                         said("machine.features.hostDNS.forwardKubeDNSToHost", forward),
                         said("bpf.masquerade", masquerade),
-                        Evidence(f"Cilium {ctx.cilium_version} >= 1.16.5 (cilium/cilium PR #35098)"),
+                        Evidence(
+                            f"Cilium {ctx.cilium_version} >= 1.16.5 (cilium/cilium PR #35098)"
+                        ),
                     ),
                     talos_fix(
                         "Stop forwarding kube-dns to the host resolver (Talos docs), or set "

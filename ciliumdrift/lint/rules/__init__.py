@@ -19,6 +19,9 @@ def find_rule(selector: str) -> Rule | None:
     """The rule with this code, name or alias (case-insensitive), or None."""
     wanted = selector.strip()
     for candidate in RULES:
-        if wanted.upper() == candidate.code or wanted.lower() in {candidate.name, *candidate.aliases}:
+        if wanted.upper() == candidate.code or wanted.lower() in {
+            candidate.name,
+            *candidate.aliases,
+        }:
             return candidate
     return None

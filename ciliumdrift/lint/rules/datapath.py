@@ -62,7 +62,8 @@ def native_routing_without_cidr(ctx: LintContext) -> Iterator[Violation]:
         return
     yield native_routing_without_cidr.violation(
         ctx,
-        "routingMode is native with IPv4 masquerading but ipv4NativeRoutingCIDR is not set: the agent will not start",
+        "routingMode is native with IPv4 masquerading but ipv4NativeRoutingCIDR is not set: "
+        "the agent will not start",
         ctx.value_at("routingMode"),
         key="routingMode",
         fix="ipv4NativeRoutingCIDR: <pod CIDR>",
@@ -104,7 +105,8 @@ def native_routing_without_ipv6_cidr(ctx: LintContext) -> Iterator[Violation]:
         return
     yield native_routing_without_ipv6_cidr.violation(
         ctx,
-        "routingMode is native with IPv6 masquerading but ipv6NativeRoutingCIDR is not set: the agent will not start",
+        "routingMode is native with IPv6 masquerading but ipv6NativeRoutingCIDR is not set: "
+        "the agent will not start",
         ctx.value_at("ipv6.enabled"),
         key="ipv6NativeRoutingCIDR",
         fix="ipv6NativeRoutingCIDR: <IPv6 pod CIDR>",
@@ -185,14 +187,22 @@ def dsr_tunnel_mismatch(ctx: LintContext) -> Iterator[Violation]:
     dispatch = _lower(ctx.effective("loadBalancer.dsrDispatch", "opt")) or "opt"
     where = ctx.value_at("loadBalancer.mode")
     if ctx.routing_mode == "tunnel" and protocol == "vxlan":
-        message = f'loadBalancer.mode {mode} cannot be used with vxlan tunneling (the default tunnel protocol)'
+        message = (
+            f"loadBalancer.mode {mode} cannot be used with vxlan tunneling (the default "
+            "tunnel protocol)"
+        )
         yield dsr_tunnel_mismatch.violation(ctx, message, where, key="loadBalancer.mode")
     elif ctx.routing_mode == "tunnel" and dispatch != "geneve" and ctx.at_least("1.15"):
-        message = f"tunnel routing with loadBalancer.mode {mode} requires loadBalancer.dsrDispatch: geneve"
+        message = (
+            f"tunnel routing with loadBalancer.mode {mode} requires loadBalancer.dsrDispatch: "
+            "geneve"
+        )
         yield dsr_tunnel_mismatch.violation(ctx, message, where, key="loadBalancer.dsrDispatch")
     elif dispatch == "geneve" and protocol != "geneve" and ctx.at_least("1.15"):
         message = "loadBalancer.dsrDispatch geneve requires tunnelProtocol: geneve"
-        yield dsr_tunnel_mismatch.violation(ctx, message, ctx.value_at("loadBalancer.dsrDispatch"), key="tunnelProtocol")
+        yield dsr_tunnel_mismatch.violation(
+            ctx, message, ctx.value_at("loadBalancer.dsrDispatch"), key="tunnelProtocol"
+        )
 
 
 @rule(code="CD205", name="implicit-legacy-host-routing", severity=Severity.NOTE)
@@ -445,7 +455,8 @@ def host_firewall_with_ipsec(ctx: LintContext) -> Iterator[Violation]:
     if ctx.flag("hostFirewall.enabled") and ctx.encryption_type == "ipsec":
         yield host_firewall_with_ipsec.violation(
             ctx,
-            "hostFirewall.enabled cannot be combined with IPsec encryption: the agent will not start",
+            "hostFirewall.enabled cannot be combined with IPsec encryption: the agent will "
+            "not start",
             ctx.value_at("hostFirewall.enabled"),
             key="hostFirewall.enabled",
         )
@@ -476,7 +487,11 @@ def multi_pool_in_tunnel_mode(ctx: LintContext) -> Iterator[Violation]:
     ## Fix
     Use native routing with multi-pool IPAM, or upgrade to 1.18+.
     """
-    if _lower(ctx.user("ipam.mode")) == "multi-pool" and ctx.routing_mode == "tunnel" and ctx.below("1.18"):
+    if (
+        _lower(ctx.user("ipam.mode")) == "multi-pool"
+        and ctx.routing_mode == "tunnel"
+        and ctx.below("1.18")
+    ):
         yield multi_pool_in_tunnel_mode.violation(
             ctx,
             f"ipam.mode multi-pool cannot be used in tunnel mode on Cilium {ctx.cilium_version}",
@@ -519,7 +534,8 @@ def bbr_hostns_only_without_bbr(ctx: LintContext) -> Iterator[Violation]:
     ):
         yield bbr_hostns_only_without_bbr.violation(
             ctx,
-            "bandwidthManager.bbrHostNamespaceOnly needs bandwidthManager.bbr: the agent will not start",
+            "bandwidthManager.bbrHostNamespaceOnly needs bandwidthManager.bbr: the agent will "
+            "not start",
             ctx.value_at("bandwidthManager.bbrHostNamespaceOnly"),
             key="bandwidthManager.bbrHostNamespaceOnly",
         )
@@ -548,10 +564,15 @@ def kpr_healthz_without_kpr(ctx: LintContext) -> Iterator[Violation]:
     ## Fix
     Set `kubeProxyReplacement: true`, or remove the bind address.
     """
-    if ctx.effective("kubeProxyReplacementHealthzBindAddr") and not ctx.kpr and ctx.at_least("1.16"):
+    if (
+        ctx.effective("kubeProxyReplacementHealthzBindAddr")
+        and not ctx.kpr
+        and ctx.at_least("1.16")
+    ):
         yield kpr_healthz_without_kpr.violation(
             ctx,
-            "kubeProxyReplacementHealthzBindAddr is ignored because kubeProxyReplacement is not true",
+            "kubeProxyReplacementHealthzBindAddr is ignored because kubeProxyReplacement is "
+            "not true",
             ctx.value_at("kubeProxyReplacementHealthzBindAddr"),
             key="kubeProxyReplacementHealthzBindAddr",
         )

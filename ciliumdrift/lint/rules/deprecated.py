@@ -27,7 +27,11 @@ def _user_keys(ctx: LintContext, key: str) -> Iterator[tuple[str, Any]]:
 
 def _replacement(row: dict[str, Any]) -> str:
     text = str(row.get("replacement") or "")
-    return f"; use {text}" if text and not text.startswith("nothing") else (f"; {text}" if text else "")
+    return (
+        f"; use {text}"
+        if text and not text.startswith("nothing")
+        else (f"; {text}" if text else "")
+    )
 
 
 def _text(value: Any) -> str:
@@ -70,7 +74,9 @@ def removed_key(ctx: LintContext) -> Iterator[Violation]:
                 "ignored": ": it is silently ignored",
             }.get(str(row.get("effect")), "")
             message = f"'{key}' was removed in Cilium {row['removed']}{effect}{_replacement(row)}"
-            yield removed_key.violation(ctx, message, position, key=key, fix=str(row.get("replacement") or "") or None)
+            yield removed_key.violation(
+                ctx, message, position, key=key, fix=str(row.get("replacement") or "") or None
+            )
 
 
 @rule(code="CD402", name="removed-value", severity=Severity.ERROR)
@@ -104,8 +110,13 @@ def removed_value(ctx: LintContext) -> Iterator[Violation]:
         value = ctx.user(key)
         if value is None or _text(value) not in [str(v) for v in row["values"]]:
             continue
-        message = f"'{key}: {_text(value)}' is not accepted since Cilium {row['removed']}{_replacement(row)}"
-        yield removed_value.violation(ctx, message, ctx.value_at(key), key=key, fix=str(row.get("replacement") or "") or None)
+        message = (
+            f"'{key}: {_text(value)}' is not accepted since Cilium "
+            f"{row['removed']}{_replacement(row)}"
+        )
+        yield removed_value.violation(
+            ctx, message, ctx.value_at(key), key=key, fix=str(row.get("replacement") or "") or None
+        )
 
 
 @rule(code="CD403", name="deprecated-key", severity=Severity.WARNING)
@@ -137,8 +148,12 @@ def deprecated_key(ctx: LintContext) -> Iterator[Violation]:
             continue  # CD401
         for key, position in _user_keys(ctx, str(row["key"])):
             until = f" (removed in {row['removed']})" if row.get("removed") else ""
-            message = f"'{key}' is deprecated since Cilium {row['deprecated']}{until}{_replacement(row)}"
-            yield deprecated_key.violation(ctx, message, position, key=key, fix=str(row.get("replacement") or "") or None)
+            message = (
+                f"'{key}' is deprecated since Cilium {row['deprecated']}{until}{_replacement(row)}"
+            )
+            yield deprecated_key.violation(
+                ctx, message, position, key=key, fix=str(row.get("replacement") or "") or None
+            )
 
 
 @rule(code="CD404", name="deprecated-value", severity=Severity.WARNING)
@@ -164,13 +179,20 @@ def deprecated_value(ctx: LintContext) -> Iterator[Violation]:
     Use `true` or `false`.
     """
     for row in _rows(ctx, "values"):
-        if not row.get("deprecated") or ctx.below(str(row["deprecated"])) or ctx.at_least(str(row["removed"])):
+        if (
+            not row.get("deprecated")
+            or ctx.below(str(row["deprecated"]))
+            or ctx.at_least(str(row["removed"]))
+        ):
             continue
         key = str(row["key"])
         value = ctx.user(key)
         if value is None or _text(value) not in [str(v) for v in row["values"]]:
             continue
-        message = f"'{key}: {_text(value)}' is deprecated and rejected from Cilium {row['removed']}{_replacement(row)}"
+        message = (
+            f"'{key}: {_text(value)}' is deprecated and rejected from Cilium "
+            f"{row['removed']}{_replacement(row)}"
+        )
         yield deprecated_value.violation(ctx, message, ctx.value_at(key), key=key)
 
 

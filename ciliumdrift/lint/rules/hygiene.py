@@ -61,12 +61,19 @@ def unrendered_placeholder(ctx: LintContext) -> Iterator[Violation]:
                 continue
             placeholder, kind = found
             key = join_key(path) if path else None
-            message = f"unrendered placeholder {placeholder} ({kind})" + (f" in '{key}'" if key else "")
+            message = f"unrendered placeholder {placeholder} ({kind})" + (
+                f" in '{key}'" if key else ""
+            )
             severity = None
             if flux and placeholder.startswith("${"):
-                message += ": Helm gets it literally unless a Flux Kustomization's postBuild substitutes it"
+                message += (
+                    ": Helm gets it literally unless a Flux Kustomization's postBuild "
+                    "substitutes it"
+                )
                 severity = Severity.WARNING
-            yield unrendered_placeholder.violation(ctx, message, node.position, key=key, severity=severity)
+            yield unrendered_placeholder.violation(
+                ctx, message, node.position, key=key, severity=severity
+            )
 
 
 _MARKER = re.compile(r"^(<{7}|={7}|>{7}|\|{7})(?:\s|$)")
@@ -131,7 +138,9 @@ def crlf_line_endings(ctx: LintContext) -> Iterator[Violation]:
         if index >= 0:
             line = text.count("\n", 0, index) + 1
             column = index - (text.rfind("\n", 0, index) + 1) + 1
-            yield crlf_line_endings.violation(ctx, "the file uses CRLF line endings", Position(name, line, column))
+            yield crlf_line_endings.violation(
+                ctx, "the file uses CRLF line endings", Position(name, line, column)
+            )
 
 
 _PORT_KEY = re.compile(r"(^|[a-z])(port|Port)$")
@@ -180,7 +189,11 @@ def port_as_string(ctx: LintContext) -> Iterator[Violation]:
             if not 0 < int(value.text) < 65536:
                 message += f" (and {value.text} is outside 1-65535)"
             yield port_as_string.violation(
-                ctx, message, value.position, key=entry.dotted, fix=f"{entry.path[-1]}: {value.text.strip()}"
+                ctx,
+                message,
+                value.position,
+                key=entry.dotted,
+                fix=f"{entry.path[-1]}: {value.text.strip()}",
             )
 
 
@@ -229,7 +242,9 @@ def values_not_linted(ctx: LintContext) -> Iterator[Violation]:
     """
     for doc in ctx.documents:
         for what, position in doc.unresolved:
-            yield values_not_linted.violation(ctx, f"{what} is merged at deploy time and not linted here", position)
+            yield values_not_linted.violation(
+                ctx, f"{what} is merged at deploy time and not linted here", position
+            )
 
 
 _PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----")
@@ -270,7 +285,9 @@ def private_key_in_values(ctx: LintContext) -> Iterator[Violation]:
         for path, node in doc.scalars():
             if _PRIVATE_KEY.search(node.text):
                 key = join_key(path) if path else None
-                message = "a private key is embedded in the values" + (f" at '{key}'" if key else "")
+                message = "a private key is embedded in the values" + (
+                    f" at '{key}'" if key else ""
+                )
                 yield private_key_in_values.violation(ctx, message, node.position, key=key)
 
 

@@ -13,7 +13,6 @@ from ciliumdrift.lint.rule import LintContext, Violation, rule
 from ciliumdrift.load.model import join_key
 from ciliumdrift.model import Severity
 
-
 _ABSENT = object()
 
 
@@ -36,7 +35,9 @@ def _by_name(known: frozenset[str]) -> Mapping[str, tuple[str, ...]]:
     index: dict[str, list[str]] = {}
     for key in known:
         index.setdefault(split_key(key)[-1], []).append(key)
-    return {name: tuple(sorted(keys, key=lambda k: (k.count("."), k))) for name, keys in index.items()}
+    return {
+        name: tuple(sorted(keys, key=lambda k: (k.count("."), k))) for name, keys in index.items()
+    }
 
 
 def _removed_keys(ctx: LintContext) -> frozenset[str]:
@@ -63,11 +64,8 @@ def unknown_entries(ctx: LintContext) -> Iterator[tuple[Entry, str]]:
                 continue
             if any(join_key(path[:i]) in removed for i in range(1, len(path) + 1)):
                 continue
-            if path[:-1] and not children.get(parent):
-                # the parent is a known leaf or an unknown map: free-form, or a type
-                # conflict that CD103 reports
-                if parent in ctx.known_keys:
-                    continue
+            if path[:-1] and not children.get(parent) and parent in ctx.known_keys:
+                continue  # under a known leaf: free-form, or a type conflict CD103 reports
             reported.append(path)
             yield entry, parent
 
@@ -172,7 +170,10 @@ def misplaced_key(ctx: LintContext) -> Iterator[Violation]:
             continue
         shown = ", ".join(f"'{c}'" for c in candidates[:3]) + (", …" if len(candidates) > 3 else "")
         where = "a top-level key" if not parent else f"a key of '{parent}'"
-        message = f"'{entry.path[-1]}' is not {where} for Cilium {ctx.cilium_version}; Helm ignores it. It belongs at {shown}"
+        message = (
+            f"'{entry.path[-1]}' is not {where} for Cilium {ctx.cilium_version}; Helm ignores "
+            f"it. It belongs at {shown}"
+        )
         yield misplaced_key.violation(
             ctx, message, entry.key.position, key=entry.dotted, fix=f"move it to {candidates[0]}"
         )
@@ -208,11 +209,22 @@ def type_conflict(ctx: LintContext) -> Iterator[Violation]:
             if default is _ABSENT:
                 continue
             value = entry.value
-            if isinstance(default, dict) and default and value.kind != "map" and value.to_python() is not None:
-                message = f"cannot overwrite table with non table for '{entry.dotted}': the chart has a map here"
+            if (
+                isinstance(default, dict)
+                and default
+                and value.kind != "map"
+                and value.to_python() is not None
+            ):
+                message = (
+                    f"cannot overwrite table with non table for '{entry.dotted}': the chart "
+                    "has a map here"
+                )
                 yield type_conflict.violation(ctx, message, value.position, key=entry.dotted)
             elif value.kind == "map" and default is not None and not isinstance(default, dict):
-                message = f"'{entry.dotted}' is a map here but the chart has a {type(default).__name__} (Helm skips it: Not a table)"
+                message = (
+                    f"'{entry.dotted}' is a map here but the chart has a "
+                    f"{type(default).__name__} (Helm skips it: Not a table)"
+                )
                 yield type_conflict.violation(ctx, message, value.position, key=entry.dotted)
 
 
@@ -324,7 +336,11 @@ def boolean_as_string(ctx: LintContext) -> Iterator[Violation]:
             if value.text.lower() == "false":
                 message += ": templates treat any non-empty string as true"
             yield boolean_as_string.violation(
-                ctx, message, value.position, key=entry.dotted, fix=f"{entry.path[-1]}: {value.text.lower()}"
+                ctx,
+                message,
+                value.position,
+                key=entry.dotted,
+                fix=f"{entry.path[-1]}: {value.text.lower()}",
             )
 
 
@@ -357,7 +373,10 @@ def yaml11_boolean(ctx: LintContext) -> Iterator[Violation]:
             if node.style is None and node.text in YAML11_ONLY_BOOLEANS:
                 meaning = "true" if node.scalar() else "false"
                 key = join_key(path) if path else None
-                message = f"'{node.text}' is the boolean {meaning} to Helm (YAML 1.1) but a string to YAML 1.2 tools"
+                message = (
+                    f"'{node.text}' is the boolean {meaning} to Helm (YAML 1.1) but a string "
+                    "to YAML 1.2 tools"
+                )
                 yield yaml11_boolean.violation(ctx, message, node.position, key=key, fix=meaning)
 
 
@@ -399,7 +418,10 @@ def duplicate_key(ctx: LintContext) -> Iterator[Violation]:
                 if key.text in seen:
                     first = seen[key.text].position
                     dotted = join_key((*prefix, key.text))
-                    message = f"duplicate key '{dotted}' (first at line {first.line}); the later one replaces it"
+                    message = (
+                        f"duplicate key '{dotted}' (first at line {first.line}); the later "
+                        "one replaces it"
+                    )
                     yield duplicate_key.violation(ctx, message, key.position, key=dotted)
                 seen[key.text] = key
 
@@ -455,14 +477,18 @@ def invalid_cidr(ctx: LintContext) -> Iterator[Violation]:
             try:
                 network = ipaddress.ip_network(text, strict=False)
             except ValueError:
-                yield invalid_cidr.violation(ctx, f"'{key}: {text}' is not a CIDR", ctx.value_at(key), key=key)
+                yield invalid_cidr.violation(
+                    ctx, f"'{key}: {text}' is not a CIDR", ctx.value_at(key), key=key
+                )
                 continue
             if "/" not in text:
                 yield invalid_cidr.violation(
                     ctx, f"'{key}: {text}' has no prefix length", ctx.value_at(key), key=key
                 )
             elif network.version != family:
-                message = f"'{key}: {text}' is an IPv{network.version} prefix in an IPv{family} setting"
+                message = (
+                    f"'{key}: {text}' is an IPv{network.version} prefix in an IPv{family} setting"
+                )
                 yield invalid_cidr.violation(ctx, message, ctx.value_at(key), key=key)
 
 
@@ -494,12 +520,19 @@ def null_deletes_default(ctx: LintContext) -> Iterator[Violation]:
     """
     for doc in ctx.documents:
         for entry in doc.entries():
-            if entry.value.kind != "scalar" or entry.value.to_python() is not None or entry.value.style is not None:
+            if (
+                entry.value.kind != "scalar"
+                or entry.value.to_python() is not None
+                or entry.value.style is not None
+            ):
                 continue
             default = ctx.chart_default(entry.dotted)
             if default is None or default == "" or default == {} or default == []:
                 continue
-            message = f"'{entry.dotted}' is empty (null): Helm deletes the chart default {_helm_text(default)!r}"
+            message = (
+                f"'{entry.dotted}' is empty (null): Helm deletes the chart default "
+                f"{_helm_text(default)!r}"
+            )
             yield null_deletes_default.violation(ctx, message, entry.key.position, key=entry.dotted)
 
 
@@ -534,15 +567,25 @@ def number_as_string(ctx: LintContext) -> Iterator[Violation]:
     for doc in ctx.documents:
         for entry in doc.entries():
             value = entry.value
-            if not value.quoted or not value.text.strip().lstrip("-").isdigit() or is_port_key(entry.path[-1]):
+            if (
+                not value.quoted
+                or not value.text.strip().lstrip("-").isdigit()
+                or is_port_key(entry.path[-1])
+            ):
                 continue
             default = ctx.chart_default(entry.dotted)
-            if not (isinstance(default, int) and not isinstance(default, bool)):
-                if not (default is None and entry.dotted == "cluster.id"):
-                    continue
-            message = f"'{entry.dotted}' is the string \"{value.text}\"; the chart expects an integer"
+            integer = isinstance(default, int) and not isinstance(default, bool)
+            if not integer and not (default is None and entry.dotted == "cluster.id"):
+                continue
+            message = (
+                f"'{entry.dotted}' is the string \"{value.text}\"; the chart expects an integer"
+            )
             yield number_as_string.violation(
-                ctx, message, value.position, key=entry.dotted, fix=f"{entry.path[-1]}: {value.text.strip()}"
+                ctx,
+                message,
+                value.position,
+                key=entry.dotted,
+                fix=f"{entry.path[-1]}: {value.text.strip()}",
             )
 
 

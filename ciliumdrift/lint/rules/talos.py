@@ -69,7 +69,9 @@ def _talos_release(ctx: LintContext) -> str:
     return f"Talos {talos.version.value}"
 
 
-def _kernel_violation(ctx: LintContext, unit: Any, feature: str, key: str, what: str) -> Iterator[Violation]:
+def _kernel_violation(
+    ctx: LintContext, unit: Any, feature: str, key: str, what: str
+) -> Iterator[Violation]:
     found = _kernel_too_old(ctx, feature)
     if found is None:
         return
@@ -87,7 +89,12 @@ def _kernel_violation(ctx: LintContext, unit: Any, feature: str, key: str, what:
     yield unit.violation(ctx, message, ctx.value_at(key), key=key, severity=severity)
 
 
-@rule(code="CD301", name="native-routing-cidr-misses-pod-subnets", severity=Severity.ERROR, needs_talos=True)
+@rule(
+    code="CD301",
+    name="native-routing-cidr-misses-pod-subnets",
+    severity=Severity.ERROR,
+    needs_talos=True,
+)
 def native_routing_cidr_misses_pod_subnets(ctx: LintContext) -> Iterator[Violation]:
     """The native-routing CIDR does not cover Talos' pod subnets.
 
@@ -201,7 +208,9 @@ def netkit_kernel_too_old(ctx: LintContext) -> Iterator[Violation]:
     mode = str(ctx.effective("bpf.datapathMode", "veth"))
     if mode in {"netkit", "netkit-l2"}:
         feature = "netkit" if ctx.at_least("1.17") else "netkit-unprobed"
-        yield from _kernel_violation(ctx, netkit_kernel_too_old, feature, "bpf.datapathMode", f"datapath mode {mode}")
+        yield from _kernel_violation(
+            ctx, netkit_kernel_too_old, feature, "bpf.datapathMode", f"datapath mode {mode}"
+        )
 
 
 @rule(code="CD303", name="tcx-kernel-too-old", severity=Severity.WARNING, needs_talos=True)
@@ -243,7 +252,9 @@ def tcx_kernel_too_old(ctx: LintContext) -> Iterator[Violation]:
     Upgrade Talos to 1.7 or newer, or expect `Attach Mode: Legacy TC`.
     """
     if ctx.user("bpf.enableTCX") is True and ctx.at_least("1.16"):
-        yield from _kernel_violation(ctx, tcx_kernel_too_old, "tcx", "bpf.enableTCX", "bpf.enableTCX")
+        yield from _kernel_violation(
+            ctx, tcx_kernel_too_old, "tcx", "bpf.enableTCX", "bpf.enableTCX"
+        )
 
 
 @rule(code="CD304", name="bbr-kernel-too-old", severity=Severity.ERROR, needs_talos=True)
@@ -252,8 +263,8 @@ def bbr_kernel_too_old(ctx: LintContext) -> Iterator[Violation]:
 
     ## Why
     The agent exits with `cannot enable --enable-bbr, needs kernel 5.18 or newer`
-    (cilium-rules.md §8). Every Talos release since 1.5 ships a newer kernel; older releases
-    do not.
+    (cilium-rules.md §8). Every Talos release since 1.5 ships a newer kernel; Talos 1.3 and
+    older ship Linux 5.15.
 
     ## Bad
     ```yaml
@@ -261,7 +272,7 @@ def bbr_kernel_too_old(ctx: LintContext) -> Iterator[Violation]:
       enabled: true
       bbr: true
     ```
-    ```yaml talos
+    ```yaml talos kernel=5.15.83
     version: v1alpha1
     machine:
       type: controlplane
@@ -338,7 +349,12 @@ def big_tcp_kernel_too_old(ctx: LintContext) -> Iterator[Violation]:
             yield from _kernel_violation(ctx, big_tcp_kernel_too_old, feature, key, what)
 
 
-@rule(code="CD306", name="host-dns-forward-with-bpf-host-routing", severity=Severity.ERROR, needs_talos=True)
+@rule(
+    code="CD306",
+    name="host-dns-forward-with-bpf-host-routing",
+    severity=Severity.ERROR,
+    needs_talos=True,
+)
 def host_dns_forward_with_bpf_host_routing(ctx: LintContext) -> Iterator[Violation]:
     """Talos `forwardKubeDNSToHost` with Cilium eBPF host routing: pod DNS times out.
 
@@ -460,8 +476,13 @@ def kubeprism_disabled(ctx: LintContext) -> Iterator[Violation]:
     enabled = talos.kubeprism_enabled
     if enabled is None or enabled.value or not _explicit_or_full(ctx, enabled):
         return
-    message = f"k8sServiceHost {ctx.user('k8sServiceHost')} relies on Talos KubePrism, which is disabled ({_where(enabled)})"
-    yield kubeprism_disabled.violation(ctx, message, ctx.value_at("k8sServiceHost"), key="k8sServiceHost")
+    message = (
+        f"k8sServiceHost {ctx.user('k8sServiceHost')} relies on Talos KubePrism, which is "
+        f"disabled ({_where(enabled)})"
+    )
+    yield kubeprism_disabled.violation(
+        ctx, message, ctx.value_at("k8sServiceHost"), key="k8sServiceHost"
+    )
 
 
 @rule(code="CD308", name="kubeprism-port-mismatch", severity=Severity.ERROR, needs_talos=True)
@@ -520,9 +541,16 @@ def kubeprism_port_mismatch(ctx: LintContext) -> Iterator[Violation]:
     if same:
         return
     shown = "not set" if declared in (None, "") else str(declared)
-    message = f"k8sServicePort is {shown} but Talos KubePrism listens on {port} ({_where(talos.kubeprism_port)})"
+    message = (
+        f"k8sServicePort is {shown} but Talos KubePrism listens on {port} "
+        f"({_where(talos.kubeprism_port)})"
+    )
     yield kubeprism_port_mismatch.violation(
-        ctx, message, ctx.value_at("k8sServicePort"), key="k8sServicePort", fix=f"k8sServicePort: {port}"
+        ctx,
+        message,
+        ctx.value_at("k8sServicePort"),
+        key="k8sServicePort",
+        fix=f"k8sServicePort: {port}",
     )
 
 
@@ -570,8 +598,12 @@ def kube_proxy_still_running(ctx: LintContext) -> Iterator[Violation]:
     disabled = talos.kube_proxy_disabled
     if disabled is None or disabled.value or not _explicit_or_full(ctx, disabled):
         return
-    message = f"kubeProxyReplacement is true but Talos still deploys kube-proxy ({_where(disabled)})"
-    yield kube_proxy_still_running.violation(ctx, message, ctx.value_at("kubeProxyReplacement"), key="kubeProxyReplacement")
+    message = (
+        f"kubeProxyReplacement is true but Talos still deploys kube-proxy ({_where(disabled)})"
+    )
+    yield kube_proxy_still_running.violation(
+        ctx, message, ctx.value_at("kubeProxyReplacement"), key="kubeProxyReplacement"
+    )
 
 
 @rule(code="CD310", name="no-service-implementation", severity=Severity.ERROR, needs_talos=True)
@@ -621,8 +653,13 @@ def no_service_implementation(ctx: LintContext) -> Iterator[Violation]:
     if not talos.kube_proxy_disabled.value:
         return
     key = "kubeProxyReplacement"
-    message = f"Talos disables kube-proxy ({_where(talos.kube_proxy_disabled)}) but kubeProxyReplacement is not true: no Service implementation"
-    yield no_service_implementation.violation(ctx, message, ctx.value_at(key), key=key, fix="kubeProxyReplacement: true")
+    message = (
+        f"Talos disables kube-proxy ({_where(talos.kube_proxy_disabled)}) but "
+        "kubeProxyReplacement is not true: no Service implementation"
+    )
+    yield no_service_implementation.violation(
+        ctx, message, ctx.value_at(key), key=key, fix="kubeProxyReplacement: true"
+    )
 
 
 @rule(code="CD311", name="talos-cni-not-none", severity=Severity.ERROR, needs_talos=True)
@@ -718,13 +755,18 @@ def cgroup_automount_on_talos(ctx: LintContext) -> Iterator[Violation]:
         key = "cgroup" if ctx.values.has("cgroup") else "cgroup.autoMount.enabled"
         yield cgroup_automount_on_talos.violation(
             ctx,
-            "cgroup.autoMount.enabled is true (chart default): on Talos set it to false and use hostRoot /sys/fs/cgroup",
+            "cgroup.autoMount.enabled is true (chart default): on Talos set it to false and "
+            "use hostRoot /sys/fs/cgroup",
             ctx.where(key),
             key="cgroup.autoMount.enabled",
             fix="cgroup.autoMount.enabled: false",
         )
     root = ctx.effective("cgroup.hostRoot")
-    if root is not None and str(root).rstrip("/") != "/sys/fs/cgroup" and ctx.values.has("cgroup.hostRoot"):
+    if (
+        root is not None
+        and str(root).rstrip("/") != "/sys/fs/cgroup"
+        and ctx.values.has("cgroup.hostRoot")
+    ):
         yield cgroup_automount_on_talos.violation(
             ctx,
             f"cgroup.hostRoot is {root}: Talos mounts cgroup v2 at /sys/fs/cgroup",
@@ -734,7 +776,9 @@ def cgroup_automount_on_talos(ctx: LintContext) -> Iterator[Violation]:
         )
 
 
-@rule(code="CD313", name="sys-module-capability-on-talos", severity=Severity.WARNING, needs_talos=True)
+@rule(
+    code="CD313", name="sys-module-capability-on-talos", severity=Severity.WARNING, needs_talos=True
+)
 def sys_module_capability_on_talos(ctx: LintContext) -> Iterator[Violation]:
     """The agent asks for `SYS_MODULE`, which Talos never grants.
 
@@ -747,7 +791,7 @@ def sys_module_capability_on_talos(ctx: LintContext) -> Iterator[Violation]:
     ```yaml
     securityContext:
       capabilities:
-        ciliumAgent: [CHOWN, KILL, NET_ADMIN, NET_RAW, IPC_LOCK, SYS_MODULE, SYS_ADMIN, SYS_RESOURCE]
+        ciliumAgent: [CHOWN, KILL, NET_ADMIN, NET_RAW, SYS_MODULE, SYS_ADMIN]
     ```
     ```yaml talos
     version: v1alpha1
@@ -759,7 +803,7 @@ def sys_module_capability_on_talos(ctx: LintContext) -> Iterator[Violation]:
     ```yaml
     securityContext:
       capabilities:
-        ciliumAgent: [CHOWN, KILL, NET_ADMIN, NET_RAW, IPC_LOCK, SYS_ADMIN, SYS_RESOURCE]
+        ciliumAgent: [CHOWN, KILL, NET_ADMIN, NET_RAW, SYS_ADMIN]
     ```
     ```yaml talos
     version: v1alpha1
@@ -783,7 +827,9 @@ def sys_module_capability_on_talos(ctx: LintContext) -> Iterator[Violation]:
         )
 
 
-@rule(code="CD314", name="ipam-ignores-talos-pod-subnets", severity=Severity.WARNING, needs_talos=True)
+@rule(
+    code="CD314", name="ipam-ignores-talos-pod-subnets", severity=Severity.WARNING, needs_talos=True
+)
 def ipam_ignores_talos_pod_subnets(ctx: LintContext) -> Iterator[Violation]:
     """Cluster-pool IPAM hands out pod addresses outside Talos' pod subnets.
 
@@ -834,7 +880,8 @@ def ipam_ignores_talos_pod_subnets(ctx: LintContext) -> Iterator[Violation]:
     key = "ipam.mode" if ctx.values.has("ipam.mode") else "ipam"
     yield ipam_ignores_talos_pod_subnets.violation(
         ctx,
-        f"ipam.mode is cluster-pool ({pools}): pods will not get addresses from the Talos pod subnets {subnets}",
+        f"ipam.mode is cluster-pool ({pools}): pods will not get addresses from the Talos pod "
+        f"subnets {subnets}",
         ctx.value_at(key) if ctx.values.has(key) else ctx.where(key),
         key="ipam.mode",
         fix="ipam.mode: kubernetes",

@@ -1,0 +1,111 @@
+"""``ciliumdrift live``: the declared config against every agent of a running cluster."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ciliumdrift.cli import app
+from ciliumdrift.cli._common import OutputFormat, emit, run
+
+
+@app.command("live")
+def live_command(
+    *,
+    values: Annotated[
+        list[str],
+        typer.Option("--values", "-f", metavar="FILE", help="Helm values file, in order."),
+    ] = [],  # noqa: B006  (typer reads the default; it is never mutated)
+    set_: Annotated[list[str], typer.Option("--set", metavar="K=V", help="Helm --set.")] = [],  # noqa: B006
+    set_string: Annotated[list[str], typer.Option("--set-string", metavar="K=V")] = [],  # noqa: B006
+    set_json: Annotated[list[str], typer.Option("--set-json", metavar="K=JSON")] = [],  # noqa: B006
+    set_file: Annotated[list[str], typer.Option("--set-file", metavar="K=PATH")] = [],  # noqa: B006
+    set_literal: Annotated[list[str], typer.Option("--set-literal", metavar="K=V")] = [],  # noqa: B006
+    talos: Annotated[
+        list[str], typer.Option("--talos", metavar="FILE", help="Talos machine config or patch.")
+    ] = [],  # noqa: B006
+    kubeconfig: Annotated[
+        str | None,
+        typer.Option(
+            "--kubeconfig", metavar="PATH", help="Only this kubeconfig (else KUBECONFIG)."
+        ),
+    ] = None,
+    context: Annotated[
+        str | None, typer.Option("--context", metavar="NAME", help="kubeconfig context.")
+    ] = None,
+    namespace: Annotated[
+        str, typer.Option("--namespace", "-n", metavar="NS", help="Where the agents run.")
+    ] = "kube-system",
+    selector: Annotated[
+        str, typer.Option("--selector", "-l", metavar="LABELS", help="Agent pod label selector.")
+    ] = "k8s-app=cilium",
+    concurrency: Annotated[
+        int,
+        typer.Option("--concurrency", metavar="N", min=1, max=1024, help="Agents read at once."),
+    ] = 64,
+    timeout: Annotated[
+        float,
+        typer.Option("--timeout", metavar="SECONDS", min=0.1, help="Per agent and per API call."),
+    ] = 30.0,
+    read_helm_release: Annotated[
+        bool,
+        typer.Option("--read-helm-release", help="Also read the Helm release Secret (needs RBAC)."),
+    ] = False,
+    helm_release: Annotated[
+        str, typer.Option("--release", metavar="NAME", help="Helm release name.")
+    ] = "cilium",
+    cilium_version: Annotated[
+        str | None, typer.Option("--cilium-version", metavar="V", help="Chart/agent version.")
+    ] = None,
+    kernel: Annotated[
+        list[str], typer.Option("--kernel", metavar="[NODE=]VERSION", help="Override a kernel.")
+    ] = [],  # noqa: B006
+    chart: Annotated[
+        str | None, typer.Option("--chart", metavar="VERSION|DIR|TGZ|none", help="Chart defaults.")
+    ] = None,
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", help="Output format.")
+    ] = OutputFormat.text,
+    fail_on_health: Annotated[
+        bool, typer.Option("--fail-on-health", help="Unreachable agents and health also exit 1.")
+    ] = False,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write here, atomically.")
+    ] = None,
+) -> None:
+    """Check every agent of a running cluster against the config; say which layer diverged."""
+
+    def body() -> int:
+        from ciliumdrift.live import live_report
+        from ciliumdrift.load import set_flags_from_options
+        from ciliumdrift.report import render
+
+        flags = set_flags_from_options(
+            set=set_,
+            set_string=set_string,
+            set_json=set_json,
+            set_file=set_file,
+            set_literal=set_literal,
+        )
+        report = live_report(
+            values,
+            set_flags=flags,
+            talos_files=talos,
+            cilium_version=cilium_version,
+            chart=chart,
+            kernels=kernel,
+            kubeconfig=kubeconfig,
+            context=context,
+            namespace=namespace,
+            selector=selector,
+            concurrency=concurrency,
+            timeout=timeout,
+            read_helm_release=read_helm_release,
+            helm_release=helm_release,
+        )
+        emit(render(report, fmt.value), output)
+        return report.exit_code(fail_on_health=fail_on_health)
+
+    run(body)

@@ -1,0 +1,489 @@
+"""The runtime impact of a values change: ``impact(base, head) -> ImpactReport``.
+
+deepdiff gives the structural diff of the two merged values trees; the derivation then
+says what each side means at runtime, per node, and the report speaks in those terms:
+which ``cilium status`` lines change, from what to what, why (the changed keys, with the
+line that changed them) and which of those changes disrupt running workloads (routing
+mode, device mode, encryption, IPAM; the list with sources is
+``ciliumdrift/data/lint/disruptive.yaml``).
+
+The loading helpers read ``--base``/``--head`` files or folders, or the same paths at a
+git ref (``git show REF:path``, no shell).
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from ciliumdrift.errors import InputError
+from ciliumdrift.load.model import Declared, HelmValues, join_key
+from ciliumdrift.model import Diagnostic, Position
+
+NodeSpec = tuple[str | None, str | None]  # (node name, kernel)
+
+
+@dataclass(frozen=True)
+class KeyChange:
+    """One Helm key whose merged value differs between base and head."""
+
+    key: str
+    before: Any
+    after: Any
+    position: Position | None  # where head sets it (or where base set it, when removed)
+
+    @property
+    def kind(self) -> str:
+        if self.before is _ABSENT:
+            return "added"
+        if self.after is _ABSENT:
+            return "removed"
+        return "changed"
+
+    def describe(self) -> str:
+        where = f" ({self.position})" if self.position is not None else ""
+        return f"{self.key}: {_show(self.before)} -> {_show(self.after)}{where}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "kind": self.kind,
+            "before": None if self.before is _ABSENT else self.before,
+            "after": None if self.after is _ABSENT else self.after,
+            "position": self.position.to_dict() if self.position is not None else None,
+        }
+
+
+class _Absent:
+    def __repr__(self) -> str:
+        return "(unset)"
+
+
+_ABSENT: Any = _Absent()
+
+
+def _show(value: Any) -> str:
+    if value is _ABSENT:
+        return "(unset)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    text = str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """One ``cilium status`` line that will read differently after the change."""
+
+    fact: str
+    status_line: str
+    node: str | None
+    before: str | None
+    after: str | None
+    keys: tuple[KeyChange, ...]
+    disruptive: bool = False
+    why_disruptive: str | None = None
+    condition: str | None = None
+
+    @property
+    def position(self) -> Position | None:
+        return next((k.position for k in self.keys if k.position is not None), None)
+
+    def message(self) -> str:
+        node = f" on {self.node}" if self.node else ""
+        text = (
+            f"{self.status_line}{node}: {self.before or '(not shown)'} -> "
+            f"{self.after or '(not shown)'}"
+        )
+        if self.keys:
+            text += "; because " + ", ".join(k.describe() for k in self.keys[:4])
+        if self.disruptive:
+            text += f". Disruptive: {self.why_disruptive}"
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "fact": self.fact,
+            "status_line": self.status_line,
+            "node": self.node,
+            "before": self.before,
+            "after": self.after,
+            "disruptive": self.disruptive,
+            "why_disruptive": self.why_disruptive,
+            "condition": self.condition,
+            "keys": [k.to_dict() for k in self.keys],
+        }
+
+
+@dataclass(frozen=True)
+class ImpactReport:
+    changes: tuple[StatusChange, ...]
+    key_changes: tuple[KeyChange, ...]
+    facts: tuple[str, ...]  # every fact compared
+    nodes: tuple[str | None, ...]
+    base: str = "base"
+    head: str = "head"
+    cilium_version: str | None = None
+    diagnostics: tuple[Diagnostic, ...] = ()
+    tool_version: str = ""
+
+    @property
+    def disruptive(self) -> tuple[StatusChange, ...]:
+        return tuple(c for c in self.changes if c.disruptive)
+
+    @property
+    def unexplained_keys(self) -> tuple[KeyChange, ...]:
+        """Changed keys that move no status line (resources, Hubble UI, annotations …)."""
+        used = {k.key for c in self.changes for k in c.keys}
+        return tuple(k for k in self.key_changes if k.key not in used)
+
+    def exit_code(self) -> int:
+        """0 when no status line changes, 1 when some do."""
+        return 1 if self.changes else 0
+
+    def summary(self) -> str:
+        lines = len({(c.fact, c.node) for c in self.changes})
+        return (
+            f"{len(self.key_changes)} key(s) changed, {lines} status line(s) change, "
+            f"{len(self.disruptive)} disruptive"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": 1,
+            "tool": {"name": "ciliumdrift", "version": self.tool_version},
+            "base": self.base,
+            "head": self.head,
+            "cilium_version": self.cilium_version,
+            "nodes": list(self.nodes),
+            "summary": {
+                "keys_changed": len(self.key_changes),
+                "status_changes": len(self.changes),
+                "disruptive": len(self.disruptive),
+            },
+            "changes": [c.to_dict() for c in self.changes],
+            "key_changes": [k.to_dict() for k in self.key_changes],
+            "diagnostics": [d.to_dict() for d in self.diagnostics],
+        }
+
+    def render_text(self) -> str:
+        out = [
+            f"ciliumdrift impact: {self.base} -> {self.head} (Cilium {self.cilium_version or '?'})",
+            "",
+        ]
+        if not self.changes:
+            out.append("No cilium status line changes.")
+        for change in self.changes:
+            mark = "DISRUPTIVE " if change.disruptive else ""
+            node = f" [{change.node}]" if change.node else ""
+            out.append(
+                f"{mark}{change.status_line}{node}: {change.before or '(not shown)'} -> "
+                f"{change.after or '(not shown)'}"
+            )
+            for key in change.keys:
+                out.append(f"    because {key.describe()}")
+            if change.disruptive:
+                out.append(f"    disruptive: {change.why_disruptive}")
+        if self.unexplained_keys:
+            out += ["", "Changed keys that move no status line:"]
+            out += [f"    {k.describe()}" for k in self.unexplained_keys]
+        for diagnostic in self.diagnostics:
+            out.append(f"note: {diagnostic}")
+        out += ["", self.summary()]
+        return "\n".join(out) + "\n"
+
+    def render_markdown(self) -> str:
+        out = [
+            f"### ciliumdrift impact: `{self.base}` → `{self.head}`",
+            "",
+            f"**{self.summary()}**",
+            "",
+        ]
+        if self.disruptive:
+            out += ["> [!WARNING]", "> This change disrupts running workloads:"]
+            out += [f"> - **{c.status_line}**: {_cell(c.why_disruptive)}" for c in self.disruptive]
+            out.append("")
+        if self.changes:
+            out += ["| | Status line | Node | Before | After | Why |", "|---|---|---|---|---|---|"]
+            for c in self.changes:
+                why = "<br>".join(
+                    f"`{_cell(k.key)}` {_cell(_show(k.before))} → {_cell(_show(k.after))}"
+                    + (f" ({k.position})" if k.position else "")
+                    for k in c.keys
+                )
+                mark = "⚠️" if c.disruptive else ""
+                out.append(
+                    f"| {mark} | {_cell(c.status_line)} | {_cell(c.node or 'all')} | "
+                    f"`{_cell(c.before or '-')}` | `{_cell(c.after or '-')}` | {why} |"
+                )
+        else:
+            out.append("No `cilium status` line changes.")
+        if self.unexplained_keys:
+            out += ["", "<details><summary>Changed keys that move no status line</summary>", ""]
+            out += [
+                f"- `{_cell(k.key)}`: {_cell(_show(k.before))} → {_cell(_show(k.after))}"
+                for k in self.unexplained_keys
+            ]
+            out += ["", "</details>"]
+        return "\n".join(out) + "\n"
+
+
+def _cell(text: object) -> str:
+    return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ")
+
+
+# -- the library function -----------------------------------------------------------------
+
+
+def impact(
+    base: Declared,
+    head: Declared,
+    *,
+    nodes: Sequence[NodeSpec] = ((None, None),),
+    base_label: str = "base",
+    head_label: str = "head",
+) -> ImpactReport:
+    """What changes at runtime when ``base`` becomes ``head``, per node."""
+    from ciliumdrift import __version__
+    from ciliumdrift.derive import derive
+    from ciliumdrift.derive.facts import FACTS
+
+    key_changes = diff_values(base.values, head.values)
+    reads = {fact.id: fact.reads for fact in FACTS}
+    status_lines = {fact.id: fact.status_line for fact in FACTS}
+    disruptive = _disruptive()
+    changes: list[StatusChange] = []
+    for node, kernel in nodes:
+        before = derive(base, node=node, kernel=kernel)
+        after = derive(head, node=node, kernel=kernel)
+        for fact_id in dict.fromkeys([*before, *after]):
+            old, new = before.get(fact_id), after.get(fact_id)
+            old_value = old.value if old is not None else None
+            new_value = new.value if new is not None else None
+            if old_value == new_value:
+                continue
+            keys = _explaining(key_changes, reads.get(fact_id, ()), new, old)
+            changes.append(
+                StatusChange(
+                    fact=fact_id,
+                    status_line=status_lines.get(fact_id, fact_id),
+                    node=node,
+                    before=old_value,
+                    after=new_value,
+                    keys=keys,
+                    disruptive=fact_id in disruptive,
+                    why_disruptive=disruptive.get(fact_id),
+                    condition=new.condition if new is not None else None,
+                )
+            )
+    version = (
+        head.cilium_version.value if head.cilium_version is not None else head.values.chart_version
+    )
+    return ImpactReport(
+        changes=tuple(changes),
+        key_changes=key_changes,
+        facts=tuple(f.id for f in FACTS),
+        nodes=tuple(n for n, _ in nodes),
+        base=base_label,
+        head=head_label,
+        cilium_version=version,
+        diagnostics=(*base.diagnostics, *head.diagnostics),
+        tool_version=__version__,
+    )
+
+
+def _explaining(
+    changes: tuple[KeyChange, ...], reads: Iterable[str], new: Any, old: Any
+) -> tuple[KeyChange, ...]:
+    """The changed keys a fact reads (a changed parent or child of a read key counts)."""
+    wanted = tuple(reads)
+    for expectation in (new, old):
+        source = getattr(getattr(expectation, "source", None), "key", None)
+        if source:
+            wanted = (*wanted, source)
+    found = tuple(
+        c
+        for c in changes
+        if any(c.key == r or c.key.startswith(r + ".") or r.startswith(c.key + ".") for r in wanted)
+    )
+    return found or changes[:4]
+
+
+@lru_cache(maxsize=1)
+def _disruptive() -> Mapping[str, str]:
+    from importlib.resources import files
+
+    from ruamel.yaml import YAML
+
+    text = (files("ciliumdrift") / "data" / "lint" / "disruptive.yaml").read_text(encoding="utf-8")
+    rows = YAML(typ="safe", pure=True).load(text)["disruptive"]
+    return {str(r["fact"]): str(r["why"]) for r in rows}
+
+
+def diff_values(base: HelmValues, head: HelmValues) -> tuple[KeyChange, ...]:
+    """The merged values' structural diff (deepdiff), as dotted keys with head positions."""
+    from deepdiff import DeepDiff
+
+    diff = DeepDiff(dict(base.values), dict(head.values), ignore_order=False, view="tree")
+    found: dict[str, KeyChange] = {}
+    for items in diff.values():
+        for item in items:
+            path = [p for p in item.path(output_format="list")]
+            keys = tuple(str(p) for p in _until_list(path))
+            if not keys:
+                continue
+            dotted = join_key(keys)
+            if dotted in found:
+                continue
+            before = base.raw(dotted, _ABSENT)
+            after = head.raw(dotted, _ABSENT)
+            found[dotted] = KeyChange(
+                dotted, before, after, _position(head, dotted) or _position(base, dotted)
+            )
+    return tuple(sorted(found.values(), key=lambda c: c.key))
+
+
+def _until_list(path: list[Any]) -> list[Any]:
+    """A list element's change is reported on the list's key (lists are replaced whole)."""
+    out: list[Any] = []
+    for part in path:
+        if isinstance(part, int):
+            break
+        out.append(part)
+    return out
+
+
+def _position(values: HelmValues, key: str) -> Position | None:
+    origin = values.sources.get(key)
+    return origin.position if origin is not None else None
+
+
+# -- loading both sides -------------------------------------------------------------------
+
+_VALUES_GLOBS = ("values*.yaml", "values*.yml")
+_TALOS_GLOBS = ("talos*.yaml", "talos*.yml")
+
+
+def side_files(paths: Sequence[str]) -> tuple[list[str], list[str]]:
+    """(values files, Talos files) for files and example-shaped folders, in order."""
+    values: list[str] = []
+    talos: list[str] = []
+    for given in paths:
+        path = Path(given)
+        if given != "-" and path.is_dir():
+            found = sorted({p for g in _VALUES_GLOBS for p in path.glob(g)})
+            if not found:
+                found = sorted(p for p in path.glob("*.y*ml") if not p.name.startswith("talos"))
+            values += [str(p) for p in found]
+            talos += [str(p) for p in sorted({p for g in _TALOS_GLOBS for p in path.glob(g)})]
+        else:
+            values.append(given)
+    return values, talos
+
+
+def load_side(
+    paths: Sequence[str], *, talos: Sequence[str] = (), cilium_version: str | None = None
+) -> Declared:
+    """One side of the comparison from files or folders on disk."""
+    values, found_talos = side_files(paths)
+    if not values:
+        raise InputError(f"no values files in {', '.join(paths) or 'the arguments'}")
+    return _declared(values, [*found_talos, *talos], cilium_version)
+
+
+def load_git_side(
+    ref: str, paths: Sequence[str], *, talos: Sequence[str] = (), cilium_version: str | None = None
+) -> Declared:
+    """The same paths as they were at a git ref (``git show REF:./path``; no shell)."""
+    import tempfile
+
+    if not ref or ref.startswith("-"):
+        raise InputError(f"not a git ref: {ref!r}")
+    with tempfile.TemporaryDirectory(prefix="ciliumdrift-git-") as folder:
+        values: list[str] = []
+        talos_files: list[str] = []
+        for given in paths:
+            for relative in _git_files(ref, given):
+                target = Path(folder) / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(_git_show(ref, relative))
+                is_talos = Path(relative).name.startswith("talos")
+                (talos_files if is_talos and Path(given).is_dir() else values).append(str(target))
+        for relative in talos:
+            target = Path(folder) / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(_git_show(ref, relative))
+            talos_files.append(str(target))
+        if not values:
+            raise InputError(f"no values files at {ref} in {', '.join(paths)}")
+        declared = _declared(values, talos_files, cilium_version)
+        return _renamed(declared, folder + "/", f"{ref}:")
+
+
+def _git(*args: str) -> bytes:
+    try:
+        done = subprocess.run(["git", *args], capture_output=True, timeout=60, check=False)
+    except FileNotFoundError:
+        raise InputError("git is not installed (needed for --git-base)") from None
+    except subprocess.TimeoutExpired:
+        raise InputError(f"git {' '.join(args)} timed out") from None
+    if done.returncode != 0:
+        reason = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise InputError(f"git {' '.join(args)}: {reason[-1] if reason else 'failed'}")
+    return done.stdout
+
+
+def _git_show(ref: str, relative: str) -> bytes:
+    return _git("show", f"{ref}:./{relative}")
+
+
+def _git_files(ref: str, given: str) -> list[str]:
+    """The values files at ``ref`` for a file or a folder path (relative to the cwd)."""
+    relative = (
+        Path(given).as_posix().lstrip("./") if not Path(given).is_absolute() else _relative(given)
+    )
+    if not Path(given).is_dir():
+        return [relative]
+    listed = _git("ls-tree", "--name-only", f"{ref}:./{relative}").decode("utf-8").splitlines()
+    names = sorted(n for n in listed if n.endswith((".yaml", ".yml")))
+    chosen = [n for n in names if n.startswith(("values", "talos"))] or names
+    return [f"{relative}/{n}" for n in chosen]
+
+
+def _relative(path: str) -> str:
+    try:
+        return Path(path).resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        raise InputError(
+            f"{path} is outside the working directory (needed for --git-base)"
+        ) from None
+
+
+def _renamed(declared: Declared, prefix: str, label: str) -> Declared:
+    """Positions in temporary copies renamed to ``REF:path``."""
+    from dataclasses import replace
+
+    from ciliumdrift.model import Origin
+
+    def rename(origin: Origin) -> Origin:
+        position = origin.position
+        if position is None or not position.file.startswith(prefix):
+            return origin
+        return replace(
+            origin, position=replace(position, file=label + position.file[len(prefix) :])
+        )
+
+    sources = {key: rename(origin) for key, origin in declared.values.sources.items()}
+    return replace(declared, values=replace(declared.values, sources=sources))
+
+
+def _declared(values: Sequence[str], talos: Sequence[str], cilium_version: str | None) -> Declared:
+    from ciliumdrift.load import load_declared
+
+    return load_declared(list(values), talos_files=list(talos), cilium_version=cilium_version)

@@ -1,0 +1,190 @@
+"""Live: check a running cluster (or a sysdump of one) against the declared config.
+
+Public API::
+
+    check_cluster(declared, *, kubeconfig=None, context=None, namespace="kube-system",
+                  selector="k8s-app=cilium", concurrency=16, timeout=30.0,
+                  read_helm_release=False, helm_release="cilium") -> LiveResult
+    live_report(values_files=(), *, set_flags=(), talos_files=(), cilium_version=None,
+                chart=None, kernels=(), **cluster options) -> Report
+    ciliumdrift.live.sysdump.read_sysdump(path) -> LiveResult
+    ciliumdrift.live.kubeconfig.resolve(kubeconfig=None, context=None) -> ClusterAccess
+
+Importing this package imports no Kubernetes client; the collection does, when it runs.
+Every error is a :class:`~ciliumdrift.errors.CiliumdriftError`: a cluster that cannot be
+reached is a :class:`~ciliumdrift.errors.CollectionError`, one node that cannot be read is
+an observation with ``error`` set.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+from ciliumdrift.live.model import (
+    AgentPod,
+    AgentResult,
+    Deployed,
+    ExecOutcome,
+    HelmRelease,
+    LiveResult,
+    NodeConfigOverride,
+    NodeFacts,
+)
+from ciliumdrift.load.model import Declared
+from ciliumdrift.model import Diagnostic, Report
+
+__all__ = [
+    "AgentPod",
+    "AgentResult",
+    "Deployed",
+    "ExecOutcome",
+    "HelmRelease",
+    "LiveResult",
+    "NodeConfigOverride",
+    "NodeFacts",
+    "check_cluster",
+    "live_report",
+    "report_from",
+]
+
+
+def check_cluster(
+    declared: Declared | None,
+    *,
+    kubeconfig: str | None = None,
+    context: str | None = None,
+    namespace: str = "kube-system",
+    selector: str = "k8s-app=cilium",
+    concurrency: int = 16,
+    timeout: float = 30.0,
+    read_helm_release: bool = False,
+    helm_release: str = "cilium",
+    cancel: threading.Event | None = None,
+) -> LiveResult:
+    """Read every agent and layer of the cluster; findings say which layer diverged.
+
+    ``timeout`` bounds each agent (all its execs together) and each API call. Reading the
+    Helm release needs ``read_helm_release`` because it reads a Secret.
+    """
+    from ciliumdrift.live.collect import LiveOptions, collect
+    from ciliumdrift.live.layers import layer_findings
+
+    options = LiveOptions(
+        kubeconfig=kubeconfig,
+        context=context,
+        namespace=namespace,
+        selector=selector,
+        concurrency=concurrency,
+        timeout=timeout,
+        read_helm_release=read_helm_release,
+        helm_release=helm_release,
+    )
+    result = collect(options, cancel=cancel)
+    return replace(result, findings=layer_findings(declared, result))
+
+
+def live_report(
+    values_files: Sequence[str] = (),
+    *,
+    set_flags: Sequence[Any] = (),
+    talos_files: Sequence[str] = (),
+    cilium_version: str | None = None,
+    chart: str | None = None,
+    kernels: Mapping[str | None, str] | Sequence[str] = (),
+    kubeconfig: str | None = None,
+    context: str | None = None,
+    namespace: str = "kube-system",
+    selector: str = "k8s-app=cilium",
+    concurrency: int = 16,
+    timeout: float = 30.0,
+    read_helm_release: bool = False,
+    helm_release: str = "cilium",
+) -> Report:
+    """The ``ciliumdrift live`` pipeline in one call: collect, load, compare, attribute.
+
+    The Cilium version is ``cilium_version``, else the wrapper's chart version, else the
+    deployed release's chart version, else the version most agents run.
+    """
+    live = check_cluster(
+        None,
+        kubeconfig=kubeconfig,
+        context=context,
+        namespace=namespace,
+        selector=selector,
+        concurrency=concurrency,
+        timeout=timeout,
+        read_helm_release=read_helm_release,
+        helm_release=helm_release,
+    )
+    return report_from(
+        live,
+        values_files=values_files,
+        set_flags=set_flags,
+        talos_files=talos_files,
+        cilium_version=cilium_version,
+        chart=chart,
+        kernels=kernels,
+    )
+
+
+def report_from(
+    live: LiveResult,
+    *,
+    values_files: Sequence[str] = (),
+    set_flags: Sequence[Any] = (),
+    talos_files: Sequence[str] = (),
+    cilium_version: str | None = None,
+    chart: str | None = None,
+    kernels: Mapping[str | None, str] | Sequence[str] = (),
+) -> Report:
+    """A Report for collected (live or sysdump) data against the declared files."""
+    from ciliumdrift.api import build_report, parse_kernels
+    from ciliumdrift.live.layers import attribute, layer_findings
+    from ciliumdrift.load import load_declared
+    from ciliumdrift.load.helm import wrapper_chart_version
+
+    diagnostics: list[Diagnostic] = list(live.diagnostics)
+    version = cilium_version
+    if version is None and wrapper_chart_version(values_files) is None:
+        release = live.deployed.release
+        if release is not None and release.chart_version:
+            version = release.chart_version
+            where = "the deployed Helm release"
+        else:
+            version = live.cilium_version
+            where = "the running agents"
+        if version is not None:
+            diagnostics.append(
+                Diagnostic(f"Cilium version {version} taken from {where}", code="version")
+            )
+    declared = load_declared(
+        tuple(values_files),
+        set_flags=tuple(set_flags),
+        talos_files=tuple(talos_files),
+        cilium_version=version,
+        chart=chart,
+    )
+    kernel_map = dict(kernels) if isinstance(kernels, Mapping) else parse_kernels(kernels)
+    report = build_report(
+        declared,
+        live.observations,
+        kernels=kernel_map,
+        extra_findings=layer_findings(declared, live),
+        diagnostics=diagnostics,
+        inputs={
+            "values": list(values_files),
+            "set": [getattr(flag, "text", str(flag)) for flag in set_flags],
+            "talos": list(talos_files),
+            "cluster": live.source,
+            "server": live.server,
+            "context": live.context,
+            "nodes": len(live.observations),
+            "unreachable": len(live.unreachable),
+            "cilium_version": declared.values.chart_version or version,
+            "kernels": {k or "*": v for k, v in kernel_map.items()},
+        },
+    )
+    return replace(report, findings=attribute(report.findings, declared, live))

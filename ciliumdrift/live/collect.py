@@ -1,0 +1,868 @@
+"""Read a running cluster through the Kubernetes API: every agent, every node, the layers.
+
+The client's pitfalls (ecosystem.md A2.3) decide the shape of this module:
+
+* ``stream()`` swaps ``call_api`` on the ApiClient it is given, so concurrent execs on one
+  ApiClient break each other. Every worker thread owns its ApiClient; they share only the
+  read-only :class:`Configuration`.
+* ``_preload_content=True`` mixes stdout and stderr and loses the exit code (and mangles
+  JSON). Every exec uses ``_preload_content=False`` and reads channel 1, 2 and 3 apart.
+* nothing times out unless told to: the websocket connect takes the websocket library's
+  default timeout (set for the run), each exec loop stops at the node's deadline, and
+  every plain API call passes ``_request_timeout``.
+
+One node's failure never fails the run: an agent that hangs, errors, prints garbage, is
+not Ready or vanishes becomes a :class:`NodeObservation` with ``error`` set. An API
+server that cannot be reached, or refuses the credentials, is a :class:`CollectionError`.
+Ctrl-C sets a cancel flag the workers check at least every 200 ms, and propagates.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ciliumdrift.errors import CiliumdriftError, CollectionError
+from ciliumdrift.live.model import (
+    AgentPod,
+    AgentResult,
+    Deployed,
+    ExecOutcome,
+    HelmRelease,
+    LiveResult,
+    NodeConfigOverride,
+    NodeFacts,
+)
+from ciliumdrift.model import Diagnostic, NodeObservation
+
+AGENT_CONTAINER = "cilium-agent"
+CONFIGMAP = "cilium-config"
+#: Output beyond this is not a status; the exec is cut off rather than buffered.
+MAX_OUTPUT_CHARS = 16 * 1024 * 1024
+#: How often a waiting worker looks at the deadline and the cancel flag.
+POLL_SECONDS = 0.2
+#: cilium-cli retries an exec on exec-proxy errors (502 on AKS) and on empty output.
+TRANSIENT_RETRIES = 2
+RETRY_BACKOFF_SECONDS = 0.3
+DRIFT_METRIC = "drift_checker_config_delta"
+NODE_CONFIG_VERSIONS = ("v2alpha1", "v2")  # v2 read last: its keys win (cilium-rules.md §1.2)
+
+Parser = Callable[[str, str], Any]
+
+
+@dataclass(frozen=True)
+class LiveOptions:
+    """How to reach and read the cluster (the CLI's flags)."""
+
+    kubeconfig: str | None = None
+    context: str | None = None
+    namespace: str = "kube-system"
+    selector: str = "k8s-app=cilium"
+    concurrency: int = 16
+    timeout: float = 30.0
+    read_helm_release: bool = False
+    helm_release: str = "cilium"
+    container: str = AGENT_CONTAINER
+
+
+def default_parser() -> Parser:
+    from ciliumdrift.parse import parse_status
+
+    def parse(text: str, source: str) -> Any:
+        return parse_status(text, source=source)
+
+    return parse
+
+
+def collect(
+    options: LiveOptions,
+    *,
+    cancel: threading.Event | None = None,
+    parse: Parser | None = None,
+    access: Any = None,
+) -> LiveResult:
+    """Read every agent, node and layer of the cluster the kubeconfig points at.
+
+    ``access`` (a :class:`~ciliumdrift.live.kubeconfig.ClusterAccess`) skips the kubeconfig
+    lookup; ``parse`` replaces the status parser (tests); ``cancel`` stops the run early.
+    """
+    from ciliumdrift.live.kubeconfig import resolve
+
+    if options.concurrency < 1:
+        raise CollectionError(f"--concurrency must be at least 1, not {options.concurrency}")
+    if not options.timeout > 0:
+        raise CollectionError(f"--timeout must be positive, not {options.timeout:g}")
+    started = time.monotonic()
+    if access is None:
+        access = resolve(options.kubeconfig, options.context)
+    stop = cancel or threading.Event()
+    reader = _ApiReader(access.configuration, access.server, options.timeout)
+    diagnostics: list[Diagnostic] = []
+    with _websocket_timeout(options.timeout), reader:
+        pods = _agent_pods(reader, options)
+        nodes, node_note = _nodes(reader)
+        diagnostics.extend(node_note)
+        deployed, deployed_notes = _deployed(reader, options)
+        diagnostics.extend(deployed_notes)
+        if not pods:
+            diagnostics.append(
+                Diagnostic(
+                    f"no pods match {options.selector!r} in namespace {options.namespace!r}: "
+                    "is Cilium installed there (see -n/--namespace and --selector)?",
+                    code="live-no-agents",
+                )
+            )
+        agents = run_concurrently(
+            pods,
+            lambda api, pod: collect_agent(api, pod, options, stop, parse or default_parser()),
+            configuration=access.configuration,
+            concurrency=options.concurrency,
+            cancel=stop,
+        )
+    observations = tuple(observation(a, nodes) for a in agents)
+    diagnostics.extend(_uncovered_nodes(nodes, agents))
+    versions = Counter(a.version for a in agents if a.version)
+    return LiveResult(
+        observations=observations,
+        agents=tuple(agents),
+        nodes=tuple(nodes.values()),
+        deployed=deployed,
+        diagnostics=tuple(diagnostics),
+        cilium_version=versions.most_common(1)[0][0] if versions else None,
+        server=access.server,
+        context=access.context,
+        source=access.source,
+        seconds=time.monotonic() - started,
+    )
+
+
+# -- plain API reads ------------------------------------------------------------------------
+
+
+class _Forbidden(CiliumdriftError):
+    pass
+
+
+class _ApiReader:
+    """Plain GETs with a timeout, raw JSON (no model deserialisation), one clear error."""
+
+    def __init__(self, configuration: Any, server: str, timeout: float) -> None:
+        from kubernetes.client import ApiClient, CoreV1Api, CustomObjectsApi
+
+        self.server = server
+        self.timeout = (min(timeout, 10.0), timeout)
+        self.client = ApiClient(configuration)
+        self.core = CoreV1Api(self.client)
+        self.custom = CustomObjectsApi(self.client)
+
+    def __enter__(self) -> _ApiReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _close_client(self.client)
+
+    def get(self, what: str, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """The decoded JSON body; None when the object does not exist (404)."""
+        from kubernetes.client.exceptions import ApiException
+
+        try:
+            response = call(*args, _preload_content=False, _request_timeout=self.timeout, **kwargs)
+            return json.loads(response.data)
+        except ApiException as error:
+            if error.status == 404:
+                return None
+            if error.status == 403:
+                raise _Forbidden(f"{what}: forbidden ({_status_message(error.body)})") from None
+            if error.status == 401:
+                raise CollectionError(
+                    f"the Kubernetes API server at {self.server} refused the credentials "
+                    "(401 Unauthorized)"
+                ) from None
+            if error.status == 0:
+                raise CollectionError(
+                    f"cannot reach the Kubernetes API server at {self.server}: {error.reason}"
+                ) from None
+            raise CollectionError(
+                f"{what}: the API server at {self.server} answered {error.status} "
+                f"{error.reason}: {_status_message(error.body)}"
+            ) from None
+        except ValueError:
+            raise CollectionError(f"{what}: the API server at {self.server} sent no JSON") from None
+        except Exception as error:  # urllib3 connection, TLS and timeout errors
+            raise CollectionError(
+                f"cannot reach the Kubernetes API server at {self.server}: "
+                f"{_transport_reason(error)}"
+            ) from None
+
+
+def _agent_pods(reader: _ApiReader, options: LiveOptions) -> list[AgentPod]:
+    try:
+        body = reader.get(
+            f"list pods {options.selector!r} in {options.namespace}",
+            reader.core.list_namespaced_pod,
+            options.namespace,
+            label_selector=options.selector,
+        )
+    except _Forbidden as error:
+        raise CollectionError(f"{error} (examples/live-rbac.yaml lists what live needs)") from None
+    pods = [agent_pod(item, options.container) for item in (body or {}).get("items") or ()]
+    return _one_pod_per_node(pods)
+
+
+def agent_pod(item: Mapping[str, Any], container: str = AGENT_CONTAINER) -> AgentPod:
+    """An AgentPod from a Pod object (API JSON or a sysdump's YAML)."""
+    metadata = item.get("metadata") or {}
+    spec = item.get("spec") or {}
+    status = item.get("status") or {}
+    statuses = status.get("containerStatuses") or []
+    agent = next(
+        (c for c in statuses if c.get("name") == container), statuses[0] if statuses else {}
+    )
+    state = agent.get("state") or {}
+    running_state = state.get("running")
+    conditions = {c.get("type"): c for c in status.get("conditions") or ()}
+    ready_condition = conditions.get("Ready") or {}
+    ready = str(ready_condition.get("status")) == "True"
+    running = status.get("phase") == "Running" and running_state is not None
+    reason = None
+    if not running:
+        waiting = state.get("waiting") or state.get("terminated") or {}
+        reason = ": ".join(
+            str(p)
+            for p in (
+                waiting.get("reason") or status.get("phase") or "not running",
+                waiting.get("message"),
+            )
+            if p
+        )
+    elif not ready:
+        reason = ready_condition.get("message") or ready_condition.get("reason") or "Ready is False"
+    return AgentPod(
+        name=str(metadata.get("name") or "?"),
+        namespace=str(metadata.get("namespace") or ""),
+        node=spec.get("nodeName"),
+        running=running,
+        ready=ready,
+        reason=reason,
+        started_at=_timestamp((running_state or {}).get("startedAt") or status.get("startTime")),
+        image=agent.get("image"),
+        terminating=metadata.get("deletionTimestamp") is not None,
+    )
+
+
+def _one_pod_per_node(pods: Sequence[AgentPod]) -> list[AgentPod]:
+    """During a rollout a node can have an old and a new agent pod: keep the one that serves."""
+    chosen: dict[str, AgentPod] = {}
+    unscheduled = []
+    for pod in pods:
+        if pod.node is None:
+            unscheduled.append(pod)
+            continue
+        current = chosen.get(pod.node)
+        if current is None or _preference(pod) > _preference(current):
+            chosen[pod.node] = pod
+    return sorted(chosen.values(), key=lambda p: (p.node or "", p.name)) + unscheduled
+
+
+def _preference(pod: AgentPod) -> tuple[bool, bool, bool, float]:
+    started = pod.started_at.timestamp() if pod.started_at else 0.0
+    return (not pod.terminating, pod.running, pod.ready, started)
+
+
+def _nodes(reader: _ApiReader) -> tuple[dict[str, NodeFacts], list[Diagnostic]]:
+    try:
+        body = reader.get("list nodes", reader.core.list_node)
+    except _Forbidden as error:
+        return {}, [Diagnostic(f"{error}: kernels and OS images are unknown", code="live-rbac")]
+    nodes = [node_facts(item) for item in (body or {}).get("items") or ()]
+    return {n.name: n for n in nodes}, []
+
+
+def node_facts(item: Mapping[str, Any]) -> NodeFacts:
+    """NodeFacts from a Node object (API JSON or a sysdump's YAML)."""
+    metadata = item.get("metadata") or {}
+    spec = item.get("spec") or {}
+    info = (item.get("status") or {}).get("nodeInfo") or {}
+    cidrs = tuple(spec.get("podCIDRs") or ((spec["podCIDR"],) if spec.get("podCIDR") else ()))
+    return NodeFacts(
+        name=str(metadata.get("name") or "?"),
+        kernel=info.get("kernelVersion") or None,
+        os_image=info.get("osImage") or None,
+        pod_cidrs=tuple(str(c) for c in cidrs),
+        labels={str(k): str(v) for k, v in (metadata.get("labels") or {}).items()},
+    )
+
+
+def _deployed(reader: _ApiReader, options: LiveOptions) -> tuple[Deployed, list[Diagnostic]]:
+    notes: list[Diagnostic] = []
+    configmap, changed_at = None, None
+    try:
+        body = reader.get(
+            f"get configmap {options.namespace}/{CONFIGMAP}",
+            reader.core.read_namespaced_config_map,
+            CONFIGMAP,
+            options.namespace,
+        )
+    except _Forbidden as error:
+        body = None
+        notes.append(Diagnostic(str(error), code="live-rbac"))
+    else:
+        if body is None:
+            notes.append(
+                Diagnostic(
+                    f"ConfigMap {options.namespace}/{CONFIGMAP} not found: "
+                    "the deployed layer is unknown",
+                    code="live-no-configmap",
+                )
+            )
+    if body is not None:
+        configmap = {str(k): str(v) for k, v in (body.get("data") or {}).items()}
+        changed_at = configmap_changed_at(body)
+    node_configs, cnc_notes = _node_configs(reader, options.namespace)
+    notes.extend(cnc_notes)
+    release: HelmRelease | None = None
+    newer: tuple[HelmRelease, ...] = ()
+    if options.read_helm_release:
+        release, newer, helm_notes = _helm_release(reader, options)
+        notes.extend(helm_notes)
+    return Deployed(
+        configmap=configmap,
+        configmap_changed_at=changed_at,
+        release=release,
+        newer_releases=newer,
+        node_configs=node_configs,
+        source=f"{reader.server} namespace {options.namespace}",
+    ), notes
+
+
+def configmap_changed_at(body: Mapping[str, Any]) -> datetime | None:
+    """When the ConfigMap's data last changed: the newest managedFields entry.
+
+    ConfigMaps carry no modification time; the field managers' timestamps are the API
+    server's record of the last write (creation time when there are none).
+    """
+    metadata = body.get("metadata") or {}
+    times = [_timestamp(entry.get("time")) for entry in metadata.get("managedFields") or ()]
+    known = [t for t in times if t is not None]
+    if known:
+        return max(known)
+    return _timestamp(metadata.get("creationTimestamp"))
+
+
+def _node_configs(
+    reader: _ApiReader, namespace: str
+) -> tuple[tuple[NodeConfigOverride, ...], list[Diagnostic]]:
+    found: list[NodeConfigOverride] = []
+    for version in NODE_CONFIG_VERSIONS:
+        try:
+            body = reader.get(
+                f"list ciliumnodeconfigs.cilium.io/{version}",
+                reader.custom.list_namespaced_custom_object,
+                "cilium.io",
+                version,
+                namespace,
+                "ciliumnodeconfigs",
+            )
+        except _Forbidden as error:
+            return tuple(found), [
+                Diagnostic(f"{error}: per-node overrides unknown", code="live-rbac")
+            ]
+        found.extend(
+            node_config(item, f"cilium.io/{version}") for item in (body or {}).get("items") or ()
+        )
+    return tuple(found), []
+
+
+def node_config(item: Mapping[str, Any], api_version: str | None = None) -> NodeConfigOverride:
+    metadata = item.get("metadata") or {}
+    spec = item.get("spec") or {}
+    selector = spec.get("nodeSelector") or {}
+    return NodeConfigOverride(
+        name=str(metadata.get("name") or "?"),
+        namespace=str(metadata.get("namespace") or ""),
+        api_version=str(item.get("apiVersion") or api_version or "cilium.io/v2"),
+        defaults={str(k): str(v) for k, v in (spec.get("defaults") or {}).items()},
+        match_labels={str(k): str(v) for k, v in (selector.get("matchLabels") or {}).items()},
+        match_expressions=tuple(selector.get("matchExpressions") or ()),
+    )
+
+
+def _helm_release(
+    reader: _ApiReader, options: LiveOptions
+) -> tuple[HelmRelease | None, tuple[HelmRelease, ...], list[Diagnostic]]:
+    from ciliumdrift.live.helm_release import pick_deployed, release_from_secret
+
+    try:
+        body = reader.get(
+            f"list Helm release secrets of {options.helm_release!r}",
+            reader.core.list_namespaced_secret,
+            options.namespace,
+            label_selector=f"owner=helm,name={options.helm_release}",
+        )
+    except _Forbidden as error:
+        return (
+            None,
+            (),
+            [Diagnostic(f"{error}: the Helm release layer is unknown", code="live-rbac")],
+        )
+    releases, notes = [], []
+    for item in (body or {}).get("items") or ():
+        try:
+            releases.append(release_from_secret(item))
+        except CollectionError as error:
+            notes.append(Diagnostic(str(error), code="live-helm-release"))
+    deployed, newer = pick_deployed(releases)
+    if deployed is None:
+        notes.append(
+            Diagnostic(
+                f"no deployed Helm release {options.helm_release!r} "
+                f"in namespace {options.namespace}",
+                code="live-helm-release",
+            )
+        )
+    return deployed, newer, notes
+
+
+# -- concurrency ----------------------------------------------------------------------------
+
+Work = Callable[[Any, AgentPod], AgentResult]
+
+
+def run_concurrently(
+    pods: Sequence[AgentPod],
+    work: Work,
+    *,
+    configuration: Any,
+    concurrency: int,
+    cancel: threading.Event,
+) -> list[AgentResult]:
+    """Run ``work`` for every pod on at most ``concurrency`` daemon threads.
+
+    Each thread builds its own ApiClient (``stream()`` is not thread-safe on a shared one).
+    Daemon threads, so that Ctrl-C never waits for a hung exec; the main thread re-raises
+    KeyboardInterrupt after telling the workers to stop.
+    """
+    from kubernetes.client import ApiClient, CoreV1Api
+
+    results: list[AgentResult | None] = [None] * len(pods)
+    queue = deque(enumerate(pods))
+    lock = threading.Lock()
+
+    def worker() -> None:
+        client = ApiClient(configuration)
+        api = CoreV1Api(client)
+        try:
+            while not cancel.is_set():
+                with lock:
+                    if not queue:
+                        return
+                    index, pod = queue.popleft()
+                try:
+                    results[index] = work(api, pod)
+                except Exception as error:  # one agent's defect must not end the run
+                    results[index] = AgentResult(
+                        pod, error=f"unreachable: {type(error).__name__}: {_one_line(error)}"
+                    )
+        finally:
+            _close_client(client)
+
+    threads = [
+        threading.Thread(target=worker, name=f"ciliumdrift-live-{n}", daemon=True)
+        for n in range(min(concurrency, len(pods)))
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(POLL_SECONDS)
+    except KeyboardInterrupt:
+        cancel.set()
+        raise
+    if cancel.is_set():
+        raise KeyboardInterrupt
+    return [
+        r if r is not None else AgentResult(pods[i], error="unreachable: not collected")
+        for i, r in enumerate(results)
+    ]
+
+
+@contextmanager
+def _websocket_timeout(seconds: float) -> Iterator[None]:
+    """The websocket library's connect/recv timeout, which ``stream()`` offers no way to pass."""
+    import websocket
+
+    previous = websocket.getdefaulttimeout()
+    websocket.setdefaulttimeout(seconds)
+    try:
+        yield
+    finally:
+        websocket.setdefaulttimeout(previous)
+
+
+def _close_client(client: Any) -> None:
+    with suppress(Exception):  # closing is best effort; nothing useful to report
+        client.close()
+
+
+# -- one agent ------------------------------------------------------------------------------
+
+
+def collect_agent(
+    api: Any, pod: AgentPod, options: LiveOptions, cancel: threading.Event, parse: Parser
+) -> AgentResult:
+    """Status (JSON, else text; ``cilium-dbg``, else ``cilium``) and the drift metric of one agent.
+
+    All execs of one agent share one deadline, ``options.timeout`` from the first exec.
+    """
+    if not pod.running:
+        return AgentResult(
+            pod,
+            error=f"unreachable: agent pod {pod.namespace}/{pod.name} is not "
+            f"running ({pod.reason})",
+        )
+    deadline = time.monotonic() + options.timeout
+    attempts: list[ExecOutcome] = []
+    problems: list[str] = []
+
+    def run(command: tuple[str, ...]) -> ExecOutcome:
+        outcome = exec_with_retry(api, pod, options.container, command, deadline, cancel)
+        attempts.append(outcome)
+        return outcome
+
+    found: tuple[tuple[str, ...], str, Any] | None = None
+    fatal: str | None = None
+    for binary in ("cilium-dbg", "cilium"):
+        for form in (("-o", "json"), ()):
+            command = (binary, "status", *form)
+            outcome = run(command)
+            if outcome.timed_out:
+                fatal = (
+                    f"unreachable: the agent did not answer `{outcome.describe()}` within "
+                    f"{options.timeout:g}s"
+                )
+            elif outcome.http_status == 404:
+                fatal = (
+                    f"unreachable: agent pod {pod.namespace}/{pod.name} is gone (404 Not "
+                    f"Found): the node left during the run?"
+                )
+            elif cancel.is_set():
+                fatal = "unreachable: interrupted"
+            if fatal:
+                break
+            if outcome.binary_missing:
+                problems.append(f"`{binary}` is not in the agent image")
+                break
+            if not outcome.succeeded:
+                problems.append(_exec_problem(outcome))
+                if outcome.failure is not None and outcome.exit_code is None:
+                    break  # the exec itself was refused: another form will not help
+                continue
+            try:
+                found = (command, outcome.stdout, parse(outcome.stdout, _source(pod, command)))
+                break
+            except CiliumdriftError as parse_error:
+                detail = getattr(parse_error, "message", None) or _one_line(parse_error)
+                problems.append(f"unparseable output of `{outcome.describe()}`: {detail}")
+        if found or fatal or not (attempts and attempts[-1].binary_missing):
+            break
+    if found is None:
+        reason = fatal or _summarise(problems)
+        return AgentResult(pod, error=reason, attempts=tuple(attempts))
+    command, text, status = found
+    version = _status_version(status)
+    delta = None
+    if version is not None and _minor(version) >= (1, 17) and time.monotonic() < deadline:
+        metric = run((command[0], "metrics", "list", "-p", DRIFT_METRIC, "-o", "json"))
+        delta = drift_delta(metric.stdout) if metric.succeeded else None
+    error = None
+    if not pod.ready:
+        error = f"not Ready: agent pod {pod.namespace}/{pod.name} ({pod.reason})"
+    return AgentResult(
+        pod,
+        status_text=text,
+        status_command=command,
+        drift_delta=delta,
+        error=error,
+        attempts=tuple(attempts),
+        status=status,
+        version=version,
+    )
+
+
+def _summarise(problems: Sequence[str]) -> str:
+    if not problems:
+        return "unreachable: no answer"
+    kind = "unparseable" if all(p.startswith("unparseable") for p in problems) else "unreachable"
+    unique = list(dict.fromkeys(p.removeprefix("unparseable output of ") for p in problems))
+    return f"{kind}: " + "; ".join(unique)
+
+
+def _exec_problem(outcome: ExecOutcome) -> str:
+    if outcome.failure is not None and outcome.exit_code is None:
+        return f"`{outcome.describe()}` failed: {outcome.failure}"
+    detail = _first_line(outcome.stderr) or _first_line(outcome.stdout)
+    if outcome.exit_code == 0:
+        return f"`{outcome.describe()}` printed nothing"
+    return f"`{outcome.describe()}` exited {outcome.exit_code}" + (f": {detail}" if detail else "")
+
+
+def _source(pod: AgentPod, command: Sequence[str]) -> str:
+    return f"{pod.namespace}/{pod.name} ({' '.join(command)})"
+
+
+def _status_version(status: Any) -> str | None:
+    cilium = getattr(status, "cilium", None)
+    version = getattr(cilium, "version", None)
+    return str(version) if version else None
+
+
+def _minor(version: str) -> tuple[int, int]:
+    numbers = [int(n) for n in re.findall(r"\d+", version)[:2]]
+    padded = [*numbers, 0, 0]
+    return padded[0], padded[1]
+
+
+def drift_delta(text: str) -> float | None:
+    """The summed ``*drift_checker_config_delta`` gauge from ``metrics list -o json``."""
+    try:
+        metrics = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(metrics, list):
+        return None
+    values = [
+        float(m["value"])
+        for m in metrics
+        if isinstance(m, dict)
+        and DRIFT_METRIC in str(m.get("name", ""))
+        and isinstance(m.get("value"), (int, float))
+    ]
+    return sum(values) if values else None
+
+
+def exec_with_retry(
+    api: Any,
+    pod: AgentPod,
+    container: str,
+    command: tuple[str, ...],
+    deadline: float,
+    cancel: threading.Event,
+) -> ExecOutcome:
+    """:func:`exec_in_pod`, retried on the transient failures cilium-cli retries on."""
+    outcome = exec_in_pod(api, pod, container, command, deadline, cancel)
+    for attempt in range(TRANSIENT_RETRIES):
+        transient = (outcome.http_status is not None and outcome.http_status >= 500) or (
+            outcome.succeeded and not outcome.stdout.strip()
+        )
+        pause = RETRY_BACKOFF_SECONDS * (attempt + 1)
+        if not transient or cancel.is_set() or time.monotonic() + pause >= deadline:
+            break
+        time.sleep(pause)
+        outcome = exec_in_pod(api, pod, container, command, deadline, cancel)
+    return outcome
+
+
+def exec_in_pod(
+    api: Any,
+    pod: AgentPod,
+    container: str,
+    command: tuple[str, ...],
+    deadline: float,
+    cancel: threading.Event,
+) -> ExecOutcome:
+    """Run one command in the agent container; stdout, stderr and the exit code kept apart."""
+    from kubernetes.stream import stream
+
+    started = time.monotonic()
+    remaining = deadline - started
+    if remaining <= 0:
+        return ExecOutcome(command, failure="no time left", timed_out=True)
+    try:
+        client = stream(
+            api.connect_get_namespaced_pod_exec,
+            pod.name,
+            pod.namespace,
+            container=container,
+            command=list(command),
+            stderr=True,
+            stdin=False,
+            stdout=True,
+            tty=False,
+            _preload_content=False,
+            _request_timeout=max(remaining, 0.001),
+        )
+    except Exception as error:  # ApiException(0) wraps every websocket handshake failure
+        status, message = _handshake_failure(error)
+        timed_out = status is None and "timed out" in message.lower()
+        return ExecOutcome(
+            command,
+            failure=message,
+            http_status=status,
+            timed_out=timed_out,
+            seconds=time.monotonic() - started,
+        )
+    timed_out = too_large = False
+    try:
+        while client.is_open():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                timed_out = True
+                break
+            if cancel.is_set():
+                break
+            client.update(timeout=min(POLL_SECONDS, left))
+            if len(client.peek_channel(1, timeout=0)) > MAX_OUTPUT_CHARS:
+                too_large = True
+                break
+        stdout = client.read_channel(1, timeout=0)
+        stderr = client.read_channel(2, timeout=0)
+        finished = not client.is_open()
+        status_text = client.read_channel(3, timeout=0) if finished else ""
+    except Exception as error:  # the connection broke mid-stream
+        return ExecOutcome(
+            command,
+            failure=f"connection lost: {_one_line(error)}",
+            seconds=time.monotonic() - started,
+        )
+    finally:
+        # A graceful close waits up to 3 s for the server's reply; an abandoned exec does not.
+        _close_quietly(client, wait=0.0 if client.is_open() else 1.0)
+    elapsed = time.monotonic() - started
+    if too_large:
+        return ExecOutcome(command, failure="output larger than 16 MiB", seconds=elapsed)
+    if timed_out or not finished:
+        return ExecOutcome(
+            command, stdout, stderr, failure="timed out", timed_out=timed_out, seconds=elapsed
+        )
+    exit_code, failure = exit_status(status_text)
+    return ExecOutcome(
+        command, stdout, stderr, exit_code=exit_code, failure=failure, seconds=elapsed
+    )
+
+
+def exit_status(text: str) -> tuple[int | None, str | None]:
+    """Channel 3's ``metav1.Status``: (exit code, failure message when there is no exit code)."""
+    if not text.strip():
+        return None, "the API server sent no exit status"
+    try:
+        status = json.loads(text)
+    except ValueError:
+        return None, f"unreadable exit status: {_first_line(text)}"
+    if not isinstance(status, dict):
+        return None, "unreadable exit status"
+    if status.get("status") == "Success":
+        return 0, None
+    details = status.get("details")
+    if not isinstance(details, dict):
+        details = {}
+    for cause in details.get("causes") or ():
+        if isinstance(cause, dict) and cause.get("reason") == "ExitCode":
+            try:
+                return int(str(cause.get("message"))), None
+            except ValueError:
+                break
+    return None, _one_line(str(status.get("message") or status.get("reason") or "exec failed"))
+
+
+_HANDSHAKE = re.compile(r"Handshake status (\d{3})\s*([^-]*?)\s*-\+-\+-", re.S)
+
+
+def _handshake_failure(error: BaseException) -> tuple[int | None, str]:
+    """(HTTP status, short message) from the client's wrapped websocket handshake error."""
+    reason = str(getattr(error, "reason", None) or error)
+    match = _HANDSHAKE.search(reason)
+    if not match:
+        return None, _one_line(reason)[:300]
+    code = int(match.group(1))
+    body = reason.rsplit("-+-+-", 1)[-1].strip()
+    if body.startswith(("b'", 'b"')):
+        body = body[2:-1]
+    return code, f"{code} {match.group(2).strip()}: {_status_message(body)}"
+
+
+def _close_quietly(client: Any, wait: float) -> None:
+    with suppress(Exception):  # already closed by the server
+        client.close(timeout=wait)
+
+
+# -- observations ---------------------------------------------------------------------------
+
+
+def observation(agent: AgentResult, nodes: Mapping[str, NodeFacts]) -> NodeObservation:
+    """The compare stage's view of one agent and its node."""
+    facts = nodes.get(agent.pod.node or "")
+    command = " ".join(agent.status_command) if agent.status_command else "no status"
+    return NodeObservation(
+        name=agent.pod.node or agent.pod.name,
+        status=agent.status,
+        kernel=facts.kernel if facts else None,
+        os_image=facts.os_image if facts else None,
+        pod_cidrs=facts.pod_cidrs if facts else (),
+        error=agent.error,
+        source=f"{agent.pod.namespace}/{agent.pod.name} ({command})",
+    )
+
+
+def _uncovered_nodes(
+    nodes: Mapping[str, NodeFacts], agents: Sequence[AgentResult]
+) -> list[Diagnostic]:
+    covered = {a.pod.node for a in agents}
+    missing = sorted(n for n in nodes if n not in covered)
+    if not missing:
+        return []
+    shown = ", ".join(missing[:10]) + (
+        f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+    )
+    return [Diagnostic(f"no Cilium agent pod on node(s) {shown}", code="live-no-agent")]
+
+
+# -- small text helpers ---------------------------------------------------------------------
+
+
+def _timestamp(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _status_message(body: Any) -> str:
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", "replace")
+    try:
+        parsed = json.loads(body) if isinstance(body, str) else body
+    except ValueError:
+        return _one_line(str(body))[:200]
+    if isinstance(parsed, dict) and parsed.get("message"):
+        return _one_line(str(parsed["message"]))[:300]
+    return _one_line(str(body))[:200]
+
+
+def _transport_reason(error: BaseException) -> str:
+    reason = getattr(error, "reason", None) or error
+    text = _one_line(str(reason))
+    match = re.search(r"\[Errno -?\d+\] ([^')\]]+)", text)
+    if match:
+        return match.group(1).strip()
+    if "timed out" in text.lower():
+        return "timed out"
+    return text[:200]
+
+
+def _first_line(text: str) -> str:
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")[:300]
+
+
+def _one_line(error: object) -> str:
+    return " ".join(str(error).split())

@@ -1,0 +1,186 @@
+"""What a live run (or a sysdump) yields: the three layers of one cluster.
+
+* declared: the files (not here; :class:`~ciliumdrift.load.model.Declared`).
+* deployed: the Helm release values and chart version, the ``cilium-config`` ConfigMap and
+  the CiliumNodeConfig overrides (:class:`Deployed`).
+* running: what every agent reports (:class:`AgentResult`, turned into
+  :class:`~ciliumdrift.model.NodeObservation`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ciliumdrift.model import Diagnostic, Finding, NodeObservation
+
+
+@dataclass(frozen=True)
+class AgentPod:
+    """One Cilium agent pod as the pod list shows it."""
+
+    name: str
+    namespace: str
+    node: str | None
+    running: bool  # the agent container is running (exec can work)
+    ready: bool
+    reason: str | None = None  # why it is not running / not Ready
+    started_at: datetime | None = None  # the agent container's start (config is read then)
+    image: str | None = None
+    terminating: bool = False
+
+
+@dataclass(frozen=True)
+class NodeFacts:
+    """What the Node object says about the machine an agent runs on."""
+
+    name: str
+    kernel: str | None = None
+    os_image: str | None = None  # "Talos (v1.12.0)"
+    pod_cidrs: tuple[str, ...] = ()
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def talos_version(self) -> str | None:
+        """``v1.12.0`` from ``Talos (v1.12.0)``; None on other operating systems."""
+        match = re.match(r"^\s*Talos\s*\((v?[0-9][^)\s]*)\)", self.os_image or "")
+        return match.group(1) if match else None
+
+
+@dataclass(frozen=True)
+class ExecOutcome:
+    """One command run in an agent container: its streams kept apart and its exit code.
+
+    ``failure`` is set when the command did not run to completion (the exec was refused,
+    the pod is gone, the runtime could not start it, the time ran out); ``exit_code`` is
+    None then, unless the API server reported one.
+    """
+
+    command: tuple[str, ...]
+    stdout: str = ""
+    stderr: str = ""
+    exit_code: int | None = None
+    failure: str | None = None
+    http_status: int | None = None
+    timed_out: bool = False
+    seconds: float = 0.0
+
+    @property
+    def succeeded(self) -> bool:
+        return self.failure is None and self.exit_code == 0
+
+    @property
+    def binary_missing(self) -> bool:
+        """The container has no such program (an agent older than ``cilium-dbg``)."""
+        text = f"{self.failure or ''} {self.stderr}".lower()
+        return (
+            self.exit_code in (126, 127)
+            or "executable file not found" in text
+            or ("no such file or directory" in text and "exec" in text)
+        )
+
+    def describe(self) -> str:
+        return " ".join(self.command)
+
+
+@dataclass(frozen=True)
+class AgentResult:
+    """Everything collected from one agent, or why nothing could be."""
+
+    pod: AgentPod
+    status_text: str | None = None
+    status_command: tuple[str, ...] | None = None
+    drift_delta: float | None = None  # cilium_drift_checker_config_delta (1.17+)
+    error: str | None = None
+    attempts: tuple[ExecOutcome, ...] = ()
+    status: Any = None  # the parsed Status (ciliumdrift.parse.model.Status)
+    version: str | None = None
+
+
+@dataclass(frozen=True)
+class NodeConfigOverride:
+    """A CiliumNodeConfig: config keys that override ``cilium-config`` on selected nodes."""
+
+    name: str
+    namespace: str
+    api_version: str  # cilium.io/v2 or cilium.io/v2alpha1
+    defaults: Mapping[str, str]
+    match_labels: Mapping[str, str] = field(default_factory=dict)
+    match_expressions: tuple[Mapping[str, Any], ...] = ()
+
+    def selects(self, labels: Mapping[str, str]) -> bool:
+        """Kubernetes label-selector semantics (an empty selector selects every node)."""
+        if any(labels.get(k) != v for k, v in self.match_labels.items()):
+            return False
+        for expression in self.match_expressions:
+            key = str(expression.get("key", ""))
+            operator = str(expression.get("operator", ""))
+            values = [str(v) for v in expression.get("values") or ()]
+            present = key in labels
+            if operator == "In" and (not present or labels[key] not in values):
+                return False
+            if operator == "NotIn" and present and labels[key] in values:
+                return False
+            if operator == "Exists" and not present:
+                return False
+            if operator == "DoesNotExist" and present:
+                return False
+            if operator not in ("In", "NotIn", "Exists", "DoesNotExist"):
+                return False  # an unknown operator selects nothing, as the API server rejects it
+        return True
+
+
+@dataclass(frozen=True)
+class HelmRelease:
+    """The deployed Helm release: the values it was installed with and its chart."""
+
+    name: str
+    namespace: str
+    revision: int
+    status: str  # deployed | failed | pending-upgrade | superseded ...
+    chart_name: str | None
+    chart_version: str | None
+    app_version: str | None
+    values: Mapping[str, Any]  # the user-supplied values (`helm get values`)
+    chart_values: Mapping[str, Any] = field(default_factory=dict)  # the chart's defaults
+    deployed_at: str | None = None
+    source: str = ""  # the Secret (or sysdump file) it was read from
+
+
+@dataclass(frozen=True)
+class Deployed:
+    """The deployed layer: what Helm and the ConfigMap hand the agents."""
+
+    configmap: Mapping[str, str] | None = None
+    configmap_changed_at: datetime | None = None
+    release: HelmRelease | None = None
+    newer_releases: tuple[HelmRelease, ...] = ()  # revisions after the deployed one (failed...)
+    node_configs: tuple[NodeConfigOverride, ...] = ()
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class LiveResult:
+    """The outcome of a live run or a sysdump: observations plus the layers behind them."""
+
+    observations: tuple[NodeObservation, ...]
+    agents: tuple[AgentResult, ...] = ()
+    nodes: tuple[NodeFacts, ...] = ()
+    deployed: Deployed = field(default_factory=Deployed)
+    findings: tuple[Finding, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+    cilium_version: str | None = None
+    server: str | None = None
+    context: str | None = None
+    source: str = ""
+    seconds: float = 0.0
+
+    @property
+    def unreachable(self) -> tuple[NodeObservation, ...]:
+        return tuple(o for o in self.observations if o.error is not None)
+
+    def node(self, name: str | None) -> NodeFacts | None:
+        return next((n for n in self.nodes if n.name == name), None)

@@ -1,0 +1,56 @@
+"""Which form of status a paste holds, and the reader for it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from ciliumdrift.errors import StatusParseError
+from ciliumdrift.model import Position
+from ciliumdrift.parse.config import config_kind, is_configmap, parse_config, parse_configmap
+from ciliumdrift.parse.labels import TOP_LABELS
+from ciliumdrift.parse.model import Status
+from ciliumdrift.parse.prepare import Prepared, SourceLine
+
+_YAML_KEY = re.compile(r"[a-z][A-Za-z0-9-]*:(?: |$)")
+_NOISE_PREFIXES = ('Defaulted container "', "Unable to use a TTY", "$ ", "kubectl ")
+
+
+def parse_prepared(prepared: Prepared, source: str) -> Status:
+    lines = [line for line in prepared.lines if line.text]
+    if not lines:
+        raise StatusParseError("empty input: no cilium status output", Position(source, 1, 1))
+    body = [line for line in lines if not line.text.startswith(_NOISE_PREFIXES)] or lines
+    first = body[0]
+    if first.text.startswith(("{", "[")):
+        from ciliumdrift.parse.structured import parse_json
+
+        status = parse_json(list(prepared.lines), source)
+    elif _is_yaml(body):
+        if is_configmap(body):
+            status = parse_configmap(body, source)
+        else:
+            from ciliumdrift.parse.structured import parse_yaml
+
+            status = parse_yaml(list(prepared.lines), source)
+    elif (kind := _config(body)) is not None:
+        status = parse_config(body, kind, source)
+    else:
+        from ciliumdrift.parse.text import TextParser
+
+        status = TextParser(prepared.lines, source).parse()
+    if prepared.diagnostics:
+        status = replace(status, diagnostics=prepared.diagnostics + status.diagnostics)
+    return status
+
+
+def _is_yaml(lines: list[SourceLine]) -> bool:
+    first = lines[0].text
+    label = first.partition(":")[0]
+    return bool(_YAML_KEY.match(first)) and label not in TOP_LABELS and lines[0].indent == 0
+
+
+def _config(lines: list[SourceLine]) -> str | None:
+    if any(line.text.partition(":")[0].strip() in TOP_LABELS for line in lines):
+        return None
+    return config_kind(lines)

@@ -1,0 +1,887 @@
+"""The agent's text output (brief and ``--verbose``, 1.14 - 1.20) and the cilium-cli summary.
+
+One pass over the prepared lines. Each line is classified in the context of the section it
+follows (a controller table after ``Controller Status:``, a tree after ``Modules Health:``,
+rows after ``Cluster health:``); a line that is none of those but follows a long or
+unbalanced line is read as that line's wrapped continuation (chat tools re-wrap long
+lines). Reading a line's value waits until the next line has been seen for that reason;
+opening a section does not, so the next line is classified in the right context.
+Lines the parser does not know become warnings with their line number.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from ciliumdrift.errors import StatusParseError
+from ciliumdrift.model import Diagnostic, Position
+from ciliumdrift.parse import tables, values
+from ciliumdrift.parse.labels import (
+    AFTER_ENCRYPTION_LABELS,
+    FULL_OUTPUT_LABELS,
+    KPR_DETAIL_LABELS,
+    OPENING_LABELS,
+    TOP_LABELS,
+    VERBOSE_LABELS,
+)
+from ciliumdrift.parse.model import (
+    AllocatedAddress,
+    BpfMap,
+    ClusterHealth,
+    ClusterMesh,
+    Controller,
+    ControllerStatus,
+    HealthNode,
+    HealthProbe,
+    Ipam,
+    KprDetails,
+    KprService,
+    KubernetesStatus,
+    ModuleHealth,
+    ModulesHealth,
+    Nat46x64,
+    Redirect,
+    RemoteCluster,
+    Status,
+    StatusLine,
+)
+from ciliumdrift.parse.prepare import SourceLine
+from ciliumdrift.parse.summary import (
+    SummaryBuilder,
+    block_label,
+    cilium_from_summary,
+    component_state,
+    hubble_from_summary,
+    strip_logo,
+)
+
+#: A line shorter than this was not wrapped by a chat tool. Low on purpose: a wrap breaks
+#: at the last space before the width, which can leave a short head ("Cluster health:
+#: 3/3 reachable" + the timestamp on the next line); a join that reads worse is undone.
+WRAP_MIN_WIDTH = 20
+#: At most this many physical lines are joined into one logical line.
+MAX_CONTINUATIONS = 40
+
+SKIPPED = "status-skipped-line"
+UNKNOWN = "status-unknown-line"
+UNPARSED = "status-unparsed-value"
+DUPLICATE = "status-duplicate-line"
+TRUNCATED = "status-truncated"
+CUT_OFF = "status-cut-off"
+
+_SECTION_OF_LABEL = {
+    "NodeMonitor": "nodemonitor",
+    "Allocated addresses": "allocated",
+    "ClusterMesh": "mesh",
+    "Controller Status": "controllers",
+    "Proxy Status": "redirects",
+    "KubeProxyReplacement Details": "kpr",
+    "BPF Maps": "bpf",
+    "Cluster health": "health",
+    "Modules Health": "modules",
+}
+_KLOG = re.compile(r"[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+ +\d+ [^ \]]+\] ")
+_COMMAND = re.compile(
+    r"(?:^|[$#%>❯] )(?:sudo )?(?:kubectl|cilium-dbg|cilium|k|oc|microk8s kubectl) (?=\S)"
+)
+_LABEL_LIKE = re.compile(r"[A-Za-z][A-Za-z0-9 /()._+-]{0,48}")
+_AGENT_DOWN = ("Is the agent running?", "cilium: daemon unreachable", "API client timeout exceeded")
+_KUBECTL_NOTICES = (
+    'Defaulted container "',
+    "Unable to use a TTY",
+    "command terminated with exit code",
+    "If you don't see a command prompt",
+)
+
+Reader = Callable[[str, list[str]], Any]
+Store = Callable[[Any, SourceLine, list[str]], None]
+
+
+@dataclass
+class _Pending:
+    """A logical line whose value is read once it is known whether the next line continues it."""
+
+    reader: Reader
+    store: Store
+    parts: list[SourceLine]
+    text: str
+    first_text: str
+    label: str | None = None
+    hard_text: str = ""  # joined without spaces where a terminal cut at a fixed width
+
+    def __post_init__(self) -> None:
+        self.hard_text = self.text
+
+
+@dataclass
+class _Tree:
+    root: str | None = None
+    base_column: int | None = None
+    stack: list[str] = field(default_factory=list)
+    modules: list[ModuleHealth] = field(default_factory=list)
+
+
+@dataclass
+class _HealthBlock:
+    """Verbose cluster health: the node being described and its current probe path."""
+
+    node: str
+    localhost: bool
+    path: str | None = None
+    address: str | None = None
+    probes: list[HealthProbe] = field(default_factory=list)
+
+
+def _fields_of(label: str) -> str:
+    return TOP_LABELS[label]
+
+
+class TextParser:
+    """Reads prepared lines into a :class:`Status`; create one per input."""
+
+    def __init__(self, lines: tuple[SourceLine, ...], source: str) -> None:
+        self.lines = lines
+        self.source = source
+        self.diagnostics: list[Diagnostic] = []
+        self.status_lines: list[StatusLine] = []
+        self.values: dict[str, Any] = {}
+        self.seen: dict[str, int] = {}
+        self.order: list[str] = []
+        self.section: str | None = None
+        self.sub: str | None = None
+        self.pending: _Pending | None = None
+        self.flushing_text = ""
+        self.stopped = False
+        self.verbose = False
+        self.summary = SummaryBuilder()
+        self.agent_down: list[str] = []
+        # Builders for the parts that come from several lines.
+        self.apis: tuple[str, ...] | None = None
+        self.lost: tuple[int, int] | None = None
+        self.allocated: list[AllocatedAddress] = []
+        self.controller_rows: list[Controller] = []
+        self.controller_table = False
+        self.redirects: list[Redirect] = []
+        self.kpr: dict[str, Any] | None = None
+        self.kpr_services: list[KprService] = []
+        self.kpr_annotations: list[str] = []
+        self.kpr_other: list[tuple[str, str]] = []
+        self.nat: dict[str, Any] | None = None
+        self.bpf_rows: list[BpfMap] | None = None
+        self.mesh_clusters: list[RemoteCluster] = []
+        self.health_nodes: list[HealthNode] = []
+        self.health_block: _HealthBlock | None = None
+        self.health_elided = False
+        self.tree = _Tree()
+        self.hard_width = self._hard_wrap_width()
+
+    # ------------------------------------------------------------------ positions, reports
+
+    def _position(self, line: SourceLine) -> Position:
+        return Position(self.source, line.number, line.column)
+
+    def _diagnose(self, line: SourceLine, message: str, code: str) -> None:
+        self.diagnostics.append(Diagnostic(message, self._position(line), code))
+
+    def _unknown(self, line: SourceLine) -> None:
+        label, sep, value = line.text.partition(":")
+        if sep and _LABEL_LIKE.fullmatch(label.strip()):
+            self.status_lines.append(StatusLine(label.strip(), value.strip(), line.number))
+        self._diagnose(line, f"unknown status line kept unread: {_excerpt(line.text)}", UNKNOWN)
+
+    def _hard_wrap_width(self) -> int | None:
+        """A terminal that hard-wraps cuts many lines at exactly the same width."""
+        counts: dict[int, int] = {}
+        for line in self.lines:
+            if line.width >= 60:
+                counts[line.width] = counts.get(line.width, 0) + 1
+        if not counts:
+            return None
+        widest = max(counts)
+        return widest if counts[widest] >= 2 else None
+
+    # ------------------------------------------------------------------ the pass
+
+    def parse(self) -> Status:
+        for line in self.lines:
+            if self.stopped:
+                break
+            self._feed(line)
+        self._flush()
+        return self._build()
+
+    def _feed(self, line: SourceLine) -> None:
+        if not line.text:
+            self._flush()
+            return
+        pending = self._classify(line)
+        if pending is None and self._continues(line):
+            assert self.pending is not None
+            hard = self.hard_width is not None and self.pending.parts[-1].width == self.hard_width
+            self.pending.hard_text += ("" if hard else " ") + line.text
+            self.pending.text += " " + line.text
+            self.pending.parts.append(line)
+            return
+        self._flush()
+        if pending is None:
+            self._unknown(line)
+        else:
+            self.pending = pending
+
+    def _continues(self, line: SourceLine) -> bool:
+        pending = self.pending
+        if pending is None or len(pending.parts) > MAX_CONTINUATIONS:
+            return False
+        if values.unbalanced(pending.text):
+            return True
+        if pending.label is not None and not pending.text:
+            return True  # "Label:" alone: the value was wrapped onto the next line
+        if pending.parts[-1].width < WRAP_MIN_WIDTH:
+            return False
+        return not _aligned_label(line.text)
+
+    def _flush(self) -> None:
+        pending, self.pending = self.pending, None
+        if pending is None:
+            return
+        problems: list[str] = []
+        used = pending.text
+        result = pending.reader(used, problems)
+        if pending.hard_text != pending.text:
+            # A soft wrap lost a space, a hard wrap lost nothing: keep the reading that works.
+            hard_problems: list[str] = []
+            hard = pending.reader(pending.hard_text, hard_problems)
+            if hard is not None and (result is None or len(hard_problems) < len(problems)):
+                result, problems, used = hard, hard_problems, pending.hard_text
+        if len(pending.parts) > 1 and (problems or result is None):
+            # The joined line reads worse than the first line alone: not a wrap after all.
+            alone_problems: list[str] = []
+            alone = pending.reader(pending.first_text, alone_problems)
+            if alone is not None and not alone_problems:
+                result, problems, used = alone, alone_problems, pending.first_text
+                for extra in pending.parts[1:]:
+                    self._unknown(extra)
+        if result is None:
+            for part in pending.parts:
+                self._unknown(part)
+            return
+        self.flushing_text = used
+        pending.store(result, pending.parts[0], problems)
+
+    def _item(self, line: SourceLine, reader: Reader, store: Store) -> _Pending:
+        return _Pending(reader, store, [line], line.text, line.text)
+
+    # ------------------------------------------------------------------ classification
+
+    def _classify(self, line: SourceLine) -> _Pending | None:
+        text = line.text
+        stripped, logo = strip_logo(text)
+        if logo:
+            return self._classify_logo(line, stripped)
+        label, sep, value = text.partition(":")
+        label = label.strip()
+        if sep and label in TOP_LABELS:
+            if self._cli_component(label, value):
+                self.section = "cli"
+                return self._item(line, _identity, self._store_component)
+            return self._classify_label(line, label, value)
+        noise = self._noise(text)
+        if noise is not None:
+            return self._item(line, _constant(noise), self._store_noise)
+        in_section = self._classify_in_section(line)
+        if in_section is not None:
+            return in_section
+        return self._classify_structure(line)
+
+    def _cli_component(self, label: str, value: str) -> bool:
+        return label in ("Cilium", "ClusterMesh", "Hubble") and component_state(value)
+
+    def _classify_logo(self, line: SourceLine, text: str) -> _Pending:
+        if not text:
+            return self._item(line, _constant("the cilium-cli logo"), self._store_noise)
+        self.section = "cli"
+        return self._item(line, _without_logo, self._store_component)
+
+    def _classify_label(self, line: SourceLine, label: str, value: str) -> _Pending | None:
+        if label in self.seen and label == (self.order[0] if self.order else None):
+            if len(self.seen) >= 3:
+                self._diagnose(
+                    line,
+                    f"a second status output starts here; only the first one (line "
+                    f"{self.seen[label]}) is read",
+                    DUPLICATE,
+                )
+                self.stopped = True
+                return self._item(line, _constant("second output"), self._store_nothing)
+        self.section = _SECTION_OF_LABEL.get(label)
+        pending = _Pending(
+            reader=lambda text, problems: _read_label(label, text, problems),
+            store=lambda result, first, problems: self._store_label(label, result, first, problems),
+            parts=[line],
+            text=value.strip(),
+            first_text=value.strip(),
+            label=label,
+        )
+        return pending
+
+    def _noise(self, text: str) -> str | None:
+        if text.startswith(_KUBECTL_NOTICES) or _KLOG.match(text):
+            return "a kubectl message"
+        if any(marker in text for marker in _AGENT_DOWN):
+            self.agent_down.append(text)
+            return "an agent connection error"
+        if text.startswith("Error:") and ("status" in text or "cilium" in text.lower()):
+            self.summary.error(text)
+            return "a cilium-cli error"
+        if _COMMAND.search(text) and ":" not in text.partition(" ")[0]:
+            return "a shell command"
+        return None
+
+    def _classify_in_section(self, line: SourceLine) -> _Pending | None:
+        text = line.text
+        section = self.section
+        tokens = tables.words(text)
+        if text in ("...", "…"):
+            return self._item(line, _identity, self._store_ellipsis)
+        if section == "allocated" and tables.allocated_row(text):
+            return self._item(line, _reader(tables.allocated_row), self._store_allocated)
+        if section in ("controllers", "health", "modules", "bpf", "redirects", "kpr", None):
+            if tokens == tables.CONTROLLER_HEADER:
+                self.section = "controllers"
+                return self._item(line, _identity, self._store_controller_header)
+        if section == "controllers" and tables.controller_row(text):
+            return self._item(line, _reader(tables.controller_row), self._store_controller)
+        if section == "redirects":
+            if tokens == tables.REDIRECT_HEADER:
+                return self._item(line, _identity, self._store_nothing)
+            if tables.redirect_row(text):
+                return self._item(line, _reader(tables.redirect_row), self._store_redirect)
+        if section == "bpf":
+            if tokens == tables.BPF_MAP_HEADER:
+                return self._item(line, _identity, self._store_nothing)
+            if tables.bpf_map_row(text):
+                return self._item(line, _reader(tables.bpf_map_row), self._store_bpf_map)
+        if section == "kpr" and (text.startswith("- ") or ":" in text):
+            return self._item(line, _identity, self._store_kpr_row)
+        if section == "mesh":
+            if values.remote_cluster(text) is not None:
+                return self._item(line, _reader(values.remote_cluster), self._store_mesh_cluster)
+            if text.startswith("└"):
+                return self._item(line, _identity, self._store_mesh_detail)
+        if section == "health":
+            return self._classify_health(line)
+        if section == "modules":
+            if tables.is_tree_line(text):
+                return self._item(line, _identity, self._store_tree_line)
+            if tokens == tables.MODULE_TABLE_HEADER:
+                return self._item(line, _identity, self._store_nothing)
+            if not self.tree.modules and self.tree.root is None and len(tokens) == 1:
+                return self._item(line, _identity, self._store_tree_root)
+        if section == "nodemonitor" and values.lost_events(text):
+            return self._item(line, _reader(values.lost_events), self._store_lost)
+        if section == "cli" and line.indent > 0 and self.summary.block:
+            return self._item(line, _identity, self._store_cli_continuation)
+        return None
+
+    def _classify_health(self, line: SourceLine) -> _Pending | None:
+        text = line.text
+        if tables.words(text) == tables.HEALTH_HEADER:
+            return self._item(line, _identity, self._store_nothing)
+        if tables.health_row(text):
+            return self._item(line, _reader(tables.health_row), self._store_health_row)
+        if tables.probe_path(text):
+            return self._item(line, _reader(tables.probe_path), self._store_probe_path)
+        if text.partition(":")[0] in ("ICMP to stack", "HTTP to agent"):
+            return self._item(line, _identity, self._store_probe)
+        if tables.node_block_name(text):
+            return self._item(line, _reader(tables.node_block_name), self._store_node_block)
+        return None
+
+    def _classify_structure(self, line: SourceLine) -> _Pending | None:
+        """Lines recognisable without context: they open their section themselves."""
+        text = line.text
+        tokens = tables.words(text)
+        if tokens == tables.HEALTH_HEADER:
+            self.section = "health"
+            return self._item(line, _identity, self._store_nothing)
+        if tables.health_row(text):
+            self.section = "health"
+            return self._item(line, _reader(tables.health_row), self._store_health_row)
+        if tables.is_tree_line(text):
+            self.section = "modules"
+            return self._item(line, _identity, self._store_tree_line)
+        if values.lost_events(text):
+            return self._item(line, _reader(values.lost_events), self._store_lost)
+        block = block_label(text)
+        if block is not None:
+            self.section = "cli"
+            return self._item(line, _identity, self._store_cli_block)
+        return None
+
+    # ------------------------------------------------------------------ stores
+
+    def _store_nothing(self, result: Any, line: SourceLine, problems: list[str]) -> None:
+        """Headers and markers that carry no data."""
+
+    def _store_noise(self, result: Any, line: SourceLine, problems: list[str]) -> None:
+        self._diagnose(line, f"skipped {result}: {_excerpt(line.text)}", SKIPPED)
+
+    def _store_ellipsis(self, result: Any, line: SourceLine, problems: list[str]) -> None:
+        if self.section == "health":
+            self.health_elided = True
+            return
+        self._diagnose(line, "skipped '...': rows were left out here", SKIPPED)
+
+    def _report(self, line: SourceLine, what: str, problems: list[str]) -> None:
+        for problem in problems:
+            self._diagnose(line, f"{what}: {problem}", UNPARSED)
+
+    def _store_label(
+        self, label: str, result: Any, line: SourceLine, problems: list[str]
+    ) -> None:
+        if label in self.seen:
+            self._diagnose(
+                line,
+                f"`{label}:` appears again (first on line {self.seen[label]}); the first is kept",
+                DUPLICATE,
+            )
+            return
+        self.seen[label] = line.number
+        self.order.append(label)
+        self.sub = None
+        if label == "Modules Health":
+            self.tree = _Tree()
+        if label == "Cluster health":
+            self._close_health_block()
+        self.status_lines.append(StatusLine(label, self.flushing_text, line.number))
+        self._report(line, f"`{label}:`", problems)
+        if label in VERBOSE_LABELS:
+            self.verbose = True
+        if label == "Kubernetes APIs":
+            self.apis = result
+        elif label == "IPAM":
+            self.values["ipam"] = result
+        elif label == "Allocated addresses":
+            pass
+        elif label == "Modules Health":
+            summary, text = result
+            if summary is None and len(text.split()) == 1:
+                self.tree.root = text
+                self.verbose = True
+                self.values["modules_health"] = ModulesHealth()
+            else:
+                self.values["modules_health"] = summary or ModulesHealth(message=text)
+        elif label == "KubeProxyReplacement Details":
+            self.kpr = {}
+        elif label == "BPF Maps":
+            self.values["bpf_map_sizing"] = result
+            self.bpf_rows = []
+        elif label in ("Host Routing", "Routing"):
+            self.values["routing"] = result
+        else:
+            self.values[_fields_of(label)] = result
+
+    def _store_component(self, result: Any, line: SourceLine, problems: list[str]) -> None:
+        if not self.summary.component(result):
+            self._unknown(line)
+
+    def _store_cli_block(self, result: Any, line: SourceLine, problems: list[str]) -> None:
+        block = block_label(result)
+        if block is None or not self.summary.block_line(*block):
+            self._unknown(line)
+
+    def _store_cli_continuation(self, result: Any, line: SourceLine, problems: list[str]) -> None:
+        if not self.summary.continuation(result):
+            self._unknown(line)
+
+    def _store_allocated(self, result: Any, line: SourceLine, problems: list[str]) -> None:
+        self.allocated.append(result)
+
+    def _store_controller_header(self, result: Any, line: SourceLine, problems: list[str]) -> None:
+        self.controller_table = True
+
+    def _store_controller(self, result: Any, line: SourceLine, problems: list[str]) -> None:
+        self.controller_rows.append(result)
+
+    def _store_redirect(self, result: Any, line: SourceLine, problems: list[str]) -> None:
+        self.redirects.append(result)
+
+    def _store_bpf_map(self, result: Any, line: SourceLine, problems: list[str]) -> None:
+        if self.bpf_rows is None:
+            self.bpf_rows = []
+        self.bpf_rows.append(result)
+
+    def _store_lost(self, result: Any, line: SourceLine, problems: list[str]) -> None:
+        self.lost = result
+
+    def _store_mesh_cluster(self, result: Any, line: SourceLine, problems: list[str]) -> None:
+        self.mesh_clusters.append(result)
+
+    def _store_mesh_detail(self, result: Any, line: SourceLine, problems: list[str]) -> None:
+        detail = values.squash(result.lstrip("└"))
+        if not self.mesh_clusters:
+            self._unknown(line)
+            return
+        last = self.mesh_clusters[-1]
+        self.mesh_clusters[-1] = replace(last, details=(*last.details, detail))
+
+    def _store_kpr_row(self, result: Any, line: SourceLine, problems: list[str]) -> None:
+        if self.kpr is None:
+            self.kpr = {}
+        text: str = result
+        dashed = text.startswith("- ")
+        body = text[2:].strip() if dashed else text
+        label, sep, value = body.partition(":")
+        label, value = label.strip(), value.strip()
+        if dashed and self.sub == "annotations" and not sep:
+            self.kpr_annotations.append(body)
+            return
+        if dashed and self.sub == "nat" and label in ("Services", "Gateway"):
+            flag = values.enabled_flag(value, problems)
+            assert self.nat is not None
+            self.nat[label.lower()] = flag
+            self._report(line, f"`{label}:`", problems)
+            return
+        if dashed and self.sub == "services" and sep:
+            enabled = values.enabled_flag(value, problems)
+            detail = value.partition("(")[2].rstrip(")").strip() or None
+            self.kpr_services.append(KprService(name=label, enabled=enabled, detail=detail))
+            self._report(line, f"`- {label}:`", problems)
+            return
+        if label == "Prefixes" and self.nat is not None:
+            self.nat["prefixes"] = tuple(p.strip() for p in value.split(",") if p.strip())
+            return
+        key = KPR_DETAIL_LABELS.get(label)
+        if key is None or dashed:
+            self.kpr_other.append((label, value))
+            self._diagnose(line, f"unknown KubeProxyReplacement detail kept: {body}", UNKNOWN)
+            return
+        self.sub = None
+        self._store_kpr_field(key, value, line, problems)
+
+    def _store_kpr_field(
+        self, key: str, value: str, line: SourceLine, problems: list[str]
+    ) -> None:
+        assert self.kpr is not None
+        if key == "services":
+            self.sub = "services"
+        elif key == "annotations":
+            self.sub = "annotations"
+        elif key == "nat46x64":
+            if value:
+                self.kpr["nat46x64"] = values.enabled_flag(value, problems)
+            else:
+                self.sub = "nat"
+                self.nat = {}
+        elif key in ("socket_lb", "socket_lb_tracing", "session_affinity", "graceful_termination"):
+            self.kpr[key] = values.enabled_flag(value, problems)
+        elif key == "devices":
+            self.kpr[key] = values.device_entries(value, problems)
+        elif key == "backend_selection":
+            name, size = values.maglev(value)
+            self.kpr[key] = name
+            self.kpr["maglev_table_size"] = size
+        else:
+            self.kpr[key] = values.squash(value)
+        self._report(line, "KubeProxyReplacement detail", problems)
+
+    def _store_health_row(self, result: Any, line: SourceLine, problems: list[str]) -> None:
+        self._close_health_block()
+        self.health_nodes.append(result)
+
+    def _store_node_block(self, result: Any, line: SourceLine, problems: list[str]) -> None:
+        self._close_health_block()
+        name, localhost = result
+        self.health_block = _HealthBlock(node=name, localhost=localhost)
+        self.verbose = True
+
+    def _store_probe_path(self, result: Any, line: SourceLine, problems: list[str]) -> None:
+        if self.health_block is None:
+            self._unknown(line)
+            return
+        self.health_block.path, self.health_block.address = result
+
+    def _store_probe(self, result: Any, line: SourceLine, problems: list[str]) -> None:
+        block = self.health_block
+        if block is None or block.path is None or block.address is None:
+            self._unknown(line)
+            return
+        probe = tables.probe_line(result, block.path, block.address)
+        if probe is None:
+            self._unknown(line)
+            return
+        block.probes.append(probe)
+
+    def _close_health_block(self) -> None:
+        block, self.health_block = self.health_block, None
+        if block is None:
+            return
+        host = next((p.address for p in block.probes if p.path == "Host"), None)
+        self.health_nodes.append(
+            HealthNode(
+                name=block.node,
+                reachable=all(p.ok for p in block.probes) if block.probes else None,
+                address=host,
+                localhost=block.localhost,
+                probes=tuple(block.probes),
+            )
+        )
+
+    def _store_tree_root(self, result: Any, line: SourceLine, problems: list[str]) -> None:
+        self.tree.root = result
+
+    def _store_tree_line(self, result: Any, line: SourceLine, problems: list[str]) -> None:
+        parsed = tables.tree_line(result)
+        if parsed is None:
+            self._unknown(line)
+            return
+        tree = self.tree
+        column = line.indent + parsed.branch_column
+        if tree.base_column is None:
+            tree.base_column = column - 4 * (parsed.glyph_depth - 1)
+        offset = column - tree.base_column
+        depth = offset // 4 + 1 if offset >= 0 and offset % 4 == 0 else parsed.glyph_depth
+        del tree.stack[depth - 1 :]
+        while len(tree.stack) < depth - 1:
+            tree.stack.append("?")
+        tree.stack.append(parsed.name)
+        self.verbose = True
+        if parsed.state is None:
+            return
+        path = ".".join([*([tree.root] if tree.root else []), *tree.stack])
+        tree.modules.append(
+            ModuleHealth(
+                path=path,
+                state=parsed.state,
+                message=parsed.message,
+                age=parsed.age,
+                count=parsed.count,
+            )
+        )
+
+    # ------------------------------------------------------------------ assembly
+
+    def _build(self) -> Status:
+        self._close_health_block()
+        if not self.order and not self.summary.seen and not self._has_rows():
+            raise self._not_a_status()
+        fields: dict[str, Any] = dict(self.values)
+        self._assemble_sections(fields)
+        summary = self.summary.build() if self.summary.seen else None
+        if summary is not None and summary.components and not summary.images:
+            self.diagnostics.append(
+                Diagnostic(
+                    "the cilium-cli summary has no `Image versions` block; it was probably cut off",
+                    Position(self.source, self.lines[-1].number, 1),
+                    CUT_OFF,
+                )
+            )
+        if summary is not None:
+            fields["extra"] = summary
+            fields.setdefault("cilium", cilium_from_summary(summary))
+            fields.setdefault("hubble", hubble_from_summary(summary))
+        status_format, truncated = self._format()
+        local = next((n for n in fields.get("_nodes", ()) if n.localhost), None)
+        fields.pop("_nodes", None)
+        return Status(
+            format=status_format,
+            source=self.source,
+            node=local.name.rsplit("/", 1)[-1] if local else None,
+            truncated=truncated,
+            lines=tuple(self.status_lines),
+            diagnostics=tuple(self.diagnostics),
+            **fields,
+        )
+
+    def _has_rows(self) -> bool:
+        return bool(self.health_nodes or self.tree.modules or self.controller_rows)
+
+    def _not_a_status(self) -> StatusParseError:
+        first = next((line for line in self.lines if line.text), None)
+        if first is None:
+            return StatusParseError("empty input: no cilium status output", Position(self.source, 1, 1))
+        if self.agent_down:
+            message = f"the agent did not answer, so there is no status: {_excerpt(self.agent_down[0])}"
+        else:
+            message = f"not a cilium status output (no known status line): {_excerpt(first.text)}"
+        return StatusParseError(message, self._position(first))
+
+    def _assemble_sections(self, fields: dict[str, Any]) -> None:
+        if self.apis is not None:
+            base = fields.get("kubernetes") or KubernetesStatus(state="")
+            fields["kubernetes"] = replace(base, apis=self.apis)
+        if self.lost is not None and fields.get("node_monitor") is not None:
+            fields["node_monitor"] = replace(
+                fields["node_monitor"], lost=self.lost[0], unknown=self.lost[1]
+            )
+        if "ipam" in fields or self.allocated:
+            families, message = fields.get("ipam", ((), ""))
+            fields["ipam"] = Ipam(families=families, allocated=tuple(self.allocated), message=message)
+        if self.controller_rows or "controllers" in fields:
+            rows = tuple(self.controller_rows)
+            base = fields.get("controllers") or ControllerStatus(
+                healthy=sum(1 for row in rows if row.failure_count == 0), total=len(rows)
+            )
+            fields["controllers"] = replace(base, controllers=rows)
+        if self.redirects and fields.get("proxy") is not None:
+            fields["proxy"] = replace(fields["proxy"], redirect_table=tuple(self.redirects))
+        if self.mesh_clusters:
+            base = fields.get("cluster_mesh") or ClusterMesh(
+                ready=sum(1 for c in self.mesh_clusters if c.ready), total=len(self.mesh_clusters)
+            )
+            fields["cluster_mesh"] = replace(base, clusters=tuple(self.mesh_clusters))
+        if self.health_nodes or self.health_elided:
+            base = fields.get("cluster_health") or ClusterHealth()
+            fields["cluster_health"] = replace(
+                base, nodes=tuple(self.health_nodes), nodes_elided=self.health_elided
+            )
+            fields["_nodes"] = self.health_nodes
+        if self.tree.modules:
+            base = fields.get("modules_health") or ModulesHealth()
+            fields["modules_health"] = replace(base, modules=tuple(self.tree.modules))
+        if self.bpf_rows is not None:
+            fields["bpf_maps"] = tuple(self.bpf_rows)
+        if self.kpr is not None:
+            nat = self.kpr.pop("nat46x64", None)
+            if self.nat is not None:
+                nat_details = Nat46x64(
+                    enabled=bool(self.nat.get("services") or self.nat.get("gateway")),
+                    services=self.nat.get("services"),
+                    gateway=self.nat.get("gateway"),
+                    prefixes=self.nat.get("prefixes", ()),
+                )
+            elif nat is not None:
+                nat_details = Nat46x64(enabled=nat)
+            else:
+                nat_details = None
+            fields["kpr_details"] = KprDetails(
+                **self.kpr,
+                nat46x64=nat_details,
+                services=tuple(self.kpr_services),
+                annotations=tuple(self.kpr_annotations),
+                other=tuple(self.kpr_other),
+            )
+
+    def _format(self) -> tuple[str, bool]:
+        labels = set(self.seen)
+        if not labels:
+            return ("cli-summary" if self.summary.seen else "fragment"), False
+        full = any(label in labels for label in OPENING_LABELS) and all(
+            label in labels for label in FULL_OUTPUT_LABELS
+        )
+        if not full:
+            self._explain_fragment()
+            return "fragment", False
+        verbose = self.verbose or (
+            bool(self.controller_rows)
+            and all(row.failure_count == 0 for row in self.controller_rows)
+        )
+        truncated = not any(label in labels for label in AFTER_ENCRYPTION_LABELS)
+        if truncated:
+            self._explain_truncation()
+        return ("text-verbose" if verbose else "text"), truncated
+
+    def _explain_truncation(self) -> None:
+        line = self._line_of("Encryption")
+        cilium = self.values.get("cilium")
+        state = cilium.state if cilium is not None else None
+        if state not in ("Ok", "Disabled", None):
+            reason = (
+                f"Cilium is {state}: the agent stops after `Encryption:` and exits 1, so "
+                "Cluster health and Modules Health are missing"
+            )
+        else:
+            reason = (
+                "the output ends after `Encryption:` although Cilium is Ok; it was probably "
+                "cut off, so Cluster health and Modules Health are missing"
+            )
+        self.diagnostics.append(Diagnostic(reason, line, TRUNCATED))
+
+    def _explain_fragment(self) -> None:
+        if "KVStore" not in self.seen or not self.order:
+            return
+        last = self.order[-1]
+        self.diagnostics.append(
+            Diagnostic(
+                f"the output starts like a full status but ends after `{last}:`; the lines "
+                "after it are missing (cut off)",
+                self._line_of(last),
+                CUT_OFF,
+            )
+        )
+
+    def _line_of(self, label: str) -> Position:
+        return Position(self.source, self.seen.get(label, 1), 1)
+
+
+def _aligned_label(text: str) -> bool:
+    """``Foo Bar:      value``: a line of its own (tabwriter-aligned), not a wrapped tail."""
+    label, sep, value = text.partition(":")
+    if not sep or not _LABEL_LIKE.fullmatch(label):
+        return False
+    return value == "" or value.startswith("  ")
+
+
+def _excerpt(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _identity(text: str, problems: list[str]) -> str:
+    return text
+
+
+def _without_logo(text: str, problems: list[str]) -> str:
+    return strip_logo(text)[0]
+
+
+def _constant(value: str) -> Reader:
+    return lambda text, problems: value
+
+
+def _reader(parse: Callable[[str], Any]) -> Reader:
+    return lambda text, problems: parse(text)
+
+
+_LABEL_READERS: dict[str, Callable[[str, list[str]], Any]] = {
+    "KVStore": values.state_message,
+    "ContainerRuntime": values.state_message,
+    "Kubernetes": values.kubernetes,
+    "Kubernetes APIs": values.api_list,
+    "KubeProxyReplacement": values.kube_proxy_replacement,
+    "Host firewall": values.host_firewall,
+    "SRv6": values.srv6,
+    "CNI Chaining": values.single_word,
+    "CNI Config file": lambda text, problems: values.squash(text),
+    "Cilium": values.cilium,
+    "Stale status": lambda text, problems: values.squash(text),
+    "NodeMonitor": values.node_monitor,
+    "Cilium health daemon": values.state_message,
+    "IPAM": values.ipam,
+    "Allocated addresses": lambda text, problems: None if text.strip() else "",
+    "ClusterMesh": values.cluster_mesh,
+    "IPv4 BIG TCP": values.big_tcp,
+    "IPv6 BIG TCP": values.big_tcp,
+    "BandwidthManager": values.bandwidth_manager,
+    "Host Routing": values.host_routing,
+    "Routing": values.routing,
+    "Attach Mode": values.attach_mode,
+    "Device Mode": values.single_word,
+    "Masquerading": values.masquerading,
+    "Clock Source for BPF": values.clock_source,
+    "Controller Status": values.controller_status,
+    "Proxy Status": values.proxy_status,
+    "Global Identity Range": values.identity_range,
+    "Hubble": values.hubble,
+    "KubeProxyReplacement Details": lambda text, problems: None if text.strip() else "",
+    "BPF Maps": values.bpf_map_sizing,
+    "Encryption": values.encryption,
+    "Cluster health": values.cluster_health,
+    "Modules Health": lambda text, problems: values.modules_summary(text),
+}
+
+
+def _read_label(label: str, text: str, problems: list[str]) -> Any:
+    return _LABEL_READERS[label](text, problems)

@@ -1,0 +1,140 @@
+"""Reading values files at the node level: positions, Helm's scalar typing, wrappers."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ciliumdrift.errors import CiliumdriftError, YamlError
+from ciliumdrift.lint import lint_texts
+from ciliumdrift.lint.document import merge_documents, read_documents
+
+
+def test_positions_are_one_based_for_keys_and_values() -> None:
+    (doc,) = read_documents("v.yaml", 'a:\n  b: "7445"\n')
+    entries = {e.dotted: e for e in doc.entries()}
+    assert (entries["a.b"].key.position.line, entries["a.b"].key.position.column) == (2, 3)
+    assert (entries["a.b"].value.position.line, entries["a.b"].value.position.column) == (2, 6)
+    assert entries["a.b"].value.quoted and entries["a.b"].value.to_python() == "7445"
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("yes", True),
+        ("off", False),
+        ("~", None),
+        ("0x1F", 31),
+        ("0755", 493),
+        ("1.5", 1.5),
+        ("'yes'", "yes"),
+        ("1_000", 1000),
+        ("abc", "abc"),
+    ],
+)
+def test_scalars_are_typed_like_helm_yaml_1_1(text: str, value: object) -> None:
+    (doc,) = read_documents("v.yaml", f"k: {text}\n")
+    assert doc.root is not None and doc.root.to_python() == {"k": value}
+
+
+def test_merge_keys_and_layers() -> None:
+    docs = read_documents("a.yaml", "base: &b\n  x: 1\nover:\n  <<: *b\n  z: 2\n") + read_documents(
+        "b.yaml", "base:\n  x: 3\n"
+    )
+    merged = merge_documents(docs, "1.18.4")
+    assert merged.values.values == {"base": {"x": 3}, "over": {"x": 1, "z": 2}}
+    assert str(merged.values.sources["base.x"].position) == "b.yaml:2:3"
+
+
+def test_flux_helmrelease_and_argo_inline_values_are_unwrapped() -> None:
+    flux = (
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: cilium}\n"
+        "spec:\n  chart:\n    spec: {chart: cilium, version: 1.16.6}\n  values:\n    "
+        "routingMode: native\n"
+    )
+    (doc,) = read_documents("hr.yaml", flux)
+    assert (doc.kind, doc.chart_version) == ("helmrelease", "1.16.6")
+    assert doc.root is not None and doc.root.to_python() == {"routingMode": "native"}
+    argo = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nspec:\n  source:\n    chart: cilium\n"
+        "    targetRevision: 1.18.4\n    helm:\n      values: |\n        "
+        "kubeProxyReplacement: true\n        bpf:\n          masquerade: true\n"
+    )
+    (app,) = read_documents("app.yaml", argo)
+    entries = {e.dotted: e for e in app.entries()}
+    # positions of values inside the embedded string point into the outer file
+    assert str(entries["bpf.masquerade"].key.position) == "app.yaml:11:11"
+
+
+def test_lint_reports_values_inside_an_argo_string_at_their_outer_line() -> None:
+    argo = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nspec:\n  source:\n    chart: cilium\n"
+        "    targetRevision: 1.18.4\n    helm:\n      values: |\n        cgroup:\n          "
+        "automount:\n            enabled: false\n"
+    )
+    report = lint_texts([("app.yaml", argo)])
+    assert [(v.code, v.position.line, v.position.column) for v in report.violations] == [
+        ("CD101", 10, 11)
+    ]
+    assert report.cilium_version == "1.18.4"
+
+
+def test_broken_yaml_is_a_positioned_error() -> None:
+    with pytest.raises(YamlError) as caught:
+        lint_texts([("bad.yaml", "a: [1, 2\nb: c\n")])
+    assert str(caught.value).startswith("bad.yaml:")
+
+
+def test_conflict_markers_are_a_violation_not_a_crash() -> None:
+    text = "a: 1\n<<<<<<< HEAD\nrouting: x\n=======\nrouting: y\n>>>>>>> branch\n"
+    report = lint_texts([("c.yaml", text)], cilium_version="1.18.4")
+    assert [(v.code, v.position.line) for v in report.violations if v.code == "CD502"] == [
+        ("CD502", 2),
+        ("CD502", 4),
+        ("CD502", 6),
+    ]
+
+
+def test_alias_expansion_is_bounded() -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [
+        f"a{i}: &a{i} {{{', '.join(f'k{j}: *a{i - 1}' for j in range(10))}}}" for i in range(1, 8)
+    ]
+    with pytest.raises(YamlError):
+        lint_texts([("bomb.yaml", "\n".join(lines) + "\n")], cilium_version="1.18.4")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\x00"), max_size=300))
+def test_arbitrary_text_raises_only_library_errors(text: str) -> None:
+    try:
+        report = lint_texts([("fuzz.yaml", text)], cilium_version="1.18.4")
+    except CiliumdriftError:
+        return
+    for violation in report.violations:
+        assert violation.position.line >= 1 and violation.position.column >= 1
+    assert not [d for d in report.diagnostics if "failed" in d.message]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.recursive(
+        st.one_of(
+            st.booleans(),
+            st.integers(),
+            st.text(alphabet=st.characters(categories=("L", "N", "P", "Zs")), max_size=8),
+            st.none(),
+        ),
+        lambda inner: st.dictionaries(
+            st.text(alphabet="abcdefgXYZ.", min_size=1, max_size=6), inner, max_size=4
+        ),
+        max_leaves=12,
+    )
+)
+def test_generated_values_round_trip_through_the_node_reader(value: object) -> None:
+    import json
+
+    text = json.dumps({"root": value}, ensure_ascii=False)  # JSON is YAML
+    (doc,) = read_documents("gen.yaml", text)
+    assert doc.root is not None and doc.root.to_python() == {"root": value}

@@ -1,0 +1,188 @@
+"""The one YAML reader: positions, YAML 1.1 typing as Helm does it, and every bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ciliumdrift.errors import InputError, ValuesError, YamlError
+from ciliumdrift.load import load_values
+from ciliumdrift.load.scalars import helm_scalar
+from ciliumdrift.load.yaml import MAX_DEPTH, key_positions, load_yaml_documents
+
+from .conftest import write
+
+
+def test_positions_are_one_based_and_survive_crlf_and_bom() -> None:
+    text = "\ufeffa:\r\n  b: 1\r\n  c: [x, y]\r\n"
+    from ciliumdrift.textio import decode
+
+    decoded = decode(text.encode("utf-8"), "f.yaml")
+    assert key_positions(decoded, "f.yaml") == {
+        "a": pytest.approx(key_positions("a:\n  b: 1\n  c: [x, y]\n", "f.yaml")["a"]),
+        "a.b": key_positions("a:\n  b: 1\n  c: [x, y]\n", "f.yaml")["a.b"],
+        "a.c": key_positions("a:\n  b: 1\n  c: [x, y]\n", "f.yaml")["a.c"],
+    }
+    assert str(key_positions(decoded, "f.yaml")["a.c"]) == "f.yaml:3:3"
+
+
+BAD_INPUTS = {
+    "broken": ("a: b: c\n", "mapping values are not allowed", (1, 5)),
+    "conflict": (
+        "a: 1\n<<<<<<< HEAD\nb: 2\n=======\nb: 3\n>>>>>>> branch\n",
+        "merge-conflict",
+        (2, 1),
+    ),
+    "duplicate": ("a: 1\nb: 2\na: 3\n", "duplicate key 'a'", (3, 1)),
+    "tab": ("a:\n\tb: 1\n", "tab", (2, 1)),
+    "bom-inside": ("a: 1\n\ufeffb: 2\n", "byte-order mark", (2, 1)),
+    "undefined-alias": ("a: *nope\n", "alias *nope", (1, 4)),
+    "unterminated": ('a: "abc\n', "", (2, 1)),
+    "control": ("a: \x07\n", "not allowed", (1, 4)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_bad_yaml_is_one_line_with_position(case: str, tmp_path: Path) -> None:
+    text, message, (line, column) = BAD_INPUTS[case]
+    path = write(tmp_path, f"{case}.yaml", text)
+    with pytest.raises(YamlError) as caught:
+        load_values([path], chart="none")
+    error = caught.value
+    assert message in error.message
+    assert error.position is not None
+    assert (error.position.line, error.position.column)[: 1 if case == "unterminated" else 2] == (
+        (line, column)[: 1 if case == "unterminated" else 2]
+    )
+    assert "\n" not in str(error) and str(error).startswith(path + ":")
+
+
+def test_alias_bomb_is_refused_fast() -> None:
+    lines = ['a0: &a0 ["x","x","x","x","x","x","x","x","x","x"]']
+    lines += [f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 10)]
+    with pytest.raises(YamlError, match="YAML bomb") as caught:
+        load_yaml_documents("\n".join(lines), "bomb.yaml")
+    assert caught.value.position is not None and caught.value.position.line > 1
+
+
+@pytest.mark.parametrize("shape", ["flow", "block"])
+def test_ten_thousand_deep_nesting(shape: str) -> None:
+    text = "[" * 10_000 + "]" * 10_000 if shape == "flow" else "- " * 10_000 + "x\n"
+    with pytest.raises(YamlError, match=f"deeper than {MAX_DEPTH}"):
+        load_yaml_documents(text, "deep.yaml")
+
+
+def test_size_limit_and_binary(tmp_path: Path) -> None:
+    big = tmp_path / "big.yaml"
+    big.write_text("a: " + "x" * (5 * 1024 * 1024) + "\n")
+    with pytest.raises(InputError, match="MiB limit"):
+        load_values([str(big)], chart="none")
+    binary = tmp_path / "bin.yaml"
+    binary.write_bytes(b"a: 1\n\x00\x01\x02")
+    with pytest.raises(InputError, match="binary") as caught:
+        load_values([str(binary)], chart="none")
+    assert str(caught.value).startswith(f"{binary}:2:1:")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("- a\n- b\n", "must be a mapping, found a list"), ("just text\n", "found a scalar")],
+)
+def test_wrong_type_where_a_map_belongs(text: str, message: str, tmp_path: Path) -> None:
+    with pytest.raises(ValuesError, match=message) as caught:
+        load_values([write(tmp_path, "v.yaml", text)], chart="none")
+    assert caught.value.position is not None and caught.value.position.line == 1
+
+
+def test_empty_and_null_documents_are_empty_values(tmp_path: Path) -> None:
+    for text in ("", "~\n", "# only a comment\n", "---\n"):
+        assert load_values([write(tmp_path, "v.yaml", text)], chart="none").values == {}
+
+
+def test_merge_keys_and_anchors(tmp_path: Path) -> None:
+    text = "base: &b {p: 1, q: 2}\nother:\n  <<: *b\n  q: 3\ny: 1\n"
+    values = load_values([write(tmp_path, "v.yaml", text)], chart="none")
+    assert values.values["other"] == {"p": 1, "q": 3}
+    assert values.values["true"] == 1  # go-yaml v2: the key y is the boolean true
+
+
+# -- scalar typing against Helm ----------------------------------------------------------------
+_PLAIN = st.one_of(
+    st.sampled_from(
+        [
+            "yes",
+            "No",
+            "ON",
+            "off",
+            "y",
+            "N",
+            "true",
+            "TRUE",
+            "tRue",
+            "~",
+            "null",
+            "Null",
+            "0x1F",
+            "0o17",
+            "017",
+            "08",
+            "0b101",
+            "-0b11",
+            "1e3",
+            "1E3",
+            "1_000",
+            "1__0",
+            "+1",
+            "-0",
+            ".5",
+            "1.",
+            "0.1e1",
+            "2001-12-14",
+            "12:30:00",
+            "12345678901234567890",
+            "9223372036854775807",
+            "-9223372036854775809",
+            "1.5",
+            "09.5",
+            "0xFF_FF",
+            "+0x1",
+            "0777",
+            "1e+3",
+            "abc",
+            "x1",
+            "-",
+            "+",
+            ".",
+            "0x",
+            "0b",
+            "1e",
+            "e3",
+        ]
+    ),
+    st.from_regex(r"\A[-+]?[0-9_]{1,6}(\.[0-9_]{0,3})?([eE][-+]?[0-9]{1,2})?\Z"),
+    st.from_regex(r"\A[-+]?0[xXoObB][0-9a-fA-F_]{1,5}\Z"),
+)
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=_PLAIN)
+def test_scalar_typing_matches_helm(helm: Any, text: str) -> None:
+    try:
+        theirs: Any = ("ok", helm.helm.values_from_yaml(f"v: {text}\n")["v"])
+    except Exception:
+        theirs = ("error", None)
+    try:
+        document = load_yaml_documents(f"v: {text}\n", "t.yaml")[0]
+        assert document.root is not None
+        ours: Any = ("ok", helm_scalar(document.root.entries[0][1]))
+    except YamlError:
+        ours = ("error", None)
+    assert ours == theirs
+    if ours[0] == "ok":
+        assert type(ours[1]) is type(theirs[1])
