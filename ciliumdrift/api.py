@@ -9,17 +9,28 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from ciliumdrift import __version__
 from ciliumdrift.errors import InputError
 from ciliumdrift.load.model import Declared
-from ciliumdrift.model import Diagnostic, Finding, NodeObservation, Position, Report
+from ciliumdrift.model import (
+    Diagnostic,
+    Finding,
+    Layer,
+    Located,
+    NodeObservation,
+    Origin,
+    Position,
+    Report,
+)
 
 _VALUES_NAMES = re.compile(r"^(values|helmrelease|application|kustomization)[\w.-]*\.ya?ml$", re.I)
-_TALOS_NAMES = re.compile(r"^(talos|controlplane|worker|machine|talconfig|patch)[\w.-]*\.ya?ml$", re.I)
+_TALOS_NAMES = re.compile(
+    r"^(talos|controlplane|worker|machine|talconfig|patch)[\w.-]*\.ya?ml$", re.I
+)
 _STATUS_NAMES = re.compile(r"^status(?:[-_.](?P<node>[\w.-]+?))?\.(txt|json|ya?ml|log)$", re.I)
 
 
@@ -130,11 +141,14 @@ def check(
     observations = read_statuses(statuses)
     diagnostics: list[Diagnostic] = []
     version = cilium_version
+    observed_version = None
     if version is None and not _wrapper_declares_version(values):
-        version = _observed_version(observations)
+        version = observed_version = _observed_version(observations)
         if version is not None:
             diagnostics.append(
-                Diagnostic(f"Cilium version {version} taken from the observed status", code="version")
+                Diagnostic(
+                    f"Cilium version {version} taken from the observed status", code="version"
+                )
             )
     declared = load_declared(
         tuple(values),
@@ -143,6 +157,9 @@ def check(
         cilium_version=version,
         chart=chart,
     )
+    if observed_version is not None and declared.cilium_version is not None:
+        origin = Origin(Layer.OBSERVED, key="cilium-version", detail="the observed Cilium line")
+        declared = replace(declared, cilium_version=Located(declared.cilium_version.value, origin))
     inputs = {
         "values": values,
         "set": [getattr(flag, "text", str(flag)) for flag in set_flags],

@@ -256,7 +256,11 @@ def impact(
 
     key_changes = diff_values(base.values, head.values)
     reads = {fact.id: fact.reads for fact in FACTS}
-    status_lines = {fact.id: fact.status_line for fact in FACTS}
+    shared = {f.status_line for f in FACTS if sum(g.status_line == f.status_line for g in FACTS) > 1}
+    status_lines = {
+        fact.id: f"{fact.status_line} ({fact.id})" if fact.status_line in shared else fact.status_line
+        for fact in FACTS
+    }
     disruptive = _disruptive()
     changes: list[StatusChange] = []
     for node, kernel in nodes:
@@ -293,7 +297,7 @@ def impact(
         base=base_label,
         head=head_label,
         cilium_version=version,
-        diagnostics=(*base.diagnostics, *head.diagnostics),
+        diagnostics=tuple(dict.fromkeys((*base.diagnostics, *head.diagnostics))),
         tool_version=__version__,
     )
 

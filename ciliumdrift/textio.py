@@ -44,7 +44,9 @@ def read_text(path: str | Path, *, limit: int = MAX_INPUT_BYTES) -> tuple[str, s
         except OSError as error:
             raise InputError(error.strerror or "cannot read", Position(name, 1, 1)) from None
     if len(data) > limit:
-        raise InputError(f"larger than the {limit // (1024 * 1024)} MiB limit", Position(name, 1, 1))
+        raise InputError(
+            f"larger than the {limit // (1024 * 1024)} MiB limit", Position(name, 1, 1)
+        )
     return name, decode(data, name)
 
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ciliumdrift.cli import app
 from ciliumdrift.cli._common import OutputFormat, emit, run
 
-_Files = Annotated[list[str], typer.Option(metavar="FILE")]
+if TYPE_CHECKING:
+    from ciliumdrift.load import SetFlag
+    from ciliumdrift.model import Report
 
 
 @app.command("check")
@@ -21,7 +23,8 @@ def check_command(
     ] = None,
     *,
     values: Annotated[
-        list[str], typer.Option("--values", "-f", metavar="FILE", help="Helm values file, in order.")
+        list[str],
+        typer.Option("--values", "-f", metavar="FILE", help="Helm values file, in order."),
     ] = [],  # noqa: B006  (typer reads the default; it is never mutated)
     set_: Annotated[list[str], typer.Option("--set", metavar="K=V", help="Helm --set.")] = [],  # noqa: B006
     set_string: Annotated[list[str], typer.Option("--set-string", metavar="K=V")] = [],  # noqa: B006
@@ -33,7 +36,9 @@ def check_command(
     ] = [],  # noqa: B006
     status: Annotated[
         list[str],
-        typer.Option("--status", metavar="[NODE=]FILE", help="A `cilium status` output; - is stdin."),
+        typer.Option(
+            "--status", metavar="[NODE=]FILE", help="A `cilium status` output; - is stdin."
+        ),
     ] = [],  # noqa: B006
     sysdump: Annotated[
         Path | None, typer.Option("--sysdump", metavar="ZIP", help="Read statuses from a sysdump.")
@@ -47,7 +52,9 @@ def check_command(
     chart: Annotated[
         str | None, typer.Option("--chart", metavar="VERSION|DIR|TGZ|none", help="Chart defaults.")
     ] = None,
-    fmt: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = OutputFormat.text,
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", help="Output format.")
+    ] = OutputFormat.text,
     fail_on_health: Annotated[
         bool, typer.Option("--fail-on-health", help="Health findings also exit 1.")
     ] = False,
@@ -63,7 +70,11 @@ def check_command(
         from ciliumdrift.report import render
 
         flags = set_flags_from_options(
-            set=set_, set_string=set_string, set_json=set_json, set_file=set_file, set_literal=set_literal
+            set=set_,
+            set_string=set_string,
+            set_json=set_json,
+            set_file=set_file,
+            set_literal=set_literal,
         )
         if sysdump is not None:
             report = _check_sysdump(sysdump, values, flags, talos, cilium_version, kernel, chart)
@@ -89,26 +100,21 @@ def check_command(
 def _check_sysdump(
     path: Path,
     values: list[str],
-    flags: list[object],
+    flags: list[SetFlag],
     talos: list[str],
     cilium_version: str | None,
     kernel: list[str],
     chart: str | None,
-) -> object:
-    from ciliumdrift.api import build_report, parse_kernels
+) -> Report:
+    from ciliumdrift.live import report_from
     from ciliumdrift.live.sysdump import read_sysdump
-    from ciliumdrift.load import load_declared
 
-    collected = read_sysdump(str(path))
-    version = cilium_version or getattr(collected, "cilium_version", None)
-    declared = load_declared(
-        tuple(values), set_flags=tuple(flags), talos_files=tuple(talos), cilium_version=version, chart=chart
-    )
-    return build_report(
-        declared,
-        collected.observations,
-        kernels=parse_kernels(kernel),
-        extra_findings=getattr(collected, "findings", ()),
-        diagnostics=getattr(collected, "diagnostics", ()),
-        inputs={"values": values, "talos": talos, "status": [str(path)], "cilium_version": version},
+    return report_from(
+        read_sysdump(str(path)),
+        values_files=values,
+        set_flags=flags,
+        talos_files=talos,
+        cilium_version=cilium_version,
+        chart=chart,
+        kernels=kernel,
     )

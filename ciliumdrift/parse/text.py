@@ -88,6 +88,7 @@ _COMMAND = re.compile(
     r"(?:^|[$#%>❯] )(?:sudo )?(?:kubectl|cilium-dbg|cilium|k|oc|microk8s kubectl) (?=\S)"
 )
 _LABEL_LIKE = re.compile(r"[A-Za-z][A-Za-z0-9 /()._+-]{0,48}")
+_TREE_ROOT = re.compile(r"[a-z][a-z0-9_-]{0,63}")
 _AGENT_DOWN = ("Is the agent running?", "cilium: daemon unreachable", "API client timeout exceeded")
 _KUBECTL_NOTICES = (
     'Defaulted container "',
@@ -176,6 +177,7 @@ class TextParser:
         self.health_block: _HealthBlock | None = None
         self.health_elided = False
         self.tree = _Tree()
+        self.hard_confident = False
         self.hard_width = self._hard_wrap_width()
 
     # ------------------------------------------------------------------ positions, reports
@@ -196,11 +198,12 @@ class TextParser:
         """A terminal that hard-wraps cuts many lines at exactly the same width."""
         counts: dict[int, int] = {}
         for line in self.lines:
-            if line.width >= 60:
+            if line.width >= 30:
                 counts[line.width] = counts.get(line.width, 0) + 1
         if not counts:
             return None
         widest = max(counts)
+        self.hard_confident = counts[widest] >= 3
         return widest if counts[widest] >= 2 else None
 
     # ------------------------------------------------------------------ the pass
@@ -254,7 +257,10 @@ class TextParser:
             # A soft wrap lost a space, a hard wrap lost nothing: keep the reading that works.
             hard_problems: list[str] = []
             hard = pending.reader(pending.hard_text, hard_problems)
-            if hard is not None and (result is None or len(hard_problems) < len(problems)):
+            tie = len(hard_problems) == len(problems) and self.hard_confident
+            if hard is not None and (
+                result is None or len(hard_problems) < len(problems) or tie
+            ):
                 result, problems, used = hard, hard_problems, pending.hard_text
         if len(pending.parts) > 1 and (problems or result is None):
             # The joined line reads worse than the first line alone: not a wrap after all.
@@ -378,7 +384,7 @@ class TextParser:
                 return self._item(line, _identity, self._store_tree_line)
             if tokens == tables.MODULE_TABLE_HEADER:
                 return self._item(line, _identity, self._store_nothing)
-            if not self.tree.modules and self.tree.root is None and len(tokens) == 1:
+            if not self.tree.modules and self.tree.root is None and _TREE_ROOT.fullmatch(text):
                 return self._item(line, _identity, self._store_tree_root)
         if section == "nodemonitor" and values.lost_events(text):
             return self._item(line, _reader(values.lost_events), self._store_lost)
@@ -879,7 +885,7 @@ _LABEL_READERS: dict[str, Callable[[str, list[str]], Any]] = {
     "BPF Maps": values.bpf_map_sizing,
     "Encryption": values.encryption,
     "Cluster health": values.cluster_health,
-    "Modules Health": lambda text, problems: values.modules_summary(text),
+    "Modules Health": values.modules_reading,
 }
 
 

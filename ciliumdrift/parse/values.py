@@ -561,6 +561,13 @@ def modules_summary(value: str) -> tuple[ModulesHealth | None, str]:
     )
 
 
+def modules_reading(value: str, problems: Problems) -> tuple[ModulesHealth | None, str]:
+    summary, text = modules_summary(value)
+    if summary is not None and _MODULE_COUNT.sub("", value).strip():
+        problems.append("text besides the Stopped/Degraded/OK counters")
+    return summary, text
+
+
 def bpf_map_sizing(value: str, problems: Problems) -> BpfMapSizing:
     match = _BPF_RATIO.search(squash(value))
     if match is None:

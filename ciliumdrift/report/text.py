@@ -45,7 +45,7 @@ def render(report: Any, *, colour: bool | None = None, width: int | None = None)
     buffer = io.StringIO()
     console = Console(
         file=buffer,
-        width=width or max(120, shutil.get_terminal_size((120, 40)).columns),
+        width=width or max(160, shutil.get_terminal_size((160, 40)).columns),
         force_terminal=_use_colour(colour),
         no_color=not _use_colour(colour),
         highlight=False,
@@ -75,14 +75,14 @@ def render(report: Any, *, colour: bool | None = None, width: int | None = None)
 
 def _header(console: Any, report: Report) -> None:
     inputs = report.inputs
-    parts = [f"ciliumdrift {report.tool_version}"]
+    title = f"ciliumdrift {report.tool_version}"
     if inputs.get("cilium_version"):
-        parts.append(f"Cilium {inputs['cilium_version']}")
-    for key in ("values", "talos", "status"):
+        title += f" · Cilium {inputs['cilium_version']}"
+    console.print(title, markup=False)
+    for key in ("values", "set", "talos", "status"):
         files = inputs.get(key) or []
         if files:
-            parts.append(f"{key}: {', '.join(str(f) for f in files)}")
-    console.print(" · ".join(parts), markup=False)
+            console.print(f"  {key + ':':<8}{', '.join(str(f) for f in files)}", markup=False)
 
 
 def _rows_table(console: Any, rows: tuple[Row, ...]) -> None:
@@ -90,6 +90,8 @@ def _rows_table(console: Any, rows: tuple[Row, ...]) -> None:
     from rich.table import Table
 
     several_nodes = len({r.node for r in rows}) > 1
+    labels = [r.status_line for r in rows]
+    shared_labels = {label for label in labels if labels.count(label) > 1}
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     if several_nodes:
         table.add_column("Node", overflow="fold")
@@ -97,7 +99,7 @@ def _rows_table(console: Any, rows: tuple[Row, ...]) -> None:
     table.add_column("Expected", overflow="fold")
     table.add_column("Observed", overflow="fold")
     table.add_column("Verdict", no_wrap=True)
-    table.add_column("Declared at", overflow="fold")
+    table.add_column("Declared at", no_wrap=True, overflow="fold")
     for row in rows:
         label, style = _VERDICT_STYLE[row.verdict]
         source = ""
@@ -109,7 +111,11 @@ def _rows_table(console: Any, rows: tuple[Row, ...]) -> None:
             source = f"{source}; {row.condition}" if source else row.condition
         verdict = f"[{style}]{label}[/{style}]"
         cells = [
-            _escape(row.status_line),
+            _escape(
+                f"{row.status_line} ({row.fact})"
+                if row.status_line in shared_labels
+                else row.status_line
+            ),
             _escape(row.expected if row.expected is not None else "-"),
             _escape(row.observed if row.observed is not None else "-"),
             verdict,
@@ -147,9 +153,14 @@ def _finding(console: Any, finding: Finding) -> None:
     for label, value in lines:
         console.print(f"    {label:<9} {value}", markup=False)
     for rank, cause in enumerate(finding.causes, 1):
-        console.print(f"    {'causes' if rank == 1 else '':<9} {rank}. [{cause.kind.value}] {cause.summary}", markup=False)
+        console.print(
+            f"    {'causes' if rank == 1 else '':<9} {rank}. [{cause.kind.value}] {cause.summary}",
+            markup=False,
+        )
         for evidence in cause.evidence:
-            origin = f" ({evidence.origin.describe()})" if evidence.origin is not None else ""
+            origin = ""
+            if evidence.origin is not None and evidence.origin.describe() not in evidence.text:
+                origin = f" ({evidence.origin.describe()})"
             console.print(f"    {'':<9}    - {evidence.text}{origin}", markup=False)
     if finding.fix is not None:
         console.print(f"    {'fix':<9} {finding.fix.summary}", markup=False)

@@ -59,7 +59,13 @@ def test_talos_with_seed_values(path: Path) -> None:
 )
 def test_check_status_with_its_values(path: Path, repo_cwd: Path) -> None:
     code, out, _ = _run(
-        "check", "-f", str(path.with_suffix(".values.yaml")), "--status", str(path), "--format", "json"
+        "check",
+        "-f",
+        str(path.with_suffix(".values.yaml")),
+        "--status",
+        str(path),
+        "--format",
+        "json",
     )
     assert code in (0, 1)
     assert json.loads(out)["rows"]

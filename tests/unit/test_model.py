@@ -39,7 +39,9 @@ def test_input_error_is_file_line_column_message(position: Position, message: st
 
 def test_origin_describe() -> None:
     assert Origin(Layer.VALUES_FILE, "a", Position("v.yaml", 3, 5)).describe() == "v.yaml:3:5"
-    assert Origin(Layer.CHART_DEFAULT, "a", version="1.18.4").describe() == "chart default of 1.18.4"
+    assert (
+        Origin(Layer.CHART_DEFAULT, "a", version="1.18.4").describe() == "chart default of 1.18.4"
+    )
     assert Origin(Layer.AGENT_DEFAULT).describe() == "agent default"
     assert Origin(Layer.SET, "a", detail="--set a=1").describe() == "--set a=1"
 
