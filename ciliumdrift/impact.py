@@ -73,6 +73,9 @@ def _show(value: Any) -> str:
         return "true" if value else "false"
     if value is None:
         return "null"
+    if value == "":
+        return '""'
+
     text = str(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -256,9 +259,13 @@ def impact(
 
     key_changes = diff_values(base.values, head.values)
     reads = {fact.id: fact.reads for fact in FACTS}
-    shared = {f.status_line for f in FACTS if sum(g.status_line == f.status_line for g in FACTS) > 1}
+    shared = {
+        f.status_line for f in FACTS if sum(g.status_line == f.status_line for g in FACTS) > 1
+    }
     status_lines = {
-        fact.id: f"{fact.status_line} ({fact.id})" if fact.status_line in shared else fact.status_line
+        fact.id: f"{fact.status_line} ({fact.id})"
+        if fact.status_line in shared and fact.id != "-".join(fact.status_line.lower().split())
+        else fact.status_line
         for fact in FACTS
     }
     disruptive = _disruptive()

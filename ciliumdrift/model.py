@@ -76,7 +76,7 @@ class Origin:
             return f"agent default of {self.version}" if self.version else "agent default"
         if self.detail:
             return self.detail
-        return self.layer.value
+        return str(self.layer.value)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"layer": self.layer.value}

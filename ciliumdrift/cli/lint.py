@@ -41,6 +41,9 @@ def lint_command(
         Path | None,
         typer.Option("--config", metavar="FILE", help="pyproject.toml or .ciliumdrift.yaml."),
     ] = None,
+    layered: Annotated[
+        bool, typer.Option("--layered", help="The files are -f layers of one release: merge them.")
+    ] = False,
     exit_zero: Annotated[
         bool, typer.Option("--exit-zero", help="Exit 0 even with violations.")
     ] = False,
@@ -59,7 +62,9 @@ def lint_command(
             cilium_version=cilium_version,
             talos=tuple(talos),
         )
-        paths = list(files or ()) or list(settings.values)
+        paths, merge = list(files or ()), layered
+        if not paths:  # the configured files are the -f layers of one release, in order
+            paths, merge = list(settings.values), True
         if not paths:
             raise typer.BadParameter(
                 "give at least one values file (or `values` in [tool.ciliumdrift])"
@@ -69,6 +74,7 @@ def lint_command(
             talos_files=settings.talos,
             cilium_version=settings.cilium_version,
             settings=settings,
+            layered=merge,
         )
         emit(render(report, fmt.value), output)
         return 0 if exit_zero else report.exit_code()

@@ -22,9 +22,13 @@ class StatusFormat(str, enum.Enum):
 
 @app.command("status")
 def status_command(
-    file: Annotated[str, typer.Argument(metavar="FILE|-", help="A `cilium status` output; - is stdin.")],
+    file: Annotated[
+        str, typer.Argument(metavar="FILE|-", help="A `cilium status` output; - is stdin.")
+    ],
     *,
-    fmt: Annotated[StatusFormat, typer.Option("--format", help="Output format.")] = StatusFormat.text,
+    fmt: Annotated[
+        StatusFormat, typer.Option("--format", help="Output format.")
+    ] = StatusFormat.text,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write here, atomically.")
     ] = None,

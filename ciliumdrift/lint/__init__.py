@@ -31,18 +31,42 @@ def lint(
     talos_files: Sequence[str | Path] = (),
     cilium_version: str | None = None,
     settings: Settings | None = None,
+    layered: bool = False,
 ) -> LintReport:
-    """Lint values files (``-`` is standard input) in ``-f`` order, optionally against Talos.
+    """Lint values files (``-`` is standard input), optionally against Talos configs.
 
-    The Cilium version comes from ``cilium_version``, else the settings, else the chart
-    version a Flux/Argo wrapper names, else the newest bundled chart. Raises only
+    Each file is linted on its own (a pre-commit run passes unrelated files); with
+    ``layered=True`` the files are the ``-f`` layers of one release, merged in order, and
+    the cross-setting rules see the merged result. The Cilium version comes from
+    ``cilium_version``, else the settings, else the chart version a Flux/Argo wrapper
+    names, else the newest bundled chart. Raises only
     :class:`~ciliumdrift.errors.CiliumdriftError` (unreadable or broken input).
     """
     from ciliumdrift.textio import read_text
 
     sources = [read_text(f) for f in files]
     talos = _load_talos(tuple(str(t) for t in talos_files)) if talos_files else None
-    return lint_texts(sources, talos=talos, cilium_version=cilium_version, settings=settings)
+    if layered or len(sources) <= 1:
+        return lint_texts(sources, talos=talos, cilium_version=cilium_version, settings=settings)
+    reports = [
+        lint_texts([source], talos=talos, cilium_version=cilium_version, settings=settings)
+        for source in sources
+    ]
+    return combine(reports)
+
+
+def combine(reports: Sequence[LintReport]) -> LintReport:
+    """One report for files linted one by one."""
+    versions = ", ".join(dict.fromkeys(r.cilium_version for r in reports))
+    return LintReport(
+        violations=tuple(v for r in reports for v in r.violations),
+        files=tuple(f for r in reports for f in r.files),
+        cilium_version=versions,
+        rules=tuple(dict.fromkeys(c for r in reports for c in r.rules)),
+        diagnostics=tuple(dict.fromkeys(d for r in reports for d in r.diagnostics)),
+        suppressed=sum(r.suppressed for r in reports),
+        tool_version=reports[0].tool_version if reports else "",
+    )
 
 
 def lint_texts(

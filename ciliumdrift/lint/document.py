@@ -438,6 +438,9 @@ def merge_documents(
 
     def merge(target: dict[str, Any], node: YamlNode, prefix: tuple[str, ...]) -> None:
         for k, v in node.pairs:
+            budget[0] -= 1
+            if budget[0] < 0:
+                raise YamlError("too many nodes (alias expansion?)", k.position)
             key = _key_text(k)
             if key == "<<" and not k.quoted:
                 explicit = {_key_text(kk) for kk, _ in node.pairs}
@@ -453,11 +456,13 @@ def merge_documents(
             if v.is_map and isinstance(target.get(key), dict):
                 merge(target[key], v, path)
             elif v.is_map:
-                forget(dotted)
+                if key in target:
+                    forget(dotted)  # an earlier layer's subtree is replaced
                 target[key] = {}
                 merge(target[key], v, path)
             else:
-                forget(dotted)
+                if key in target:
+                    forget(dotted)
                 target[key] = v.to_python(budget)
             sources[dotted] = Origin(Layer.VALUES_FILE, key=dotted, position=k.position)
             value_positions[dotted] = v.position

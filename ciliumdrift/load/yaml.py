@@ -11,9 +11,12 @@ type the same text differently (see :mod:`ciliumdrift.load.scalars`).
 Limits (each violation is a :class:`~ciliumdrift.errors.YamlError` naming
 ``file:line:column``, raised before the limit costs time or memory):
 
-* size: :data:`MAX_YAML_BYTES` (4 MiB). A values file is ~10 KiB, the Cilium chart's own
-  values.yaml 160 KiB, a Talos config with an inline Cilium manifest well under 1 MiB. The
-  size is checked before parsing; parsing runs at several MiB per second.
+* size: :data:`MAX_YAML_BYTES` (1 MiB), checked before parsing. A values file is ~10 KiB,
+  the Cilium chart's own values.yaml 160 KiB, a Talos config with an inline Cilium manifest
+  a few hundred KiB (block scalars parse at ~3 MiB/s; plain scalars at ~0.6 MiB/s, so a
+  pathological 1 MiB file of plain text is the slowest input, ~1.5 s).
+* nodes: :data:`MAX_NODES` (20,000) scalars and collections per document as written (the
+  Cilium chart's values.yaml has ~3,500; the parser handles ~30,000 a second).
 * nesting: :data:`MAX_DEPTH` (100) levels of mappings and sequences. Real configs stay
   under 20; 10,000-deep input is refused at the 101st level, in constant stack.
 * alias expansion: :data:`MAX_EXPANDED_NODES` (250,000) nodes once every alias is
@@ -42,8 +45,9 @@ from typing import Any
 from ciliumdrift.errors import YamlError
 from ciliumdrift.model import Position
 
-MAX_YAML_BYTES = 4 * 1024 * 1024
+MAX_YAML_BYTES = 1024 * 1024
 MAX_DEPTH = 100
+MAX_NODES = 20_000
 MAX_EXPANDED_NODES = 250_000
 _MAX_KEY_IN_MESSAGE = 60
 
@@ -115,6 +119,7 @@ def load_yaml_documents(
         raise YamlError(
             "byte-order mark inside the text (only allowed at the start)", where(line, column)
         )
+    _refuse_deep_flow(text, where)
     return _Builder(text, where).documents()
 
 
@@ -127,6 +132,43 @@ def _refuse_conflict_markers(text: str, where: Locator) -> None:
         return
     line, _ = _line_column(text, marker.start())
     raise YamlError("git merge-conflict marker: resolve the conflict first", where(line, 0))
+
+
+_BRACKETS = re.compile(r"[\[\]{}\n\"'#]")
+
+
+def _refuse_deep_flow(text: str, where: Locator) -> None:
+    """Refuse ``[[[[...`` nesting before ruamel's scanner (quadratic in flow depth) sees it.
+
+    A rough count: brackets outside quotes and comments. It can only err by counting a
+    bracket inside a plain scalar, which needs more than MAX_DEPTH of them unclosed.
+    """
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return
+    depth = 0
+    quote = ""
+    comment = False
+    for match in _BRACKETS.finditer(text):
+        char = match.group()
+        if char == "\n":
+            comment = False
+            continue
+        if comment:
+            continue
+        if quote:
+            quote = "" if char == quote else quote
+            continue
+        if char in "\"'":
+            if depth:  # quotes only delimit scalars inside flow context here
+                quote = char
+            continue
+        if char == "#":
+            comment = match.start() == 0 or text[match.start() - 1] in " \t\n"
+            continue
+        depth = depth + 1 if char in "[{" else max(depth - 1, 0)
+        if depth > MAX_DEPTH:
+            line, column = _line_column(text, match.start())
+            raise YamlError(f"nested deeper than {MAX_DEPTH} levels", where(line, column))
 
 
 def _line_column(text: str, index: int) -> tuple[int, int]:
@@ -193,14 +235,16 @@ class _Builder:
 
         stack: list[YamlNode] = []
         pending_key: list[YamlNode | None] = []
+        seen_keys: list[dict[str, YamlNode]] = []
         anchors: dict[str, YamlNode] = {}
         root: YamlNode | None = None
         doc_start = self.where(0, 0)
         total = 0
+        written = 0
         for event in events:
             position = self.where(event.start_mark.line, event.start_mark.column)
             if isinstance(event, ev.DocumentStartEvent):
-                root, doc_start, anchors, total = None, position, {}, 0
+                root, doc_start, anchors, total, written = None, position, {}, 0, 0
                 continue
             if isinstance(event, ev.DocumentEndEvent):
                 yield YamlDocument(root, doc_start)
@@ -233,20 +277,22 @@ class _Builder:
                 container.text = event.anchor or ""
                 stack.append(container)
                 pending_key.append(None)
+                seen_keys.append({})
                 continue
             elif isinstance(event, (ev.MappingEndEvent, ev.SequenceEndEvent)):
                 node = stack.pop()
                 pending_key.pop()
+                seen_keys.pop()
                 if node.text:
                     anchors[node.text] = node
                 node.text = ""
             if node is None:  # pragma: no cover - every event kind is handled above
                 continue
-            total += (
-                node.size
-                if isinstance(event, ev.AliasEvent)
-                else (1 if node.kind == "scalar" else 0)
-            )
+            if not isinstance(event, ev.AliasEvent):
+                written += 1
+                if written > MAX_NODES:
+                    raise YamlError(f"more than {MAX_NODES} YAML nodes in one document", position)
+            total += node.size if isinstance(event, ev.AliasEvent) else (node.kind == "scalar")
             if total > MAX_EXPANDED_NODES:
                 raise YamlError(
                     f"aliases expand to more than {MAX_EXPANDED_NODES} nodes (a YAML bomb?)",
@@ -269,24 +315,22 @@ class _Builder:
             else:
                 key = pending_key[-1]
                 assert key is not None
-                self._refuse_duplicate(parent, key)
+                _refuse_duplicate(seen_keys[-1], key)
                 parent.entries.append((key, node))
                 pending_key[-1] = None
 
-    def _refuse_duplicate(self, mapping: YamlNode, key: YamlNode) -> None:
-        if key.kind != "scalar" or key.text == "<<":
-            return
-        for existing, _ in mapping.entries:
-            if (
-                existing.kind == "scalar"
-                and existing.text == key.text
-                and existing.style == key.style
-            ):
-                shown = key.text if len(key.text) <= _MAX_KEY_IN_MESSAGE else key.text[:57] + "..."
-                raise YamlError(
-                    f"duplicate key {shown!r} (first at line {existing.position.line})",
-                    key.position,
-                )
+
+def _refuse_duplicate(seen: dict[str, YamlNode], key: YamlNode) -> None:
+    if key.kind != "scalar" or key.text == "<<":
+        return
+    existing = seen.get(key.text)
+    if existing is None:
+        seen[key.text] = key
+        return
+    shown = key.text if len(key.text) <= _MAX_KEY_IN_MESSAGE else key.text[:57] + "..."
+    raise YamlError(
+        f"duplicate key {shown!r} (first at line {existing.position.line})", key.position
+    )
 
 
 def _explicit_tag(tag: str | None) -> str | None:

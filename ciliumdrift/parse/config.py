@@ -82,6 +82,8 @@ def parse_configmap(lines: list[SourceLine], source: str) -> Status:
             continue
         if block is not None and line.indent > 2:
             block.append(line.text)
+            key = entries[-1][0]
+            entries[-1] = (key, "\n".join(block))
             continue
         match = _CONFIGMAP_ROW.fullmatch(line.text)
         if match is None:
@@ -119,8 +121,9 @@ def _scalar(text: str) -> tuple[str, str]:
         while end > 0 and quote == '"' and text[end - 1] == "\\":
             end = text.find(quote, end + 1)
         if end > 0:
-            return text[1:end], text[end + 1 :].strip()
-    value, _, comment = text.partition(" #")
+            rest = text[end + 1 :].strip()
+            return text[1:end], "" if rest.startswith("#") else rest
+    value = text.partition(" #")[0]
     return value.strip(), ""
 
 

@@ -9,7 +9,7 @@ from ciliumdrift.errors import StatusParseError
 from ciliumdrift.model import Position
 from ciliumdrift.parse.config import config_kind, is_configmap, parse_config, parse_configmap
 from ciliumdrift.parse.labels import TOP_LABELS
-from ciliumdrift.parse.model import Status
+from ciliumdrift.parse.model import CiliumState, Status
 from ciliumdrift.parse.prepare import Prepared, SourceLine
 
 _YAML_KEY = re.compile(r"[a-z][A-Za-z0-9-]*:(?: |$)")
@@ -22,6 +22,8 @@ def parse_prepared(prepared: Prepared, source: str) -> Status:
         raise StatusParseError("empty input: no cilium status output", Position(source, 1, 1))
     body = [line for line in lines if not line.text.startswith(_NOISE_PREFIXES)] or lines
     first = body[0]
+    if len(body) == 1 and (first.text == "OK" or first.text.startswith("error in ")):
+        return _brief(first.text, source)
     if first.text.startswith(("{", "[")):
         from ciliumdrift.parse.structured import parse_json
 
@@ -42,6 +44,15 @@ def parse_prepared(prepared: Prepared, source: str) -> Status:
     if prepared.diagnostics:
         status = replace(status, diagnostics=prepared.diagnostics + status.diagnostics)
     return status
+
+
+def _brief(text: str, source: str) -> Status:
+    """``cilium status --brief``: ``OK``, or ``error in <what>: <message>``."""
+    if text == "OK":
+        cilium = CiliumState(state="Ok", message="cilium status --brief: OK")
+    else:
+        cilium = CiliumState(state="Failure", message=text)
+    return Status(format="fragment", source=source, cilium=cilium)
 
 
 def _is_yaml(lines: list[SourceLine]) -> bool:

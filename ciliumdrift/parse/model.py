@@ -114,7 +114,9 @@ class RemoteCluster:
     failures: int | None = None
     last_failure: str | None = None
     details: tuple[str, ...] = ()
-    other_counts: tuple[tuple[str, int], ...] = ()  # counters newer agents add ("MCS-API service exports")
+    other_counts: tuple[
+        tuple[str, int], ...
+    ] = ()  # counters newer agents add ("MCS-API service exports")
 
 
 @dataclass(frozen=True, slots=True)
@@ -399,7 +401,7 @@ class CliSummary:
 
 @dataclass(frozen=True, slots=True)
 class ConfigView:
-    """``cilium config view`` / agent ``cilium-dbg config`` / the cilium-config ConfigMap: key -> value."""
+    """``cilium config view``, ``cilium-dbg config`` or the cilium-config ConfigMap: key/value."""
 
     kind: str  # config-view | agent-config | configmap
     entries: tuple[tuple[str, str], ...] = ()
@@ -434,7 +436,8 @@ class Status:
 
     ``format`` is one of ``text``, ``text-verbose``, ``json``, ``yaml``, ``cli-summary``,
     ``fragment``, ``config-view``, ``configmap``. ``kpr_details`` is a :class:`KprDetails`;
-    ``extra`` is a :class:`CliSummary`, :class:`ConfigView` or :class:`StructuredExtra`. ``truncated`` is True when the output stops after ``Encryption:`` because
+    ``extra`` is a :class:`CliSummary`, :class:`ConfigView` or :class:`StructuredExtra`.
+    ``truncated`` is True when the output stops after ``Encryption:`` because
     Cilium was not Ok. ``lines`` keeps every labelled line in input order.
     """
 

@@ -26,7 +26,7 @@ _FENCE = ("```", "~~~")
 _MAX_DECORATIONS = 4
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SourceLine:
     """One input line with paste decorations removed.
 
@@ -48,14 +48,18 @@ class Prepared:
     diagnostics: tuple[Diagnostic, ...]
 
 
-def _clean(line: str) -> str:
-    if "\x1b" in line:
-        line = _ANSI.sub("", line)
-    line = line.translate(_INVISIBLE).translate(_SPACES)
-    if "\t" in line:
+def _clean(text: str) -> str:
+    """Whole-text clean-up (one C-level pass each, only when the text needs it)."""
+    if "\x1b" in text:
+        text = _ANSI.sub("", text)
+    if not text.isascii():
+        text = text.translate(_INVISIBLE).translate(_SPACES)
+    elif "\x00" in text:
+        text = text.replace("\x00", "")
+    if "\t" in text:
         # The agent's tabwriter emits spaces; a tab means an editor converted them.
-        line = line.replace("\t", "   ")
-    return line
+        text = text.replace("\t", "   ")
+    return text
 
 
 def _peel(line: str) -> tuple[str, int]:
@@ -73,29 +77,33 @@ def _peel(line: str) -> tuple[str, int]:
 
 def prepare(text: str, source: str) -> Prepared:
     """Split ``text`` into cleaned lines; keep only the fenced block holding the status."""
-    raw_lines = _LINE_END.split(text)
+    text = _clean(text)
+    raw_lines = _LINE_END.split(text) if "\r" in text else text.split("\n")
     if raw_lines and raw_lines[-1] == "":
         raw_lines.pop()
-    cleaned: list[tuple[int, int, str]] = []
-    for number, raw in enumerate(raw_lines, start=1):
-        line, removed = _peel(_clean(raw))
-        cleaned.append((number, removed, line.rstrip("\n")))
-    indents = [len(line) - len(line.lstrip(" ")) for _, _, line in cleaned if line.strip()]
-    common = min(indents, default=0)
+    decorated = "#" in text or ">" in text
     lines = []
-    for number, removed, line in cleaned:
-        content = line.strip()
-        indent = len(line) - len(line.lstrip(" ")) if content else 0
-        lines.append(
-            SourceLine(
-                number=number,
-                column=removed + indent + 1,
-                indent=max(indent - common, 0),
-                text=content,
-                width=len(line) - common,
-            )
-        )
-    return _select_fenced_block(lines, source)
+    common = -1
+    for number, raw in enumerate(raw_lines, start=1):
+        removed = 0
+        if decorated:
+            raw, removed = _peel(raw)
+        content = raw.strip()
+        if content:
+            indent = len(raw) - len(raw.lstrip(" "))
+            if common < 0 or indent < common:
+                common = indent
+        else:
+            indent = 0
+        lines.append(SourceLine(number, removed + indent + 1, indent, content, len(raw)))
+    if common > 0:
+        # A markdown code block or a quoted paste: indentation relative to the block.
+        for line in lines:
+            line.indent = max(line.indent - common, 0)
+            line.width -= common
+    if "```" in text or "~~~" in text:
+        return _select_fenced_block(lines, source)
+    return Prepared(tuple(lines), ())
 
 
 def _is_fence(line: SourceLine) -> bool:
@@ -140,6 +148,10 @@ def _score(block: list[SourceLine]) -> int:
     score = 0
     for line in block:
         label = line.text.partition(":")[0]
-        if label in TOP_LABELS or "¯" in line.text or line.text.startswith(('"kvstore"', '"cilium"')):
+        if (
+            label in TOP_LABELS
+            or "¯" in line.text
+            or line.text.startswith(('"kvstore"', '"cilium"'))
+        ):
             score += 1
     return score

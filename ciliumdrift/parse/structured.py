@@ -143,7 +143,7 @@ class _Reader:
             Diagnostic(f"{path}: {message}", Position(self.source, line, 1), "status-json-value")
         )
 
-    def obj(self, data: Mapping[str, Any], key: str, path: str) -> dict[str, Any] | None:
+    def mapping(self, data: Mapping[str, Any], key: str, path: str) -> dict[str, Any] | None:
         value = data.get(key)
         if value is None:
             return None
@@ -152,7 +152,7 @@ class _Reader:
             return None
         return value
 
-    def list(self, data: Mapping[str, Any], key: str, path: str) -> list[Any]:
+    def items(self, data: Mapping[str, Any], key: str, path: str) -> list[Any]:
         value = data.get(key)
         if value is None:
             return []
@@ -161,7 +161,7 @@ class _Reader:
             return []
         return value
 
-    def str(self, data: Mapping[str, Any], key: str, path: str) -> str | None:
+    def text(self, data: Mapping[str, Any], key: str, path: str) -> str | None:
         value = data.get(key)
         if value is None:
             return None
@@ -170,7 +170,7 @@ class _Reader:
             return None
         return str(value)
 
-    def int(self, data: Mapping[str, Any], key: str, path: str) -> int | None:
+    def number(self, data: Mapping[str, Any], key: str, path: str) -> int | None:
         value = data.get(key)
         if value is None:
             return None
@@ -183,7 +183,7 @@ class _Reader:
             self.warn(f"{path}{key}", f"expected a number, got {value!r}")
             return None
 
-    def float(self, data: Mapping[str, Any], key: str, path: str) -> float | None:
+    def real(self, data: Mapping[str, Any], key: str, path: str) -> float | None:
         value = data.get(key)
         if value is None:
             return None
@@ -196,7 +196,7 @@ class _Reader:
             self.warn(f"{path}{key}", f"expected a number, got {value!r}")
             return None
 
-    def bool(self, data: Mapping[str, Any], key: str, path: str) -> bool:
+    def flag(self, data: Mapping[str, Any], key: str, path: str) -> bool:
         value = data.get(key)
         if value is None:
             return False
@@ -207,9 +207,9 @@ class _Reader:
         self.warn(f"{path}{key}", f"expected true or false, got {value!r}")
         return False
 
-    def strings(self, data: Mapping[str, Any], key: str, path: str) -> tuple[str, ...]:
+    def texts(self, data: Mapping[str, Any], key: str, path: str) -> tuple[str, ...]:
         out = []
-        for item in self.list(data, key, path):
+        for item in self.items(data, key, path):
             if isinstance(item, (str, int, float)) and not isinstance(item, bool):
                 out.append(str(item))
             else:
@@ -355,11 +355,11 @@ class _Mapper:
         for key in unknown:
             self.r.warn(key, "unknown key kept unread")
         kpr, kpr_details = self.kube_proxy_replacement()
-        cluster = self.r.obj(data, "cluster", "") or {}
-        self_node = self.r.str(cluster, "self", "cluster.")
+        cluster = self.r.mapping(data, "cluster", "") or {}
+        self_node = self.r.text(cluster, "self", "cluster.")
         extra = StructuredExtra(
             node=self_node,
-            client_id=self.r.int(data, "client-id", ""),
+            client_id=self.r.number(data, "client-id", ""),
             auth_certificate_provider=self.state(data, "auth-certificate-provider"),
             ipsec_keys_in_use=self.ipsec_keys(),
             unknown_keys=unknown,
@@ -387,7 +387,7 @@ class _Mapper:
             bandwidth_manager=self.bandwidth_manager(),
             routing=self.routing(),
             attach_mode=self.attach_mode(),
-            device_mode=self.r.str(data, "datapath-mode", ""),
+            device_mode=self.r.text(data, "datapath-mode", ""),
             masquerading=self.masquerading(kpr),
             clock_source=self.clock_source(),
             controllers=self.controllers(),
@@ -405,22 +405,24 @@ class _Mapper:
     # -- small sections
 
     def state(self, data: Mapping[str, Any], key: str, path: str = "") -> StateMessage | None:
-        obj = self.r.obj(data, key, path)
+        obj = self.r.mapping(data, key, path)
         if obj is None:
             return None
         return StateMessage(
-            state=self.r.str(obj, "state", f"{path}{key}.") or "",
-            message=values.squash(self.r.str(obj, "msg", f"{path}{key}.") or ""),
+            state=self.r.text(obj, "state", f"{path}{key}.") or "",
+            message=values.squash(self.r.text(obj, "msg", f"{path}{key}.") or ""),
         )
 
     def kubernetes(self) -> KubernetesStatus | None:
-        obj = self.r.obj(self.data, "kubernetes", "")
+        obj = self.r.mapping(self.data, "kubernetes", "")
         if obj is None:
             return None
-        state = self.r.str(obj, "state", "kubernetes.") or ""
+        state = self.r.text(obj, "state", "kubernetes.") or ""
         problems: list[str] = []
-        parsed = values.kubernetes(f"{state} {self.r.str(obj, 'msg', 'kubernetes.') or ''}", problems)
-        apis = self.r.strings(obj, "k8s-api-versions", "kubernetes.")
+        parsed = values.kubernetes(
+            f"{state} {self.r.text(obj, 'msg', 'kubernetes.') or ''}", problems
+        )
+        apis = self.r.texts(obj, "k8s-api-versions", "kubernetes.")
         if state == "Disabled":
             return parsed
         return KubernetesStatus(
@@ -433,26 +435,28 @@ class _Mapper:
         )
 
     def kube_proxy_replacement(self) -> tuple[KubeProxyReplacement | None, KprDetails | None]:
-        obj = self.r.obj(self.data, "kube-proxy-replacement", "")
+        obj = self.r.mapping(self.data, "kube-proxy-replacement", "")
         if obj is None:
             return None, None
         path = "kube-proxy-replacement."
-        direct = self.r.str(obj, "directRoutingDevice", path)
+        direct = self.r.text(obj, "directRoutingDevice", path)
         devices = []
-        for entry in self.r.list(obj, "deviceList", path):
+        for entry in self.r.items(obj, "deviceList", path):
             if not isinstance(entry, dict):
                 self.r.warn(f"{path}deviceList", "expected objects")
                 continue
-            name = self.r.str(entry, "name", f"{path}deviceList.") or ""
-            addresses = tuple(a for a in self.r.strings(entry, "ip", f"{path}deviceList.") if a)
+            name = self.r.text(entry, "name", f"{path}deviceList.") or ""
+            addresses = tuple(a for a in self.r.texts(entry, "ip", f"{path}deviceList.") if a)
             devices.append(KprDevice(name=name, addresses=addresses, direct_routing=name == direct))
         if not devices:
             devices = [
                 KprDevice(name=name, direct_routing=name == direct)
-                for name in self.r.strings(obj, "devices", path)
+                for name in self.r.texts(obj, "devices", path)
             ]
-        kpr = KubeProxyReplacement(mode=self.r.str(obj, "mode", path) or "", devices=tuple(devices))
-        features = self.r.obj(obj, "features", path)
+        kpr = KubeProxyReplacement(
+            mode=self.r.text(obj, "mode", path) or "", devices=tuple(devices)
+        )
+        features = self.r.mapping(obj, "features", path)
         details = self.kpr_details(kpr, features, obj) if features is not None else None
         return kpr, details
 
@@ -463,16 +467,16 @@ class _Mapper:
         r = self.r
 
         def enabled(key: str) -> bool | None:
-            sub = r.obj(features, key, path)
-            return None if sub is None else r.bool(sub, "enabled", f"{path}{key}.")
+            sub = r.mapping(features, key, path)
+            return None if sub is None else r.flag(sub, "enabled", f"{path}{key}.")
 
-        node_port = r.obj(features, "nodePort", path) or {}
-        np_on = r.bool(node_port, "enabled", f"{path}nodePort.")
-        algorithm = r.str(node_port, "algorithm", f"{path}nodePort.")
-        acceleration = r.str(node_port, "acceleration", f"{path}nodePort.")
+        node_port = r.mapping(features, "nodePort", path) or {}
+        np_on = r.flag(node_port, "enabled", f"{path}nodePort.")
+        algorithm = r.text(node_port, "algorithm", f"{path}nodePort.")
+        acceleration = r.text(node_port, "acceleration", f"{path}nodePort.")
         services = [KprService("ClusterIP", True)]
-        port_min = r.int(node_port, "portMin", f"{path}nodePort.")
-        port_max = r.int(node_port, "portMax", f"{path}nodePort.")
+        port_min = r.number(node_port, "portMin", f"{path}nodePort.")
+        port_max = r.number(node_port, "portMax", f"{path}nodePort.")
         services.append(
             KprService(
                 "NodePort",
@@ -483,31 +487,33 @@ class _Mapper:
         services.append(KprService("LoadBalancer", np_on))
         services.append(KprService("externalIPs", enabled("externalIPs")))
         services.append(KprService("HostPort", enabled("hostPort")))
-        nat = r.obj(features, "nat46X64", path)
+        nat = r.mapping(features, "nat46X64", path)
         nat_details = None
-        if nat is not None and not r.bool(nat, "enabled", f"{path}nat46X64."):
+        if nat is not None and not r.flag(nat, "enabled", f"{path}nat46X64."):
             nat_details = Nat46x64(enabled=False)
         elif nat is not None:
-            service = r.obj(nat, "service", f"{path}nat46X64.") or {}
-            gateway = r.obj(nat, "gateway", f"{path}nat46X64.") or {}
+            service = r.mapping(nat, "service", f"{path}nat46X64.") or {}
+            gateway = r.mapping(nat, "gateway", f"{path}nat46X64.") or {}
             nat_details = Nat46x64(
-                enabled=r.bool(nat, "enabled", f"{path}nat46X64."),
-                services=r.bool(service, "enabled", f"{path}nat46X64.service."),
-                gateway=r.bool(gateway, "enabled", f"{path}nat46X64.gateway."),
-                prefixes=r.strings(gateway, "prefixes", f"{path}nat46X64.gateway."),
+                enabled=r.flag(nat, "enabled", f"{path}nat46X64."),
+                services=r.flag(service, "enabled", f"{path}nat46X64.service."),
+                gateway=r.flag(gateway, "enabled", f"{path}nat46X64.gateway."),
+                prefixes=r.texts(gateway, "prefixes", f"{path}nat46X64.gateway."),
             )
-        hostns_only = r.bool(features, "bpfSocketLBHostnsOnly", path)
+        hostns_only = r.flag(features, "bpfSocketLBHostnsOnly", path)
         return KprDetails(
             status=kpr.mode,
             socket_lb=enabled("socketLB"),
             socket_lb_tracing=enabled("socketLBTracing"),
             socket_lb_coverage="Hostns-only" if hostns_only else "Full",
             devices=kpr.devices,
-            mode=r.str(node_port, "mode", f"{path}nodePort.") if np_on else None,
-            dsr_dispatch_mode=r.str(node_port, "dsrMode", f"{path}nodePort."),
+            mode=r.text(node_port, "mode", f"{path}nodePort.") if np_on else None,
+            dsr_dispatch_mode=r.text(node_port, "dsrMode", f"{path}nodePort."),
             backend_selection=algorithm if np_on else None,
             maglev_table_size=(
-                r.int(node_port, "lutSize", f"{path}nodePort.") if algorithm == "Maglev" else None
+                r.number(node_port, "lutSize", f"{path}nodePort.")
+                if algorithm == "Maglev"
+                else None
             ),
             session_affinity=enabled("sessionAffinity"),
             graceful_termination=enabled("gracefulTermination"),
@@ -516,71 +522,73 @@ class _Mapper:
             if np_on
             else None,
             services=tuple(services),
-            annotations=tuple(sorted(r.strings(features, "annotations", path))),
+            annotations=tuple(sorted(r.texts(features, "annotations", path))),
         )
 
     def host_firewall(self) -> HostFirewall | None:
-        obj = self.r.obj(self.data, "host-firewall", "")
+        obj = self.r.mapping(self.data, "host-firewall", "")
         if obj is None:
             return None
         return HostFirewall(
-            mode=self.r.str(obj, "mode", "host-firewall.") or "",
-            devices=self.r.strings(obj, "devices", "host-firewall."),
+            mode=self.r.text(obj, "mode", "host-firewall.") or "",
+            devices=self.r.texts(obj, "devices", "host-firewall."),
         )
 
     def srv6(self) -> SRv6 | None:
-        obj = self.r.obj(self.data, "srv6", "")
+        obj = self.r.mapping(self.data, "srv6", "")
         if obj is None:
             return None
-        on = self.r.bool(obj, "enabled", "srv6.")
-        return SRv6(enabled=on, encap_mode=self.r.str(obj, "srv6EncapMode", "srv6.") if on else None)
+        on = self.r.flag(obj, "enabled", "srv6.")
+        return SRv6(
+            enabled=on, encap_mode=self.r.text(obj, "srv6EncapMode", "srv6.") if on else None
+        )
 
     def cni_chaining(self) -> str | None:
-        obj = self.r.obj(self.data, "cni-chaining", "")
+        obj = self.r.mapping(self.data, "cni-chaining", "")
         if obj is None:
             return None
-        return self.r.str(obj, "mode", "cni-chaining.") or "none"
+        return self.r.text(obj, "mode", "cni-chaining.") or "none"
 
     def cni_config(self) -> str | None:
-        obj = self.r.obj(self.data, "cni-file", "")
+        obj = self.r.mapping(self.data, "cni-file", "")
         if obj is None:
             return None
-        return values.squash(self.r.str(obj, "msg", "cni-file.") or "")
+        return values.squash(self.r.text(obj, "msg", "cni-file.") or "")
 
     def cilium(self) -> CiliumState | None:
-        obj = self.r.obj(self.data, "cilium", "")
+        obj = self.r.mapping(self.data, "cilium", "")
         if obj is None:
             return None
-        state = self.r.str(obj, "state", "cilium.") or ""
-        message = self.r.str(obj, "msg", "cilium.") or ""
+        state = self.r.text(obj, "state", "cilium.") or ""
+        message = self.r.text(obj, "msg", "cilium.") or ""
         return values.cilium(f"{state}   {message}", [])
 
     def stale(self) -> str | None:
-        obj = self.r.obj(self.data, "stale", "")
+        obj = self.r.mapping(self.data, "stale", "")
         if not obj:
             return None
         return ", ".join(f'"{probe}" since {obj[probe]}' for probe in sorted(obj))
 
     def node_monitor(self) -> NodeMonitor | None:
-        obj = self.r.obj(self.data, "nodeMonitor", "")
+        obj = self.r.mapping(self.data, "nodeMonitor", "")
         if obj is None:
             return NodeMonitor(enabled=False) if self.full else None
         path = "nodeMonitor."
         return NodeMonitor(
             enabled=True,
-            cpus=self.r.int(obj, "cpus", path),
-            pages=self.r.int(obj, "npages", path),
-            page_size=self.r.int(obj, "pagesize", path),
-            lost=self.r.int(obj, "lost", path) or None,
-            unknown=self.r.int(obj, "unknown", path) or None,
+            cpus=self.r.number(obj, "cpus", path),
+            pages=self.r.number(obj, "npages", path),
+            page_size=self.r.number(obj, "pagesize", path),
+            lost=self.r.number(obj, "lost", path) or None,
+            unknown=self.r.number(obj, "unknown", path) or None,
         )
 
     def ipam(self) -> Ipam | None:
-        obj = self.r.obj(self.data, "ipam", "")
+        obj = self.r.mapping(self.data, "ipam", "")
         if obj is None:
             return None
-        families, message = values.ipam(self.r.str(obj, "status", "ipam.") or "", [])
-        allocations = self.r.obj(obj, "allocations", "ipam.") or {}
+        families, message = values.ipam(self.r.text(obj, "status", "ipam.") or "", [])
+        allocations = self.r.mapping(obj, "allocations", "ipam.") or {}
         allocated = tuple(
             AllocatedAddress(address=str(ip), owner=str(owner))
             for ip, owner in sorted(allocations.items())
@@ -588,105 +596,105 @@ class _Mapper:
         return Ipam(families=families, allocated=allocated, message=message)
 
     def cluster_mesh(self) -> ClusterMesh | None:
-        obj = self.r.obj(self.data, "cluster-mesh", "")
+        obj = self.r.mapping(self.data, "cluster-mesh", "")
         if obj is None:
             return None
         clusters = []
-        for entry in self.r.list(obj, "clusters", "cluster-mesh."):
+        for entry in self.r.items(obj, "clusters", "cluster-mesh."):
             if isinstance(entry, dict):
                 clusters.append(self.remote_cluster(entry))
         return ClusterMesh(
             ready=sum(1 for c in clusters if c.ready),
             total=len(clusters),
-            global_services=self.r.int(obj, "num-global-services", "cluster-mesh.") or 0,
+            global_services=self.r.number(obj, "num-global-services", "cluster-mesh.") or 0,
             clusters=tuple(clusters),
         )
 
     def remote_cluster(self, entry: dict[str, Any]) -> RemoteCluster:
         path = "cluster-mesh.clusters."
         r = self.r
-        status = r.str(entry, "status", path)
+        status = r.text(entry, "status", path)
         return RemoteCluster(
-            name=r.str(entry, "name", path) or "",
-            ready=r.bool(entry, "ready", path),
-            nodes=r.int(entry, "num-nodes", path) or 0,
-            endpoints=r.int(entry, "num-endpoints", path) or 0,
-            identities=r.int(entry, "num-identities", path) or 0,
-            services=r.int(entry, "num-shared-services", path) or 0,
-            failures=r.int(entry, "num-failures", path) or 0,
-            last_failure=r.str(entry, "last-failure", path),
+            name=r.text(entry, "name", path) or "",
+            ready=r.flag(entry, "ready", path),
+            nodes=r.number(entry, "num-nodes", path) or 0,
+            endpoints=r.number(entry, "num-endpoints", path) or 0,
+            identities=r.number(entry, "num-identities", path) or 0,
+            services=r.number(entry, "num-shared-services", path) or 0,
+            failures=r.number(entry, "num-failures", path) or 0,
+            last_failure=r.text(entry, "last-failure", path),
             details=(status,) if status else (),
         )
 
     def big_tcp(self, key: str) -> BigTcp | None:
-        obj = self.r.obj(self.data, key, "")
+        obj = self.r.mapping(self.data, key, "")
         if obj is None:
             return None
-        on = self.r.bool(obj, "enabled", f"{key}.")
+        on = self.r.flag(obj, "enabled", f"{key}.")
         if not on:
             return BigTcp(enabled=False)
         return BigTcp(
             enabled=True,
-            max_gro=self.r.int(obj, "maxGRO", f"{key}."),
-            max_gso=self.r.int(obj, "maxGSO", f"{key}."),
+            max_gro=self.r.number(obj, "maxGRO", f"{key}."),
+            max_gso=self.r.number(obj, "maxGSO", f"{key}."),
         )
 
     def bandwidth_manager(self) -> BandwidthManager | None:
-        obj = self.r.obj(self.data, "bandwidth-manager", "")
+        obj = self.r.mapping(self.data, "bandwidth-manager", "")
         if obj is None:
             return None
         path = "bandwidth-manager."
-        if not self.r.bool(obj, "enabled", path):
+        if not self.r.flag(obj, "enabled", path):
             return BandwidthManager(enabled=False)
-        congestion = self.r.str(obj, "congestionControl", path)
+        congestion = self.r.text(obj, "congestionControl", path)
         return BandwidthManager(
             enabled=True,
             mode="EDT with BPF",
             congestion_control=congestion.upper() if congestion else None,
-            devices=self.r.strings(obj, "devices", path),
+            devices=self.r.texts(obj, "devices", path),
         )
 
     def routing(self) -> Routing | None:
-        obj = self.r.obj(self.data, "routing", "")
+        obj = self.r.mapping(self.data, "routing", "")
         if obj is not None:
-            network = _spell(self.r.str(obj, "inter-host-routing-mode", "routing."))
-            protocol = self.r.str(obj, "tunnel-protocol", "routing.")
+            network = _spell(self.r.text(obj, "inter-host-routing-mode", "routing."))
+            protocol = self.r.text(obj, "tunnel-protocol", "routing.")
             return Routing(
-                host=_spell(self.r.str(obj, "intra-host-routing-mode", "routing.")),
+                host=_spell(self.r.text(obj, "intra-host-routing-mode", "routing.")),
                 network=network,
                 tunnel_protocol=protocol if network == "Tunnel" and protocol else None,
             )
-        legacy = self.r.obj(self.data, "host-routing", "")
+        legacy = self.r.mapping(self.data, "host-routing", "")
         if legacy is None:
             return None
-        return Routing(host=_spell(self.r.str(legacy, "mode", "host-routing.")))
+        return Routing(host=_spell(self.r.text(legacy, "mode", "host-routing.")))
 
     def attach_mode(self) -> str | None:
-        mode = self.r.str(self.data, "attach-mode", "")
+        mode = self.r.text(self.data, "attach-mode", "")
         return _ATTACH_MODES.get(mode, mode) if mode else None
 
     def masquerading(self, kpr: KubeProxyReplacement | None) -> Masquerading | None:
-        obj = self.r.obj(self.data, "masquerading", "")
+        obj = self.r.mapping(self.data, "masquerading", "")
         if obj is None:
             return None
         path = "masquerading."
-        protocols = self.r.obj(obj, "enabledProtocols", path)
+        protocols = self.r.mapping(obj, "enabledProtocols", path)
         if protocols is None:
-            return Masquerading(mode="Enabled" if self.r.bool(obj, "enabled", path) else "Disabled")
-        ipv4 = self.r.bool(protocols, "ipv4", f"{path}enabledProtocols.")
-        ipv6 = self.r.bool(protocols, "ipv6", f"{path}enabledProtocols.")
+            return Masquerading(mode="Enabled" if self.r.flag(obj, "enabled", path) else "Disabled")
+        ipv4 = self.r.flag(protocols, "ipv4", f"{path}enabledProtocols.")
+        ipv6 = self.r.flag(protocols, "ipv6", f"{path}enabledProtocols.")
         if not ipv4 and not ipv6:
             return Masquerading(mode="Disabled")
-        mode = _spell(self.r.str(obj, "mode", path)) or ""
+        mode = _spell(self.r.text(obj, "mode", path)) or ""
         if mode != "BPF":
             return Masquerading(mode=mode, ipv4=ipv4, ipv6=ipv6)
-        v4 = self.r.str(obj, "snat-exclusion-cidr-v4", path) or self.r.str(
+        v4 = self.r.text(obj, "snat-exclusion-cidr-v4", path) or self.r.text(
             obj, "snat-exclusion-cidr", path
         )
-        v6 = self.r.str(obj, "snat-exclusion-cidr-v6", path)
+        v6 = self.r.text(obj, "snat-exclusion-cidr-v6", path)
         return Masquerading(
             mode=mode,
-            ip_masq_agent=self.r.bool(obj, "ip-masq-agent", path),
+            ip_masq_agent=self.r.flag(obj, "ip-masq-agent", path),
             devices=tuple(device.name for device in kpr.devices) if kpr else (),
             cidrs=tuple(cidr for cidr in (v4, v6) if cidr),
             ipv4=ipv4,
@@ -694,15 +702,15 @@ class _Mapper:
         )
 
     def clock_source(self) -> ClockSource | None:
-        obj = self.r.obj(self.data, "clock-source", "")
+        obj = self.r.mapping(self.data, "clock-source", "")
         if obj is None:
             return None
-        mode = self.r.str(obj, "mode", "clock-source.") or ""
-        hertz = self.r.int(obj, "hertz", "clock-source.")
+        mode = self.r.text(obj, "mode", "clock-source.") or ""
+        hertz = self.r.number(obj, "hertz", "clock-source.")
         return ClockSource(mode=mode, hertz=hertz if mode == "jiffies" and hertz else None)
 
     def controllers(self) -> ControllerStatus | None:
-        entries = self.r.list(self.data, "controllers", "")
+        entries = self.r.items(self.data, "controllers", "")
         if "controllers" not in self.data:
             return None
         rows = []
@@ -710,15 +718,15 @@ class _Mapper:
             if not isinstance(entry, dict):
                 self.r.warn("controllers", "expected objects")
                 continue
-            status = self.r.obj(entry, "status", "controllers.") or {}
+            status = self.r.mapping(entry, "status", "controllers.") or {}
             path = "controllers.status."
             rows.append(
                 Controller(
-                    name=self.r.str(entry, "name", "controllers.") or "",
-                    last_success=_time(self.r.str(status, "last-success-timestamp", path)),
-                    last_error=_time(self.r.str(status, "last-failure-timestamp", path)),
-                    failure_count=self.r.int(status, "consecutive-failure-count", path) or 0,
-                    message=values.squash(self.r.str(status, "last-failure-msg", path) or "")
+                    name=self.r.text(entry, "name", "controllers.") or "",
+                    last_success=_time(self.r.text(status, "last-success-timestamp", path)),
+                    last_error=_time(self.r.text(status, "last-failure-timestamp", path)),
+                    failure_count=self.r.number(status, "consecutive-failure-count", path) or 0,
+                    message=values.squash(self.r.text(status, "last-failure-msg", path) or "")
                     or "no error",
                 )
             )
@@ -730,110 +738,112 @@ class _Mapper:
         )
 
     def proxy(self) -> ProxyStatus | None:
-        obj = self.r.obj(self.data, "proxy", "")
+        obj = self.r.mapping(self.data, "proxy", "")
         if obj is None:
             if self.full:
                 return ProxyStatus(enabled=False, message="No managed proxy redirect")
             return None
         path = "proxy."
         redirects = []
-        for entry in self.r.list(obj, "redirects", path):
+        for entry in self.r.items(obj, "redirects", path):
             if isinstance(entry, dict):
                 redirects.append(
                     Redirect(
-                        protocol=self.r.str(entry, "proxy", f"{path}redirects.") or "",
-                        name=self.r.str(entry, "name", f"{path}redirects.") or "",
-                        port=self.r.int(entry, "proxy-port", f"{path}redirects."),
+                        protocol=self.r.text(entry, "proxy", f"{path}redirects.") or "",
+                        name=self.r.text(entry, "name", f"{path}redirects.") or "",
+                        port=self.r.number(entry, "proxy-port", f"{path}redirects."),
                     )
                 )
         return ProxyStatus(
             enabled=True,
-            ip=self.r.str(obj, "ip", path),
-            redirects=self.r.int(obj, "total-redirects", path) or 0,
-            port_range=self.r.str(obj, "port-range", path),
-            envoy=self.r.str(obj, "envoy-deployment-mode", path),
+            ip=self.r.text(obj, "ip", path),
+            redirects=self.r.number(obj, "total-redirects", path) or 0,
+            port_range=self.r.text(obj, "port-range", path),
+            envoy=self.r.text(obj, "envoy-deployment-mode", path),
             redirect_table=tuple(redirects),
         )
 
     def identity_range(self) -> IdentityRange | None:
-        obj = self.r.obj(self.data, "identity-range", "")
+        obj = self.r.mapping(self.data, "identity-range", "")
         if obj is None:
             return None
         return IdentityRange(
-            minimum=self.r.int(obj, "min-identity", "identity-range."),
-            maximum=self.r.int(obj, "max-identity", "identity-range."),
+            minimum=self.r.number(obj, "min-identity", "identity-range."),
+            maximum=self.r.number(obj, "max-identity", "identity-range."),
         )
 
     def hubble(self) -> Hubble | None:
-        obj = self.r.obj(self.data, "hubble", "")
+        obj = self.r.mapping(self.data, "hubble", "")
         if obj is None:
             return None
         path = "hubble."
-        observer = self.r.obj(obj, "observer", path) or {}
-        current = self.r.int(observer, "current-flows", f"{path}observer.")
-        maximum = self.r.int(observer, "max-flows", f"{path}observer.")
-        seen = self.r.int(observer, "seen-flows", f"{path}observer.")
-        uptime = go_duration_seconds(self.r.str(observer, "uptime", f"{path}observer.") or "")
-        metrics = self.r.obj(self.data, "hubble-metrics", "") or self.r.obj(obj, "metrics", path)
+        observer = self.r.mapping(obj, "observer", path) or {}
+        current = self.r.number(observer, "current-flows", f"{path}observer.")
+        maximum = self.r.number(observer, "max-flows", f"{path}observer.")
+        seen = self.r.number(observer, "seen-flows", f"{path}observer.")
+        uptime = go_duration_seconds(self.r.text(observer, "uptime", f"{path}observer.") or "")
+        metrics = self.r.mapping(self.data, "hubble-metrics", "") or self.r.mapping(
+            obj, "metrics", path
+        )
         fill = None
         if maximum:
             fill = round((current or 0) * 100 / maximum, 2)
         return Hubble(
-            state=self.r.str(obj, "state", path) or "",
-            message=values.squash(self.r.str(obj, "msg", path) or ""),
+            state=self.r.text(obj, "state", path) or "",
+            message=values.squash(self.r.text(obj, "msg", path) or ""),
             current_flows=(current or 0) if maximum else None,
             max_flows=maximum or None,
             fill_percent=fill,
             flows_per_second=round((seen or 0) / uptime, 2) if uptime else None,
-            metrics_state=self.r.str(metrics, "state", "hubble-metrics.") if metrics else None,
+            metrics_state=self.r.text(metrics, "state", "hubble-metrics.") if metrics else None,
         )
 
     def bpf_maps(self) -> tuple[BpfMap, ...] | None:
-        obj = self.r.obj(self.data, "bpf-maps", "")
+        obj = self.r.mapping(self.data, "bpf-maps", "")
         if obj is None:
             return None
         rows = []
-        for entry in self.r.list(obj, "maps", "bpf-maps."):
+        for entry in self.r.items(obj, "maps", "bpf-maps."):
             if isinstance(entry, dict):
                 rows.append(
                     BpfMap(
-                        name=self.r.str(entry, "name", "bpf-maps.maps.") or "",
-                        size=self.r.int(entry, "size", "bpf-maps.maps."),
+                        name=self.r.text(entry, "name", "bpf-maps.maps.") or "",
+                        size=self.r.number(entry, "size", "bpf-maps.maps."),
                     )
                 )
         return tuple(rows)
 
     def bpf_map_sizing(self) -> BpfMapSizing | None:
-        obj = self.r.obj(self.data, "bpf-maps", "")
+        obj = self.r.mapping(self.data, "bpf-maps", "")
         if obj is None:
             return None
-        ratio = self.r.float(obj, "dynamic-size-ratio", "bpf-maps.")
+        ratio = self.r.real(obj, "dynamic-size-ratio", "bpf-maps.")
         dynamic = ratio is not None and 0 < ratio <= 1
         return BpfMapSizing(dynamic=dynamic, ratio=ratio if dynamic else None)
 
     def encryption(self) -> Encryption | None:
-        obj = self.r.obj(self.data, "encryption", "")
+        obj = self.r.mapping(self.data, "encryption", "")
         if obj is None:
             return None
         path = "encryption."
-        mode = self.r.str(obj, "mode", path) or ""
-        message = values.squash(self.r.str(obj, "msg", path) or "")
-        wireguard = self.r.obj(obj, "wireguard", path)
+        mode = self.r.text(obj, "mode", path) or ""
+        message = values.squash(self.r.text(obj, "msg", path) or "")
+        wireguard = self.r.mapping(obj, "wireguard", path)
         if message or wireguard is None or mode != "Wireguard":
             return Encryption(mode=mode, message=message)
         interfaces = []
-        for entry in self.r.list(wireguard, "interfaces", f"{path}wireguard."):
+        for entry in self.r.items(wireguard, "interfaces", f"{path}wireguard."):
             if isinstance(entry, dict):
                 sub = f"{path}wireguard.interfaces."
                 interfaces.append(
                     WireguardInterface(
-                        name=self.r.str(entry, "name", sub) or "",
-                        public_key=self.r.str(entry, "public-key", sub),
-                        port=self.r.int(entry, "listen-port", sub) or 0,
-                        peers=self.r.int(entry, "peer-count", sub) or 0,
+                        name=self.r.text(entry, "name", sub) or "",
+                        public_key=self.r.text(entry, "public-key", sub),
+                        port=self.r.number(entry, "listen-port", sub) or 0,
+                        peers=self.r.number(entry, "peer-count", sub) or 0,
                     )
                 )
-        node = self.r.str(wireguard, "node-encryption", f"{path}wireguard.")
+        node = self.r.text(wireguard, "node-encryption", f"{path}wireguard.")
         return Encryption(
             mode=mode,
             node_encryption=node == "Enabled" if node else None,
@@ -841,9 +851,9 @@ class _Mapper:
         )
 
     def ipsec_keys(self) -> int | None:
-        encryption = self.r.obj(self.data, "encryption", "")
-        ipsec = self.r.obj(encryption, "ipsec", "encryption.") if encryption else None
-        return self.r.int(ipsec, "keys-in-use", "encryption.ipsec.") if ipsec else None
+        encryption = self.r.mapping(self.data, "encryption", "")
+        ipsec = self.r.mapping(encryption, "ipsec", "encryption.") if encryption else None
+        return self.r.number(ipsec, "keys-in-use", "encryption.ipsec.") if ipsec else None
 
 
 def _spell(value: str | None) -> str | None:
@@ -857,4 +867,3 @@ def _time(value: str | None) -> str | None:
     if not value or value.startswith(_ZERO_TIME):
         return None
     return value
-

@@ -124,9 +124,7 @@ class SummaryBuilder:
             return True
         if self.block in ("Errors", "Warnings") and len(words) >= 3:
             severity = "error" if self.block == "Errors" else "warning"
-            self.problems.append(
-                SummaryProblem(severity, words[0], words[1], " ".join(words[2:]))
-            )
+            self.problems.append(SummaryProblem(severity, words[0], words[1], " ".join(words[2:])))
             return True
         return False
 

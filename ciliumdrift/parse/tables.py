@@ -122,9 +122,7 @@ def cell_reachable(cell: str) -> bool | None:
 
 
 def _looks_like_address(token: str) -> bool:
-    return any(char in token for char in ".:") and (
-        not token.endswith(":") or token.endswith("::")
-    )
+    return any(char in token for char in ".:") and (not token.endswith(":") or token.endswith("::"))
 
 
 def health_row(text: str) -> HealthNode | None:
@@ -145,9 +143,7 @@ def health_row(text: str) -> HealthNode | None:
         return None
     host_ok = cell_reachable(host[0])
     endpoints_ok = cell_reachable(endpoints[0])
-    reachable = (
-        None if host_ok is None or endpoints_ok is None else bool(host_ok and endpoints_ok)
-    )
+    reachable = None if host_ok is None or endpoints_ok is None else bool(host_ok and endpoints_ok)
     return HealthNode(
         name=" ".join(name_tokens),
         reachable=reachable,

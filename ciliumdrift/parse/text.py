@@ -11,6 +11,7 @@ Lines the parser does not know become warnings with their line number.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -84,9 +85,6 @@ _SECTION_OF_LABEL = {
     "Modules Health": "modules",
 }
 _KLOG = re.compile(r"[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+ +\d+ [^ \]]+\] ")
-_COMMAND = re.compile(
-    r"(?:^|[$#%>❯] )(?:sudo )?(?:kubectl|cilium-dbg|cilium|k|oc|microk8s kubectl) (?=\S)"
-)
 _LABEL_LIKE = re.compile(r"[A-Za-z][A-Za-z0-9 /()._+-]{0,48}")
 _TREE_ROOT = re.compile(r"[a-z][a-z0-9_-]{0,63}")
 _AGENT_DOWN = ("Is the agent running?", "cilium: daemon unreachable", "API client timeout exceeded")
@@ -101,20 +99,27 @@ Reader = Callable[[str, list[str]], Any]
 Store = Callable[[Any, SourceLine, list[str]], None]
 
 
-@dataclass
 class _Pending:
     """A logical line whose value is read once it is known whether the next line continues it."""
 
-    reader: Reader
-    store: Store
-    parts: list[SourceLine]
-    text: str
-    first_text: str
-    label: str | None = None
-    hard_text: str = ""  # joined without spaces where a terminal cut at a fixed width
+    __slots__ = ("first_text", "hard_text", "label", "parts", "reader", "store", "text")
 
-    def __post_init__(self) -> None:
-        self.hard_text = self.text
+    def __init__(
+        self,
+        reader: Reader,
+        store: Store,
+        parts: list[SourceLine],
+        text: str,
+        first_text: str,
+        label: str | None = None,
+    ) -> None:
+        self.reader = reader
+        self.store = store
+        self.parts = parts
+        self.text = text
+        self.first_text = first_text
+        self.label = label
+        self.hard_text = text  # joined without spaces where a terminal cut at a fixed width
 
 
 @dataclass
@@ -155,6 +160,7 @@ class TextParser:
         self.sub: str | None = None
         self.pending: _Pending | None = None
         self.flushing_text = ""
+        self.flushing_label = ""
         self.stopped = False
         self.verbose = False
         self.summary = SummaryBuilder()
@@ -217,8 +223,20 @@ class TextParser:
         return self._build()
 
     def _feed(self, line: SourceLine) -> None:
-        if not line.text:
+        text = line.text
+        if not text:
             self._flush()
+            return
+        label, sep, value = text.partition(":")
+        if sep and label in _PLAIN_LABELS and label not in self.seen and "¯" not in text:
+            # The common line: a known label that opens no section and cannot be a
+            # cli-summary component. Same outcome as _classify, without its detours.
+            self._flush()
+            self.section = None
+            value = value.strip()
+            self.pending = _Pending(
+                _LABEL_READERS[label], self._store_label, [line], value, value, label
+            )
             return
         pending = self._classify(line)
         if pending is None and self._continues(line):
@@ -250,22 +268,17 @@ class TextParser:
         pending, self.pending = self.pending, None
         if pending is None:
             return
-        problems: list[str] = []
         used = pending.text
-        result = pending.reader(used, problems)
+        result, problems = self._read(pending, used)
         if pending.hard_text != pending.text:
             # A soft wrap lost a space, a hard wrap lost nothing: keep the reading that works.
-            hard_problems: list[str] = []
-            hard = pending.reader(pending.hard_text, hard_problems)
+            hard, hard_problems = self._read(pending, pending.hard_text)
             tie = len(hard_problems) == len(problems) and self.hard_confident
-            if hard is not None and (
-                result is None or len(hard_problems) < len(problems) or tie
-            ):
+            if hard is not None and (result is None or len(hard_problems) < len(problems) or tie):
                 result, problems, used = hard, hard_problems, pending.hard_text
         if len(pending.parts) > 1 and (problems or result is None):
             # The joined line reads worse than the first line alone: not a wrap after all.
-            alone_problems: list[str] = []
-            alone = pending.reader(pending.first_text, alone_problems)
+            alone, alone_problems = self._read(pending, pending.first_text)
             if alone is not None and not alone_problems:
                 result, problems, used = alone, alone_problems, pending.first_text
                 for extra in pending.parts[1:]:
@@ -275,7 +288,15 @@ class TextParser:
                 self._unknown(part)
             return
         self.flushing_text = used
-        pending.store(result, pending.parts[0], problems)
+        self.flushing_label = pending.label or ""
+        pending.store(result, pending.parts[0], list(problems))
+
+    @staticmethod
+    def _read(pending: _Pending, text: str) -> tuple[Any, list[str] | tuple[str, ...]]:
+        if pending.label is not None and len(text) <= _CACHED_VALUE_LENGTH:
+            return _read_label_cached(pending.label, text)
+        problems: list[str] = []
+        return pending.reader(text, problems), problems
 
     def _item(self, line: SourceLine, reader: Reader, store: Store) -> _Pending:
         return _Pending(reader, store, [line], line.text, line.text)
@@ -312,26 +333,19 @@ class TextParser:
         return self._item(line, _without_logo, self._store_component)
 
     def _classify_label(self, line: SourceLine, label: str, value: str) -> _Pending | None:
-        if label in self.seen and label == (self.order[0] if self.order else None):
-            if len(self.seen) >= 3:
-                self._diagnose(
-                    line,
-                    f"a second status output starts here; only the first one (line "
-                    f"{self.seen[label]}) is read",
-                    DUPLICATE,
-                )
-                self.stopped = True
-                return self._item(line, _constant("second output"), self._store_nothing)
+        first = self.order[0] if self.order else None
+        if label in self.seen and label == first and len(self.seen) >= 3:
+            self._diagnose(
+                line,
+                f"a second status output starts here; only the first one (line "
+                f"{self.seen[label]}) is read",
+                DUPLICATE,
+            )
+            self.stopped = True
+            return self._item(line, _constant("second output"), self._store_nothing)
         self.section = _SECTION_OF_LABEL.get(label)
-        pending = _Pending(
-            reader=lambda text, problems: _read_label(label, text, problems),
-            store=lambda result, first, problems: self._store_label(label, result, first, problems),
-            parts=[line],
-            text=value.strip(),
-            first_text=value.strip(),
-            label=label,
-        )
-        return pending
+        value = value.strip()
+        return _Pending(_LABEL_READERS[label], self._store_label, [line], value, value, label)
 
     def _noise(self, text: str) -> str | None:
         if text.startswith(_KUBECTL_NOTICES) or _KLOG.match(text):
@@ -342,7 +356,7 @@ class TextParser:
         if text.startswith("Error:") and ("status" in text or "cilium" in text.lower()):
             self.summary.error(text)
             return "a cilium-cli error"
-        if _COMMAND.search(text) and ":" not in text.partition(" ")[0]:
+        if _is_command(text):
             return "a shell command"
         return None
 
@@ -354,10 +368,9 @@ class TextParser:
             return self._item(line, _identity, self._store_ellipsis)
         if section == "allocated" and tables.allocated_row(text):
             return self._item(line, _reader(tables.allocated_row), self._store_allocated)
-        if section in ("controllers", "health", "modules", "bpf", "redirects", "kpr", None):
-            if tokens == tables.CONTROLLER_HEADER:
-                self.section = "controllers"
-                return self._item(line, _identity, self._store_controller_header)
+        if tokens == tables.CONTROLLER_HEADER:
+            self.section = "controllers"
+            return self._item(line, _identity, self._store_controller_header)
         if section == "controllers" and tables.controller_row(text):
             return self._item(line, _reader(tables.controller_row), self._store_controller)
         if section == "redirects":
@@ -445,9 +458,8 @@ class TextParser:
         for problem in problems:
             self._diagnose(line, f"{what}: {problem}", UNPARSED)
 
-    def _store_label(
-        self, label: str, result: Any, line: SourceLine, problems: list[str]
-    ) -> None:
+    def _store_label(self, result: Any, line: SourceLine, problems: list[str]) -> None:
+        label = self.flushing_label
         if label in self.seen:
             self._diagnose(
                 line,
@@ -458,14 +470,18 @@ class TextParser:
         self.seen[label] = line.number
         self.order.append(label)
         self.sub = None
+        self.status_lines.append(StatusLine(label, self.flushing_text, line.number))
+        if problems:
+            self._report(line, f"`{label}:`", problems)
+        if label in _PLAIN_LABELS and label not in _MERGED_LABELS:
+            self.values[TOP_LABELS[label]] = result
+            return
+        if label in VERBOSE_LABELS:
+            self.verbose = True
         if label == "Modules Health":
             self.tree = _Tree()
         if label == "Cluster health":
             self._close_health_block()
-        self.status_lines.append(StatusLine(label, self.flushing_text, line.number))
-        self._report(line, f"`{label}:`", problems)
-        if label in VERBOSE_LABELS:
-            self.verbose = True
         if label == "Kubernetes APIs":
             self.apis = result
         elif label == "IPAM":
@@ -568,9 +584,7 @@ class TextParser:
         self.sub = None
         self._store_kpr_field(key, value, line, problems)
 
-    def _store_kpr_field(
-        self, key: str, value: str, line: SourceLine, problems: list[str]
-    ) -> None:
+    def _store_kpr_field(self, key: str, value: str, line: SourceLine, problems: list[str]) -> None:
         assert self.kpr is not None
         if key == "services":
             self.sub = "services"
@@ -708,9 +722,13 @@ class TextParser:
     def _not_a_status(self) -> StatusParseError:
         first = next((line for line in self.lines if line.text), None)
         if first is None:
-            return StatusParseError("empty input: no cilium status output", Position(self.source, 1, 1))
+            return StatusParseError(
+                "empty input: no cilium status output", Position(self.source, 1, 1)
+            )
         if self.agent_down:
-            message = f"the agent did not answer, so there is no status: {_excerpt(self.agent_down[0])}"
+            message = (
+                f"the agent did not answer, so there is no status: {_excerpt(self.agent_down[0])}"
+            )
         else:
             message = f"not a cilium status output (no known status line): {_excerpt(first.text)}"
         return StatusParseError(message, self._position(first))
@@ -725,7 +743,9 @@ class TextParser:
             )
         if "ipam" in fields or self.allocated:
             families, message = fields.get("ipam", ((), ""))
-            fields["ipam"] = Ipam(families=families, allocated=tuple(self.allocated), message=message)
+            fields["ipam"] = Ipam(
+                families=families, allocated=tuple(self.allocated), message=message
+            )
         if self.controller_rows or "controllers" in fields:
             rows = tuple(self.controller_rows)
             base = fields.get("controllers") or ControllerStatus(
@@ -807,7 +827,11 @@ class TextParser:
         self.diagnostics.append(Diagnostic(reason, line, TRUNCATED))
 
     def _explain_fragment(self) -> None:
-        if "KVStore" not in self.seen or not self.order:
+        """A fragment that is the head of a full output in order was cut, not grep'ed."""
+        if not self.order or self.order[0] != "KVStore":
+            return
+        positions = [_CANONICAL_ORDER[label] for label in self.order]
+        if positions != sorted(positions) or positions[-1] >= _CANONICAL_ORDER["Encryption"]:
             return
         last = self.order[-1]
         self.diagnostics.append(
@@ -821,6 +845,46 @@ class TextParser:
 
     def _line_of(self, label: str) -> Position:
         return Position(self.source, self.seen.get(label, 1), 1)
+
+
+#: Labels whose line opens no section and that the cilium-cli summary does not print.
+_PLAIN_LABELS = frozenset(
+    set(TOP_LABELS) - set(_SECTION_OF_LABEL) - {"Cilium", "ClusterMesh", "Hubble"}
+)
+
+
+_CANONICAL_ORDER = {label: index for index, label in enumerate(TOP_LABELS)}
+
+#: Labels whose reading is merged with other lines rather than stored as is.
+_MERGED_LABELS = frozenset({"Kubernetes APIs", "IPAM", "Host Routing", "Routing"})
+
+
+_PROMPTS = ("$ ", "# ", "% ", "> ", "❯ ")
+_KUBECTL = ("kubectl", "k", "oc", "microk8s")
+_KUBECTL_VERBS = ("exec", "get", "logs", "describe", "debug")
+_CILIUM_VERBS = ("status", "config", "version", "sysdump", "debuginfo", "bpf", "encrypt")
+
+
+def _is_command(text: str) -> bool:
+    """``$ kubectl -n kube-system exec ds/cilium -- cilium status``, ``root@n1:/# cilium status``.
+
+    A node called ``k`` in a health row is not the kubectl alias: a verb must follow.
+    """
+    if len(text) > 400:
+        return False
+    for prompt in _PROMPTS:
+        cut = text.find(prompt)
+        if 0 <= cut < 80:
+            text = text[cut + len(prompt) :]
+            break
+    words = text.split()[:8]
+    if words[:1] == ["sudo"]:
+        words = words[1:]
+    if not words:
+        return False
+    if words[0] in _KUBECTL:
+        return any(word in _KUBECTL_VERBS for word in words[1:])
+    return words[0] in ("cilium", "cilium-dbg") and words[1:2] != [] and words[1] in _CILIUM_VERBS
 
 
 def _aligned_label(text: str) -> bool:
@@ -889,5 +953,14 @@ _LABEL_READERS: dict[str, Callable[[str, list[str]], Any]] = {
 }
 
 
-def _read_label(label: str, text: str, problems: list[str]) -> Any:
-    return _LABEL_READERS[label](text, problems)
+#: Values longer than this are read every time (the cache must stay small).
+_CACHED_VALUE_LENGTH = 512
+
+
+@functools.lru_cache(maxsize=4096)
+def _read_label_cached(label: str, text: str) -> tuple[Any, tuple[str, ...]]:
+    """Lines repeat across the nodes of a fleet (and across runs); readers return frozen
+    values, so one reading of ``KVStore: Disabled`` can serve them all."""
+    problems: list[str] = []
+    result = _LABEL_READERS[label](text, problems)
+    return result, tuple(problems)

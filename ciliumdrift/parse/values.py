@@ -47,12 +47,12 @@ DIRECT_ROUTING = "(Direct Routing)"
 
 _K8S_MESSAGE = re.compile(r"(\S+) \((\S+)\) \[([^\]\s]+)\]")
 _CILIUM_VERSION = re.compile(r"(\d[^\s()]*) \(([^\s()]+)\)")
-_NODE_MONITOR = re.compile(
-    r"Listening for events on (\d+) CPUs with (\d+)x(\d+) of shared memory"
-)
+_NODE_MONITOR = re.compile(r"Listening for events on (\d+) CPUs with (\d+)x(\d+) of shared memory")
 _LOST_EVENTS = re.compile(r"(?<!\d)(\d+) events lost, (\d+) unknown notifications")
 _IPAM_FAMILY = re.compile(r"(IPv[46]): (\d+)/(\d+) allocated(?: from ([^\s,]+))?")
-_MESH_SUMMARY = re.compile(r"(?<!\d)(\d+)/(\d+) (?:remote )?clusters ready(?:, (\d+) global-services?)?")
+_MESH_SUMMARY = re.compile(
+    r"(?<!\d)(\d+)/(\d+) (?:remote )?clusters ready(?:, (\d+) global-services?)?"
+)
 _MESH_COUNT = re.compile(r"(\d+) ([^,()]+)")
 _BRACKETS = re.compile(r"\[([^\[\]]*)\]")
 _ROUTING = re.compile(r"Network: ?(\S+)(?: ?\[([^\]]*)\])?")
@@ -302,7 +302,7 @@ def cluster_mesh(value: str, problems: Problems) -> ClusterMesh:
 
 
 def remote_cluster(text: str) -> RemoteCluster | None:
-    """``cluster2: ready, 3 nodes, 9 endpoints, 7 identities, 4 services, 0 reconnections (last: never)``."""
+    """``c2: ready, 3 nodes, 9 endpoints, 7 identities, 4 services, 0 failures (last: never)``."""
     name, sep, rest = text.partition(": ")
     state, _, rest = rest.partition(",")
     if not sep or state.strip() not in ("ready", "not-ready") or not name.strip():
@@ -403,8 +403,8 @@ def masquerading(value: str, problems: Problems) -> Masquerading:
     """``BPF (ip-masq-agent)   [eth0]   10.0.0.0/8  [IPv4: Enabled, IPv6: Disabled]``."""
     text = value.strip()
     protocols = None
-    for protocols in _MASQ_PROTOCOLS.finditer(text):
-        pass
+    for match in _MASQ_PROTOCOLS.finditer(text):
+        protocols = match  # the last one: the per-family flags end the line
     body = text[: protocols.start()] if protocols else text
     ip_masq_agent = "(ip-masq-agent)" in body
     body = body.replace("(ip-masq-agent)", " ")

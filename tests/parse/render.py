@@ -158,7 +158,10 @@ def render(status: Status, version: Version, *, verbose: bool = False) -> str:
             )
             for detail in cluster.details:
                 add(f"   └  {detail}")
-    for label, big in (("IPv4 BIG TCP", status.ipv4_big_tcp), ("IPv6 BIG TCP", status.ipv6_big_tcp)):
+    for label, big in (
+        ("IPv4 BIG TCP", status.ipv4_big_tcp),
+        ("IPv6 BIG TCP", status.ipv6_big_tcp),
+    ):
         if big is None:
             continue
         if not big.enabled:
@@ -269,7 +272,10 @@ def render(status: Status, version: Version, *, verbose: bool = False) -> str:
         if health.reachable is None:
             add(f"Cluster health:\t\t{health.message}")
         else:
-            line = f"Cluster health:\t{health.reachable}/{health.total} reachable\t({health.probe_time})"
+            line = (
+                f"Cluster health:\t{health.reachable}/{health.total} reachable"
+                f"\t({health.probe_time})"
+            )
             if health.probe_interval is not None:
                 line += f"\t(Probe interval: {health.probe_interval})"
             add(line)
@@ -283,7 +289,8 @@ def render(status: Status, version: Version, *, verbose: bool = False) -> str:
     modules = status.modules_health
     if modules is not None:
         add(
-            f"Modules Health:\tStopped({modules.stopped}) Degraded({modules.degraded}) OK({modules.ok})"
+            f"Modules Health:\tStopped({modules.stopped}) "
+            f"Degraded({modules.degraded}) OK({modules.ok})"
         )
     return tabwriter("\n".join(out)) + "\n"
 

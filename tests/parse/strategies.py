@@ -86,9 +86,7 @@ def statuses(draw: st.DrawFn) -> Case:
     version = draw(st.sampled_from(VERSIONS))
     verbose = draw(flags)
     minor = version[1]
-    kvstore = (
-        StateMessage("Disabled", "") if minor >= 17 else StateMessage("Ok", "Disabled")
-    )
+    kvstore = StateMessage("Disabled", "") if minor >= 17 else StateMessage("Ok", "Disabled")
     k8s_minor = draw(st.integers(25, 35))
     kubernetes = KubernetesStatus(
         state="Ok",
@@ -127,7 +125,8 @@ def statuses(draw: st.DrawFn) -> Case:
         cni_config=draw(
             st.none()
             | st.just(
-                "successfully wrote CNI configuration file to /host/etc/cni/net.d/05-cilium.conflist"
+                "successfully wrote CNI configuration file to "
+                "/host/etc/cni/net.d/05-cilium.conflist"
             )
         ),
         cilium=cilium,
@@ -205,7 +204,12 @@ def ipams(draw: st.DrawFn, verbose: bool) -> Ipam:
     if verbose:
         entries = draw(
             st.lists(
-                st.tuples(ipv4, st.sampled_from(["router", "health", "ingress", "kube-system/coredns-1 [restored]"])),
+                st.tuples(
+                    ipv4,
+                    st.sampled_from(
+                        ["router", "health", "ingress", "kube-system/coredns-1 [restored]"]
+                    ),
+                ),
                 unique_by=lambda e: e[0],
                 max_size=6,
             )
@@ -466,7 +470,9 @@ def cluster_healths(draw: st.DrawFn, minor: int) -> ClusterHealth:
         rows.append(
             HealthNode(
                 name=name,
-                reachable=None if host_ok is None or endpoints_ok is None else host_ok and endpoints_ok,
+                reachable=None
+                if host_ok is None or endpoints_ok is None
+                else host_ok and endpoints_ok,
                 address=draw(ipv4),
                 endpoints=endpoints,
                 localhost=index == 0,

@@ -15,34 +15,8 @@ from ciliumdrift.parse.structured import go_duration_seconds
 SEED = Path(__file__).resolve().parents[2].parent / "shared" / "seed"
 SEED_DOC = SEED / "production-deployment-verification.md"
 
-BRIEF_118 = """\
-KVStore:                 Disabled   
-Kubernetes:              Ok         1.34 (v1.34.2) [linux/amd64]
-Kubernetes APIs:         ["EndpointSliceOrEndpoint", "core/v1::Pods"]
-KubeProxyReplacement:    True   [eth0   192.168.95.210 fe80::be24:11ff:fecd:f514 (Direct Routing)]
-Host firewall:           Disabled
-SRv6:                    Disabled
-CNI Chaining:            none
-CNI Config file:         successfully wrote CNI configuration file to /host/etc/cni/net.d/05-cilium.conflist
-Cilium:                  Ok   1.18.4 (v1.18.4-afda2aa9)
-NodeMonitor:             Listening for events on 2 CPUs with 64x4096 of shared memory
-Cilium health daemon:    Ok   
-IPAM:                    IPv4: 2/254 allocated from 10.100.1.0/24, 
-IPv4 BIG TCP:            Disabled
-IPv6 BIG TCP:            Disabled
-BandwidthManager:        EDT with BPF [BBR] [eth0]
-Routing:                 Network: Native   Host: BPF
-Attach Mode:             TCX
-Device Mode:             netkit
-Masquerading:            BPF   [eth0]   10.100.0.0/16  [IPv4: Enabled, IPv6: Disabled]
-Controller Status:       16/16 healthy
-Proxy Status:            No managed proxy redirect
-Global Identity Range:   min 256, max 65535
-Hubble:                  Ok              Current/Max Flows: 2204/4095 (53.82%), Flows/s: 6.80   Metrics: Ok
-Encryption:              Disabled        
-Cluster health:          3/3 reachable   (2025-12-27T10:45:53Z)   (Probe interval: 1m56.754608943s)
-Modules Health:          Stopped(11) Degraded(0) OK(77)
-"""
+SAMPLES = Path(__file__).resolve().parent / "samples"
+BRIEF_118 = (SAMPLES / "brief-1.18.txt").read_text(encoding="utf-8")
 
 PAYLOAD = {
     "attach-mode": "tcx",
@@ -51,7 +25,8 @@ PAYLOAD = {
     "cluster": {"ciliumHealth": {"state": "Ok"}, "self": "default/node-1"},
     "cni-chaining": {"mode": "none"},
     "cni-file": {
-        "msg": "successfully wrote CNI configuration file to /host/etc/cni/net.d/05-cilium.conflist",
+        "msg": "successfully wrote CNI configuration file to "
+        "/host/etc/cni/net.d/05-cilium.conflist",
         "state": "Ok",
     },
     "controllers": [
@@ -123,8 +98,11 @@ PAYLOAD = {
         "snat-exclusion-cidr-v4": "10.100.0.0/16",
     },
     "nodeMonitor": {"cpus": 2, "npages": 64, "pagesize": 4096, "lost": 3},
-    "routing": {"inter-host-routing-mode": "tunnel", "intra-host-routing-mode": "legacy",
-                "tunnel-protocol": "geneve"},
+    "routing": {
+        "inter-host-routing-mode": "tunnel",
+        "intra-host-routing-mode": "legacy",
+        "tunnel-protocol": "geneve",
+    },
     "srv6": {},
 }
 
@@ -200,15 +178,32 @@ def test_json_and_text_agree_where_both_speak() -> None:
     payload["host-firewall"] = {"mode": "Disabled"}
     payload["ipv4-big-tcp"] = {}
     payload["kube-proxy-replacement"] = {
-        "deviceList": [{"ip": ["", "", "192.168.95.210", "fe80::be24:11ff:fecd:f514"], "name": "eth0"}],
+        "deviceList": [
+            {"ip": ["", "", "192.168.95.210", "fe80::be24:11ff:fecd:f514"], "name": "eth0"}
+        ],
         "directRoutingDevice": "eth0",
         "mode": "True",
     }
     data = parse_status(json.dumps(payload))
     for name in (
-        "kvstore", "kube_proxy_replacement", "host_firewall", "srv6", "cni_chaining", "cni_config",
-        "cilium", "health_daemon", "ipv4_big_tcp", "ipv6_big_tcp", "bandwidth_manager", "routing",
-        "attach_mode", "device_mode", "masquerading", "proxy", "identity_range", "encryption",
+        "kvstore",
+        "kube_proxy_replacement",
+        "host_firewall",
+        "srv6",
+        "cni_chaining",
+        "cni_config",
+        "cilium",
+        "health_daemon",
+        "ipv4_big_tcp",
+        "ipv6_big_tcp",
+        "bandwidth_manager",
+        "routing",
+        "attach_mode",
+        "device_mode",
+        "masquerading",
+        "proxy",
+        "identity_range",
+        "encryption",
     ):
         assert getattr(data, name) == getattr(text, name), name
 
@@ -263,7 +258,8 @@ def test_agent_unreachable_is_named() -> None:
 def test_truncated_after_encryption_when_cilium_failing() -> None:
     head = BRIEF_118.split("Cluster health:")[0].replace(
         "Cilium:                  Ok   1.18.4 (v1.18.4-afda2aa9)",
-        "Cilium:                  Failure   1.18.4 (v1.18.4-afda2aa9)    Kubernetes service is not ready",
+        "Cilium:                  Failure   1.18.4 (v1.18.4-afda2aa9)    "
+        "Kubernetes service is not ready",
     )
     status = parse_status(head)
     assert status.truncated and status.format == "text"
@@ -318,9 +314,13 @@ def test_hard_wrap_at_terminal_width() -> None:
     assert status.cni_config == (
         "successfully wrote CNI configuration file to /host/etc/cni/net.d/05-cilium.conflist"
     )
-    assert status == parse_status(BRIEF_118).__class__(**{
-        **parse_status(BRIEF_118).__dict__, "lines": status.lines, "diagnostics": status.diagnostics,
-    })
+    assert status == parse_status(BRIEF_118).__class__(
+        **{
+            **parse_status(BRIEF_118).__dict__,
+            "lines": status.lines,
+            "diagnostics": status.diagnostics,
+        }
+    )
 
 
 def test_second_output_is_not_merged() -> None:
@@ -343,7 +343,8 @@ def test_failing_controllers_and_lost_events() -> None:
         "Controller Status:       16/16 healthy\n",
         "Controller Status:       15/16 healthy\n"
         "  Name                    Last success   Last error   Count   Message\n"
-        "  sync-host-ips (42)      never          2s ago       7       unable to sync: timeout   \n",
+        "  sync-host-ips (42)      never          2s ago       7       "
+        "unable to sync: timeout   \n",
     ).replace(
         "of shared memory\n",
         "of shared memory\n                         3 events lost, 0 unknown notifications\n",
@@ -364,22 +365,14 @@ def test_failing_controllers_and_lost_events() -> None:
 
 
 def test_cluster_mesh_clusters_and_old_health_rows() -> None:
-    text = """\
-ClusterMesh:   1/2 clusters ready, 3 global-services
-   c1: ready, 3 nodes, 9 endpoints, 7 identities, 4 services, 0 failures (last: never)
-   └  etcd: 1/1 connected, leases=0, has-quorum=true: https://c1.mesh:2379 - 3.5.4 (Leader)
-   └  remote configuration: expected=true, retrieved=true, cluster-id=1
-   c2: not-ready, 0 nodes, 0 endpoints, 0 identities, 0 services, 0 MCS-API service exports, 12 reconnections (last: 5m ago)
-Cluster health:          0/1 reachable    (2024-01-15T13:27:46Z)
-  Name                   IP               Node        Endpoints
-  m1 (localhost)         192.168.50.218   reachable   unreachable
-  m2                     192.168.50.219   1/2 (1 unknown)   0/1
-  ...
-"""
+    text = (SAMPLES / "mesh-and-old-health.txt").read_text(encoding="utf-8")
     status = parse_status(text)
     mesh = status.cluster_mesh
     assert mesh is not None and (mesh.ready, mesh.total, mesh.global_services) == (1, 2, 3)
-    assert mesh.clusters[0].details[1] == "remote configuration: expected=true, retrieved=true, cluster-id=1"
+    assert (
+        mesh.clusters[0].details[1]
+        == "remote configuration: expected=true, retrieved=true, cluster-id=1"
+    )
     assert mesh.clusters[1].failures == 12 and mesh.clusters[1].last_failure == "5m ago"
     assert mesh.clusters[1].other_counts == (("MCS-API service exports", 0),)
     health = status.cluster_health
@@ -393,30 +386,7 @@ Cluster health:          0/1 reachable    (2024-01-15T13:27:46Z)
 
 
 def test_kpr_details_with_nat46_and_dsr() -> None:
-    text = """\
-KubeProxyReplacement Details:
-  Status:                 True
-  Socket LB:              Enabled
-  Socket LB Tracing:      Enabled
-  Socket LB Coverage:     Hostns-only
-  Devices:                eth0   172.30.0.3 (Direct Routing)
-  Mode:                   DSR
-    DSR Dispatch Mode:    IP Option/Extension
-  Backend Selection:      Maglev (Table Size: 16381)
-  Session Affinity:       Enabled
-  Graceful Termination:   Enabled
-  NAT46/64 Support:
-  - Services:             Enabled
-  - Gateway:              Enabled
-    Prefixes:             64:ff9b::/96
-  XDP Acceleration:       Native
-  Services:
-  - ClusterIP:      Enabled
-  - NodePort:       Enabled (Range: 30000-32767) 
-  - LoadBalancer:   Enabled 
-  - externalIPs:    Disabled 
-  - HostPort:       Enabled
-"""
+    text = (SAMPLES / "kpr-details-dsr.txt").read_text(encoding="utf-8")
     status = parse_status(text)
     details = status.kpr_details
     assert details is not None
@@ -454,7 +424,9 @@ Modules Health:   Stopped(0) Degraded(1) OK(2)
 
 
 def test_probe_disabled_and_warning_health() -> None:
-    status = parse_status("Encryption:              Disabled\nCluster health:                     Probe disabled\n")
+    status = parse_status(
+        "Encryption:              Disabled\nCluster health:                     Probe disabled\n"
+    )
     assert status.cluster_health is not None and status.cluster_health.message == "Probe disabled"
     status = parse_status("Cluster health:         Warning   cilium-health daemon unreachable\n")
     assert status.cluster_health is not None
@@ -506,7 +478,10 @@ def test_config_outputs() -> None:
         json.dumps({"apiVersion": "v1", "kind": "ConfigMap", "data": {"tunnel-protocol": "vxlan"}})
     )
     assert configmap.format == "configmap"
-    assert isinstance(configmap.extra, ConfigView) and configmap.extra.get("tunnel-protocol") == "vxlan"
+    assert (
+        isinstance(configmap.extra, ConfigView)
+        and configmap.extra.get("tunnel-protocol") == "vxlan"
+    )
 
 
 def test_comment_prefixed_crlf_paste() -> None:
@@ -527,11 +502,12 @@ def test_versions_before_116_and_ipv6_only_ipam() -> None:
         "KubeProxyReplacement:    Strict   [eth0 192.168.53.201 (Direct Routing)]\n"
         "Host Routing:            BPF\n"
         "IPAM:                    , IPv6: 4/18446744073709551614 allocated from fc01::/64\n"
-        "Masquerading:            BPF (ip-masq-agent)   []    fd00::/10 [IPv4: Disabled, IPv6: Enabled]\n"
+        "Masquerading:            BPF (ip-masq-agent)   []    fd00::/10 "
+        "[IPv4: Disabled, IPv6: Enabled]\n"
         "Clock Source for BPF:    jiffies   [250 Hz]\n"
         "BPF Maps:   dynamic sizing: off\n"
         "IPv6 BIG TCP:            Enabled   [196608]\n"
-        "Stale status:            \"cilium-health-ep\" since 2025-01-01T00:00:00Z\n"
+        'Stale status:            "cilium-health-ep" since 2025-01-01T00:00:00Z\n'
     )
     status = parse_status(text)
     assert status.format == "fragment"
@@ -553,3 +529,94 @@ def test_unreadable_values_are_warned_not_dropped() -> None:
     assert codes.count("status-unparsed-value") >= 3
     assert status.cilium is not None and status.cilium.state == "Bogus"
     assert status.ipam is not None and status.ipam.message == "???"
+
+
+def test_json_of_an_older_agent_and_odd_types() -> None:
+    payload = {
+        "cilium": {"msg": "1.15.5 (v1.15.5-8c7e442c)", "state": "Warning"},
+        "kubernetes": {"state": "Disabled"},
+        "kube-proxy-replacement": {
+            "mode": "Strict",
+            "devices": ["eth0", "eth1"],
+            "directRoutingDevice": "eth1",
+        },
+        "host-routing": {"mode": "Legacy"},
+        "srv6": {"enabled": True, "srv6EncapMode": "reduced"},
+        "stale": {"b-probe": "2025-01-01T00:00:00Z", "a-probe": "2025-01-02T00:00:00Z"},
+        "clock-source": {"mode": "jiffies", "hertz": 250},
+        "bpf-maps": {"dynamic-size-ratio": 0.0025, "maps": [{"name": "NAT", "size": 131072}]},
+        "cluster-mesh": {
+            "num-global-services": 2,
+            "clusters": [
+                {
+                    "name": "c1",
+                    "ready": True,
+                    "num-nodes": 3,
+                    "num-failures": 1,
+                    "last-failure": "2025-01-01T00:00:00Z",
+                    "status": "etcd: 1/1 connected",
+                }
+            ],
+        },
+        "proxy": {
+            "ip": "10.0.0.1",
+            "port-range": "10000-20000",
+            "total-redirects": 1,
+            "redirects": [{"proxy": "http", "name": "1:ingress:TCP:80", "proxy-port": 123}],
+        },
+        "hubble": {"state": "Ok", "metrics": {"state": "Ok"}, "observer": {"max-flows": "x"}},
+        "masquerading": {"enabled": True},
+        "ipv6-big-tcp": {"enabled": "yes"},
+        "identity-range": {"min-identity": 1.5, "max-identity": [1]},
+        "encryption": {"mode": "IPsec", "ipsec": {"keys-in-use": 2}},
+        "client-id": True,
+    }
+    status = parse_status(json.dumps(payload))
+    assert status.kubernetes is not None and status.kubernetes.apis is None
+    kpr = status.kube_proxy_replacement
+    assert kpr is not None and kpr.direct_routing_device == "eth1"
+    assert status.routing is not None and status.routing.host == "Legacy"
+    assert status.srv6 is not None and status.srv6.encap_mode == "reduced"
+    assert (
+        status.stale == '"a-probe" since 2025-01-02T00:00:00Z, "b-probe" since 2025-01-01T00:00:00Z'
+    )
+    assert status.clock_source is not None and status.clock_source.hertz == 250
+    assert status.bpf_map_sizing is not None and status.bpf_map_sizing.ratio == 0.0025
+    assert status.cluster_mesh is not None and status.cluster_mesh.clusters[0].nodes == 3
+    assert status.proxy is not None and status.proxy.redirect_table[0].port == 123
+    assert status.hubble is not None and status.hubble.metrics_state == "Ok"
+    assert status.masquerading is not None and status.masquerading.mode == "Enabled"
+    assert status.ipv6_big_tcp is not None and not status.ipv6_big_tcp.enabled
+    assert status.identity_range is not None and status.identity_range.minimum == 1
+    assert status.identity_range.maximum is None
+    assert isinstance(status.extra, StructuredExtra) and status.extra.ipsec_keys_in_use == 2
+    warned = {d.message.split(":")[0] for d in status.diagnostics}
+    assert {"hubble.observer.max-flows", "ipv6-big-tcp.enabled", "client-id"} <= warned
+
+
+def test_yaml_errors_and_configmap_yaml() -> None:
+    with pytest.raises(StatusParseError) as error:
+        parse_status("cilium:\n  state: [Ok\nkvstore: {}\n", source="bad.yaml")
+    assert str(error.value).startswith("bad.yaml:")
+    configmap = parse_status(
+        "apiVersion: v1\nkind: ConfigMap\ndata:\n  a: '1'\n  b: |\n    x\n    y\n"
+        '  c: "q" # note\n  ??? bad\nmetadata:\n  name: cilium-config\n'
+    )
+    assert isinstance(configmap.extra, ConfigView)
+    assert configmap.extra.entries == (("a", "1"), ("b", "x\ny"), ("c", "q"))
+    assert [d.code for d in configmap.diagnostics] == ["status-unknown-line"]
+
+
+def test_brief_flag_output() -> None:
+    ok = parse_status("OK\n")
+    assert ok.format == "fragment" and ok.cilium is not None and ok.cilium.state == "Ok"
+    failing = parse_status("error in kubernetes: timeout\n")
+    assert failing.cilium is not None and failing.cilium.state == "Failure"
+    assert failing.cilium.message == "error in kubernetes: timeout"
+
+
+def test_grep_that_keeps_first_and_last_lines_is_not_called_cut() -> None:
+    text = "\n".join(line for line in BRIEF_118.splitlines() if line.startswith(("KVStore", "Mod")))
+    status = parse_status(text)
+    assert status.format == "fragment"
+    assert not [d for d in status.diagnostics if d.code == "status-cut-off"]

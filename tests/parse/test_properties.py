@@ -25,15 +25,18 @@ def _typed(status: Status) -> Status:
 
 def _expected(case: Case) -> Status:
     status = case.status
-    local = next((n for n in status.cluster_health.nodes if n.localhost), None) if status.cluster_health else None
+    local = (
+        next((n for n in status.cluster_health.nodes if n.localhost), None)
+        if status.cluster_health
+        else None
+    )
     return _typed(replace(status, node=local.name if local else None))
 
 
 def _format(case: Case) -> str:
     rows = case.status.controllers.controllers if case.status.controllers else ()
     verbose = case.verbose and (
-        case.status.ipam is not None
-        and bool(case.status.ipam.allocated)
+        (case.status.ipam is not None and bool(case.status.ipam.allocated))
         or case.status.clock_source is not None
         or case.status.kpr_details is not None
         or (case.status.bpf_maps is not None and case.status.bpf_map_sizing is not None)
@@ -83,11 +86,11 @@ MUTATIONS = {
         'Defaulted container "cilium-agent" out of: cilium-agent, config (init), '
         "mount-cgroup (init), apply-sysctl-overwrites (init)\n" + text
     ),
-    "trailing-spaces-trimmed": lambda text, width: "\n".join(
-        line.rstrip() for line in text.split("\n")
+    "trailing-spaces-trimmed": lambda text, width: "".join(
+        f"{line.rstrip()}\n" for line in text.splitlines()
     ),
-    "shell-comment": lambda text, width: "\n".join(f"# {line}" for line in text.split("\n")),
-    "markdown-indent": lambda text, width: "\n".join(f"    {line}" for line in text.split("\n")),
+    "shell-comment": lambda text, width: "".join(f"# {line}\n" for line in text.splitlines()),
+    "markdown-indent": lambda text, width: "".join(f"    {line}\n" for line in text.splitlines()),
     "markdown-fence": lambda text, width: (
         "Here is my status:\n\n```\n" + text + "```\nwhat is wrong?\n"
     ),
@@ -96,7 +99,11 @@ MUTATIONS = {
 
 
 @SETTINGS
-@given(statuses(), st.lists(st.sampled_from(sorted(MUTATIONS)), min_size=1, max_size=3, unique=True), st.integers(60, 140))
+@given(
+    statuses(),
+    st.lists(st.sampled_from(sorted(MUTATIONS)), min_size=1, max_size=3, unique=True),
+    st.integers(60, 140),
+)
 def test_pasted_status_parses_back(case: Case, mutations: list[str], width: int) -> None:
     text = render(case.status, case.version, verbose=case.verbose)
     # Re-wrapping happens to the text as shown, so it comes before decorations are added.

@@ -427,13 +427,19 @@ def duplicate_key(ctx: LintContext) -> Iterator[Violation]:
 
 
 def _maps(node: YamlNode, prefix: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], YamlNode]]:
-    if node.kind == "map":
-        yield prefix, node
-        for key, value in node.pairs:
-            yield from _maps(value, (*prefix, key.text))
-    elif node.kind == "seq":
-        for item in node.items:
-            yield from _maps(item, prefix)
+    """Every mapping under ``node`` (each shared alias target once: it is one mapping)."""
+    seen: set[int] = set()
+    stack = [(prefix, node)]
+    while stack:
+        path, current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if current.kind == "map":
+            yield path, current
+            stack.extend(((*path, key.text), value) for key, value in reversed(current.pairs))
+        elif current.kind == "seq":
+            stack.extend((path, item) for item in reversed(current.items))
 
 
 _CIDR_KEYS = {

@@ -140,8 +140,10 @@ def native_routing_cidr_misses_pod_subnets(ctx: LintContext) -> Iterator[Violati
     Talos pod subnet of that family.
     """
     talos = ctx.talos
-    if talos is None or talos.pod_subnets is None or ctx.routing_mode != "native":
+    if talos is None or ctx.routing_mode != "native":
         return
+    if talos.pod_subnets is None or not _explicit_or_full(ctx, talos.pod_subnets):
+        return  # a patch that says nothing about subnets: the default is not evidence
     for key, family in (("ipv4NativeRoutingCIDR", 4), ("ipv6NativeRoutingCIDR", 6)):
         text = ctx.user(key)
         if not text:
@@ -870,8 +872,9 @@ def ipam_ignores_talos_pod_subnets(ctx: LintContext) -> Iterator[Violation]:
     ## Fix
     Set `ipam.mode: kubernetes`.
     """
-    if ctx.talos is None or ctx.talos.pod_subnets is None:
+    if ctx.talos is None or not _explicit_or_full(ctx, ctx.talos.pod_subnets):
         return
+    assert ctx.talos.pod_subnets is not None
     mode = str(ctx.effective("ipam.mode", "cluster-pool"))
     if mode != "cluster-pool":
         return
