@@ -137,7 +137,8 @@ def agent_default(key: str, cilium_version: str) -> tuple[bool, Any]:
 
 def first_talos_with(min_kernel: str) -> str | None:
     """The first Talos minor whose kernel is at least ``min_kernel`` (talos.md §6)."""
-    table: dict[str, str] = _load("kernel.yaml").get("talos_kernels") or {}
+    releases = _load("talos.yaml").get("releases") or []
+    table: dict[str, str] = {str(row["talos"]): str(row["kernel"]) for row in releases}
     for release in sorted(table, key=version_tuple):
         if version_tuple(table[release]) >= version_tuple(min_kernel):
             return release
