@@ -36,12 +36,43 @@ _EXPORTS = {
     "TalosFacts": "ciliumdrift.load.model",
 }
 
-__all__ = ["__version__", *_EXPORTS]
+__all__ = [
+    "Cause",
+    "CauseKind",
+    "CiliumdriftError",
+    "Declared",
+    "Finding",
+    "HelmValues",
+    "InputError",
+    "Origin",
+    "Position",
+    "Report",
+    "Status",
+    "TalosFacts",
+    "__version__",
+    "check",
+    "compare",
+    "derive",
+    "expect",
+    "impact",
+    "lint",
+    "load_declared",
+    "load_talos",
+    "load_values",
+    "parse_status",
+]
 
 if TYPE_CHECKING:
+    from ciliumdrift.api import check, expect
+    from ciliumdrift.compare import compare
+    from ciliumdrift.derive import derive
     from ciliumdrift.errors import CiliumdriftError, InputError
+    from ciliumdrift.impact import impact
+    from ciliumdrift.lint import lint
+    from ciliumdrift.load import load_declared, load_talos, load_values
     from ciliumdrift.load.model import Declared, HelmValues, TalosFacts
     from ciliumdrift.model import Cause, CauseKind, Finding, Origin, Position, Report
+    from ciliumdrift.parse import parse_status
     from ciliumdrift.parse.model import Status
 
 

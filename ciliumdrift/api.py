@@ -212,3 +212,27 @@ def build_report(
         inputs=dict(inputs or {}),
         tool_version=__version__,
     )
+
+
+def expect(
+    *,
+    values_files: Sequence[str] = (),
+    set_flags: Sequence[Any] = (),
+    talos_files: Sequence[str] = (),
+    cilium_version: str | None = None,
+    kernels: Mapping[str | None, str] | Sequence[str] = (),
+    chart: str | None = None,
+) -> dict[str, Any]:
+    """The status every node should show, with provenance and conditions (no status needed)."""
+    from ciliumdrift.derive.expected import expected_state
+    from ciliumdrift.load import load_declared
+
+    declared = load_declared(
+        tuple(values_files),
+        set_flags=tuple(set_flags),
+        talos_files=tuple(talos_files),
+        cilium_version=cilium_version,
+        chart=chart,
+    )
+    kernel_map = dict(kernels) if isinstance(kernels, Mapping) else parse_kernels(kernels)
+    return expected_state(declared, kernel_map)

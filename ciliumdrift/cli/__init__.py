@@ -18,8 +18,8 @@ app = typer.Typer(
 )
 
 # Registration happens on import; the order is the order of `--help`.
-from ciliumdrift.cli import check as _check  # noqa: E402,F401
 from ciliumdrift.cli import _optional  # noqa: E402
+from ciliumdrift.cli import check as _check  # noqa: E402,F401
 
 
 def main() -> None:

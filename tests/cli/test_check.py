@@ -150,7 +150,7 @@ def test_bad_input_is_one_line_and_exit_2(
 def test_broken_yaml_is_one_line_with_position(repo_cwd: Path, tmp_path: Path) -> None:
     broken = tmp_path / "values.yaml"
     broken.write_text("bpf:\n  masquerade: true\n  datapathMode: [netkit\n")
-    code, out, err = invoke(
+    code, _, err = invoke(
         "check", "-f", str(broken), "--status", "examples/talos-netkit-native/status.txt"
     )
     assert code == 2
