@@ -10,10 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from ciliumdrift.cli import app
-from ciliumdrift.cli._optional import register_all
 from tests.conftest import EXAMPLES, SCHEMAS
 
-register_all()
 runner = CliRunner()
 REPORT_SCHEMA = json.loads((SCHEMAS / "report.schema.json").read_text())
 

@@ -10,10 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from ciliumdrift.cli import app
-from ciliumdrift.cli._optional import register_all
 from tests.conftest import corpus_files
 
-register_all()
 runner = CliRunner()
 
 STATUSES = corpus_files("status", "*.txt") + corpus_files("status", "*.json")

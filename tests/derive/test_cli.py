@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ciliumdrift.cli import _optional, app
+from ciliumdrift.cli import app
 from ciliumdrift.derive.facts import FACTS
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "talos-netkit-native"
@@ -16,7 +16,6 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "talos-netkit-nativ
 
 @pytest.fixture(scope="module")
 def runner() -> CliRunner:
-    _optional.register_all()
     return CliRunner()
 
 

@@ -13,9 +13,6 @@ import pytest
 from typer.testing import CliRunner
 
 from ciliumdrift.cli import app
-from ciliumdrift.cli._optional import register_all
-
-register_all()
 
 EXPECTED = Path(__file__).parent / "expected"
 SEED = "examples/talos-netkit-native"

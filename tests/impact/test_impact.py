@@ -134,9 +134,8 @@ def test_git_base_reads_the_same_paths_at_a_ref(
 
 
 def test_cli_impact(sides: tuple[Path, Path]) -> None:
-    from ciliumdrift.cli import _optional, app
+    from ciliumdrift.cli import app
 
-    _optional.register_all()
     base, head = sides
     runner = CliRunner()
     result = runner.invoke(

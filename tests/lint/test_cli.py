@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ciliumdrift.cli import _optional, app
+from ciliumdrift.cli import app
 from tests.conftest import CORPUS
 
-_optional.register_all()
 RUNNER = CliRunner()
 TYPO = CORPUS / "values" / "values-001.yaml"
 

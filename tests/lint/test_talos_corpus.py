@@ -28,7 +28,9 @@ PAIRS = [
 
 
 @pytest.mark.parametrize(
-    ("values", "talos", "version", "present", "absent"), PAIRS, ids=lambda v: str(v)
+    ("values", "talos", "version", "present", "absent"),
+    PAIRS,
+    ids=lambda v: str(sorted(v)) if isinstance(v, (set, frozenset)) else str(v),
 )
 def test_talos_pairs(
     values: str, talos: tuple[str, ...], version: str | None, present: set[str], absent: set[str]

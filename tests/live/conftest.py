@@ -37,9 +37,8 @@ def fake_cluster(tmp_path: Path) -> Iterator[Callable[..., tuple[FakeCluster, Pa
 @pytest.fixture
 def run_cli(monkeypatch: pytest.MonkeyPatch) -> Callable[..., tuple[int, str, str]]:
     """Run ``ciliumdrift <args>`` in-process; returns (exit code, stdout, stderr)."""
-    from ciliumdrift.cli import _optional, app
+    from ciliumdrift.cli import app
 
-    _optional.register_all()
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.delenv("KUBECONFIG", raising=False)
 

@@ -10,11 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from ciliumdrift.cli import app
-from ciliumdrift.cli._optional import register_all
 from tests.parse.test_corpus import CORPUS, FILES, SCHEMA
 from tests.parse.test_formats import BRIEF_118
 
-register_all()
 runner = CliRunner()
 
 
