@@ -172,8 +172,13 @@ def _check(report: Any) -> Records:
             position = Position(first_file, 1, 1)
         node = finding.node or "cluster"
         message = finding.message
-        if finding.expected is not None or finding.observed is not None:
-            message += f" (expected {finding.expected}, observed {finding.observed})"
+        shown = [
+            f"{label} {value}"
+            for label, value in (("expected", finding.expected), ("observed", finding.observed))
+            if value is not None and value not in message
+        ]
+        if shown:
+            message += f" ({', '.join(shown)})"
         if finding.causes:
             message += f"; likely cause: {finding.causes[0].summary}"
         if finding.fix is not None:
