@@ -328,12 +328,9 @@ def _explaining(
 
 @lru_cache(maxsize=1)
 def _disruptive() -> Mapping[str, str]:
-    from importlib.resources import files
+    from ciliumdrift.datafiles import load
 
-    from ruamel.yaml import YAML
-
-    text = (files("ciliumdrift") / "data" / "lint" / "disruptive.yaml").read_text(encoding="utf-8")
-    rows = YAML(typ="safe", pure=True).load(text)["disruptive"]
+    rows = load("lint/disruptive.yaml")["disruptive"]
     return {str(r["fact"]): str(r["why"]) for r in rows}
 
 
