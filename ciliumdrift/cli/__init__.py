@@ -19,8 +19,27 @@ app = typer.Typer(
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: usage errors are one line on stderr and exit 2, too."""
+    import sys
+
+    try:
+        code = app(standalone_mode=False)
+    except typer.Exit as done:
+        code = done.exit_code
+    except Exception as error:
+        # click's UsageError family (bundled by typer) carries the exit code 2; anything else
+        # reaching here is a defect, reported on one line all the same.
+        message = getattr(error, "format_message", lambda: str(error))()
+        usage = getattr(error, "exit_code", None) == 2
+        prefix = "usage" if usage else f"internal error: {type(error).__name__}"
+        text = " ".join(str(message).split())
+        if text:  # no-args help has already been printed and has no message
+            typer.echo(f"ciliumdrift: {prefix}: {text}", err=True)
+        code = 2
+    except KeyboardInterrupt:
+        typer.echo("ciliumdrift: interrupted", err=True)
+        code = 130
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 def _print_version(value: bool) -> None:

@@ -44,3 +44,22 @@ def test_help_runs_without_heavy_imports() -> None:
     ).stdout
     assert "check" in out
     assert out.strip().endswith("HEAVY:")
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ciliumdrift", *args], capture_output=True, text=True, check=False
+    )
+
+
+def test_usage_errors_are_one_line_and_exit_2() -> None:
+    for args in (("check", "--format", "yaml"), ("bogus",), ("status",)):
+        done = _cli(*args)
+        assert done.returncode == 2, (args, done.stderr)
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("ciliumdrift: usage: "), done.stderr
+
+
+def test_version_flag() -> None:
+    done = _cli("--version")
+    assert done.returncode == 0 and done.stdout.startswith("ciliumdrift ")
