@@ -29,7 +29,8 @@ def main() -> None:
     except Exception as error:
         # click's UsageError family (bundled by typer) carries the exit code 2; anything else
         # reaching here is a defect, reported on one line all the same.
-        message = getattr(error, "format_message", lambda: str(error))()
+        formatter = getattr(error, "format_message", None)
+        message = formatter() if callable(formatter) else str(error)
         usage = getattr(error, "exit_code", None) == 2
         prefix = "usage" if usage else f"internal error: {type(error).__name__}"
         text = " ".join(str(message).split())
