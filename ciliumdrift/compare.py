@@ -164,7 +164,14 @@ def compare(
         if line.verdict in (Verdict.MISMATCH, Verdict.CONDITIONAL)
     ]
     nodes_seen = len(contexts)
-    cross = [_cross_check(*entry, nodes_seen) for entry in conflicts.values()]
+    running = {
+        observation.name or (observation.status.node if observation.status else None)
+        for observation in observations
+        if observation.status is not None
+        and observation.status.cilium is not None
+        and observation.status.cilium.state == "Ok"
+    }
+    cross = [_cross_check(*entry, nodes_seen, running) for entry in conflicts.values()]
     ordered = [f for group in (drift, _flatten(cross), findings) for f in group]
     return Comparison(rows=rows, findings=tuple(ordered))
 
@@ -203,8 +210,13 @@ def _cross_check(
     nodes: list[str | None],
     label: str,
     seen: int,
+    running: set[str | None] | None = None,
 ) -> list[Finding]:
     targets: list[str | None] = [None] if len(nodes) >= seen else nodes
+    causes = found.causes
+    if found.fatal and running and any(node in running for node in nodes):
+        # The agent would not start with this config, yet it runs: what runs is another config.
+        causes = (*causes[:1], _running_anyway(sorted(str(n) for n in running)), *causes[1:])
     return [
         Finding(
             fact=fact.id,
@@ -215,12 +227,22 @@ def _cross_check(
             observed=None,
             source=found.source or expectation.source,
             message=found.message,
-            causes=found.causes,
+            causes=causes,
             fix=found.fix,
             severity=found.severity,
         )
         for node in targets
     ]
+
+
+def _running_anyway(nodes: list[str]) -> Cause:
+    return Cause(
+        CauseKind.NOT_APPLIED,
+        "The agents run although this config would stop them at start: they run another config "
+        "(these values are not deployed yet, and the agents will fail when they are), or the "
+        "deployed values set keys these files do not.",
+        (Evidence(f"Cilium: Ok on {', '.join(nodes)}"),),
+    )
 
 
 def _drift(line: _Line, lines: Sequence[_Line]) -> Finding:

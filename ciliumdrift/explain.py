@@ -164,14 +164,34 @@ def per_node_override(ctx: NodeContext, weight: float, peers: str) -> Candidate:
 
 
 def version_default(ctx: NodeContext, key: str, declared: Located[Any] | None) -> Candidate:
+    """The key is unset: a default decides here, and the running config may differ.
+
+    Weighed by evidence: when the chart defaults of the collected versions differ (or
+    upgradeCompatibility picks the template default), another version's default is a
+    likely cause; otherwise the usual reason is a values layer not given to ciliumdrift
+    (another -f file, --set, valuesFrom, ``cilium config set``), just below a config that
+    was not rolled out.
+    """
+    from ciliumdrift.derive.tables import default_varies
+
+    varies = default_varies(key) or key == "kubeProxyReplacement"
+    weight = LIKELY + 0.01 if varies else LIKELY - 0.01
+    summary = (
+        f"{key} is not set in the given values, so a default decides; the running config was "
+        "rendered with another chart version (or upgradeCompatibility) whose default differs, "
+        "or sets the key in a layer not given here (another values file, --set, valuesFrom, "
+        "cilium config set)."
+        if varies
+        else f"{key} is not set in the given values, so the default decides; the running config "
+        "sets it in a layer not given here (another values file, --set, valuesFrom, extraConfig, "
+        "cilium config set)."
+    )
+    evidence = [said(key, declared)]
+    if varies:
+        evidence.append(Evidence(f"the default of {key} differs between chart versions"))
     return Candidate(
-        POSSIBLE,
-        cause(
-            CauseKind.VERSION_DEFAULT,
-            f"{key} is not set, so its default decides; the running agents may have been "
-            f"rendered by another chart version (or upgradeCompatibility) whose default differs.",
-            said(key, declared),
-        ),
+        weight,
+        cause(CauseKind.VERSION_DEFAULT, summary, *evidence),
         values_fix(f"Set {key} explicitly so no version default decides", [(key, declared.value)])
         if declared is not None and declared.value is not None
         else None,

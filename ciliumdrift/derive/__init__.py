@@ -69,15 +69,21 @@ def _ignored_key_conflicts(ctx: NodeContext) -> dict[str, list[Conflict]]:
     reads = {key for f in FACTS for key in f.reads}
     out: dict[str, list[Conflict]] = {}
     for ignored in ignored_keys(ctx.values, reads):
-        message = (
-            f"{ignored.key} is not a key the chart reads (did you mean {ignored.meant}?): "
-            f"Helm ignores it silently."
-        )
+        if ignored.removed:
+            message = (
+                f"{ignored.key} was removed from the chart (use {ignored.meant}): Helm ignores "
+                "it silently."
+            )
+        else:
+            message = (
+                f"{ignored.key} is not a key the chart reads (did you mean {ignored.meant}?): "
+                f"Helm ignores it silently."
+            )
         made = Conflict(
             message=message,
             causes=(
                 cause(
-                    CauseKind.KEY_IGNORED,
+                    CauseKind.DEPRECATED_VALUE if ignored.removed else CauseKind.KEY_IGNORED,
                     f"{ignored.key} is ignored; {ignored.meant} keeps its default.",
                     said(ignored.key, ignored.value),
                     said(ignored.meant, ctx.values.get(ignored.meant)),

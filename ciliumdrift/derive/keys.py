@@ -25,12 +25,26 @@ class IgnoredKey:
     meant: str
 
     @property
+    def removed(self) -> bool:
+        """The key was read by an older chart: a removed key, not a typo."""
+        return self.key in _removed()
+
+    @property
     def meant_value(self) -> Any:
         """The value to write under the meant key (``bpf.hostRouting: true`` means legacy off)."""
         if self.meant == "bpf.hostLegacyRouting" and self.key.lower().endswith("hostrouting"):
             value = self.value.value
             return not value if isinstance(value, bool) else value
+        if self.meant.endswith("List") and isinstance(self.value.value, str):
+            return [self.value.value]
         return self.value.value
+
+
+@cache
+def _removed() -> frozenset[str]:
+    """Keys some chart version read and a later one dropped (data/removed.yaml)."""
+    rows = _load("removed.yaml").get("keys") or []
+    return frozenset(str(row["key"]) for row in rows)
 
 
 @cache

@@ -115,6 +115,9 @@ def kpr_value(ctx: NodeContext) -> Located[str]:
                 default = "disabled"
             elif compat_minor < (1, 12):
                 default = "probe"
+        if raw is None and default != "false":
+            # upgradeCompatibility picked the template default: point at it (cilium#27344).
+            return Located(default, compat.origin)
         origin = (
             raw.origin
             if raw is not None

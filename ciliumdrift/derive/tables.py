@@ -122,6 +122,12 @@ def chart_default(key: str, chart_version: str) -> tuple[bool, Any]:
     return True, table[version]
 
 
+def default_varies(key: str) -> bool:
+    """True when the collected charts of different versions disagree on ``key``'s default."""
+    table: dict[str, Any] = _load("agent_defaults.yaml")["chart"].get(key) or {}
+    return len({repr(value) for value in table.values()}) > 1
+
+
 def agent_default(key: str, cilium_version: str) -> tuple[bool, Any]:
     """``(True, default)`` when the agent of that version has the flag ``key``."""
     entry = _load("agent_defaults.yaml")["agent"].get(key)

@@ -17,6 +17,17 @@ _NOISE_PREFIXES = ('Defaulted container "', "Unable to use a TTY", "$ ", "kubect
 
 
 def parse_prepared(prepared: Prepared, source: str) -> Status:
+    first = next(
+        (
+            line
+            for line in prepared.lines
+            if line.text and not line.text.startswith(_NOISE_PREFIXES)
+        ),
+        None,
+    )
+    if first is not None and first.text.partition(":")[0] in TOP_LABELS:
+        # The agent's text output, as almost every paste is: no other detector can match.
+        return _with_prepared_diagnostics(_text(prepared, source), prepared)
     lines = [line for line in prepared.lines if line.text]
     if not lines:
         raise StatusParseError("empty input: no cilium status output", Position(source, 1, 1))
@@ -38,9 +49,17 @@ def parse_prepared(prepared: Prepared, source: str) -> Status:
     elif (kind := _config(body)) is not None:
         status = parse_config(body, kind, source)
     else:
-        from ciliumdrift.parse.text import TextParser
+        status = _text(prepared, source)
+    return _with_prepared_diagnostics(status, prepared)
 
-        status = TextParser(prepared.lines, source).parse()
+
+def _text(prepared: Prepared, source: str) -> Status:
+    from ciliumdrift.parse.text import TextParser
+
+    return TextParser(prepared.lines, source).parse()
+
+
+def _with_prepared_diagnostics(status: Status, prepared: Prepared) -> Status:
     if prepared.diagnostics:
         status = replace(status, diagnostics=prepared.diagnostics + status.diagnostics)
     return status

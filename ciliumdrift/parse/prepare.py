@@ -81,29 +81,50 @@ def prepare(text: str, source: str) -> Prepared:
     raw_lines = _LINE_END.split(text) if "\r" in text else text.split("\n")
     if raw_lines and raw_lines[-1] == "":
         raw_lines.pop()
-    decorated = "#" in text or ">" in text
-    lines = []
-    common = -1
-    for number, raw in enumerate(raw_lines, start=1):
-        removed = 0
-        if decorated:
-            raw, removed = _peel(raw)
-        content = raw.strip()
-        if content:
-            indent = len(raw) - len(raw.lstrip(" "))
-            if common < 0 or indent < common:
-                common = indent
-        else:
-            indent = 0
-        lines.append(SourceLine(number, removed + indent + 1, indent, content, len(raw)))
+    if "#" in text or ">" in text:
+        lines, common = _decorated_lines(raw_lines)
+    else:
+        lines, common = _plain_lines(raw_lines)
     if common > 0:
         # A markdown code block or a quoted paste: indentation relative to the block.
         for line in lines:
             line.indent = max(line.indent - common, 0)
             line.width -= common
-    if "```" in text or "~~~" in text:
+    # One-character tests first: they are memchr scans, the three-character ones are not.
+    if ("`" in text and "```" in text) or ("~" in text and "~~~" in text):
         return _select_fenced_block(lines, source)
     return Prepared(tuple(lines), ())
+
+
+def _plain_lines(raw_lines: list[str]) -> tuple[list[SourceLine], int]:
+    """The common paste, with nothing to peel (the hot loop of every text parse).
+
+    Returns the lines and the smallest indentation of a non-blank line.
+    """
+    lines = []
+    append = lines.append
+    flush_left = False
+    for number, raw in enumerate(raw_lines, start=1):
+        content = raw.strip()
+        if raw[:1] == " " and content:
+            indent = len(raw) - len(raw.lstrip(" "))
+            append(SourceLine(number, indent + 1, indent, content, len(raw)))
+        else:
+            flush_left = flush_left or bool(content)
+            append(SourceLine(number, 1, 0, content, len(raw)))
+    if flush_left:
+        return lines, 0
+    return lines, min((line.indent for line in lines if line.text), default=0)
+
+
+def _decorated_lines(raw_lines: list[str]) -> tuple[list[SourceLine], int]:
+    lines = []
+    for number, raw in enumerate(raw_lines, start=1):
+        raw, removed = _peel(raw)
+        content = raw.strip()
+        indent = len(raw) - len(raw.lstrip(" ")) if content else 0
+        lines.append(SourceLine(number, removed + indent + 1, indent, content, len(raw)))
+    return lines, min((line.indent for line in lines if line.text), default=0)
 
 
 def _is_fence(line: SourceLine) -> bool:

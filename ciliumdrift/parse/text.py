@@ -11,7 +11,6 @@ Lines the parser does not know become warnings with their line number.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -47,7 +46,8 @@ from ciliumdrift.parse.model import (
     Redirect,
     RemoteCluster,
     Status,
-    StatusLine,
+    build_status,
+    build_status_lines,
 )
 from ciliumdrift.parse.prepare import SourceLine
 from ciliumdrift.parse.summary import (
@@ -152,10 +152,10 @@ class TextParser:
         self.lines = lines
         self.source = source
         self.diagnostics: list[Diagnostic] = []
-        self.status_lines: list[StatusLine] = []
+        # (label, value, line number) of every labelled line, in input order.
+        self.status_lines: list[tuple[str, str, int]] = []
         self.values: dict[str, Any] = {}
         self.seen: dict[str, int] = {}
-        self.order: list[str] = []
         self.section: str | None = None
         self.sub: str | None = None
         self.pending: _Pending | None = None
@@ -183,8 +183,7 @@ class TextParser:
         self.health_block: _HealthBlock | None = None
         self.health_elided = False
         self.tree = _Tree()
-        self.hard_confident = False
-        self.hard_width = self._hard_wrap_width()
+        self._hard_wrap: tuple[int | None, bool] | None = None
 
     # ------------------------------------------------------------------ positions, reports
 
@@ -197,51 +196,107 @@ class TextParser:
     def _unknown(self, line: SourceLine) -> None:
         label, sep, value = line.text.partition(":")
         if sep and _LABEL_LIKE.fullmatch(label.strip()):
-            self.status_lines.append(StatusLine(label.strip(), value.strip(), line.number))
+            self.status_lines.append((label.strip(), value.strip(), line.number))
         self._diagnose(line, f"unknown status line kept unread: {_excerpt(line.text)}", UNKNOWN)
 
-    def _hard_wrap_width(self) -> int | None:
-        """A terminal that hard-wraps cuts many lines at exactly the same width."""
+    def _hard_wrap_width(self) -> tuple[int | None, bool]:
+        """A terminal that hard-wraps cuts many lines at exactly the same width.
+
+        Returns that width (None when no such width) and whether enough lines share it to be
+        sure. Only continuation lines need it, so it is computed on their first use.
+        """
+        if self._hard_wrap is not None:
+            return self._hard_wrap
         counts: dict[int, int] = {}
         for line in self.lines:
             if line.width >= 30:
                 counts[line.width] = counts.get(line.width, 0) + 1
-        if not counts:
-            return None
-        widest = max(counts)
-        self.hard_confident = counts[widest] >= 3
-        return widest if counts[widest] >= 2 else None
+        widest = max(counts, default=0)
+        seen = counts.get(widest, 0)
+        self._hard_wrap = (widest if seen >= 2 else None, seen >= 3)
+        return self._hard_wrap
 
     # ------------------------------------------------------------------ the pass
 
     def parse(self) -> Status:
+        seen = self.seen
+        values = self.values
+        status_lines = self.status_lines
+        readings = _READINGS
+        # A known label's line, held until the next line shows whether it continues it.
+        held_line: SourceLine | None = None
+        held_label = held_value = ""
         for line in self.lines:
             if self.stopped:
                 break
+            text = line.text
+            label, sep, value = text.partition(":")
+            common = (
+                sep
+                and label in TOP_LABELS
+                and label not in seen
+                and (label not in _COMPONENT_LABELS or not component_state(value))
+                and "¯" not in text
+                and "\\__/" not in text
+            )
+            if held_line is not None:
+                if common or not text:
+                    # Nothing continues the held line: read it now, without a _Pending.
+                    known = readings.get((held_label, held_value))
+                    if known is None:
+                        known = _read_fresh(held_label, held_value)
+                    result, problems = known
+                    field_name = _DIRECT_FIELDS.get(held_label)
+                    if field_name is None or problems or result is None or held_label in seen:
+                        self._store_now(held_label, held_value, result, held_line, list(problems))
+                    else:
+                        seen[held_label] = held_line.number
+                        status_lines.append((held_label, held_value, held_line.number))
+                        values[field_name] = result
+                else:
+                    self.pending = _Pending(
+                        _LABEL_READERS[held_label],
+                        self._store_label,
+                        [held_line],
+                        held_value,
+                        held_value,
+                        held_label,
+                    )
+                held_line = None
+            if common:
+                # The common line: a known label seen for the first time. What _classify
+                # would do, without its detours.
+                if self.pending is not None:
+                    self._flush()
+                self.section = _SECTION_OF_LABEL.get(label)
+                held_label, held_value, held_line = label, value.strip(), line
+                continue
             self._feed(line)
+        if held_line is not None:
+            found: list[str] = []
+            result = _read_label(held_label, held_value, found)
+            self._store_now(held_label, held_value, result, held_line, found)
         self._flush()
         return self._build()
+
+    def _store_now(
+        self, label: str, value: str, result: Any, line: SourceLine, problems: list[str]
+    ) -> None:
+        if result is None:
+            self._unknown(line)
+        else:
+            self._store_reading(label, value, result, line, problems)
 
     def _feed(self, line: SourceLine) -> None:
         text = line.text
         if not text:
             self._flush()
             return
-        label, sep, value = text.partition(":")
-        if sep and label in _PLAIN_LABELS and label not in self.seen and "¯" not in text:
-            # The common line: a known label that opens no section and cannot be a
-            # cli-summary component. Same outcome as _classify, without its detours.
-            self._flush()
-            self.section = None
-            value = value.strip()
-            self.pending = _Pending(
-                _LABEL_READERS[label], self._store_label, [line], value, value, label
-            )
-            return
         pending = self._classify(line)
         if pending is None and self._continues(line):
             assert self.pending is not None
-            hard = self.hard_width is not None and self.pending.parts[-1].width == self.hard_width
+            hard_width = self._hard_wrap_width()[0]
+            hard = hard_width is not None and self.pending.parts[-1].width == hard_width
             self.pending.hard_text += ("" if hard else " ") + line.text
             self.pending.text += " " + line.text
             self.pending.parts.append(line)
@@ -273,7 +328,7 @@ class TextParser:
         if pending.hard_text != pending.text:
             # A soft wrap lost a space, a hard wrap lost nothing: keep the reading that works.
             hard, hard_problems = self._read(pending, pending.hard_text)
-            tie = len(hard_problems) == len(problems) and self.hard_confident
+            tie = len(hard_problems) == len(problems) and self._hard_wrap_width()[1]
             if hard is not None and (result is None or len(hard_problems) < len(problems) or tie):
                 result, problems, used = hard, hard_problems, pending.hard_text
         if len(pending.parts) > 1 and (problems or result is None):
@@ -292,10 +347,10 @@ class TextParser:
         pending.store(result, pending.parts[0], list(problems))
 
     @staticmethod
-    def _read(pending: _Pending, text: str) -> tuple[Any, list[str] | tuple[str, ...]]:
-        if pending.label is not None and len(text) <= _CACHED_VALUE_LENGTH:
-            return _read_label_cached(pending.label, text)
+    def _read(pending: _Pending, text: str) -> tuple[Any, list[str]]:
         problems: list[str] = []
+        if pending.label is not None:
+            return _read_label(pending.label, text, problems), problems
         return pending.reader(text, problems), problems
 
     def _item(self, line: SourceLine, reader: Reader, store: Store) -> _Pending:
@@ -333,7 +388,7 @@ class TextParser:
         return self._item(line, _without_logo, self._store_component)
 
     def _classify_label(self, line: SourceLine, label: str, value: str) -> _Pending | None:
-        first = self.order[0] if self.order else None
+        first = next(iter(self.seen), None)
         if label in self.seen and label == first and len(self.seen) >= 3:
             self._diagnose(
                 line,
@@ -459,7 +514,11 @@ class TextParser:
             self._diagnose(line, f"{what}: {problem}", UNPARSED)
 
     def _store_label(self, result: Any, line: SourceLine, problems: list[str]) -> None:
-        label = self.flushing_label
+        self._store_reading(self.flushing_label, self.flushing_text, result, line, problems)
+
+    def _store_reading(
+        self, label: str, text: str, result: Any, line: SourceLine, problems: list[str]
+    ) -> None:
         if label in self.seen:
             self._diagnose(
                 line,
@@ -468,13 +527,13 @@ class TextParser:
             )
             return
         self.seen[label] = line.number
-        self.order.append(label)
         self.sub = None
-        self.status_lines.append(StatusLine(label, self.flushing_text, line.number))
+        self.status_lines.append((label, text, line.number))
         if problems:
             self._report(line, f"`{label}:`", problems)
-        if label in _PLAIN_LABELS and label not in _MERGED_LABELS:
-            self.values[TOP_LABELS[label]] = result
+        field_name = _DIRECT_FIELDS.get(label)
+        if field_name is not None:
+            self.values[field_name] = result
             return
         if label in VERBOSE_LABELS:
             self.verbose = True
@@ -686,7 +745,7 @@ class TextParser:
 
     def _build(self) -> Status:
         self._close_health_block()
-        if not self.order and not self.summary.seen and not self._has_rows():
+        if not self.seen and not self.summary.seen and not self._has_rows():
             raise self._not_a_status()
         fields: dict[str, Any] = dict(self.values)
         self._assemble_sections(fields)
@@ -704,17 +763,15 @@ class TextParser:
             fields.setdefault("cilium", cilium_from_summary(summary))
             fields.setdefault("hubble", hubble_from_summary(summary))
         status_format, truncated = self._format()
-        local = next((n for n in fields.get("_nodes", ()) if n.localhost), None)
-        fields.pop("_nodes", None)
-        return Status(
-            format=status_format,
-            source=self.source,
-            node=local.name.rsplit("/", 1)[-1] if local else None,
-            truncated=truncated,
-            lines=tuple(self.status_lines),
-            diagnostics=tuple(self.diagnostics),
-            **fields,
-        )
+        nodes = fields.pop("_nodes", None)
+        local = next((n for n in nodes if n.localhost), None) if nodes else None
+        fields["format"] = status_format
+        fields["source"] = self.source
+        fields["node"] = local.name.rsplit("/", 1)[-1] if local else None
+        fields["truncated"] = truncated
+        fields["lines"] = build_status_lines(self.status_lines)
+        fields["diagnostics"] = tuple(self.diagnostics)
+        return build_status(fields)
 
     def _has_rows(self) -> bool:
         return bool(self.health_nodes or self.tree.modules or self.controller_rows)
@@ -736,7 +793,14 @@ class TextParser:
     def _assemble_sections(self, fields: dict[str, Any]) -> None:
         if self.apis is not None:
             base = fields.get("kubernetes") or KubernetesStatus(state="")
-            fields["kubernetes"] = replace(base, apis=self.apis)
+            fields["kubernetes"] = KubernetesStatus(
+                state=base.state,
+                version=base.version,
+                git_version=base.git_version,
+                platform=base.platform,
+                message=base.message,
+                apis=self.apis,
+            )
         if self.lost is not None and fields.get("node_monitor") is not None:
             fields["node_monitor"] = replace(
                 fields["node_monitor"], lost=self.lost[0], unknown=self.lost[1]
@@ -746,12 +810,14 @@ class TextParser:
             fields["ipam"] = Ipam(
                 families=families, allocated=tuple(self.allocated), message=message
             )
-        if self.controller_rows or "controllers" in fields:
+        if self.controller_rows:
             rows = tuple(self.controller_rows)
             base = fields.get("controllers") or ControllerStatus(
                 healthy=sum(1 for row in rows if row.failure_count == 0), total=len(rows)
             )
-            fields["controllers"] = replace(base, controllers=rows)
+            fields["controllers"] = ControllerStatus(
+                healthy=base.healthy, total=base.total, controllers=rows
+            )
         if self.redirects and fields.get("proxy") is not None:
             fields["proxy"] = replace(fields["proxy"], redirect_table=tuple(self.redirects))
         if self.mesh_clusters:
@@ -828,12 +894,13 @@ class TextParser:
 
     def _explain_fragment(self) -> None:
         """A fragment that is the head of a full output in order was cut, not grep'ed."""
-        if not self.order or self.order[0] != "KVStore":
+        order = list(self.seen)  # labels in the order they were first seen
+        if not order or order[0] != "KVStore":
             return
-        positions = [_CANONICAL_ORDER[label] for label in self.order]
+        positions = [_CANONICAL_ORDER[label] for label in order]
         if positions != sorted(positions) or positions[-1] >= _CANONICAL_ORDER["Encryption"]:
             return
-        last = self.order[-1]
+        last = order[-1]
         self.diagnostics.append(
             Diagnostic(
                 f"the output starts like a full status but ends after `{last}:`; the lines "
@@ -847,16 +914,20 @@ class TextParser:
         return Position(self.source, self.seen.get(label, 1), 1)
 
 
+#: Labels the cilium-cli summary also prints (``Cilium: OK`` beside the logo).
+_COMPONENT_LABELS = frozenset({"Cilium", "ClusterMesh", "Hubble"})
 #: Labels whose line opens no section and that the cilium-cli summary does not print.
-_PLAIN_LABELS = frozenset(
-    set(TOP_LABELS) - set(_SECTION_OF_LABEL) - {"Cilium", "ClusterMesh", "Hubble"}
-)
+_PLAIN_LABELS = frozenset(set(TOP_LABELS) - set(_SECTION_OF_LABEL) - _COMPONENT_LABELS)
 
 
 _CANONICAL_ORDER = {label: index for index, label in enumerate(TOP_LABELS)}
 
 #: Labels whose reading is merged with other lines rather than stored as is.
 _MERGED_LABELS = frozenset({"Kubernetes APIs", "IPAM", "Host Routing", "Routing"})
+#: Labels whose reading is the Status field as it is: label -> field.
+_DIRECT_FIELDS = {
+    label: TOP_LABELS[label] for label in _PLAIN_LABELS - _MERGED_LABELS - VERBOSE_LABELS
+}
 
 
 _PROMPTS = ("$ ", "# ", "% ", "> ", "❯ ")
@@ -953,14 +1024,31 @@ _LABEL_READERS: dict[str, Callable[[str, list[str]], Any]] = {
 }
 
 
-#: Values longer than this are read every time (the cache must stay small).
+#: Readings of label values already seen by this process. A fleet's agents print most lines
+#: identically (``KVStore: Disabled``, the API list, the CNI file) and readers return frozen
+#: values, so one reading serves them all; lines that differ per node are read every time.
+_READINGS: dict[tuple[str, str], tuple[Any, tuple[str, ...]]] = {}
+#: Bounds on that memory: it is emptied when full, and long values are never kept.
+_READINGS_LIMIT = 4096
 _CACHED_VALUE_LENGTH = 512
 
 
-@functools.lru_cache(maxsize=4096)
-def _read_label_cached(label: str, text: str) -> tuple[Any, tuple[str, ...]]:
-    """Lines repeat across the nodes of a fleet (and across runs); readers return frozen
-    values, so one reading of ``KVStore: Disabled`` can serve them all."""
-    problems: list[str] = []
-    result = _LABEL_READERS[label](text, problems)
-    return result, tuple(problems)
+def _read_label(label: str, text: str, problems: list[str]) -> Any:
+    known = _READINGS.get((label, text))
+    if known is None:
+        known = _read_fresh(label, text)
+    if known[1]:
+        problems.extend(known[1])
+    return known[0]
+
+
+def _read_fresh(label: str, text: str) -> tuple[Any, tuple[str, ...]]:
+    found: list[str] = []
+    known = (_LABEL_READERS[label](text, found), tuple(found))
+    if len(text) <= _CACHED_VALUE_LENGTH:
+        if len(_READINGS) >= _READINGS_LIMIT:
+            _READINGS.clear()
+        _READINGS[(label, text)] = known
+    return known
+
+

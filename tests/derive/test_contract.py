@@ -16,7 +16,15 @@ from ciliumdrift.derive.docs import facts_markdown
 from ciliumdrift.derive.expected import expected_state, render_json, render_text
 from ciliumdrift.derive.facts import FACTS
 from ciliumdrift.load.model import Declared, HelmValues
-from ciliumdrift.model import FindingKind, Located, NodeObservation, Severity, Verdict
+from ciliumdrift.model import (
+    CauseKind,
+    FindingKind,
+    Layer,
+    Located,
+    NodeObservation,
+    Severity,
+    Verdict,
+)
 from ciliumdrift.parse import model as p
 from tests.derive.builders import SEED_VALUES, declared, seed_status, seed_talos, values
 
@@ -217,3 +225,32 @@ def test_corpus_seed_status_matches_when_parser_is_there() -> None:
     assert {r.verdict for r in comparison.rows} == {Verdict.MATCH}, [
         (r.fact, r.expected, r.observed) for r in comparison.rows if r.verdict is not Verdict.MATCH
     ]
+
+
+def _corpus_pairs() -> list[Path]:
+    folder = CORPUS / "status"
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.glob("*.txt") if p.with_suffix(".values.yaml").is_file())
+
+
+@pytest.mark.parametrize("status_file", _corpus_pairs(), ids=lambda p: p.name)
+def test_corpus_pairs_drift_is_explained_by_missing_values(status_file: Path) -> None:
+    """The corpus values are fragments quoted beside each status: a line that differs from
+    what a default predicts must be explained by that default (the fragment misses the key),
+    never by a guess, and a key the user did set must match the observed line."""
+    from ciliumdrift.api import check
+
+    report = check(
+        values_files=[str(status_file.with_suffix(".values.yaml"))],
+        status_files=[str(status_file)],
+    )
+    defaults = (Layer.CHART_DEFAULT, Layer.AGENT_DEFAULT)
+    for finding in report.findings:
+        if finding.kind is not FindingKind.DRIFT:
+            continue
+        top = {c.kind for c in finding.causes[:2]}
+        assert finding.source is not None and finding.source.layer in defaults, finding.message
+        # A kernel-dependent default on a node whose kernel the fragment does not give may
+        # also be the kernel's doing (status-008: EKS, Legacy TC).
+        assert top & {CauseKind.VERSION_DEFAULT, CauseKind.KERNEL_TOO_OLD}, (finding.message, top)

@@ -426,3 +426,113 @@ def test_every_fact_has_the_fixed_headings() -> None:
 def test_fact_by_id_names_known_facts() -> None:
     with pytest.raises(KeyError, match="device-mode"):
         fact_by_id("no-such-fact")
+
+
+# Rules verified at the source in this round (see the facts' "Sources").
+
+
+def test_ipsec_with_wireguard_through_extra_config_is_fatal_in_every_version() -> None:
+    values = (
+        "encryption:\n  enabled: true\n  type: ipsec\nextraConfig:\n  enable-wireguard: 'true'\n"
+    )
+    for version in ("1.14.19", "1.18.4"):
+        found = expect_for("encryption", values, version=version)
+        assert found is not None and any(c.fatal for c in found.conflicts)
+        assert CauseKind.CONFLICTING_SETTING in conflict_kinds(found)
+    assert conflict_kinds(expect_for("encryption", values.split("extraConfig")[0])) == []
+
+
+@pytest.mark.parametrize(
+    ("legacy", "version", "fatal"),
+    [("true", "1.17.4", True), (None, "1.17.4", False), (None, "1.14.19", True)],
+)
+def test_bbr_fatal_only_with_declared_legacy_routing_from_1_15(
+    legacy: str | None, version: str, fatal: bool
+) -> None:
+    # Without bpf.masquerade host routing is demoted (iptables masquerading).
+    values = "kubeProxyReplacement: true\nbandwidthManager:\n  enabled: true\n  bbr: true\n"
+    if legacy is not None:
+        values += f"bpf:\n  hostLegacyRouting: {legacy}\n"
+    found = expect_for("bandwidth-manager", values, version=version, kernel="6.8.0")
+    assert found is not None
+    bbr = [c for c in found.conflicts if "BBR" in c.message]
+    assert bbr and bbr[0].fatal is fatal
+
+
+def test_bbr_host_namespace_only_needs_bbr_on_1_18() -> None:
+    values = "bandwidthManager:\n  enabled: true\n  bbrHostNamespaceOnly: true\n"
+    found = expect_for("bandwidth-manager", values, kernel="6.8.0")
+    assert found is not None and any(c.fatal for c in found.conflicts)
+    older = expect_for("bandwidth-manager", values, version="1.17.4", kernel="6.8.0")
+    assert older is not None and not any(c.fatal for c in older.conflicts)
+
+
+@pytest.mark.parametrize(
+    ("extra", "version", "fatal"),
+    [
+        ("", "1.19.6", True),
+        ("extraConfig:\n  enable-tunnel-big-tcp: 'true'\n", "1.19.6", False),
+        ("extraConfig:\n  enable-tunnel-big-tcp: 'true'\n", "1.18.4", True),
+    ],
+)
+def test_big_tcp_in_tunnel_mode(extra: str, version: str, fatal: bool) -> None:
+    found = expect_for("ipv4-big-tcp", "enableIPv4BIGTCP: true\n" + extra, version=version)
+    assert found is not None
+    assert any(c.fatal and "tunnel" in c.message for c in found.conflicts) is fatal
+
+
+@pytest.mark.parametrize(("dispatch", "fatal"), [("ipip", True), ("geneve", True), ("opt", False)])
+def test_big_tcp_with_dsr_dispatch_on_1_20(dispatch: str, fatal: bool) -> None:
+    values = (
+        "enableIPv4BIGTCP: true\nroutingMode: native\nipv4NativeRoutingCIDR: 10.0.0.0/8\n"
+        f"loadBalancer:\n  mode: dsr\n  dsrDispatch: {dispatch}\n"
+    )
+    found = expect_for("ipv4-big-tcp", values, version="1.20.0")
+    assert found is not None
+    assert any(c.fatal and "dispatch" in c.message for c in found.conflicts) is fatal
+
+
+def test_big_tcp_netkit_l2_is_fatal_on_1_16_and_1_17_only() -> None:
+    values = (
+        "enableIPv6BIGTCP: true\nroutingMode: native\nipv4NativeRoutingCIDR: 10.0.0.0/8\n"
+        "bpf:\n  datapathMode: netkit-l2\n"
+    )
+    assert any(c.fatal for c in expect_for("ipv6-big-tcp", values, version="1.17.4").conflicts)  # type: ignore[union-attr]
+    assert not any(c.fatal for c in expect_for("ipv6-big-tcp", values).conflicts)  # type: ignore[union-attr]
+
+
+def test_ipv6_big_tcp_status_quirk_is_a_condition() -> None:
+    found = expect_for("ipv6-big-tcp", "enableIPv4BIGTCP: true\n")
+    assert found is not None and found.value == "Disabled" and "45513" in (found.condition or "")
+    assert expect_for("ipv6-big-tcp", "").condition is None  # type: ignore[union-attr]
+
+
+def test_device_mode_auto_on_1_20_is_conditional_netkit() -> None:
+    found = expect_for("device-mode", "bpf:\n  datapathMode: auto\n", version="1.20.0")
+    assert found is not None and found.value == "netkit" and found.condition
+    invalid = expect_for("device-mode", "bpf:\n  datapathMode: auto\n", version="1.19.6")
+    assert invalid is not None and invalid.value is None
+
+
+def test_hostdns_conflict_before_1_16_5_is_a_warning_with_bpf_masquerade() -> None:
+    values = (
+        "kubeProxyReplacement: true\nroutingMode: native\nipv4NativeRoutingCIDR: 10.244.0.0/16\n"
+        "bpf:\n  masquerade: true\n"
+    )
+    early = expect_for("host-routing", values, version="1.16.2", forward_kube_dns_to_host=True)
+    late = expect_for("host-routing", values, version="1.16.5", forward_kube_dns_to_host=True)
+    older = expect_for("host-routing", values, version="1.15.19", forward_kube_dns_to_host=True)
+    assert early is not None and late is not None and older is not None
+    assert [c.severity.value for c in early.conflicts] == ["warning"]
+    assert [c.severity.value for c in late.conflicts] == ["error"]
+    assert older.conflicts == ()
+
+
+def test_kpr_default_from_upgrade_compatibility_points_at_it() -> None:
+    found = expect_for(
+        "kube-proxy-replacement", "upgradeCompatibility: '1.11'\n", version="1.16.19"
+    )
+    assert found is not None and found.conflicts
+    assert found.conflicts[0].source is not None
+    assert found.conflicts[0].source.key == "upgradeCompatibility"
+    assert "upgradeCompatibility" in found.conflicts[0].message

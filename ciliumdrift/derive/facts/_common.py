@@ -19,7 +19,9 @@ from ciliumdrift.explain import (
     unknown,
     version_default,
 )
-from ciliumdrift.model import CauseKind, Origin
+from ciliumdrift.model import Cause, CauseKind, Layer, Origin
+
+_IGNORED_KINDS = (CauseKind.KEY_IGNORED, CauseKind.DEPRECATED_VALUE)
 
 Hook = Callable[[NodeContext, Expectation, str], Sequence[Candidate]]
 
@@ -66,6 +68,11 @@ def standard(primary: str, hook: Hook | None = None) -> Explainer:
 
     def explain(ctx: NodeContext, expectation: Expectation, observed: str) -> Explanation:
         candidates: list[Candidate] = list(hook(ctx, expectation, observed)) if hook else []
+        # A key of this fact that the chart ignores (misspelled, misplaced, removed) is the
+        # user's own file saying why the running value is not the one they meant.
+        for found in expectation.conflicts:
+            ignored = [c for c in found.causes if c.kind in _IGNORED_KINDS]
+            candidates.extend(Candidate(STRONG + 0.05, c, found.fix) for c in ignored[:1])
         declared = s.helm(ctx, primary)
         shared = not_applied(ctx, primary, declared)
         if expectation.fallbacks:
@@ -83,6 +90,11 @@ def standard(primary: str, hook: Hook | None = None) -> Explainer:
                     )
                 )
             shared = Candidate(STRONG - 0.01, shared.cause, shared.fix)
+            # A fallback forced by a default (a key the user never set) that did not happen
+            # means the running config sets that key: the given values miss it.
+            for key in _defaulted_keys(ctx, expectation.fallbacks)[:1]:
+                weighted = version_default(ctx, key, s.helm(ctx, key))
+                candidates.append(Candidate(STRONG + 0.02, weighted.cause, weighted.fix))
         candidates.append(shared)
         if not s.is_set(ctx, primary):
             candidates.append(version_default(ctx, primary, declared))
@@ -90,6 +102,21 @@ def standard(primary: str, hook: Hook | None = None) -> Explainer:
         return explanation(candidates)
 
     return explain
+
+
+def _defaulted_keys(ctx: NodeContext, fallbacks: Sequence[Cause]) -> list[str]:
+    """Helm keys the fallbacks' evidence names that only a chart or agent default decides."""
+    keys: list[str] = []
+    for fallback in fallbacks:
+        for evidence in fallback.evidence:
+            origin = evidence.origin
+            if origin is None or origin.layer not in (Layer.CHART_DEFAULT, Layer.AGENT_DEFAULT):
+                continue
+            label = evidence.text.split(" = ", 1)[0].strip()
+            if " " in label or s.is_set(ctx, label) or label in keys:
+                continue
+            keys.append(label)
+    return keys
 
 
 def likely(kind: CauseKind, summary: str, *evidence: object) -> Candidate:

@@ -20,10 +20,11 @@ from ciliumdrift.explain import (
     STRONG,
     Candidate,
     cause,
+    kernel_evidence,
     said,
     values_fix,
 )
-from ciliumdrift.model import CauseKind, Severity
+from ciliumdrift.model import CauseKind, Fix, Severity
 from ciliumdrift.parse.model import BigTcp, Status
 
 _BWM_READS = (
@@ -84,16 +85,25 @@ def _bbr_conflicts(ctx: NodeContext) -> list[Conflict]:
     )
     routing = host_routing(ctx)
     if routing.value == "Legacy" and not hostns_only:
-        explicit = s.truthy(s.helm(ctx, "bpf.hostLegacyRouting").value)
-        certain = explicit or s.minor(ctx) <= (1, 14)
+        # The check reads enable-host-legacy-routing. On 1.14 it runs after the KPR fallbacks,
+        # so any Legacy is fatal. From 1.15 it runs in the bandwidth cell's start hook, which
+        # the daemon depends on, so it runs before the daemon demotes host routing: only the
+        # declared value (explicit, or written by the chart for CNI chaining) is fatal; a
+        # demotion leaves the agent running with BBR that does not reach pods.
+        declared = s.host_legacy_routing(ctx).value
+        certain = declared or s.minor(ctx) <= (1, 14)
         message = (
             "BPF bandwidth manager's BBR setup requires BPF host routing: the agent exits at start."
+            if certain
+            else "BBR for pods needs eBPF host routing, which this config demotes to Legacy: the "
+            "agent starts, but pods keep CUBIC pacing (the check runs before the demotion)."
         )
-        if not certain:
-            message = (
-                "BBR requires BPF host routing, which this config demotes to Legacy; the agent may "
-                "refuse to start (the check's order against the demotion is unsure on 1.15+)."
-            )
+        hint = (
+            "bandwidthManager.bbrHostNamespaceOnly: true (1.18+) keeps BBR for host-network "
+            "pods only (cilium/cilium PR #38898)."
+            if s.minor(ctx) >= (1, 18)
+            else "Cilium 1.18+ offers bandwidthManager.bbrHostNamespaceOnly (PR #38898)."
+        )
         out.append(
             conflict(
                 message,
@@ -102,7 +112,8 @@ def _bbr_conflicts(ctx: NodeContext) -> list[Conflict]:
                         STRONG,
                         cause(
                             CauseKind.REQUIREMENT_MISSING,
-                            "BBR for pods needs eBPF host routing; host routing is Legacy here.",
+                            f"BBR for pods needs eBPF host routing; host routing is Legacy here. "
+                            f"{hint}",
                             said("bandwidthManager.bbr", bbr),
                             *(c.cause.evidence[0] for c in routing.reasons[:2] if c.cause.evidence),
                         ),
@@ -123,14 +134,22 @@ def _bwm_hook(ctx: NodeContext, expectation: Expectation, observed: str) -> Sequ
         check = kernel(ctx, "bandwidth-manager")
         if check.unknown:
             out.append(kernel_candidate(ctx, check, "The bandwidth manager", weight=POSSIBLE))
+        # Reports of an enabled manager showing Disabled were runtime probes, not stale
+        # configs: procfs unreadable in nested netns (kind, cilium/cilium#33851), no device.
+        known_ok = not check.unknown and not check.too_old
         out.append(
             Candidate(
-                POSSIBLE,
+                LIKELY + 0.02 if known_ok else POSSIBLE,
                 cause(
                     CauseKind.REQUIREMENT_MISSING,
-                    "The agent disabled the bandwidth manager at start (procfs "
-                    "net.core.default_qdisc "
-                    "unreadable, no native device, or IPsec in the running config).",
+                    "The agent disabled the bandwidth manager at start: net.core.default_qdisc "
+                    "unreadable (nested network namespaces such as kind), no native device, or "
+                    "IPsec in the running config (log: 'BPF bandwidth manager ... Disabling').",
+                    kernel_evidence(ctx),
+                ),
+                Fix(
+                    summary="kubectl -n kube-system logs ds/cilium -c cilium-agent | grep -i "
+                    "'bandwidth manager'"
                 ),
             )
         )
@@ -155,15 +174,22 @@ def bandwidth_manager(ctx: NodeContext) -> Expectation:
     `EDT with BPF [BBR]` or `[CUBIC]` plus the devices, or `Disabled`.
 
     ## Fallbacks
-    Disabled at runtime by IPsec, an unreadable net.core.default_qdisc, no device, or a kernel
-    older than 5.1 (1.14-1.16; 1.17+ require 5.1). BBR on a kernel older than 5.18 is fatal;
-    BBR with Legacy host routing is fatal (certainly when explicit; 1.18+ unless
-    bbrHostNamespaceOnly).
+    Disabled at runtime by IPsec, an unreadable net.core.default_qdisc (nested network
+    namespaces such as kind, cilium/cilium#33851), no device, or a kernel older than 5.1
+    (1.14-1.16; 1.17+ require 5.1). BBR on a kernel older than 5.18 is fatal. BBR with Legacy
+    host routing: fatal when enable-host-legacy-routing is declared (explicit, or written by
+    the chart for CNI chaining); on 1.15+ a demotion by the daemon (no KPR, iptables
+    masquerading, IPsec) is not fatal, because the check runs in the bandwidth cell's start
+    hook, which the daemon depends on and which therefore runs first (verified at the source:
+    `probe()` reads `DaemonConfig.EnableHostLegacyRouting` from `Start`; the demotion is in the
+    daemon's `finishKubeProxyReplacementInit`) - the agent starts with BBR not reaching pods.
+    1.14 checks after the fallbacks, so any Legacy is fatal. 1.18+ skip the check with
+    bbrHostNamespaceOnly (PR #38898) and refuse bbrHostNamespaceOnly without bbr.
 
     ## Sources
     cilium-rules.md §8; values-to-config.md §1 (bandwidthManager row); status-format.md §2.16;
     cilium/cilium pkg/bandwidth/bandwidth.go @v1.14, pkg/datapath/linux/bandwidth/bandwidth.go
-    @v1.15-v1.19.
+    and cell.go @v1.15-v1.19 (read), PR #38898 (enable-bbr-hostns-only), issue #33851.
     """
     enabled = s.helm(ctx, "bandwidthManager.enabled")
     bbr = s.helm(ctx, "bandwidthManager.bbr")
@@ -211,6 +237,28 @@ def bandwidth_manager(ctx: NodeContext) -> Expectation:
     if check.too_old:
         reasons.append(kernel_candidate(ctx, check, "The bandwidth manager"))
     conflicts = _bbr_conflicts(ctx) if s.truthy(bbr.value) else []
+    hostns = s.helm(ctx, "bandwidthManager.bbrHostNamespaceOnly")
+    if s.minor(ctx) >= (1, 18) and s.truthy(hostns.value) and not s.truthy(bbr.value):
+        conflicts.append(
+            conflict(
+                "cannot enable --enable-bbr-hostns-only without enabling --enable-bbr: the agent "
+                "exits at start.",
+                [
+                    Candidate(
+                        STRONG,
+                        cause(
+                            CauseKind.REQUIREMENT_MISSING,
+                            "bandwidthManager.bbrHostNamespaceOnly needs bandwidthManager.bbr.",
+                            said("bandwidthManager.bbrHostNamespaceOnly", hostns),
+                            said("bandwidthManager.bbr", bbr),
+                        ),
+                        values_fix("Enable BBR", [("bandwidthManager.bbr", True)]),
+                    )
+                ],
+                hostns.origin,
+                fatal=True,
+            )
+        )
     if reasons:
         conflicts.append(
             conflict(
@@ -268,6 +316,9 @@ def _big_tcp_hook(family: str):  # type: ignore[no-untyped-def]
 
 
 _BIG_TCP_READS = (
+    "extraConfig",
+    "loadBalancer.dsrDispatch",
+    "loadBalancer.mode",
     "routingMode",
     "gke.enabled",
     "eni.enabled",
@@ -281,15 +332,55 @@ _BIG_TCP_READS = (
 )
 
 
+def _extra(ctx: NodeContext, key: str) -> object:
+    """A cilium-config key written through extraConfig (agent flags the chart has no value for)."""
+    extra = ctx.values.get("extraConfig")
+    if extra is None or not isinstance(extra.value, dict):
+        return None
+    return extra.value.get(key)
+
+
 def _big_tcp(ctx: NodeContext, family: str, key: str) -> Expectation:
     enabled = s.helm(ctx, key)
     if not s.truthy(enabled.value):
-        return expect("Disabled", enabled.origin)
+        quirk = None
+        if family == "ipv6" and s.truthy(s.helm(ctx, "enableIPv4BIGTCP").value):
+            quirk = (
+                "the text status may print IPv6 BIG TCP as 'Enabled' with the IPv4 size when only "
+                "IPv4 BIG TCP is on (cilium/cilium#45513, fixed by PR #45529); JSON is right"
+            )
+        return expect("Disabled", enabled.origin, condition=quirk)
     blockers: list[tuple[str, str, object]] = []
-    if s.routing_mode(ctx).value == "tunnel":
-        blockers.append(
-            ("BIG TCP is not supported in tunneling mode", "routingMode", s.routing_mode(ctx))
+    tunnel_big_tcp = s.minor(ctx) >= (1, 19) and s.truthy(_extra(ctx, "enable-tunnel-big-tcp"))
+    if s.routing_mode(ctx).value == "tunnel" and not tunnel_big_tcp:
+        text = (
+            "BIG TCP in tunneling mode requires pending kernel support and needs to be enabled "
+            "by enable-tunnel-big-tcp"
+            if s.minor(ctx) >= (1, 19)
+            else "BIG TCP is not supported in tunneling mode"
         )
+        blockers.append((text, "routingMode", s.routing_mode(ctx)))
+    dispatch = s.helm(ctx, "loadBalancer.dsrDispatch")
+    lb_mode = str(s.helm(ctx, "loadBalancer.mode").value or "snat")
+    if s.minor(ctx) >= (1, 20) and lb_mode in ("dsr", "hybrid"):
+        if dispatch.value == "ipip":
+            blockers.append(
+                (
+                    "bpf-lb-dsr-dispatch ipip creates IPIP tunnels that aren't compatible with "
+                    "BIG TCP",
+                    "loadBalancer.dsrDispatch",
+                    dispatch,
+                )
+            )
+        elif dispatch.value == "geneve" and not tunnel_big_tcp:
+            blockers.append(
+                (
+                    "bpf-lb-dsr-dispatch geneve requires pending kernel support and needs to be "
+                    "enabled by enable-tunnel-big-tcp",
+                    "loadBalancer.dsrDispatch",
+                    dispatch,
+                )
+            )
     encryption = s.encryption_mode(ctx)
     if encryption.value == "ipsec" or (encryption.value == "wireguard" and s.minor(ctx) <= (1, 18)):
         blockers.append(
@@ -304,6 +395,10 @@ def _big_tcp(ctx: NodeContext, family: str, key: str) -> Expectation:
     if mode.value != "veth" and s.minor(ctx) <= (1, 15):
         blockers.append(
             ("BIG TCP is supported only in veth datapath mode", "bpf.datapathMode", mode)
+        )
+    elif mode.value not in ("veth", "netkit") and (1, 16) <= s.minor(ctx) <= (1, 17):
+        blockers.append(
+            ("BIG TCP is supported only in veth & netkit datapath mode", "bpf.datapathMode", mode)
         )
     conflicts = [
         conflict(
@@ -358,11 +453,16 @@ def ipv4_big_tcp(ctx: NodeContext) -> Expectation:
 
     ## Fallbacks
     Kernel or NIC too limited: 1.15+ still print `Enabled` but with `[65536]` (the status reads
-    the user config copy); 1.14 prints `Disabled`. Tunnel routing, IPsec (WireGuard up to 1.18),
-    explicit legacy host routing, and non-veth devices on <= 1.15 are fatal at start.
+    the user config copy); 1.14 prints `Disabled`. Fatal at start (validateConfig runs when the
+    cell is built, before the daemon demotes host routing, so only a declared legacy routing
+    counts - verified in pkg/datapath/linux/bigtcp/bigtcp.go): tunnel routing (1.19+: unless
+    extraConfig enable-tunnel-big-tcp, PR #43416), IPsec (WireGuard up to 1.18), declared
+    legacy host routing, non-veth devices on <= 1.15 and netkit-l2 on 1.16/1.17, and on 1.20
+    DSR with ipip dispatch (or geneve without enable-tunnel-big-tcp).
 
     ## Sources
-    cilium-rules.md §9, §16.3; cilium/cilium pkg/datapath/linux/bigtcp/bigtcp.go @v1.15-v1.19,
+    cilium-rules.md §9, §16.3; cilium/cilium pkg/datapath/linux/bigtcp/bigtcp.go @v1.15-v1.19
+    and main (validateConfig), PR #43416 (BIG TCP for tunnels),
     pkg/status/status_collector.go @v1.18 l.178-195;
     Documentation/operations/performance/tuning.rst.
     """
@@ -372,7 +472,7 @@ def ipv4_big_tcp(ctx: NodeContext) -> Expectation:
 @fact(
     id="ipv6-big-tcp",
     status_line="IPv6 BIG TCP",
-    reads=("enableIPv6BIGTCP", *_BIG_TCP_READS),
+    reads=("enableIPv6BIGTCP", "enableIPv4BIGTCP", *_BIG_TCP_READS),
     config_keys=("enable-ipv6-big-tcp",),
     observe=_observe_big_tcp("ipv6"),
     explain=standard("enableIPv6BIGTCP", _big_tcp_hook("ipv6")),
@@ -386,7 +486,9 @@ def ipv6_big_tcp(ctx: NodeContext) -> Expectation:
 
     ## Fallbacks
     As IPv4 BIG TCP: `Enabled [65536]` on 1.15+ after a kernel/NIC fallback, fatal with a
-    tunnel, encryption or explicit legacy host routing.
+    tunnel, encryption or explicit legacy host routing. With only IPv4 BIG TCP on, the text
+    status may print this line as `Enabled` with the IPv4 size (cilium/cilium#45513, fixed by
+    PR #45529): the expectation `Disabled` is then conditional, not drift.
 
     ## Sources
     cilium-rules.md §9; cilium/cilium pkg/datapath/linux/bigtcp/bigtcp.go @v1.15-v1.19.

@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ciliumdrift.derive import settings as s
-from ciliumdrift.derive.decide import conflict, intent_severity, kernel, kernel_candidate
+from ciliumdrift.derive.decide import (
+    conflict,
+    host_routing,
+    intent_severity,
+    kernel,
+    kernel_candidate,
+)
 from ciliumdrift.derive.fact import Conflict, Expectation, NodeContext, fact
 from ciliumdrift.derive.facts._common import expect, standard
 from ciliumdrift.explain import (
@@ -14,11 +20,12 @@ from ciliumdrift.explain import (
     STRONG,
     Candidate,
     cause,
+    kernel_evidence,
     per_node_override,
     said,
     values_fix,
 )
-from ciliumdrift.model import CauseKind, Evidence, Severity
+from ciliumdrift.model import CauseKind, Evidence, Located, Severity
 from ciliumdrift.parse.model import Status
 
 _NETKIT = ("netkit", "netkit-l2")
@@ -29,7 +36,9 @@ def _valid_modes(ctx: NodeContext) -> tuple[str, ...]:
         return ("veth", "lb-only")
     if s.minor(ctx) <= (1, 17):
         return ("veth", "netkit", "netkit-l2", "lb-only")
-    return ("veth", "netkit", "netkit-l2")
+    if s.minor(ctx) <= (1, 19):
+        return ("veth", "netkit", "netkit-l2")
+    return ("auto", "veth", "netkit", "netkit-l2")
 
 
 def _observe_device(status: Status) -> str | None:
@@ -65,6 +74,7 @@ def _device_conflicts(ctx: NodeContext, mode: str) -> list[Conflict]:
         return out
     if mode not in _NETKIT:
         return out
+    out.extend(_netkit_legacy_conflicts(ctx, declared))
     probe = kernel(ctx, "netkit")
     unprobed = kernel(ctx, "netkit-unprobed")
     fix = values_fix("Use veth until every node runs Linux 6.8+", [("bpf.datapathMode", "veth")])
@@ -101,6 +111,44 @@ def _device_conflicts(ctx: NodeContext, mode: str) -> list[Conflict]:
     return out
 
 
+def _netkit_legacy_conflicts(ctx: NodeContext, declared: Located[str]) -> list[Conflict]:
+    """1.20 refuses netkit with legacy host routing, explicit or demoted (PRs #44713, #46032)."""
+    if s.minor(ctx) < (1, 20):
+        return []
+    routing = host_routing(ctx)
+    if routing.value != "Legacy":
+        return []
+    explicit = s.truthy(s.helm(ctx, "bpf.hostLegacyRouting").value)
+    reasons = [
+        Candidate(
+            STRONG,
+            cause(
+                CauseKind.CONFLICTING_SETTING if explicit else CauseKind.REQUIREMENT_MISSING,
+                "netkit requires eBPF host routing from Cilium 1.20; "
+                + (
+                    "bpf.hostLegacyRouting asks for legacy routing."
+                    if explicit
+                    else "this config demotes host routing to Legacy instead of falling back."
+                ),
+                said("bpf.datapathMode", declared),
+                *(c.cause.evidence[0] for c in routing.reasons[:2] if c.cause.evidence),
+            ),
+            routing.reasons[0].fix
+            if routing.reasons
+            else values_fix("Use veth", [("bpf.datapathMode", "veth")]),
+        )
+    ]
+    return [
+        conflict(
+            "netkit is incompatible with legacy host routing: Cilium 1.20 exits at start "
+            "(cilium/cilium PR #44713, #46032).",
+            reasons,
+            declared.origin,
+            fatal=True,
+        )
+    ]
+
+
 def _device_hook(ctx: NodeContext, expectation: Expectation, observed: str) -> Sequence[Candidate]:
     # The Cilium docs recommend a CiliumNodeConfig exactly for moving nodes to netkit one by one.
     return [
@@ -132,13 +180,16 @@ def device_mode(ctx: NodeContext) -> Expectation | None:
     ## Fallbacks
     None: netkit never falls back to veth. On 1.17+ a kernel without netkit (< 6.7 or no
     CONFIG_NETKIT) makes the agent exit (`netkit devices need kernel 6.7.0 or newer and
-    CONFIG_NETKIT`); 1.16 starts and pods hang. Docs name 6.8 as the support floor. A node
-    that differs from the others is most often a CiliumNodeConfig override.
+    CONFIG_NETKIT`); 1.16 starts and pods hang (PR #35551 merged 2024-10-25 for 1.17; a 1.16
+    backport was not found). Docs name 6.8 and eBPF host routing as requirements; the agent
+    enforces host routing from 1.20: netkit with legacy host routing, declared or demoted, is
+    fatal (PRs #44713, #46032), and 1.20's `auto` picks netkit only when it can. A node that
+    differs from the others is most often a CiliumNodeConfig override.
 
     ## Sources
     cilium-rules.md §5, §1.2, §16.2; cilium/cilium daemon/cmd/daemon_main.go initEnv
-    (probes.HaveNetkit) @v1.17-v1.19, PR #35551, issue #33878; Documentation/operations/
-    performance/tuning.rst @v1.19.
+    (probes.HaveNetkit) @v1.17-v1.19, PR #35551, issue #33878, PRs #44713/#46032 (1.20);
+    Documentation/operations/performance/tuning.rst @v1.19; chart 1.20.0 values.yaml (auto).
     """
     declared = s.datapath_mode(ctx)
     conflicts = _device_conflicts(ctx, declared.value)
@@ -148,6 +199,15 @@ def device_mode(ctx: NodeContext) -> Expectation | None:
         )
     if declared.value not in _valid_modes(ctx) or declared.value == "lb-only":
         return expect(None, declared.origin, conflicts=conflicts, detail="the agent does not start")
+    if declared.value == "auto":
+        # 1.20 picks netkit when the kernel and host routing allow it, else veth.
+        return expect(
+            "netkit",
+            declared.origin,
+            conflicts=conflicts,
+            condition="auto picks netkit only with netkit kernel support and eBPF host routing, "
+            "else veth",
+        )
     return expect(declared.value, declared.origin, conflicts=conflicts)
 
 
@@ -161,15 +221,21 @@ def _attach_hook(ctx: NodeContext, expectation: Expectation, observed: str) -> S
         check = kernel(ctx, "tcx")
         if check.unknown:
             out.append(kernel_candidate(ctx, check, "TCX", weight=LIKELY + 0.1))
+        # With a kernel known to have tcx, only enable-tcx: false explains Legacy TC; it is
+        # set outside the values to share tc hooks with other tools (grafana/beyla#1545).
+        known_ok = not check.unknown and not check.too_old
         out.append(
             Candidate(
-                POSSIBLE,
+                LIKELY + 0.02 if known_ok else POSSIBLE,
                 cause(
                     CauseKind.CONFLICTING_SETTING,
-                    "The running config has enable-tcx: false (for instance bpf.enableTCX: false "
-                    "in an older release of the values, or extraConfig).",
+                    "The running config has enable-tcx: false (bpf.enableTCX: false in the "
+                    "deployed values, extraConfig, or `cilium config set enable-tcx false` to "
+                    "coexist with other tc/tcx programs).",
                     said("bpf.enableTCX", s.helm(ctx, "bpf.enableTCX")),
+                    kernel_evidence(ctx),
                 ),
+                values_fix("Attach with tcx", [("bpf.enableTCX", True)]),
             )
         )
     return out
@@ -192,11 +258,14 @@ def attach_mode(ctx: NodeContext) -> Expectation | None:
     kernel supports tcx links (Linux 6.6+); otherwise `Legacy TC`. No line before 1.16.
 
     ## Fallbacks
-    On a kernel without tcx the agent silently falls back to legacy tc per attachment.
+    On a kernel without tcx the agent silently falls back to legacy tc per attachment. With a
+    kernel known to have tcx, `Legacy TC` means enable-tcx: false in the running config, often
+    set outside the values to share tc hooks with other eBPF tools (grafana/beyla#1545).
 
     ## Sources
-    cilium-rules.md §6; cilium/cilium pkg/datapath/loader/tc.go attachSKBProgram,
-    daemon/cmd/status.go getAttachModeStatus @v1.16-v1.19; Documentation/operations/upgrade.rst
+    cilium-rules.md §6; cilium/cilium pkg/datapath/loader/tc.go attachSKBProgram (PR #30103),
+    daemon/cmd/status.go getAttachModeStatus @v1.16-v1.19 (verified: `EnableTCX &&
+    probes.HaveTCX() == nil`); Documentation/operations/upgrade.rst
     @v1.16 ("Cilium by default switches to tcx" on 6.6+).
     """
     tcx = s.flag(ctx, "bpf.enableTCX", "enable-tcx")

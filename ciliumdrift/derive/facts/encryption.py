@@ -55,6 +55,32 @@ def _conflicts(ctx: NodeContext, mode: str) -> list[Conflict]:
                 kind.origin,
             )
         )
+    extra = s.helm(ctx, "extraConfig")
+    extras = extra.value if isinstance(extra.value, dict) else {}
+    other = {"ipsec": "enable-wireguard", "wireguard": "enable-ipsec"}.get(mode)
+    if other is not None and s.truthy(extras.get(other)):
+        out.append(
+            conflict(
+                "WireGuard (--enable-wireguard) cannot be used with IPsec (--enable-ipsec): the "
+                "agent exits at start.",
+                [
+                    Candidate(
+                        STRONG,
+                        cause(
+                            CauseKind.CONFLICTING_SETTING,
+                            f"extraConfig.{other} turns on the other encryption beside "
+                            f"encryption.type {mode}; every version checks this "
+                            "(daemon/cmd/cells.go newWireguardAgent).",
+                            said("encryption.type", kind),
+                            said(f"extraConfig.{other}", extra),
+                        ),
+                        values_fix("Keep one encryption", [(f"extraConfig.{other}", "false")]),
+                    )
+                ],
+                located.origin,
+                fatal=True,
+            )
+        )
     if mode == "ipsec":
         firewall = s.helm(ctx, "hostFirewall.enabled")
         if s.truthy(firewall.value):
@@ -126,6 +152,7 @@ def _hook(ctx: NodeContext, expectation: Expectation, observed: str) -> Sequence
         "kubeProxyReplacement",
         "upgradeCompatibility",
         "nodePort.enabled",
+        "extraConfig",
     ),
     config_keys=("enable-ipsec", "enable-wireguard", "encrypt-node"),
     observe=_observe,
@@ -141,11 +168,16 @@ def encryption(ctx: NodeContext) -> Expectation:
 
     ## Fallbacks
     None on the line (config-driven). Fatal: IPsec with the host firewall; IPsec with BPF
-    NodePort on 1.14/1.15; WireGuard without kernel support (5.6+).
+    NodePort on 1.14/1.15; WireGuard without kernel support (5.6+); IPsec and WireGuard
+    together (only reachable through extraConfig, as encryption.type picks one): every
+    version refuses it, not only 1.19 (verified: `newWireguardAgent` in daemon/cmd/cells.go
+    fatals `WireGuard (--enable-wireguard) cannot be used with IPsec (--enable-ipsec)` since
+    WireGuard support landed, cilium/cilium PR #15383).
 
     ## Sources
     cilium-rules.md §11; values-to-config.md §1 (encryption rows); status-format.md §2.27;
-    cilium/cilium pkg/status/status_collector.go @v1.18 l.902-925.
+    cilium/cilium pkg/status/status_collector.go @v1.18 l.902-925, daemon/cmd/cells.go
+    newWireguardAgent (all stored versions), PR #15383.
     """
     mode = s.encryption_mode(ctx)
     conflicts = _conflicts(ctx, mode.value)

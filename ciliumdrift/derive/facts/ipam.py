@@ -10,7 +10,7 @@ from ciliumdrift.derive.decide import conflict
 from ciliumdrift.derive.fact import Conflict, Expectation, NodeContext, fact
 from ciliumdrift.derive.facts._common import expect, standard
 from ciliumdrift.explain import LIKELY, STRONG, Candidate, cause, said, talos_fix, values_fix
-from ciliumdrift.model import CauseKind, Evidence, Located, Severity
+from ciliumdrift.model import CauseKind, Evidence, Fix, Located, Severity
 from ciliumdrift.parse.model import Status
 
 _HOST_SCOPE = ("cluster-pool", "kubernetes")
@@ -123,6 +123,28 @@ def _talos_conflicts(ctx: NodeContext, mode: str) -> list[Conflict]:
 def _hook(ctx: NodeContext, expectation: Expectation, observed: str) -> Sequence[Candidate]:
     out: list[Candidate] = []
     mode = s.ipam_mode(ctx)
+    if mode.value == "cluster-pool" and "allocated" not in observed:
+        pools = s.helm(ctx, "ipam.operator.clusterPoolIPv4PodCIDRList")
+        # The operator hands a node its podCIDRs once and keeps them in the CiliumNode: a
+        # changed pool list reaches new nodes only (cilium/cilium#27245; Cilium docs,
+        # "cluster-pool": do not change existing elements of the list).
+        out.append(
+            Candidate(
+                STRONG,
+                cause(
+                    CauseKind.NOT_APPLIED,
+                    "The node keeps the pod CIDR the operator allocated before the pool changed: "
+                    "CiliumNode spec.ipam.podCIDRs are never re-allocated, so a new "
+                    "clusterPoolIPv4PodCIDRList applies to new nodes only.",
+                    said("ipam.operator.clusterPoolIPv4PodCIDRList", pools),
+                    Evidence(f"the node allocates from {observed}"),
+                ),
+                Fix(
+                    summary="Recreate the node's CiliumNode (drain, kubectl delete ciliumnode "
+                    "<node>, restart its agent) or keep the old CIDR in the pool list"
+                ),
+            )
+        )
     if mode.value == "kubernetes" and ctx.talos is not None and ctx.talos.pod_subnets is not None:
         out.append(
             Candidate(
@@ -170,7 +192,10 @@ def ipam(ctx: NodeContext) -> Expectation:
     Alibaba, CRD print `allocated` without a CIDR; multi-pool `IPAM pool(s) available`.
 
     ## Fallbacks
-    None. Without Talos facts the Kubernetes pod CIDR is a node fact (conditional).
+    None. Without Talos facts the Kubernetes pod CIDR is a node fact (conditional). In
+    cluster-pool mode a node keeps the CIDR the operator gave it: a changed
+    clusterPoolIPv4PodCIDRList reaches new nodes only (cilium/cilium#27245). The removed
+    singular clusterPoolIPv4PodCIDR is ignored (cilium/cilium#23872, data/removed.yaml).
 
     ## Sources
     cilium-rules.md §13.4; talos.md §2 (IPAM defaults), §4.6; status-format.md §2.13;

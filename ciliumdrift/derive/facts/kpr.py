@@ -123,8 +123,11 @@ def kube_proxy_replacement(ctx: NodeContext) -> Expectation:
 
     ## Fallbacks
     None on the line itself (a NodePort fallback shows only in the verbose details).
-    Chart >= 1.16 refuses any value but true/false; 1.14/1.15 agents warn on the deprecated
-    values; `probe` is fatal.
+    Chart >= 1.16 refuses any value but true/false (kubernetes-sigs/kubespray#12887 on 1.18.4);
+    1.14/1.15 agents warn on the deprecated values; `probe` is fatal. An old
+    upgradeCompatibility without kubeProxyReplacement makes the chart default to `probe`
+    (< 1.12) or `disabled` (1.12/1.13), which chart >= 1.16 refuses (cilium/cilium#27344): the
+    finding points at upgradeCompatibility.
 
     ## Sources
     cilium-rules.md §1.3, §2.1, §2.4; values-to-config.md §2.2; talos.md §4.3;
@@ -139,7 +142,15 @@ def kube_proxy_replacement(ctx: NodeContext) -> Expectation:
     if lowered in _LEGACY_MODES and s.minor(ctx) <= (1, 15):
         return expect(_LEGACY_MODES[lowered], value.origin, conflicts=conflicts)
     removed = lowered in _LEGACY_MODES
+    via_compat = not s.is_set(ctx, "kubeProxyReplacement")
     message = (
+        f"upgradeCompatibility {s.helm(ctx, 'upgradeCompatibility').value} makes the chart "
+        f"default kubeProxyReplacement to {value.value!r}, which chart "
+        f'{s.chart_version(ctx)} refuses ("kubeProxyReplacement must be explicitly set to a '
+        'valid value (true or false)"): set kubeProxyReplacement explicitly.'
+        if via_compat and s.minor(ctx) >= (1, 16)
+        else None
+    ) or (
         f"kubeProxyReplacement {value.value!r} was removed in Cilium 1.16: the chart refuses "
         'to render ("kubeProxyReplacement must be explicitly set to a valid value (true or '
         'false)").'

@@ -203,7 +203,9 @@ def masquerading(ctx: NodeContext) -> Expectation:
 
     ## Fallbacks
     1.14: BPF masquerading without NodePort falls back to iptables (and Legacy host routing);
-    1.15-1.18 exit at start instead; 1.19 accepts it. Both families off with bpf.masquerade is
+    1.15-1.18 exit at start instead (1.15 verified: PR #29778 "Fail init if requirements for
+    BPF masquerade are not met", upgrade note filed under 1.15, reported on 1.15.0 in
+    cilium/cilium#30609); 1.19 accepts it. Both families off with bpf.masquerade is
     fatal from 1.16; the ip-masq-agent without BPF masquerading is always fatal.
 
     ## Sources

@@ -201,7 +201,10 @@ def kvstore(ctx: NodeContext) -> Expectation:
 
     ## Sources
     status-format.md §2.1; cilium-rules.md §14; cilium/cilium pkg/status/status_collector.go
-    @v1.18 (KVStore probe), install/kubernetes/cilium/templates/cilium-configmap.yaml (etcd).
+    @v1.18 (KVStore probe), install/kubernetes/cilium/templates/cilium-configmap.yaml (etcd);
+    pkg/client/client.go FormatStatusResponse (`KVStore:\t<state>\t<msg>`, hence `Ok
+    Disabled` up to 1.16, verified) and the corpus captures status-004 (1.16.4, `Ok
+    Disabled`) and status-008/-010 (1.17, `Disabled`).
     """
     etcd = s.helm(ctx, "etcd.enabled")
     return expect("Ok" if s.truthy(etcd.value) else "Disabled", etcd.origin)

@@ -252,8 +252,14 @@ def _host_hook(ctx: NodeContext, expectation: Expectation, observed: str) -> Seq
 
 
 def _host_dns_conflict(ctx: NodeContext, value: str) -> list[Conflict]:
+    """Talos' link-local DNS forwarder against eBPF host routing (with BPF masquerade).
+
+    Certain from Cilium 1.16.5 (cilium/cilium PR #35098, siderolabs/talos#10002); reported
+    on 1.16.0-1.16.4 too with BPF masquerade (cilium/cilium#35153) and with netkit
+    (siderolabs/talos PR #9200, a 1.16.3 netkit cluster that works only with legacy routing).
+    """
     talos = ctx.talos
-    if talos is None or value != "BPF" or not s.at_least(ctx, "1.16.5"):
+    if talos is None or value != "BPF" or s.minor(ctx) < (1, 16):
         return []
     forward = talos.forward_kube_dns_to_host
     host_dns = talos.host_dns_enabled
@@ -262,22 +268,38 @@ def _host_dns_conflict(ctx: NodeContext, value: str) -> list[Conflict]:
     if host_dns is not None and not host_dns.value:
         return []
     masquerade = s.helm(ctx, "bpf.masquerade")
+    netkit = s.datapath_mode(ctx).value in ("netkit", "netkit-l2")
+    certain = s.at_least(ctx, "1.16.5")
+    if certain:
+        why = (
+            f"Cilium {ctx.cilium_version} >= 1.16.5 (cilium/cilium PR #35098, "
+            "siderolabs/talos#10002)"
+        )
+    elif netkit:
+        why = (
+            f"Cilium {ctx.cilium_version} with netkit: reported broken until legacy host "
+            "routing (siderolabs/talos PR #9200)"
+        )
+    else:
+        why = (
+            f"Cilium {ctx.cilium_version} with BPF masquerade: 169.254.116.108 reported "
+            "unreachable from pods (cilium/cilium#35153)"
+        )
     return [
         conflict(
             "Talos forwards kube-dns to the host DNS (169.254.116.108) while Cilium runs eBPF "
             "host routing with BPF masquerade: pod DNS times out (siderolabs/talos#10002).",
             [
                 Candidate(
-                    STRONG,
+                    STRONG if certain or netkit else LIKELY + 0.1,
                     cause(
                         CauseKind.TALOS_CONFLICT,
-                        "hostDNS forwardKubeDNSToHost does not work with eBPF host routing on "
-                        "Cilium >= 1.16.5 (cilium/cilium#36737, siderolabs/talos#10002).",
+                        "hostDNS forwardKubeDNSToHost does not work with eBPF host routing "
+                        "(cilium/cilium#36737, siderolabs/talos#10002; Cilium's Talos guide "
+                        "asks for bpf.hostLegacyRouting: true).",
                         said("machine.features.hostDNS.forwardKubeDNSToHost", forward),
                         said("bpf.masquerade", masquerade),
-                        Evidence(
-                            f"Cilium {ctx.cilium_version} >= 1.16.5 (cilium/cilium PR #35098)"
-                        ),
+                        Evidence(why),
                     ),
                     talos_fix(
                         "Stop forwarding kube-dns to the host resolver (Talos docs), or set "
@@ -298,7 +320,7 @@ def _host_dns_conflict(ctx: NodeContext, value: str) -> list[Conflict]:
                 ),
             ],
             forward.origin if forward.origin.position is not None else masquerade.origin,
-            severity=Severity.ERROR,
+            severity=Severity.ERROR if certain or netkit else Severity.WARNING,
         )
     ]
 
@@ -335,7 +357,9 @@ def host_routing(ctx: NodeContext) -> Expectation:
     replacement not true (1.14/1.15 `disabled` too); IPsec up to 1.18; iptables masquerading
     in use (a masquerading family on without bpf.masquerade); a kernel older than 5.10 on
     1.14-1.17 (1.18+ refuse to start below 5.10). Talos: hostDNS forwardKubeDNSToHost with BPF
-    host routing breaks pod DNS on Cilium >= 1.16.5 (siderolabs/talos#10002).
+    host routing breaks pod DNS on Cilium >= 1.16.5 (siderolabs/talos#10002); on 1.16.0-1.16.4
+    it is reported with BPF masquerade (cilium/cilium#35153, a warning) and with netkit
+    (siderolabs/talos PR #9200, an error).
     The line is `Routing: ... Host:` on 1.16+, `Host Routing:` on 1.14/1.15.
 
     ## Fallbacks
@@ -343,7 +367,9 @@ def host_routing(ctx: NodeContext) -> Expectation:
 
     ## Sources
     cilium-rules.md §4 (rules a-i), §16.1; talos.md §4.1; cilium/cilium
-    daemon/cmd/kube_proxy_replacement.go finishKubeProxyReplacementInit @v1.14-v1.17,
+    daemon/cmd/kube_proxy_replacement.go finishKubeProxyReplacementInit @v1.14-v1.17 (verified
+    at the source: NodePort off -> disableNodePort() -> Legacy; then IPsec, iptables
+    masquerading, KPR not true/strict, no bpf_redirect_neigh/peer, in that order),
     pkg/kpr/initializer/kube_proxy_replacement.go @v1.19, commit 4687ca1e53 (IPsec, 1.19);
     Documentation/installation/k8s-install-talos-linux.rst; cilium/cilium PR #36852.
     """
