@@ -1,7 +1,7 @@
 """The data tables of the derive stage: kernel thresholds, chart and agent defaults.
 
 The tables live in ``ciliumdrift/data`` (``kernel.yaml``, ``agent_defaults.yaml``) and are
-read once with importlib.resources; this module only looks things up in them.
+compiled into data/compiled.json (ciliumdrift.datafiles); this module only looks things up.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
 _MISSING: Any = object()
@@ -32,12 +31,11 @@ def minor_of(text: str | None) -> tuple[int, int]:
     return (parts[0], parts[1]) if len(parts) >= 2 else (1, 18)
 
 
-@cache
 def _load(name: str) -> Any:
-    from ruamel.yaml import YAML
+    # The compiled form of the hand-written YAML (ciliumdrift.datafiles): no YAML parse at start.
+    from ciliumdrift.datafiles import load
 
-    text = resources.files("ciliumdrift.data").joinpath(name).read_text(encoding="utf-8")
-    return YAML(typ="safe", pure=True).load(text)
+    return load(name)
 
 
 @dataclass(frozen=True)

@@ -124,7 +124,7 @@ def parse_chart_values(text: str, name: str, version: str, label: str) -> dict[s
         )
 
     merged: dict[str, Node] = {}
-    for document in load_yaml_documents(text, name):
+    for document in load_yaml_documents(text, name, limit=_MAX_CHART_FILE):
         if document.root is None or document.root.is_null_text:
             continue
         if document.root.kind != "map":

@@ -38,7 +38,7 @@ from ciliumdrift.load.scalars import talos_scalar
 from ciliumdrift.load.talos_patch import PatchMiss, apply_json_patch, is_delete, strategic_merge
 from ciliumdrift.load.tree import Node, from_yaml
 from ciliumdrift.load.yaml import (
-    MAX_YAML_BYTES,
+    MAX_TALOS_BYTES,
     YamlNode,
     block_scalar_locator,
     load_yaml_documents,
@@ -174,7 +174,7 @@ def load_talos(files: Sequence[str]) -> TalosFacts:
 
     state = _State()
     for path in files:
-        name, text = read_text(path, limit=MAX_YAML_BYTES)
+        name, text = read_text(path, limit=MAX_TALOS_BYTES)
         state.files.append(name)
         _load_file(state, text, name)
     return _facts(state)
@@ -182,7 +182,9 @@ def load_talos(files: Sequence[str]) -> TalosFacts:
 
 def _load_file(state: _State, text: str, name: str, *, talhelper: bool = False) -> None:
     documents = [
-        d for d in load_yaml_documents(text, name) if d.root is not None and not d.root.is_null_text
+        d
+        for d in load_yaml_documents(text, name, limit=MAX_TALOS_BYTES)
+        if d.root is not None and not d.root.is_null_text
     ]
     for document in documents:
         assert document.root is not None
@@ -372,12 +374,12 @@ def _talhelper_patches(state: _State, patches: YamlNode | None, text: str, name:
                 continue
             from ciliumdrift.textio import read_text
 
-            patch_name, patch_text = read_text(target, limit=MAX_YAML_BYTES)
+            patch_name, patch_text = read_text(target, limit=MAX_TALOS_BYTES)
             _load_file(state, patch_text.replace("$$patch", "$patch"), patch_name, talhelper=True)
         elif item.kind == "scalar":
             locate = block_scalar_locator(text, item, name)
             inner = item.text.replace("$$patch", "$patch")
-            for document in load_yaml_documents(inner, name, locate=locate):
+            for document in load_yaml_documents(inner, name, locate=locate, limit=MAX_TALOS_BYTES):
                 if document.root is None or document.root.is_null_text:
                     continue
                 if document.root.kind == "seq":

@@ -11,10 +11,20 @@ type the same text differently (see :mod:`ciliumdrift.load.scalars`).
 Limits (each violation is a :class:`~ciliumdrift.errors.YamlError` naming
 ``file:line:column``, raised before the limit costs time or memory):
 
-* size: :data:`MAX_YAML_BYTES` (1 MiB), checked before parsing. A values file is ~10 KiB,
-  the Cilium chart's own values.yaml 160 KiB, a Talos config with an inline Cilium manifest
-  a few hundred KiB (block scalars parse at ~3 MiB/s; plain scalars at ~0.6 MiB/s, so a
-  pathological 1 MiB file of plain text is the slowest input, ~1.5 s).
+* size: :data:`MAX_YAML_BYTES` (1 MiB) for Helm values and wrappers, :data:`MAX_TALOS_BYTES`
+  (4 MiB) for Talos configs, checked before parsing. A values file is ~10 KiB and a full copy
+  of the Cilium 1.20 chart's values.yaml 184 KiB. Talos configs are larger: ``inlineManifests``
+  carry rendered manifests (a Cilium install, Gateway API CRDs, cert-manager: 0.5-1.5 MiB
+  each), so a real control-plane config passes 1 MiB; 4 MiB is Talos' own ceiling for
+  applying a config to a node in maintenance mode (gRPC's 4 MiB message limit,
+  siderolabs/talos#7482, siderolabs/omni#2744), so a larger file cannot be a working config.
+* time: ruamel's pure-Python parser reads ~3 MiB/s of scalars and ~1.4 MiB/s of structure.
+  Bad input must fail within a second, so :func:`precheck` refuses cheaply what would be
+  slow to refuse by parsing: a document that starts as plain text (a README or a log passed
+  by mistake: ruamel would scan the whole file as one multi-line scalar first), and, for
+  texts over :data:`FAST_SCAN_BYTES`, anything libyaml's C parser (shipped with PyYAML, which
+  the kubernetes client already requires) finds malformed or over the node and depth limits,
+  at the same ``line:column``. Valid input at the Talos limit still takes ~1.3 s to parse.
 * nodes: :data:`MAX_NODES` (20,000) scalars and collections per document as written (the
   Cilium chart's values.yaml has ~3,500; the parser handles ~30,000 a second).
 * nesting: :data:`MAX_DEPTH` (100) levels of mappings and sequences. Real configs stay
@@ -46,6 +56,8 @@ from ciliumdrift.errors import YamlError
 from ciliumdrift.model import Position
 
 MAX_YAML_BYTES = 1024 * 1024
+MAX_TALOS_BYTES = 4 * 1024 * 1024
+FAST_SCAN_BYTES = 256 * 1024
 MAX_DEPTH = 100
 MAX_NODES = 20_000
 MAX_EXPANDED_NODES = 250_000
@@ -110,8 +122,19 @@ def load_yaml_documents(
 ) -> list[YamlDocument]:
     """Parse every document of ``text``; raise :class:`YamlError` on broken or hostile input."""
     where = locate or (lambda line, column: Position(name, line + 1, column + 1))
-    if len(text) > limit or len(text.encode("utf-8", "surrogatepass")) > limit:
-        raise YamlError(f"larger than the {limit // (1024 * 1024)} MiB limit for YAML", where(0, 0))
+    precheck(text, where, limit=limit)
+    return _Builder(text, where).documents()
+
+
+def precheck(text: str, where: Locator, *, limit: int = MAX_YAML_BYTES) -> None:
+    """The checks that are cheap before parsing: size, stray BOM, deep flow, plain text.
+
+    Raise :class:`YamlError` for input that would only be refused after a slow parse (see
+    the module docstring). Lint, which composes with ruamel's round-trip loader, calls it too.
+    """
+    size = len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+    if size > limit:
+        raise YamlError(f"larger than the {_describe_size(limit)} limit for YAML", where(0, 0))
     _refuse_conflict_markers(text, where)
     bom = text.find(_BOM)
     if bom >= 0:
@@ -120,7 +143,94 @@ def load_yaml_documents(
             "byte-order mark inside the text (only allowed at the start)", where(line, column)
         )
     _refuse_deep_flow(text, where)
-    return _Builder(text, where).documents()
+    if size > FAST_SCAN_BYTES:  # small files: the caller's own message ("found a scalar")
+        _refuse_plain_text(text, where)
+        _fast_scan(text, where)
+
+
+def _describe_size(limit: int) -> str:
+    mib = 1024 * 1024
+    return f"{limit // mib} MiB" if limit % mib == 0 else f"{limit // 1024} KiB"
+
+
+#: Characters that start something other than a plain scalar at the start of a document.
+_NOT_PLAIN_START = set("-?:,[]{}#&*!|>'\"%@`")
+_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+
+
+def _refuse_plain_text(text: str, where: Locator) -> None:
+    """Refuse a first document that is prose, not a mapping or a list.
+
+    ruamel scans such a document as one multi-line plain scalar before reporting anything,
+    which takes seconds for a large file. A plain scalar starts with no indicator character
+    and, unlike an implicit mapping key, has no ``": "`` on its first line.
+    """
+    index = 0
+    length = len(text)
+    while index < length:
+        end = text.find("\n", index)
+        end = length if end < 0 else end
+        line = text[index:end].rstrip("\r")
+        stripped = line.strip()
+        if stripped.startswith("---"):
+            rest = stripped[3:]
+            if rest[:1] in ("", " ", "\t"):
+                stripped = rest.strip()
+        if not stripped or stripped.startswith(("#", "%")) or stripped == "...":
+            index = end + 1
+            continue
+        if stripped in _NULLS or stripped[0] in _NOT_PLAIN_START:
+            return
+        body = stripped.split(" #", 1)[0]
+        if ": " in body or ":\t" in body or body.endswith(":"):
+            return
+        row = text.count("\n", 0, index)
+        column = line.index(stripped[0])
+        raise YamlError(
+            "plain text, not YAML: expected `key: value` lines (is this the right file?)",
+            where(row, column),
+        )
+    return
+
+
+def _fast_scan(text: str, where: Locator) -> None:
+    """Validate a large text with libyaml's C parser (when PyYAML has it): syntax and limits.
+
+    Every problem ruamel would report later is reported here at the same position, in a
+    hundredth of the time; texts that pass are parsed by ruamel as usual.
+    """
+    try:
+        import yaml
+    except ImportError:  # pragma: no cover - the kubernetes client depends on PyYAML
+        return
+    if not getattr(yaml, "__with_libyaml__", False):  # pragma: no cover - platform wheels
+        return
+    nodes = 0
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+            if isinstance(event, yaml.DocumentStartEvent):
+                nodes, depth = 0, 0
+            elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                nodes += 1
+                depth += 1
+                if depth > MAX_DEPTH:
+                    mark = event.start_mark
+                    raise YamlError(
+                        f"nested deeper than {MAX_DEPTH} levels", where(mark.line, mark.column)
+                    )
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+            elif isinstance(event, yaml.ScalarEvent):
+                nodes += 1
+            if nodes > MAX_NODES:
+                mark = event.start_mark
+                raise YamlError(
+                    f"more than {MAX_NODES} YAML nodes in one document",
+                    where(mark.line, mark.column),
+                )
+    except yaml.YAMLError as error:
+        raise _yaml_error(error, text, where) from None
 
 
 def _refuse_conflict_markers(text: str, where: Locator) -> None:
@@ -178,25 +288,52 @@ def _line_column(text: str, index: int) -> tuple[int, int]:
 
 
 def _yaml_error(error: Exception, text: str, where: Locator) -> YamlError:
-    """ruamel's problem and mark, without the excerpt it would quote."""
-    from ruamel.yaml.error import MarkedYAMLError
-    from ruamel.yaml.reader import ReaderError
+    """The parser's problem and mark, without the excerpt it would quote.
 
-    if isinstance(error, ReaderError):
-        line, column = _line_column(text, min(error.position, len(text)))
-        char = error.character
+    Works for ruamel's errors and for PyYAML's (the libyaml pre-scan), which share the
+    ``problem``/``problem_mark`` and ``position``/``character`` attributes.
+    """
+    position = getattr(error, "position", None)
+    if isinstance(position, int) and hasattr(error, "character"):  # a reader error
+        line, column = _line_column(text, min(position, len(text)))
+        char = getattr(error, "character", None)
         shown = f"#x{char:04x}" if isinstance(char, int) else repr(char)
         return YamlError(f"character {shown} is not allowed in YAML", where(line, column))
-    if isinstance(error, MarkedYAMLError):
-        mark = error.problem_mark or error.context_mark
-        problem = str(error.problem or error.context or "invalid YAML")
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    if mark is not None or hasattr(error, "problem"):
+        problem = str(getattr(error, "problem", None) or getattr(error, "context", None) or "")
+        problem = problem or "invalid YAML"
         line, column = (mark.line, mark.column) if mark is not None else (0, 0)
+        template = _template_on_line(text, line)
         if "\t" in problem or "'\\t'" in problem:
             problem = "tab character where YAML expects indentation or a token (use spaces)"
+        elif template is not None:
+            problem = f"unrendered {template}: render the template first (YAML: {problem})"
         elif line < text.count("\n") + 1 and _indented_with_tab(text, line):
             problem = f"{problem} (the line is indented with a tab; YAML needs spaces)"
         return YamlError(problem.replace("\n", " "), where(line, column))
     return YamlError(f"invalid YAML: {type(error).__name__}", where(0, 0))
+
+
+_TEMPLATE_SYNTAX = (
+    (re.compile(r"\{%-?.*?-?%\}|\{%"), "Jinja statement"),
+    (re.compile(r"%\{[^}]*\}?"), "Terraform directive"),
+    (re.compile(r"\{\{-?.*?-?\}\}"), "Go/Helm/Jinja expression"),
+)
+
+
+def _template_on_line(text: str, line: int) -> str | None:
+    """``Jinja statement '{% if x %}'`` when that line holds template syntax."""
+    lines = text.splitlines()
+    if line >= len(lines):
+        return None
+    for pattern, kind in _TEMPLATE_SYNTAX:
+        found = pattern.search(lines[line])
+        if found is not None:
+            shown = found.group(0)
+            shown = shown if len(shown) <= 40 else shown[:37] + "..."
+            return f"{kind} {shown!r}"
+    return None
 
 
 def _indented_with_tab(text: str, line: int) -> bool:

@@ -8,9 +8,7 @@ Every section is None when the status did not contain it (a fragment, an older a
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
-from itertools import repeat
 from typing import Any
 
 from ciliumdrift.model import Diagnostic
@@ -504,23 +502,3 @@ def build_status(fields: dict[str, Any]) -> Status:
     object.__setattr__(status, "__dict__", {"format": "", **_STATUS_DEFAULTS, **fields})
     return status
 
-
-_NEW = object.__new__
-_SET_LABEL = StatusLine.label.__set__  # type: ignore[attr-defined]
-_SET_VALUE = StatusLine.value.__set__  # type: ignore[attr-defined]
-_SET_LINE = StatusLine.line.__set__  # type: ignore[attr-defined]
-
-
-def build_status_lines(rows: list[tuple[str, str, int]]) -> tuple[StatusLine, ...]:
-    """``tuple(StatusLine(*row) for row in rows)`` at half the cost (the parsers' hot path).
-
-    A frozen slots dataclass pays a Python-level ``__init__`` and a guarded ``__setattr__`` per
-    field; here the slots are filled column by column with C-level loops instead. The result
-    equals the constructor's (tests compare them).
-    """
-    made = list(map(_NEW, repeat(StatusLine, len(rows))))
-    labels, values, numbers = zip(*rows) if rows else ((), (), ())
-    deque(map(_SET_LABEL, made, labels), maxlen=0)
-    deque(map(_SET_VALUE, made, values), maxlen=0)
-    deque(map(_SET_LINE, made, numbers), maxlen=0)
-    return tuple(made)

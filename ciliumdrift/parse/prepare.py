@@ -11,7 +11,9 @@ Everything here is a single pass over the text (linear time).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import overload
 
 from ciliumdrift.model import Diagnostic, Position
 
@@ -42,9 +44,49 @@ class SourceLine:
     width: int
 
 
+class LineTable(Sequence[SourceLine]):
+    """The lines of a paste with nothing to undo (no decorations, fences or indentation).
+
+    The text parser reads most lines from ``texts`` alone, so each :class:`SourceLine` is
+    made only when something asks for it (a table row, a warning's position).
+    """
+
+    __slots__ = ("_made", "raw", "texts")
+
+    def __init__(self, raw: list[str], texts: list[str]) -> None:
+        self.raw = raw
+        self.texts = texts
+        self._made: list[SourceLine | None] = [None] * len(raw)
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    @overload
+    def __getitem__(self, index: int) -> SourceLine: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[SourceLine]: ...
+
+    def __getitem__(self, index: int | slice) -> SourceLine | Sequence[SourceLine]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self.raw)))]
+        line = self._made[index]
+        if line is None:
+            raw = self.raw[index]
+            text = self.texts[index]
+            indent = len(raw) - len(raw.lstrip(" ")) if text else 0
+            number = index + 1 if index >= 0 else len(self.raw) + index + 1
+            line = SourceLine(number, indent + 1, indent, text, len(raw))
+            self._made[index] = line
+        return line
+
+    def __iter__(self) -> Iterator[SourceLine]:
+        return (self[index] for index in range(len(self.raw)))
+
+
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    lines: tuple[SourceLine, ...]
+    lines: Sequence[SourceLine]
     diagnostics: tuple[Diagnostic, ...]
 
 
@@ -81,17 +123,23 @@ def prepare(text: str, source: str) -> Prepared:
     raw_lines = _LINE_END.split(text) if "\r" in text else text.split("\n")
     if raw_lines and raw_lines[-1] == "":
         raw_lines.pop()
+    # One-character tests first: they are memchr scans, the three-character ones are not.
+    fenced = ("`" in text and "```" in text) or ("~" in text and "~~~" in text)
     if "#" in text or ">" in text:
         lines, common = _decorated_lines(raw_lines)
     else:
+        texts = [raw.strip() for raw in raw_lines]
+        first = next((index for index, line in enumerate(texts) if line), None)
+        if not fenced and first is not None and raw_lines[first][:1] != " ":
+            # Nothing to undo, and the first line is flush left, so no common indentation.
+            return Prepared(LineTable(raw_lines, texts), ())
         lines, common = _plain_lines(raw_lines)
     if common > 0:
         # A markdown code block or a quoted paste: indentation relative to the block.
         for line in lines:
             line.indent = max(line.indent - common, 0)
             line.width -= common
-    # One-character tests first: they are memchr scans, the three-character ones are not.
-    if ("`" in text and "```" in text) or ("~" in text and "~~~" in text):
+    if fenced:
         return _select_fenced_block(lines, source)
     return Prepared(tuple(lines), ())
 

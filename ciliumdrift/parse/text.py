@@ -12,7 +12,7 @@ Lines the parser does not know become warnings with their line number.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -46,10 +46,10 @@ from ciliumdrift.parse.model import (
     Redirect,
     RemoteCluster,
     Status,
+    StatusLine,
     build_status,
-    build_status_lines,
 )
-from ciliumdrift.parse.prepare import SourceLine
+from ciliumdrift.parse.prepare import LineTable, SourceLine
 from ciliumdrift.parse.summary import (
     SummaryBuilder,
     block_label,
@@ -148,7 +148,7 @@ def _fields_of(label: str) -> str:
 class TextParser:
     """Reads prepared lines into a :class:`Status`; create one per input."""
 
-    def __init__(self, lines: tuple[SourceLine, ...], source: str) -> None:
+    def __init__(self, lines: Sequence[SourceLine], source: str) -> None:
         self.lines = lines
         self.source = source
         self.diagnostics: list[Diagnostic] = []
@@ -219,63 +219,70 @@ class TextParser:
     # ------------------------------------------------------------------ the pass
 
     def parse(self) -> Status:
+        lines = self.lines
+        if isinstance(lines, LineTable):
+            texts: Sequence[str] = lines.texts
+            numbers: Sequence[int] = range(1, len(texts) + 1)
+        else:
+            texts = [line.text for line in lines]
+            numbers = [line.number for line in lines]
         seen = self.seen
         values = self.values
         status_lines = self.status_lines
-        readings = _READINGS
+        readers = _LABEL_READERS
+        specs = _LABEL_SPECS
         # A known label's line, held until the next line shows whether it continues it.
-        held_line: SourceLine | None = None
+        held = -1
         held_label = held_value = ""
-        for line in self.lines:
-            if self.stopped:
-                break
-            text = line.text
+        held_field: str | None = None
+        for index, text in enumerate(texts):
             label, sep, value = text.partition(":")
+            spec = specs.get(label) if sep else None
             common = (
-                sep
-                and label in TOP_LABELS
+                spec is not None
                 and label not in seen
-                and (label not in _COMPONENT_LABELS or not component_state(value))
+                and (not spec[2] or not component_state(value))
                 and "¯" not in text
                 and "\\__/" not in text
             )
-            if held_line is not None:
+            if held >= 0:
                 if common or not text:
                     # Nothing continues the held line: read it now, without a _Pending.
-                    known = readings.get((held_label, held_value))
-                    if known is None:
-                        known = _read_fresh(held_label, held_value)
-                    result, problems = known
-                    field_name = _DIRECT_FIELDS.get(held_label)
-                    if field_name is None or problems or result is None or held_label in seen:
-                        self._store_now(held_label, held_value, result, held_line, list(problems))
+                    problems: list[str] = []
+                    result = readers[held_label](held_value, problems)
+                    if held_field is None or problems or result is None or held_label in seen:
+                        self._store_now(held_label, held_value, result, lines[held], problems)
                     else:
-                        seen[held_label] = held_line.number
-                        status_lines.append((held_label, held_value, held_line.number))
-                        values[field_name] = result
+                        number = numbers[held]
+                        seen[held_label] = number
+                        status_lines.append((held_label, held_value, number))
+                        values[held_field] = result
                 else:
                     self.pending = _Pending(
                         _LABEL_READERS[held_label],
                         self._store_label,
-                        [held_line],
+                        [lines[held]],
                         held_value,
                         held_value,
                         held_label,
                     )
-                held_line = None
+                held = -1
             if common:
                 # The common line: a known label seen for the first time. What _classify
                 # would do, without its detours.
+                assert spec is not None
                 if self.pending is not None:
                     self._flush()
-                self.section = _SECTION_OF_LABEL.get(label)
-                held_label, held_value, held_line = label, value.strip(), line
+                held_field, self.section = spec[0], spec[1]
+                held, held_label, held_value = index, label, value.strip()
                 continue
-            self._feed(line)
-        if held_line is not None:
+            self._feed(lines[index])
+            if self.stopped:
+                break
+        if held >= 0:
             found: list[str] = []
-            result = _read_label(held_label, held_value, found)
-            self._store_now(held_label, held_value, result, held_line, found)
+            result = _LABEL_READERS[held_label](held_value, found)
+            self._store_now(held_label, held_value, result, lines[held], found)
         self._flush()
         return self._build()
 
@@ -349,8 +356,6 @@ class TextParser:
     @staticmethod
     def _read(pending: _Pending, text: str) -> tuple[Any, list[str]]:
         problems: list[str] = []
-        if pending.label is not None:
-            return _read_label(pending.label, text, problems), problems
         return pending.reader(text, problems), problems
 
     def _item(self, line: SourceLine, reader: Reader, store: Store) -> _Pending:
@@ -769,7 +774,7 @@ class TextParser:
         fields["source"] = self.source
         fields["node"] = local.name.rsplit("/", 1)[-1] if local else None
         fields["truncated"] = truncated
-        fields["lines"] = build_status_lines(self.status_lines)
+        fields["lines"] = tuple([StatusLine(*row) for row in self.status_lines])
         fields["diagnostics"] = tuple(self.diagnostics)
         return build_status(fields)
 
@@ -916,17 +921,24 @@ class TextParser:
 
 #: Labels the cilium-cli summary also prints (``Cilium: OK`` beside the logo).
 _COMPONENT_LABELS = frozenset({"Cilium", "ClusterMesh", "Hubble"})
-#: Labels whose line opens no section and that the cilium-cli summary does not print.
-_PLAIN_LABELS = frozenset(set(TOP_LABELS) - set(_SECTION_OF_LABEL) - _COMPONENT_LABELS)
 
 
 _CANONICAL_ORDER = {label: index for index, label in enumerate(TOP_LABELS)}
 
-#: Labels whose reading is merged with other lines rather than stored as is.
-_MERGED_LABELS = frozenset({"Kubernetes APIs", "IPAM", "Host Routing", "Routing"})
-#: Labels whose reading is the Status field as it is: label -> field.
+#: Labels whose reading is the Status field as it is (label -> field); the others build
+#: state for later lines (the module tree, health rows, KPR details) or merge with them.
 _DIRECT_FIELDS = {
-    label: TOP_LABELS[label] for label in _PLAIN_LABELS - _MERGED_LABELS - VERBOSE_LABELS
+    label: field_name
+    for label, field_name in TOP_LABELS.items()
+    if label not in VERBOSE_LABELS
+    and label not in ("Modules Health", "Cluster health", "Kubernetes APIs")
+}
+
+#: label -> (the Status field its reading fills as is or None, the section it opens, whether
+#: the cilium-cli summary prints it too): one lookup per line in the hot loop.
+_LABEL_SPECS: dict[str, tuple[str | None, str | None, bool]] = {
+    label: (_DIRECT_FIELDS.get(label), _SECTION_OF_LABEL.get(label), label in _COMPONENT_LABELS)
+    for label in TOP_LABELS
 }
 
 
@@ -1022,33 +1034,4 @@ _LABEL_READERS: dict[str, Callable[[str, list[str]], Any]] = {
     "Cluster health": values.cluster_health,
     "Modules Health": values.modules_reading,
 }
-
-
-#: Readings of label values already seen by this process. A fleet's agents print most lines
-#: identically (``KVStore: Disabled``, the API list, the CNI file) and readers return frozen
-#: values, so one reading serves them all; lines that differ per node are read every time.
-_READINGS: dict[tuple[str, str], tuple[Any, tuple[str, ...]]] = {}
-#: Bounds on that memory: it is emptied when full, and long values are never kept.
-_READINGS_LIMIT = 4096
-_CACHED_VALUE_LENGTH = 512
-
-
-def _read_label(label: str, text: str, problems: list[str]) -> Any:
-    known = _READINGS.get((label, text))
-    if known is None:
-        known = _read_fresh(label, text)
-    if known[1]:
-        problems.extend(known[1])
-    return known[0]
-
-
-def _read_fresh(label: str, text: str) -> tuple[Any, tuple[str, ...]]:
-    found: list[str] = []
-    known = (_LABEL_READERS[label](text, found), tuple(found))
-    if len(text) <= _CACHED_VALUE_LENGTH:
-        if len(_READINGS) >= _READINGS_LIMIT:
-            _READINGS.clear()
-        _READINGS[(label, text)] = known
-    return known
-
 

@@ -1,0 +1,287 @@
+"""What a GitOps wrapper points at: the chart version and the values it does not hold itself.
+
+A Flux ``HelmRelease`` often names its chart through ``spec.chartRef`` (an ``OCIRepository``
+whose ``spec.ref.tag`` is the version) and takes its values from ``spec.valuesFrom``
+ConfigMaps that a ``kustomization.yaml`` ``configMapGenerator`` builds from a values file
+next to it. Flux resolves both in the cluster; a checker reading the repository has to find
+the same objects in the files it was given or, failing that, in the wrapper's own folder,
+which is where these repositories keep them (one folder per app: ``helmrelease.yaml``,
+``ocirepository.yaml``, ``kustomization.yaml``, ``helm/values.yaml``).
+
+Helpers here work on any YAML node with ``kind``/``text``/``position``/``get`` (the loader's
+and the linter's node types both qualify) and return *where* something is, so that each
+reader parses the file itself with the positions it needs. Every finding is reported by the
+caller as a diagnostic naming the file it came from: nothing is used silently.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Protocol
+
+from ciliumdrift.errors import CiliumdriftError
+from ciliumdrift.model import Position
+
+#: Flux source kinds: they hold no values; an OCIRepository or HelmChart holds a version.
+FLUX_SOURCE_KINDS = frozenset({"OCIRepository", "HelmChart", "HelmRepository", "GitRepository"})
+#: The key Flux reads from a valuesFrom ConfigMap or Secret when none is given.
+DEFAULT_VALUES_KEY = "values.yaml"
+#: A folder with more YAML files than this is not one app's folder: it is not searched.
+MAX_SIBLING_FILES = 64
+_SIBLING_BYTES = 1024 * 1024
+_EXACT_VERSION = re.compile(r"^v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$")
+
+
+class NodeLike(Protocol):
+    """The part of a YAML node these helpers read."""
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def position(self) -> Position: ...
+
+    def get(self, key: str) -> NodeLike | None: ...
+
+
+def text_at(node: NodeLike | None, *keys: str) -> str | None:
+    """The scalar text at a key path, or None."""
+    found = node_at(node, *keys)
+    return found.text if found is not None and found.kind == "scalar" else None
+
+
+def node_at(node: NodeLike | None, *keys: str) -> NodeLike | None:
+    for key in keys:
+        if node is None or node.kind != "map":
+            return None
+        node = node.get(key)
+    return node
+
+
+def kind_of(document: NodeLike | None) -> tuple[str, str]:
+    """``(apiVersion, kind)`` of a Kubernetes object ("" when absent)."""
+    return text_at(document, "apiVersion") or "", text_at(document, "kind") or ""
+
+
+def is_flux_source(document: NodeLike | None) -> bool:
+    api, kind = kind_of(document)
+    return api.startswith("source.toolkit.fluxcd.io/") and kind in FLUX_SOURCE_KINDS
+
+
+def is_values_object(document: NodeLike | None) -> bool:
+    """A ConfigMap (``data``) or Secret (``stringData``) that can carry Helm values."""
+    api, kind = kind_of(document)
+    return api == "v1" and kind in ("ConfigMap", "Secret")
+
+
+# -- chart version ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ChartRef:
+    """A HelmRelease's ``spec.chartRef``."""
+
+    kind: str
+    name: str
+    position: Position
+
+
+@dataclass(frozen=True)
+class SourceVersion:
+    """The version a Flux source object pins, or why it pins none."""
+
+    kind: str
+    name: str
+    version: str | None  # an exact version, or None
+    position: Position
+    text: str  # what the object says (a tag, a semver range, a digest)
+
+
+def chart_ref(helm_release: NodeLike) -> ChartRef | None:
+    ref = node_at(helm_release, "spec", "chartRef")
+    name = text_at(ref, "name")
+    if ref is None or not name:
+        return None
+    return ChartRef(text_at(ref, "kind") or "OCIRepository", name, ref.position)
+
+
+def source_version(document: NodeLike) -> SourceVersion | None:
+    """The chart version an OCIRepository (``spec.ref``) or HelmChart (``spec.version``) pins."""
+    if not is_flux_source(document):
+        return None
+    _, kind = kind_of(document)
+    name = text_at(document, "metadata", "name") or ""
+    if kind == "OCIRepository":
+        ref = node_at(document, "spec", "ref")
+        for field in ("tag", "semver", "digest"):
+            node = node_at(ref, field)
+            if node is not None and node.kind == "scalar" and node.text:
+                exact = field == "tag" and _EXACT_VERSION.match(node.text) is not None
+                version = node.text.lstrip("v") if exact else None
+                return SourceVersion(kind, name, version, node.position, f"{field} {node.text}")
+        where = ref.position if ref is not None else document.position
+        return SourceVersion(kind, name, None, where, "no ref (the latest tag)")
+    if kind == "HelmChart":
+        node = node_at(document, "spec", "version")
+        if node is not None and node.kind == "scalar" and node.text:
+            exact = _EXACT_VERSION.match(node.text) is not None
+            version = node.text.lstrip("v") if exact else None
+            return SourceVersion(kind, name, version, node.position, f"version {node.text}")
+        return SourceVersion(kind, name, None, document.position, "no version (the latest)")
+    return None
+
+
+# -- values a wrapper takes from elsewhere -------------------------------------------------------
+@dataclass(frozen=True)
+class ValuesRef:
+    """One ``spec.valuesFrom`` entry of a HelmRelease."""
+
+    kind: str
+    name: str
+    key: str
+    position: Position
+    optional: bool = False
+    target_path: str | None = None
+
+    def describe(self) -> str:
+        return f"{self.kind}/{self.name}"
+
+
+def values_refs(helm_release: NodeLike) -> tuple[ValuesRef, ...]:
+    refs: list[ValuesRef] = []
+    values_from = node_at(helm_release, "spec", "valuesFrom")
+    if values_from is None or values_from.kind != "seq":
+        return ()
+    for item in _items(values_from):
+        refs.append(
+            ValuesRef(
+                kind=text_at(item, "kind") or "ConfigMap",
+                name=text_at(item, "name") or "?",
+                key=text_at(item, "valuesKey") or DEFAULT_VALUES_KEY,
+                position=item.position,
+                optional=(text_at(item, "optional") or "").lower() == "true",
+                target_path=text_at(item, "targetPath"),
+            )
+        )
+    return tuple(refs)
+
+
+def _items(node: NodeLike) -> Iterator[NodeLike]:
+    """The items of a sequence node of either node type."""
+    items: Sequence[NodeLike] = getattr(node, "items", ())
+    yield from items
+
+
+def values_entry(document: NodeLike, key: str) -> NodeLike | None:
+    """The scalar holding Helm values in a ConfigMap's ``data`` or a Secret's ``stringData``."""
+    _, kind = kind_of(document)
+    field = "data" if kind == "ConfigMap" else "stringData"
+    entry = node_at(document, field, key)
+    return entry if entry is not None and entry.kind == "scalar" else None
+
+
+# -- the wrapper's folder -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Sibling:
+    """A YAML file next to a wrapper, read as text."""
+
+    name: str
+    text: str
+
+
+def siblings(path: str, *, containing: str) -> tuple[Sibling, ...]:
+    """YAML files in ``path``'s folder (not ``path`` itself) whose text holds ``containing``."""
+    if path == "-" or path.startswith("<"):
+        return ()
+    here = Path(path)
+    return tuple(
+        s for s in _folder(str(here.parent)) if s.text.find(containing) >= 0 and s.name != path
+    )
+
+
+@lru_cache(maxsize=32)
+def _folder(folder: str) -> tuple[Sibling, ...]:
+    from ciliumdrift.textio import read_text
+
+    directory = Path(folder)
+    try:
+        candidates = sorted(
+            p for p in directory.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()
+        )
+    except OSError:
+        return ()
+    if len(candidates) > MAX_SIBLING_FILES:
+        return ()
+    found: list[Sibling] = []
+    for candidate in candidates:
+        try:
+            name, text = read_text(candidate, limit=_SIBLING_BYTES)
+        except CiliumdriftError:
+            continue  # an unreadable neighbour is not the user's input: skip it
+        found.append(Sibling(name, text))
+    return tuple(found)
+
+
+@dataclass(frozen=True)
+class Generated:
+    """A ConfigMap a kustomization's ``configMapGenerator`` builds from a file."""
+
+    kustomization: str
+    position: Position  # the generator's ``files`` entry
+    file: str  # the file whose content becomes the data key
+
+
+def generated_file(kustomization_name: str, document: NodeLike, ref: ValuesRef) -> Generated | None:
+    """The file a ``configMapGenerator`` (or ``secretGenerator``) turns into ``ref``."""
+    field = "configMapGenerator" if ref.kind == "ConfigMap" else "secretGenerator"
+    generators = node_at(document, field)
+    if generators is None or generators.kind != "seq":
+        return None
+    for generator in _items(generators):
+        if text_at(generator, "name") != ref.name:
+            continue
+        files = node_at(generator, "files")
+        if files is None or files.kind != "seq":
+            continue
+        for entry in _items(files):
+            if entry.kind != "scalar":
+                continue
+            key, _, source = entry.text.partition("=")
+            if not source:
+                key, source = Path(entry.text).name, entry.text
+            if key.strip() == ref.key:
+                target = Path(kustomization_name).parent / source.strip()
+                return Generated(kustomization_name, entry.position, str(target))
+    return None
+
+
+def umbrella_version(values_path: str) -> tuple[str, Position] | None:
+    """The cilium dependency version of the umbrella ``Chart.yaml`` next to a values file."""
+    from ciliumdrift.load.yaml import load_yaml_documents
+    from ciliumdrift.textio import read_text
+
+    if values_path == "-":
+        return None
+    chart = Path(values_path).parent / "Chart.yaml"
+    if not chart.is_file():
+        return None
+    try:
+        name, text = read_text(chart, limit=_SIBLING_BYTES)
+        documents = load_yaml_documents(text, name)
+    except CiliumdriftError:
+        return None
+    for document in documents:
+        dependencies = node_at(document.root, "dependencies")
+        if dependencies is None or dependencies.kind != "seq":
+            continue
+        for item in dependencies.items:
+            version = node_at(item, "version")
+            if text_at(item, "name") == "cilium" and version is not None:
+                if _EXACT_VERSION.match(version.text):
+                    return version.text.lstrip("v"), version.position
+    return None
