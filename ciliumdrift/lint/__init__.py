@@ -58,8 +58,9 @@ def lint(
 def combine(reports: Sequence[LintReport]) -> LintReport:
     """One report for files linted one by one."""
     versions = ", ".join(dict.fromkeys(r.cilium_version for r in reports))
+    # a values file a wrapper points at is linted with the wrapper and on its own: once
     return LintReport(
-        violations=tuple(v for r in reports for v in r.violations),
+        violations=tuple(_unique(v for r in reports for v in r.violations)),
         files=tuple(f for r in reports for f in r.files),
         cilium_version=versions,
         rules=tuple(dict.fromkeys(c for r in reports for c in r.rules)),
@@ -79,23 +80,18 @@ def lint_texts(
     """Lint ``(name, text)`` pairs already read (the library form of :func:`lint`)."""
     from ciliumdrift import __version__
     from ciliumdrift.config import Settings
-    from ciliumdrift.errors import CiliumdriftError, YamlError
-    from ciliumdrift.lint.document import ValuesDocument, merge_documents, read_documents
+    from ciliumdrift.errors import CiliumdriftError
+    from ciliumdrift.lint.document import merge_documents
     from ciliumdrift.lint.rules import BY_CODE, RULES
-    from ciliumdrift.lint.rules.hygiene import _MARKER
+    from ciliumdrift.lint.sources import read_values_sources
     from ciliumdrift.lint.suppress import apply_suppressions, parse_suppressions
     from ciliumdrift.model import Diagnostic
 
     settings = settings or Settings()
-    documents: list[ValuesDocument] = []
-    diagnostics: list[Diagnostic] = []
-    for name, text in sources:
-        try:
-            documents.extend(read_documents(name, text))
-        except YamlError:
-            if not any(_MARKER.match(line) for line in text.splitlines()):
-                raise
-            documents.append(ValuesDocument(name, text, None))  # CD502 explains it
+    reading = read_values_sources(sources)
+    documents = list(reading.documents)
+    diagnostics: list[Diagnostic] = list(reading.diagnostics)
+    texts = {**dict(sources), **dict(reading.extra_texts)}
     requested = cilium_version or settings.cilium_version
     wrapper = next((d for d in documents if d.chart_version), None)
     version, chart, notes = _chart(requested, wrapper.chart_version if wrapper else None)
@@ -105,7 +101,7 @@ def lint_texts(
         documents=tuple(documents),
         values=merged.values,
         cilium_version=version,
-        texts=dict(sources),
+        texts=texts,
         value_positions=merged.value_positions,
         known_keys=chart.get("known_keys"),
         open_maps=chart.get("open_maps", frozenset()),
@@ -126,7 +122,7 @@ def lint_texts(
                     f"rule {unit.code} failed: {type(error).__name__}: {error}", code=unit.code
                 )
             )
-    suppressions = {name: parse_suppressions(text) for name, text in sources}
+    suppressions = {name: parse_suppressions(text) for name, text in texts.items()}
     kept, suppressed = apply_suppressions(_unique(found), BY_CODE, suppressions)
     kept.sort(key=lambda v: (v.position.file, v.position.line, v.position.column, v.code))
     return LintReport(
@@ -167,17 +163,16 @@ def _unique(violations: Iterable[Violation]) -> list[Violation]:
 
 @lru_cache(maxsize=1)
 def lint_data() -> Mapping[str, Any]:
-    """The data files the rules read: removed keys/values, value enums, kernel thresholds."""
-    from importlib.resources import files
+    """The data files the rules read: removed keys/values, value enums, kernel thresholds.
 
-    from ruamel.yaml import YAML
+    Read from their compiled form (:mod:`ciliumdrift.datafiles`): no YAML parse per run.
+    """
+    from ciliumdrift.datafiles import load
 
-    yaml = YAML(typ="safe", pure=True)
-    root = files("ciliumdrift") / "data"
     return {
-        "removed": yaml.load((root / "removed.yaml").read_text(encoding="utf-8")),
-        "enums": yaml.load((root / "lint" / "enums.yaml").read_text(encoding="utf-8")),
-        "kernel": yaml.load((root / "kernel.yaml").read_text(encoding="utf-8")),
+        "removed": load("removed.yaml"),
+        "enums": load("lint/enums.yaml"),
+        "kernel": load("kernel.yaml"),
     }
 
 
@@ -192,8 +187,12 @@ def _chart(
     """
     from ciliumdrift.errors import UnsupportedVersion
     from ciliumdrift.load import chart as chart_data
+    from ciliumdrift.load.gitops import minor_of_range
 
     notes: list[str] = []
+    if not requested and from_wrapper and minor_of_range(from_wrapper):
+        notes.append(f"chart version {from_wrapper!r} is a range: linting for its minor release")
+        from_wrapper = minor_of_range(from_wrapper)
     version = requested or from_wrapper
     try:
         resolved, note = chart_data.resolve_version(version)

@@ -9,7 +9,10 @@ Public API::
     SetFlag, set_flags_from_options(...)
     ciliumdrift.load.chart: available_versions, resolve_version, chart_defaults, known_keys,
                             open_maps
-    ciliumdrift.load.yaml: load_yaml_documents, key_positions, YamlError limits
+    ciliumdrift.load.yaml: load_yaml_documents, key_positions, precheck, YamlError limits
+    ciliumdrift.load.helm: load_values_and_version (values and the wrapper's chart version)
+    ciliumdrift.load.gitops: what a wrapper points at (chartRef sources, valuesFrom objects,
+                             umbrella Chart.yaml, version ranges)
 """
 
 from __future__ import annotations
@@ -45,25 +48,22 @@ def load_declared(
     """Everything declared: merged values, Talos facts and the Cilium version in use.
 
     The Cilium version is the ``cilium_version`` argument (``--cilium-version``), else the
-    chart version a wrapper declares (Flux ``spec.chart.spec.version``, Argo CD
-    ``targetRevision``, kustomize ``version``), else unknown (None).
+    chart version a wrapper declares (Flux ``spec.chart.spec.version`` or the OCIRepository
+    its ``chartRef`` names, Argo CD ``targetRevision``, kustomize and k3s ``version``, an
+    umbrella ``Chart.yaml`` dependency), else unknown (None).
     """
-    from ciliumdrift.load.helm import wrapper_chart_version
+    from ciliumdrift.load.helm import load_values_and_version
 
-    version: Located[str] | None = None
+    explicit: Located[str] | None = None
     if cilium_version is not None:
-        version = Located(
+        explicit = Located(
             cilium_version.strip().lstrip("v"),
             Origin(Layer.SET, key="cilium-version", detail=f"--cilium-version {cilium_version}"),
         )
-    else:
-        version = wrapper_chart_version(values_files)
-    values = load_values(
-        values_files,
-        set_flags=set_flags,
-        chart=chart,
-        cilium_version=version.value if version is not None else None,
+    values, from_wrapper = load_values_and_version(
+        values_files, set_flags=set_flags, chart=chart, cilium_version=cilium_version
     )
+    version = explicit or from_wrapper
     talos = load_talos(talos_files) if talos_files else None
     diagnostics = values.diagnostics + (talos.diagnostics if talos is not None else ())
     return Declared(values=values, talos=talos, cilium_version=version, diagnostics=diagnostics)

@@ -32,7 +32,8 @@ FLUX_SOURCE_KINDS = frozenset({"OCIRepository", "HelmChart", "HelmRepository", "
 DEFAULT_VALUES_KEY = "values.yaml"
 #: A folder with more YAML files than this is not one app's folder: it is not searched.
 MAX_SIBLING_FILES = 64
-_SIBLING_BYTES = 1024 * 1024
+#: Neighbours larger than this are not read (an app folder holds small manifests).
+_SIBLING_BYTES = 256 * 1024
 _EXACT_VERSION = re.compile(r"^v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$")
 
 
@@ -136,6 +137,38 @@ def source_version(document: NodeLike) -> SourceVersion | None:
     return None
 
 
+_RANGE_MINOR = re.compile(
+    r"^\s*(?:[~=v]|~>)?\s*v?(?P<major>\d+)\.(?P<minor>\d+)(?:\.(?:[xX*]|\d+))?\s*$"
+)
+_BOUNDED = re.compile(
+    r"^\s*>=?\s*v?(?P<major>\d+)\.(?P<minor>\d+)(?:\.\d+)?\s*,?\s*<\s*v?(?P<major2>\d+)"
+    r"\.(?P<minor2>\d+)(?:\.0)?\s*$"
+)
+
+
+def minor_of_range(text: str) -> str | None:
+    """The one minor release a version range allows (``1.16.x``, ``~1.16.0``), else None.
+
+    Flux and Argo CD accept semver ranges; when a range stays inside one minor release, the
+    chart data of that minor applies whatever patch the controller picks. ``^1.16`` or
+    ``*`` span minors: None.
+    """
+    found = _RANGE_MINOR.match(text)
+    if (
+        found is not None
+        and not text.strip().startswith("=")
+        and ("x" in text.lower() or "*" in text or text.strip().startswith("~"))
+    ):
+        return f"{found.group('major')}.{found.group('minor')}"
+    bounded = _BOUNDED.match(text)
+    if bounded is not None:
+        major, minor = int(bounded.group("major")), int(bounded.group("minor"))
+        upper = (int(bounded.group("major2")), int(bounded.group("minor2")))
+        if upper == (major, minor + 1):
+            return f"{major}.{minor}"
+    return None
+
+
 # -- values a wrapper takes from elsewhere -------------------------------------------------------
 @dataclass(frozen=True)
 class ValuesRef:
@@ -196,18 +229,18 @@ class Sibling:
 
 def siblings(path: str, *, containing: str) -> tuple[Sibling, ...]:
     """YAML files in ``path``'s folder (not ``path`` itself) whose text holds ``containing``."""
-    if path == "-" or path.startswith("<"):
-        return ()
     here = Path(path)
+    if path == "-" or path.startswith("<") or not here.is_file():
+        return ()  # standard input or a text not read from a file: it has no folder
+    itself = here.resolve()
     return tuple(
-        s for s in _folder(str(here.parent)) if s.text.find(containing) >= 0 and s.name != path
+        s
+        for s in _folder(str(here.parent))
+        if s.text.find(containing) >= 0 and Path(s.name).resolve() != itself
     )
 
 
-@lru_cache(maxsize=32)
 def _folder(folder: str) -> tuple[Sibling, ...]:
-    from ciliumdrift.textio import read_text
-
     directory = Path(folder)
     try:
         candidates = sorted(
@@ -220,11 +253,28 @@ def _folder(folder: str) -> tuple[Sibling, ...]:
     found: list[Sibling] = []
     for candidate in candidates:
         try:
-            name, text = read_text(candidate, limit=_SIBLING_BYTES)
-        except CiliumdriftError:
-            continue  # an unreadable neighbour is not the user's input: skip it
-        found.append(Sibling(name, text))
+            stat = candidate.stat()
+        except OSError:
+            continue
+        if stat.st_size > _SIBLING_BYTES:
+            continue
+        sibling = _read_sibling(str(candidate), stat.st_mtime_ns, stat.st_size)
+        if sibling is not None:
+            found.append(sibling)
     return tuple(found)
+
+
+@lru_cache(maxsize=256)
+def _read_sibling(path: str, mtime_ns: int, size: int) -> Sibling | None:
+    """One neighbour's text, cached while the file is unchanged (lint and load both look)."""
+    from ciliumdrift.textio import read_text
+
+    del mtime_ns, size  # part of the cache key only
+    try:
+        name, text = read_text(path, limit=_SIBLING_BYTES)
+    except CiliumdriftError:
+        return None  # an unreadable neighbour is not the user's input: skip it
+    return Sibling(name, text)
 
 
 @dataclass(frozen=True)
@@ -260,6 +310,74 @@ def generated_file(kustomization_name: str, document: NodeLike, ref: ValuesRef) 
     return None
 
 
+def resolve_chart_ref(
+    ref: ChartRef, known: Sequence[SourceVersion], wrapper_path: str
+) -> tuple[SourceVersion | None, bool]:
+    """The source object ``ref`` names: among ``known``, else in the wrapper's folder.
+
+    Returns ``(source, found_in_folder)``.
+    """
+    from ciliumdrift.load.yaml import load_yaml_documents
+
+    for candidate in known:
+        if (candidate.kind, candidate.name) == (ref.kind, ref.name):
+            return candidate, False
+    for sibling in siblings(wrapper_path, containing=ref.kind):
+        try:
+            documents = load_yaml_documents(sibling.text, sibling.name)
+        except CiliumdriftError:
+            continue
+        for document in documents:
+            found = source_version(document.root) if document.root is not None else None
+            if found is not None and (found.kind, found.name) == (ref.kind, ref.name):
+                return found, True
+    return None, False
+
+
+@dataclass(frozen=True)
+class FoundValues:
+    """Where the values of a ``valuesFrom`` entry are, in the HelmRelease's folder.
+
+    ``entry`` is True when ``file`` holds the ConfigMap itself (take ``ref.key`` from its
+    ``data``), False when ``file`` is the plain values file a ``configMapGenerator`` reads.
+    """
+
+    file: str
+    text: str
+    entry: bool
+    note: str
+
+
+def find_values_object(ref: ValuesRef, wrapper_path: str) -> FoundValues | None:
+    """A ConfigMap/Secret document, or the generator input, that ``ref`` names."""
+    from ciliumdrift.load.yaml import MAX_YAML_BYTES, load_yaml_documents
+    from ciliumdrift.textio import read_text
+
+    for sibling in siblings(wrapper_path, containing=ref.name):
+        try:
+            documents = load_yaml_documents(sibling.text, sibling.name)
+        except CiliumdriftError:
+            continue
+        for document in documents:
+            root = document.root
+            if root is None:
+                continue
+            if is_values_object(root) and kind_of(root)[1] == ref.kind:
+                entry = values_entry(root, ref.key)
+                if text_at(root, "metadata", "name") == ref.name and entry is not None:
+                    note = f"read from {entry.position} (found next to the HelmRelease)"
+                    return FoundValues(sibling.name, sibling.text, True, note)
+            generated = generated_file(sibling.name, root, ref)
+            if generated is not None and Path(generated.file).is_file():
+                try:
+                    name, text = read_text(generated.file, limit=MAX_YAML_BYTES)
+                except CiliumdriftError:
+                    continue
+                note = f"read from {name} (generated by {generated.position})"
+                return FoundValues(name, text, False, note)
+    return None
+
+
 def umbrella_version(values_path: str) -> tuple[str, Position] | None:
     """The cilium dependency version of the umbrella ``Chart.yaml`` next to a values file."""
     from ciliumdrift.load.yaml import load_yaml_documents
@@ -279,9 +397,9 @@ def umbrella_version(values_path: str) -> tuple[str, Position] | None:
         dependencies = node_at(document.root, "dependencies")
         if dependencies is None or dependencies.kind != "seq":
             continue
-        for item in dependencies.items:
+        for item in _items(dependencies):
             version = node_at(item, "version")
-            if text_at(item, "name") == "cilium" and version is not None:
-                if _EXACT_VERSION.match(version.text):
-                    return version.text.lstrip("v"), version.position
+            exact = version is not None and _EXACT_VERSION.match(version.text) is not None
+            if text_at(item, "name") == "cilium" and version is not None and exact:
+                return version.text.lstrip("v"), version.position
     return None

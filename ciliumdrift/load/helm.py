@@ -18,7 +18,7 @@ from ciliumdrift.load.model import HelmValues
 from ciliumdrift.load.placeholders import extract_placeholders
 from ciliumdrift.load.setflags import HELM_ORDER, SetFlag, apply_set_flag, helm_order
 from ciliumdrift.load.tree import Node, copy_tree, flatten_origins, to_plain
-from ciliumdrift.load.wrappers import read_values_file
+from ciliumdrift.load.wrappers import assemble
 from ciliumdrift.load.yaml import MAX_YAML_BYTES
 from ciliumdrift.model import Diagnostic, Layer, Located, Origin, Position
 
@@ -44,15 +44,25 @@ def load_values(
     cilium_version: str | None = None,
 ) -> HelmValues:
     """Merge values files and ``--set`` flags over the chart defaults, as Helm does."""
+    return load_values_and_version(
+        files, set_flags=set_flags, chart=chart, cilium_version=cilium_version
+    )[0]
+
+
+def load_values_and_version(
+    files: Sequence[str],
+    *,
+    set_flags: Sequence[SetFlag] = (),
+    chart: str | None = None,
+    cilium_version: str | None = None,
+) -> tuple[HelmValues, Located[str] | None]:
+    """:func:`load_values`, and the chart version a wrapper declares (each file read once)."""
     diagnostics: list[Diagnostic] = []
     placeholders: dict[str, Origin] = {}
     user: dict[str, Node] = {}
-    wrapper_version: Located[str] | None = None
-    for path in files:
-        from ciliumdrift.textio import read_text
-
-        name, text = read_text(path, limit=MAX_YAML_BYTES)
-        source = read_values_file(text, name)
+    assembly = assemble(files)
+    wrapper_version = assembly.chart_version
+    for source in assembly.sources:
         diagnostics.extend(source.diagnostics)
         for layer in source.layers:
             found = extract_placeholders(layer)
@@ -67,8 +77,7 @@ def load_values(
                 source.flags, key=lambda item: HELM_ORDER.index(item[0].kind)
             ):
                 apply_set_flag(flag, user, read_file=None, position=position)
-        if source.chart_version is not None and wrapper_version is None:
-            wrapper_version = source.chart_version
+    diagnostics.extend(assembly.diagnostics)
     for key, origin in placeholders.items():
         diagnostics.append(
             Diagnostic(
@@ -115,7 +124,7 @@ def load_values(
         )
 
     merged = coalesce(data.defaults if data is not None else {}, user, warn)
-    return HelmValues(
+    loaded = HelmValues(
         values=to_plain(Node(merged, Origin(Layer.CHART_DEFAULT))),
         sources=dict(flatten_origins(merged)),
         chart_version=chart_version,
@@ -123,6 +132,7 @@ def load_values(
         placeholders=placeholders,
         diagnostics=tuple(diagnostics),
     )
+    return loaded, wrapper_version
 
 
 def _sets(entries: dict[str, Node], dotted: str) -> bool:
@@ -141,15 +151,8 @@ def _sets(entries: dict[str, Node], dotted: str) -> bool:
 
 
 def wrapper_chart_version(files: Sequence[str]) -> Located[str] | None:
-    """The chart version the first wrapper among ``files`` declares, if any."""
-    from ciliumdrift.textio import read_text
-
-    for path in files:
-        try:
-            name, text = read_text(path, limit=MAX_YAML_BYTES)
-            source = read_values_file(text, name)
-        except InputError:
-            continue
-        if source.chart_version is not None:
-            return source.chart_version
-    return None
+    """The chart version the wrappers among ``files`` declare (or their chartRef pins)."""
+    try:
+        return assemble(files).chart_version
+    except InputError:
+        return None

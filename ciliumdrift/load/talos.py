@@ -152,6 +152,13 @@ class _State:
     installer: Located[str] | None = None
     cluster_name: Located[str] | None = None
     endpoint: Located[str] | None = None
+    talconfig: str | None = None
+    missing_patches: int = 0
+
+
+#: The ``detail`` of a default that a talconfig makes certain: talhelper generated the
+#: config from it and every patch it names was read, so nothing else can set the field.
+TALHELPER_DEFAULT = "talhelper default"
 
 
 def _text(node: Node | None) -> str | None:
@@ -176,8 +183,64 @@ def load_talos(files: Sequence[str]) -> TalosFacts:
     for path in files:
         name, text = read_text(path, limit=MAX_TALOS_BYTES)
         state.files.append(name)
-        _load_file(state, text, name)
+        _load_file(state, _with_talenv(state, text, name), name)
     return _facts(state)
+
+
+_TALENV_FILES = ("talenv.yaml", "talenv.yml")
+_ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _with_talenv(state: _State, text: str, name: str) -> str:
+    """A talconfig with ``${var}`` taken from the ``talenv.yaml`` beside it, as talhelper does.
+
+    talhelper substitutes environment variables, and the variables of ``talenv.yaml``
+    (``talenv.sops.yaml`` is encrypted: not read), into ``talconfig.yaml`` before parsing
+    it; ``talosVersion: ${talosVersion}`` is the common case. Variables it does not define
+    stay as they are (and are reported as placeholders).
+    """
+    if name == "-" or "talosVersion" not in text or "$" not in text:
+        return text
+    env_file = next(
+        (Path(name).parent / f for f in _TALENV_FILES if (Path(name).parent / f).is_file()), None
+    )
+    if env_file is None:
+        return text
+    from ciliumdrift.errors import InputError
+    from ciliumdrift.textio import read_text
+
+    try:
+        env_name, env_text = read_text(env_file, limit=MAX_TALOS_BYTES)
+        documents = load_yaml_documents(env_text, env_name)
+    except InputError as error:
+        state.diagnostics.append(Diagnostic(f"talenv not read: {error.message}", error.position))
+        return text
+    env: dict[str, str] = {}
+    for document in documents:
+        if document.root is not None and document.root.kind == "map":
+            for key, value in document.root.entries:
+                if key.kind == "scalar" and value.kind == "scalar":
+                    env[key.text] = value.text
+    used: list[str] = []
+
+    def substitute(match: re.Match[str]) -> str:
+        variable = match.group(1) or match.group(2)
+        if variable not in env or "\n" in env[variable]:
+            return match.group(0)
+        used.append(variable)
+        return env[variable]
+
+    rendered = _ENV_REFERENCE.sub(substitute, text)
+    if used:
+        names = ", ".join(dict.fromkeys(used))
+        state.diagnostics.append(
+            Diagnostic(
+                f"{names} substituted from {env_name} (as talhelper does)",
+                Position(name, 1, 1),
+                "talos-talenv",
+            )
+        )
+    return rendered
 
 
 def _load_file(state: _State, text: str, name: str, *, talhelper: bool = False) -> None:
@@ -293,6 +356,7 @@ def redact_json_op(op: Node) -> Node:
 
 # -- talhelper -------------------------------------------------------------------------------------
 def _load_talconfig(state: _State, root: YamlNode, text: str, name: str) -> None:
+    state.talconfig = name
     config = redact(_node_from(root, name))
     state.placeholders.update(extract_placeholders(config.value))
     version = _get(config, "talosVersion")
@@ -365,6 +429,7 @@ def _talhelper_patches(state: _State, patches: YamlNode | None, text: str, name:
         if item.kind == "scalar" and item.text.startswith("@"):
             target = Path(name).parent / item.text[1:]
             if not target.is_file():
+                state.missing_patches += 1
                 state.diagnostics.append(
                     Diagnostic(
                         f"patch file {item.text[1:]!r} not found: pass it with --talos",
@@ -439,7 +504,15 @@ def _defaulted(
     state: _State, field_name: str, version: tuple[int, int] | None, key: str
 ) -> Located[Any]:
     value, why = _default(field_name, version, state.full)
+    why = _certain(state, why)
     return Located(value, Origin(Layer.TALOS, key=key, detail=why))
+
+
+def _certain(state: _State, why: str) -> str:
+    """Mark a default as certain when a complete talconfig generated the config."""
+    if state.talconfig is None or state.missing_patches or state.full:
+        return why
+    return f"{TALHELPER_DEFAULT} ({state.talconfig} and every patch it names set nothing): {why}"
 
 
 def _located(node: Node | None, convert: Any = None) -> Located[Any] | None:
@@ -617,6 +690,7 @@ def _facts(state: _State) -> TalosFacts:
         chosen = modern or legacy
         if chosen is None:
             value, why = _default(key, minor, True)
+            why = _certain(state, why)
             chosen = Located(
                 tuple(value), Origin(Layer.TALOS, key=f"cluster.network.{key}", detail=why)
             )

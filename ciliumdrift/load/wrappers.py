@@ -6,27 +6,40 @@ wrapper whose chart is Cilium (or the only wrapper). What each wrapper contribut
 order its controller hands it to Helm:
 
 * Flux ``helm.toolkit.fluxcd.io`` v2beta1/v2beta2/v2 ``HelmRelease``: ``spec.valuesFrom``
-  (ConfigMaps/Secrets: cannot be read from a file, reported "not resolved"; pass their
-  content with an earlier ``-f``), then ``spec.values``. Chart version from
-  ``spec.chart.spec.version`` (a range such as ``1.16.x`` is reported, not used).
+  ConfigMaps and Secrets, then ``spec.values``. A ``valuesFrom`` object is taken from the
+  files given (any ``-f`` file, in any order) or else from the HelmRelease's own folder
+  (a ConfigMap document, or the ``kustomization.yaml`` ``configMapGenerator`` that builds
+  it from a values file); one found nowhere is reported "not resolved". Chart version from
+  ``spec.chart.spec.version``, or from the ``OCIRepository``/``HelmChart`` that
+  ``spec.chartRef`` names (found the same way); a range such as ``1.16.x`` is reported, not
+  used.
 * Argo CD ``Application`` / ``ApplicationSet`` (``spec.source``, ``spec.sources`` or
   ``spec.template.spec...``), the source whose ``chart`` is cilium: ``helm.valueFiles``
-  (repository paths: not resolved, reported), then ``helm.valuesObject`` or, when there is
-  none, the ``helm.values`` string (parsed with positions of the outer file), then
-  ``helm.parameters`` (``--set``, or ``--set-string`` with ``forceString``). Chart version
-  from ``targetRevision``.
-* kustomize ``helmCharts`` entries (``name: cilium``): ``valuesFile`` merged with
-  ``valuesInline`` (``valuesMerge`` override/merge: inline wins; replace: inline only), then
-  ``additionalValuesFiles``; files are read relative to the kustomization.
+  (repository paths, ``$ref/...`` in multi-source apps: an earlier ``-f`` file with that
+  path, else the file at that path in a folder above the Application, else reported),
+  then ``helm.valuesObject`` or, when there is none, the ``helm.values`` string (parsed
+  with positions of the outer file), then ``helm.parameters`` (``--set``, or
+  ``--set-string`` with ``forceString``). Chart version from ``targetRevision``.
+* kustomize ``helmCharts`` entries (``name: cilium``; ``kind: Kustomization`` may be
+  omitted): ``valuesFile`` merged with ``valuesInline`` (``valuesMerge`` override/merge:
+  inline wins; replace: inline only), then ``additionalValuesFiles``; files are read
+  relative to the kustomization.
+* A ConfigMap or Secret given with ``-f`` on its own contributes its ``values.yaml`` key
+  where it stands in the ``-f`` order; a Flux source object (``OCIRepository``...) given
+  with ``-f`` contributes only the chart version a HelmRelease's ``chartRef`` needs.
+* An umbrella chart's values (everything under a top-level ``cilium:`` key) are the Cilium
+  subchart's values; the version comes from the umbrella ``Chart.yaml`` dependency.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ciliumdrift.errors import InputError, ValuesError
+from ciliumdrift.errors import ValuesError
+from ciliumdrift.load import gitops
 from ciliumdrift.load.merge import merge_maps
 from ciliumdrift.load.model import join_key
 from ciliumdrift.load.scalars import helm_key, helm_scalar
@@ -42,17 +55,40 @@ from ciliumdrift.load.yaml import (
 from ciliumdrift.model import Diagnostic, Layer, Located, Origin, Position
 
 _EXACT_VERSION = re.compile(r"^v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$")
+#: Top-level keys an umbrella chart's values may hold besides its ``cilium:`` subchart map.
+_UMBRELLA_KEYS = frozenset({"cilium", "global"})
+
+
+@dataclass
+class ValueFile:
+    """An Argo CD ``helm.valueFiles`` entry, resolved when the sources are assembled."""
+
+    entry: str
+    position: Position
+    source_path: str | None  # the Argo source's ``path`` (the chart's folder in the repo)
 
 
 @dataclass
 class ValuesSource:
-    """What one ``-f`` file contributes: value layers in order, flags, a chart version."""
+    """What one ``-f`` file contributes: value layers in order, flags, a chart version.
 
+    ``values_refs`` (Flux ``valuesFrom``) and ``value_files`` (Argo ``valueFiles``) are
+    merged before ``layers`` once :func:`assemble` has found them; ``objects`` are the
+    ConfigMaps/Secrets this file holds, ``flux_sources`` its Flux source objects.
+    """
+
+    name: str = ""
     layers: list[dict[str, Node]] = field(default_factory=list)
     flags: list[tuple[SetFlag, Position]] = field(default_factory=list)
     chart_version: Located[str] | None = None
     kind: str = "values"
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    values_refs: tuple[gitops.ValuesRef, ...] = ()
+    chart_ref: gitops.ChartRef | None = None
+    value_files: list[ValueFile] = field(default_factory=list)
+    objects: dict[tuple[str, str], YamlNode] = field(default_factory=dict)
+    flux_sources: list[gitops.SourceVersion] = field(default_factory=list)
+    text: str = ""
 
 
 def values_tree(root: YamlNode, text_name: str) -> dict[str, Node]:
@@ -88,6 +124,12 @@ def _wrapper_kind(root: YamlNode | None) -> str | None:
         return "flux"
     if api.startswith("argoproj.io/") and kind in ("Application", "ApplicationSet"):
         return "argo"
+    if api.startswith("helm.cattle.io/") and kind in ("HelmChart", "HelmChartConfig"):
+        return "k3s"
+    if gitops.is_values_object(root):
+        return "values-object"
+    if gitops.is_flux_source(root):
+        return "flux-source"
     return "object"
 
 
@@ -104,6 +146,10 @@ def _chart_name(kind: str, root: YamlNode) -> str:
     if kind == "kustomize":
         charts = top["helmCharts"]
         return " ".join(_text(scalar_map(c).get("name")) or "" for c in charts.items)
+    if kind == "k3s":
+        spec = scalar_map(top.get("spec"))
+        name = _text(scalar_map(top.get("metadata")).get("name")) or ""
+        return f"{_text(spec.get('chart')) or ''} {name}"
     return ""
 
 
@@ -113,7 +159,8 @@ def read_values_file(text: str, name: str) -> ValuesSource:
         d for d in load_yaml_documents(text, name) if d.root is not None and not d.root.is_null_text
     ]
     kinds = [(d, _wrapper_kind(d.root)) for d in documents]
-    wrappers = [(d, k) for d, k in kinds if k in ("flux", "argo", "kustomize")]
+    wrappers = [(d, k) for d, k in kinds if k in ("flux", "argo", "kustomize", "k3s")]
+    source = ValuesSource(name=name, text=text)
     if wrappers:
         cilium = [
             (d, k)
@@ -139,6 +186,10 @@ def read_values_file(text: str, name: str) -> ValuesSource:
                     document.position,
                 )
             )
+    _collect_objects(source, kinds)
+    if wrappers or source.objects or source.flux_sources:
+        if not wrappers:
+            source.kind = "objects"
         return source
     objects = [d for d, k in kinds if k == "object"]
     if objects:
@@ -146,11 +197,9 @@ def read_values_file(text: str, name: str) -> ValuesSource:
         kind_text = _text(scalar_map(first.root).get("kind"))
         raise ValuesError(
             f"no Helm values here: the file holds a Kubernetes {kind_text} object "
-            "but no HelmRelease, "
-            "Argo CD Application or kustomize helmCharts",
+            "but no HelmRelease, Argo CD Application, kustomize helmCharts or values ConfigMap",
             first.position,
         )
-    source = ValuesSource()
     for document in documents:
         assert document.root is not None
         source.layers.append(values_tree(document.root, name))
@@ -163,16 +212,67 @@ def read_values_file(text: str, name: str) -> ValuesSource:
                 code="values-multi-document",
             )
         )
+    _unwrap_umbrella(source)
     return source
+
+
+def _collect_objects(
+    source: ValuesSource, kinds: Sequence[tuple[YamlDocument, str | None]]
+) -> None:
+    for document, kind in kinds:
+        root = document.root
+        if root is None:
+            continue
+        if kind == "values-object":
+            object_kind = _text(root.get("kind")) or ""
+            object_name = _text(scalar_map(root.get("metadata")).get("name")) or ""
+            source.objects[(object_kind, object_name)] = root
+        elif kind == "flux-source":
+            found = gitops.source_version(root)
+            if found is not None:
+                source.flux_sources.append(found)
+
+
+def _unwrap_umbrella(source: ValuesSource) -> None:
+    """Values for an umbrella chart: the ``cilium:`` map is what the Cilium subchart gets."""
+    if not source.layers:
+        return
+    keys = set().union(*(layer.keys() for layer in source.layers))
+    if "cilium" not in keys or not keys <= _UMBRELLA_KEYS:
+        return
+    inner = [layer["cilium"] for layer in source.layers if "cilium" in layer]
+    if not all(isinstance(node.value, dict) for node in inner):
+        return
+    source.kind = "umbrella"
+    source.layers = [node.value for node in inner]
+    source.diagnostics.append(
+        Diagnostic(
+            "umbrella chart values: the map under 'cilium:' is what the Cilium subchart gets",
+            inner[0].origin.position,
+            code="values-umbrella",
+        )
+    )
+    found = gitops.umbrella_version(source.name)
+    if found is not None:
+        version, position = found
+        source.chart_version = Located(
+            version,
+            Origin(Layer.VALUES_FILE, key="dependencies.version", position=position),
+        )
 
 
 def _read_wrapper(kind: str, document: YamlDocument, text: str, name: str) -> ValuesSource:
     assert document.root is not None
     if kind == "flux":
-        return _read_flux(document.root, name)
-    if kind == "argo":
-        return _read_argo(document.root, text, name)
-    return _read_kustomize(document.root, name)
+        source = _read_flux(document.root, name)
+    elif kind == "argo":
+        source = _read_argo(document.root, text, name)
+    elif kind == "k3s":
+        source = _read_k3s(document.root, text, name)
+    else:
+        source = _read_kustomize(document.root, name)
+    source.name, source.text = name, text
+    return source
 
 
 def _version(node: YamlNode | None, source: ValuesSource, what: str) -> None:
@@ -185,9 +285,15 @@ def _version(node: YamlNode | None, source: ValuesSource, what: str) -> None:
             Origin(Layer.VALUES_FILE, key=what, position=node.position, detail=what),
         )
     else:
+        minor = gitops.minor_of_range(version)
+        if minor is not None:
+            source.chart_version = Located(
+                minor, Origin(Layer.VALUES_FILE, key=what, position=node.position, detail=what)
+            )
+        taken = f"using Cilium {minor}'s chart data" if minor else "pass --cilium-version"
         source.diagnostics.append(
             Diagnostic(
-                f"chart version {version!r} is a range, not a version: pass --cilium-version",
+                f"chart version {version!r} is a range, not a version: {taken}",
                 node.position,
                 code="values-version-range",
             )
@@ -207,18 +313,8 @@ def _read_flux(root: YamlNode, name: str) -> ValuesSource:
     spec = scalar_map(scalar_map(root).get("spec"))
     chart = scalar_map(scalar_map(spec.get("chart")).get("spec"))
     _version(chart.get("version"), source, "spec.chart.spec.version")
-    values_from = spec.get("valuesFrom")
-    if values_from is not None and values_from.kind == "seq":
-        for item in values_from.items:
-            entry = scalar_map(item)
-            ref = f"{_text(entry.get('kind')) or '?'}/{_text(entry.get('name')) or '?'}"
-            source.diagnostics.append(
-                Diagnostic(
-                    f"valuesFrom {ref} not resolved: pass its values with -f before this file",
-                    item.position,
-                    code="values-from-not-resolved",
-                )
-            )
+    source.chart_ref = gitops.chart_ref(root)
+    source.values_refs = gitops.values_refs(root)
     _mapping_layer(spec.get("values"), name, "spec.values", source)
     return source
 
@@ -246,19 +342,16 @@ def _read_argo(root: YamlNode, text: str, name: str) -> ValuesSource:
         source.diagnostics.append(Diagnostic("Argo CD application without a source", root.position))
         return source
     entries = scalar_map(candidates[0])
-    _version(entries.get("targetRevision"), source, "targetRevision")
+    if _text(entries.get("chart")):
+        _version(entries.get("targetRevision"), source, "targetRevision")
     helm = scalar_map(entries.get("helm"))
     files = helm.get("valueFiles")
     if files is not None and files.kind == "seq":
         for item in files.items:
-            source.diagnostics.append(
-                Diagnostic(
-                    f"valueFiles entry {_text(item)!r} not resolved: "
-                    "pass that file with -f before this one",
-                    item.position,
-                    code="values-file-not-resolved",
+            if _text(item):
+                source.value_files.append(
+                    ValueFile(item.text, item.position, _text(entries.get("path")))
                 )
-            )
     values_object = helm.get("valuesObject")
     values_text = helm.get("values")
     if values_object is not None and not values_object.is_null_text:
@@ -271,10 +364,7 @@ def _read_argo(root: YamlNode, text: str, name: str) -> ValuesSource:
                 )
             )
     elif values_text is not None and values_text.kind == "scalar" and values_text.text.strip():
-        locate = block_scalar_locator(text, values_text, name)
-        for document in load_yaml_documents(values_text.text, name, locate=locate):
-            if document.root is not None and not document.root.is_null_text:
-                source.layers.append(values_tree(document.root, name))
+        source.layers.extend(_embedded_values(text, values_text, name))
     elif values_text is not None and values_text.kind == "map":
         _mapping_layer(values_text, name, "helm.values", source)
     parameters = helm.get("parameters")
@@ -288,6 +378,38 @@ def _read_argo(root: YamlNode, text: str, name: str) -> ValuesSource:
             kind = Layer.SET_STRING if forced else Layer.SET
             source.flags.append((SetFlag(kind, f"{key}={value or ''}"), item.position))
     return source
+
+
+def _read_k3s(root: YamlNode, text: str, name: str) -> ValuesSource:
+    """k3s/RKE2 ``HelmChart``/``HelmChartConfig``: ``valuesContent``, then ``set`` flags.
+
+    The helm-controller writes ``valuesContent`` to a values file and turns ``spec.set``
+    into ``--set`` flags (``--set-string`` for strings it must not retype).
+    """
+    source = ValuesSource(kind="k3s")
+    spec = scalar_map(scalar_map(root).get("spec"))
+    _version(spec.get("version"), source, "spec.version")
+    content = spec.get("valuesContent")
+    if content is not None and content.kind == "scalar" and content.text.strip():
+        source.layers.extend(_embedded_values(text, content, name))
+    flags = spec.get("set")
+    if flags is not None and flags.kind == "map":
+        for key, value in flags.entries:
+            if key.kind == "scalar" and value.kind == "scalar":
+                kind = Layer.SET_STRING if value.style is not None else Layer.SET
+                source.flags.append((SetFlag(kind, f"{key.text}={value.text}"), key.position))
+    return source
+
+
+def _embedded_values(text: str, node: gitops.NodeLike, name: str) -> list[dict[str, Node]]:
+    """Values written as a YAML string inside a wrapper, positioned in the outer file."""
+    assert isinstance(node, YamlNode)
+    locate = block_scalar_locator(text, node, name)
+    return [
+        values_tree(document.root, name)
+        for document in load_yaml_documents(node.text, name, locate=locate)
+        if document.root is not None and not document.root.is_null_text
+    ]
 
 
 def _read_kustomize(root: YamlNode, name: str) -> ValuesSource:
@@ -321,9 +443,6 @@ def _read_kustomize(root: YamlNode, name: str) -> ValuesSource:
 
 
 def _kustomize_file(base: Path, node: YamlNode, source: ValuesSource) -> dict[str, Node]:
-    from ciliumdrift.load.yaml import MAX_YAML_BYTES
-    from ciliumdrift.textio import read_text
-
     relative = node.text
     path = base / relative
     if "://" in relative or not path.is_file():
@@ -335,12 +454,316 @@ def _kustomize_file(base: Path, node: YamlNode, source: ValuesSource) -> dict[st
             )
         )
         return {}
-    try:
-        name, text = read_text(path, limit=MAX_YAML_BYTES)
-    except InputError:
-        raise
+    return read_plain_values(str(path))
+
+
+def read_plain_values(path: str) -> dict[str, Node]:
+    """A plain values file (every document merged), for files a wrapper points at."""
+    from ciliumdrift.load.yaml import MAX_YAML_BYTES
+    from ciliumdrift.textio import read_text
+
+    name, text = read_text(path, limit=MAX_YAML_BYTES)
     layer: dict[str, Node] = {}
-    for document in load_yaml_documents(text, name):
-        if document.root is not None and not document.root.is_null_text:
-            layer = merge_maps(layer, values_tree(document.root, name))
+    for part in _plain_layers(text, name):
+        layer = merge_maps(layer, part)
     return layer
+
+
+def _plain_layers(text: str, name: str) -> list[dict[str, Node]]:
+    return [
+        values_tree(document.root, name)
+        for document in load_yaml_documents(text, name)
+        if document.root is not None and not document.root.is_null_text
+    ]
+
+
+# -- several files together ----------------------------------------------------------------------
+@dataclass
+class Assembly:
+    """Every ``-f`` file read, with what a wrapper points at found and merged in place."""
+
+    sources: list[ValuesSource]
+    chart_version: Located[str] | None
+    diagnostics: list[Diagnostic]
+
+
+def assemble(paths: Sequence[str]) -> Assembly:
+    """Read the ``-f`` files and resolve valuesFrom, valueFiles and chartRef between them."""
+    from ciliumdrift.load.yaml import MAX_YAML_BYTES
+    from ciliumdrift.textio import read_text
+
+    sources: list[ValuesSource] = []
+    for path in paths:
+        name, text = read_text(path, limit=MAX_YAML_BYTES)
+        sources.append(read_values_file(text, name))
+    objects: dict[tuple[str, str], tuple[ValuesSource, YamlNode]] = {}
+    for source in sources:
+        for identity, root in source.objects.items():
+            objects[identity] = (source, root)
+    used: set[tuple[str, str]] = set()
+    diagnostics: list[Diagnostic] = []
+    given = [Path(s.name) for s in sources]
+    for index, source in enumerate(sources):
+        front: list[dict[str, Node]] = []
+        for ref in source.values_refs:
+            front.extend(_values_from(ref, source, objects, used))
+        for value_file in source.value_files:
+            front.extend(_value_file(value_file, source, given[:index]))
+        source.layers[:0] = front
+    for source in sources:
+        if source.kind == "objects":
+            _object_layers(source, used)
+    version = next((s.chart_version for s in sources if s.chart_version is not None), None)
+    if version is None:
+        version = _chart_ref_version(sources, diagnostics)
+    for source in sources:
+        contributes = (
+            source.layers
+            or any(identity in used for identity in source.objects)
+            or _pins_version(source, version)
+        )
+        if source.kind == "objects" and not contributes:
+            raise ValuesError(
+                f"no Helm values here: {_describe_objects(source)} that no HelmRelease among "
+                "the files uses",
+                Position(source.name, 1, 1),
+            )
+    return Assembly(sources, version, diagnostics)
+
+
+def _object_layers(source: ValuesSource, used: set[tuple[str, str]]) -> None:
+    """A ConfigMap/Secret given on its own: its values.yaml key, where the file stands."""
+    for (kind, name), root in source.objects.items():
+        if (kind, name) in used:
+            continue  # merged where the HelmRelease that names it stands
+        entry = gitops.values_entry(root, gitops.DEFAULT_VALUES_KEY)
+        if entry is None:
+            source.diagnostics.append(
+                Diagnostic(
+                    f"{kind} {name} has no {gitops.DEFAULT_VALUES_KEY} key: "
+                    "no values taken from it",
+                    root.position,
+                    code="values-object-without-values",
+                )
+            )
+            continue
+        source.layers.extend(_embedded_values(source.text, entry, source.name))
+
+
+def _pins_version(source: ValuesSource, version: Located[str] | None) -> bool:
+    if version is None or version.origin.position is None:
+        return False
+    return version.origin.position.file == source.name
+
+
+def _describe_objects(source: ValuesSource) -> str:
+    kinds = [kind for kind, _ in source.objects] + [s.kind for s in source.flux_sources]
+    shown = ", ".join(dict.fromkeys(kinds))
+    return f"the file holds a Kubernetes {shown}"
+
+
+def _values_from(
+    ref: gitops.ValuesRef,
+    source: ValuesSource,
+    objects: dict[tuple[str, str], tuple[ValuesSource, YamlNode]],
+    used: set[tuple[str, str]],
+) -> list[dict[str, Node]]:
+    """The layers one ``valuesFrom`` entry brings, found in the files or the folder."""
+    if ref.target_path:
+        source.diagnostics.append(
+            Diagnostic(
+                f"valuesFrom {ref.describe()} with targetPath {ref.target_path} is not merged "
+                "(a single value from a Secret/ConfigMap key)",
+                ref.position,
+                code="values-from-not-resolved",
+            )
+        )
+        return []
+    given = objects.get((ref.kind, ref.name))
+    if given is not None:
+        holder, root = given
+        entry = gitops.values_entry(root, ref.key)
+        if entry is not None:
+            used.add((ref.kind, ref.name))
+            source.diagnostics.append(
+                Diagnostic(
+                    f"valuesFrom {ref.describe()} key {ref.key} read from {entry.position}",
+                    ref.position,
+                    code="values-from-resolved",
+                )
+            )
+            return _embedded_values(holder.text, entry, holder.name)
+    found = _values_from_folder(ref, source)
+    if found is not None:
+        return found
+    source.diagnostics.append(
+        Diagnostic(
+            f"valuesFrom {ref.describe()} not resolved: pass its values with -f before this file",
+            ref.position,
+            code="values-from-not-resolved",
+        )
+    )
+    return []
+
+
+def _values_from_folder(
+    ref: gitops.ValuesRef, source: ValuesSource
+) -> list[dict[str, Node]] | None:
+    found = gitops.find_values_object(ref, source.name)
+    if found is None:
+        return None
+    source.diagnostics.append(
+        Diagnostic(
+            f"valuesFrom {ref.describe()} key {ref.key} {found.note}",
+            ref.position,
+            code="values-from-resolved",
+        )
+    )
+    if not found.entry:
+        return _plain_layers(found.text, found.file)
+    for document in load_yaml_documents(found.text, found.file):
+        root = document.root
+        if root is None or gitops.text_at(root, "metadata", "name") != ref.name:
+            continue
+        entry = gitops.values_entry(root, ref.key)
+        if entry is not None and gitops.kind_of(root)[1] == ref.kind:
+            return _embedded_values(found.text, entry, found.file)
+    return None  # pragma: no cover - find_values_object found this very entry
+
+
+def _value_file(
+    value_file: ValueFile, source: ValuesSource, given: list[Path]
+) -> list[dict[str, Node]]:
+    """An Argo CD valueFiles entry: an earlier -f file, a file above the app, or reported."""
+    relative = argo_relative(value_file.entry)
+    for earlier in given:
+        if relative and same_or_suffix(earlier, relative):
+            source.diagnostics.append(
+                Diagnostic(
+                    f"valueFiles entry {value_file.entry!r} is the earlier -f file {earlier}",
+                    value_file.position,
+                    code="values-file-resolved",
+                )
+            )
+            return []
+    found = find_above(source.name, relative, value_file.source_path) if relative else None
+    if found is not None:
+        from ciliumdrift.load.yaml import MAX_YAML_BYTES
+        from ciliumdrift.textio import read_text
+
+        source.diagnostics.append(
+            Diagnostic(
+                f"valueFiles entry {value_file.entry!r} read from {found}",
+                value_file.position,
+                code="values-file-resolved",
+            )
+        )
+        name, text = read_text(found, limit=MAX_YAML_BYTES)
+        inner = read_values_file(text, name)
+        if inner.kind not in ("values", "umbrella"):
+            raise ValuesError(
+                f"valueFiles entry {value_file.entry!r} is not a values file ({found})",
+                value_file.position,
+            )
+        source.diagnostics.extend(inner.diagnostics)
+        if source.chart_version is None:
+            source.chart_version = inner.chart_version
+        return inner.layers
+    source.diagnostics.append(
+        Diagnostic(
+            f"valueFiles entry {value_file.entry!r} not resolved: "
+            "pass that file with -f before this one",
+            value_file.position,
+            code="values-file-not-resolved",
+        )
+    )
+    return []
+
+
+def argo_relative(entry: str) -> str:
+    """``$values/a/b.yaml`` -> ``a/b.yaml``; URLs give ""."""
+    if "://" in entry:
+        return ""
+    if entry.startswith("$"):
+        _, _, rest = entry.partition("/")
+        return rest
+    return entry.lstrip("./")
+
+
+def same_or_suffix(path: Path, relative: str) -> bool:
+    parts = Path(relative).parts
+    return bool(parts) and path.parts[-len(parts) :] == parts
+
+
+#: How many folders above an Application its repository root may be.
+_MAX_LEVELS = 8
+
+
+def find_above(app: str, relative: str, source_path: str | None) -> Path | None:
+    """The file an Argo CD value file path names, looked up from the app's folder upwards."""
+    if app == "-" or app.startswith("<") or not Path(app).is_file():
+        return None
+    folder = Path(app).resolve().parent
+    for _ in range(_MAX_LEVELS):
+        candidates = [folder / relative]
+        if source_path:
+            candidates.insert(0, folder / source_path / relative)
+        for candidate in candidates:
+            if candidate.is_file():
+                return _relative_to_cwd(candidate)
+        if (folder / ".git").exists() or folder.parent == folder:
+            return None
+        folder = folder.parent
+    return None
+
+
+def _relative_to_cwd(path: Path) -> Path:
+    """``path`` as the user would type it from here, when it lies below the current folder."""
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
+def _chart_ref_version(
+    sources: Sequence[ValuesSource], diagnostics: list[Diagnostic]
+) -> Located[str] | None:
+    """The version a HelmRelease's chartRef pins, from the files or the HelmRelease's folder."""
+    wrapper = next((s for s in sources if s.chart_ref is not None), None)
+    if wrapper is None or wrapper.chart_ref is None:
+        return None
+    ref = wrapper.chart_ref
+    known = [v for s in sources for v in s.flux_sources]
+    found, in_folder = gitops.resolve_chart_ref(ref, known, wrapper.name)
+    where = " (found next to the HelmRelease)" if in_folder else ""
+    if found is None:
+        diagnostics.append(
+            Diagnostic(
+                f"chart version unknown: chartRef {ref.kind}/{ref.name} not found; pass that "
+                "file with -f or give --cilium-version",
+                ref.position,
+                code="values-chart-ref-not-resolved",
+            )
+        )
+        return None
+    if found.version is None:
+        diagnostics.append(
+            Diagnostic(
+                f"chart version unknown: {ref.kind}/{ref.name} pins {found.text}, not a version: "
+                "pass --cilium-version",
+                found.position,
+                code="values-version-range",
+            )
+        )
+        return None
+    diagnostics.append(
+        Diagnostic(
+            f"chart version {found.version} from {ref.kind}/{ref.name} at {found.position}{where}",
+            ref.position,
+            code="values-chart-ref-resolved",
+        )
+    )
+    return Located(
+        found.version,
+        Origin(Layer.VALUES_FILE, key="spec.ref", position=found.position, detail=found.text),
+    )

@@ -18,13 +18,18 @@ Limits (each violation is a :class:`~ciliumdrift.errors.YamlError` naming
   each), so a real control-plane config passes 1 MiB; 4 MiB is Talos' own ceiling for
   applying a config to a node in maintenance mode (gRPC's 4 MiB message limit,
   siderolabs/talos#7482, siderolabs/omni#2744), so a larger file cannot be a working config.
-* time: ruamel's pure-Python parser reads ~3 MiB/s of scalars and ~1.4 MiB/s of structure.
-  Bad input must fail within a second, so :func:`precheck` refuses cheaply what would be
-  slow to refuse by parsing: a document that starts as plain text (a README or a log passed
-  by mistake: ruamel would scan the whole file as one multi-line scalar first), and, for
-  texts over :data:`FAST_SCAN_BYTES`, anything libyaml's C parser (shipped with PyYAML, which
-  the kubernetes client already requires) finds malformed or over the node and depth limits,
-  at the same ``line:column``. Valid input at the Talos limit still takes ~1.3 s to parse.
+* time: ruamel's pure-Python parser reads ~3 MiB/s of scalars and ~1.4 MiB/s of structure,
+  and bad input must fail within a second. So :func:`precheck` refuses cheaply what would be
+  slow to refuse by parsing: above :data:`FAST_SCAN_BYTES`, a document that starts as plain
+  text (a README or a log passed by mistake: ruamel would scan the whole file as one
+  multi-line scalar first) and, with libyaml's C parser (PyYAML ships it; the kubernetes
+  client already requires PyYAML), anything malformed or over the node and depth limits,
+  at the same ``line:column``. Texts that large are then *built* from libyaml's events too:
+  the same events, marks and styles as ruamel's (a property test compares the trees), many
+  times faster, so a 3.7 MiB Talos config with an inline Cilium manifest loads in ~0.5 s.
+  libyaml is a little stricter than ruamel (a plain scalar that starts with ``:`` inside
+  ``{...}``), as go-yaml, the parser Helm and Talos use, is. Without libyaml the pure parser
+  is used throughout (slower, same results).
 * nodes: :data:`MAX_NODES` (20,000) scalars and collections per document as written (the
   Cilium chart's values.yaml has ~3,500; the parser handles ~30,000 a second).
 * nesting: :data:`MAX_DEPTH` (100) levels of mappings and sequences. Real configs stay
@@ -35,8 +40,10 @@ Limits (each violation is a :class:`~ciliumdrift.errors.YamlError` naming
 * duplicate mapping keys are an error (Helm would silently keep the last one; Talos
   refuses them), at the second occurrence.
 * git merge-conflict markers (``<<<<<<<``, ``>>>>>>>``) are an error at the marker line.
-* tabs used as indentation, unterminated quotes, bad indentation: ruamel's problem text
-  and position, never an excerpt of the file (an excerpt could quote a secret).
+* tabs used as indentation, unterminated quotes, bad indentation: the parser's problem text
+  and position, never an excerpt of the file (an excerpt could quote a secret). When the
+  line holds an unrendered template (``{% if %}``, ``%{ if }``, ``{{ }}``), the message
+  names it first: such files must be rendered before they are checked.
 * a byte-order mark at the start is dropped (by :func:`ciliumdrift.textio.decode`); one
   anywhere else is an error. CRLF line endings are read as line breaks (positions stay
   right).
@@ -57,7 +64,7 @@ from ciliumdrift.model import Position
 
 MAX_YAML_BYTES = 1024 * 1024
 MAX_TALOS_BYTES = 4 * 1024 * 1024
-FAST_SCAN_BYTES = 256 * 1024
+FAST_SCAN_BYTES = 64 * 1024
 MAX_DEPTH = 100
 MAX_NODES = 20_000
 MAX_EXPANDED_NODES = 250_000
@@ -148,6 +155,11 @@ def precheck(text: str, where: Locator, *, limit: int = MAX_YAML_BYTES) -> None:
         _fast_scan(text, where)
 
 
+def _at(event: Any, where: Locator) -> Position:
+    mark = getattr(event, "start_mark", None)
+    return where(mark.line, mark.column) if mark is not None else where(0, 0)
+
+
 def _describe_size(limit: int) -> str:
     mib = 1024 * 1024
     return f"{limit // mib} MiB" if limit % mib == 0 else f"{limit // 1024} KiB"
@@ -193,6 +205,17 @@ def _refuse_plain_text(text: str, where: Locator) -> None:
     return
 
 
+def _c_events(text: str) -> tuple[Iterator[Any], type[BaseException]] | None:
+    """libyaml's event stream for ``text`` and its error class, when PyYAML has libyaml."""
+    try:
+        import yaml
+    except ImportError:  # pragma: no cover - the kubernetes client depends on PyYAML
+        return None
+    if not getattr(yaml, "__with_libyaml__", False):  # pragma: no cover - platform wheels
+        return None
+    return yaml.parse(text, Loader=yaml.CSafeLoader), yaml.YAMLError
+
+
 def _fast_scan(text: str, where: Locator) -> None:
     """Validate a large text with libyaml's C parser (when PyYAML has it): syntax and limits.
 
@@ -215,19 +238,14 @@ def _fast_scan(text: str, where: Locator) -> None:
                 nodes += 1
                 depth += 1
                 if depth > MAX_DEPTH:
-                    mark = event.start_mark
-                    raise YamlError(
-                        f"nested deeper than {MAX_DEPTH} levels", where(mark.line, mark.column)
-                    )
+                    raise YamlError(f"nested deeper than {MAX_DEPTH} levels", _at(event, where))
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
             elif isinstance(event, yaml.ScalarEvent):
                 nodes += 1
             if nodes > MAX_NODES:
-                mark = event.start_mark
                 raise YamlError(
-                    f"more than {MAX_NODES} YAML nodes in one document",
-                    where(mark.line, mark.column),
+                    f"more than {MAX_NODES} YAML nodes in one document", _at(event, where)
                 )
     except yaml.YAMLError as error:
         raise _yaml_error(error, text, where) from None
@@ -356,20 +374,26 @@ class _Builder:
         from ruamel.yaml import YAML
         from ruamel.yaml.error import YAMLError
 
-        parser = YAML(typ="safe", pure=True)
+        fast = _c_events(self.text) if len(self.text) > FAST_SCAN_BYTES else None
+        errors: tuple[type[BaseException], ...] = (YAMLError,)
+        if fast is not None:
+            events, c_error = fast
+            errors = (YAMLError, c_error)
+        else:
+            events = YAML(typ="safe", pure=True).parse(self.text)
         documents: list[YamlDocument] = []
         try:
-            for document in self._walk(parser.parse(self.text)):
+            for document in self._walk(events):
                 documents.append(document)
-        except YAMLError as error:
-            raise _yaml_error(error, self.text, self.where) from None
+        except errors as error:
+            raise _yaml_error(error, self.text, self.where) from None  # type: ignore[arg-type]
         except RecursionError:  # pragma: no cover - the depth limit comes first
             raise YamlError("nesting too deep", self.where(0, 0)) from None
         return documents
 
     def _walk(self, events: Iterator[Any]) -> Iterator[YamlDocument]:
-        from ruamel.yaml import events as ev
-
+        # Events of ruamel's parser or of PyYAML's libyaml one (large texts): the same
+        # classes by name, attributes and marks; plain scalars have style None or "".
         stack: list[YamlNode] = []
         pending_key: list[YamlNode | None] = []
         seen_keys: list[dict[str, YamlNode]] = []
@@ -380,34 +404,35 @@ class _Builder:
         written = 0
         for event in events:
             position = self.where(event.start_mark.line, event.start_mark.column)
-            if isinstance(event, ev.DocumentStartEvent):
+            name = type(event).__name__
+            if name == "DocumentStartEvent":
                 root, doc_start, anchors, total, written = None, position, {}, 0, 0
                 continue
-            if isinstance(event, ev.DocumentEndEvent):
+            if name == "DocumentEndEvent":
                 yield YamlDocument(root, doc_start)
                 continue
-            if isinstance(event, (ev.StreamStartEvent, ev.StreamEndEvent)):
+            if name in ("StreamStartEvent", "StreamEndEvent"):
                 continue
             node: YamlNode | None = None
-            if isinstance(event, ev.ScalarEvent):
+            if name == "ScalarEvent":
                 node = YamlNode(
                     "scalar",
                     position,
                     text=event.value,
                     tag=_explicit_tag(event.tag),
-                    style=event.style,
+                    style=event.style or None,
                 )
                 if event.anchor:
                     anchors[event.anchor] = node
-            elif isinstance(event, ev.AliasEvent):
+            elif name == "AliasEvent":
                 target = anchors.get(event.anchor)
                 if target is None:
                     raise YamlError(f"alias *{event.anchor} names no earlier anchor", position)
                 node = target
-            elif isinstance(event, (ev.MappingStartEvent, ev.SequenceStartEvent)):
+            elif name in ("MappingStartEvent", "SequenceStartEvent"):
                 if len(stack) >= MAX_DEPTH:
                     raise YamlError(f"nested deeper than {MAX_DEPTH} levels", position)
-                kind = "map" if isinstance(event, ev.MappingStartEvent) else "seq"
+                kind = "map" if name == "MappingStartEvent" else "seq"
                 container = YamlNode(
                     kind, position, tag=_explicit_tag(event.tag), flow=bool(event.flow_style)
                 )
@@ -416,7 +441,7 @@ class _Builder:
                 pending_key.append(None)
                 seen_keys.append({})
                 continue
-            elif isinstance(event, (ev.MappingEndEvent, ev.SequenceEndEvent)):
+            elif name in ("MappingEndEvent", "SequenceEndEvent"):
                 node = stack.pop()
                 pending_key.pop()
                 seen_keys.pop()
@@ -425,11 +450,11 @@ class _Builder:
                 node.text = ""
             if node is None:  # pragma: no cover - every event kind is handled above
                 continue
-            if not isinstance(event, ev.AliasEvent):
+            if name != "AliasEvent":
                 written += 1
                 if written > MAX_NODES:
                     raise YamlError(f"more than {MAX_NODES} YAML nodes in one document", position)
-            total += node.size if isinstance(event, ev.AliasEvent) else (node.kind == "scalar")
+            total += node.size if name == "AliasEvent" else (node.kind == "scalar")
             if total > MAX_EXPANDED_NODES:
                 raise YamlError(
                     f"aliases expand to more than {MAX_EXPANDED_NODES} nodes (a YAML bomb?)",

@@ -10,6 +10,7 @@ these raises :class:`~ciliumdrift.errors.StatusParseError` with the position it 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ciliumdrift.errors import CiliumdriftError, StatusParseError
@@ -46,13 +47,18 @@ def parse_status(text: str, *, source: str | None = None) -> Status:
 
 def _parse(text: str, source: str) -> Status:
     """:func:`parse_status` without the error boundary (tests call it to see defects)."""
-    from ciliumdrift.parse.detect import parse_prepared
-    from ciliumdrift.parse.prepare import prepare
-
     if not isinstance(text, str):
         raise StatusParseError("status input must be text", Position(source, 1, 1))
-    prepared = prepare(text, source)
-    return parse_prepared(prepared, source)
+    if not _READER:
+        # Imported on first use, so that importing the model stays light; kept here because
+        # an import statement per call costs more than a small status takes to read.
+        from ciliumdrift.parse.detect import parse_text
+
+        _READER.append(parse_text)
+    return _READER[0](text, source)
+
+
+_READER: list[Callable[[str, str], Status]] = []
 
 
 def status_to_dict(status: Status) -> dict[str, Any]:

@@ -10,34 +10,41 @@ from ciliumdrift.model import Position
 from ciliumdrift.parse.config import config_kind, is_configmap, parse_config, parse_configmap
 from ciliumdrift.parse.labels import TOP_LABELS
 from ciliumdrift.parse.model import CiliumState, Status
-from ciliumdrift.parse.prepare import Prepared, SourceLine
+from ciliumdrift.parse.prepare import LineTable, Prepared, SourceLine, prepare
+from ciliumdrift.parse.structured import JSON_START, parse_json
+from ciliumdrift.parse.text import TextParser, is_command
 
 _YAML_KEY = re.compile(r"[a-z][A-Za-z0-9-]*:(?: |$)")
 _NOISE_PREFIXES = ('Defaulted container "', "Unable to use a TTY", "$ ", "kubectl ")
 
 
+def parse_text(text: str, source: str) -> Status:
+    """Any supported form of status, from the text as pasted."""
+    if text[:1] == "{" or text[:256].lstrip()[:1] == "{":
+        # ``-o json`` straight from the agent (the live collector's input): no paste to undo.
+        from ciliumdrift.parse.structured import parse_json_text
+
+        status = parse_json_text(text, source)
+        if status is not None:
+            return status
+    return parse_prepared(prepare(text, source), source)
+
+
 def parse_prepared(prepared: Prepared, source: str) -> Status:
-    first = next(
-        (
-            line
-            for line in prepared.lines
-            if line.text and not line.text.startswith(_NOISE_PREFIXES)
-        ),
-        None,
-    )
-    if first is not None and first.text.partition(":")[0] in TOP_LABELS:
+    lines = prepared.lines
+    texts = lines.texts if isinstance(lines, LineTable) else [line.text for line in lines]
+    head = next((text for text in texts if text and not _is_noise(text)), "")
+    if head.partition(":")[0] in TOP_LABELS:
         # The agent's text output, as almost every paste is: no other detector can match.
         return _with_prepared_diagnostics(_text(prepared, source), prepared)
-    lines = [line for line in prepared.lines if line.text]
-    if not lines:
+    nonblank = [line for line in lines if line.text]
+    if not nonblank:
         raise StatusParseError("empty input: no cilium status output", Position(source, 1, 1))
-    body = [line for line in lines if not line.text.startswith(_NOISE_PREFIXES)] or lines
+    body = [line for line in nonblank if not _is_noise(line.text)] or nonblank
     first = body[0]
     if len(body) == 1 and (first.text == "OK" or first.text.startswith("error in ")):
         return _brief(first.text, source)
-    if first.text.startswith(("{", "[")):
-        from ciliumdrift.parse.structured import parse_json
-
+    if JSON_START.match(first.text):
         status = parse_json(list(prepared.lines), source)
     elif _is_yaml(body):
         if is_configmap(body):
@@ -54,8 +61,6 @@ def parse_prepared(prepared: Prepared, source: str) -> Status:
 
 
 def _text(prepared: Prepared, source: str) -> Status:
-    from ciliumdrift.parse.text import TextParser
-
     return TextParser(prepared.lines, source).parse()
 
 
@@ -63,6 +68,13 @@ def _with_prepared_diagnostics(status: Status, prepared: Prepared) -> Status:
     if prepared.diagnostics:
         status = replace(status, diagnostics=prepared.diagnostics + status.diagnostics)
     return status
+
+
+def _is_noise(text: str) -> bool:
+    """A line pasted with the status that is not part of it: a kubectl notice, the command."""
+    if text.partition(":")[0] in TOP_LABELS:
+        return False  # the common case, decided without looking for a command
+    return text.startswith(_NOISE_PREFIXES) or is_command(text)
 
 
 def _brief(text: str, source: str) -> Status:

@@ -501,4 +501,3 @@ def build_status(fields: dict[str, Any]) -> Status:
     status = object.__new__(Status)
     object.__setattr__(status, "__dict__", {"format": "", **_STATUS_DEFAULTS, **fields})
     return status
-

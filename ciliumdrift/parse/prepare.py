@@ -23,6 +23,7 @@ _LINE_END = re.compile(r"\r\n|\r|\n")
 _ANSI = re.compile(r"\x1b\[[0-9;?]{0,32}[A-Za-z]|\x1b\][^\x07\x1b]{0,256}(?:\x07|\x1b\\)")
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\x00"), None)
 _SPACES = dict.fromkeys(map(ord, "\u00a0\u2007\u202f\u3000\x0b\x0c"), " ")
+_ODD_CHARACTERS = tuple(chr(code) for code in (*_INVISIBLE, *_SPACES))
 _FENCE = ("```", "~~~")
 #: How many nested ``# `` / ``> `` decorations are peeled off one line.
 _MAX_DECORATIONS = 4
@@ -47,16 +48,17 @@ class SourceLine:
 class LineTable(Sequence[SourceLine]):
     """The lines of a paste with nothing to undo (no decorations, fences or indentation).
 
-    The text parser reads most lines from ``texts`` alone, so each :class:`SourceLine` is
-    made only when something asks for it (a table row, a warning's position).
+    The text parser reads most lines from ``texts`` alone, so a :class:`SourceLine` is made
+    only when something asks for it (a table row, a warning's position), and not kept: a
+    long verbose output would otherwise keep one object per line alive for the collector.
     """
 
-    __slots__ = ("_made", "raw", "texts")
+    __slots__ = ("logo", "raw", "texts")
 
-    def __init__(self, raw: list[str], texts: list[str]) -> None:
+    def __init__(self, raw: list[str], texts: list[str], logo: bool) -> None:
         self.raw = raw
         self.texts = texts
-        self._made: list[SourceLine | None] = [None] * len(raw)
+        self.logo = logo  # whether any line may hold the cilium-cli logo
 
     def __len__(self) -> int:
         return len(self.raw)
@@ -70,15 +72,11 @@ class LineTable(Sequence[SourceLine]):
     def __getitem__(self, index: int | slice) -> SourceLine | Sequence[SourceLine]:
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self.raw)))]
-        line = self._made[index]
-        if line is None:
-            raw = self.raw[index]
-            text = self.texts[index]
-            indent = len(raw) - len(raw.lstrip(" ")) if text else 0
-            number = index + 1 if index >= 0 else len(self.raw) + index + 1
-            line = SourceLine(number, indent + 1, indent, text, len(raw))
-            self._made[index] = line
-        return line
+        raw = self.raw[index]
+        text = self.texts[index]
+        indent = len(raw) - len(raw.lstrip(" ")) if text else 0
+        number = index + 1 if index >= 0 else len(self.raw) + index + 1
+        return SourceLine(number, indent + 1, indent, text, len(raw))
 
     def __iter__(self) -> Iterator[SourceLine]:
         return (self[index] for index in range(len(self.raw)))
@@ -94,7 +92,9 @@ def _clean(text: str) -> str:
     """Whole-text clean-up (one C-level pass each, only when the text needs it)."""
     if "\x1b" in text:
         text = _ANSI.sub("", text)
-    if not text.isascii():
+    if not text.isascii() and any(odd in text for odd in _ODD_CHARACTERS):
+        # str.translate with a table is slow per character: only when there is work for it
+        # (one search per character is a memchr-like scan, a regex class is not).
         text = text.translate(_INVISIBLE).translate(_SPACES)
     elif "\x00" in text:
         text = text.replace("\x00", "")
@@ -132,7 +132,8 @@ def prepare(text: str, source: str) -> Prepared:
         first = next((index for index, line in enumerate(texts) if line), None)
         if not fenced and first is not None and raw_lines[first][:1] != " ":
             # Nothing to undo, and the first line is flush left, so no common indentation.
-            return Prepared(LineTable(raw_lines, texts), ())
+            logo = "¯" in text or ("\\" in text and "\\__/" in text)
+            return Prepared(LineTable(raw_lines, texts, logo), ())
         lines, common = _plain_lines(raw_lines)
     if common > 0:
         # A markdown code block or a quoted paste: indentation relative to the block.
@@ -149,7 +150,7 @@ def _plain_lines(raw_lines: list[str]) -> tuple[list[SourceLine], int]:
 
     Returns the lines and the smallest indentation of a non-blank line.
     """
-    lines = []
+    lines: list[SourceLine] = []
     append = lines.append
     flush_left = False
     for number, raw in enumerate(raw_lines, start=1):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,6 +114,8 @@ _DURATION_SECONDS = {
     "m": 60.0,
     "h": 3600.0,
 }
+#: ``{`` or a JSON array; not ``[root@node ~]# kubectl …``, a prompt that starts with a bracket.
+JSON_START = re.compile(r'\{|\[\s*(?:$|[\[{"\]\d-]|true|false|null)')
 #: Walking a hostile YAML alias graph must stay bounded.
 _MAX_NODES = 200_000
 
@@ -133,11 +135,14 @@ class _Reader:
     """Typed access to one payload; wrong types become diagnostics."""
 
     source: str
-    key_lines: dict[str, int]
+    #: The line of each top-level key, or how to find them (only a warning needs them).
+    key_lines: dict[str, int] | Callable[[], dict[str, int]]
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     def warn(self, path: str, message: str) -> None:
         top = path.split(".")[0]
+        if callable(self.key_lines):
+            self.key_lines = self.key_lines()
         line = self.key_lines.get(top, 1)
         self.diagnostics.append(
             Diagnostic(f"{path}: {message}", Position(self.source, line, 1), "status-json-value")
@@ -217,8 +222,29 @@ class _Reader:
         return tuple(out)
 
 
+def parse_json_text(text: str, source: str) -> Status | None:
+    """The fast path for ``-o json`` as the agent prints it: the text is the JSON document.
+
+    None when it is not (invalid JSON, not a status object): the caller then takes the
+    general path, which finds the JSON inside a paste and reports errors with positions.
+    """
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict) or not KNOWN_KEYS & data.keys():
+        return None
+
+    def key_lines() -> dict[str, int]:
+        from ciliumdrift.parse.prepare import prepare
+
+        return _key_lines(list(prepare(text, source).lines), '"')
+
+    return _Mapper(_Reader(source, key_lines), data).status("json")
+
+
 def parse_json(lines: list[SourceLine], source: str) -> Status:
-    start = next(i for i, line in enumerate(lines) if line.text.startswith(("{", "[")))
+    start = next(i for i, line in enumerate(lines) if JSON_START.match(line.text))
     body = lines[start:]
     text = "\n".join(" " * line.indent + line.text for line in body)
     try:
@@ -715,6 +741,10 @@ class _Mapper:
             return None
         rows = []
         for entry in entries:
+            fast = _controller(entry)
+            if fast is not None:
+                rows.append(fast)
+                continue
             if not isinstance(entry, dict):
                 self.r.warn("controllers", "expected objects")
                 continue
@@ -854,6 +884,38 @@ class _Mapper:
         encryption = self.r.mapping(self.data, "encryption", "")
         ipsec = self.r.mapping(encryption, "ipsec", "encryption.") if encryption else None
         return self.r.number(ipsec, "keys-in-use", "encryption.ipsec.") if ipsec else None
+
+
+def _controller(entry: Any) -> Controller | None:
+    """One controller as the agent writes it (every field of the type it should have), or None.
+
+    Agents report hundreds of controllers, so the common shape is read without the
+    per-field checks; anything else takes the checked path, which warns about it.
+    """
+    if type(entry) is not dict:
+        return None
+    name = entry.get("name")
+    status = entry.get("status")
+    if type(name) is not str or type(status) is not dict:
+        return None
+    success = status.get("last-success-timestamp")
+    failure = status.get("last-failure-timestamp")
+    count = status.get("consecutive-failure-count", 0)
+    message = status.get("last-failure-msg")
+    if (
+        (success is not None and type(success) is not str)
+        or (failure is not None and type(failure) is not str)
+        or (count is not None and type(count) is not int)
+        or (message is not None and type(message) is not str)
+    ):
+        return None
+    return Controller(
+        name,
+        None if not success or success.startswith(_ZERO_TIME) else success,
+        None if not failure or failure.startswith(_ZERO_TIME) else failure,
+        count or 0,
+        (" ".join(message.split()) if message else "") or "no error",
+    )
 
 
 def _spell(value: str | None) -> str | None:

@@ -39,12 +39,15 @@ def strip_logo(text: str) -> tuple[str, bool]:
 
 def component_state(text: str) -> bool:
     """A cilium-cli component cell: OK, disabled, ``4 errors``, ``1 errors, 2 warnings``."""
+    head = text.lstrip()[:1]
+    if head != "O" and head != "d" and not head.isdecimal():
+        return False  # the agent's own lines (``Cilium:   Ok   1.18.4 …``) end here
     words = text.replace(",", " ").split()
     if not words:
         return False
     if words == ["OK"] or words[0] == "disabled":
         return True
-    return all(w.isdigit() or w in ("errors", "warnings", "error", "warning") for w in words)
+    return all(w.isdecimal() or w in ("errors", "warnings", "error", "warning") for w in words)
 
 
 def block_label(text: str) -> tuple[str, str] | None:
@@ -113,7 +116,7 @@ class SummaryBuilder:
             image = " ".join(words[1:])
             count = None
             head, sep, tail = image.rpartition(": ")
-            if sep and tail.isdigit():
+            if sep and tail.isdecimal():
                 image, count = head, int(tail)
             tag = _RELEASE_TAG.search(image)
             self.images.append(

@@ -57,7 +57,7 @@ def controller_row(text: str) -> Controller | None:
         if success is None:
             continue
         error = _time_cell(tokens, success[1])
-        if error is None or error[1] >= len(tokens) or not tokens[error[1]].isdigit():
+        if error is None or error[1] >= len(tokens) or not tokens[error[1]].isdecimal():
             continue
         return Controller(
             name=" ".join(tokens[:start]),
@@ -71,14 +71,14 @@ def controller_row(text: str) -> Controller | None:
 
 def redirect_row(text: str) -> Redirect | None:
     tokens = words(text)
-    if len(tokens) < 3 or not tokens[-1].isdigit():
+    if len(tokens) < 3 or not tokens[-1].isdecimal():
         return None
     return Redirect(protocol=tokens[0], name=" ".join(tokens[1:-1]), port=int(tokens[-1]))
 
 
 def bpf_map_row(text: str) -> BpfMap | None:
     tokens = words(text)
-    if len(tokens) < 2 or not tokens[-1].isdigit():
+    if len(tokens) < 2 or not tokens[-1].isdecimal():
         return None
     return BpfMap(name=" ".join(tokens[:-1]), size=int(tokens[-1]))
 
@@ -116,7 +116,7 @@ def cell_reachable(cell: str) -> bool | None:
         return {"reachable": True, "unreachable": False}.get(cell)
     ok, _, rest = cell.partition("/")
     total = rest.split(" ")[0]
-    if not (ok.isdigit() and total.isdigit()) or int(total) == 0:
+    if not (ok.isdecimal() and total.isdecimal()) or int(total) == 0:
         return None
     return ok == total and "unknown" not in rest
 
@@ -215,25 +215,12 @@ class TreeLine:
 
 
 def tree_line(text: str) -> TreeLine | None:
-    depth = 0
-    branch = -1
-    index = 0
-    while index < len(text):
-        char = text[index]
-        if char == "│":
-            depth += 1
-        elif char in "├└":
-            depth += 1
-            branch = index
-            index += 1
-            while index < len(text) and text[index] == "─":
-                index += 1
-            break
-        elif char != " ":
-            break
-        index += 1
-    if branch < 0:
+    # The glyphs before the name: "│" and spaces, then the branch "├" or "└" and its "─"s.
+    branch = len(text) - len(text.lstrip("│ "))
+    if branch >= len(text) or text[branch] not in "├└":
         return None
+    depth = text.count("│", 0, branch) + 1
+    index = len(text) - len(text[branch + 1 :].lstrip("─"))
     body = text[index:].strip()
     match = _MODULE_STATE.search(body)
     if match is None:
@@ -246,7 +233,7 @@ def tree_line(text: str) -> TreeLine | None:
     if rest.endswith(")") and (cut >= 0 or rest.startswith("(")):
         inner = rest[cut + 2 : -1] if cut >= 0 else rest[1:-1]
         timing = _AGE.fullmatch(inner)
-        if timing and timing[2].isdigit():
+        if timing and timing[2].isdecimal():
             age, count = timing[1].strip(), int(timing[2])
             rest = rest[:cut].strip() if cut >= 0 else ""
     return TreeLine(branch, depth, name, match[1], rest, age, count)

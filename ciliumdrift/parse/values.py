@@ -48,6 +48,9 @@ DIRECT_ROUTING = "(Direct Routing)"
 _K8S_MESSAGE = re.compile(r"(\S+) \((\S+)\) \[([^\]\s]+)\]")
 _CILIUM_VERSION = re.compile(r"(\d[^\s()]*) \(([^\s()]+)\)")
 _NODE_MONITOR = re.compile(r"Listening for events on (\d+) CPUs with (\d+)x(\d+) of shared memory")
+_NODE_MONITOR_COMMON = re.compile(
+    r"Listening for events on (\d+) CPUs with (\d+)x(\d+) of shared memory"
+)
 _LOST_EVENTS = re.compile(r"(?<!\d)(\d+) events lost, (\d+) unknown notifications")
 _IPAM_FAMILY = re.compile(r"(IPv[46]): (\d+)/(\d+) allocated(?: from ([^\s,]+))?")
 _MESH_SUMMARY = re.compile(
@@ -72,6 +75,9 @@ _WIREGUARD = re.compile(
     r"(?<![^\s,\[])([^\s,()\[\]]+) \(Pubkey: ([^,()\s]*), Port: (\d+), Peers: (\d+)\)"
 )
 _REACHABLE = re.compile(r"(\d+)/(\d+) reachable")
+_REACHABLE_COMMON = re.compile(
+    r"(\d+)/(\d+) reachable +\(([^\s()]+)\)(?: +\(Probe interval: ([^\s()]+)\))?"
+)
 _PAREN = re.compile(r"\(([^()]*)\)")
 _MODULE_COUNT = re.compile(r"(Stopped|Degraded|OK|Unknown)\((\d+)\)")
 _BPF_RATIO = re.compile(r"dynamic sizing: (on|off)(?: \(ratio: ([\d.eE+-]+)\))?")
@@ -91,7 +97,7 @@ def head_and_rest(value: str) -> tuple[str, str]:
 
 
 def _int(text: str | None) -> int | None:
-    return int(text) if text is not None and text.isdigit() else None
+    return int(text) if text is not None and text.isdecimal() else None
 
 
 def _float(text: str | None) -> float | None:
@@ -143,7 +149,15 @@ def state_message(value: str, problems: Problems) -> StateMessage:
     return StateMessage(state=state, message=squash(rest))
 
 
+_K8S_COMMON = re.compile(r"Ok +(\S+) \((\S+)\) \[([^\]\s]+)\]")
+
+
 def kubernetes(value: str, problems: Problems) -> KubernetesStatus:
+    common = _K8S_COMMON.fullmatch(value)
+    if common is not None:
+        return KubernetesStatus(
+            state="Ok", version=common[1], git_version=common[2], platform=common[3]
+        )
     state, rest = head_and_rest(value)
     _check_state(state, problems)
     message = squash(rest)
@@ -163,6 +177,11 @@ _QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
 def api_list(value: str, problems: Problems) -> tuple[str, ...]:
     """``["a", "b"]`` (sorted by the agent; ``[""]`` when empty)."""
     text = value.strip()
+    if text.startswith('["') and text.endswith('"]') and "\\" not in text:
+        parts = text[2:-2].split('", "')
+        if text.count('"') == 2 * len(parts):
+            # Every quote is one of the separators: no name holds one.
+            return tuple([name for name in parts if name])
     if not (text.startswith("[") and text.endswith("]")):
         problems.append("API list is not enclosed in [ ]")
     names = tuple(_QUOTED.findall(text))
@@ -177,6 +196,17 @@ def device_entries(text: str, problems: Problems) -> tuple[KprDevice, ...]:
     Since 1.15 the agent puts N+1 spaces between the name and N addresses (it pads the
     address list with N empty strings); splitting on whitespace reads every version alike.
     """
+    if "," not in text:
+        # One device, as most nodes have: the loop below for a single entry.
+        entry = text.strip()
+        direct = entry.endswith(DIRECT_ROUTING)
+        if direct:
+            entry = entry[: -len(DIRECT_ROUTING)]
+        words = entry.split()
+        if words:
+            return (KprDevice(name=words[0], addresses=tuple(words[1:]), direct_routing=direct),)
+        if not direct:
+            return ()
     devices = []
     for entry in text.split(","):
         entry = entry.strip()
@@ -203,7 +233,15 @@ def _bracketed(rest: str, problems: Problems, what: str) -> str | None:
     return rest.strip("[]")
 
 
+_KPR_COMMON = re.compile(r"(True|False|Strict|Partial|Probe|Disabled)(?: +\[([^\[\]]*)\])?")
+
+
 def kube_proxy_replacement(value: str, problems: Problems) -> KubeProxyReplacement:
+    common = _KPR_COMMON.fullmatch(value)
+    if common is not None:
+        inner = common[2]
+        devices = device_entries(inner, problems) if inner is not None else ()
+        return KubeProxyReplacement(mode=common[1], devices=devices)
     mode, rest = head_and_rest(value)
     if mode not in ("True", "False", "Strict", "Partial", "Probe", "Disabled"):
         problems.append(f"unexpected mode {mode!r}")
@@ -234,8 +272,14 @@ def srv6(value: str, problems: Problems) -> SRv6:
     return SRv6(enabled=mode == "Enabled", encap_mode=match[1].strip() if match else None)
 
 
+_CILIUM_COMMON = re.compile(r"(Ok|Warning|Failure|Disabled) +(\d[^\s()]*) \(([^\s()]+)\)")
+
+
 def cilium(value: str, problems: Problems) -> CiliumState:
     """``Ok   1.18.4 (v1.18.4-afda2aa9)``, ``Warning   1.17.0 (v…)    Stale status data``."""
+    common = _CILIUM_COMMON.fullmatch(value)
+    if common is not None:
+        return CiliumState(state=common[1], version=common[2], git_revision=common[3])
     state, rest = head_and_rest(value)
     _check_state(state, problems)
     rest = rest.strip()
@@ -251,6 +295,11 @@ def cilium(value: str, problems: Problems) -> CiliumState:
 
 
 def node_monitor(value: str, problems: Problems) -> NodeMonitor:
+    common = _NODE_MONITOR_COMMON.fullmatch(value)
+    if common is not None:
+        return NodeMonitor(
+            enabled=True, cpus=int(common[1]), pages=int(common[2]), page_size=int(common[3])
+        )
     text = squash(value)
     if text == "Disabled":
         return NodeMonitor(enabled=False)
@@ -274,8 +323,25 @@ def lost_events(text: str) -> tuple[int, int] | None:
     return (int(match[1]), int(match[2])) if match else None
 
 
+_IPAM_COMMON = re.compile(
+    r"(IPv[46]): (\d+)/(\d+) allocated from ([^\s,]+)"
+    r"(?:, (IPv[46]): (\d+)/(\d+) allocated from ([^\s,]+))?[ ,]*"
+)
+
+
 def ipam(value: str, problems: Problems) -> tuple[tuple[IpamFamily, ...], str]:
     """``IPv4: 5/254 allocated from 10.0.0.0/24, IPv6: …`` -> (families, leftover message)."""
+    common = _IPAM_COMMON.fullmatch(value)
+    if common is not None:
+        first = IpamFamily(
+            family=common[1], used=int(common[2]), total=int(common[3]), cidr=common[4]
+        )
+        if common[5] is None:
+            return (first,), ""
+        second = IpamFamily(
+            family=common[5], used=int(common[6]), total=int(common[7]), cidr=common[8]
+        )
+        return (first, second), ""
     families = []
     leftover = []
     position = 0
@@ -354,8 +420,19 @@ def big_tcp(value: str, problems: Problems) -> BigTcp:
     return BigTcp(enabled=state == "Enabled")
 
 
+_BANDWIDTH_COMMON = re.compile(r"EDT with BPF +(?:\[(BBR|CUBIC)\] +)?\[([^\[\]\s]*)\]")
+
+
 def bandwidth_manager(value: str, problems: Problems) -> BandwidthManager:
     """``EDT with BPF [BBR] [eth0]``; before 1.12 ``EDT with BPF   [eth0]``."""
+    common = _BANDWIDTH_COMMON.fullmatch(value)
+    if common is not None and (common[1] is not None or common[2] not in ("BBR", "CUBIC")):
+        return BandwidthManager(
+            enabled=True,
+            mode="EDT with BPF",
+            congestion_control=common[1],
+            devices=name_list(common[2]),
+        )
     text = value.strip()
     if text == "Disabled":
         return BandwidthManager(enabled=False)
@@ -384,8 +461,14 @@ def host_routing(value: str, problems: Problems) -> Routing:
     return Routing(host=mode or None)
 
 
+_ROUTING_COMMON = re.compile(r"Network: (\S+)(?: \[([^\]\s]*)\])? +Host: (\S+)")
+
+
 def routing(value: str, problems: Problems) -> Routing:
     """``Network: Tunnel [vxlan]   Host: Legacy``."""
+    common = _ROUTING_COMMON.fullmatch(value)
+    if common is not None:
+        return Routing(host=common[3], network=common[1], tunnel_protocol=common[2] or None)
     text = squash(value)
     network = _ROUTING.search(text)
     host = _ROUTING_HOST.search(text)
@@ -399,8 +482,23 @@ def routing(value: str, problems: Problems) -> Routing:
     )
 
 
+_MASQ_COMMON = re.compile(
+    r"(BPF|IPTables)(?: +\[([^\[\]()]*)\])?((?: +[^\s\[\]()]+)*)"
+    r" *\[IPv4: (Enabled|Disabled), IPv6: (Enabled|Disabled)\]"
+)
+
+
 def masquerading(value: str, problems: Problems) -> Masquerading:
     """``BPF (ip-masq-agent)   [eth0]   10.0.0.0/8  [IPv4: Enabled, IPv6: Disabled]``."""
+    common = _MASQ_COMMON.fullmatch(value)
+    if common is not None:
+        return Masquerading(
+            mode=common[1],
+            devices=name_list(common[2]) if common[2] is not None else (),
+            cidrs=tuple(common[3].split()),
+            ipv4=common[4] == "Enabled",
+            ipv6=common[5] == "Enabled",
+        )
     text = value.strip()
     protocols = None
     for match in _MASQ_PROTOCOLS.finditer(text):
@@ -442,6 +540,10 @@ def clock_source(value: str, problems: Problems) -> ClockSource:
 
 
 def controller_status(value: str, problems: Problems) -> ControllerStatus:
+    healthy, _, rest = value.partition("/")
+    total, _, word = rest.partition(" ")
+    if word == "healthy" and healthy.isdecimal() and total.isdecimal():
+        return ControllerStatus(healthy=int(healthy), total=int(total))
     match = _HEALTHY.search(value)
     if match is None:
         problems.append("not '<healthy>/<total> healthy'")
@@ -477,8 +579,25 @@ def identity_range(value: str, problems: Problems) -> IdentityRange:
     return IdentityRange(minimum=int(match[1]), maximum=int(match[2]))
 
 
+_HUBBLE_COMMON = re.compile(
+    r"(Ok|Warning|Failure|Disabled) +Current/Max Flows: (\d+)/(\d+) \((\d+\.\d+)%\), "
+    r"Flows/s: (\d+\.\d+)(?: +Metrics: (\S+))?"
+)
+
+
 def hubble(value: str, problems: Problems) -> Hubble:
     """``Ok   Current/Max Flows: 4095/4095 (100.00%), Flows/s: 8.49   Metrics: Disabled``."""
+    common = _HUBBLE_COMMON.fullmatch(value)
+    if common is not None:
+        # The line as every running agent prints it: one match reads all of it.
+        return Hubble(
+            state=common[1],
+            current_flows=int(common[2]),
+            max_flows=int(common[3]),
+            fill_percent=float(common[4]),
+            flows_per_second=float(common[5]),
+            metrics_state=common[6],
+        )
     text = squash(value)
     cuts = [
         index
@@ -526,6 +645,14 @@ def encryption(value: str, problems: Problems) -> Encryption:
 
 def cluster_health(value: str, problems: Problems) -> ClusterHealth:
     """``3/3 reachable   (2025-12-27T10:45:53Z)   (Probe interval: 1m56.754608943s)``."""
+    common = _REACHABLE_COMMON.fullmatch(value)
+    if common is not None:
+        return ClusterHealth(
+            reachable=int(common[1]),
+            total=int(common[2]),
+            probe_time=common[3],
+            probe_interval=common[4],
+        )
     text = squash(value)
     match = _REACHABLE.match(text)
     if match is None:
@@ -561,7 +688,16 @@ def modules_summary(value: str) -> tuple[ModulesHealth | None, str]:
     )
 
 
+_MODULES_COMMON = re.compile(r"Stopped\((\d+)\) +Degraded\((\d+)\) +OK\((\d+)\)")
+
+
 def modules_reading(value: str, problems: Problems) -> tuple[ModulesHealth | None, str]:
+    common = _MODULES_COMMON.fullmatch(value)
+    if common is not None:
+        return (
+            ModulesHealth(stopped=int(common[1]), degraded=int(common[2]), ok=int(common[3])),
+            "",
+        )
     summary, text = modules_summary(value)
     if summary is not None and _MODULE_COUNT.sub("", value).strip():
         problems.append("text besides the Stopped/Degraded/OK counters")

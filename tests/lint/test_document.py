@@ -138,3 +138,24 @@ def test_generated_values_round_trip_through_the_node_reader(value: object) -> N
     text = json.dumps({"root": value}, ensure_ascii=False)  # JSON is YAML
     (doc,) = read_documents("gen.yaml", text)
     assert doc.root is not None and doc.root.to_python() == {"root": value}
+
+
+def test_merge_keys_are_expanded_not_reported() -> None:
+    text = (
+        "x-common: &common\n  rollOutPod: true\n  replicas: 2\n"
+        "operator:\n  <<: *common\n  replicas: 1\n"
+        "hubble:\n  relay:\n    <<: [*common]\n    enabled: true\n"
+    )
+    report = lint_texts([("m.yaml", text)], cilium_version="1.18.4")
+    found = {(v.code, v.key, v.position.line) for v in report.violations}
+    # the typo in the anchor is reported wherever it is merged, at the anchor's own line;
+    # `<<` itself is not a key, and the own `replicas: 1` wins over the merged one
+    assert found == {
+        ("CD101", "x-common", 1),
+        ("CD101", "operator.rollOutPod", 2),
+        ("CD101", "hubble.relay.rollOutPod", 2),
+    }
+    (doc,) = read_documents("m.yaml", text)
+    entries = {e.dotted: e for e in doc.entries()}
+    assert entries["operator.replicas"].value.text == "1"
+    assert "operator.<<" not in entries

@@ -17,12 +17,15 @@ def _rows(ctx: LintContext, kind: str) -> tuple[dict[str, Any], ...]:
     return tuple(dict(r) for r in ctx.data.get("removed", {}).get(kind, ()))
 
 
-def _user_keys(ctx: LintContext, key: str) -> Iterator[tuple[str, Any]]:
-    """(dotted key, key position) for ``key`` in every document where the user wrote it."""
+def _key_index(ctx: LintContext, wanted: set[str]) -> dict[str, list[tuple[str, Any]]]:
+    """Dotted key -> (key, position) wherever the user wrote one of ``wanted``: one walk."""
+    index: dict[str, list[tuple[str, Any]]] = {}
     for doc in ctx.documents:
         for entry in doc.entries():
-            if entry.dotted == key:
-                yield entry.dotted, entry.key.position
+            dotted = entry.dotted
+            if dotted in wanted:
+                index.setdefault(dotted, []).append((dotted, entry.key.position))
+    return index
 
 
 def _replacement(row: dict[str, Any]) -> str:
@@ -65,10 +68,10 @@ def removed_key(ctx: LintContext) -> Iterator[Violation]:
     ## Fix
     Replace the key as the message says, or delete it.
     """
-    for row in _rows(ctx, "keys"):
-        if not row.get("removed") or ctx.below(str(row["removed"])):
-            continue
-        for key, position in _user_keys(ctx, str(row["key"])):
+    rows = [r for r in _rows(ctx, "keys") if r.get("removed") and ctx.at_least(str(r["removed"]))]
+    index = _key_index(ctx, {str(r["key"]) for r in rows})
+    for row in rows:
+        for key, position in index.get(str(row["key"]), ()):
             effect = {
                 "render-fails": ": the chart refuses to render it",
                 "ignored": ": it is silently ignored",
@@ -141,12 +144,16 @@ def deprecated_key(ctx: LintContext) -> Iterator[Violation]:
     ## Fix
     Use the replacement the message names.
     """
-    for row in _rows(ctx, "keys"):
-        if not row.get("deprecated") or ctx.below(str(row["deprecated"])):
-            continue
-        if row.get("removed") and ctx.at_least(str(row["removed"])):
-            continue  # CD401
-        for key, position in _user_keys(ctx, str(row["key"])):
+    rows = [
+        r
+        for r in _rows(ctx, "keys")
+        if r.get("deprecated")
+        and ctx.at_least(str(r["deprecated"]))
+        and not (r.get("removed") and ctx.at_least(str(r["removed"])))  # CD401 reports those
+    ]
+    index = _key_index(ctx, {str(r["key"]) for r in rows})
+    for row in rows:
+        for key, position in index.get(str(row["key"]), ()):
             until = f" (removed in {row['removed']})" if row.get("removed") else ""
             message = (
                 f"'{key}' is deprecated since Cilium {row['deprecated']}{until}{_replacement(row)}"

@@ -79,6 +79,11 @@ def unrendered_placeholder(ctx: LintContext) -> Iterator[Violation]:
 _MARKER = re.compile(r"^(<{7}|={7}|>{7}|\|{7})(?:\s|$)")
 
 
+def has_conflict_marker(text: str) -> bool:
+    """True when a line of ``text`` starts with a git merge-conflict marker."""
+    return any(_MARKER.match(line) for line in text.splitlines())
+
+
 @rule(code="CD502", name="merge-conflict-marker", severity=Severity.ERROR)
 def merge_conflict_marker(ctx: LintContext) -> Iterator[Violation]:
     """A git merge-conflict marker (`<<<<<<<`, `=======`, `>>>>>>>`) in a values file.

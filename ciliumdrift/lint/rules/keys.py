@@ -44,18 +44,42 @@ def _removed_keys(ctx: LintContext) -> frozenset[str]:
     return frozenset(str(row["key"]) for row in ctx.data.get("removed", {}).get("keys", ()))
 
 
-def unknown_entries(ctx: LintContext) -> Iterator[tuple[Entry, str]]:
+def unknown_entries(ctx: LintContext) -> tuple[tuple[Entry, str], ...]:
     """User keys the chart of this version does not read, topmost only, with the parent."""
+    return _unknown_entries(ctx)
+
+
+#: Unknown keys reported per document at most (a log file passed by mistake has thousands).
+MAX_UNKNOWN_PER_DOCUMENT = 100
+
+_UNKNOWN_CACHE: dict[int, tuple[LintContext, tuple[tuple[Entry, str], ...]]] = {}
+
+
+def _unknown_entries(ctx: LintContext) -> tuple[tuple[Entry, str], ...]:
+    # CD101 and CD102 both need this list: compute it once per lint run
+    cached = _UNKNOWN_CACHE.get(id(ctx))
+    if cached is not None and cached[0] is ctx:
+        return cached[1]
+    found = tuple(_walk_unknown(ctx))
+    _UNKNOWN_CACHE.clear()
+    _UNKNOWN_CACHE[id(ctx)] = (ctx, found)
+    return found
+
+
+def _walk_unknown(ctx: LintContext) -> Iterator[tuple[Entry, str]]:
     if ctx.known_keys is None:
         return
     children = _children(ctx.known_keys)
     removed = _removed_keys(ctx)
+    passthrough = frozenset(ctx.data.get("enums", {}).get("passthrough_maps", ()))
     for doc in ctx.documents:
-        reported: list[tuple[str, ...]] = []
+        reported: set[tuple[str, ...]] = set()
         for entry in doc.entries():
             path = entry.path
-            if any(path[: len(r)] == r for r in reported):
+            if any(path[:i] in reported for i in range(1, len(path))):
                 continue
+            if len(reported) >= MAX_UNKNOWN_PER_DOCUMENT:
+                break  # not a Cilium values file: the first ones make the point
             dotted = entry.dotted
             if dotted in ctx.known_keys:
                 continue
@@ -64,16 +88,25 @@ def unknown_entries(ctx: LintContext) -> Iterator[tuple[Entry, str]]:
                 continue
             if any(join_key(path[:i]) in removed for i in range(1, len(path) + 1)):
                 continue
+            if any(
+                name in passthrough and join_key(path[: i + 1]) in ctx.known_keys
+                for i, name in enumerate(path[:-1])
+            ):
+                continue  # a Kubernetes object the chart passes through (affinity, resources)
             if path[:-1] and not children.get(parent) and parent in ctx.known_keys:
                 continue  # under a known leaf: free-form, or a type conflict CD103 reports
-            reported.append(path)
+            reported.add(path)
             yield entry, parent
 
 
 def _sibling_suggestion(ctx: LintContext, entry: Entry, parent: str) -> str | None:
     assert ctx.known_keys is not None
-    siblings = sorted(_children(ctx.known_keys).get(parent, frozenset()))
-    name = entry.path[-1]
+    return _close_sibling(ctx.known_keys, parent, entry.path[-1])
+
+
+@lru_cache(maxsize=4096)
+def _close_sibling(known: frozenset[str], parent: str, name: str) -> str | None:
+    siblings = sorted(_children(known).get(parent, frozenset()))
     for sibling in siblings:
         if sibling.lower() == name.lower():
             return sibling
@@ -82,13 +115,52 @@ def _sibling_suggestion(ctx: LintContext, entry: Entry, parent: str) -> str | No
 
 
 def _misplaced_candidates(ctx: LintContext, entry: Entry) -> tuple[str, ...]:
+    """Known keys of the same name and kind, the ones nearest the entry's parent first."""
     assert ctx.known_keys is not None
     found = _by_name(ctx.known_keys).get(entry.path[-1], ())
     children = _children(ctx.known_keys)
     user_map = entry.value.kind == "map"
+
+    def is_map(key: str) -> bool:
+        default = ctx.chart_default(key, _ABSENT)
+        return isinstance(default, dict) if default is not _ABSENT else bool(children.get(key))
+
     # a candidate must take the same kind of value: `standalone: true` under loadBalancer
     # does not belong at hubble.ui.standalone, which is a map
-    return tuple(k for k in found if k != entry.dotted and bool(children.get(k)) == user_map)
+    same_kind = [k for k in found if k != entry.dotted and is_map(k) == user_map]
+    return tuple(sorted(same_kind, key=lambda k: -_shared_prefix(k, entry.path)))
+
+
+def _shared_prefix(key: str, path: tuple[str, ...]) -> int:
+    from ciliumdrift.load.model import split_key
+
+    shared = 0
+    for mine, theirs in zip(split_key(key), path[:-1], strict=False):
+        if mine != theirs:
+            break
+        shared += 1
+    return shared
+
+
+#: More same-named keys than this, none of them under the entry's own top-level key: the
+#: name is generic (``loadBalancer.enabled``) and says nothing about where it should go.
+#: A misplaced *top-level* key (``podDisruptionBudget``) still lists the nearest ones.
+_GENERIC_NAME = 3
+
+
+def _misplaced(ctx: LintContext, entry: Entry) -> tuple[str, ...]:
+    """The candidates CD102 names, or () when the key is simply unknown (CD101)."""
+    candidates = _misplaced_candidates(ctx, entry)
+    if not candidates:
+        return ()
+    nested = len(entry.path) > 1
+    if (
+        nested
+        and len(candidates) > _GENERIC_NAME
+        and _shared_prefix(candidates[0], entry.path) == 0
+    ):
+        return ()
+    return candidates
 
 
 def _with_parent(parent: str, name: str) -> str:
@@ -123,9 +195,11 @@ def unknown_key(ctx: LintContext) -> Iterator[Violation]:
     Rename the key to the spelling the message suggests, or delete it. Keys under free-form
     maps (annotations, resources, nodeSelector, extraConfig) are not checked.
     """
+    # Nor are keys under Kubernetes objects the chart passes through whole (`affinity`,
+    # `podSecurityContext`...: `passthrough_maps` in data/lint/enums.yaml).
     for entry, parent in unknown_entries(ctx):
         suggestion = _sibling_suggestion(ctx, entry, parent)
-        if suggestion is None and _misplaced_candidates(ctx, entry):
+        if suggestion is None and _misplaced(ctx, entry):
             continue  # CD102 reports it
         message = f"unknown key '{entry.dotted}' for Cilium {ctx.cilium_version}; Helm ignores it"
         fix = None
@@ -162,10 +236,12 @@ def misplaced_key(ctx: LintContext) -> Iterator[Violation]:
     ## Fix
     Move the key under the parent the message names.
     """
+    # The nearest candidate comes first. A nested key whose name the chart uses in many
+    # unrelated places (`loadBalancer.enabled`) is left to CD101: see _misplaced().
     for entry, parent in unknown_entries(ctx):
         if _sibling_suggestion(ctx, entry, parent) is not None:
             continue
-        candidates = _misplaced_candidates(ctx, entry)
+        candidates = _misplaced(ctx, entry)
         if not candidates:
             continue
         shown = ", ".join(f"'{c}'" for c in candidates[:3]) + (", …" if len(candidates) > 3 else "")

@@ -28,9 +28,14 @@ def _where(located: Located[Any] | None) -> str:
 
 
 def _explicit_or_full(ctx: LintContext, located: Located[Any] | None) -> bool:
-    """A Talos fact stated in a file, or a default of a full machine config (not a patch)."""
+    """A Talos fact stated in a file, or a default of a full machine config (not a patch),
+    or of a talconfig whose patches were all read (talhelper generated the rest)."""
+    from ciliumdrift.load.talos import TALHELPER_DEFAULT
+
     if located is None or ctx.talos is None:
         return False
+    if (located.origin.detail or "").startswith(TALHELPER_DEFAULT):
+        return True
     return located.origin.position is not None or ctx.talos.machine_type is not None
 
 
