@@ -22,7 +22,7 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on the package."""
-    session.install("mypy>=1.10", "-e", ".[test]")
+    session.install("mypy>=1.10", "types-PyYAML", "-e", ".[test]")
     session.run("mypy", "--strict", "ciliumdrift")
 
 
