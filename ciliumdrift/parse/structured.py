@@ -265,9 +265,9 @@ def parse_yaml(lines: list[SourceLine], source: str) -> Status:
 
     body = [line for line in lines]
     text = "\n".join(" " * line.indent + line.text for line in body)
-    yaml = YAML(typ="safe", pure=True)
+    safe_loader = YAML(typ="safe", pure=True)
     try:
-        data = yaml.load(text)
+        data = safe_loader.load(text)
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         index = min(mark.line, len(body) - 1) if mark is not None else 0
