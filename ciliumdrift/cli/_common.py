@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -101,3 +101,23 @@ def run(body: Runner) -> None:
     with errors_to_exit():
         code = body()
     raise typer.Exit(code)
+
+
+# Options that several commands share, declared once (typer reads the Annotated metadata).
+ValuesFiles = Annotated[
+    list[str], typer.Option("--values", "-f", metavar="FILE", help="Helm values file, in order.")
+]
+SetValues = Annotated[list[str], typer.Option("--set", metavar="K=V", help="Helm --set.")]
+SetStrings = Annotated[list[str], typer.Option("--set-string", metavar="K=V")]
+SetJsons = Annotated[list[str], typer.Option("--set-json", metavar="K=JSON")]
+SetFiles = Annotated[list[str], typer.Option("--set-file", metavar="K=PATH")]
+SetLiterals = Annotated[list[str], typer.Option("--set-literal", metavar="K=V")]
+TalosFiles = Annotated[
+    list[str], typer.Option("--talos", metavar="FILE", help="Talos machine config or patch.")
+]
+CiliumVersion = Annotated[
+    str | None, typer.Option("--cilium-version", metavar="V", help="Chart/agent version.")
+]
+Kernels = Annotated[
+    list[str], typer.Option("--kernel", metavar="[NODE=]VERSION", help="A node's kernel.")
+]

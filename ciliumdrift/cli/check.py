@@ -8,7 +8,20 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ciliumdrift.cli import app
-from ciliumdrift.cli._common import OutputFormat, emit, run
+from ciliumdrift.cli._common import (
+    CiliumVersion,
+    Kernels,
+    OutputFormat,
+    SetFiles,
+    SetJsons,
+    SetLiterals,
+    SetStrings,
+    SetValues,
+    TalosFiles,
+    ValuesFiles,
+    emit,
+    run,
+)
 
 if TYPE_CHECKING:
     from ciliumdrift.load import SetFlag
@@ -22,18 +35,13 @@ def check_command(
         typer.Argument(help="A folder holding values*.yaml, talos*.yaml and status*.txt files."),
     ] = None,
     *,
-    values: Annotated[
-        list[str],
-        typer.Option("--values", "-f", metavar="FILE", help="Helm values file, in order."),
-    ] = [],  # noqa: B006  (typer reads the default; it is never mutated)
-    set_: Annotated[list[str], typer.Option("--set", metavar="K=V", help="Helm --set.")] = [],  # noqa: B006
-    set_string: Annotated[list[str], typer.Option("--set-string", metavar="K=V")] = [],  # noqa: B006
-    set_json: Annotated[list[str], typer.Option("--set-json", metavar="K=JSON")] = [],  # noqa: B006
-    set_file: Annotated[list[str], typer.Option("--set-file", metavar="K=PATH")] = [],  # noqa: B006
-    set_literal: Annotated[list[str], typer.Option("--set-literal", metavar="K=V")] = [],  # noqa: B006
-    talos: Annotated[
-        list[str], typer.Option("--talos", metavar="FILE", help="Talos machine config or patch.")
-    ] = [],  # noqa: B006
+    values: ValuesFiles = [],  # noqa: B006  (typer reads the default; never mutated)
+    set_: SetValues = [],  # noqa: B006
+    set_string: SetStrings = [],  # noqa: B006
+    set_json: SetJsons = [],  # noqa: B006
+    set_file: SetFiles = [],  # noqa: B006
+    set_literal: SetLiterals = [],  # noqa: B006
+    talos: TalosFiles = [],  # noqa: B006
     status: Annotated[
         list[str],
         typer.Option(
@@ -43,12 +51,8 @@ def check_command(
     sysdump: Annotated[
         Path | None, typer.Option("--sysdump", metavar="ZIP", help="Read statuses from a sysdump.")
     ] = None,
-    cilium_version: Annotated[
-        str | None, typer.Option("--cilium-version", metavar="V", help="Chart/agent version.")
-    ] = None,
-    kernel: Annotated[
-        list[str], typer.Option("--kernel", metavar="[NODE=]VERSION", help="A node's kernel.")
-    ] = [],  # noqa: B006
+    cilium_version: CiliumVersion = None,
+    kernel: Kernels = [],  # noqa: B006
     chart: Annotated[
         str | None, typer.Option("--chart", metavar="VERSION|DIR|TGZ|none", help="Chart defaults.")
     ] = None,

@@ -7,30 +7,35 @@ from typing import Annotated
 import typer
 
 from ciliumdrift.cli import app
-from ciliumdrift.cli._common import OutputFormat, emit, fail, run
+from ciliumdrift.cli._common import (
+    CiliumVersion,
+    Kernels,
+    OutputFormat,
+    SetFiles,
+    SetJsons,
+    SetLiterals,
+    SetStrings,
+    SetValues,
+    TalosFiles,
+    ValuesFiles,
+    emit,
+    fail,
+    run,
+)
 
 
 @app.command("expect")
 def expect_command(
     *,
-    values: Annotated[
-        list[str],
-        typer.Option("--values", "-f", metavar="FILE", help="Helm values file, in order."),
-    ] = [],  # noqa: B006  (typer reads the default; it is never mutated)
-    set_: Annotated[list[str], typer.Option("--set", metavar="K=V", help="Helm --set.")] = [],  # noqa: B006
-    set_string: Annotated[list[str], typer.Option("--set-string", metavar="K=V")] = [],  # noqa: B006
-    set_json: Annotated[list[str], typer.Option("--set-json", metavar="K=JSON")] = [],  # noqa: B006
-    set_file: Annotated[list[str], typer.Option("--set-file", metavar="K=PATH")] = [],  # noqa: B006
-    set_literal: Annotated[list[str], typer.Option("--set-literal", metavar="K=V")] = [],  # noqa: B006
-    talos: Annotated[
-        list[str], typer.Option("--talos", metavar="FILE", help="Talos machine config or patch.")
-    ] = [],  # noqa: B006
-    cilium_version: Annotated[
-        str | None, typer.Option("--cilium-version", metavar="V", help="Chart/agent version.")
-    ] = None,
-    kernel: Annotated[
-        list[str], typer.Option("--kernel", metavar="[NODE=]VERSION", help="A node's kernel.")
-    ] = [],  # noqa: B006
+    values: ValuesFiles = [],  # noqa: B006  (typer reads the default; never mutated)
+    set_: SetValues = [],  # noqa: B006
+    set_string: SetStrings = [],  # noqa: B006
+    set_json: SetJsons = [],  # noqa: B006
+    set_file: SetFiles = [],  # noqa: B006
+    set_literal: SetLiterals = [],  # noqa: B006
+    talos: TalosFiles = [],  # noqa: B006
+    cilium_version: CiliumVersion = None,
+    kernel: Kernels = [],  # noqa: B006
     fmt: Annotated[
         OutputFormat, typer.Option("--format", help="text or json.")
     ] = OutputFormat.text,

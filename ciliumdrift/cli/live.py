@@ -8,24 +8,31 @@ from typing import Annotated
 import typer
 
 from ciliumdrift.cli import app
-from ciliumdrift.cli._common import OutputFormat, emit, run
+from ciliumdrift.cli._common import (
+    CiliumVersion,
+    OutputFormat,
+    SetFiles,
+    SetJsons,
+    SetLiterals,
+    SetStrings,
+    SetValues,
+    TalosFiles,
+    ValuesFiles,
+    emit,
+    run,
+)
 
 
 @app.command("live")
 def live_command(
     *,
-    values: Annotated[
-        list[str],
-        typer.Option("--values", "-f", metavar="FILE", help="Helm values file, in order."),
-    ] = [],  # noqa: B006  (typer reads the default; it is never mutated)
-    set_: Annotated[list[str], typer.Option("--set", metavar="K=V", help="Helm --set.")] = [],  # noqa: B006
-    set_string: Annotated[list[str], typer.Option("--set-string", metavar="K=V")] = [],  # noqa: B006
-    set_json: Annotated[list[str], typer.Option("--set-json", metavar="K=JSON")] = [],  # noqa: B006
-    set_file: Annotated[list[str], typer.Option("--set-file", metavar="K=PATH")] = [],  # noqa: B006
-    set_literal: Annotated[list[str], typer.Option("--set-literal", metavar="K=V")] = [],  # noqa: B006
-    talos: Annotated[
-        list[str], typer.Option("--talos", metavar="FILE", help="Talos machine config or patch.")
-    ] = [],  # noqa: B006
+    values: ValuesFiles = [],  # noqa: B006  (typer reads the default; never mutated)
+    set_: SetValues = [],  # noqa: B006
+    set_string: SetStrings = [],  # noqa: B006
+    set_json: SetJsons = [],  # noqa: B006
+    set_file: SetFiles = [],  # noqa: B006
+    set_literal: SetLiterals = [],  # noqa: B006
+    talos: TalosFiles = [],  # noqa: B006
     kubeconfig: Annotated[
         str | None,
         typer.Option(
@@ -56,9 +63,7 @@ def live_command(
     helm_release: Annotated[
         str, typer.Option("--release", metavar="NAME", help="Helm release name.")
     ] = "cilium",
-    cilium_version: Annotated[
-        str | None, typer.Option("--cilium-version", metavar="V", help="Chart/agent version.")
-    ] = None,
+    cilium_version: CiliumVersion = None,
     kernel: Annotated[
         list[str], typer.Option("--kernel", metavar="[NODE=]VERSION", help="Override a kernel.")
     ] = [],  # noqa: B006
