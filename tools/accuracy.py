@@ -41,8 +41,8 @@ KINDS = ("drift", "control")
 REQUIRED = ("id", "kind", "sources", "cilium_version", "summary")
 OPTIONAL = (
     "kernel",
-    "talos_version",
     "nodes",
+    "talos_version",
     "cause",
     "cause_detail",
     "affected",
@@ -158,8 +158,8 @@ def load_case(folder: Path, cause_kinds: Sequence[str] | None = None) -> Case:
         special=str(data.get("special") or ""),
         xfail=None if data.get("xfail") is None else str(data["xfail"]),
     )
-    if not case.statuses:
-        raise CaseError(f"{folder}: no status*.txt file")
+    if not (case.statuses or case.agent_logs):
+        raise CaseError(f"{folder}: no status*.txt or agent*.log file")
     return case
 
 
