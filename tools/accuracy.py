@@ -53,6 +53,7 @@ OPTIONAL = (
 )
 _STATUS = re.compile(r"^status(?:[-_.](?P<node>[\w.-]+?))?\.(txt|json|ya?ml)$")
 _AGENT_LOG = re.compile(r"^agent(?:[-_.](?P<node>[\w.-]+?))?\.log$")
+_DECLARED = re.compile(r"^(values|talos)[\w.-]*\.ya?ml$")
 _NODE_CONFIG = re.compile(r"^node-?config[\w.-]*\.ya?ml$")
 _VERSION = re.compile(r"^\d+\.\d+(\.\d+)?([-+][\w.]+)?$")
 _URL = re.compile(r"^https://\S+$")
@@ -158,8 +159,11 @@ def load_case(folder: Path, cause_kinds: Sequence[str] | None = None) -> Case:
         special=str(data.get("special") or ""),
         xfail=None if data.get("xfail") is None else str(data["xfail"]),
     )
-    if not (case.statuses or case.agent_logs):
-        raise CaseError(f"{folder}: no status*.txt or agent*.log file")
+    declared = [p for p in folder.iterdir() if _DECLARED.match(p.name)]
+    if not declared:
+        raise CaseError(f"{folder}: no values*.yaml or talos*.yaml file")
+    if case.kind == "control" and not case.statuses:
+        raise CaseError(f"{folder}: a control needs the status it is clean against")
     return case
 
 
