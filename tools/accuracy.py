@@ -163,10 +163,10 @@ def load_case(folder: Path, cause_kinds: Sequence[str] | None = None) -> Case:
         xfail=None if data.get("xfail") is None else str(data["xfail"]),
     )
     declared = [p for p in folder.iterdir() if _DECLARED.match(p.name)]
-    if not declared:
-        raise CaseError(f"{folder}: no values*.yaml or talos*.yaml file")
-    if case.kind == "control" and not case.statuses:
-        raise CaseError(f"{folder}: a control needs the status it is clean against")
+    if not (declared or case.statuses or case.agent_logs):
+        raise CaseError(f"{folder}: no values, talos, status or agent log file")
+    if case.kind == "control" and not (declared and case.statuses):
+        raise CaseError(f"{folder}: a control needs its config and the status it is clean against")
     return case
 
 
