@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from ciliumdrift.agent.fact import Conflict, Expectation, Fact, NodeContext
+from ciliumdrift.agent.facts import FACTS
+from ciliumdrift.agent.tables import minor_of
 from ciliumdrift.derive import derive_context, node_context
-from ciliumdrift.derive.fact import Conflict, Expectation, Fact, NodeContext
-from ciliumdrift.derive.facts import FACTS
-from ciliumdrift.derive.tables import minor_of
 from ciliumdrift.explain import explain_drift
 from ciliumdrift.load.model import Declared
 from ciliumdrift.model import (

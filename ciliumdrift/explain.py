@@ -20,7 +20,7 @@ from ciliumdrift.load.model import split_key
 from ciliumdrift.model import Cause, CauseKind, Evidence, Fix, Layer, Located, Origin
 
 if TYPE_CHECKING:
-    from ciliumdrift.derive.fact import Expectation, Explanation, Fact, NodeContext
+    from ciliumdrift.agent.fact import Expectation, Explanation, Fact, NodeContext
 
 # How much a kind of evidence weighs; the facts pick from these so rankings stay comparable.
 CERTAIN = 0.95  # the evidence decides it (another node matches, a version mismatch)
@@ -172,7 +172,7 @@ def version_default(ctx: NodeContext, key: str, declared: Located[Any] | None) -
     (another -f file, --set, valuesFrom, ``cilium config set``), just below a config that
     was not rolled out.
     """
-    from ciliumdrift.derive.tables import default_varies
+    from ciliumdrift.agent.tables import default_varies
 
     varies = default_varies(key) or key == "kubeProxyReplacement"
     weight = LIKELY + 0.01 if varies else LIKELY - 0.01
@@ -229,7 +229,7 @@ def rank(candidates: Iterable[Candidate]) -> tuple[tuple[Cause, ...], Fix | None
 
 
 def explanation(candidates: Iterable[Candidate]) -> Explanation:
-    from ciliumdrift.derive.fact import Explanation
+    from ciliumdrift.agent.fact import Explanation
 
     causes, fix = rank(candidates)
     return Explanation(causes=causes, fix=fix)
@@ -246,7 +246,7 @@ def explain_drift(
 ) -> Explanation:
     """The fact's own causes plus what the fleet says: other nodes that do match point at
     a per-node override; a fleet that differs everywhere points at the cluster-wide config."""
-    from ciliumdrift.derive.fact import Explanation
+    from ciliumdrift.agent.fact import Explanation
 
     own = fact.explain(ctx, expectation, observed)
     weight = LIKELY

@@ -503,7 +503,7 @@ def _attributed(finding: Finding, declared: Declared | None, live: LiveResult) -
 
 def _config_keys(fact_id: str) -> tuple[str, ...]:
     try:
-        from ciliumdrift.derive.facts import fact_by_id
+        from ciliumdrift.agent.facts import fact_by_id
 
         return tuple(fact_by_id(fact_id).config_keys)
     except (ImportError, KeyError, LookupError):

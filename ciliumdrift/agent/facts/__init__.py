@@ -5,8 +5,8 @@
 
 from __future__ import annotations
 
-from ciliumdrift.derive.fact import Fact
-from ciliumdrift.derive.facts import (
+from ciliumdrift.agent.fact import Fact
+from ciliumdrift.agent.facts import (
     bandwidth,
     datapath,
     encryption,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ciliumdrift.derive import settings as s
-from ciliumdrift.derive.fact import Expectation, NodeContext, fact
-from ciliumdrift.derive.facts._common import expect, standard
+from ciliumdrift.agent import settings as s
+from ciliumdrift.agent.fact import Expectation, NodeContext, fact
+from ciliumdrift.agent.facts._common import expect, standard
 from ciliumdrift.parse.model import Status
 
 # Warning/Failure mean "on but unhealthy": a health finding, not a config mismatch.

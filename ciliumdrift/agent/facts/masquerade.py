@@ -5,15 +5,15 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Sequence
 
-from ciliumdrift.derive import settings as s
-from ciliumdrift.derive.decide import (
+from ciliumdrift.agent import settings as s
+from ciliumdrift.agent.decide import (
     bpf_masquerade_requested,
     conflict,
     masquerade_mode,
     masquerading_families,
 )
-from ciliumdrift.derive.fact import Conflict, Expectation, NodeContext, fact
-from ciliumdrift.derive.facts._common import expect, standard
+from ciliumdrift.agent.fact import Conflict, Expectation, NodeContext, fact
+from ciliumdrift.agent.facts._common import expect, standard
 from ciliumdrift.explain import (
     LIKELY,
     STRONG,

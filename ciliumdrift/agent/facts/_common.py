@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from ciliumdrift.derive import settings as s
-from ciliumdrift.derive.decide import Outcome
-from ciliumdrift.derive.fact import Conflict, Expectation, Explainer, Explanation, NodeContext
+from ciliumdrift.agent import settings as s
+from ciliumdrift.agent.decide import Outcome
+from ciliumdrift.agent.fact import Conflict, Expectation, Explainer, Explanation, NodeContext
 from ciliumdrift.explain import (
     LIKELY,
     POSSIBLE,

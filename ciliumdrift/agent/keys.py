@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from ciliumdrift.derive.tables import _load
+from ciliumdrift.agent.tables import _load
 from ciliumdrift.load.model import HelmValues, split_key
 from ciliumdrift.model import Layer, Located
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ciliumdrift.derive import settings as s
-from ciliumdrift.derive.fact import Conflict, NodeContext
-from ciliumdrift.derive.tables import KernelRule, first_talos_with, kernel_rule
+from ciliumdrift.agent import settings as s
+from ciliumdrift.agent.fact import Conflict, NodeContext
+from ciliumdrift.agent.tables import KernelRule, first_talos_with, kernel_rule
 from ciliumdrift.explain import (
     STRONG,
     Candidate,

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ciliumdrift.derive.fact import NodeContext
-from ciliumdrift.derive.tables import agent_default, chart_default, minor_of, version_tuple
+from ciliumdrift.agent.fact import NodeContext
+from ciliumdrift.agent.tables import agent_default, chart_default, minor_of, version_tuple
 from ciliumdrift.model import Layer, Located, Origin
 
 _FALSE_WORDS = frozenset({"false", "0", "no", "off", ""})

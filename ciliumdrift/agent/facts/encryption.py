@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ciliumdrift.derive import settings as s
-from ciliumdrift.derive.decide import conflict, kernel, kernel_candidate
-from ciliumdrift.derive.fact import Conflict, Expectation, NodeContext, fact
-from ciliumdrift.derive.facts._common import expect, standard
+from ciliumdrift.agent import settings as s
+from ciliumdrift.agent.decide import conflict, kernel, kernel_candidate
+from ciliumdrift.agent.fact import Conflict, Expectation, NodeContext, fact
+from ciliumdrift.agent.facts._common import expect, standard
 from ciliumdrift.explain import STRONG, Candidate, cause, said, values_fix
 from ciliumdrift.model import CauseKind
 from ciliumdrift.parse.model import Status

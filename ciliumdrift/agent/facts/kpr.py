@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from ciliumdrift.derive import settings as s
-from ciliumdrift.derive.decide import conflict
-from ciliumdrift.derive.fact import Conflict, Expectation, NodeContext, fact
-from ciliumdrift.derive.facts._common import expect, standard
+from ciliumdrift.agent import settings as s
+from ciliumdrift.agent.decide import conflict
+from ciliumdrift.agent.fact import Conflict, Expectation, NodeContext, fact
+from ciliumdrift.agent.facts._common import expect, standard
 from ciliumdrift.explain import (
     STRONG,
     Candidate,

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ciliumdrift.derive import settings as s
-from ciliumdrift.derive.decide import (
+from ciliumdrift.agent import settings as s
+from ciliumdrift.agent.decide import (
     conflict,
     host_routing,
     intent_severity,
     kernel,
     kernel_candidate,
 )
-from ciliumdrift.derive.fact import Conflict, Expectation, NodeContext, fact
-from ciliumdrift.derive.facts._common import expect, standard
+from ciliumdrift.agent.fact import Conflict, Expectation, NodeContext, fact
+from ciliumdrift.agent.facts._common import expect, standard
 from ciliumdrift.explain import (
     LIKELY,
     POSSIBLE,

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ciliumdrift.derive import settings as s
-from ciliumdrift.derive.decide import (
+from ciliumdrift.agent import settings as s
+from ciliumdrift.agent.decide import (
     conflict,
     kernel,
     kernel_candidate,
     masquerading_families,
 )
-from ciliumdrift.derive.decide import (
+from ciliumdrift.agent.decide import (
     host_routing as decide_host_routing,
 )
-from ciliumdrift.derive.fact import Conflict, Expectation, NodeContext, fact
-from ciliumdrift.derive.facts._common import expect, from_outcome, possible, standard
+from ciliumdrift.agent.fact import Conflict, Expectation, NodeContext, fact
+from ciliumdrift.agent.facts._common import expect, from_outcome, possible, standard
 from ciliumdrift.explain import (
     LIKELY,
     POSSIBLE,

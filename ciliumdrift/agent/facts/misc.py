@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ciliumdrift.derive import settings as s
-from ciliumdrift.derive.decide import conflict, kernel, kernel_candidate
-from ciliumdrift.derive.fact import Conflict, Expectation, NodeContext, fact
-from ciliumdrift.derive.facts._common import expect, standard
-from ciliumdrift.derive.tables import version_tuple
+from ciliumdrift.agent import settings as s
+from ciliumdrift.agent.decide import conflict, kernel, kernel_candidate
+from ciliumdrift.agent.fact import Conflict, Expectation, NodeContext, fact
+from ciliumdrift.agent.facts._common import expect, standard
+from ciliumdrift.agent.tables import version_tuple
 from ciliumdrift.explain import (
     CERTAIN,
     STRONG,
