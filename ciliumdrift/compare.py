@@ -1,7 +1,7 @@
 """Compare: expected runtime (per node) against the observed status, as rows and findings.
 
 One row per config-determined line per node; a finding for every mismatch (explained by
-:mod:`ciliumdrift.explain`), for every declared conflict that needs no status (the agent
+:mod:`ciliumdrift.agent.explain`), for every declared conflict that needs no status (the agent
 would not start, Talos and the values disagree, the agent falls back), and for health that
 no config decides (failing controllers, unreachable nodes, Cilium or Hubble not Ok).
 """
@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from ciliumdrift.agent.explain import explain_drift
 from ciliumdrift.agent.fact import Conflict, Expectation, Fact, NodeContext
 from ciliumdrift.agent.facts import FACTS
 from ciliumdrift.agent.tables import minor_of
 from ciliumdrift.derive import derive_context, node_context
-from ciliumdrift.explain import explain_drift
 from ciliumdrift.load.model import Declared
 from ciliumdrift.model import (
     Cause,

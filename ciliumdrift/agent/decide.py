@@ -10,9 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ciliumdrift.agent import settings as s
-from ciliumdrift.agent.fact import Conflict, NodeContext
-from ciliumdrift.agent.tables import KernelRule, first_talos_with, kernel_rule
-from ciliumdrift.explain import (
+from ciliumdrift.agent.explain import (
     STRONG,
     Candidate,
     cause,
@@ -24,6 +22,8 @@ from ciliumdrift.explain import (
     values_fix,
     where,
 )
+from ciliumdrift.agent.fact import Conflict, NodeContext
+from ciliumdrift.agent.tables import KernelRule, first_talos_with, kernel_rule
 from ciliumdrift.model import CauseKind, Evidence, Fix, Located, Origin, Severity
 
 

@@ -61,9 +61,9 @@ def node_context(
 
 
 def _ignored_key_conflicts(ctx: NodeContext) -> dict[str, list[Conflict]]:
+    from ciliumdrift.agent.explain import cause, said, values_fix
     from ciliumdrift.agent.facts import FACTS
     from ciliumdrift.agent.keys import ignored_keys
-    from ciliumdrift.explain import cause, said, values_fix
     from ciliumdrift.model import CauseKind
 
     reads = {key for f in FACTS for key in f.reads}

@@ -6,8 +6,7 @@ from collections.abc import Callable, Sequence
 
 from ciliumdrift.agent import settings as s
 from ciliumdrift.agent.decide import Outcome
-from ciliumdrift.agent.fact import Conflict, Expectation, Explainer, Explanation, NodeContext
-from ciliumdrift.explain import (
+from ciliumdrift.agent.explain import (
     LIKELY,
     POSSIBLE,
     STRONG,
@@ -19,6 +18,7 @@ from ciliumdrift.explain import (
     unknown,
     version_default,
 )
+from ciliumdrift.agent.fact import Conflict, Expectation, Explainer, Explanation, NodeContext
 from ciliumdrift.model import Cause, CauseKind, Layer, Origin
 
 _IGNORED_KINDS = (CauseKind.KEY_IGNORED, CauseKind.DEPRECATED_VALUE)

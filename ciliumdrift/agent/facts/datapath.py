@@ -12,9 +12,7 @@ from ciliumdrift.agent.decide import (
     kernel,
     kernel_candidate,
 )
-from ciliumdrift.agent.fact import Conflict, Expectation, NodeContext, fact
-from ciliumdrift.agent.facts._common import expect, standard
-from ciliumdrift.explain import (
+from ciliumdrift.agent.explain import (
     LIKELY,
     POSSIBLE,
     STRONG,
@@ -25,6 +23,8 @@ from ciliumdrift.explain import (
     said,
     values_fix,
 )
+from ciliumdrift.agent.fact import Conflict, Expectation, NodeContext, fact
+from ciliumdrift.agent.facts._common import expect, standard
 from ciliumdrift.model import CauseKind, Evidence, Located, Severity
 from ciliumdrift.parse.model import Status
 

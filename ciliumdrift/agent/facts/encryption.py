@@ -6,9 +6,9 @@ from collections.abc import Sequence
 
 from ciliumdrift.agent import settings as s
 from ciliumdrift.agent.decide import conflict, kernel, kernel_candidate
+from ciliumdrift.agent.explain import STRONG, Candidate, cause, said, values_fix
 from ciliumdrift.agent.fact import Conflict, Expectation, NodeContext, fact
 from ciliumdrift.agent.facts._common import expect, standard
-from ciliumdrift.explain import STRONG, Candidate, cause, said, values_fix
 from ciliumdrift.model import CauseKind
 from ciliumdrift.parse.model import Status
 

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 
 from ciliumdrift.agent import settings as s
 from ciliumdrift.agent.decide import conflict
+from ciliumdrift.agent.explain import LIKELY, STRONG, Candidate, cause, said, talos_fix, values_fix
 from ciliumdrift.agent.fact import Conflict, Expectation, NodeContext, fact
 from ciliumdrift.agent.facts._common import expect, standard
-from ciliumdrift.explain import LIKELY, STRONG, Candidate, cause, said, talos_fix, values_fix
 from ciliumdrift.model import CauseKind, Evidence, Fix, Located, Severity
 from ciliumdrift.parse.model import Status
 

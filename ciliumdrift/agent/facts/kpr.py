@@ -7,9 +7,7 @@ from collections.abc import Sequence
 
 from ciliumdrift.agent import settings as s
 from ciliumdrift.agent.decide import conflict
-from ciliumdrift.agent.fact import Conflict, Expectation, NodeContext, fact
-from ciliumdrift.agent.facts._common import expect, standard
-from ciliumdrift.explain import (
+from ciliumdrift.agent.explain import (
     STRONG,
     Candidate,
     cause,
@@ -17,6 +15,8 @@ from ciliumdrift.explain import (
     talos_fix,
     values_fix,
 )
+from ciliumdrift.agent.fact import Conflict, Expectation, NodeContext, fact
+from ciliumdrift.agent.facts._common import expect, standard
 from ciliumdrift.model import CauseKind, Evidence, Severity
 from ciliumdrift.parse.model import Status
 

@@ -12,9 +12,7 @@ from ciliumdrift.agent.decide import (
     masquerade_mode,
     masquerading_families,
 )
-from ciliumdrift.agent.fact import Conflict, Expectation, NodeContext, fact
-from ciliumdrift.agent.facts._common import expect, standard
-from ciliumdrift.explain import (
+from ciliumdrift.agent.explain import (
     LIKELY,
     STRONG,
     Candidate,
@@ -22,6 +20,8 @@ from ciliumdrift.explain import (
     said,
     values_fix,
 )
+from ciliumdrift.agent.fact import Conflict, Expectation, NodeContext, fact
+from ciliumdrift.agent.facts._common import expect, standard
 from ciliumdrift.model import CauseKind, Evidence, Severity
 from ciliumdrift.parse.model import Status
 

@@ -7,10 +7,7 @@ from collections.abc import Sequence
 
 from ciliumdrift.agent import settings as s
 from ciliumdrift.agent.decide import conflict, kernel, kernel_candidate
-from ciliumdrift.agent.fact import Conflict, Expectation, NodeContext, fact
-from ciliumdrift.agent.facts._common import expect, standard
-from ciliumdrift.agent.tables import version_tuple
-from ciliumdrift.explain import (
+from ciliumdrift.agent.explain import (
     CERTAIN,
     STRONG,
     Candidate,
@@ -22,6 +19,9 @@ from ciliumdrift.explain import (
     values_fix,
     where,
 )
+from ciliumdrift.agent.fact import Conflict, Expectation, NodeContext, fact
+from ciliumdrift.agent.facts._common import expect, standard
+from ciliumdrift.agent.tables import version_tuple
 from ciliumdrift.model import CauseKind, Evidence, Fix, Layer, Origin, Severity
 from ciliumdrift.parse.model import Status
 

@@ -6,10 +6,10 @@ from collections.abc import Sequence
 
 from ciliumdrift.agent import settings as s
 from ciliumdrift.agent.decide import conflict
+from ciliumdrift.agent.explain import STRONG, Candidate, cause, said, values_fix, version_default
 from ciliumdrift.agent.fact import Expectation, NodeContext, fact
 from ciliumdrift.agent.facts._common import expect, standard
 from ciliumdrift.agent.tables import minor_of
-from ciliumdrift.explain import STRONG, Candidate, cause, said, values_fix, version_default
 from ciliumdrift.model import CauseKind, Layer, Located, Origin
 from ciliumdrift.parse.model import Status
 

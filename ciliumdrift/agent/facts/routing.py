@@ -14,9 +14,7 @@ from ciliumdrift.agent.decide import (
 from ciliumdrift.agent.decide import (
     host_routing as decide_host_routing,
 )
-from ciliumdrift.agent.fact import Conflict, Expectation, NodeContext, fact
-from ciliumdrift.agent.facts._common import expect, from_outcome, possible, standard
-from ciliumdrift.explain import (
+from ciliumdrift.agent.explain import (
     LIKELY,
     POSSIBLE,
     STRONG,
@@ -26,6 +24,8 @@ from ciliumdrift.explain import (
     talos_fix,
     values_fix,
 )
+from ciliumdrift.agent.fact import Conflict, Expectation, NodeContext, fact
+from ciliumdrift.agent.facts._common import expect, from_outcome, possible, standard
 from ciliumdrift.model import CauseKind, Evidence, Severity
 from ciliumdrift.parse.model import Status
 
