@@ -130,7 +130,7 @@ def masquerade_mode(ctx: NodeContext) -> Outcome:
         return Outcome("Disabled", source)
     if not requested.value:
         return Outcome("IPTables", requested.origin)
-    if not s.node_port_enabled(ctx) and s.minor(ctx) <= (1, 14):
+    if not s.node_port_enabled(ctx) and s.gate(ctx, "bpf-masquerade-nodeport-fallback"):
         reason = Candidate(
             STRONG,
             cause(
@@ -149,7 +149,6 @@ def host_routing(ctx: NodeContext) -> Outcome:
     """BPF or Legacy host routing with every demotion rule of cilium-rules.md §4 (a..i)."""
     reasons: list[Candidate] = []
     legacy = s.host_legacy_routing(ctx)
-    minor = s.minor(ctx)
     source: Origin | None = legacy.origin
     if legacy.value:
         chaining = s.chaining_mode(ctx)
@@ -173,7 +172,7 @@ def host_routing(ctx: NodeContext) -> Outcome:
     if not s.kpr_enabled(ctx):
         text = (
             "kubeProxyReplacement=disabled falls back to legacy host routing"
-            if kpr.value == "disabled" and minor <= (1, 15)
+            if kpr.value == "disabled" and s.gate(ctx, "kpr-legacy-modes")
             else "BPF host routing requires kube-proxy-replacement=true"
         )
         reasons.append(
@@ -185,7 +184,7 @@ def host_routing(ctx: NodeContext) -> Outcome:
         )
         source = source if legacy.value else kpr.origin
     encryption = s.encryption_mode(ctx)
-    if encryption.value == "ipsec" and minor <= (1, 18):
+    if encryption.value == "ipsec" and not s.gate(ctx, "bpf-host-routing-with-ipsec"):
         reasons.append(
             Candidate(
                 STRONG,

@@ -13,6 +13,7 @@ import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ciliumdrift.agent.configmap import keys_of_fact
 from ciliumdrift.load.model import HelmValues, TalosFacts
 from ciliumdrift.model import Cause, Fix, Located, Origin, Severity
 from ciliumdrift.parse.model import Status
@@ -94,8 +95,12 @@ class Fact:
     observe: Observer
     explain: Explainer
     since: str | None = None
-    config_keys: tuple[str, ...] = ()  # cilium-config ConfigMap keys it corresponds to
     matches: Matcher = field(default=_same_text)
+
+    @property
+    def config_keys(self) -> tuple[str, ...]:
+        """The cilium-config keys that decide this line (data/config_keys.yaml)."""
+        return keys_of_fact(self.id)
 
 
 def fact(
@@ -106,7 +111,6 @@ def fact(
     observe: Observer,
     explain: Explainer,
     since: str | None = None,
-    config_keys: tuple[str, ...] = (),
     matches: Matcher | None = None,
 ) -> Callable[[Deriver], Fact]:
     """Declare a fact from its derivation function; the docstring is its documentation.
@@ -128,7 +132,6 @@ def fact(
             observe=observe,
             explain=explain,
             since=since,
-            config_keys=config_keys,
             matches=matches or _same_text,
         )
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from ciliumdrift.agent.fact import NodeContext
-from ciliumdrift.agent.tables import agent_default, chart_default, minor_of, version_tuple
+from ciliumdrift.agent.gates import gate as version_gate
+from ciliumdrift.agent.tables import agent_default, chart_default
 from ciliumdrift.model import Layer, Located, Origin
 
 _FALSE_WORDS = frozenset({"false", "0", "no", "off", ""})
@@ -21,15 +22,14 @@ def chart_version(ctx: NodeContext) -> str:
     return ctx.values.chart_version or ctx.cilium_version
 
 
-def minor(ctx: NodeContext) -> tuple[int, int]:
-    return minor_of(ctx.cilium_version)
+def gate(ctx: NodeContext, name: str) -> bool:
+    """The named version gate (data/gates.yaml) at the node's Cilium version."""
+    return version_gate(name, ctx.cilium_version)
 
 
-def at_least(ctx: NodeContext, version: str) -> bool:
-    """True when the Cilium version is ``version`` or newer (patch level counts when given)."""
-    wanted = version_tuple(version)
-    have = version_tuple(ctx.cilium_version) or (1, 18, 0)
-    return have[: len(wanted)] >= wanted if len(wanted) > 2 else minor(ctx) >= wanted[:2]
+def chart_gate(ctx: NodeContext, name: str) -> bool:
+    """The named version gate at the chart version the values are merged over."""
+    return version_gate(name, chart_version(ctx))
 
 
 def truthy(value: Any) -> bool:
@@ -110,10 +110,9 @@ def kpr_value(ctx: NodeContext) -> Located[str]:
         compat = helm(ctx, "upgradeCompatibility")
         default = "false"
         if compat.value is not None and str(compat.value) != "":
-            compat_minor = minor_of(str(compat.value))
-            if (1, 12) <= compat_minor < (1, 14):
+            if version_gate("kpr-template-default-disabled", str(compat.value)):
                 default = "disabled"
-            elif compat_minor < (1, 12):
+            elif version_gate("kpr-template-default-probe", str(compat.value)):
                 default = "probe"
         if raw is None and default != "false":
             # upgradeCompatibility picked the template default: point at it (cilium#27344).
@@ -137,14 +136,14 @@ def kpr_value(ctx: NodeContext) -> Located[str]:
 def kpr_enabled(ctx: NodeContext) -> bool:
     """KPR in its full form: ``true`` (or ``strict`` where the version still accepts it)."""
     value = kpr_value(ctx).value.lower()
-    return value == "true" or (value == "strict" and minor(ctx) <= (1, 15))
+    return value == "true" or (value == "strict" and gate(ctx, "kpr-legacy-modes"))
 
 
 def node_port_enabled(ctx: NodeContext) -> bool:
     """BPF NodePort on: implied by full KPR, else ``nodePort.enabled`` (gone in 1.19)."""
     if kpr_enabled(ctx):
         return True
-    if minor(ctx) >= (1, 19):
+    if gate(ctx, "nodeport-key-removed"):
         return False
     if kpr_value(ctx).value.lower() == "disabled":
         return False
@@ -156,7 +155,7 @@ def ipv4_masquerade(ctx: NodeContext) -> Located[bool]:
     value = helm(ctx, "enableIPv4Masquerade")
     if value.value is None:
         eni = truthy(helm(ctx, "eni.enabled").value)
-        if minor_of(chart_version(ctx)) >= (1, 18) and eni:
+        if chart_gate(ctx, "eni-disables-ipv4-masquerade-default") and eni:
             return Located(False, helm(ctx, "eni.enabled").origin)
         return Located(
             True,
@@ -227,9 +226,9 @@ def routing_mode(ctx: NodeContext) -> Located[str]:
     if truthy(gke.value):
         return Located("native", gke.origin)
     eni = helm(ctx, "eni.enabled")
-    if truthy(eni.value) and minor_of(chart_version(ctx)) >= (1, 19):
+    if truthy(eni.value) and chart_gate(ctx, "eni-native-routing-default"):
         return Located("native", eni.origin)
-    if minor(ctx) <= (1, 14):
+    if gate(ctx, "legacy-tunnel-key"):
         legacy = ctx.values.get("tunnel")
         if legacy is not None and legacy.value not in (None, ""):
             return Located("native" if str(legacy.value) == "disabled" else "tunnel", legacy.origin)
@@ -240,7 +239,7 @@ def tunnel_protocol(ctx: NodeContext) -> Located[str]:
     proto = helm(ctx, "tunnelProtocol")
     if proto.value not in (None, ""):
         return Located(str(proto.value).strip(), proto.origin)
-    if minor(ctx) <= (1, 14):
+    if gate(ctx, "legacy-tunnel-key"):
         legacy = ctx.values.get("tunnel")
         if legacy is not None and str(legacy.value) in ("vxlan", "geneve"):
             return Located(str(legacy.value), legacy.origin)

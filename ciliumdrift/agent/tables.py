@@ -6,29 +6,31 @@ compiled into data/compiled.json (ciliumdrift.datafiles); this module only looks
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from ciliumdrift.versions import Version, version_tuple
+
 _MISSING: Any = object()
 
 
-def version_tuple(text: str | None) -> tuple[int, ...]:
-    """``"v1.18.4-afda2aa9"`` -> ``(1, 18, 4)``; ``"6.18.0-talos"`` -> ``(6, 18, 0)``; ``()`` if "
-    "none."""
-    if not text:
-        return ()
-    match = re.search(r"(\d+)\.(\d+)(?:\.(\d+))?(?:\.(\d+))?", str(text))
-    if match is None:
-        return ()
-    return tuple(int(part) for part in match.groups() if part is not None)
+def _within(version: str, since: str | None, until: str | None) -> bool:
+    """True when ``version`` lies in the minor range ``since``..``until`` (either open)."""
+    found = Version.parse(version)
+    if found is None:
+        return until is None
+    if since and not found.at_least(Version(found_minor(since))):
+        return False
+    return not until or found.at_most(Version(found_minor(until)))
 
 
-def minor_of(text: str | None) -> tuple[int, int]:
-    """The ``(major, minor)`` of a version; ``(1, 18)`` when the text holds no version."""
-    parts = version_tuple(text)
-    return (parts[0], parts[1]) if len(parts) >= 2 else (1, 18)
+def found_minor(text: str) -> tuple[int, int]:
+    """The ``(major, minor)`` a table row names (rows name minors: ``"1.16"``)."""
+    found = Version.parse(text)
+    if found is None:
+        raise ValueError(f"{text!r} is not a version in a data table")
+    return found.minor
 
 
 def _load(name: str) -> Any:
@@ -52,10 +54,7 @@ class KernelRule:
     status: str = ""
 
     def applies_to(self, cilium_version: str) -> bool:
-        minor = minor_of(cilium_version)
-        if minor < minor_of(self.since_cilium):
-            return False
-        return self.until_cilium is None or minor <= minor_of(self.until_cilium)
+        return _within(cilium_version, self.since_cilium, self.until_cilium)
 
     def satisfied_by(self, kernel: str) -> bool:
         return version_tuple(kernel) >= version_tuple(self.min_kernel)
@@ -131,10 +130,8 @@ def agent_default(key: str, cilium_version: str) -> tuple[bool, Any]:
     entry = _load("agent_defaults.yaml")["agent"].get(key)
     if entry is None:
         return False, None
-    minor = minor_of(cilium_version)
-    if entry.get("since") and minor < minor_of(str(entry["since"])):
-        return False, None
-    if entry.get("until") and minor > minor_of(str(entry["until"])):
+    since, until = entry.get("since"), entry.get("until")
+    if not _within(cilium_version, str(since) if since else None, str(until) if until else None):
         return False, None
     return True, entry["default"]
 

@@ -80,7 +80,7 @@ def _bbr_conflicts(ctx: NodeContext) -> list[Conflict]:
                 fatal=True,
             )
         )
-    hostns_only = s.minor(ctx) >= (1, 18) and s.truthy(
+    hostns_only = s.gate(ctx, "bbr-host-namespace-only") and s.truthy(
         s.helm(ctx, "bandwidthManager.bbrHostNamespaceOnly").value
     )
     routing = host_routing(ctx)
@@ -91,7 +91,7 @@ def _bbr_conflicts(ctx: NodeContext) -> list[Conflict]:
         # declared value (explicit, or written by the chart for CNI chaining) is fatal; a
         # demotion leaves the agent running with BBR that does not reach pods.
         declared = s.host_legacy_routing(ctx).value
-        certain = declared or s.minor(ctx) <= (1, 14)
+        certain = declared or s.gate(ctx, "bbr-legacy-host-routing-fatal")
         message = (
             "BPF bandwidth manager's BBR setup requires BPF host routing: the agent exits at start."
             if certain
@@ -101,7 +101,7 @@ def _bbr_conflicts(ctx: NodeContext) -> list[Conflict]:
         hint = (
             "bandwidthManager.bbrHostNamespaceOnly: true (1.18+) keeps BBR for host-network "
             "pods only (cilium/cilium PR #38898)."
-            if s.minor(ctx) >= (1, 18)
+            if s.gate(ctx, "bbr-host-namespace-only")
             else "Cilium 1.18+ offers bandwidthManager.bbrHostNamespaceOnly (PR #38898)."
         )
         out.append(
@@ -160,7 +160,6 @@ def _bwm_hook(ctx: NodeContext, expectation: Expectation, observed: str) -> Sequ
     id="bandwidth-manager",
     status_line="BandwidthManager",
     reads=_BWM_READS,
-    config_keys=("enable-bandwidth-manager", "enable-bbr", "enable-bbr-hostns-only"),
     observe=_observe_bwm,
     explain=standard("bandwidthManager.enabled", _bwm_hook),
     matches=_matches_bwm,
@@ -238,7 +237,11 @@ def bandwidth_manager(ctx: NodeContext) -> Expectation:
         reasons.append(kernel_candidate(ctx, check, "The bandwidth manager"))
     conflicts = _bbr_conflicts(ctx) if s.truthy(bbr.value) else []
     hostns = s.helm(ctx, "bandwidthManager.bbrHostNamespaceOnly")
-    if s.minor(ctx) >= (1, 18) and s.truthy(hostns.value) and not s.truthy(bbr.value):
+    if (
+        s.gate(ctx, "bbr-host-namespace-only")
+        and s.truthy(hostns.value)
+        and not s.truthy(bbr.value)
+    ):
         conflicts.append(
             conflict(
                 "cannot enable --enable-bbr-hostns-only without enabling --enable-bbr: the agent "
@@ -351,18 +354,20 @@ def _big_tcp(ctx: NodeContext, family: str, key: str) -> Expectation:
             )
         return expect("Disabled", enabled.origin, condition=quirk)
     blockers: list[tuple[str, str, object]] = []
-    tunnel_big_tcp = s.minor(ctx) >= (1, 19) and s.truthy(_extra(ctx, "enable-tunnel-big-tcp"))
+    tunnel_big_tcp = s.gate(ctx, "tunnel-big-tcp") and s.truthy(
+        _extra(ctx, "enable-tunnel-big-tcp")
+    )
     if s.routing_mode(ctx).value == "tunnel" and not tunnel_big_tcp:
         text = (
             "BIG TCP in tunneling mode requires pending kernel support and needs to be enabled "
             "by enable-tunnel-big-tcp"
-            if s.minor(ctx) >= (1, 19)
+            if s.gate(ctx, "tunnel-big-tcp")
             else "BIG TCP is not supported in tunneling mode"
         )
         blockers.append((text, "routingMode", s.routing_mode(ctx)))
     dispatch = s.helm(ctx, "loadBalancer.dsrDispatch")
     lb_mode = str(s.helm(ctx, "loadBalancer.mode").value or "snat")
-    if s.minor(ctx) >= (1, 20) and lb_mode in ("dsr", "hybrid"):
+    if s.gate(ctx, "big-tcp-dsr-dispatch-check") and lb_mode in ("dsr", "hybrid"):
         if dispatch.value == "ipip":
             blockers.append(
                 (
@@ -382,7 +387,9 @@ def _big_tcp(ctx: NodeContext, family: str, key: str) -> Expectation:
                 )
             )
     encryption = s.encryption_mode(ctx)
-    if encryption.value == "ipsec" or (encryption.value == "wireguard" and s.minor(ctx) <= (1, 18)):
+    if encryption.value == "ipsec" or (
+        encryption.value == "wireguard" and not s.gate(ctx, "big-tcp-with-wireguard")
+    ):
         blockers.append(
             ("BIG TCP is not supported with encryption enabled", "encryption.type", encryption)
         )
@@ -392,11 +399,11 @@ def _big_tcp(ctx: NodeContext, family: str, key: str) -> Expectation:
             ("BIG TCP is not supported with legacy host routing", "bpf.hostLegacyRouting", legacy)
         )
     mode = s.datapath_mode(ctx)
-    if mode.value != "veth" and s.minor(ctx) <= (1, 15):
+    if mode.value != "veth" and s.gate(ctx, "big-tcp-veth-only"):
         blockers.append(
             ("BIG TCP is supported only in veth datapath mode", "bpf.datapathMode", mode)
         )
-    elif mode.value not in ("veth", "netkit") and (1, 16) <= s.minor(ctx) <= (1, 17):
+    elif mode.value not in ("veth", "netkit") and s.gate(ctx, "big-tcp-veth-and-netkit-only"):
         blockers.append(
             ("BIG TCP is supported only in veth & netkit datapath mode", "bpf.datapathMode", mode)
         )
@@ -426,7 +433,7 @@ def _big_tcp(ctx: NodeContext, family: str, key: str) -> Expectation:
                 severity=Severity.WARNING,
             )
         )
-        value = "Enabled [65536]" if s.minor(ctx) >= (1, 15) else "Disabled"
+        value = "Enabled [65536]" if s.gate(ctx, "big-tcp-status-shows-size") else "Disabled"
         return expect(value, enabled.origin, reasons=[reason], conflicts=conflicts)
     condition = "the NIC driver must support GSO/GRO above 64k (mlx4, mlx5, ice)"
     if check.unknown:
@@ -439,7 +446,6 @@ def _big_tcp(ctx: NodeContext, family: str, key: str) -> Expectation:
     id="ipv4-big-tcp",
     status_line="IPv4 BIG TCP",
     reads=("enableIPv4BIGTCP", *_BIG_TCP_READS),
-    config_keys=("enable-ipv4-big-tcp",),
     observe=_observe_big_tcp("ipv4"),
     explain=standard("enableIPv4BIGTCP", _big_tcp_hook("ipv4")),
     matches=_matches_big_tcp,
@@ -473,7 +479,6 @@ def ipv4_big_tcp(ctx: NodeContext) -> Expectation:
     id="ipv6-big-tcp",
     status_line="IPv6 BIG TCP",
     reads=("enableIPv6BIGTCP", "enableIPv4BIGTCP", *_BIG_TCP_READS),
-    config_keys=("enable-ipv6-big-tcp",),
     observe=_observe_big_tcp("ipv6"),
     explain=standard("enableIPv6BIGTCP", _big_tcp_hook("ipv6")),
     matches=_matches_big_tcp,

@@ -32,13 +32,14 @@ _NETKIT = ("netkit", "netkit-l2")
 
 
 def _valid_modes(ctx: NodeContext) -> tuple[str, ...]:
-    if s.minor(ctx) <= (1, 15):
-        return ("veth", "lb-only")
-    if s.minor(ctx) <= (1, 17):
-        return ("veth", "netkit", "netkit-l2", "lb-only")
-    if s.minor(ctx) <= (1, 19):
-        return ("veth", "netkit", "netkit-l2")
-    return ("auto", "veth", "netkit", "netkit-l2")
+    modes = [
+        ("auto", "datapath-mode-auto"),
+        ("veth", None),
+        ("netkit", "datapath-mode-netkit"),
+        ("netkit-l2", "datapath-mode-netkit"),
+        ("lb-only", "datapath-mode-lb-only"),
+    ]
+    return tuple(mode for mode, needs in modes if needs is None or s.gate(ctx, needs))
 
 
 def _observe_device(status: Status) -> str | None:
@@ -113,7 +114,7 @@ def _device_conflicts(ctx: NodeContext, mode: str) -> list[Conflict]:
 
 def _netkit_legacy_conflicts(ctx: NodeContext, declared: Located[str]) -> list[Conflict]:
     """1.20 refuses netkit with legacy host routing, explicit or demoted (PRs #44713, #46032)."""
-    if s.minor(ctx) < (1, 20):
+    if not s.gate(ctx, "netkit-refuses-legacy-host-routing"):
         return []
     routing = host_routing(ctx)
     if routing.value != "Legacy":
@@ -166,7 +167,6 @@ def _device_hook(ctx: NodeContext, expectation: Expectation, observed: str) -> S
     status_line="Device Mode",
     since="1.16",
     reads=("bpf.datapathMode",),
-    config_keys=("datapath-mode",),
     observe=_observe_device,
     explain=standard("bpf.datapathMode", _device_hook),
 )
@@ -193,7 +193,7 @@ def device_mode(ctx: NodeContext) -> Expectation | None:
     """
     declared = s.datapath_mode(ctx)
     conflicts = _device_conflicts(ctx, declared.value)
-    if s.minor(ctx) < (1, 16):
+    if not s.gate(ctx, "device-mode-status-line"):
         return expect(
             None, declared.origin, conflicts=conflicts, detail="no Device Mode line before 1.16"
         )
@@ -246,7 +246,6 @@ def _attach_hook(ctx: NodeContext, expectation: Expectation, observed: str) -> S
     status_line="Attach Mode",
     since="1.16",
     reads=("bpf.enableTCX", "bpf.datapathMode"),
-    config_keys=("enable-tcx", "datapath-mode"),
     observe=_observe_attach,
     explain=standard("bpf.enableTCX", _attach_hook),
 )
@@ -270,7 +269,7 @@ def attach_mode(ctx: NodeContext) -> Expectation | None:
     """
     tcx = s.flag(ctx, "bpf.enableTCX", "enable-tcx")
     mode = s.datapath_mode(ctx)
-    if s.minor(ctx) < (1, 16):
+    if not s.gate(ctx, "attach-mode-status-line"):
         return None
     forced = mode.value in _NETKIT
     source = mode.origin if forced and not tcx.value else tcx.origin

@@ -102,7 +102,7 @@ def _conflicts(ctx: NodeContext, mode: str) -> list[Conflict]:
                     fatal=True,
                 )
             )
-        if s.minor(ctx) <= (1, 15) and s.node_port_enabled(ctx):
+        if s.gate(ctx, "ipsec-refuses-bpf-nodeport") and s.node_port_enabled(ctx):
             out.append(
                 conflict(
                     "IPSec cannot be used with BPF NodePort on Cilium 1.14/1.15: the agent exits "
@@ -154,7 +154,6 @@ def _hook(ctx: NodeContext, expectation: Expectation, observed: str) -> Sequence
         "nodePort.enabled",
         "extraConfig",
     ),
-    config_keys=("enable-ipsec", "enable-wireguard", "encrypt-node"),
     observe=_observe,
     explain=standard("encryption.enabled", _hook),
     matches=_matches,

@@ -25,7 +25,6 @@ def _observe_hubble(status: Status) -> str | None:
     id="hubble",
     status_line="Hubble",
     reads=("hubble.enabled",),
-    config_keys=("enable-hubble",),
     observe=_observe_hubble,
     explain=standard("hubble.enabled"),
     matches=_matches_state,
@@ -56,7 +55,6 @@ def _observe_metrics(status: Status) -> str | None:
     id="hubble-metrics",
     status_line="Hubble",
     reads=("hubble.enabled", "hubble.metrics.enabled", "hubble.metrics.dynamic.enabled"),
-    config_keys=("hubble-metrics-server", "hubble-metrics"),
     observe=_observe_metrics,
     explain=standard("hubble.metrics.enabled"),
     matches=_matches_state,
@@ -78,11 +76,15 @@ def hubble_metrics(ctx: NodeContext) -> Expectation | None:
     """
     enabled = s.flag(ctx, "hubble.enabled", "enable-hubble")
     metrics = s.helm(ctx, "hubble.metrics.enabled")
-    dynamic = s.helm(ctx, "hubble.metrics.dynamic.enabled") if s.minor(ctx) >= (1, 17) else None
+    dynamic = (
+        s.helm(ctx, "hubble.metrics.dynamic.enabled")
+        if s.gate(ctx, "hubble-dynamic-metrics")
+        else None
+    )
     on = enabled.value and (
         s.truthy(metrics.value) or (dynamic is not None and s.truthy(dynamic.value))
     )
-    if not enabled.value and s.minor(ctx) <= (1, 17):
+    if not enabled.value and s.gate(ctx, "hubble-metrics-line-needs-hubble"):
         return None
     source = metrics.origin if enabled.value else enabled.origin
     return expect("Ok" if on else "Disabled", source)

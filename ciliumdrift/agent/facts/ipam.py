@@ -177,7 +177,6 @@ def _hook(ctx: NodeContext, expectation: Expectation, observed: str) -> Sequence
         "ipv4.enabled",
         "ipv6.enabled",
     ),
-    config_keys=("ipam", "cluster-pool-ipv4-cidr", "cluster-pool-ipv4-mask-size"),
     observe=_observe,
     explain=standard("ipam.mode", _hook),
     matches=_within,
@@ -260,7 +259,6 @@ def identity_bounds(cluster_id: int, max_clusters: int) -> tuple[int, int]:
     id="identity-range",
     status_line="Global Identity Range",
     reads=("cluster.id", "cluster.name", "clustermesh.maxConnectedClusters"),
-    config_keys=("cluster-id", "max-connected-clusters"),
     observe=_observe_identity,
     explain=standard("cluster.id"),
 )
@@ -285,7 +283,7 @@ def identity_range(ctx: NodeContext) -> Expectation:
     except (TypeError, ValueError):
         cluster_id = 0
     maximum = 255
-    if s.minor(ctx) >= (1, 15):
+    if s.gate(ctx, "max-connected-clusters"):
         raw = s.helm(ctx, "clustermesh.maxConnectedClusters").value
         maximum = int(raw) if isinstance(raw, int) else 255
     conflicts: list[Conflict] = []

@@ -32,7 +32,7 @@ def _deprecated_hook(
     ctx: NodeContext, expectation: Expectation, observed: str
 ) -> Sequence[Candidate]:
     value = s.kpr_value(ctx)
-    if value.value.lower() in _LEGACY_MODES and s.minor(ctx) >= (1, 16):
+    if value.value.lower() in _LEGACY_MODES and not s.gate(ctx, "kpr-legacy-modes"):
         return [
             Candidate(
                 STRONG,
@@ -108,7 +108,6 @@ def _talos_conflicts(ctx: NodeContext, enabled: bool) -> list[Conflict]:
     id="kube-proxy-replacement",
     status_line="KubeProxyReplacement",
     reads=("kubeProxyReplacement", "upgradeCompatibility"),
-    config_keys=("kube-proxy-replacement",),
     observe=_observe_mode,
     explain=standard("kubeProxyReplacement", _deprecated_hook),
 )
@@ -139,7 +138,7 @@ def kube_proxy_replacement(ctx: NodeContext) -> Expectation:
     conflicts = _talos_conflicts(ctx, s.kpr_enabled(ctx))
     if lowered in ("true", "false"):
         return expect(lowered.capitalize(), value.origin, conflicts=conflicts)
-    if lowered in _LEGACY_MODES and s.minor(ctx) <= (1, 15):
+    if lowered in _LEGACY_MODES and s.gate(ctx, "kpr-legacy-modes"):
         return expect(_LEGACY_MODES[lowered], value.origin, conflicts=conflicts)
     removed = lowered in _LEGACY_MODES
     via_compat = not s.is_set(ctx, "kubeProxyReplacement")
@@ -148,7 +147,7 @@ def kube_proxy_replacement(ctx: NodeContext) -> Expectation:
         f"default kubeProxyReplacement to {value.value!r}, which chart "
         f'{s.chart_version(ctx)} refuses ("kubeProxyReplacement must be explicitly set to a '
         'valid value (true or false)"): set kubeProxyReplacement explicitly.'
-        if via_compat and s.minor(ctx) >= (1, 16)
+        if via_compat and not s.gate(ctx, "kpr-legacy-modes")
         else None
     ) or (
         f"kubeProxyReplacement {value.value!r} was removed in Cilium 1.16: the chart refuses "
@@ -216,7 +215,6 @@ def _observe_devices(status: Status) -> str | None:
     id="kpr-devices",
     status_line="KubeProxyReplacement",
     reads=("devices", "kubeProxyReplacement", "upgradeCompatibility"),
-    config_keys=("devices",),
     observe=_observe_devices,
     explain=standard("devices"),
     matches=_matches_devices,
@@ -240,7 +238,7 @@ def kpr_devices(ctx: NodeContext) -> Expectation | None:
     devices = ctx.values.get("devices")
     if devices is None or not _device_patterns(devices.value):
         return None
-    if s.minor(ctx) >= (1, 16) and not s.kpr_enabled(ctx):
+    if s.gate(ctx, "kpr-devices-need-kpr") and not s.kpr_enabled(ctx):
         return None
     return expect(
         " ".join(_device_patterns(devices.value)),

@@ -74,7 +74,7 @@ def _mode_conflicts(ctx: NodeContext, mode: str) -> list[Conflict]:
         requested.value
         and (v4 or v6)
         and not s.node_port_enabled(ctx)
-        and (1, 15) <= s.minor(ctx) <= (1, 18)
+        and s.gate(ctx, "bpf-masquerade-nodeport-fatal")
     ):
         out.append(
             conflict(
@@ -99,7 +99,11 @@ def _mode_conflicts(ctx: NodeContext, mode: str) -> list[Conflict]:
                 fatal=True,
             )
         )
-    if requested.value and not (v4 or v6) and s.minor(ctx) >= (1, 16):
+    if (
+        requested.value
+        and not (v4 or v6)
+        and s.gate(ctx, "bpf-masquerade-without-masquerading-refused")
+    ):
         out.append(
             conflict(
                 "BPF masquerade requires enable-ipv4-masquerade or enable-ipv6-masquerade: the "
@@ -153,7 +157,7 @@ def _mode_hook(ctx: NodeContext, expectation: Expectation, observed: str) -> Seq
         and expectation.value
         and expectation.value.startswith("BPF")
     ):
-        if s.minor(ctx) <= (1, 14) and not s.node_port_enabled(ctx):
+        if s.gate(ctx, "bpf-masquerade-nodeport-fallback") and not s.node_port_enabled(ctx):
             out.append(
                 Candidate(
                     STRONG,
@@ -182,12 +186,6 @@ def _mode_hook(ctx: NodeContext, expectation: Expectation, observed: str) -> Seq
     id="masquerading",
     status_line="Masquerading",
     reads=_READS,
-    config_keys=(
-        "enable-bpf-masquerade",
-        "enable-ipv4-masquerade",
-        "enable-ipv6-masquerade",
-        "enable-ip-masq-agent",
-    ),
     observe=_observe_mode,
     explain=standard("bpf.masquerade", _mode_hook),
     matches=_matches_mode,
@@ -333,7 +331,6 @@ def _cidr_hook(ctx: NodeContext, expectation: Expectation, observed: str) -> Seq
     id="masquerading-cidr",
     status_line="Masquerading",
     reads=(*_READS, "ipv4NativeRoutingCIDR", "ipv6NativeRoutingCIDR", "ipam.mode"),
-    config_keys=("ipv4-native-routing-cidr", "ipv6-native-routing-cidr"),
     observe=_observe_cidr,
     explain=standard("ipv4NativeRoutingCIDR", _cidr_hook),
     matches=_same_networks,
@@ -362,7 +359,7 @@ def masquerading_cidr(ctx: NodeContext) -> Expectation | None:
     parts: list[str] = []
     source = None
     condition = None
-    for family, on in (("ipv4", v4), ("ipv6", v6 and s.minor(ctx) >= (1, 18))):
+    for family, on in (("ipv4", v4), ("ipv6", v6 and s.gate(ctx, "ipv6-masquerade-status"))):
         if not on:
             continue
         declared = s.native_routing_cidr(ctx, family)

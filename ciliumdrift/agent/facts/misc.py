@@ -21,9 +21,9 @@ from ciliumdrift.agent.explain import (
 )
 from ciliumdrift.agent.fact import Conflict, Expectation, NodeContext, fact
 from ciliumdrift.agent.facts._common import expect, standard
-from ciliumdrift.agent.tables import version_tuple
 from ciliumdrift.model import CauseKind, Evidence, Fix, Layer, Origin, Severity
 from ciliumdrift.parse.model import Status
+from ciliumdrift.versions import version_tuple
 
 _STATE_ON = ("ok", "warning", "failure")
 
@@ -36,7 +36,6 @@ def _observe_firewall(status: Status) -> str | None:
     id="host-firewall",
     status_line="Host firewall",
     reads=("hostFirewall.enabled",),
-    config_keys=("enable-host-firewall",),
     observe=_observe_firewall,
     explain=standard("hostFirewall.enabled"),
 )
@@ -77,7 +76,6 @@ def _extra(ctx: NodeContext, key: str) -> tuple[object, Origin | None]:
     status_line="SRv6",
     since="1.15",
     reads=("extraConfig",),
-    config_keys=("enable-srv6", "srv6-encap-mode"),
     observe=_observe_srv6,
     explain=standard("extraConfig"),
 )
@@ -94,7 +92,7 @@ def srv6(ctx: NodeContext) -> Expectation | None:
     ## Sources
     cilium-rules.md §13.2; status-format.md §2.6; cilium/cilium pkg/option/config.go (enable-srv6).
     """
-    if s.minor(ctx) < (1, 15):
+    if not s.gate(ctx, "srv6-status-line"):
         return None
     value, origin = _extra(ctx, "enable-srv6")
     if value is None or not s.truthy(value):
@@ -142,7 +140,6 @@ def _cni_conflicts(ctx: NodeContext, mode: str) -> list[Conflict]:
     id="cni-chaining",
     status_line="CNI Chaining",
     reads=("cni.chainingMode", "cni.chainingTarget"),
-    config_keys=("cni-chaining-mode",),
     observe=_observe_chaining,
     explain=standard("cni.chainingMode"),
 )
@@ -184,7 +181,6 @@ def _matches_kvstore(expected: str, observed: str) -> bool:
     id="kvstore",
     status_line="KVStore",
     reads=("etcd.enabled",),
-    config_keys=("kvstore",),
     observe=_observe_kvstore,
     explain=standard("etcd.enabled"),
     matches=_matches_kvstore,
@@ -307,7 +303,6 @@ def _clock_hook(ctx: NodeContext, expectation: Expectation, observed: str) -> Se
     id="clock-source",
     status_line="Clock Source for BPF",
     reads=("bpfClockProbe",),
-    config_keys=("enable-bpf-clock-probe",),
     observe=_observe_clock,
     explain=standard("bpfClockProbe", _clock_hook),
 )

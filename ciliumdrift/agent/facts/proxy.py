@@ -9,7 +9,7 @@ from ciliumdrift.agent.decide import conflict
 from ciliumdrift.agent.explain import STRONG, Candidate, cause, said, values_fix, version_default
 from ciliumdrift.agent.fact import Expectation, NodeContext, fact
 from ciliumdrift.agent.facts._common import expect, standard
-from ciliumdrift.agent.tables import minor_of
+from ciliumdrift.agent.gates import gate
 from ciliumdrift.model import CauseKind, Layer, Located, Origin
 from ciliumdrift.parse.model import Status
 
@@ -37,9 +37,9 @@ def envoy_external(ctx: NodeContext) -> Located[bool]:
     if envoy.value is not None:
         return Located(s.truthy(envoy.value), envoy.origin)
     compat = s.helm(ctx, "upgradeCompatibility")
-    if compat.value not in (None, "") and minor_of(str(compat.value)) <= (1, 15):
+    if compat.value not in (None, "") and not gate("envoy-daemonset-default", str(compat.value)):
         return Located(False, compat.origin)
-    external = minor_of(s.chart_version(ctx)) >= (1, 16)
+    external = gate("envoy-daemonset-default", s.chart_version(ctx))
     return Located(
         external,
         Origin(
@@ -66,7 +66,6 @@ def _hook(ctx: NodeContext, expectation: Expectation, observed: str) -> Sequence
     id="l7-proxy",
     status_line="Proxy Status",
     reads=("l7Proxy", "envoy.enabled", "upgradeCompatibility", "installIptablesRules"),
-    config_keys=("enable-l7-proxy", "external-envoy-proxy"),
     observe=_observe,
     explain=standard("l7Proxy", _hook),
     matches=_matches,

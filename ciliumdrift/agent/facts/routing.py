@@ -108,7 +108,9 @@ def _routing_conflicts(ctx: NodeContext, mode: str, protocol: str) -> list[Confl
         )
     v4, _ = masquerading_families(ctx)
     ipam = s.ipam_mode(ctx).value
-    masq_agent = s.truthy(s.helm(ctx, "ipMasqAgent.enabled").value) and s.minor(ctx) >= (1, 15)
+    masq_agent = s.truthy(s.helm(ctx, "ipMasqAgent.enabled").value) and s.gate(
+        ctx, "ip-masq-agent-replaces-native-cidr"
+    )
     if (
         mode == "native"
         and v4
@@ -185,7 +187,6 @@ def _routing_hook(ctx: NodeContext, expectation: Expectation, observed: str) -> 
         "ipam.mode",
         "ipMasqAgent.enabled",
     ),
-    config_keys=("routing-mode", "tunnel-protocol", "auto-direct-node-routes"),
     observe=_observe_network,
     explain=standard("routingMode", _routing_hook),
 )
@@ -209,7 +210,7 @@ def routing(ctx: NodeContext) -> Expectation | None:
     mode = s.routing_mode(ctx)
     protocol = s.tunnel_protocol(ctx)
     conflicts = _routing_conflicts(ctx, mode.value, protocol.value)
-    if s.minor(ctx) < (1, 16):
+    if not s.gate(ctx, "routing-status-line"):
         return expect(None, mode.origin, conflicts=conflicts, detail="no Routing line before 1.16")
     if mode.value == "native":
         return expect("Native", mode.origin, conflicts=conflicts)
@@ -259,7 +260,7 @@ def _host_dns_conflict(ctx: NodeContext, value: str) -> list[Conflict]:
     (siderolabs/talos PR #9200, a 1.16.3 netkit cluster that works only with legacy routing).
     """
     talos = ctx.talos
-    if talos is None or value != "BPF" or s.minor(ctx) < (1, 16):
+    if talos is None or value != "BPF" or not s.gate(ctx, "host-dns-bpf-host-routing"):
         return []
     forward = talos.forward_kube_dns_to_host
     host_dns = talos.host_dns_enabled
@@ -269,7 +270,7 @@ def _host_dns_conflict(ctx: NodeContext, value: str) -> list[Conflict]:
         return []
     masquerade = s.helm(ctx, "bpf.masquerade")
     netkit = s.datapath_mode(ctx).value in ("netkit", "netkit-l2")
-    certain = s.at_least(ctx, "1.16.5")
+    certain = s.gate(ctx, "host-dns-bpf-host-routing-fixed")
     if certain:
         why = (
             f"Cilium {ctx.cilium_version} >= 1.16.5 (cilium/cilium PR #35098, "
@@ -344,7 +345,6 @@ def _host_dns_conflict(ctx: NodeContext, value: str) -> list[Conflict]:
         "encryption.enabled",
         "encryption.type",
     ),
-    config_keys=("enable-host-legacy-routing", "enable-bpf-masquerade", "kube-proxy-replacement"),
     observe=_observe_host,
     explain=standard("bpf.hostLegacyRouting", _host_hook),
 )
