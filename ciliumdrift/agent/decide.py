@@ -24,7 +24,7 @@ from ciliumdrift.agent.explain import (
 )
 from ciliumdrift.agent.fact import Conflict, NodeContext
 from ciliumdrift.agent.tables import KernelRule, first_talos_with, kernel_rule
-from ciliumdrift.model import CauseKind, Evidence, Fix, Located, Origin, Severity
+from ciliumdrift.model import Cause, CauseKind, Evidence, Fix, Layer, Located, Origin, Severity
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,7 @@ def kernel_fix(ctx: NodeContext, rule: KernelRule) -> Fix:
 
 
 def conflict(
+    name: str,
     message: str,
     candidates: list[Candidate],
     source: Origin | None,
@@ -100,10 +101,34 @@ def conflict(
     severity: Severity = Severity.ERROR,
     fatal: bool = False,
 ) -> Conflict:
+    """A named conflict (its ``name`` is the lint rule that shows it before any status)."""
     causes, fix = rank(candidates)
     return Conflict(
-        message=message, causes=causes, source=source, fix=fix, severity=severity, fatal=fatal
+        message=message,
+        causes=causes,
+        source=anchor(source, causes),
+        fix=fix,
+        severity=severity,
+        fatal=fatal,
+        name=name,
     )
+
+
+_DEFAULT_LAYERS = (Layer.CHART_DEFAULT, Layer.AGENT_DEFAULT)
+
+
+def anchor(source: Origin | None, causes: tuple[Cause, ...]) -> Origin | None:
+    """Where a conflict points: the declared value it is about, or, when only a default
+    decides that value, the first value the user wrote among its evidence (the line a
+    user can edit; lint and check both report the conflict there)."""
+    if source is not None and source.layer not in _DEFAULT_LAYERS:
+        return source
+    for found in causes:
+        for evidence in found.evidence:
+            origin = evidence.origin
+            if origin is not None and origin.layer not in _DEFAULT_LAYERS and origin.position:
+                return origin
+    return source
 
 
 def intent_severity(ctx: NodeContext, *keys: str) -> Severity:

@@ -47,6 +47,7 @@ class Conflict:
     fix: Fix | None = None
     severity: Severity = Severity.ERROR
     fatal: bool = False
+    name: str = ""  # the conflict's stable name: the lint rule that reports it (rule name)
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,7 @@ def _bbr_conflicts(ctx: NodeContext) -> list[Conflict]:
     if check.too_old:
         out.append(
             conflict(
+                "bbr-kernel-too-old",
                 "cannot enable --enable-bbr, needs kernel 5.18 or newer: the agent exits at start.",
                 [kernel_candidate(ctx, check, "BBR for pods", fix)],
                 bbr.origin,
@@ -106,6 +107,7 @@ def _bbr_conflicts(ctx: NodeContext) -> list[Conflict]:
         )
         out.append(
             conflict(
+                "bbr-needs-bpf-host-routing",
                 message,
                 [
                     Candidate(
@@ -197,6 +199,7 @@ def bandwidth_manager(ctx: NodeContext) -> Expectation:
         if s.truthy(bbr.value) and s.is_set(ctx, "bandwidthManager.bbr"):
             conflicts.append(
                 conflict(
+                    "bbr-without-bandwidth-manager",
                     "bandwidthManager.bbr is true but the bandwidth manager is off: the chart "
                     "drops it.",
                     [
@@ -244,6 +247,7 @@ def bandwidth_manager(ctx: NodeContext) -> Expectation:
     ):
         conflicts.append(
             conflict(
+                "bbr-hostns-only-without-bbr",
                 "cannot enable --enable-bbr-hostns-only without enabling --enable-bbr: the agent "
                 "exits at start.",
                 [
@@ -265,6 +269,7 @@ def bandwidth_manager(ctx: NodeContext) -> Expectation:
     if reasons:
         conflicts.append(
             conflict(
+                "bandwidth-manager-kernel-too-old",
                 "The agent disables the bandwidth manager.",
                 reasons,
                 enabled.origin,
@@ -409,6 +414,7 @@ def _big_tcp(ctx: NodeContext, family: str, key: str) -> Expectation:
         )
     conflicts = [
         conflict(
+            "big-tcp-incompatible",
             f"{text}: the agent exits at start.",
             [
                 Candidate(
@@ -427,6 +433,7 @@ def _big_tcp(ctx: NodeContext, family: str, key: str) -> Expectation:
         reason = kernel_candidate(ctx, check, f"{family.upper()} BIG TCP")
         conflicts.append(
             conflict(
+                "big-tcp-kernel-too-old",
                 f"The kernel is too old for {family.upper()} BIG TCP: the agent keeps 64k GSO/GRO.",
                 [reason],
                 enabled.origin,

@@ -52,6 +52,7 @@ def _device_conflicts(ctx: NodeContext, mode: str) -> list[Conflict]:
     if mode not in _valid_modes(ctx):
         out.append(
             conflict(
+                "invalid-value",
                 f'datapath mode "{mode}" is not valid for Cilium {ctx.cilium_version}: the agent '
                 "exits at start (Invalid datapath mode).",
                 [
@@ -82,6 +83,7 @@ def _device_conflicts(ctx: NodeContext, mode: str) -> list[Conflict]:
     if probe.too_old:
         out.append(
             conflict(
+                "netkit-kernel-too-old",
                 "netkit devices need kernel 6.7.0 or newer and CONFIG_NETKIT: the agent exits at "
                 "start (netkit never falls back to veth).",
                 [kernel_candidate(ctx, probe, "netkit", fix)],
@@ -92,6 +94,7 @@ def _device_conflicts(ctx: NodeContext, mode: str) -> list[Conflict]:
     elif unprobed.too_old:
         out.append(
             conflict(
+                "netkit-kernel-too-old",
                 "netkit on a kernel older than 6.7: Cilium 1.16 starts, but pods stay in "
                 "ContainerCreating (cilium/cilium#33878).",
                 [kernel_candidate(ctx, unprobed, "netkit", fix)],
@@ -103,6 +106,7 @@ def _device_conflicts(ctx: NodeContext, mode: str) -> list[Conflict]:
         if floor.too_old:
             out.append(
                 conflict(
+                    "netkit-kernel-too-old",
                     "netkit runs on this kernel, but the documented support floor is Linux 6.8.",
                     [kernel_candidate(ctx, floor, "Supported netkit", fix, weight=LIKELY)],
                     declared.origin,
@@ -141,6 +145,7 @@ def _netkit_legacy_conflicts(ctx: NodeContext, declared: Located[str]) -> list[C
     ]
     return [
         conflict(
+            "netkit-with-legacy-host-routing",
             "netkit is incompatible with legacy host routing: Cilium 1.20 exits at start "
             "(cilium/cilium PR #44713, #46032).",
             reasons,
@@ -279,6 +284,7 @@ def attach_mode(ctx: NodeContext) -> Expectation | None:
     if check.too_old:
         reason = kernel_candidate(ctx, check, "TCX")
         fallback = conflict(
+            "tcx-kernel-too-old",
             "The kernel has no tcx links: the agent falls back to legacy tc.",
             [reason],
             source,

@@ -39,6 +39,7 @@ def _conflicts(ctx: NodeContext, mode: str) -> list[Conflict]:
     ):
         out.append(
             conflict(
+                "invalid-value",
                 f"encryption.type {kind.value!r} is neither ipsec nor wireguard: the chart writes "
                 "nothing and encryption stays off.",
                 [
@@ -61,6 +62,7 @@ def _conflicts(ctx: NodeContext, mode: str) -> list[Conflict]:
     if other is not None and s.truthy(extras.get(other)):
         out.append(
             conflict(
+                "wireguard-with-ipsec",
                 "WireGuard (--enable-wireguard) cannot be used with IPsec (--enable-ipsec): the "
                 "agent exits at start.",
                 [
@@ -86,6 +88,7 @@ def _conflicts(ctx: NodeContext, mode: str) -> list[Conflict]:
         if s.truthy(firewall.value):
             out.append(
                 conflict(
+                    "host-firewall-with-ipsec",
                     "IPSec cannot be used with the host firewall: the agent exits at start.",
                     [
                         Candidate(
@@ -105,6 +108,7 @@ def _conflicts(ctx: NodeContext, mode: str) -> list[Conflict]:
         if s.gate(ctx, "ipsec-refuses-bpf-nodeport") and s.node_port_enabled(ctx):
             out.append(
                 conflict(
+                    "ipsec-with-bpf-nodeport",
                     "IPSec cannot be used with BPF NodePort on Cilium 1.14/1.15: the agent exits "
                     "at start.",
                     [
@@ -128,6 +132,7 @@ def _conflicts(ctx: NodeContext, mode: str) -> list[Conflict]:
         if check.too_old:
             out.append(
                 conflict(
+                    "wireguard-kernel-too-old",
                     "WireGuard not supported by the Linux kernel: the agent exits at start.",
                     [kernel_candidate(ctx, check, "WireGuard")],
                     located.origin,

@@ -96,6 +96,7 @@ def _talos_conflicts(ctx: NodeContext, mode: str) -> list[Conflict]:
         return []
     return [
         conflict(
+            "ipam-ignores-talos-pod-subnets",
             "IPAM cluster-pool allocates pod CIDRs from "
             f"{' '.join(pools)}, not from the Talos pod subnet {', '.join(subnets)}: Talos' "
             "controller manager hands nodes other CIDRs than Cilium uses.",
@@ -307,6 +308,7 @@ def identity_range(ctx: NodeContext) -> Expectation:
     for message, key in problems:
         conflicts.append(
             conflict(
+                "invalid-value",
                 f"{message}: the agent exits at start.",
                 [
                     Candidate(

@@ -57,6 +57,7 @@ def _talos_conflicts(ctx: NodeContext, enabled: bool) -> list[Conflict]:
     if enabled and not disabled.value:
         return [
             conflict(
+                "kube-proxy-still-running",
                 "kubeProxyReplacement is true but Talos still deploys kube-proxy: both program "
                 "the services.",
                 [
@@ -81,6 +82,7 @@ def _talos_conflicts(ctx: NodeContext, enabled: bool) -> list[Conflict]:
     if not enabled and disabled.value:
         return [
             conflict(
+                "no-service-implementation",
                 "Talos does not deploy kube-proxy and Cilium does not replace it: no component "
                 "implements Services.",
                 [
@@ -159,6 +161,7 @@ def kube_proxy_replacement(ctx: NodeContext) -> Expectation:
     )
     conflicts.append(
         conflict(
+            "removed-value" if removed else "invalid-value",
             message,
             [
                 Candidate(

@@ -78,6 +78,7 @@ def _mode_conflicts(ctx: NodeContext, mode: str) -> list[Conflict]:
     ):
         out.append(
             conflict(
+                "bpf-masquerade-without-kpr",
                 "unable to initialize BPF masquerade support: BPF masquerade requires NodePort "
                 '(--enable-node-port="true"): the agent exits at start.',
                 [
@@ -106,6 +107,7 @@ def _mode_conflicts(ctx: NodeContext, mode: str) -> list[Conflict]:
     ):
         out.append(
             conflict(
+                "bpf-masquerade-without-masquerading",
                 "BPF masquerade requires enable-ipv4-masquerade or enable-ipv6-masquerade: the "
                 "agent exits at start.",
                 [
@@ -128,6 +130,7 @@ def _mode_conflicts(ctx: NodeContext, mode: str) -> list[Conflict]:
         located = s.helm(ctx, "ipMasqAgent.enabled")
         out.append(
             conflict(
+                "ip-masq-agent-without-bpf-masquerade",
                 "BPF ip-masq-agent requires BPF masquerading: the agent exits at start.",
                 [
                     Candidate(
@@ -216,6 +219,7 @@ def masquerading(ctx: NodeContext) -> Expectation:
     if outcome.reasons:
         conflicts.append(
             conflict(
+                "bpf-masquerade-without-kpr",
                 "The agent falls back to iptables masquerading.",
                 list(outcome.reasons),
                 outcome.source,
@@ -276,6 +280,7 @@ def _cidr_conflicts(ctx: NodeContext, family: str) -> list[Conflict]:
         return []
     return [
         conflict(
+            "native-routing-cidr-misses-pod-subnets",
             f"{family}NativeRoutingCIDR {declared.value} does not cover the Talos pod subnet "
             f"{', '.join(uncovered)}: pod-to-pod traffic between nodes would be masqueraded.",
             [

@@ -119,6 +119,7 @@ def _cni_conflicts(ctx: NodeContext, mode: str) -> list[Conflict]:
         return []
     return [
         conflict(
+            "talos-cni-not-none",
             f"Talos deploys its own CNI ({name}) beside Cilium.",
             [
                 Candidate(
@@ -269,6 +270,7 @@ def cilium_version(ctx: NodeContext) -> Expectation:
     if check.too_old and check.rule is not None and check.rule.effect == "fatal":
         conflicts.append(
             conflict(
+                "kernel-below-cilium-minimum",
                 f"Cilium {ctx.cilium_version} requires Linux {check.rule.min_kernel}: the agent "
                 "exits at start.",
                 [kernel_candidate(ctx, check, f"Cilium {ctx.cilium_version}")],
@@ -358,6 +360,7 @@ def kubernetes_conflicts(ctx: NodeContext) -> list[Conflict]:
         if enabled is not None and not enabled.value:
             out.append(
                 conflict(
+                    "kubeprism-disabled",
                     f"k8sServiceHost {host_value} points at KubePrism, which the Talos config does "
                     "not enable: the agent cannot reach the API server.",
                     [
@@ -383,6 +386,7 @@ def kubernetes_conflicts(ctx: NodeContext) -> list[Conflict]:
         ):
             out.append(
                 conflict(
+                    "kubeprism-port-mismatch",
                     f"k8sServicePort {port.value} is not the KubePrism port {prism_port.value}: "
                     "the agent cannot reach the API server on localhost.",
                     [
@@ -411,6 +415,7 @@ def kubernetes_conflicts(ctx: NodeContext) -> list[Conflict]:
         if proxy_gone or talos is None:
             out.append(
                 conflict(
+                    "kpr-without-api-server-address",
                     "kubeProxyReplacement is true but k8sServiceHost is empty: without kube-proxy "
                     "the "
                     "agent cannot reach the API server through the kubernetes Service.",

@@ -95,6 +95,7 @@ def l7_proxy(ctx: NodeContext) -> Expectation:
     if rules.value is not None and not s.truthy(rules.value):
         conflicts.append(
             conflict(
+                "l7-proxy-without-iptables-rules",
                 'L7 proxy requires iptables rules (--install-iptables-rules="true"): the agent '
                 "exits at start.",
                 [

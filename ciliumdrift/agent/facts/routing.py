@@ -48,6 +48,7 @@ def _routing_conflicts(ctx: NodeContext, mode: str, protocol: str) -> list[Confl
     if mode not in _VALID_ROUTING:
         out.append(
             conflict(
+                "invalid-value",
                 f'invalid routing mode "{mode}": the agent exits at start',
                 [
                     Candidate(
@@ -69,6 +70,7 @@ def _routing_conflicts(ctx: NodeContext, mode: str, protocol: str) -> list[Confl
         tunnel = s.tunnel_protocol(ctx)
         out.append(
             conflict(
+                "invalid-value",
                 f'invalid tunnel protocol "{protocol}": the agent exits at start',
                 [
                     Candidate(
@@ -89,6 +91,7 @@ def _routing_conflicts(ctx: NodeContext, mode: str, protocol: str) -> list[Confl
     if mode == "tunnel" and s.truthy(adr.value):
         out.append(
             conflict(
+                "auto-direct-routes-with-tunnel",
                 "auto-direct-node-routes cannot be used with tunneling: the agent exits at start",
                 [
                     Candidate(
@@ -120,6 +123,7 @@ def _routing_conflicts(ctx: NodeContext, mode: str, protocol: str) -> list[Confl
     ):
         out.append(
             conflict(
+                "native-routing-without-cidr",
                 "native routing with IPv4 masquerading needs ipv4NativeRoutingCIDR: the agent "
                 "exits at start",
                 [
@@ -288,6 +292,7 @@ def _host_dns_conflict(ctx: NodeContext, value: str) -> list[Conflict]:
         )
     return [
         conflict(
+            "host-dns-forward-with-bpf-host-routing",
             "Talos forwards kube-dns to the host DNS (169.254.116.108) while Cilium runs eBPF "
             "host routing with BPF masquerade: pod DNS times out (siderolabs/talos#10002).",
             [
@@ -386,6 +391,7 @@ def host_routing(ctx: NodeContext) -> Expectation:
         if not explicit_legacy:
             conflicts.append(
                 conflict(
+                    "implicit-legacy-host-routing",
                     "The agent falls back to legacy host routing.",
                     list(outcome.reasons),
                     outcome.source,
