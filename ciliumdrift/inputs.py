@@ -156,11 +156,11 @@ def resolve_cilium_version(
         return CiliumVersion(
             value, VersionSource.SETTINGS, f"cilium-version in {where}", Position(where, 1, 1)
         )
-    for node, version in observed:
-        value = normalise_version(version)
-        if value is not None:
+    for node, reported in observed:
+        seen = normalise_version(reported)
+        if seen is not None:
             whose = f"{node}'s status" if node else "the status"
-            return CiliumVersion(value, VersionSource.OBSERVED, f"the Cilium line of {whose}")
+            return CiliumVersion(seen, VersionSource.OBSERVED, f"the Cilium line of {whose}")
     return UNKNOWN_VERSION
 
 
