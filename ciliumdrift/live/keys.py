@@ -1,7 +1,8 @@
 """Helm keys the chart copies into ``cilium-config`` one to one, declared as a table.
 
 Only keys whose ConfigMap value follows from the Helm value alone are listed (the chart's
-``cilium-configmap.yaml`` writes them when the Helm key is set; cilium-rules.md §1.3).
+``cilium-configmap.yaml`` writes them when the Helm key is set;
+cilium/cilium@v1.18.0:install/kubernetes/cilium/templates/cilium-configmap.yaml).
 They let the layers say "the files say X, the deployed ConfigMap says Y" without the Helm
 release Secret. Keys the chart derives from several values (kube-proxy-replacement's
 upgradeCompatibility default, host-legacy-routing under CNI chaining) are compared only
