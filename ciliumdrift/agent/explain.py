@@ -131,7 +131,10 @@ def not_applied(ctx: NodeContext, key: str | None, declared: Located[Any] | None
     """The agents run an older config: cilium-config is read only when an agent starts."""
     evidence = [said(key, declared)] if key is not None else []
     evidence.append(
-        Evidence("the agent reads cilium-config once, at pod start (cilium-rules.md §1.1)")
+        Evidence(
+            "the agent reads cilium-config once, at pod start "
+            "(https://docs.cilium.io/en/stable/configuration/per-node-config/)"
+        )
     )
     value = declared.value if declared is not None else None
     return Candidate(
@@ -154,7 +157,10 @@ def per_node_override(ctx: NodeContext, weight: float, peers: str) -> Candidate:
             "This node runs with a per-node override (a CiliumNodeConfig matching its labels, "
             "or config.cilium.io node annotations) that changes this setting.",
             Evidence(peers),
-            Evidence("per-node sources are merged over cilium-config (cilium-rules.md §1.2)"),
+            Evidence(
+                "per-node sources are merged over cilium-config "
+                "(https://docs.cilium.io/en/stable/configuration/per-node-config/)"
+            ),
         ),
         Fix(
             summary="Find the override: kubectl get ciliumnodeconfigs -A -o yaml, and compare "

@@ -1,6 +1,7 @@
 """Read a running cluster through the Kubernetes API: every agent, every node, the layers.
 
-The client's pitfalls (ecosystem.md A2.3) decide the shape of this module:
+The client's pitfalls (kubernetes-client/python's ``kubernetes.stream``) decide the shape of
+this module:
 
 * ``stream()`` swaps ``call_api`` on the ApiClient it is given, so concurrent execs on one
   ApiClient break each other. Every worker thread owns its ApiClient; they share only the
@@ -54,7 +55,8 @@ POLL_SECONDS = 0.2
 TRANSIENT_RETRIES = 2
 RETRY_BACKOFF_SECONDS = 0.3
 DRIFT_METRIC = "drift_checker_config_delta"
-NODE_CONFIG_VERSIONS = ("v2alpha1", "v2")  # v2 read last: its keys win (cilium-rules.md §1.2)
+NODE_CONFIG_VERSIONS = ("v2alpha1", "v2")  # v2 read last: its keys win
+# (cilium/cilium@v1.16.0:pkg/option/resolver/resolver.go readNodeConfigsAllVersions)
 
 Parser = Callable[[str, str], Any]
 

@@ -1,7 +1,7 @@
 """Family 2: datapath consistency. Settings that contradict each other inside the values.
 
-Each rule states the agent behaviour it relies on with its reference section
-(`cilium-rules.md` in the shared references, which cites the Cilium source at each tag).
+Each rule states the agent behaviour it relies on with the Cilium source that shows it
+(a cilium/cilium path at a release tag, or a docs.cilium.io page).
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ def native_routing_without_cidr(ctx: LintContext) -> Iterator[Violation]:
     In native routing mode the agent must know which destinations are pod addresses that
     must not be masqueraded. Without `ipv4NativeRoutingCIDR` it refuses to start:
     `native routing cidr must be configured with option --ipv4-native-routing-cidr …`
-    (cilium-rules.md §3). Charts before 1.18 render such values without complaint.
+    (cilium/cilium@v1.16.0:pkg/option/config.go checkIPv4NativeRoutingCIDR). Charts before 1.18
+    render such values without complaint.
 
     ## Bad
     ```yaml
@@ -76,7 +77,8 @@ def native_routing_without_ipv6_cidr(ctx: LintContext) -> Iterator[Violation]:
 
     ## Why
     The IPv6 analogue of CD201: with IPv6 enabled, native routing and IPv6 masquerading on,
-    the agent refuses to start without `ipv6NativeRoutingCIDR` (cilium-rules.md §3; charts
+    the agent refuses to start without `ipv6NativeRoutingCIDR`
+    (cilium/cilium@v1.16.0:pkg/option/config.go; charts
     1.18+ fail the render, older charts render and the agent exits).
 
     ## Bad
@@ -120,7 +122,8 @@ def auto_direct_routes_with_tunnel(ctx: LintContext) -> Iterator[Violation]:
     ## Why
     Direct node routes only make sense when pod traffic is routed natively. The agent exits:
     `auto-direct-node-routes cannot be used with tunneling. Packets must be routed through the
-    tunnel device.` (cilium-rules.md §3). `routingMode` defaults to `tunnel`, so setting only
+    tunnel device.` (cilium/cilium@v1.16.0:daemon/cmd/daemon_main.go initEnv). `routingMode`
+    defaults to `tunnel`, so setting only
     `autoDirectNodeRoutes` is enough to hit it.
 
     ## Bad
@@ -156,7 +159,8 @@ def dsr_tunnel_mismatch(ctx: LintContext) -> Iterator[Violation]:
     DSR needs the original client address to reach the backend. The agent exits with
     `Node Port "dsr" mode cannot be used with vxlan tunneling.`, with `Tunnel routing with
     Node Port mode requires geneve dispatch.`, or (1.15+, native routing too) with
-    `… with "geneve" dispatch requires geneve tunnel protocol.` (cilium-rules.md §2.3).
+    `… with "geneve" dispatch requires geneve tunnel protocol.`
+    (cilium/cilium@v1.18.0:pkg/loadbalancer/config.go).
 
     ## Bad
     ```yaml
@@ -213,7 +217,8 @@ def implicit_legacy_host_routing(ctx: LintContext) -> Iterator[Violation]:
     eBPF host routing needs BPF masquerading whenever masquerading is on. With
     `kubeProxyReplacement: true` but no `bpf.masquerade: true`, the agent logs `BPF host
     routing requires enable-bpf-masquerade. Falling back to legacy host routing` and
-    `cilium status` shows `Host: Legacy` (cilium-rules.md §4 rule f, §16).
+    `cilium status` shows `Host: Legacy`
+    (cilium/cilium@v1.17.0:daemon/cmd/kube_proxy_replacement.go).
 
     ## Bad
     ```yaml
@@ -251,8 +256,9 @@ def bbr_needs_bpf_host_routing(ctx: LintContext) -> Iterator[Violation]:
     """BBR for pods with legacy host routing: the agent refuses to start.
 
     ## Why
-    `BPF bandwidth manager's BBR setup requires BPF host routing.` is fatal (cilium-rules.md
-    §8). Explicit `bpf.hostLegacyRouting: true` always trips it; an implied fallback to Legacy
+    `BPF bandwidth manager's BBR setup requires BPF host routing.` is fatal
+    (cilium/cilium@v1.16.0:pkg/datapath/linux/bandwidth/bandwidth.go). Explicit
+    `bpf.hostLegacyRouting: true` always trips it; an implied fallback to Legacy
     (no BPF masquerading, IPsec) tripped it on 1.14 and may on later versions depending on
     start order, so it is reported as a warning.
 
@@ -307,7 +313,8 @@ def big_tcp_incompatible(ctx: LintContext) -> Iterator[Violation]:
     ## Why
     The agent refuses BIG TCP at start with `BIG TCP is not supported in tunneling mode`,
     `… with encryption enabled` (IPsec; WireGuard too before 1.19) and `… with legacy host
-    routing` (cilium-rules.md §9). Tunnel is the default routing mode.
+    routing` (cilium/cilium@v1.16.0:pkg/datapath/linux/bigtcp/bigtcp.go). Tunnel is the
+    default routing mode.
 
     ## Bad
     ```yaml
@@ -361,7 +368,8 @@ def bpf_masquerade_without_kpr(ctx: LintContext) -> Iterator[Violation]:
     ## Why
     BPF masquerading is part of the BPF NodePort code. From 1.16 to 1.18 the agent exits with
     `BPF masquerade requires NodePort (--enable-node-port="true")`; 1.14 silently falls back to
-    iptables and Legacy host routing. 1.19 accepts it (cilium-rules.md §7).
+    iptables and Legacy host routing. 1.19 accepts it (cilium/cilium@v1.16.0:daemon/cmd/daemon.go,
+    cilium/cilium commit 31eecce183).
 
     ## Bad
     ```yaml cilium=1.18.4
@@ -401,7 +409,9 @@ def bbr_without_bandwidth_manager(ctx: LintContext) -> Iterator[Violation]:
 
     ## Why
     The chart writes the whole bandwidth-manager block, `enable-bbr` included, only when
-    `bandwidthManager.enabled` is true (reference/chart/values-to-config.md). `bbr: true` alone
+    `bandwidthManager.enabled` is true
+    (cilium/cilium@v1.18.0:install/kubernetes/cilium/templates/cilium-configmap.yaml).
+    `bbr: true` alone
     never reaches the agent and `cilium status` shows `BandwidthManager: Disabled`.
 
     ## Bad
@@ -436,7 +446,7 @@ def host_firewall_with_ipsec(ctx: LintContext) -> Iterator[Violation]:
 
     ## Why
     `IPSec cannot be used with the host firewall.` is fatal in every version
-    (cilium-rules.md §11, §13.1).
+    (cilium/cilium@v1.16.0:daemon/cmd/daemon_main.go initEnv).
 
     ## Bad
     ```yaml
@@ -475,7 +485,7 @@ def multi_pool_in_tunnel_mode(ctx: LintContext) -> Iterator[Violation]:
 
     ## Why
     Cilium 1.14–1.17 exit with `Cannot specify IPAM mode multi-pool in tunnel mode.`; tunnel
-    is the default routing mode (cilium-rules.md §13.4). 1.18 allows it.
+    is the default routing mode (cilium/cilium@v1.17.0:pkg/option/config.go). 1.18 allows it.
 
     ## Bad
     ```yaml cilium=1.17.18
@@ -513,7 +523,7 @@ def bbr_hostns_only_without_bbr(ctx: LintContext) -> Iterator[Violation]:
 
     ## Why
     From 1.18 the agent exits with `cannot enable --enable-bbr-hostns-only without enabling
-    --enable-bbr` (cilium-rules.md §8).
+    --enable-bbr` (cilium/cilium@v1.18.0:pkg/datapath/linux/bandwidth/bandwidth.go).
 
     ## Bad
     ```yaml cilium=1.18.4
@@ -554,7 +564,8 @@ def kpr_healthz_without_kpr(ctx: LintContext) -> Iterator[Violation]:
 
     ## Why
     From chart 1.16 the health-check bind address is written only when
-    `kubeProxyReplacement` is `"true"` (reference/chart/values-to-config.md §2.2); with KPR off
+    `kubeProxyReplacement` is `"true"`
+    (cilium/cilium@v1.16.0:install/kubernetes/cilium/templates/cilium-configmap.yaml); with KPR off
     the setting is dropped, which usually means KPR was meant to be on.
 
     ## Bad
