@@ -69,6 +69,7 @@ from ciliumdrift.cli import (  # noqa: E402
     lint,
     live,
     rules,
+    serve,
     status,
     values,
 )
@@ -83,6 +84,7 @@ __all__ = [
     "live",
     "main",
     "rules",
+    "serve",
     "status",
     "values",
 ]
