@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import json
 import logging
+import socket
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
@@ -32,6 +33,8 @@ class ServeHTTPServer(ThreadingHTTPServer):
     ) -> None:
         self.runner = runner
         self.registry = registry
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
         super().__init__(address, _Handler)
 
 
