@@ -223,10 +223,8 @@ def test_lint_findings_fail_the_action(tmp_path: Path) -> None:
     temp = tmp_path / "runner-temp"
     temp.mkdir()
     runner = Runner(work, {"values": "cilium/values.yaml"}, temp)
-    lint, fail = (
-        steps("lint", None)[0],
-        next(s for s in action()["runs"]["steps"] if s.get("name") == "Fail on lint findings"),
-    )
+    (lint,) = steps("lint")
+    fail = next(s for s in action()["runs"]["steps"] if s.get("name") == "Fail on lint findings")
     assert runner.run(lint, {}) == 0, runner.last.stderr
     assert runner.outputs["lint"]["exit-code"] == "1", runner.last.stdout
     assert "::error" in runner.last.stdout or "::warning" in runner.last.stdout
