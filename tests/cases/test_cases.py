@@ -37,7 +37,7 @@ accuracy = _accuracy()
 FOLDERS = list(accuracy.discover(HERE))
 KINDS = sorted({k.value for k in CauseKind} | set(accuracy.PENDING_CAUSE_KINDS))
 # the collection only grows: raise these as cases are added, never lower them
-MIN_CONTROLS = 11
+MIN_CONTROLS = 12
 MIN_DRIFT = 17
 
 
