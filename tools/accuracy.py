@@ -163,8 +163,9 @@ def load_case(folder: Path, cause_kinds: Sequence[str] | None = None) -> Case:
         xfail=None if data.get("xfail") is None else str(data["xfail"]),
     )
     declared = [p for p in folder.iterdir() if _DECLARED.match(p.name)]
-    if not (declared or case.statuses or case.agent_logs):
-        raise CaseError(f"{folder}: no values, talos, status or agent log file")
+    kernel_logs = [p for p in folder.iterdir() if p.name in ("dmesg.log", "kernel.log")]
+    if not (declared or case.statuses or case.agent_logs or kernel_logs):
+        raise CaseError(f"{folder}: no values, talos, status, agent or kernel log file")
     if case.kind == "control" and not (declared and case.statuses):
         raise CaseError(f"{folder}: a control needs its config and the status it is clean against")
     return case
