@@ -69,7 +69,7 @@ def load_settings(path: Path) -> Settings | None:
     """Settings from one file; None for a pyproject.toml without ``[tool.ciliumdrift]``."""
     from ciliumdrift.textio import read_text
 
-    name, text = read_text(path)
+    name, text = read_text(path, field_name="text_bytes")
     if path.name == "pyproject.toml":
         table = _toml_table(name, text)
         if table is None:

@@ -392,10 +392,9 @@ def _plain_documents(name: str, text: str) -> list[ValuesDocument]:
 
 
 def _read(path: Path, extra: dict[str, str]) -> list[ValuesDocument]:
-    from ciliumdrift.load.yaml import MAX_YAML_BYTES
     from ciliumdrift.textio import read_text
 
-    name, text = read_text(path, limit=MAX_YAML_BYTES)
+    name, text = read_text(path, field_name="yaml_bytes")
     extra.setdefault(name, text)
     return _plain_documents(name, text)
 

@@ -459,10 +459,9 @@ def _kustomize_file(base: Path, node: YamlNode, source: ValuesSource) -> dict[st
 
 def read_plain_values(path: str) -> dict[str, Node]:
     """A plain values file (every document merged), for files a wrapper points at."""
-    from ciliumdrift.load.yaml import MAX_YAML_BYTES
     from ciliumdrift.textio import read_text
 
-    name, text = read_text(path, limit=MAX_YAML_BYTES)
+    name, text = read_text(path, field_name="yaml_bytes")
     layer: dict[str, Node] = {}
     for part in _plain_layers(text, name):
         layer = merge_maps(layer, part)
@@ -489,12 +488,11 @@ class Assembly:
 
 def assemble(paths: Sequence[str]) -> Assembly:
     """Read the ``-f`` files and resolve valuesFrom, valueFiles and chartRef between them."""
-    from ciliumdrift.load.yaml import MAX_YAML_BYTES
     from ciliumdrift.textio import read_text
 
     sources: list[ValuesSource] = []
     for path in paths:
-        name, text = read_text(path, limit=MAX_YAML_BYTES)
+        name, text = read_text(path, field_name="yaml_bytes")
         sources.append(read_values_file(text, name))
     objects: dict[tuple[str, str], tuple[ValuesSource, YamlNode]] = {}
     for source in sources:
@@ -648,7 +646,6 @@ def _value_file(
             return []
     found = find_above(source.name, relative, value_file.source_path) if relative else None
     if found is not None:
-        from ciliumdrift.load.yaml import MAX_YAML_BYTES
         from ciliumdrift.textio import read_text
 
         source.diagnostics.append(
@@ -658,7 +655,7 @@ def _value_file(
                 code="values-file-resolved",
             )
         )
-        name, text = read_text(found, limit=MAX_YAML_BYTES)
+        name, text = read_text(found, field_name="yaml_bytes")
         inner = read_values_file(text, name)
         if inner.kind not in ("values", "umbrella"):
             raise ValuesError(
