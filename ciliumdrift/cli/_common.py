@@ -29,8 +29,11 @@ class OutputFormat(str, enum.Enum):
 
 
 def fail(message: str, code: int = EXIT_INPUT) -> NoReturn:
-    """Print one line on stderr and exit; never a traceback."""
-    line = " ".join(str(message).split())
+    """Print one line on stderr and exit; never a traceback, never a control character
+    or URL credentials from input (:func:`ciliumdrift.report.escape.message`)."""
+    from ciliumdrift.report.escape import message as safe_message
+
+    line = safe_message(message)
     typer.echo(f"ciliumdrift: {line}" if not _has_position(line) else line, err=True)
     raise typer.Exit(code)
 
@@ -60,15 +63,27 @@ def errors_to_exit() -> Iterator[None]:
         reason = error.strerror or str(error)
         fail(f"{name}:1:1: {reason}" if name else reason)
     except RecursionError:
-        fail("input nested too deeply")
+        fail("input nested too deeply (see docs/limits.md)")
     except MemoryError:
-        fail("input too large")
+        fail("input too large (see docs/limits.md)")
     except Exception as error:  # a defect: still one line, never a traceback
-        fail(f"internal error: {type(error).__name__}: {error} (please report this)")
+        formatter = getattr(error, "format_message", None)
+        if callable(formatter) and getattr(error, "exit_code", None) == 2:
+            fail(f"usage: {formatter()}")  # typer.BadParameter raised by a command body
+        # The exception's text is not shown: it may quote input (a secret, for one).
+        fail(f"internal error: {type(error).__name__} (please report this)")
 
 
-def emit(text: str, output: Path | None = None) -> None:
-    """Write the whole rendered output at once: to stdout, or atomically to a file."""
+def emit(text: str, output: Path | None = None, *, workflow_commands: bool = False) -> None:
+    """Write the whole rendered output at once: to stdout, or atomically to a file.
+
+    The last neutralising pass runs here (:func:`ciliumdrift.report.escape.output`): no
+    control character from input reaches the terminal, and no line starts a GitHub
+    workflow command unless the output is meant to be workflow commands.
+    """
+    from ciliumdrift.report.escape import output as safe_output
+
+    text = safe_output(text, workflow_commands=workflow_commands)
     if not text.endswith("\n"):
         text += "\n"
     if output is None or str(output) == "-":

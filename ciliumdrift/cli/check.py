@@ -95,7 +95,11 @@ def check_command(
                 kernels=kernel,
                 chart=chart,
             )
-        emit(render(report, fmt.value), output)
+        emit(
+            render(report, fmt.value),
+            output,
+            workflow_commands=fmt is OutputFormat.github,
+        )
         return report.exit_code(fail_on_health=fail_on_health)
 
     run(body)

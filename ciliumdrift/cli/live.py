@@ -110,7 +110,11 @@ def live_command(
             read_helm_release=read_helm_release,
             helm_release=helm_release,
         )
-        emit(render(report, fmt.value), output)
+        emit(
+            render(report, fmt.value),
+            output,
+            workflow_commands=fmt is OutputFormat.github,
+        )
         return report.exit_code(fail_on_health=fail_on_health)
 
     run(body)
