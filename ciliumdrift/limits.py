@@ -65,7 +65,7 @@ class Limits:
     exec_frames: int = 100_000
     #: A sysdump zip on disk, one member unpacked, and everything unpacked together.
     archive_bytes: int = 2048 * MiB
-    member_bytes: int = 32 * MiB
+    member_bytes: int = 16 * MiB
     unpacked_bytes: int = 512 * MiB
     archive_members: int = 200_000
     #: Archives inside archives (a bugtool tarball inside a sysdump zip is depth 1).

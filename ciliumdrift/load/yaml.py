@@ -140,7 +140,7 @@ def load_yaml_documents(
     return _Builder(text, where, budget).documents()
 
 
-def precheck(text: str, where: Locator, *, limit: int | None = None) -> None:
+def precheck(text: str, where: Locator, *, limit: int | None = None, scan: bool = True) -> None:
     """The checks that are cheap before parsing: size, stray BOM, deep flow, plain text.
 
     Raise :class:`YamlError` for input that would only be refused after a slow parse (see
@@ -160,7 +160,8 @@ def precheck(text: str, where: Locator, *, limit: int | None = None) -> None:
     _refuse_deep_flow(text, where)
     if size > FAST_SCAN_BYTES:  # small files: the caller's own message ("found a scalar")
         _refuse_plain_text(text, where)
-        _fast_scan(text, where)
+        if scan:  # callers that build from libyaml's events themselves count there
+            _fast_scan(text, where)
 
 
 def _at(event: Any, where: Locator) -> Position:
@@ -237,22 +238,32 @@ def _fast_scan(text: str, where: Locator) -> None:
     if not getattr(yaml, "__with_libyaml__", False):  # pragma: no cover - platform wheels
         return
     budget = limits.FileBudget()
-    max_depth = budget.limits.yaml_depth
-    depth = 0
+    max_depth, max_nodes = budget.limits.yaml_depth, budget.limits.yaml_nodes
+    max_documents = budget.limits.yaml_documents
+    depth = nodes = documents = 0
+    starts = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+    ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
     try:
         for event in yaml.parse(text, Loader=yaml.CSafeLoader):
-            if isinstance(event, yaml.DocumentStartEvent):
-                budget.document(_at(event, where))
-                depth = 0
-            elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-                budget.node(_at(event, where))
+            kind = type(event)
+            if kind is yaml.ScalarEvent:
+                nodes += 1
+            elif kind in starts:
+                nodes += 1
                 depth += 1
                 if depth > max_depth:
                     raise YamlError(f"nested deeper than {max_depth} levels", _at(event, where))
-            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            elif kind in ends:
                 depth -= 1
-            elif isinstance(event, yaml.ScalarEvent):
-                budget.node(_at(event, where))
+            elif kind is yaml.DocumentStartEvent:
+                documents += 1
+                if documents > max_documents:
+                    budget.documents = documents
+                    budget.document(_at(event, where))
+                depth = 0
+            if nodes > max_nodes:  # a Position is made only for the refusal
+                budget.nodes = nodes
+                budget.node(_at(event, where), 0)
     except yaml.YAMLError as error:
         raise _yaml_error(error, text, where) from None
 
