@@ -47,8 +47,10 @@ class Limits:
     yaml_bytes: int = 1 * MiB
     #: Talos configs carry inline manifests; 4 MiB is Talos' own gRPC ceiling for a config.
     talos_bytes: int = 4 * MiB
-    #: A verbose status of a node with thousands of controllers is 1-3 MiB.
+    #: A verbose status of a node with thousands of controllers is 1-3 MiB and ~15,000
+    #: lines (``-o json`` is read whole by the JSON parser and has no line limit).
     status_bytes: int = 8 * MiB
+    status_lines: int = 40_000
     #: Any other text input (pyproject.toml, --set-file, a chart file).
     text_bytes: int = 8 * MiB
     #: A kubeconfig with hundreds of contexts is well under 1 MiB.
