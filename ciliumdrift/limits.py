@@ -286,6 +286,15 @@ def confine(
     return base / reference
 
 
+def escapes(reference: str, base: Path, *, root: Path | None = None) -> bool:
+    """Whether :func:`confine` would refuse ``reference`` (for callers that skip, not fail)."""
+    try:
+        confine(reference, base, Position(str(base), 1, 1), root=root)
+    except InputError:
+        return True
+    return False
+
+
 def configured_root() -> Path | None:
     """The root the user named (``CILIUMDRIFT_ROOT``) that referenced files may use."""
     raw = os.environ.get("CILIUMDRIFT_ROOT")

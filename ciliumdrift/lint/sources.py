@@ -402,8 +402,12 @@ def _read(path: Path, extra: dict[str, str]) -> list[ValuesDocument]:
 def _local_file(
     kustomization: str, relative: str, extra: dict[str, str]
 ) -> list[ValuesDocument] | None:
+    from ciliumdrift.limits import escapes
+
     path = Path(kustomization).parent / relative
-    if "://" in relative or kustomization == "-" or not path.is_file():
+    if "://" in relative or kustomization == "-" or escapes(relative, Path(kustomization).parent):
+        return None  # outside the kustomization's folder: never read (load refuses it)
+    if not path.is_file():
         return None
     return _read(path, extra)
 

@@ -310,6 +310,17 @@ def generated_file(kustomization_name: str, document: NodeLike, ref: ValuesRef) 
     return None
 
 
+def _confine_generated(generated: Generated) -> None:
+    from ciliumdrift.limits import confine
+
+    base = Path(generated.kustomization).parent
+    try:
+        relative = str(Path(generated.file).relative_to(base))
+    except ValueError:
+        relative = generated.file  # absolute: refused by confine
+    confine(relative, base, generated.position, what="configMapGenerator file")
+
+
 def resolve_chart_ref(
     ref: ChartRef, known: Sequence[SourceVersion], wrapper_path: str
 ) -> tuple[SourceVersion | None, bool]:
@@ -368,6 +379,8 @@ def find_values_object(ref: ValuesRef, wrapper_path: str) -> FoundValues | None:
                     note = f"read from {entry.position} (found next to the HelmRelease)"
                     return FoundValues(sibling.name, sibling.text, True, note)
             generated = generated_file(sibling.name, root, ref)
+            if generated is not None:  # kustomize refuses files outside its folder
+                _confine_generated(generated)
             if generated is not None and Path(generated.file).is_file():
                 try:
                     name, text = read_text(generated.file, field_name="yaml_bytes")
