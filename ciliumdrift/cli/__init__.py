@@ -22,6 +22,8 @@ def main() -> None:
     """Console-script entry point: usage errors are one line on stderr and exit 2, too."""
     import sys
 
+    _quiet_dependencies()
+    _exit_cleanly_on_signals()
     try:
         code = app(standalone_mode=False)
     except typer.Exit as done:
@@ -33,14 +35,54 @@ def main() -> None:
         message = formatter() if callable(formatter) else str(error)
         usage = getattr(error, "exit_code", None) == 2
         prefix = "usage" if usage else f"internal error: {type(error).__name__}"
-        text = " ".join(str(message).split())
-        if text:  # no-args help has already been printed and has no message
-            typer.echo(f"ciliumdrift: {prefix}: {text}", err=True)
+        from ciliumdrift.report.escape import message as safe_message
+
+        text = safe_message(message) if usage else ""  # a defect's text may quote input
+        if text or not usage:  # no-args help has already been printed and has no message
+            typer.echo(f"ciliumdrift: {prefix}" + (f": {text}" if text else ""), err=True)
         code = 2
     except KeyboardInterrupt:
         typer.echo("ciliumdrift: interrupted", err=True)
         code = 130
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _quiet_dependencies() -> None:
+    """Dependencies' warnings and log records never reach the terminal unfiltered.
+
+    ruamel's ``ReusedAnchorWarning``, urllib3's ``FutureWarning`` and retry warnings, and the
+    kubernetes client's ``logging.error`` of an exec plugin's output (which can hold its
+    credentials) are dropped: what matters reaches the user as ciliumdrift's own message.
+    """
+    import logging
+    import warnings
+
+    warnings.simplefilter("ignore")
+    logging.captureWarnings(True)
+    silent = logging.NullHandler()
+    root = logging.getLogger()
+    root.addHandler(silent)  # no "last resort" handler printing records on stderr
+    root.setLevel(logging.CRITICAL + 1)
+    for name in ("urllib3", "kubernetes", "websocket", "py.warnings"):
+        logger = logging.getLogger(name)
+        logger.addHandler(silent)
+        logger.propagate = False
+
+
+def _exit_cleanly_on_signals() -> None:
+    """SIGTERM and SIGHUP end the run like Ctrl-C does: ``finally`` blocks and exit
+    handlers run (temporary files are removed), and the exit code is 128 + the signal."""
+    import contextlib
+    import signal
+
+    def stop(number: int, _frame: object) -> None:
+        raise SystemExit(128 + number)
+
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None:
+            with contextlib.suppress(ValueError, OSError):  # not the main thread
+                signal.signal(number, stop)
 
 
 def _print_version(value: bool) -> None:

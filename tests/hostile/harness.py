@@ -134,7 +134,10 @@ def assert_clean_output(run: Run, *, secrets: tuple[str, ...] = ()) -> None:
     """No control byte on the terminal, no workflow command, no planted secret."""
     for stream in (run.stdout, run.stderr):
         found = CONTROL.search(stream)
-        assert found is None, (repr(found.group()), stream[max(found.start() - 80, 0) : found.end() + 80])
+        assert found is None, (
+            repr(found.group()),
+            stream[max(found.start() - 80, 0) : found.end() + 80],
+        )
         for secret in secrets:
             assert secret not in stream, secret
     for line in run.stdout.splitlines() + run.stderr.splitlines():
