@@ -17,6 +17,7 @@ from typing import Any
 SOURCES = (
     "agent_defaults.yaml",
     "kernel.yaml",
+    "known_behaviours.yaml",
     "removed.yaml",
     "talos.yaml",
     "talos_secrets.yaml",
