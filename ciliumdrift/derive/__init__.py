@@ -120,6 +120,8 @@ def derive(
 
 def derive_context(ctx: NodeContext, facts: tuple[Fact, ...]) -> dict[str, Expectation]:
     """Run ``facts`` on a prepared context, adding the ignored-key cross-checks."""
+    from ciliumdrift.derive import known
+
     ignored = _ignored_key_conflicts(ctx)
     out: dict[str, Expectation] = {}
     for fact in facts:
@@ -132,6 +134,12 @@ def derive_context(ctx: NodeContext, facts: tuple[Fact, ...]) -> dict[str, Expec
         if extra:
             expectation = replace(expectation, conflicts=(*expectation.conflicts, *extra))
         out[fact.id] = expectation
+    # Known behaviours that certainly hold here and need no status (data/known_behaviours.yaml).
+    for fact_id, found in known.conflicts(ctx, out).items():
+        if fact_id not in {f.id for f in facts}:
+            continue
+        current = out.get(fact_id) or Expectation(value=None, source=None)
+        out[fact_id] = replace(current, conflicts=(*current.conflicts, *found))
     return out
 
 

@@ -29,6 +29,7 @@ from ciliumdrift.derive.tables import version_tuple
 from ciliumdrift.explain import (
     CERTAIN,
     LIKELY,
+    POSSIBLE,
     STRONG,
     Candidate,
     cause,
@@ -82,6 +83,7 @@ class Behaviour:
     sources: tuple[str, ...]
     lint: bool = True
     log_example: str | None = None
+    needs_log: bool = False
 
     @property
     def patterns(self) -> tuple[re.Pattern[str], ...]:
@@ -172,6 +174,7 @@ def behaviours() -> tuple[Behaviour, ...]:
                 sources=tuple(str(x) for x in row.get("sources") or ()),
                 lint=bool(row.get("lint", True)),
                 log_example=str(row["log_example"]) if row.get("log_example") else None,
+                needs_log=bool(row.get("needs_log", False)),
             )
         )
     return tuple(out)
@@ -502,6 +505,8 @@ def drift_candidates(
             extra = [log_evidence(log, entry)]
             made = _cause(found, extra) if found is not None else _cause(row, extra)
             out.append(Candidate(CERTAIN + 0.03, made, row.fix))
+        elif found is not None and row.needs_log:
+            out.append(Candidate(POSSIBLE, _cause(found), row.fix))
         elif found is not None and found.certain:
             out.append(Candidate(STRONG + 0.06, _cause(found), row.fix))
         elif found is not None and (row.when or row.kernel != (None, None)):
