@@ -114,7 +114,11 @@ def _node_facts(
     """The node's own facts: its agent log, devices, labels and CiliumNodeConfig overrides."""
     labels = nodeconfig.labels_for(node, observation.labels)
     devices = node_devices(
-        declared.values, declared.talos, observation.status, {None: observation.devices}
+        declared.values,
+        declared.talos,
+        observation.status,
+        {None: observation.devices},
+        log=observation.agent_log,
     )
     ctx = replace(ctx, agent_log=observation.agent_log, devices=devices, labels=labels)
     overrides = nodeconfig.effective(node_configs, labels) if node_configs else {}

@@ -34,7 +34,7 @@ from ciliumdrift.model import (
     Origin,
     Severity,
 )
-from ciliumdrift.parse.agentlog import AgentLog, refusals
+from ciliumdrift.parse.agentlog import AgentLog, LogEntry, refusals
 
 
 def node_candidates(
@@ -149,6 +149,22 @@ def _label(fact_id: str | None) -> str:
         return "Agent log"
 
 
+def _best_per_line(
+    ctx: NodeContext, log: AgentLog, expectations: Mapping[str, Expectation]
+) -> list[tuple[known.Behaviour, LogEntry, known.Match | None]]:
+    """One known behaviour per log line: the one whose conditions the inputs confirm best."""
+    by_line: dict[int, list[tuple[known.Behaviour, LogEntry, known.Match | None]]] = {}
+    for row, entry in known.log_matches(log):
+        found = known.evaluate(row, ctx, expectations)
+        by_line.setdefault(entry.line, []).append((row, entry, found))
+
+    def score(item: tuple[known.Behaviour, LogEntry, known.Match | None]) -> int:
+        found = item[2]
+        return 2 if found is not None and found.certain else 1 if found is not None else 0
+
+    return [max(group, key=score) for _, group in sorted(by_line.items())]
+
+
 def agent_log_findings(
     ctx: NodeContext,
     node: str | None,
@@ -169,15 +185,10 @@ def agent_log_findings(
     explained = {(f.node, f.fact) for f in drift}
     out: list[Finding] = []
     covered: set[int] = set()
-    for row, entry in known.log_matches(log):
+    for row, entry, found in _best_per_line(ctx, log, expectations):
         covered.add(entry.line)
         if row.fact is not None and (node, row.fact) in explained:
             continue
-        found = known.evaluate(row, ctx, expectations)
-        if found is None and row.when:
-            # The log names it, the declared config rules it out: the agent runs another
-            # config, which the log line still shows.
-            pass
         expectation = expectations.get(row.fact) if row.fact else None
         evidence = [known.log_evidence(log, entry)]
         if found is not None:

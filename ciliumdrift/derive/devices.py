@@ -117,6 +117,21 @@ def status_devices(status: object) -> list[Device]:
     ]
 
 
+_LOG_DEVICE = re.compile(r"\bto (?:interface|device) (?P<name>[\w.@-]+)")
+
+
+def log_devices(log: object) -> list[Device]:
+    """Devices the agent log names when it attaches programs to them (and fails)."""
+    out: list[Device] = []
+    for entry in getattr(log, "entries", ()):
+        found = _LOG_DEVICE.search(entry.text)
+        if found is not None and not found.group("name").startswith(("cilium_", "lxc")):
+            name = found.group("name").rstrip(":")
+            detail = f"{log.source}:{entry.line}"  # type: ignore[attr-defined]
+            out.append(Device(name, kind_from_name(name), Origin(Layer.OBSERVED, detail=detail)))
+    return out
+
+
 def parse_device_flags(specs: Iterable[str]) -> dict[str | None, list[Device]]:
     """``--device node-1=eth0:virtio_net`` (one node) or ``--device kubespan:wireguard`` (all)."""
     out: dict[str | None, list[Device]] = {}
@@ -155,6 +170,7 @@ def node_devices(
     status: object | None = None,
     flags: Mapping[str | None, Sequence[Device]] | None = None,
     node: str | None = None,
+    log: object | None = None,
 ) -> tuple[Device, ...]:
     """Everything known about one node's devices, most certain last."""
     given = flags or {}
@@ -163,6 +179,7 @@ def node_devices(
         values_devices(values),
         talos_devices(talos),
         status_devices(status) if status is not None else [],
+        log_devices(log) if log is not None else [],
         user,
     )
 
