@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from ciliumdrift.derive import derive_context, node_context, nodeconfig
 from ciliumdrift.derive.devices import node_devices
 from ciliumdrift.derive.fact import Conflict, Expectation, Fact, NodeContext
-from ciliumdrift.derive.facts import FACTS
+from ciliumdrift.derive.facts import FACTS, lb
 from ciliumdrift.derive.tables import minor_of
 from ciliumdrift.explain import explain_drift
 from ciliumdrift.explain_node import agent_log_findings, node_candidates
@@ -38,7 +38,7 @@ from ciliumdrift.parse.model import Status
 # Labels that changed between versions; everything else prints as the fact declares.
 _OLD_LABELS = {"host-routing": ((1, 15), "Host Routing")}
 # Lines only `cilium status --verbose` prints: absent from a brief status is not news.
-_VERBOSE_ONLY = frozenset({"clock-source"})
+_VERBOSE_ONLY = frozenset({"clock-source", *lb.VERBOSE_ONLY})
 
 
 @dataclass(frozen=True)
