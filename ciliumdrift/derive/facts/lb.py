@@ -207,7 +207,8 @@ def dsr_dispatch(ctx: NodeContext) -> Expectation | None:
 
     ## Sources
     cilium/cilium install/kubernetes/cilium/templates/cilium-configmap.yaml
-    (bpf-lb-dsr-dispatch); issue #43938.
+    (bpf-lb-dsr-dispatch); issue #43938;
+    docs.cilium.io/en/stable/network/kubernetes/kubeproxy-free/#direct-server-return-dsr.
     """
     if not _node_port(ctx):
         return None
