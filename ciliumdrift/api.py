@@ -196,7 +196,7 @@ def read_node_config_files(paths: Sequence[str]) -> tuple[Any, ...]:
     """The CiliumNodeConfig objects of ``--node-config`` files."""
     if not paths:
         return ()
-    from ciliumdrift.derive.nodeconfig import read_node_configs
+    from ciliumdrift.agent.nodeconfig import read_node_configs
 
     return read_node_configs(paths)
 
@@ -242,7 +242,7 @@ def with_node_inputs(
             log = parse_agent_log(text, source=name, node=node or out[i].name)
             out[i] = replace(out[i], agent_log=log)
     if devices:
-        from ciliumdrift.derive.devices import parse_device_flags
+        from ciliumdrift.agent.devices import parse_device_flags
 
         for node, found in parse_device_flags(devices).items():
             targets = range(len(out)) if node is None else [index(node)]

@@ -19,6 +19,8 @@ SOURCES = (
     "kernel.yaml",
     "known_behaviours.yaml",
     "removed.yaml",
+    "config_keys.yaml",
+    "gates.yaml",
     "talos.yaml",
     "talos_secrets.yaml",
     "lint/disruptive.yaml",

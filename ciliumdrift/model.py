@@ -272,7 +272,7 @@ class NodeObservation:
     source: str | None = None
     agent_log: Any = None  # ciliumdrift.parse.agentlog.AgentLog: the agent's log, when given
     labels: Mapping[str, str] | None = None  # the Node's labels (live, --node-label)
-    devices: tuple[Any, ...] = ()  # ciliumdrift.derive.devices.Device: --device flags
+    devices: tuple[Any, ...] = ()  # ciliumdrift.agent.devices.Device: --device flags
 
 
 @dataclass(frozen=True, slots=True)
