@@ -529,3 +529,59 @@ __all__ = [
     "log_matches",
     "matches",
 ]
+
+
+_CAUSE_DOCS = {
+    CauseKind.KERNEL_TOO_OLD: "The kernel lacks what the feature needs; the agent falls back.",
+    CauseKind.REQUIREMENT_MISSING: "A setting the feature needs is off; the agent falls back.",
+    CauseKind.CONFLICTING_SETTING: "Two declared settings exclude each other.",
+    CauseKind.KEY_IGNORED: "A key the chart does not read (misspelled, misplaced).",
+    CauseKind.DEPRECATED_VALUE: "A removed key or value.",
+    CauseKind.VERSION_DEFAULT: "An unset key whose default differs between versions or layers.",
+    CauseKind.NOT_APPLIED: "The agents run another config (not deployed, not restarted).",
+    CauseKind.PER_NODE_OVERRIDE: "A CiliumNodeConfig or node annotation changes this node.",
+    CauseKind.HARDWARE_UNSUPPORTED: "The NIC cannot do what the config asks.",
+    CauseKind.TALOS_CONFLICT: "The Talos machine config and the values disagree.",
+    CauseKind.ENVIRONMENT: "Where the node runs, not the config: nested network namespaces "
+    "(kind, CI runners), a host stack the datapath bypasses (KubeSpan), a read-only /proc/sys.",
+    CauseKind.DEVICE_LIMITATION: "A device the feature is sent to cannot take it (no native XDP "
+    "on WireGuard or KubeSpan, no BIG TCP on virtio-net).",
+    CauseKind.KNOWN_BUG: "A bug of a Cilium release range or a kernel series, with its issue.",
+    CauseKind.UNKNOWN: "Nothing in the inputs explains it; the agent log says why.",
+}
+
+
+def behaviours_markdown() -> str:
+    """docs/known-behaviours.md: the cause kinds and every known behaviour with its sources."""
+    lines = [
+        "# Known behaviours and cause kinds",
+        "",
+        "Generated from `ciliumdrift/data/known_behaviours.yaml` by",
+        "`ciliumdrift.agent.known.behaviours_markdown()`; do not edit by hand.",
+        "",
+        "## Cause kinds",
+        "",
+        "| Kind | Meaning |",
+        "|---|---|",
+    ]
+    lines += [f"| `{kind.value}` | {text} |" for kind, text in _CAUSE_DOCS.items()]
+    lines += ["", "## Behaviours", ""]
+    for row in behaviours():
+        lines += [f"### `{row.id}`", "", row.summary, ""]
+        lines.append(f"- Cause: `{row.cause.value}`; effect: {row.effect}")
+        if row.fact:
+            shown = f" (shows `{row.observed}`)" if row.observed else ""
+            lines.append(f"- Status line: fact `{row.fact}`{shown}")
+        if row.cilium != (None, None):
+            lines.append(f"- Cilium: since {row.cilium[0] or '-'}, before {row.cilium[1] or '-'}")
+        if row.kernel != (None, None):
+            lines.append(f"- Kernel: since {row.kernel[0] or '-'}, before {row.kernel[1] or '-'}")
+        for condition in row.when:
+            lines.append(f"- When: {condition.describe()}")
+        for pattern in row.logs:
+            lines.append(f"- Log: `{pattern}`")
+        if row.fix is not None:
+            lines.append(f"- Fix: {row.fix.summary}")
+        lines += [f"- Source: {source}" for source in row.sources]
+        lines.append("")
+    return "\n".join(lines)

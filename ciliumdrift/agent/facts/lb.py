@@ -127,7 +127,7 @@ def socket_lb(ctx: NodeContext) -> Expectation | None:
 
     ## Sources
     cilium/cilium@v1.18.4:pkg/kpr/kpr.go (initKubeProxyReplacementOptions), issue #47417,
-    #26758; install/kubernetes/cilium/values.yaml `socketLB`;
+    #26758; cilium/cilium@v1.18.4:install/kubernetes/cilium/values.yaml `socketLB`;
     https://docs.cilium.io/en/stable/network/kubernetes/kubeproxy-free/#socket-loadbalancer-bypass-in-pod-namespace.
     """
     if s.kpr_enabled(ctx):
