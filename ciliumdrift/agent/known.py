@@ -540,12 +540,11 @@ _CAUSE_DOCS = {
     CauseKind.VERSION_DEFAULT: "An unset key whose default differs between versions or layers.",
     CauseKind.NOT_APPLIED: "The agents run another config (not deployed, not restarted).",
     CauseKind.PER_NODE_OVERRIDE: "A CiliumNodeConfig or node annotation changes this node.",
-    CauseKind.HARDWARE_UNSUPPORTED: "The NIC cannot do what the config asks.",
+    CauseKind.HARDWARE_UNSUPPORTED: "The NIC or another device cannot take what the config sends "
+    "to it (no native XDP on WireGuard, KubeSpan or a VLAN; no BIG TCP on virtio-net or a tunnel).",
     CauseKind.TALOS_CONFLICT: "The Talos machine config and the values disagree.",
     CauseKind.ENVIRONMENT: "Where the node runs, not the config: nested network namespaces "
     "(kind, CI runners), a host stack the datapath bypasses (KubeSpan), a read-only /proc/sys.",
-    CauseKind.DEVICE_LIMITATION: "A device the feature is sent to cannot take it (no native XDP "
-    "on WireGuard or KubeSpan, no BIG TCP on virtio-net).",
     CauseKind.KNOWN_BUG: "A bug of a Cilium release range or a kernel series, with its issue.",
     CauseKind.UNKNOWN: "Nothing in the inputs explains it; the agent log says why.",
 }
