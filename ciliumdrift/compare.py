@@ -156,6 +156,8 @@ def compare(
     log_only: list[tuple[NodeContext, str | None, Mapping[str, Expectation]]] = []
     if not observations:
         ctx = node_context(declared, kernel=kernel_map.get(None))
+        # The devices the files declare (Talos KubeSpan, links, `devices`) decide known failures.
+        ctx = replace(ctx, devices=node_devices(declared.values, declared.talos))
         contexts.append(ctx)
         _collect_conflicts(ctx, derive_context(ctx, FACTS), None, conflicts)
     for observation in observations:
