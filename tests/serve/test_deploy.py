@@ -255,6 +255,7 @@ def test_default_rbac_is_least_privilege() -> None:
         (AGENT_NAMESPACE, "", "pods", "list"),
         (AGENT_NAMESPACE, "", "pods/exec", "create"),
         (AGENT_NAMESPACE, "", "pods/exec", "get"),
+        (AGENT_NAMESPACE, "", "pods/log", "get"),
         (AGENT_NAMESPACE, "", "configmaps", "get"),
         (AGENT_NAMESPACE, "cilium.io", "ciliumnodeconfigs", "get"),
         (AGENT_NAMESPACE, "cilium.io", "ciliumnodeconfigs", "list"),
