@@ -11,6 +11,7 @@ from ciliumdrift.cli import app
 from ciliumdrift.cli._common import (
     CiliumVersion,
     Kernels,
+    Output,
     OutputFormat,
     SetFiles,
     SetJsons,
@@ -21,6 +22,7 @@ from ciliumdrift.cli._common import (
     ValuesFiles,
     emit,
     run,
+    usage,
 )
 
 if TYPE_CHECKING:
@@ -62,9 +64,7 @@ def check_command(
     fail_on_health: Annotated[
         bool, typer.Option("--fail-on-health", help="Health findings also exit 1.")
     ] = False,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write here, atomically.")
-    ] = None,
+    output: Output = None,
 ) -> None:
     """Check that the running datapath is the one the config asks for; explain every mismatch."""
 
@@ -84,7 +84,7 @@ def check_command(
             report = _check_sysdump(sysdump, values, flags, talos, cilium_version, kernel, chart)
         else:
             if directory is None and not (values or talos or status or flags):
-                raise typer.BadParameter("give a folder, or --values/--talos/--status files")
+                usage("give a folder, or --values/--talos/--status files")
             report = check(
                 directory,
                 values_files=values,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -10,6 +9,7 @@ import typer
 from ciliumdrift.cli import app
 from ciliumdrift.cli._common import (
     CiliumVersion,
+    Output,
     OutputFormat,
     SetFiles,
     SetJsons,
@@ -76,9 +76,7 @@ def live_command(
     fail_on_health: Annotated[
         bool, typer.Option("--fail-on-health", help="Unreachable agents and health also exit 1.")
     ] = False,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write here, atomically.")
-    ] = None,
+    output: Output = None,
 ) -> None:
     """Check every agent of a running cluster against the config; say which layer diverged."""
 

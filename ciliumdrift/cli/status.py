@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import enum
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from ciliumdrift.cli import app
-from ciliumdrift.cli._common import EXIT_CLEAN, emit, read_input, run
+from ciliumdrift.cli._common import EXIT_CLEAN, Output, emit, read_input, run
 
 if TYPE_CHECKING:
     from ciliumdrift.parse.model import Status
@@ -29,9 +28,7 @@ def status_command(
     fmt: Annotated[
         StatusFormat, typer.Option("--format", help="Output format.")
     ] = StatusFormat.text,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write here, atomically.")
-    ] = None,
+    output: Output = None,
 ) -> None:
     """Parse a `cilium status` (text, --verbose, -o json/yaml, cilium-cli summary) and print it."""
 

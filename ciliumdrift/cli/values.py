@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from ciliumdrift.cli import app
-from ciliumdrift.cli._common import OutputFormat, emit, run
+from ciliumdrift.cli._common import Output, OutputFormat, emit, run, usage
 
 
 @app.command("values")
@@ -50,9 +49,7 @@ def values_command(
     fmt: Annotated[
         OutputFormat, typer.Option("--format", help="text or json.")
     ] = OutputFormat.text,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write here, atomically.")
-    ] = None,
+    output: Output = None,
 ) -> None:
     """Print the values Helm would hand to the chart, with each key's file:line:column or layer."""
 
@@ -60,7 +57,7 @@ def values_command(
         from ciliumdrift.load import load_values, set_flags_from_options
 
         if fmt not in (OutputFormat.text, OutputFormat.json):
-            raise typer.BadParameter("values supports --format text or json", param_hint="--format")
+            usage("values writes --format text or json")
         flags = set_flags_from_options(
             set=set_,
             set_string=set_string,
