@@ -192,3 +192,14 @@ def test_a_node_that_cannot_be_read_keeps_its_last_known_drift() -> None:
     # read again and clean: the drift clears
     clean = fold(Report(rows=(), findings=()), nodes=[("n1", None), ("n2", None)], finished_at=3)
     assert carry_over(merged, clean).pairs == {}
+
+
+def test_a_clean_fleet_is_one_series_per_node_plus_13() -> None:
+    """The figure the README gives: a clean N-node cluster is N + 13 ciliumdrift_* series."""
+    nodes = [(f"node-{i:04d}", None) for i in range(250)]
+    state = fold(Report(rows=(), findings=()), nodes=nodes, finished_at=1.0)
+    text = scrape(
+        Snapshot(state=state, last=RunRecord(1, 0.0, 1.0, "success"), last_success_at=1.0)
+    )
+    samples = [line for line in text.splitlines() if line.startswith("ciliumdrift_")]
+    assert len(samples) == 250 + 13
