@@ -126,6 +126,7 @@ from ciliumdrift.cli import (  # noqa: E402
     lint,
     live,
     rules,
+    serve,
     status,
     values,
 )
@@ -140,6 +141,7 @@ __all__ = [
     "live",
     "main",
     "rules",
+    "serve",
     "status",
     "values",
 ]

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ciliumdrift.agent.gates import gate
 from ciliumdrift.errors import CiliumdriftError, CollectionError
 from ciliumdrift.live.model import (
     AgentPod,
@@ -582,7 +583,11 @@ def collect_agent(
     command, text, status = found
     version = _status_version(status)
     delta = None
-    if version is not None and _minor(version) >= (1, 17) and time.monotonic() < deadline:
+    if (
+        version is not None
+        and gate("drift-checker-metric", version)
+        and time.monotonic() < deadline
+    ):
         metric = run((command[0], "metrics", "list", "-p", DRIFT_METRIC, "-o", "json"))
         delta = drift_delta(metric.stdout) if metric.succeeded else None
     error = None
@@ -625,12 +630,6 @@ def _status_version(status: Any) -> str | None:
     cilium = getattr(status, "cilium", None)
     version = getattr(cilium, "version", None)
     return str(version) if version else None
-
-
-def _minor(version: str) -> tuple[int, int]:
-    numbers = [int(n) for n in re.findall(r"\d+", version)[:2]]
-    padded = [*numbers, 0, 0]
-    return padded[0], padded[1]
 
 
 def drift_delta(text: str) -> float | None:

@@ -28,7 +28,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from ciliumdrift.live.keys import BY_CONFIG_KEY, CONFIG_KEYS
+from ciliumdrift.agent.configmap import by_config_key, keys_of_fact, verbatim_keys
 from ciliumdrift.live.model import AgentResult, HelmRelease, LiveResult, NodeConfigOverride
 from ciliumdrift.load.model import Declared, split_key
 from ciliumdrift.model import (
@@ -234,7 +234,7 @@ def _configmap_findings(declared: Declared, live: LiveResult) -> list[Finding]:
     values = declared.values
     release = live.deployed.release
     findings = []
-    for key in CONFIG_KEYS:
+    for key in verbatim_keys():
         if not values.is_user_set(key.helm):
             continue
         wanted = key.rendered(values.raw(key.helm))
@@ -474,7 +474,7 @@ def _attributed(finding: Finding, declared: Declared | None, live: LiveResult) -
             )
     if declared is not None:
         for key in keys:
-            entry = BY_CONFIG_KEY.get(key)
+            entry = by_config_key().get(key)
             if entry is None or not declared.values.is_user_set(entry.helm) or key not in configmap:
                 continue
             wanted = entry.rendered(declared.values.raw(entry.helm))
@@ -503,12 +503,7 @@ def _attributed(finding: Finding, declared: Declared | None, live: LiveResult) -
 
 
 def _config_keys(fact_id: str) -> tuple[str, ...]:
-    try:
-        from ciliumdrift.derive.facts import fact_by_id
-
-        return tuple(fact_by_id(fact_id).config_keys)
-    except (ImportError, KeyError, LookupError):
-        return ()
+    return keys_of_fact(fact_id)
 
 
 # -- shared pieces --------------------------------------------------------------------------

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
+from ciliumdrift.agent.fact import Expectation
+from ciliumdrift.agent.facts import FACTS, fact_by_id
+from ciliumdrift.agent.facts.ipam import identity_bounds
 from ciliumdrift.derive import derive
-from ciliumdrift.derive.fact import Expectation
-from ciliumdrift.derive.facts import FACTS, fact_by_id
-from ciliumdrift.derive.facts.ipam import identity_bounds
 from ciliumdrift.model import CauseKind, Layer
 from tests.derive.builders import SEED_VALUES, declared, seed_talos
 

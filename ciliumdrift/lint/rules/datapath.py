@@ -57,7 +57,7 @@ def native_routing_without_cidr(ctx: LintContext) -> Iterator[Violation]:
         return
     if ctx.effective("ipv4NativeRoutingCIDR"):
         return
-    if ctx.flag("ipMasqAgent.enabled") and ctx.at_least("1.15"):
+    if ctx.flag("ipMasqAgent.enabled") and ctx.gate("ip-masq-agent-replaces-native-cidr"):
         return
     if _lower(ctx.effective("ipam.mode")) in {"eni", "alibabacloud"} or ctx.flag("eni.enabled"):
         return
@@ -196,13 +196,13 @@ def dsr_tunnel_mismatch(ctx: LintContext) -> Iterator[Violation]:
             "tunnel protocol)"
         )
         yield dsr_tunnel_mismatch.violation(ctx, message, where, key="loadBalancer.mode")
-    elif ctx.routing_mode == "tunnel" and dispatch != "geneve" and ctx.at_least("1.15"):
+    elif ctx.routing_mode == "tunnel" and dispatch != "geneve" and ctx.gate("dsr-geneve-dispatch"):
         message = (
             f"tunnel routing with loadBalancer.mode {mode} requires loadBalancer.dsrDispatch: "
             "geneve"
         )
         yield dsr_tunnel_mismatch.violation(ctx, message, where, key="loadBalancer.dsrDispatch")
-    elif dispatch == "geneve" and protocol != "geneve" and ctx.at_least("1.15"):
+    elif dispatch == "geneve" and protocol != "geneve" and ctx.gate("dsr-geneve-dispatch"):
         message = "loadBalancer.dsrDispatch geneve requires tunnelProtocol: geneve"
         yield dsr_tunnel_mismatch.violation(
             ctx, message, ctx.value_at("loadBalancer.dsrDispatch"), key="tunnelProtocol"
@@ -289,7 +289,7 @@ def bbr_needs_bpf_host_routing(ctx: LintContext) -> Iterator[Violation]:
     """
     if not (ctx.flag("bandwidthManager.enabled") and ctx.flag("bandwidthManager.bbr")):
         return
-    if ctx.at_least("1.18") and ctx.flag("bandwidthManager.bbrHostNamespaceOnly"):
+    if ctx.gate("bbr-host-namespace-only") and ctx.flag("bandwidthManager.bbrHostNamespaceOnly"):
         return
     reason = ctx.host_routing_legacy_reason()
     if reason is None:
@@ -300,7 +300,9 @@ def bbr_needs_bpf_host_routing(ctx: LintContext) -> Iterator[Violation]:
         f"bandwidthManager.bbr needs eBPF host routing but host routing is Legacy ({reason})",
         ctx.value_at("bandwidthManager.bbr"),
         key="bandwidthManager.bbr",
-        severity=Severity.ERROR if explicit or ctx.below("1.15") else Severity.WARNING,
+        severity=Severity.ERROR
+        if explicit or ctx.gate("bbr-legacy-host-routing-fatal")
+        else Severity.WARNING,
     )
 
 
@@ -339,11 +341,16 @@ def big_tcp_incompatible(ctx: LintContext) -> Iterator[Violation]:
     if ctx.routing_mode == "tunnel":
         problems.append("tunnel routing")
     encryption = ctx.encryption_type
-    if encryption == "ipsec" or (encryption == "wireguard" and ctx.below("1.19")):
+    if encryption == "ipsec" or (
+        encryption == "wireguard" and not ctx.gate("big-tcp-with-wireguard")
+    ):
         problems.append(f"{encryption} encryption")
     if ctx.user("bpf.hostLegacyRouting") is True:
         problems.append("bpf.hostLegacyRouting: true")
-    if ctx.below("1.16") and _lower(ctx.effective("bpf.datapathMode", "veth")) not in {"veth", ""}:
+    if ctx.gate("big-tcp-veth-only") and _lower(ctx.effective("bpf.datapathMode", "veth")) not in {
+        "veth",
+        "",
+    }:
         problems.append("a datapath mode other than veth")
     if problems:
         yield big_tcp_incompatible.violation(
@@ -381,11 +388,11 @@ def bpf_masquerade_without_kpr(ctx: LintContext) -> Iterator[Violation]:
     Set `kubeProxyReplacement: true` (or `nodePort.enabled: true` before 1.19), or drop
     `bpf.masquerade`.
     """
-    if not ctx.flag("bpf.masquerade") or ctx.kpr or ctx.at_least("1.19"):
+    if not ctx.flag("bpf.masquerade") or ctx.kpr or ctx.gate("nodeport-key-removed"):
         return
     if ctx.flag("nodePort.enabled"):
         return
-    fatal = ctx.at_least("1.15")
+    fatal = not ctx.gate("bpf-masquerade-nodeport-fallback")
     yield bpf_masquerade_without_kpr.violation(
         ctx,
         "bpf.masquerade needs NodePort (kubeProxyReplacement: true)"
@@ -500,7 +507,7 @@ def multi_pool_in_tunnel_mode(ctx: LintContext) -> Iterator[Violation]:
     if (
         _lower(ctx.user("ipam.mode")) == "multi-pool"
         and ctx.routing_mode == "tunnel"
-        and ctx.below("1.18")
+        and not ctx.gate("multi-pool-tunnel")
     ):
         yield multi_pool_in_tunnel_mode.violation(
             ctx,
@@ -537,7 +544,7 @@ def bbr_hostns_only_without_bbr(ctx: LintContext) -> Iterator[Violation]:
     Add `bandwidthManager.bbr: true`, or drop `bbrHostNamespaceOnly`.
     """
     if (
-        ctx.at_least("1.18")
+        ctx.gate("bbr-host-namespace-only")
         and ctx.flag("bandwidthManager.enabled")
         and ctx.flag("bandwidthManager.bbrHostNamespaceOnly")
         and not ctx.flag("bandwidthManager.bbr")
@@ -578,7 +585,7 @@ def kpr_healthz_without_kpr(ctx: LintContext) -> Iterator[Violation]:
     if (
         ctx.effective("kubeProxyReplacementHealthzBindAddr")
         and not ctx.kpr
-        and ctx.at_least("1.16")
+        and ctx.gate("kpr-healthz-needs-kpr")
     ):
         yield kpr_healthz_without_kpr.violation(
             ctx,

@@ -15,8 +15,9 @@ import ipaddress
 from collections.abc import Iterator
 from typing import Any
 
-from ciliumdrift.lint.rule import LintContext, Violation, rule, version_tuple
+from ciliumdrift.lint.rule import LintContext, Violation, rule
 from ciliumdrift.model import Located, Severity
+from ciliumdrift.versions import version_tuple
 
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 
@@ -46,10 +47,8 @@ def _kernel_row(ctx: LintContext, feature: str) -> dict[str, Any] | None:
     for row in ctx.data.get("kernel", {}).get("rows", ()):
         if row.get("feature") != feature:
             continue
-        if row.get("since_cilium") and ctx.below(str(row["since_cilium"])):
-            continue
-        until = row.get("until_cilium")
-        if until and version_tuple(ctx.cilium_version)[:2] > version_tuple(str(until))[:2]:
+        since, until = row.get("since_cilium"), row.get("until_cilium")
+        if not ctx.within(str(since) if since else None, str(until) if until else None):
             continue
         return dict(row)
     return None
@@ -219,7 +218,7 @@ def netkit_kernel_too_old(ctx: LintContext) -> Iterator[Violation]:
     """
     mode = str(ctx.effective("bpf.datapathMode", "veth"))
     if mode in {"netkit", "netkit-l2"}:
-        feature = "netkit" if ctx.at_least("1.17") else "netkit-unprobed"
+        feature = "netkit" if ctx.gate("netkit-kernel-probe") else "netkit-unprobed"
         yield from _kernel_violation(
             ctx, netkit_kernel_too_old, feature, "bpf.datapathMode", f"datapath mode {mode}"
         )
@@ -263,7 +262,7 @@ def tcx_kernel_too_old(ctx: LintContext) -> Iterator[Violation]:
     ## Fix
     Upgrade Talos to 1.7 or newer, or expect `Attach Mode: Legacy TC`.
     """
-    if ctx.user("bpf.enableTCX") is True and ctx.at_least("1.16"):
+    if ctx.user("bpf.enableTCX") is True and ctx.gate("attach-mode-status-line"):
         yield from _kernel_violation(
             ctx, tcx_kernel_too_old, "tcx", "bpf.enableTCX", "bpf.enableTCX"
         )
@@ -423,7 +422,7 @@ def host_dns_forward_with_bpf_host_routing(ctx: LintContext) -> Iterator[Violati
         return
     if talos.host_dns_enabled is not None and not talos.host_dns_enabled.value:
         return
-    if version_tuple(ctx.cilium_version) < (1, 16, 5):
+    if not ctx.gate("host-dns-bpf-host-routing-fixed"):
         return
     if ctx.host_routing_legacy_reason() is not None:
         return
