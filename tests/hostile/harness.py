@@ -9,11 +9,13 @@ hold the assertions every hostile case shares.
 
 from __future__ import annotations
 
+import json
 import os
 import re
-import resource
+import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -44,8 +46,20 @@ class Run:
         return self.stderr.splitlines()
 
 
-def _limit() -> None:  # pragma: no cover - runs in the child
-    resource.setrlimit(resource.RLIMIT_AS, (_SAFETY_AS, _SAFETY_AS))
+#: A small launcher forks the CLI and reports its rusage: a child forked straight from the
+#: test process would count the test process's own memory in its peak RSS (Linux carries
+#: the pre-exec high-water mark over into ``ru_maxrss``).
+_LAUNCHER = """
+import json, os, resource, sys
+report, limit = sys.argv[1], int(sys.argv[2])
+pid = os.fork()
+if pid == 0:
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    os.execv(sys.executable, [sys.executable, "-m", "ciliumdrift", *sys.argv[3:]])
+_, status, usage = os.wait4(pid, 0)
+with open(report, "w") as handle:
+    json.dump([status, usage.ru_maxrss, usage.ru_utime + usage.ru_stime], handle)
+"""
 
 
 def run_cli(
@@ -60,14 +74,16 @@ def run_cli(
     environment.update({"NO_COLOR": "1", "PYTHONDONTWRITEBYTECODE": "1"})
     environment.update(env or {})
     started = time.monotonic()
+    fd, report = tempfile.mkstemp(prefix="hostile-rusage-")
+    os.close(fd)
     process = subprocess.Popen(
-        [sys.executable, "-m", "ciliumdrift", *args],
+        [sys.executable, "-c", _LAUNCHER, report, str(_SAFETY_AS), *args],
         stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=environment,
         cwd=cwd,
-        preexec_fn=_limit,
+        start_new_session=True,
     )
     out: list[bytes] = []
     err: list[bytes] = []
@@ -84,23 +100,26 @@ def run_cli(
             process.stdin.close()
         except BrokenPipeError:
             pass
-    killer = threading.Timer(timeout, process.kill)
+    killer = threading.Timer(timeout, lambda: os.killpg(process.pid, signal.SIGKILL))
     killer.start()
     try:
-        _, status, usage = os.wait4(process.pid, 0)
+        process.wait()
     finally:
         killer.cancel()
     seconds = time.monotonic() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
     for reader in readers:
         reader.join()
+    try:
+        status, maxrss, cpu = json.loads(Path(report).read_text() or "[9, 0, 0]")
+    finally:
+        Path(report).unlink(missing_ok=True)
     return Run(
-        code=process.returncode,
+        code=os.waitstatus_to_exitcode(status) if process.returncode == 0 else -9,
         stdout=b"".join(out).decode("utf-8", "replace"),
         stderr=b"".join(err).decode("utf-8", "replace"),
         seconds=seconds,
-        peak_mib=usage.ru_maxrss / 1024,
-        cpu_seconds=usage.ru_utime + usage.ru_stime,
+        peak_mib=maxrss / 1024,
+        cpu_seconds=cpu,
         live=bool(args) and args[0] == "live",
     )
 
