@@ -205,3 +205,25 @@ Output = Annotated[
         help="Write here (a file atomically; - , a pipe or a device directly).",
     ),
 ]
+AgentLogs = Annotated[
+    list[str],
+    typer.Option(
+        "--agent-log",
+        metavar="[NODE=]FILE",
+        help="An agent log (kubectl -n kube-system logs ds/cilium -c cilium-agent).",
+    ),
+]
+NodeConfigs = Annotated[
+    list[str],
+    typer.Option("--node-config", metavar="FILE", help="CiliumNodeConfig overrides (YAML)."),
+]
+Devices = Annotated[
+    list[str],
+    typer.Option(
+        "--device", metavar="[NODE=]NAME:DRIVER", help="A node device and its driver (ethtool -i)."
+    ),
+]
+NodeLabels = Annotated[
+    list[str],
+    typer.Option("--node-label", metavar="NODE=KEY=VALUE", help="A node label (node selectors)."),
+]

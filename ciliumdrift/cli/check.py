@@ -9,8 +9,12 @@ import typer
 
 from ciliumdrift.cli import app
 from ciliumdrift.cli._common import (
+    AgentLogs,
     CiliumVersion,
+    Devices,
     Kernels,
+    NodeConfigs,
+    NodeLabels,
     Output,
     OutputFormat,
     SetFiles,
@@ -55,6 +59,10 @@ def check_command(
     ] = None,
     cilium_version: CiliumVersion = None,
     kernel: Kernels = [],  # noqa: B006
+    agent_log: AgentLogs = [],  # noqa: B006
+    node_config: NodeConfigs = [],  # noqa: B006
+    device: Devices = [],  # noqa: B006
+    node_label: NodeLabels = [],  # noqa: B006
     chart: Annotated[
         str | None, typer.Option("--chart", metavar="VERSION|DIR|TGZ|none", help="Chart defaults.")
     ] = None,
@@ -94,6 +102,10 @@ def check_command(
                 cilium_version=cilium_version,
                 kernels=kernel,
                 chart=chart,
+                agent_logs=agent_log,
+                node_configs=node_config,
+                devices=device,
+                node_labels=node_label,
             )
         emit(
             render(report, fmt.value),

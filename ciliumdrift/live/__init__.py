@@ -64,6 +64,7 @@ def check_cluster(
     read_helm_release: bool = False,
     helm_release: str = "cilium",
     cancel: threading.Event | None = None,
+    agent_log: bool = True,
 ) -> LiveResult:
     """Read every agent and layer of the cluster; findings say which layer diverged.
 
@@ -82,6 +83,7 @@ def check_cluster(
         timeout=timeout,
         read_helm_release=read_helm_release,
         helm_release=helm_release,
+        agent_log=agent_log,
     )
     result = collect(options, cancel=cancel)
     return replace(result, findings=layer_findings(declared, result))
@@ -103,6 +105,7 @@ def live_report(
     timeout: float = 30.0,
     read_helm_release: bool = False,
     helm_release: str = "cilium",
+    agent_log: bool = True,
 ) -> Report:
     """The ``ciliumdrift live`` pipeline in one call: collect, load, compare, attribute.
 
@@ -119,6 +122,7 @@ def live_report(
         timeout=timeout,
         read_helm_release=read_helm_release,
         helm_release=helm_release,
+        agent_log=agent_log,
     )
     return report_from(
         live,

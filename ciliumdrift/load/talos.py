@@ -737,13 +737,23 @@ def _facts(state: _State) -> TalosFacts:
     interfaces = _get(machine, "network", "interfaces")
     if interfaces is not None and isinstance(interfaces.value, list):
         _collect_interfaces(state, interfaces)
+    link_kinds: list[Located[tuple[str, str]]] = []
+    if interfaces is not None and isinstance(interfaces.value, list):
+        link_kinds.extend(_legacy_link_kinds(interfaces))
     for kind, name, node in state.documents:
         if kind in _LINK_KINDS and name:
             state.interfaces.append(Located(name, node.origin))
+            link_kinds.append(Located((name, kind), node.origin))
             for address in _list(_get(node, "addresses")):
                 text = _text(_get(address, "address")) or _text(address)
                 if text:
                     state.addresses.append(Located(text, address.origin))
+    kubespan_doc = _document(state, "KubeSpanConfig")
+    kubespan = (
+        _located(_get(kubespan_doc, "enabled"), _bool)
+        if kubespan_doc is not None
+        else _located(_get(machine, "network", "kubespan", "enabled"), _bool)
+    )
 
     modules: list[Located[str]] = []
     for module in _list(_get(machine, "kernel", "modules")):
@@ -797,7 +807,32 @@ def _facts(state: _State) -> TalosFacts:
         sysctls=sysctls,
         placeholders=placeholders,
         diagnostics=tuple(diagnostics),
+        kubespan_enabled=kubespan,
+        link_kinds=tuple(link_kinds),
     )
+
+
+def _legacy_link_kinds(interfaces: Node) -> list[Located[tuple[str, str]]]:
+    """Bonds, bridges, WireGuard links and VLANs of ``machine.network.interfaces``."""
+    out: list[Located[tuple[str, str]]] = []
+    assert isinstance(interfaces.value, list)
+    for item in interfaces.value:
+        name = _get(item, "interface")
+        if not _text(name):
+            continue
+        assert name is not None
+        for key, kind in (
+            ("bond", "BondConfig"),
+            ("bridge", "BridgeConfig"),
+            ("wireguard", "WireguardConfig"),
+        ):
+            if _get(item, key) is not None:
+                out.append(Located((str(_text(name)), kind), name.origin))
+        for vlan in _list(_get(item, "vlans")):
+            vid = _get(vlan, "vlanId")
+            if _text(vid) and vid is not None:
+                out.append(Located((f"{_text(name)}.{_text(vid)}", "VLANConfig"), vid.origin))
+    return out
 
 
 def _list(node: Node | None) -> list[Node]:
