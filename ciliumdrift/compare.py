@@ -15,7 +15,7 @@ from ciliumdrift.agent import nodeconfig
 from ciliumdrift.agent.devices import node_devices
 from ciliumdrift.agent.explain import explain_drift
 from ciliumdrift.agent.fact import Conflict, Expectation, Fact, NodeContext
-from ciliumdrift.agent.facts import FACTS, lb
+from ciliumdrift.agent.facts import FACTS, lb, maps
 from ciliumdrift.agent.gates import gate
 from ciliumdrift.agent.node import agent_log_findings, node_candidates
 from ciliumdrift.derive import derive_context, node_context
@@ -39,7 +39,7 @@ from ciliumdrift.parse.model import Status
 # Labels that changed between versions; everything else prints as the fact declares.
 _OLD_LABELS = {"host-routing": ("host-routing-label-capitalised", "Host Routing")}
 # Lines only `cilium status --verbose` prints: absent from a brief status is not news.
-_VERBOSE_ONLY = frozenset({"clock-source", *lb.VERBOSE_ONLY})
+_VERBOSE_ONLY = frozenset({"clock-source", *lb.VERBOSE_ONLY, *maps.VERBOSE_ONLY})
 
 
 @dataclass(frozen=True)

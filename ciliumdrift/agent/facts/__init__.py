@@ -14,6 +14,7 @@ from ciliumdrift.agent.facts import (
     ipam,
     kpr,
     lb,
+    maps,
     masquerade,
     misc,
     proxy,
@@ -41,6 +42,7 @@ FACTS: tuple[Fact, ...] = (
     *proxy.FACTS,
     ipam.identity_range,
     *hubble.FACTS,
+    *maps.FACTS,
     *encryption.FACTS,
 )
 
