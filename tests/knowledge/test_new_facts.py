@@ -53,3 +53,30 @@ def test_brief_status_does_not_compare_verbose_lines() -> None:
         declared(VALUES, version="1.18.0"), [NodeObservation("n1", parse_status(brief))]
     )
     assert not [r for r in result.rows if r.fact in FACTS]
+
+
+def _device_rows(values: str, status_text: str) -> dict[str, object]:
+    status = parse_status(status_text, source="status.txt")
+    result = compare(declared(values, version="1.20.0"), [NodeObservation("n1", status)])
+    return {r.fact: r for r in result.rows if r.fact.startswith("device-mode")}
+
+
+AUTO_TEXT = "Device Mode:             veth [Configured: auto]\nCilium:   Ok   1.20.0\n"
+
+
+def test_1_20_configured_device_mode_from_text() -> None:
+    rows = _device_rows("bpf:\n  datapathMode: auto\n", AUTO_TEXT)
+    assert rows["device-mode-configured"].verdict is Verdict.MATCH  # type: ignore[attr-defined]
+    assert rows["device-mode"].observed == "veth"  # type: ignore[attr-defined]
+    status = parse_status(AUTO_TEXT)
+    assert not [d for d in status.diagnostics if "Device Mode" in d.message]
+
+
+def test_1_20_configured_device_mode_from_json_differs_from_the_values() -> None:
+    payload = (
+        '{"cilium": {"state": "Ok", "msg": "1.20.0"}, "datapath-mode": "veth", '
+        '"configured-datapath-mode": "veth"}'
+    )
+    rows = _device_rows("bpf:\n  datapathMode: auto\n", payload)
+    configured = rows["device-mode-configured"]
+    assert configured.verdict is Verdict.MISMATCH and configured.observed == "veth"  # type: ignore[attr-defined]

@@ -37,6 +37,7 @@ FACTS: tuple[Fact, ...] = (
     *routing.FACTS,
     datapath.attach_mode,
     datapath.device_mode,
+    datapath.device_mode_configured,
     *masquerade.FACTS,
     misc.clock_source,
     *proxy.FACTS,
