@@ -113,7 +113,11 @@ def live_command(
             helm_release=helm_release,
             agent_log=not no_agent_log,
         )
-        emit(render(report, fmt.value), output)
+        emit(
+            render(report, fmt.value),
+            output,
+            workflow_commands=fmt is OutputFormat.github,
+        )
         return report.exit_code(fail_on_health=fail_on_health)
 
     run(body)

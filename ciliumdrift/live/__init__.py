@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from ciliumdrift.errors import UnsupportedVersion
 from ciliumdrift.live.model import (
     AgentPod,
     AgentResult,
@@ -34,7 +35,7 @@ from ciliumdrift.live.model import (
     NodeFacts,
 )
 from ciliumdrift.load.model import Declared
-from ciliumdrift.model import Diagnostic, Report
+from ciliumdrift.model import Diagnostic, Position, Report
 
 __all__ = [
     "AgentPod",
@@ -152,6 +153,7 @@ def report_from(
 
     diagnostics: list[Diagnostic] = list(live.diagnostics)
     version = cilium_version
+    where = "the cluster"
     if version is None and wrapper_chart_version(values_files) is None:
         release = live.deployed.release
         if release is not None and release.chart_version:
@@ -164,13 +166,23 @@ def report_from(
             diagnostics.append(
                 Diagnostic(f"Cilium version {version} taken from {where}", code="version")
             )
-    declared = load_declared(
-        tuple(values_files),
-        set_flags=tuple(set_flags),
-        talos_files=tuple(talos_files),
-        cilium_version=version,
-        chart=chart,
-    )
+    try:
+        declared = load_declared(
+            tuple(values_files),
+            set_flags=tuple(set_flags),
+            talos_files=tuple(talos_files),
+            cilium_version=version,
+            chart=chart,
+        )
+    except UnsupportedVersion as error:
+        if cilium_version is not None or version is None:
+            raise
+        # The version came from the cluster or sysdump, not from --cilium-version.
+        raise UnsupportedVersion(
+            f"{error.message} (the version was taken from {where} of {live.source}; "
+            "pass --cilium-version)",
+            Position(live.source, 1, 1),
+        ) from None
     kernel_map = dict(kernels) if isinstance(kernels, Mapping) else parse_kernels(kernels)
     report = build_report(
         declared,
