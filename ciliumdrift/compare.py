@@ -165,8 +165,12 @@ def compare(
         if observation.error is not None or observation.status is None:
             findings.append(_node_error(observation, node))
             if observation.agent_log is not None:
+                # No status, but a log: the node's status-free conflicts still stand.
                 ctx = _context(declared, observation, kernel_map, node_configs)
-                log_only.append((ctx, node, derive_context(ctx, FACTS)))
+                contexts.append(ctx)
+                expectations = derive_context(ctx, FACTS)
+                _collect_conflicts(ctx, expectations, node, conflicts)
+                log_only.append((ctx, node, expectations))
             continue
         ctx = _context(declared, observation, kernel_map, node_configs)
         contexts.append(ctx)
