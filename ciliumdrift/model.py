@@ -301,11 +301,6 @@ class Report:
     def health(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.kind is FindingKind.HEALTH)
 
-    def exit_code(self, *, fail_on_health: bool = False) -> int:
-        """0 when declared and observed agree, 1 when there are findings that count."""
-        counted = self.findings if fail_on_health else self.drift
-        return 1 if any(f.severity is not Severity.NOTE for f in counted) else 0
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "tool": {"name": "ciliumdrift", "version": self.tool_version},

@@ -10,8 +10,11 @@ import typer
 from ciliumdrift.cli import app
 from ciliumdrift.cli._common import (
     CiliumVersion,
+    FailOnOption,
     Kernels,
-    OutputFormat,
+    Output,
+    Quiet,
+    ReportFormatOption,
     SetFiles,
     SetJsons,
     SetLiterals,
@@ -19,9 +22,12 @@ from ciliumdrift.cli._common import (
     SetValues,
     TalosFiles,
     ValuesFiles,
-    emit,
+    Verbose,
+    finish_check,
     run,
 )
+from ciliumdrift.report import ReportFormat
+from ciliumdrift.report.policy import FailOn
 
 if TYPE_CHECKING:
     from ciliumdrift.load import SetFlag
@@ -56,22 +62,20 @@ def check_command(
     chart: Annotated[
         str | None, typer.Option("--chart", metavar="VERSION|DIR|TGZ|none", help="Chart defaults.")
     ] = None,
-    fmt: Annotated[
-        OutputFormat, typer.Option("--format", help="Output format.")
-    ] = OutputFormat.text,
+    fmt: ReportFormatOption = ReportFormat.TEXT,
+    fail_on: FailOnOption = FailOn.ERROR,
     fail_on_health: Annotated[
         bool, typer.Option("--fail-on-health", help="Health findings also exit 1.")
     ] = False,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write here, atomically.")
-    ] = None,
+    verbose: Verbose = False,
+    quiet: Quiet = False,
+    output: Output = None,
 ) -> None:
     """Check that the running datapath is the one the config asks for; explain every mismatch."""
 
     def body() -> int:
         from ciliumdrift.api import check
         from ciliumdrift.load import set_flags_from_options
-        from ciliumdrift.report import render
 
         flags = set_flags_from_options(
             set=set_,
@@ -95,8 +99,15 @@ def check_command(
                 kernels=kernel,
                 chart=chart,
             )
-        emit(render(report, fmt.value), output)
-        return report.exit_code(fail_on_health=fail_on_health)
+        return finish_check(
+            report,
+            fmt,
+            output,
+            fail_on=fail_on,
+            fail_on_health=fail_on_health,
+            verbose=verbose,
+            quiet=quiet,
+        )
 
     run(body)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -10,7 +9,10 @@ import typer
 from ciliumdrift.cli import app
 from ciliumdrift.cli._common import (
     CiliumVersion,
-    OutputFormat,
+    FailOnOption,
+    Output,
+    Quiet,
+    ReportFormatOption,
     SetFiles,
     SetJsons,
     SetLiterals,
@@ -18,9 +20,12 @@ from ciliumdrift.cli._common import (
     SetValues,
     TalosFiles,
     ValuesFiles,
-    emit,
+    Verbose,
+    finish_check,
     run,
 )
+from ciliumdrift.report import ReportFormat
+from ciliumdrift.report.policy import FailOn
 
 
 @app.command("live")
@@ -70,22 +75,20 @@ def live_command(
     chart: Annotated[
         str | None, typer.Option("--chart", metavar="VERSION|DIR|TGZ|none", help="Chart defaults.")
     ] = None,
-    fmt: Annotated[
-        OutputFormat, typer.Option("--format", help="Output format.")
-    ] = OutputFormat.text,
+    fmt: ReportFormatOption = ReportFormat.TEXT,
+    fail_on: FailOnOption = FailOn.ERROR,
     fail_on_health: Annotated[
         bool, typer.Option("--fail-on-health", help="Unreachable agents and health also exit 1.")
     ] = False,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write here, atomically.")
-    ] = None,
+    verbose: Verbose = False,
+    quiet: Quiet = False,
+    output: Output = None,
 ) -> None:
     """Check every agent of a running cluster against the config; say which layer diverged."""
 
     def body() -> int:
         from ciliumdrift.live import live_report
         from ciliumdrift.load import set_flags_from_options
-        from ciliumdrift.report import render
 
         flags = set_flags_from_options(
             set=set_,
@@ -110,7 +113,26 @@ def live_command(
             read_helm_release=read_helm_release,
             helm_release=helm_release,
         )
-        emit(render(report, fmt.value), output)
-        return report.exit_code(fail_on_health=fail_on_health)
+        return finish_check(
+            report,
+            fmt,
+            output,
+            fail_on=fail_on,
+            fail_on_health=fail_on_health,
+            verbose=verbose,
+            quiet=quiet,
+            missing=_missing(report, namespace, selector),
+        )
 
     run(body)
+
+
+def _missing(report: object, namespace: str, selector: str) -> str | None:
+    """What a live run that found no agent was looking for (the namespace and selector)."""
+    inputs = getattr(report, "inputs", {})
+    if int(inputs.get("nodes") or 0) == 0:
+        return (
+            f"no Cilium agent found: no pod matches -l {selector} in namespace {namespace} "
+            "(nothing was compared; see --namespace and --selector)"
+        )
+    return None
