@@ -2,7 +2,7 @@
 
     python tools/refresh_chart_data.py [REFERENCE_DIR]
 
-REFERENCE_DIR (default ``../shared/reference/chart``) holds one folder per chart version
+REFERENCE_DIR (default ``tests/corpus/chart``) holds one folder per chart version
 (``1.18.12/values.yaml`` and, from 1.16, ``values.schema.json``), copied byte for byte from
 the published ``cilium-<version>.tgz`` packages. For each minor release the newest patch
 folder is used. The output is deterministic: tests/load/test_chart_data.py regenerates it
@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_REFERENCE = REPO.parent / "shared" / "reference" / "chart"
+DEFAULT_REFERENCE = REPO / "tests" / "corpus" / "chart"
 TARGET = REPO / "ciliumdrift" / "data" / "chart"
 
 README = """\

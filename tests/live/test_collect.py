@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from ciliumdrift.datafiles import schema
 from ciliumdrift.errors import CollectionError
 from ciliumdrift.live import check_cluster
 from ciliumdrift.live.collect import LiveOptions, collect, exit_status, run_concurrently
 from ciliumdrift.live.model import AgentPod
-from tests.conftest import SCHEMAS
 from tests.fakecluster import FakeCluster, Fault, make_agents
 from tests.live.conftest import SEED_ARGS, findings
 
@@ -36,7 +36,7 @@ def test_clean_cluster_matches_the_seed_config(fake_cluster: Start, run_cli: Cli
     assert report["inputs"]["nodes"] == 4 and report["inputs"]["unreachable"] == 0
     import jsonschema
 
-    jsonschema.validate(report, json.loads((SCHEMAS / "report.schema.json").read_text()))
+    jsonschema.validate(report, schema("report"))
     # every agent answered the JSON status first, then the 1.17+ drift metric
     commands = sorted({c for _, c, _ in cluster.exec_log})
     assert commands == [
