@@ -202,12 +202,23 @@ class Finding:
     causes: tuple[Cause, ...] = ()
     fix: Fix | None = None
     severity: Severity = Severity.ERROR
+    # Every node this finding applies to when it is the same on several (``node`` is then
+    # None); empty for one node (``node``) or the whole cluster.
+    nodes: tuple[str, ...] = ()
+
+    @property
+    def applies_to(self) -> tuple[str, ...]:
+        """The named nodes of this finding (none: the cluster, or one unnamed status)."""
+        if self.nodes:
+            return self.nodes
+        return (self.node,) if self.node else ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "fact": self.fact,
             "status_line": self.status_line,
             "node": self.node,
+            "nodes": list(self.applies_to),
             "kind": self.kind.value,
             "severity": self.severity.value,
             "expected": self.expected,

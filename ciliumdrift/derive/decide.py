@@ -99,10 +99,17 @@ def conflict(
     *,
     severity: Severity = Severity.ERROR,
     fatal: bool = False,
+    settled_by_status: bool = False,
 ) -> Conflict:
     causes, fix = rank(candidates)
     return Conflict(
-        message=message, causes=causes, source=source, fix=fix, severity=severity, fatal=fatal
+        message=message,
+        causes=causes,
+        source=source,
+        fix=fix,
+        severity=severity,
+        fatal=fatal,
+        settled_by_status=settled_by_status,
     )
 
 

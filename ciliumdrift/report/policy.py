@@ -14,8 +14,9 @@ code   meaning
 =====  =====================================================================================
 
 Health findings (an unreachable node, failing controllers) are about the cluster, not the
-config: they count only with ``--fail-on-health``. The convention is ruff's and
-kube-linter's: severities are labels, the threshold is the user's.
+config: they never fail a run, unless ``--fail-on-health`` asks, and then any of them does.
+The convention is ruff's and kube-linter's: severities are labels, the threshold is the
+user's.
 """
 
 from __future__ import annotations
@@ -53,14 +54,10 @@ def default_fail_on(report: Any) -> FailOn:
     return FailOn.NOTE if type(report).__name__ == "ImpactReport" else FailOn.ERROR
 
 
-def severities(report: Any, *, fail_on_health: bool = False) -> list[Severity]:
-    """The severities of the results that may fail this report's run."""
+def severities(report: Any) -> list[Severity]:
+    """The severities of the results that the ``--fail-on`` threshold applies to."""
     if isinstance(report, Report):
-        return [
-            f.severity
-            for f in report.findings
-            if fail_on_health or f.kind is not FindingKind.HEALTH
-        ]
+        return [f.severity for f in report.findings if f.kind is not FindingKind.HEALTH]
     if type(report).__name__ == "ImpactReport":
         return [Severity.WARNING if c.disruptive else Severity.NOTE for c in report.changes]
     violations: Iterable[Any] = getattr(report, "violations", ())
@@ -79,7 +76,9 @@ def exit_code(
     first and exit 2 with its reason.
     """
     threshold = FailOn(fail_on) if fail_on is not None else default_fail_on(report)
-    found = severities(report, fail_on_health=fail_on_health)
+    if fail_on_health and isinstance(report, Report) and report.health:
+        return EXIT_FINDINGS
+    found = severities(report)
     return EXIT_FINDINGS if any(counts(s, threshold) for s in found) else EXIT_CLEAN
 
 

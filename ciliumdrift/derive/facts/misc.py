@@ -437,6 +437,8 @@ def kubernetes_conflicts(ctx: NodeContext) -> list[Conflict]:
                     ],
                     host.origin,
                     severity=Severity.ERROR if proxy_gone else Severity.WARNING,
+                    # `Kubernetes: Ok` shows the agents reach the API server all the same.
+                    settled_by_status=True,
                 )
             )
     return out
