@@ -67,13 +67,14 @@ def group_nodes(rows: Iterable[Row]) -> list[NodeGroup]:
     return [NodeGroup(tuple(nodes), first_rows[key]) for key, nodes in ordered]
 
 
-def name_list(nodes: Sequence[str | None], limit: int = 6) -> str:
-    """``a, b, c`` or ``n001, n002, n003, … n498 (498)`` when there are more than ``limit``."""
+def name_list(nodes: Sequence[str | None], limit: int = 6, *, unit: str = "nodes") -> str:
+    """``a, b, c`` or ``n001, n002, n003, n004, … n498`` when there are more than ``limit``
+    (with `` (498 nodes)`` after it unless ``unit`` is empty)."""
     names = [str(n) if n is not None else "-" for n in nodes]
     if len(names) <= limit:
         return ", ".join(names)
     head = ", ".join(names[: limit - 2])
-    return f"{head}, … {names[-1]} ({len(names)} nodes)"
+    return f"{head}, … {names[-1]}" + (f" ({len(names)} {unit})" if unit else "")
 
 
 __all__ = ["NodeGroup", "group_nodes", "name_list"]

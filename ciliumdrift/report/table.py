@@ -53,6 +53,16 @@ def _shrink(out: list[int], floor: Sequence[int], budget: int) -> None:
         out[widest] -= 1
 
 
+def breaks_words(rows: Sequence[Sequence[str]], sizes: Sequence[int]) -> bool:
+    """Whether a column is narrower than a word in it (the table then reads badly)."""
+    return any(
+        len(word) > size
+        for row in rows
+        for cell, size in zip(row, sizes, strict=True)
+        for word in cell.split()
+    )
+
+
 def wrap(text: str, width: int) -> list[str]:
     if len(text) <= width:
         return [text]
@@ -104,4 +114,4 @@ def wrap_line(text: str, width: int, indent: str = "", hanging: str | None = Non
     ) or [indent.rstrip()]
 
 
-__all__ = ["Column", "render_table", "widths", "wrap", "wrap_line"]
+__all__ = ["Column", "breaks_words", "render_table", "widths", "wrap", "wrap_line"]

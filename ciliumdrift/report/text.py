@@ -19,7 +19,7 @@ from typing import Any
 from ciliumdrift.model import Finding, FindingKind, Report, Row, Severity, Verdict
 from ciliumdrift.report.groups import NodeGroup, group_nodes, name_list
 from ciliumdrift.report.style import MARK, paint, terminal_width, use_colour
-from ciliumdrift.report.table import Column, render_table, widths, wrap_line
+from ciliumdrift.report.table import Column, breaks_words, render_table, widths, wrap_line
 
 _VERDICT = {
     Verdict.MATCH: "ok",
@@ -111,7 +111,10 @@ def _header(report: Report, width: int) -> list[str]:
         files = [found] if isinstance(found, str) else [str(f) for f in found]
         if not files:
             continue
-        shown = ", ".join(files) if len(files) <= 6 else name_list(files).replace(" nodes)", ")")
+        distinct = list(dict.fromkeys(files))
+        shown = name_list(distinct, unit="files")
+        if len(distinct) < len(files):  # one status file given for several nodes
+            shown += f" ({len(files)} {key}es)" if key == "status" else f" ({len(files)})"
         lines += wrap_line(f"{key + ':':<8}{shown}", width, "  ", " " * 10)
     return lines
 
@@ -179,12 +182,15 @@ def _rows_table(
             cell.insert(0, row.node or "-")
     declared = [_declared(r, short) for r in rows]
     with_declared = [*columns, Column("Declared at", _DECLARED_MIN)]
-    sizes = widths(with_declared, [[*c, d] for c, d in zip(cells, declared, strict=True)], width)
-    fits = sum(sizes) + 2 * (len(sizes) - 1) <= width and sizes[-1] >= _DECLARED_MIN
+    rows_with = [[*c, d] for c, d in zip(cells, declared, strict=True)]
+    sizes = widths(with_declared, rows_with, width)
+    fits = (
+        sum(sizes) + 2 * (len(sizes) - 1) <= width
+        and sizes[-1] >= _DECLARED_MIN
+        and not breaks_words(cells, sizes[:-1])
+    )
     if fits:
-        return render_table(
-            with_declared, [[*c, d] for c, d in zip(cells, declared, strict=True)], width
-        )
+        return render_table(with_declared, rows_with, width, sizes=sizes)
     # Too narrow for a fifth column: each row's declaration follows it on its own line.
     sizes = widths(columns, cells, width)
     out = render_table(columns, cells, width, sizes=sizes)[:2]
@@ -221,7 +227,7 @@ def _group_line(group: NodeGroup, width: int) -> list[str]:
     named = [n for n in group.nodes if n is not None]
     text = group.summary()
     if named:
-        text += f" ({name_list(named)})" if len(named) > 1 else f" ({named[0]})"
+        text += f" ({name_list(named, unit='')})"
     return wrap_line(text, width, "", "  ")
 
 
