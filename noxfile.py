@@ -46,3 +46,10 @@ def bench(session: nox.Session) -> None:
     session.install("-e", ".[test]", "check-jsonschema")
     for script in ("bench_cli.py", "bench_parse.py", "bench_load.py", "bench_live.py"):
         session.run("python", f"benchmarks/{script}")
+
+
+@nox.session(python=PYTHON)
+def accuracy(session: nox.Session) -> None:
+    """Cause accuracy over the real cases in tests/cases (a measurement: never fails on numbers)."""
+    session.install("-e", ".")
+    session.run("python", "tools/accuracy.py", *session.posargs)

@@ -1,7 +1,7 @@
 """Compare: expected runtime (per node) against the observed status, as rows and findings.
 
 One row per config-determined line per node; a finding for every mismatch (explained by
-:mod:`ciliumdrift.explain`), for every declared conflict that needs no status (the agent
+:mod:`ciliumdrift.agent.explain`), for every declared conflict that needs no status (the agent
 would not start, Talos and the values disagree, the agent falls back), and for health that
 no config decides (failing controllers, unreachable nodes, Cilium or Hubble not Ok).
 """
@@ -13,11 +13,11 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from ciliumdrift.agent.explain import explain_drift, unknown
+from ciliumdrift.agent.fact import Conflict, Expectation, Fact, NodeContext
+from ciliumdrift.agent.facts import FACTS
+from ciliumdrift.agent.gates import gate
 from ciliumdrift.derive import derive_context, node_context
-from ciliumdrift.derive.fact import Conflict, Expectation, Fact, NodeContext
-from ciliumdrift.derive.facts import FACTS
-from ciliumdrift.derive.tables import minor_of
-from ciliumdrift.explain import explain_drift, unknown
 from ciliumdrift.load.model import Declared
 from ciliumdrift.model import (
     Cause,
@@ -35,7 +35,7 @@ from ciliumdrift.model import (
 from ciliumdrift.parse.model import Status
 
 # Labels that changed between versions; everything else prints as the fact declares.
-_OLD_LABELS = {"host-routing": ((1, 15), "Host Routing")}
+_OLD_LABELS = {"host-routing": ("host-routing-label-capitalised", "Host Routing")}
 # Lines only `cilium status --verbose` prints: absent from a brief status is not news.
 _VERBOSE_ONLY = frozenset({"clock-source"})
 
@@ -58,7 +58,7 @@ class _Line:
 
 def status_label(fact: Fact, cilium_version: str) -> str:
     old = _OLD_LABELS.get(fact.id)
-    if old is not None and minor_of(cilium_version) <= old[0]:
+    if old is not None and gate(old[0], cilium_version):
         return old[1]
     return fact.status_line
 

@@ -18,6 +18,8 @@ SOURCES = (
     "agent_defaults.yaml",
     "kernel.yaml",
     "removed.yaml",
+    "config_keys.yaml",
+    "gates.yaml",
     "talos.yaml",
     "talos_secrets.yaml",
     "lint/disruptive.yaml",

@@ -186,8 +186,8 @@ def impact(
 ) -> ImpactReport:
     """What changes at runtime when ``base`` becomes ``head``, per node."""
     from ciliumdrift import __version__
+    from ciliumdrift.agent.facts import FACTS
     from ciliumdrift.derive import derive
-    from ciliumdrift.derive.facts import FACTS
 
     key_changes = diff_values(base.values, head.values)
     reads = {fact.id: fact.reads for fact in FACTS}

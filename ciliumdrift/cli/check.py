@@ -25,6 +25,7 @@ from ciliumdrift.cli._common import (
     Verbose,
     finish_check,
     run,
+    usage,
 )
 from ciliumdrift.report import ReportFormat
 from ciliumdrift.report.policy import FailOn
@@ -88,7 +89,7 @@ def check_command(
             report = _check_sysdump(sysdump, values, flags, talos, cilium_version, kernel, chart)
         else:
             if directory is None and not (values or talos or status or flags):
-                raise typer.BadParameter("give a folder, or --values/--talos/--status files")
+                usage("give a folder, or --values/--talos/--status files")
             report = check(
                 directory,
                 values_files=values,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import typer
-
 from ciliumdrift.cli import app
 from ciliumdrift.cli._common import (
     CiliumVersion,
@@ -18,6 +16,7 @@ from ciliumdrift.cli._common import (
     ValuesFiles,
     emit,
     run,
+    usage,
 )
 from ciliumdrift.report import DocumentFormat
 
@@ -52,7 +51,7 @@ def expect_command(
             set_literal=set_literal,
         )
         if not (values or talos or flags):
-            raise typer.BadParameter("give --values/--set or --talos input")
+            usage("give --values/--set or --talos input")
         declared = load_declared(
             tuple(values),
             set_flags=tuple(flags),

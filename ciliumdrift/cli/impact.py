@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from ciliumdrift.cli import app
-from ciliumdrift.cli._common import Output, ReportFormatOption, emit, run
+from ciliumdrift.cli._common import Output, ReportFormatOption, emit, run, usage
 from ciliumdrift.report import ReportFormat
 from ciliumdrift.report.policy import FailOn
 
@@ -63,14 +63,14 @@ def impact_command(
 
         if git_base is not None:
             if base or not paths:
-                raise typer.BadParameter("--git-base REF takes PATHS (and no --base)")
+                usage("--git-base REF takes PATHS (and no --base)")
             targets = head or list(paths)
             before = load_git_side(git_base, targets, talos=talos, cilium_version=cilium_version)
             after = load_side(targets, talos=talos, cilium_version=cilium_version)
             labels = (f"{git_base}:{' '.join(targets)}", " ".join(targets))
         else:
             if not base or not head or paths:
-                raise typer.BadParameter("give --base OLD and --head NEW (or --git-base REF PATHS)")
+                usage("give --base OLD and --head NEW (or --git-base REF PATHS)")
             before = load_side(base, talos=talos, cilium_version=cilium_version)
             after = load_side(head, talos=talos, cilium_version=cilium_version)
             labels = (" ".join(base), " ".join(head))

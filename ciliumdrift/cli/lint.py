@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from ciliumdrift.cli import app
-from ciliumdrift.cli._common import FailOnOption, Output, ReportFormatOption, emit, run
+from ciliumdrift.cli._common import FailOnOption, Output, ReportFormatOption, emit, run, usage
 from ciliumdrift.report import ReportFormat
 from ciliumdrift.report.policy import FailOn
 
@@ -66,9 +66,7 @@ def lint_command(
         if not paths:  # the configured files are the -f layers of one release, in order
             paths, merge = list(settings.values), True
         if not paths:
-            raise typer.BadParameter(
-                "give at least one values file (or `values` in [tool.ciliumdrift])"
-            )
+            usage("give at least one values file (or `values` in .ciliumdrift.yaml)")
         report = lint(
             paths,
             talos_files=settings.talos,

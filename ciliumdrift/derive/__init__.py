@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ciliumdrift.derive.fact import Conflict, Expectation, Fact, NodeContext
+from ciliumdrift.agent.fact import Conflict, Expectation, Fact, NodeContext
 from ciliumdrift.load.model import Declared
 from ciliumdrift.model import Layer, Located, Origin, Severity
 
@@ -61,9 +61,9 @@ def node_context(
 
 
 def _ignored_key_conflicts(ctx: NodeContext) -> dict[str, list[Conflict]]:
-    from ciliumdrift.derive.facts import FACTS
-    from ciliumdrift.derive.keys import ignored_keys
-    from ciliumdrift.explain import cause, said, values_fix
+    from ciliumdrift.agent.explain import cause, said, values_fix
+    from ciliumdrift.agent.facts import FACTS
+    from ciliumdrift.agent.keys import ignored_keys
     from ciliumdrift.model import CauseKind
 
     reads = {key for f in FACTS for key in f.reads}
@@ -95,6 +95,7 @@ def _ignored_key_conflicts(ctx: NodeContext) -> dict[str, list[Conflict]]:
                 [(ignored.meant, ignored.meant_value)],
             ),
             severity=Severity.WARNING,
+            name="removed-key" if ignored.removed else "unknown-key",
         )
         owner = next((f for f in FACTS if f.reads[:1] == (ignored.meant,)), None) or next(
             (f for f in FACTS if ignored.meant in f.reads), None
@@ -112,7 +113,7 @@ def derive(
     pod_cidrs: tuple[str, ...] = (),
 ) -> dict[str, Expectation]:
     """Every fact's expectation for one node, keyed by fact ID (status-line order)."""
-    from ciliumdrift.derive.facts import FACTS
+    from ciliumdrift.agent.facts import FACTS
 
     ctx = node_context(declared, node=node, kernel=kernel, pod_cidrs=pod_cidrs)
     return derive_context(ctx, FACTS)

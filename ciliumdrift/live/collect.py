@@ -1,6 +1,7 @@
 """Read a running cluster through the Kubernetes API: every agent, every node, the layers.
 
-The client's pitfalls (ecosystem.md A2.3) decide the shape of this module:
+The client's pitfalls (kubernetes-client/python's ``kubernetes.stream``) decide the shape of
+this module:
 
 * ``stream()`` swaps ``call_api`` on the ApiClient it is given, so concurrent execs on one
   ApiClient break each other. Every worker thread owns its ApiClient; they share only the
@@ -30,6 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ciliumdrift.agent.gates import gate
 from ciliumdrift.errors import CiliumdriftError, CollectionError
 from ciliumdrift.live.model import (
     AgentPod,
@@ -53,7 +55,8 @@ POLL_SECONDS = 0.2
 TRANSIENT_RETRIES = 2
 RETRY_BACKOFF_SECONDS = 0.3
 DRIFT_METRIC = "drift_checker_config_delta"
-NODE_CONFIG_VERSIONS = ("v2alpha1", "v2")  # v2 read last: its keys win (cilium-rules.md §1.2)
+NODE_CONFIG_VERSIONS = ("v2alpha1", "v2")  # v2 read last: its keys win
+# (cilium/cilium@v1.16.0:pkg/option/resolver/resolver.go readNodeConfigsAllVersions)
 
 Parser = Callable[[str, str], Any]
 
@@ -580,7 +583,11 @@ def collect_agent(
     command, text, status = found
     version = _status_version(status)
     delta = None
-    if version is not None and _minor(version) >= (1, 17) and time.monotonic() < deadline:
+    if (
+        version is not None
+        and gate("drift-checker-metric", version)
+        and time.monotonic() < deadline
+    ):
         metric = run((command[0], "metrics", "list", "-p", DRIFT_METRIC, "-o", "json"))
         delta = drift_delta(metric.stdout) if metric.succeeded else None
     error = None
@@ -623,12 +630,6 @@ def _status_version(status: Any) -> str | None:
     cilium = getattr(status, "cilium", None)
     version = getattr(cilium, "version", None)
     return str(version) if version else None
-
-
-def _minor(version: str) -> tuple[int, int]:
-    numbers = [int(n) for n in re.findall(r"\d+", version)[:2]]
-    padded = [*numbers, 0, 0]
-    return padded[0], padded[1]
 
 
 def drift_delta(text: str) -> float | None:

@@ -1,6 +1,7 @@
 """Find the cluster exactly as kubectl does, then hand the client a finished configuration.
 
-kubectl's rules (ecosystem.md A2.1), which the Python client does not all follow:
+kubectl's rules (https://kubernetes.io/docs/concepts/configuration/organize-cluster-access-kubeconfig/),
+which the Python client does not all follow:
 
 * ``--kubeconfig FILE``: that file only, and it must exist.
 * else ``KUBECONFIG``: a ``os.pathsep`` list; empty entries and missing files are skipped,

@@ -1,6 +1,6 @@
 """Read the same facts as ``live`` from a cilium sysdump archive (what users attach to bugs).
 
-``cilium sysdump`` (cilium-cli ``sysdump/constants.go``) writes one folder, zipped, with
+``cilium sysdump`` (cilium/cilium-cli@v0.16.0:sysdump/constants.go) writes one folder, zipped, with
 files named ``<kind>-<timestamp>.<ext>``. This reads:
 
 * ``k8s-nodes-*.yaml``: kernels, OS images (Talos version), pod CIDRs, labels;

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from ciliumdrift.agent.facts import FACTS
 from ciliumdrift.cli import app
-from ciliumdrift.derive.facts import FACTS
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "talos-netkit-native"
 

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
+from ciliumdrift.agent.docs import facts_markdown
+from ciliumdrift.agent.facts import FACTS
 from ciliumdrift.compare import compare
 from ciliumdrift.derive import derive, node_context
-from ciliumdrift.derive.docs import facts_markdown
 from ciliumdrift.derive.expected import expected_state
-from ciliumdrift.derive.facts import FACTS
 from ciliumdrift.load.model import Declared, HelmValues
 from ciliumdrift.model import (
     CauseKind,
