@@ -42,18 +42,26 @@ def test_a_status_that_shows_none_of_the_lines_compared_nothing(
     assert "0 match" in out  # the report is still printed: it says what was not shown
 
 
-def test_a_warning_is_labelled_and_exits_0_unless_fail_on_asks(repo_cwd: Path) -> None:
-    # status-019: kube-proxy replacement without k8sServiceHost, and no Kubernetes line shown
+def test_a_warning_is_labelled_and_exits_0_unless_fail_on_asks(
+    repo_cwd: Path, tmp_path: Path
+) -> None:
+    # Talos still deploys kube-proxy while Cilium replaces it: a warning no status settles.
+    talos = tmp_path / "talos.yaml"
+    seed = Path(f"{SEED}/talos.yaml").read_text(encoding="utf-8")
+    assert "    disabled: true\n" in seed
+    talos.write_text(seed.replace("    disabled: true\n", "    disabled: false\n", 1))
     args = (
         "check",
         "-f",
-        str(CORPUS / "status-019.values.yaml"),
+        f"{SEED}/values.yaml",
+        "--talos",
+        str(talos),
         "--status",
-        str(CORPUS / "status-019.txt"),
+        f"{SEED}/status.txt",
     )
     code, out, _ = invoke(*args)
     assert code == 0
-    assert re.search(r"^! warning: Kubernetes", out, re.M), out
+    assert re.search(r"^! warning: KubeProxyReplacement", out, re.M), out
     assert not re.search(r"^x error", out, re.M)
     assert invoke(*args, "--fail-on", "warning")[0] == 1
     assert invoke(*args, "--fail-on", "note")[0] == 1

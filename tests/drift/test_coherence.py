@@ -188,16 +188,28 @@ def test_reported_scenarios_are_coherent(report: object) -> None:
     _all_findings(_findings(report))  # type: ignore[arg-type]
 
 
+def _kubernetes(comparison: Comparison) -> Finding:
+    (finding,) = [
+        f for f in comparison.findings if f.fact == "kubernetes" and "k8sServiceHost" in f.message
+    ]
+    return finding
+
+
 def test_a_requirement_the_status_proves_met_is_a_note() -> None:
-    values = "kubeProxyReplacement: true\n"
-    ok = _compare(values, {"n1": {}}, talos=False)
-    (finding,) = [f for f in ok.findings if f.fact == "kubernetes"]
-    assert finding.severity is Severity.NOTE
-    assert any("Kubernetes: Ok on n1" in t for t in _evidence(finding)), _evidence(finding)
-    # Without the Kubernetes line the status proves nothing: the warning stays.
-    unseen = _compare(values, {"n1": {"kubernetes": None}}, talos=False)
-    (kept,) = [f for f in unseen.findings if f.fact == "kubernetes"]
-    assert kept.severity is Severity.WARNING
+    # Talos disables kube-proxy and k8sServiceHost is empty: certain failure, unless the
+    # status shows the agents reach the API server all the same.
+    values = SEED_VALUES.replace("k8sServiceHost: localhost\n", "")
+    ok = _kubernetes(_compare(values, {"n1": {}}))
+    assert ok.severity is Severity.NOTE
+    assert any("Kubernetes: Ok on n1" in t for t in _evidence(ok)), _evidence(ok)
+    # Without the Kubernetes line the status proves nothing: the error stays.
+    unseen = _kubernetes(_compare(values, {"n1": {"kubernetes": None}}))
+    assert unseen.severity is Severity.ERROR
+    # Without Talos nothing says kube-proxy is gone: a note from the start.
+    plain = _kubernetes(
+        _compare("kubeProxyReplacement: true\n", {"n1": {"kubernetes": None}}, talos=False)
+    )
+    assert plain.severity is Severity.NOTE
 
 
 def test_a_fallback_the_status_shows_as_derived_is_a_note() -> None:
