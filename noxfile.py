@@ -53,10 +53,5 @@ def accuracy(session: nox.Session) -> None:
     """Cause accuracy over the real cases in tests/cases (a measurement: never fails on numbers)."""
     session.install("-e", ".")
     session.run("python", "tools/accuracy.py", *session.posargs)
-
-
-@nox.session(python=PYTHON)
-def accuracy(session: nox.Session) -> None:
-    """Verdict precision on the real-world material: clean clusters pass, drift is explained."""
-    session.install("-e", ".[test]")
-    session.run("python", "benchmarks/accuracy.py", *session.posargs)
+    # The verdicts on the corpus captures and the drift reports (clean pass, cause in top two).
+    session.run("python", "benchmarks/accuracy.py")

@@ -74,8 +74,8 @@ def _clean_reports() -> list[Outcome]:
     """The real configurations of tests/drift/test_reports.py whose status lines are given."""
     from ciliumdrift.compare import compare
     from ciliumdrift.model import Severity
-    from tests.drift.test_reports import CLEAN, _observations, _talos
     from tests.derive.builders import declared
+    from tests.drift.test_reports import CLEAN, _observations, _talos
 
     out = []
     for clean in CLEAN:

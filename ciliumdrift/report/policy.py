@@ -93,8 +93,8 @@ def nothing_compared(report: Report) -> str | None:
     The reasons, in the order a user would fix them: no status was given, no agent was
     found, no agent could be read, the statuses show none of the config-determined lines.
     """
-    if compared(report):
-        return None
+    if compared(report) or any(f.kind is FindingKind.DRIFT for f in report.findings):
+        return None  # a drift finding is an observation compared, whatever it came from
     inputs = report.inputs
     if "cluster" in inputs:  # live or sysdump
         nodes = int(inputs.get("nodes") or 0)
