@@ -9,9 +9,13 @@ import typer
 
 from ciliumdrift.cli import app
 from ciliumdrift.cli._common import (
+    AgentLogs,
     CiliumVersion,
+    Devices,
     FailOnOption,
     Kernels,
+    NodeConfigs,
+    NodeLabels,
     Output,
     Quiet,
     ReportFormatOption,
@@ -60,6 +64,10 @@ def check_command(
     ] = None,
     cilium_version: CiliumVersion = None,
     kernel: Kernels = [],  # noqa: B006
+    agent_log: AgentLogs = [],  # noqa: B006
+    node_config: NodeConfigs = [],  # noqa: B006
+    device: Devices = [],  # noqa: B006
+    node_label: NodeLabels = [],  # noqa: B006
     chart: Annotated[
         str | None, typer.Option("--chart", metavar="VERSION|DIR|TGZ|none", help="Chart defaults.")
     ] = None,
@@ -99,6 +107,10 @@ def check_command(
                 cilium_version=cilium_version,
                 kernels=kernel,
                 chart=chart,
+                agent_logs=agent_log,
+                node_configs=node_config,
+                devices=device,
+                node_labels=node_label,
             )
         return finish_check(
             report,

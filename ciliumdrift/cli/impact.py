@@ -78,7 +78,8 @@ def impact_command(
             (n.split("=", 1)[0], n.split("=", 1)[1] if "=" in n else None) for n in node
         ] or [(None, None)]
         report = impact(before, after, nodes=nodes, base_label=labels[0], head_label=labels[1])
-        emit(render(report, Format(fmt.value)), output)
+        chosen = Format(fmt.value)
+        emit(render(report, chosen), output, workflow_commands=chosen is Format.GITHUB)
         return 0 if exit_zero else exit_code(report, fail_on=fail_on)
 
     run(body)

@@ -74,7 +74,8 @@ def lint_command(
             settings=settings,
             layered=merge,
         )
-        emit(render(report, Format(fmt.value)), output)
+        chosen = Format(fmt.value)
+        emit(render(report, chosen), output, workflow_commands=chosen is Format.GITHUB)
         return 0 if exit_zero else exit_code(report, fail_on=fail_on)
 
     run(body)

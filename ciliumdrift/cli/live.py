@@ -83,6 +83,10 @@ def live_command(
     verbose: Verbose = False,
     quiet: Quiet = False,
     output: Output = None,
+    no_agent_log: Annotated[
+        bool,
+        typer.Option("--no-agent-log", help="Do not read the agent containers' logs."),
+    ] = False,
 ) -> None:
     """Check every agent of a running cluster against the config; say which layer diverged."""
 
@@ -112,6 +116,7 @@ def live_command(
             timeout=timeout,
             read_helm_release=read_helm_release,
             helm_release=helm_release,
+            agent_log=not no_agent_log,
         )
         return finish_check(
             report,

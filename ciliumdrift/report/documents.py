@@ -14,6 +14,7 @@ from typing import Any
 
 from ciliumdrift.load.model import HelmValues
 from ciliumdrift.parse.model import Status
+from ciliumdrift.report.escape import inline
 
 
 def is_expected_state(document: Any) -> bool:
@@ -41,9 +42,9 @@ def status_text(status: Status) -> str:
             continue
         _flatten(key, value, rows)
     width = max((len(name) for name, _ in rows), default=0)
-    out = [f"{name.ljust(width)}  {value}" for name, value in rows]
+    out = [f"{inline(name).ljust(width)}  {inline(value)}" for name, value in rows]
     for diagnostic in status.diagnostics:
-        out.append(f"warning: {diagnostic}")
+        out.append(f"warning: {inline(diagnostic)}")
     return "\n".join(out) + "\n"
 
 
@@ -89,11 +90,12 @@ def values_text(loaded: HelmValues) -> str:
     for key, value in loaded.items():
         marker = "*" if key in loaded.user_keys else " "
         shown = json.dumps(value, ensure_ascii=False)
-        lines.append(f"{marker} {key} = {shown}  # {loaded.origin(key).describe()}")
-    for key, origin in loaded.placeholders.items():
-        lines.append(f"! {key} = <unrendered template>  # {origin.describe()}")
+        origin = inline(loaded.origin(key).describe())
+        lines.append(f"{marker} {inline(key)} = {inline(shown)}  # {origin}")
+    for key, place in loaded.placeholders.items():
+        lines.append(f"! {inline(key)} = <unrendered template>  # {inline(place.describe())}")
     for diagnostic in loaded.diagnostics:
-        lines.append(f"# note: {diagnostic}")
+        lines.append(f"# note: {inline(diagnostic)}")
     return "\n".join(lines) + "\n"
 
 
@@ -132,7 +134,7 @@ def expected_text(state: Mapping[str, Any]) -> str:
             for conflict in fact["conflicts"]:
                 lines.append(f"  {'':<{width}}   ! {conflict['severity']}: {conflict['message']}")
         lines.append("")
-    return "\n".join(lines).rstrip() + "\n"
+    return "\n".join(inline(line) for line in lines).rstrip() + "\n"
 
 
 __all__ = [

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ciliumdrift.model import Severity
+from ciliumdrift.report.escape import inline
 from ciliumdrift.report.style import paint, use_colour
 
 
@@ -19,7 +20,7 @@ def lint_text(report: Any, *, colour: bool | None = None) -> str:
     coloured = use_colour(colour)
     lines = [_violation(v, coloured) for v in report.violations]
     for diagnostic in report.diagnostics:
-        lines.append(f"note: {diagnostic}")
+        lines.append(f"note: {inline(diagnostic)}")
     counts = {s: sum(1 for v in report.violations if v.severity is s) for s in Severity}
     files = len(report.files)
     if report.violations:
@@ -39,16 +40,18 @@ def lint_text(report: Any, *, colour: bool | None = None) -> str:
 def _violation(violation: Any, coloured: bool) -> str:
     label = f"{violation.code} {violation.name}"
     severity = paint(violation.severity.value, violation.severity, coloured)
-    text = f"{violation.position}: {label} [{severity}] {violation.message}"
+    text = f"{inline(violation.position)}: {label} [{severity}] {inline(violation.message)}"
     if violation.fix:
-        text += f" (fix: {violation.fix})"
+        text += f" (fix: {inline(violation.fix)})"
     return text
 
 
 def impact_text(report: Any) -> str:
     out = [
-        f"ciliumdrift impact: {report.base} -> {report.head} "
-        f"(Cilium {report.cilium_version or '?'})",
+        inline(
+            f"ciliumdrift impact: {report.base} -> {report.head} "
+            f"(Cilium {report.cilium_version or '?'})"
+        ),
         "",
     ]
     if not report.changes:
@@ -57,18 +60,20 @@ def impact_text(report: Any) -> str:
         mark = "DISRUPTIVE " if change.disruptive else ""
         node = f" [{change.node}]" if change.node else ""
         out.append(
-            f"{mark}{change.status_line}{node}: {change.before or '(not shown)'} -> "
-            f"{change.after or '(not shown)'}"
+            inline(
+                f"{mark}{change.status_line}{node}: {change.before or '(not shown)'} -> "
+                f"{change.after or '(not shown)'}"
+            )
         )
         for key in change.keys:
-            out.append(f"    because {key.describe()}")
+            out.append(f"    because {inline(key.describe())}")
         if change.disruptive:
-            out.append(f"    disruptive: {change.why_disruptive}")
+            out.append(f"    disruptive: {inline(change.why_disruptive)}")
     if report.unexplained_keys:
         out += ["", "Changed keys that move no status line:"]
-        out += [f"    {k.describe()}" for k in report.unexplained_keys]
+        out += [f"    {inline(k.describe())}" for k in report.unexplained_keys]
     for diagnostic in report.diagnostics:
-        out.append(f"note: {diagnostic}")
+        out.append(f"note: {inline(diagnostic)}")
     out += ["", report.summary()]
     return "\n".join(out) + "\n"
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ciliumdrift.report import escape
 from ciliumdrift.report.records import records_of
 
 
@@ -19,7 +20,11 @@ def _show(value: object) -> str:
 
 
 def _cell(text: object) -> str:
-    return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ")
+    return escape.markdown(text if text is not None else "")
+
+
+def _code(text: object) -> str:
+    return escape.markdown_code(text if text is not None else "")
 
 
 def render(report: Any, **_options: Any) -> str:
@@ -37,7 +42,7 @@ def render(report: Any, **_options: Any) -> str:
         name = f"[{record.rule_id}]({rule.url})" if rule is not None else record.rule_id
         where = str(record.position) if record.position is not None else record.group
         lines.append(
-            f"| {icons.get(record.level, '')} | {name} | `{_cell(where)}` | "
+            f"| {icons.get(record.level, '')} | {name} | `{_code(where)}` | "
             f"{_cell(record.message)} |"
         )
     return "\n".join(lines) + "\n"
@@ -45,34 +50,36 @@ def render(report: Any, **_options: Any) -> str:
 
 def impact_markdown(report: Any) -> str:
     out = [
-        f"### ciliumdrift impact: `{report.base}` → `{report.head}`",
+        f"### ciliumdrift impact: `{_code(report.base)}` → `{_code(report.head)}`",
         "",
         f"**{report.summary()}**",
         "",
     ]
     if report.disruptive:
         out += ["> [!WARNING]", "> This change disrupts running workloads:"]
-        out += [f"> - **{c.status_line}**: {_cell(c.why_disruptive)}" for c in report.disruptive]
+        out += [
+            f"> - **{_cell(c.status_line)}**: {_cell(c.why_disruptive)}" for c in report.disruptive
+        ]
         out.append("")
     if report.changes:
         out += ["| | Status line | Node | Before | After | Why |", "|---|---|---|---|---|---|"]
         for c in report.changes:
             why = "<br>".join(
-                f"`{_cell(k.key)}` {_cell(_show(k.before))} → {_cell(_show(k.after))}"
-                + (f" ({k.position})" if k.position else "")
+                f"`{_code(k.key)}` {_cell(_show(k.before))} → {_cell(_show(k.after))}"
+                + (f" ({_cell(k.position)})" if k.position else "")
                 for k in c.keys
             )
             mark = "⚠️" if c.disruptive else ""
             out.append(
                 f"| {mark} | {_cell(c.status_line)} | {_cell(c.node or 'all')} | "
-                f"`{_cell(c.before or '-')}` | `{_cell(c.after or '-')}` | {why} |"
+                f"`{_code(c.before or '-')}` | `{_code(c.after or '-')}` | {why} |"
             )
     else:
         out.append("No `cilium status` line changes.")
     if report.unexplained_keys:
         out += ["", "<details><summary>Changed keys that move no status line</summary>", ""]
         out += [
-            f"- `{_cell(k.key)}`: {_cell(_show(k.before))} → {_cell(_show(k.after))}"
+            f"- `{_code(k.key)}`: {_cell(_show(k.before))} → {_cell(_show(k.after))}"
             for k in report.unexplained_keys
         ]
         out += ["", "</details>"]

@@ -17,9 +17,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from ciliumdrift.model import Finding, FindingKind, Report, Row, Severity, Verdict
+from ciliumdrift.report.escape import inline
 from ciliumdrift.report.groups import NodeGroup, group_nodes, name_list
 from ciliumdrift.report.style import MARK, paint, terminal_width, use_colour
-from ciliumdrift.report.table import Column, breaks_words, render_table, widths, wrap_line
+from ciliumdrift.report.table import Column, breaks_words, render_table, widths
+from ciliumdrift.report.table import wrap_line as _wrap_line
 
 _VERDICT = {
     Verdict.MATCH: "ok",
@@ -29,6 +31,11 @@ _VERDICT = {
     Verdict.CROSS_CHECK: "conflict",
 }
 _DECLARED_MIN = 36  # narrower than this, "declared at" moves to a line of its own
+
+
+def wrap_line(text: str, width: int, indent: str = "", hanging: str | None = None) -> list[str]:
+    """Every printed paragraph passes here: input-derived text is made inert first."""
+    return _wrap_line(inline(text), width, indent, hanging)
 
 
 def render(
@@ -180,7 +187,8 @@ def _rows_table(
         columns.insert(0, Column("Node", 10))
         for row, cell in zip(rows, cells, strict=True):
             cell.insert(0, row.node or "-")
-    declared = [_declared(r, short) for r in rows]
+    declared = [inline(_declared(r, short)) for r in rows]
+    cells = [[inline(cell) for cell in row] for row in cells]
     with_declared = [*columns, Column("Declared at", _DECLARED_MIN)]
     rows_with = [[*c, d] for c, d in zip(cells, declared, strict=True)]
     sizes = widths(with_declared, rows_with, width)
@@ -284,7 +292,7 @@ def _finding(finding: Finding, width: int, coloured: bool, verbose: bool) -> lis
                     lines += (
                         wrap_line(line, width, " " * 16, " " * 18)
                         if len(line) + 16 > width
-                        else [" " * 16 + line]
+                        else [" " * 16 + inline(line)]
                     )
     return lines
 

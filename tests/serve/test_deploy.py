@@ -255,6 +255,7 @@ def test_default_rbac_is_least_privilege() -> None:
         (AGENT_NAMESPACE, "", "pods", "list"),
         (AGENT_NAMESPACE, "", "pods/exec", "create"),
         (AGENT_NAMESPACE, "", "pods/exec", "get"),
+        (AGENT_NAMESPACE, "", "pods/log", "get"),
         (AGENT_NAMESPACE, "", "configmaps", "get"),
         (AGENT_NAMESPACE, "cilium.io", "ciliumnodeconfigs", "get"),
         (AGENT_NAMESPACE, "cilium.io", "ciliumnodeconfigs", "list"),
@@ -271,7 +272,9 @@ def test_secrets_and_events_only_in_their_optional_roles() -> None:
         (AGENT_NAMESPACE, "", "secrets", "list"),
     }
     assert _grants(_rules(DEPLOY / "optional" / "events-rbac.yaml")) == {
-        (AGENT_NAMESPACE, "", "events", verb) for verb in ("create", "get", "patch")
+        (namespace, "", "events", verb)
+        for namespace in (AGENT_NAMESPACE, "default")
+        for verb in ("create", "get", "patch")
     }
     for path in (DEPLOY / "rbac.yaml", DEPLOY / "deployment.yaml"):
         assert "secrets" not in {g[2] for g in _grants(_rules(path))}
