@@ -1,15 +1,18 @@
 """Nodes with identical results, grouped: what keeps a 500-node report short.
 
-Two nodes are in one group when every compared status line reads the same on both
-(expected, observed, verdict, condition and declared source). Any renderer (text, the
-fleet view, HTML) calls :func:`group_nodes` and prints one summary line per group, such
-as ``498 nodes: 22/22 lines match``, instead of one table per node.
+Two nodes are in one group when every compared status line has the same verdict, condition
+and declared source on both, and every line that does not match reads the same (expected and
+observed). Matching lines may show per-node values (each node's pod CIDR on the IPAM line):
+the group keeps the first node's and counts the others (:attr:`NodeGroup.spread`).
+
+Any renderer (text, the fleet view, HTML) calls :func:`group_nodes` and prints one summary
+line per group, such as ``498 nodes: 22/22 lines match``, instead of one table per node.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from ciliumdrift.model import Row, Verdict
 
@@ -20,6 +23,8 @@ class NodeGroup:
 
     nodes: tuple[str | None, ...]
     rows: tuple[Row, ...]
+    # fact -> how many distinct (expected, observed) pairs its matching line shows in the group
+    spread: Mapping[str, int] = field(default_factory=dict)
 
     def count(self, verdict: Verdict) -> int:
         return sum(1 for row in self.rows if row.verdict is verdict)
@@ -49,6 +54,8 @@ class NodeGroup:
 
 def _signature(row: Row) -> tuple[object, ...]:
     source = row.source.describe() if row.source is not None else None
+    if row.verdict is Verdict.MATCH:  # a per-node value that matches is no difference
+        return (row.fact, row.verdict, row.condition, source)
     return (row.fact, row.expected, row.observed, row.verdict, row.condition, source)
 
 
@@ -59,12 +66,23 @@ def group_nodes(rows: Iterable[Row]) -> list[NodeGroup]:
         by_node.setdefault(row.node, []).append(row)
     groups: dict[tuple[object, ...], list[str | None]] = {}
     first_rows: dict[tuple[object, ...], tuple[Row, ...]] = {}
+    values: dict[tuple[object, ...], dict[str, set[tuple[str | None, str | None]]]] = {}
     for node, node_rows in by_node.items():
         key = tuple(_signature(r) for r in node_rows)
         groups.setdefault(key, []).append(node)
         first_rows.setdefault(key, tuple(node_rows))
+        seen = values.setdefault(key, {})
+        for row in node_rows:
+            seen.setdefault(row.fact, set()).add((row.expected, row.observed))
     ordered = sorted(groups.items(), key=lambda item: (-len(item[1]), str(item[1][0])))
-    return [NodeGroup(tuple(nodes), first_rows[key]) for key, nodes in ordered]
+    return [
+        NodeGroup(
+            tuple(nodes),
+            first_rows[key],
+            {fact: len(pairs) for fact, pairs in values[key].items() if len(pairs) > 1},
+        )
+        for key, nodes in ordered
+    ]
 
 
 def name_list(nodes: Sequence[str | None], limit: int = 6, *, unit: str = "nodes") -> str:

@@ -13,7 +13,7 @@ the output is not a terminal; the layout needs none (``x error``, ``! warning``,
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ciliumdrift.model import Finding, FindingKind, Report, Row, Severity, Verdict
@@ -122,7 +122,8 @@ def _header(report: Report, width: int) -> list[str]:
         shown = name_list(distinct, unit="files")
         if len(distinct) < len(files):  # one status file given for several nodes
             shown += f" ({len(files)} {key}es)" if key == "status" else f" ({len(files)})"
-        lines += wrap_line(f"{key + ':':<8}{shown}", width, "  ", " " * 10)
+        label = f"{key + ':':<{max(8, len(key) + 2)}}"
+        lines += wrap_line(f"{label}{shown}", width, "  ", " " * (2 + len(label)))
     return lines
 
 
@@ -165,7 +166,12 @@ def _labels(rows: Sequence[Row]) -> dict[str, str]:
 
 
 def _rows_table(
-    rows: Sequence[Row], width: int, short: dict[str, str], *, node_column: bool = False
+    rows: Sequence[Row],
+    width: int,
+    short: dict[str, str],
+    *,
+    node_column: bool = False,
+    spread: Mapping[str, int] | None = None,
 ) -> list[str]:
     labels = _labels(rows)
     columns = [
@@ -178,7 +184,7 @@ def _rows_table(
         [
             labels[r.fact],
             r.expected if r.expected is not None else "-",
-            r.observed if r.observed is not None else "-",
+            (r.observed if r.observed is not None else "-") + _others(r.fact, spread),
             _VERDICT[r.verdict],
         ]
         for r in rows
@@ -209,6 +215,11 @@ def _rows_table(
     return out
 
 
+def _others(fact: str, spread: Mapping[str, int] | None) -> str:
+    count = (spread or {}).get(fact, 0)
+    return f" (one of {count} per-node values)" if count > 1 else ""
+
+
 def _full_table(rows: Sequence[Row], width: int, short: dict[str, str]) -> list[str]:
     several = len({r.node for r in rows}) > 1
     return _rows_table(rows, width, short, node_column=several)
@@ -221,11 +232,11 @@ def _grouped(rows: Sequence[Row], width: int, short: dict[str, str]) -> list[str
     for index, group in enumerate(groups):
         out += _group_line(group, width)
         if index == 0:
-            out += _rows_table(reference.rows, width, short)
+            out += _rows_table(reference.rows, width, short, spread=reference.spread)
         else:
             differing = _differing(group, reference)
             if differing:
-                out += _rows_table(differing, width, short)
+                out += _rows_table(differing, width, short, spread=group.spread)
         if index + 1 < len(groups):
             out.append("")
     return out
@@ -240,13 +251,19 @@ def _group_line(group: NodeGroup, width: int) -> list[str]:
 
 
 def _differing(group: NodeGroup, reference: NodeGroup) -> list[Row]:
-    """The rows of ``group`` that read otherwise than the reference group's."""
-    theirs = {r.fact: (r.expected, r.observed, r.verdict, r.condition) for r in reference.rows}
-    return [
-        r
-        for r in group.rows
-        if theirs.get(r.fact) != (r.expected, r.observed, r.verdict, r.condition)
-    ]
+    """The rows of ``group`` that read otherwise than the reference group's (a matching
+    line that shows another per-node value does not)."""
+    theirs = {r.fact: r for r in reference.rows}
+
+    def same(row: Row, other: Row | None) -> bool:
+        if other is None or (row.verdict, row.condition) != (other.verdict, other.condition):
+            return False
+        return row.verdict is Verdict.MATCH or (row.expected, row.observed) == (
+            other.expected,
+            other.observed,
+        )
+
+    return [r for r in group.rows if not same(r, theirs.get(r.fact))]
 
 
 def _finding(finding: Finding, width: int, coloured: bool, verbose: bool) -> list[str]:
