@@ -1,9 +1,9 @@
 """Nodes with identical results, grouped: what keeps a 500-node report short.
 
 Two nodes are in one group when every compared status line has the same verdict, condition
-and declared source on both, and every line that does not match reads the same (expected and
-observed). Matching lines may show per-node values (each node's pod CIDR on the IPAM line):
-the group keeps the first node's and counts the others (:attr:`NodeGroup.spread`).
+and declared source on both. Lines may show per-node values (each node's pod CIDR on the IPAM
+line): the group keeps the first node's and counts the distinct ones
+(:attr:`NodeGroup.spread`); every node's own values stay in the rows (``--verbose``, JSON).
 
 Any renderer (text, the fleet view, HTML) calls :func:`group_nodes` and prints one summary
 line per group, such as ``498 nodes: 22/22 lines match``, instead of one table per node.
@@ -54,9 +54,8 @@ class NodeGroup:
 
 def _signature(row: Row) -> tuple[object, ...]:
     source = row.source.describe() if row.source is not None else None
-    if row.verdict is Verdict.MATCH:  # a per-node value that matches is no difference
-        return (row.fact, row.verdict, row.condition, source)
-    return (row.fact, row.expected, row.observed, row.verdict, row.condition, source)
+    # Per-node values (each node's pod CIDR) are no difference: the verdict is.
+    return (row.fact, row.verdict, row.condition, source)
 
 
 def group_nodes(rows: Iterable[Row]) -> list[NodeGroup]:

@@ -94,10 +94,14 @@ def check_text(
         if group:
             if out:
                 out.append("")
+            printed = _alike(group, verbose)
             if not quiet:
-                out.append(f"{title} ({len(group)})")
-            for finding in group:
-                out += _finding(finding, size, coloured, verbose)
+                count = f"{len(printed)}" + (
+                    f"; {len(group)} per node" if len(printed) != len(group) else ""
+                )
+                out.append(f"{title} ({count})")
+            for finding, alike in printed:
+                out += _finding(finding, size, coloured, verbose, alike)
     if not quiet:
         if report.diagnostics:
             out += ["", "Notes"]
@@ -266,14 +270,52 @@ def _differing(group: NodeGroup, reference: NodeGroup) -> list[Row]:
     return [r for r in group.rows if not same(r, theirs.get(r.fact))]
 
 
-def _finding(finding: Finding, width: int, coloured: bool, verbose: bool) -> list[str]:
+def _shape(finding: Finding) -> tuple[object, ...]:
+    """What two findings share when they differ only in per-node values."""
+    source = finding.source.describe() if finding.source is not None else None
+    return (
+        finding.fact,
+        finding.kind,
+        finding.severity,
+        finding.status_line,
+        source,
+        tuple((c.kind, c.summary) for c in finding.causes),
+        finding.fix.summary if finding.fix is not None else None,
+    )
+
+
+def _alike(findings: Sequence[Finding], verbose: bool) -> list[tuple[Finding, list[Finding]]]:
+    """Each finding with the others on other nodes that read alike but for their values
+    (each node's pod CIDR): printed once, with their nodes. ``verbose`` prints every one."""
+    if verbose:
+        return [(f, [f]) for f in findings]
+    groups: dict[tuple[object, ...], list[Finding]] = {}
+    for finding in findings:
+        key = _shape(finding) if finding_nodes(finding) else (id(finding),)
+        groups.setdefault(key, []).append(finding)
+    return [(group[0], group) for group in groups.values()]
+
+
+def _finding(
+    finding: Finding,
+    width: int,
+    coloured: bool,
+    verbose: bool,
+    alike: Sequence[Finding] = (),
+) -> list[str]:
     mark = paint(f"{MARK[finding.severity]} {finding.severity.value}", finding.severity, coloured)
-    nodes = finding_nodes(finding)
+    nodes = list(dict.fromkeys(n for f in alike or [finding] for n in finding_nodes(f)))
+    values = {
+        label: len({getattr(f, label) for f in alike})
+        for label in ("expected", "observed")
+        if len(alike) > 1
+    }
     where = ""
     if len(nodes) == 1:
         where = f" on {nodes[0]}"
     elif nodes:
-        where = f" on {len(nodes)} nodes ({', '.join(nodes) if verbose else name_list(nodes)})"
+        named = ", ".join(nodes) if verbose else name_list(nodes, unit="")
+        where = f" on {len(nodes)} nodes ({named})"
     plain_mark = f"{MARK[finding.severity]} {finding.severity.value}"
     head = f"{plain_mark}: {finding.status_line}{where} [{finding.fact}]: {finding.message}"
     lines = wrap_line(head, width, "", "    ")
@@ -289,7 +331,9 @@ def _finding(finding: Finding, width: int, coloured: bool, verbose: bool) -> lis
             declared += f" ({finding.source.key})"
         details.append(("declared", declared))
     for label, value in details:
-        lines += wrap_line(f"{label:<9} {value}", width, "    ", " " * 14)
+        count = values.get(label, 1)
+        shown = f"{value} (one of {count} per-node values)" if count > 1 else value
+        lines += wrap_line(f"{label:<9} {shown}", width, "    ", " " * 14)
     for rank, cause in enumerate(finding.causes, 1):
         label = "causes" if rank == 1 else ""
         lines += wrap_line(
