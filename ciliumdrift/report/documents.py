@@ -13,8 +13,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from ciliumdrift.load.model import HelmValues
+from ciliumdrift.model import Severity
 from ciliumdrift.parse.model import Status
 from ciliumdrift.report.escape import inline
+from ciliumdrift.report.style import MARK
 
 
 def is_expected_state(document: Any) -> bool:
@@ -132,7 +134,10 @@ def expected_text(state: Mapping[str, Any]) -> str:
             if fact["condition"]:
                 lines.append(f"  {'':<{width}}   if {fact['condition']}")
             for conflict in fact["conflicts"]:
-                lines.append(f"  {'':<{width}}   ! {conflict['severity']}: {conflict['message']}")
+                mark = MARK[Severity(conflict["severity"])]
+                lines.append(
+                    f"  {'':<{width}}   {mark} {conflict['severity']}: {conflict['message']}"
+                )
         lines.append("")
     return "\n".join(inline(line) for line in lines).rstrip() + "\n"
 
