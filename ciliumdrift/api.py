@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ciliumdrift import __version__
-from ciliumdrift.errors import InputError
+from ciliumdrift.errors import InputError, UnsupportedVersion
 from ciliumdrift.load.model import Declared
 from ciliumdrift.model import (
     Diagnostic,
@@ -32,6 +32,8 @@ _TALOS_NAMES = re.compile(
     r"^(talos|controlplane|worker|machine|talconfig|patch)[\w.-]*\.ya?ml$", re.I
 )
 _STATUS_NAMES = re.compile(r"^status(?:[-_.](?P<node>[\w.-]+?))?\.(txt|json|ya?ml|log)$", re.I)
+_AGENT_LOG_NAMES = re.compile(r"^agent(?:[-_.](?P<node>[\w.-]+?))?\.log$", re.I)
+_NODE_CONFIG_NAMES = re.compile(r"^node-?config[\w.-]*\.ya?ml$", re.I)
 
 
 @dataclass(frozen=True)
@@ -41,12 +43,16 @@ class ExampleFiles:
     values: tuple[str, ...]
     talos: tuple[str, ...]
     statuses: tuple[str, ...]
+    agent_logs: tuple[str, ...] = ()
+    node_configs: tuple[str, ...] = ()
 
 
 def discover(directory: str | Path) -> ExampleFiles:
-    """Pick up ``values*.yaml``, ``talos*.yaml`` and ``status*.txt`` files of a folder.
+    """Pick up ``values*.yaml``, ``talos*.yaml``, ``status*.txt``, ``agent*.log`` and
+    ``node-config*.yaml`` files of a folder.
 
-    A status named ``status-<node>.txt`` is that node's; plain ``status.txt`` has no node name.
+    A status named ``status-<node>.txt`` (a log ``agent-<node>.log``) is that node's; plain
+    ``status.txt`` has no node name.
     """
     folder = Path(directory)
     if not folder.is_dir():
@@ -59,12 +65,18 @@ def discover(directory: str | Path) -> ExampleFiles:
         for n in names
         if (m := _STATUS_NAMES.match(n))
     )
-    if not (values or talos or statuses):
+    logs = tuple(
+        (f"{m.group('node')}={folder / n}" if m.group("node") else str(folder / n))
+        for n in names
+        if (m := _AGENT_LOG_NAMES.match(n))
+    )
+    configs = tuple(str(folder / n) for n in names if _NODE_CONFIG_NAMES.match(n))
+    if not (values or talos or statuses or logs):
         raise InputError(
-            "no values*.yaml, talos*.yaml or status*.txt files in this folder",
+            "no values*.yaml, talos*.yaml, status*.txt or agent*.log files in this folder",
             Position(str(directory), 1, 1),
         )
-    return ExampleFiles(values, talos, statuses)
+    return ExampleFiles(values, talos, statuses, logs, configs)
 
 
 def split_node_spec(spec: str) -> tuple[str | None, str]:
@@ -146,6 +158,9 @@ def check(
         values = [*found.values, *values]
         talos = [*found.talos, *talos]
         statuses = [*found.statuses, *statuses]
+        # An explicit --agent-log for the same file replaces the folder's (one log per node).
+        agent_logs = [*(s for s in found.agent_logs if s not in agent_logs), *agent_logs]
+        node_configs = [*(c for c in found.node_configs if c not in node_configs), *node_configs]
     kernel_map = dict(kernels) if isinstance(kernels, Mapping) else parse_kernels(kernels)
     observations = read_statuses(statuses)
     observations = with_node_inputs(observations, agent_logs, devices, node_labels)
@@ -160,13 +175,49 @@ def check(
                     f"Cilium version {version} taken from the observed status", code="version"
                 )
             )
-    declared = load_declared(
-        tuple(values),
-        set_flags=tuple(set_flags),
-        talos_files=tuple(talos),
-        cilium_version=version,
-        chart=chart,
-    )
+    try:
+        declared = load_declared(
+            tuple(values),
+            set_flags=tuple(set_flags),
+            talos_files=tuple(talos),
+            cilium_version=version,
+            chart=chart,
+        )
+    except UnsupportedVersion:
+        if not agent_logs or version is None or chart is not None:
+            raise
+        # The agent logs are evidence of their own: read them against the known behaviours
+        # of this version, with the oldest bundled chart standing in for the values' defaults
+        # (no chart at all when there are no values).
+        from ciliumdrift.load.chart import available_versions
+
+        stand_in = available_versions()[0] if (values or set_flags) else "none"
+        declared = load_declared(
+            tuple(values),
+            set_flags=tuple(set_flags),
+            talos_files=tuple(talos),
+            cilium_version=None,
+            chart=stand_in,
+        )
+        declared = replace(
+            declared,
+            cilium_version=Located(
+                version,
+                Origin(Layer.SET, key="cilium-version", detail=f"--cilium-version {version}"),
+            ),
+        )
+        diagnostics.append(
+            Diagnostic(
+                f"Cilium {version} is older than the bundled chart data: the agent logs are "
+                "checked against this version"
+                + (
+                    f", the values against the {stand_in} chart's defaults"
+                    if stand_in != "none"
+                    else ""
+                ),
+                code="version",
+            )
+        )
     if observed_version is not None and declared.cilium_version is not None:
         origin = Origin(Layer.OBSERVED, key="cilium-version", detail="the observed Cilium line")
         declared = replace(declared, cilium_version=Located(declared.cilium_version.value, origin))

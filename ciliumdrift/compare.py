@@ -17,7 +17,7 @@ from ciliumdrift.agent import nodeconfig
 from ciliumdrift.agent.devices import node_devices
 from ciliumdrift.agent.explain import explain_drift, unknown
 from ciliumdrift.agent.fact import Conflict, Expectation, Fact, NodeContext
-from ciliumdrift.agent.facts import FACTS, lb
+from ciliumdrift.agent.facts import FACTS, lb, maps
 from ciliumdrift.agent.gates import gate
 from ciliumdrift.agent.node import agent_log_findings, node_candidates
 from ciliumdrift.derive import derive_context, node_context
@@ -41,7 +41,7 @@ from ciliumdrift.parse.model import Status
 # Labels that changed between versions; everything else prints as the fact declares.
 _OLD_LABELS = {"host-routing": ("host-routing-label-capitalised", "Host Routing")}
 # Lines only `cilium status --verbose` prints: absent from a brief status is not news.
-_VERBOSE_ONLY = frozenset({"clock-source", *lb.VERBOSE_ONLY})
+_VERBOSE_ONLY = frozenset({"clock-source", *lb.VERBOSE_ONLY, *maps.VERBOSE_ONLY})
 
 
 @dataclass(frozen=True)
@@ -167,8 +167,12 @@ def compare(
         if observation.error is not None or observation.status is None:
             findings.append(_node_error(observation, node))
             if observation.agent_log is not None:
+                # No status, but a log: the node's status-free conflicts still stand.
                 ctx = _context(declared, observation, kernel_map, node_configs)
-                log_only.append((ctx, node, derive_context(ctx, FACTS)))
+                contexts.append(ctx)
+                expectations = derive_context(ctx, FACTS)
+                _collect_conflicts(ctx, expectations, node, conflicts)
+                log_only.append((ctx, node, expectations))
             continue
         ctx = _context(declared, observation, kernel_map, node_configs)
         contexts.append(ctx)

@@ -95,8 +95,8 @@ def check_command(
         if sysdump is not None:
             report = _check_sysdump(sysdump, values, flags, talos, cilium_version, kernel, chart)
         else:
-            if directory is None and not (values or talos or status or flags):
-                usage("give a folder, or --values/--talos/--status files")
+            if directory is None and not (values or talos or status or flags or agent_log):
+                usage("give a folder, or --values/--talos/--status/--agent-log files")
             report = check(
                 directory,
                 values_files=values,

@@ -40,7 +40,9 @@ def live_command(
     kubeconfig: Annotated[
         str | None,
         typer.Option(
-            "--kubeconfig", metavar="PATH", help="Only this kubeconfig (else KUBECONFIG)."
+            "--kubeconfig",
+            metavar="PATH",
+            help="Only this kubeconfig (else KUBECONFIG). Its exec plugins run, as with kubectl.",
         ),
     ] = None,
     context: Annotated[
@@ -87,7 +89,13 @@ def live_command(
         typer.Option("--no-agent-log", help="Do not read the agent containers' logs."),
     ] = False,
 ) -> None:
-    """Check every agent of a running cluster against the config; say which layer diverged."""
+    """Check every agent of a running cluster against the config; say which layer diverged.
+
+    The kubeconfig is used as kubectl uses it: a user's exec credential plugin is a command
+    that is run, and an auth-provider (oidc, gcp, azure) may call the network. Use only a
+    kubeconfig you would give to kubectl. Every API call and exec has an overall deadline
+    (--timeout) and a size cap; see docs/limits.md.
+    """
 
     def body() -> int:
         from ciliumdrift.live import live_report

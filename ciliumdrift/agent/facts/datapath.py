@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from ciliumdrift.agent import settings as s
@@ -44,7 +45,20 @@ def _valid_modes(ctx: NodeContext) -> tuple[str, ...]:
 
 
 def _observe_device(status: Status) -> str | None:
-    return status.device_mode
+    # 1.20 appends the configured mode when it differs: "veth [Configured: auto]".
+    mode = status.device_mode
+    return mode.split(" [", 1)[0].strip() if mode else mode
+
+
+def _observe_configured(status: Status) -> str | None:
+    mode = status.device_mode
+    if not mode:
+        return None
+    match = _CONFIGURED.search(mode)
+    return match.group(1) if match else mode.strip()
+
+
+_CONFIGURED = re.compile(r"\[Configured:\s*([\w-]+)\]")
 
 
 def _device_conflicts(ctx: NodeContext, mode: str) -> list[Conflict]:
@@ -236,6 +250,40 @@ def device_mode(ctx: NodeContext) -> Expectation | None:
     return expect(declared.value, declared.origin, conflicts=conflicts)
 
 
+@fact(
+    id="device-mode-configured",
+    status_line="Device Mode",
+    since="1.20",
+    reads=("bpf.datapathMode",),
+    observe=_observe_configured,
+    explain=standard("bpf.datapathMode", _device_hook),
+)
+def device_mode_configured(ctx: NodeContext) -> Expectation | None:
+    """The configured device mode 1.20 prints beside the running one (`veth [Configured: auto]`).
+
+    ## Rule
+    From 1.20 the status carries the configured `datapath-mode` (bpf.datapathMode, chart
+    default veth) next to the mode the agent runs; the text prints `[Configured: X]` only when
+    they differ, JSON always (`configured-datapath-mode`). The configured value is the
+    declared one exactly: a difference means the agent runs another config.
+
+    ## Fallbacks
+    None on this part: `auto` resolving to veth (bpf.tproxy on, PR #44048; legacy host
+    routing, PR #44713) shows as `veth [Configured: auto]` and is the device-mode fact's.
+
+    ## Sources
+    cilium/cilium PR #43062 (configured datapath mode in the status),
+    cilium/cilium@v1.20.0:install/kubernetes/cilium/values.yaml (bpf.datapathMode auto);
+    https://docs.cilium.io/en/stable/operations/performance/tuning/.
+    """
+    if not s.gate(ctx, "device-mode-configured-in-status"):
+        return None
+    declared = s.datapath_mode(ctx)
+    if declared.value not in _valid_modes(ctx):
+        return None
+    return expect(declared.value, declared.origin)
+
+
 def _observe_attach(status: Status) -> str | None:
     return status.attach_mode
 
@@ -317,6 +365,6 @@ def attach_mode(ctx: NodeContext) -> Expectation | None:
     return expect("TCX", source, condition=condition, detail=detail)
 
 
-FACTS = (device_mode, attach_mode)
+FACTS = (device_mode, device_mode_configured, attach_mode)
 
 __all__ = ["FACTS", "Evidence"]
