@@ -9,7 +9,7 @@ no config decides (failing controllers, unreachable nodes, Cilium or Hubble not 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from ciliumdrift.agent.explain import explain_drift
 from ciliumdrift.agent.fact import Conflict, Expectation, Fact, NodeContext
@@ -90,10 +90,7 @@ def _context(
         kernel=_kernel_for(observation, kernels),
         pod_cidrs=observation.pod_cidrs,
     )
-    declared_version = declared.cilium_version is not None or bool(declared.values.chart_version)
-    status = observation.status
-    if not declared_version and status is not None and status.cilium and status.cilium.version:
-        ctx = replace(ctx, cilium_version=status.cilium.version.lstrip("v"))
+    # The version is the run's (ciliumdrift.inputs), observed or not: never chosen here.
     return ctx
 
 

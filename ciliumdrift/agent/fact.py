@@ -30,6 +30,9 @@ class NodeContext:
     talos: TalosFacts | None = None
     pod_cidrs: tuple[str, ...] = ()  # the Node's spec.podCIDRs when known (live), else empty
     version_origin: Origin | None = None  # where the Cilium version was declared
+    # False when no Cilium version is known (ciliumdrift.inputs): the newest bundled chart
+    # stands in, and findings that depend on the version are notes.
+    version_known: bool = True
 
 
 @dataclass(frozen=True)

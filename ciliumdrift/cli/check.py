@@ -34,7 +34,10 @@ if TYPE_CHECKING:
 def check_command(
     directory: Annotated[
         Path | None,
-        typer.Argument(help="A folder holding values*.yaml, talos*.yaml and status*.txt files."),
+        typer.Argument(
+            help="A folder holding values*.yaml, talos*.yaml and status*.txt files; values "
+            "merge as wrappers, values.yaml, then the other values*.yaml by name.",
+        ),
     ] = None,
     *,
     values: ValuesFiles = [],  # noqa: B006  (typer reads the default; never mutated)
@@ -65,11 +68,16 @@ def check_command(
         bool, typer.Option("--fail-on-health", help="Health findings also exit 1.")
     ] = False,
     output: Output = None,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", metavar="FILE", help="pyproject.toml or .ciliumdrift.yaml."),
+    ] = None,
 ) -> None:
     """Check that the running datapath is the one the config asks for; explain every mismatch."""
 
     def body() -> int:
         from ciliumdrift.api import check
+        from ciliumdrift.config import find_settings, load_settings
         from ciliumdrift.load import set_flags_from_options
         from ciliumdrift.report import render
 
@@ -80,10 +88,13 @@ def check_command(
             set_file=set_file,
             set_literal=set_literal,
         )
+        start = directory if directory is not None and directory.is_dir() else None
+        settings = (load_settings(config) if config is not None else None) or find_settings(start)
         if sysdump is not None:
             report = _check_sysdump(sysdump, values, flags, talos, cilium_version, kernel, chart)
         else:
-            if directory is None and not (values or talos or status or flags):
+            configured = settings.values or settings.talos
+            if directory is None and not (values or talos or status or flags or configured):
                 usage("give a folder, or --values/--talos/--status files")
             report = check(
                 directory,
@@ -94,6 +105,7 @@ def check_command(
                 cilium_version=cilium_version,
                 kernels=kernel,
                 chart=chart,
+                settings=settings,
             )
         emit(render(report, fmt.value), output)
         return report.exit_code(fail_on_health=fail_on_health)

@@ -83,7 +83,8 @@ def render_text(state: Mapping[str, Any]) -> str:
             where = (
                 f"{source['file']}:{source['line']}:{source['column']}"
                 if "file" in source
-                else f"{source.get('layer', '?')} {source.get('version', '')}".strip()
+                else source.get("detail")
+                or f"{source.get('layer', '?')} {source.get('version', '')}".strip()
             )
             shown = (
                 fact["expected"]

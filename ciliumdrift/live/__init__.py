@@ -34,7 +34,7 @@ from ciliumdrift.live.model import (
     NodeFacts,
 )
 from ciliumdrift.load.model import Declared
-from ciliumdrift.model import Diagnostic, Report
+from ciliumdrift.model import Report
 
 __all__ = [
     "AgentPod",
@@ -140,51 +140,51 @@ def report_from(
     chart: str | None = None,
     kernels: Mapping[str | None, str] | Sequence[str] = (),
 ) -> Report:
-    """A Report for collected (live or sysdump) data against the declared files."""
-    from ciliumdrift.api import build_report, parse_kernels
-    from ciliumdrift.live.layers import attribute, layer_findings
-    from ciliumdrift.load import load_declared
-    from ciliumdrift.load.helm import wrapper_chart_version
+    """A Report for collected (live or sysdump) data against the declared files.
 
-    diagnostics: list[Diagnostic] = list(live.diagnostics)
-    version = cilium_version
-    if version is None and wrapper_chart_version(values_files) is None:
-        release = live.deployed.release
-        if release is not None and release.chart_version:
-            version = release.chart_version
-            where = "the deployed Helm release"
-        else:
-            version = live.cilium_version
-            where = "the running agents"
-        if version is not None:
-            diagnostics.append(
-                Diagnostic(f"Cilium version {version} taken from {where}", code="version")
-            )
-    declared = load_declared(
-        tuple(values_files),
-        set_flags=tuple(set_flags),
-        talos_files=tuple(talos_files),
-        cilium_version=version,
+    The Cilium version is resolved once (:func:`ciliumdrift.api.gather_inputs`): the flag,
+    else the wrapper's pin, else ``.ciliumdrift.yaml``, else the deployed Helm release's
+    chart, else the version most agents run.
+    """
+    from ciliumdrift.api import build_report, declared_for, gather_inputs
+    from ciliumdrift.live.layers import attribute, layer_findings
+
+    reported: list[tuple[str, str]] = []
+    release = live.deployed.release
+    if release is not None and release.chart_version:
+        reported.append(("the deployed Helm release", release.chart_version))
+    if live.cilium_version:
+        reported.append(("the version most agents run", live.cilium_version))
+    inputs, _ = gather_inputs(
+        values_files=values_files,
+        set_flags=set_flags,
+        talos_files=talos_files,
+        cilium_version=cilium_version,
+        kernels=kernels,
         chart=chart,
+        observations=live.observations,
+        reported_versions=reported,
     )
-    kernel_map = dict(kernels) if isinstance(kernels, Mapping) else parse_kernels(kernels)
+    declared = declared_for(inputs)
+    described = inputs.to_dict()
+    if not inputs.version.known:
+        described["cilium_version_source"]["stand_in"] = declared.values.chart_version
     report = build_report(
         declared,
         live.observations,
-        kernels=kernel_map,
+        kernels=inputs.kernels,
         extra_findings=layer_findings(declared, live),
-        diagnostics=diagnostics,
+        diagnostics=list(live.diagnostics),
         inputs={
-            "values": list(values_files),
-            "set": [getattr(flag, "text", str(flag)) for flag in set_flags],
-            "talos": list(talos_files),
+            **described,
             "cluster": live.source,
             "server": live.server,
             "context": live.context,
             "nodes": len(live.observations),
             "unreachable": len(live.unreachable),
-            "cilium_version": declared.values.chart_version or version,
-            "kernels": {k or "*": v for k, v in kernel_map.items()},
+            "cilium_version": declared.values.chart_version
+            if inputs.version.value is None
+            else inputs.version.value,
         },
     )
     return replace(report, findings=attribute(report.findings, declared, live))

@@ -12,6 +12,7 @@ import shutil
 import sys
 from typing import Any
 
+from ciliumdrift.inputs import version_title
 from ciliumdrift.model import Finding, FindingKind, Report, Row, Verdict
 
 _VERDICT_STYLE = {
@@ -76,8 +77,7 @@ def render(report: Any, *, colour: bool | None = None, width: int | None = None)
 def _header(console: Any, report: Report) -> None:
     inputs = report.inputs
     title = f"ciliumdrift {report.tool_version}"
-    if inputs.get("cilium_version"):
-        title += f" · Cilium {inputs['cilium_version']}"
+    title += version_title(inputs)  # says so when no version is known (ciliumdrift.inputs)
     console.print(title, markup=False)
     for key in ("values", "set", "talos", "status"):
         files = inputs.get(key) or []
