@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -244,12 +244,21 @@ def check(
     kernels: Mapping[str | None, str] | Sequence[str] = (),
     chart: str | None = None,
     settings: Settings | None = None,
+    agent_logs: Sequence[str] = (),
+    node_configs: Sequence[str] = (),
+    devices: Sequence[str] = (),
+    node_labels: Sequence[str] = (),
 ) -> Report:
     """Compare what the files declare with what the statuses show; one call, one Report.
 
     The inputs are gathered by :func:`gather_inputs` (folder, explicit files, settings); the
     Cilium version is the flag's, else the wrapper's pin, else the settings', else the one
     the statuses report, else unknown (said on the report's first line).
+
+    ``agent_logs`` (``[NODE=]FILE``) are agent logs whose lines explain findings or become
+    findings; ``node_configs`` are CiliumNodeConfig files whose overrides the selected nodes
+    are expected to run (selected by ``node_labels``, ``NODE=KEY=VALUE``, and the hostname
+    label); ``devices`` (``[NODE=]NAME:DRIVER``) say what the nodes' devices are.
     """
     inputs, observations = gather_inputs(
         directory,
@@ -262,7 +271,18 @@ def check(
         chart=chart,
         settings=settings,
     )
-    return report_for(inputs, observations)
+    observations = with_node_inputs(observations, agent_logs, devices, node_labels)
+    extra: dict[str, Any] = {}
+    if agent_logs:
+        extra["agent_logs"] = list(agent_logs)
+    if node_configs:
+        extra["node_configs"] = list(node_configs)
+    return report_for(
+        inputs,
+        observations,
+        extra_inputs=extra,
+        node_configs=read_node_config_files(node_configs),
+    )
 
 
 def report_for(
@@ -272,6 +292,7 @@ def report_for(
     extra_findings: Sequence[Finding] = (),
     diagnostics: Sequence[Diagnostic] = (),
     extra_inputs: Mapping[str, Any] | None = None,
+    node_configs: Sequence[Any] = (),
 ) -> Report:
     """Load what ``inputs`` declare and compare it with ``observations``: one Report."""
     declared = declared_for(inputs)
@@ -288,6 +309,7 @@ def report_for(
         extra_findings=extra_findings,
         diagnostics=diagnostics,
         inputs=described,
+        node_configs=node_configs,
     )
 
 
@@ -304,6 +326,72 @@ def declared_for(inputs: Inputs) -> Declared:
     )
 
 
+def read_node_config_files(paths: Sequence[str]) -> tuple[Any, ...]:
+    """The CiliumNodeConfig objects of ``--node-config`` files."""
+    if not paths:
+        return ()
+    from ciliumdrift.agent.nodeconfig import read_node_configs
+
+    return read_node_configs(paths)
+
+
+def with_node_inputs(
+    observations: Sequence[NodeObservation],
+    agent_logs: Sequence[str] = (),
+    devices: Sequence[str] = (),
+    node_labels: Sequence[str] = (),
+) -> list[NodeObservation]:
+    """Attach agent logs, device facts and labels to the observations of their nodes.
+
+    A log, device or label for a node without a status gets an observation of its own (a
+    fatal agent has no status, but its log says why). An unnamed log goes to the only
+    status when there is one, else stands alone.
+    """
+    out = list(observations)
+    if not (agent_logs or devices or node_labels):
+        return out
+
+    def index(node: str | None) -> int:
+        for i, observation in enumerate(out):
+            if observation.name == node or (
+                node is not None
+                and observation.name is None
+                and observation.status is not None
+                and observation.status.node == node
+            ):
+                return i
+        if node is None and len(out) == 1:
+            return 0
+        out.append(NodeObservation(name=node, error="no status given for this node"))
+        return len(out) - 1
+
+    if agent_logs:
+        from ciliumdrift.parse.agentlog import parse_agent_log
+        from ciliumdrift.textio import read_text
+
+        for spec in agent_logs:
+            node, path = split_node_spec(spec)
+            name, text = read_text(path)
+            i = index(node)
+            log = parse_agent_log(text, source=name, node=node or out[i].name)
+            out[i] = replace(out[i], agent_log=log)
+    if devices:
+        from ciliumdrift.agent.devices import parse_device_flags
+
+        for node, found in parse_device_flags(devices).items():
+            targets = range(len(out)) if node is None else [index(node)]
+            for i in targets:
+                out[i] = replace(out[i], devices=(*out[i].devices, *found))
+    for spec in node_labels:
+        node, _, label = spec.partition("=")
+        key, sep, value = label.partition("=")
+        if not node or not sep or not key:
+            raise InputError(f"--node-label {spec!r}: expected NODE=KEY=VALUE")
+        i = index(node)
+        out[i] = replace(out[i], labels={**(out[i].labels or {}), key: value})
+    return out
+
+
 def build_report(
     declared: Declared,
     observations: Sequence[NodeObservation],
@@ -312,11 +400,12 @@ def build_report(
     extra_findings: Sequence[Finding] = (),
     diagnostics: Sequence[Diagnostic] = (),
     inputs: Mapping[str, Any] | None = None,
+    node_configs: Sequence[Any] = (),
 ) -> Report:
     """Compare and wrap: the one place a Report is assembled, for files, live and sysdump."""
     from ciliumdrift.compare import compare
 
-    comparison = compare(declared, observations, kernels=kernels)
+    comparison = compare(declared, observations, kernels=kernels, node_configs=node_configs)
     remarks: list[Diagnostic] = [*declared.diagnostics, *diagnostics]
     remarks.extend(declared.values.diagnostics)
     if declared.talos is not None:

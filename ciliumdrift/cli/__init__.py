@@ -76,12 +76,15 @@ def _error_line(error: BaseException) -> tuple[int, str]:
         if ctx is not None:
             typer.echo(ctx.get_help())
         return 2, ""
+    from ciliumdrift.report.escape import message as safe_message
+
     message = usage_message(error)
     if message is not None:
-        return 2, f"usage: {message}"
+        return 2, f"usage: {safe_message(message)}"
     if type(error).__name__ == "Abort":
         return 1, "aborted"
-    return 2, f"internal error: {type(error).__name__}: {error} (please report this)"
+    # The exception's text is not shown: it may quote input (a secret, for one).
+    return 2, f"internal error: {type(error).__name__} (please report this)"
 
 
 app = typer.Typer(
@@ -97,7 +100,47 @@ app = typer.Typer(
 
 def main() -> None:
     """Console-script entry point (the root command does the error handling)."""
+    _quiet_dependencies()
+    _exit_cleanly_on_signals()
     app()
+
+
+def _quiet_dependencies() -> None:
+    """Dependencies' warnings and log records never reach the terminal unfiltered.
+
+    ruamel's ``ReusedAnchorWarning``, urllib3's ``FutureWarning`` and retry warnings, and the
+    kubernetes client's ``logging.error`` of an exec plugin's output (which can hold its
+    credentials) are dropped: what matters reaches the user as ciliumdrift's own message.
+    """
+    import logging
+    import warnings
+
+    warnings.simplefilter("ignore")
+    logging.captureWarnings(True)
+    silent = logging.NullHandler()
+    root = logging.getLogger()
+    root.addHandler(silent)  # no "last resort" handler printing records on stderr
+    root.setLevel(logging.CRITICAL + 1)
+    for name in ("urllib3", "kubernetes", "websocket", "py.warnings"):
+        logger = logging.getLogger(name)
+        logger.addHandler(silent)
+        logger.propagate = False
+
+
+def _exit_cleanly_on_signals() -> None:
+    """SIGTERM and SIGHUP end the run like Ctrl-C does: ``finally`` blocks and exit
+    handlers run (temporary files are removed), and the exit code is 128 + the signal."""
+    import contextlib
+    import signal
+
+    def stop(number: int, _frame: object) -> None:
+        raise SystemExit(128 + number)
+
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None:
+            with contextlib.suppress(ValueError, OSError):  # not the main thread
+                signal.signal(number, stop)
 
 
 def _print_version(value: bool) -> None:

@@ -31,8 +31,11 @@ class OutputFormat(str, enum.Enum):
 
 
 def fail(message: str, code: int = EXIT_INPUT) -> NoReturn:
-    """Print one line on stderr and exit; never a traceback."""
-    line = " ".join(str(message).split())
+    """Print one line on stderr and exit; never a traceback, never a control character
+    or URL credentials from input (:func:`ciliumdrift.report.escape.message`)."""
+    from ciliumdrift.report.escape import message as safe_message
+
+    line = safe_message(message)
     typer.echo(f"ciliumdrift: {line}" if not _has_position(line) else line, err=True)
     raise typer.Exit(code)
 
@@ -67,15 +70,16 @@ def errors_to_exit() -> Iterator[None]:
         reason = error.strerror or str(error)
         fail(f"{name}:1:1: {reason}" if name else reason)
     except RecursionError:
-        fail("input nested too deeply")
+        fail("input nested too deeply (see docs/limits.md)")
     except MemoryError:
-        fail("input too large")
+        fail("input too large (see docs/limits.md)")
     except Exception as error:
         usage = usage_message(error)
         if usage is not None:  # typer.BadParameter and the rest of click's UsageError family
             fail(f"usage: {usage}")
-        # a defect: still one line, never a traceback
-        fail(f"internal error: {type(error).__name__}: {error} (please report this)")
+        # A defect: still one line, never a traceback; the exception's text is not shown
+        # (it may quote input, a secret for one).
+        fail(f"internal error: {type(error).__name__} (please report this)")
 
 
 def usage_message(error: BaseException) -> str | None:
@@ -105,7 +109,7 @@ def check_output(value: Path | None) -> Path | None:
     return value
 
 
-def emit(text: str, output: Path | None = None) -> None:
+def emit(text: str, output: Path | None = None, *, workflow_commands: bool = False) -> None:
     """Write the whole rendered output at once.
 
     ``None`` and ``-`` are standard output. A regular file (or a name that does not exist
@@ -115,6 +119,11 @@ def emit(text: str, output: Path | None = None) -> None:
     ``-o >(gzip > out.gz)``, a terminal) is opened and written directly: renaming over a
     device would replace it with a regular file.
     """
+    from ciliumdrift.report.escape import output as safe_output
+
+    # The last neutralising pass: no control character from input reaches the terminal, and
+    # no line starts a GitHub workflow command unless the output is meant to be commands.
+    text = safe_output(text, workflow_commands=workflow_commands)
     if not text.endswith("\n"):
         text += "\n"
     if output is None or str(output) == "-":
@@ -195,4 +204,26 @@ Output = Annotated[
         callback=check_output,
         help="Write here (a file atomically; - , a pipe or a device directly).",
     ),
+]
+AgentLogs = Annotated[
+    list[str],
+    typer.Option(
+        "--agent-log",
+        metavar="[NODE=]FILE",
+        help="An agent log (kubectl -n kube-system logs ds/cilium -c cilium-agent).",
+    ),
+]
+NodeConfigs = Annotated[
+    list[str],
+    typer.Option("--node-config", metavar="FILE", help="CiliumNodeConfig overrides (YAML)."),
+]
+Devices = Annotated[
+    list[str],
+    typer.Option(
+        "--device", metavar="[NODE=]NAME:DRIVER", help="A node device and its driver (ethtool -i)."
+    ),
+]
+NodeLabels = Annotated[
+    list[str],
+    typer.Option("--node-label", metavar="NODE=KEY=VALUE", help="A node label (node selectors)."),
 ]

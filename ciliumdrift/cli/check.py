@@ -9,8 +9,12 @@ import typer
 
 from ciliumdrift.cli import app
 from ciliumdrift.cli._common import (
+    AgentLogs,
     CiliumVersion,
+    Devices,
     Kernels,
+    NodeConfigs,
+    NodeLabels,
     Output,
     OutputFormat,
     SetFiles,
@@ -58,6 +62,10 @@ def check_command(
     ] = None,
     cilium_version: CiliumVersion = None,
     kernel: Kernels = [],  # noqa: B006
+    agent_log: AgentLogs = [],  # noqa: B006
+    node_config: NodeConfigs = [],  # noqa: B006
+    device: Devices = [],  # noqa: B006
+    node_label: NodeLabels = [],  # noqa: B006
     chart: Annotated[
         str | None, typer.Option("--chart", metavar="VERSION|DIR|TGZ|none", help="Chart defaults.")
     ] = None,
@@ -106,8 +114,16 @@ def check_command(
                 kernels=kernel,
                 chart=chart,
                 settings=settings,
+                agent_logs=agent_log,
+                node_configs=node_config,
+                devices=device,
+                node_labels=node_label,
             )
-        emit(render(report, fmt.value), output)
+        emit(
+            render(report, fmt.value),
+            output,
+            workflow_commands=fmt is OutputFormat.github,
+        )
         return report.exit_code(fail_on_health=fail_on_health)
 
     run(body)

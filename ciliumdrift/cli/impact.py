@@ -68,7 +68,11 @@ def impact_command(
             (n.split("=", 1)[0], n.split("=", 1)[1] if "=" in n else None) for n in node
         ] or [(None, None)]
         report = impact(before, after, nodes=nodes, base_label=labels[0], head_label=labels[1])
-        emit(render(report, fmt.value), output)
+        emit(
+            render(report, fmt.value),
+            output,
+            workflow_commands=fmt is OutputFormat.github,
+        )
         return 0 if exit_zero else report.exit_code()
 
     run(body)

@@ -72,7 +72,11 @@ def lint_command(
             settings=settings,
             layered=merge,
         )
-        emit(render(report, fmt.value), output)
+        emit(
+            render(report, fmt.value),
+            output,
+            workflow_commands=fmt is OutputFormat.github,
+        )
         return 0 if exit_zero else report.exit_code()
 
     run(body)

@@ -77,6 +77,10 @@ def live_command(
         bool, typer.Option("--fail-on-health", help="Unreachable agents and health also exit 1.")
     ] = False,
     output: Output = None,
+    no_agent_log: Annotated[
+        bool,
+        typer.Option("--no-agent-log", help="Do not read the agent containers' logs."),
+    ] = False,
 ) -> None:
     """Check every agent of a running cluster against the config; say which layer diverged."""
 
@@ -107,8 +111,13 @@ def live_command(
             timeout=timeout,
             read_helm_release=read_helm_release,
             helm_release=helm_release,
+            agent_log=not no_agent_log,
         )
-        emit(render(report, fmt.value), output)
+        emit(
+            render(report, fmt.value),
+            output,
+            workflow_commands=fmt is OutputFormat.github,
+        )
         return report.exit_code(fail_on_health=fail_on_health)
 
     run(body)

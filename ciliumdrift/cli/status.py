@@ -51,6 +51,7 @@ def status_command(
 def render_text(status: Status) -> str:
     """A plain aligned listing: one ``name  value`` row per typed field that is present."""
     from ciliumdrift.parse import status_to_dict
+    from ciliumdrift.report.escape import inline
 
     data = status_to_dict(status)
     rows: list[tuple[str, str]] = []
@@ -59,9 +60,9 @@ def render_text(status: Status) -> str:
             continue
         _flatten(key, value, rows)
     width = max((len(name) for name, _ in rows), default=0)
-    out = [f"{name.ljust(width)}  {value}" for name, value in rows]
+    out = [f"{inline(name).ljust(width)}  {inline(value)}" for name, value in rows]
     for diagnostic in status.diagnostics:
-        out.append(f"warning: {diagnostic}")
+        out.append(f"warning: {inline(diagnostic)}")
     return "\n".join(out)
 
 

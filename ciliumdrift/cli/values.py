@@ -98,15 +98,17 @@ def render_text(loaded: object) -> str:
     import json
 
     from ciliumdrift.load.model import HelmValues
+    from ciliumdrift.report.escape import inline
 
     assert isinstance(loaded, HelmValues)
     lines = [f"# chart version: {loaded.chart_version or 'none'}"]
     for key, value in loaded.items():
         marker = "*" if key in loaded.user_keys else " "
         shown = json.dumps(value, ensure_ascii=False)
-        lines.append(f"{marker} {key} = {shown}  # {loaded.origin(key).describe()}")
-    for key, origin in loaded.placeholders.items():
-        lines.append(f"! {key} = <unrendered template>  # {origin.describe()}")
+        origin = inline(loaded.origin(key).describe())
+        lines.append(f"{marker} {inline(key)} = {inline(shown)}  # {origin}")
+    for key, place in loaded.placeholders.items():
+        lines.append(f"! {inline(key)} = <unrendered template>  # {inline(place.describe())}")
     for diagnostic in loaded.diagnostics:
-        lines.append(f"# note: {diagnostic}")
+        lines.append(f"# note: {inline(diagnostic)}")
     return "\n".join(lines)

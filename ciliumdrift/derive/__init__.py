@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from ciliumdrift.agent import known
 from ciliumdrift.agent.fact import Conflict, Expectation, Fact, NodeContext
 from ciliumdrift.load.model import Declared
 from ciliumdrift.model import Layer, Located, Origin, Severity
@@ -137,6 +138,12 @@ def derive_context(ctx: NodeContext, facts: tuple[Fact, ...]) -> dict[str, Expec
         if extra:
             expectation = replace(expectation, conflicts=(*expectation.conflicts, *extra))
         out[fact.id] = expectation
+    # Known behaviours that certainly hold here and need no status (data/known_behaviours.yaml).
+    for fact_id, found in known.conflicts(ctx, out).items():
+        if fact_id not in {f.id for f in facts}:
+            continue
+        current = out.get(fact_id) or Expectation(value=None, source=None)
+        out[fact_id] = replace(current, conflicts=(*current.conflicts, *found))
     return out
 
 

@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from ciliumdrift.errors import UnsupportedVersion
 from ciliumdrift.live.model import (
     AgentPod,
     AgentResult,
@@ -34,7 +35,7 @@ from ciliumdrift.live.model import (
     NodeFacts,
 )
 from ciliumdrift.load.model import Declared
-from ciliumdrift.model import Report
+from ciliumdrift.model import Position, Report
 
 __all__ = [
     "AgentPod",
@@ -63,6 +64,7 @@ def check_cluster(
     read_helm_release: bool = False,
     helm_release: str = "cilium",
     cancel: threading.Event | None = None,
+    agent_log: bool = True,
 ) -> LiveResult:
     """Read every agent and layer of the cluster; findings say which layer diverged.
 
@@ -81,6 +83,7 @@ def check_cluster(
         timeout=timeout,
         read_helm_release=read_helm_release,
         helm_release=helm_release,
+        agent_log=agent_log,
     )
     result = collect(options, cancel=cancel)
     return replace(result, findings=layer_findings(declared, result))
@@ -102,6 +105,7 @@ def live_report(
     timeout: float = 30.0,
     read_helm_release: bool = False,
     helm_release: str = "cilium",
+    agent_log: bool = True,
 ) -> Report:
     """The ``ciliumdrift live`` pipeline in one call: collect, load, compare, attribute.
 
@@ -118,6 +122,7 @@ def live_report(
         timeout=timeout,
         read_helm_release=read_helm_release,
         helm_release=helm_release,
+        agent_log=agent_log,
     )
     return report_from(
         live,
@@ -147,6 +152,7 @@ def report_from(
     chart, else the version most agents run.
     """
     from ciliumdrift.api import build_report, declared_for, gather_inputs
+    from ciliumdrift.inputs import VersionSource
     from ciliumdrift.live.layers import attribute, layer_findings
 
     reported: list[tuple[str, str]] = []
@@ -165,7 +171,17 @@ def report_from(
         observations=live.observations,
         reported_versions=reported,
     )
-    declared = declared_for(inputs)
+    try:
+        declared = declared_for(inputs)
+    except UnsupportedVersion as error:
+        if inputs.version.source is not VersionSource.OBSERVED:
+            raise
+        # The version came from the cluster or sysdump, not from --cilium-version.
+        raise UnsupportedVersion(
+            f"{error.message} (the version was taken from {inputs.version.detail} of "
+            f"{live.source}; pass --cilium-version)",
+            Position(live.source, 1, 1),
+        ) from None
     described = inputs.to_dict()
     if not inputs.version.known:
         described["cilium_version_source"]["stand_in"] = declared.values.chart_version

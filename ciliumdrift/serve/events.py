@@ -4,8 +4,10 @@ One Event per transition of a (node, status line) pair, never one per run:
 
 * onset (``DriftDetected``, type Warning): the pair drifts now and did not in the run
   before; clearance (``DriftCleared``, type Normal): it drifted and no longer does;
-* the Event is about the Node (``kubectl describe node`` lists it); a contradiction in
-  the declared config (node ``*``) is about the ``cilium-config`` ConfigMap;
+* the Event is about the Node (``kubectl describe node`` lists it), in the ``default``
+  namespace as the API server requires of Events about cluster-scoped objects (as the
+  kubelet's are); a contradiction in the declared config (node ``*``) is about the
+  ``cilium-config`` ConfigMap, in its namespace;
 * names are deterministic (``ciliumdrift.<hash of node and line>.<reason>``): after a
   restart the first run knows no previous state, and an onset whose Event already exists
   is not recorded again (the API server answers 409); a later transition updates the
@@ -28,6 +30,10 @@ from ciliumdrift.serve.state import ALL_NODES, DriftPair, DriftState
 log = logging.getLogger("ciliumdrift.serve")
 
 MAX_EVENTS_PER_RUN = 100
+#: Where Events about Nodes must live: the API server accepts only "" or "default" for an
+#: Event about a cluster-scoped object (kubernetes/kubernetes pkg/apis/core/validation,
+#: ValidateEvent), and the kubelet writes its node Events there too.
+NODE_EVENT_NAMESPACE = "default"
 COMPONENT = "ciliumdrift"
 
 
@@ -114,6 +120,7 @@ def event_body(
     else:
         involved = {"kind": "Node", "name": node, "apiVersion": "v1"}
         where = f"on node {node}"
+        namespace = NODE_EVENT_NAMESPACE
     message = (
         f"{line} drifts {where}: top cause {pair.cause} ({pair.severity})"
         if onset

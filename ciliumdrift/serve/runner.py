@@ -22,7 +22,14 @@ from typing import Any
 
 from ciliumdrift.errors import CiliumdriftError
 from ciliumdrift.serve.declared import DeclaredSources, WorkDir, materialise
-from ciliumdrift.serve.state import DriftState, RunRecord, Snapshot, fold, summary
+from ciliumdrift.serve.state import (
+    DriftState,
+    RunRecord,
+    Snapshot,
+    carry_over,
+    fold,
+    summary,
+)
 
 log = logging.getLogger("ciliumdrift.serve")
 
@@ -193,7 +200,7 @@ class Runner:
         state: DriftState | None = None
         error: str | None = None
         try:
-            state = self._run(self.options, self._cancel, self._work)
+            state = carry_over(previous, self._run(self.options, self._cancel, self._work))
             outcome = "success"
         except KeyboardInterrupt:
             outcome, error = "abandoned", "cancelled at shutdown"

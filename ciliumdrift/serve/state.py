@@ -15,7 +15,7 @@ import gzip
 import json
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ciliumdrift.model import CauseKind, Finding, FindingKind, Report, Severity
@@ -131,6 +131,7 @@ def fold(
             node_lines[node] += 1
         line_nodes[(line, pair.cause)] += 1
     failures = {name: failure_reason(error) for name, error in nodes if error}
+    # One-shot encoding (the C encoder); the dict and the text are dropped right after.
     body = json.dumps(report.to_dict(), separators=(",", ":")).encode()
     return DriftState(
         finished_at=finished_at,
@@ -142,6 +143,31 @@ def fold(
         exit_code=report.exit_code(fail_on_health=fail_on_health),
         report_gzip=gzip.compress(body, compresslevel=6),
     )
+
+
+def carry_over(previous: DriftState | None, current: DriftState) -> DriftState:
+    """Keep the last known drift of nodes that could not be read in this run.
+
+    One failed exec must not clear a node's drift series (which would reset the alert's
+    ``for`` timer, and record a DriftCleared Event): a node that failed keeps its pairs
+    from the run before, next to its ``ciliumdrift_node_collection_failed`` series.
+    """
+    if previous is None or not current.failures:
+        return current
+    carried = {
+        key: pair
+        for key, pair in previous.pairs.items()
+        if key[0] in current.failures and key not in current.pairs
+    }
+    if not carried:
+        return current
+    pairs = {**current.pairs, **carried}
+    node_lines = dict(current.node_drift_lines)
+    line_nodes: Counter[tuple[str, str]] = Counter(current.line_nodes)
+    for (node, line), pair in carried.items():
+        node_lines[node] = node_lines.get(node, 0) + 1
+        line_nodes[(line, pair.cause)] += 1
+    return replace(current, pairs=pairs, node_drift_lines=node_lines, line_nodes=dict(line_nodes))
 
 
 def summary(state: DriftState | None) -> dict[str, Any]:

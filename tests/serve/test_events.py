@@ -42,6 +42,7 @@ def test_onset_and_clearance_are_recorded_once(cluster: Cluster, tmp_path: Path)
     detected = fake.events[event_name("node-002", "Device Mode", "DriftDetected")]
     assert detected["type"] == "Warning" and detected["reason"] == "DriftDetected"
     assert detected["involvedObject"] == {"kind": "Node", "name": "node-002", "apiVersion": "v1"}
+    assert detected["metadata"]["namespace"] == "default"
     assert "Device Mode drifts on node node-002" in detected["message"]
     # the same state again: no transition, no write
     writes = len(fake.event_writes)
@@ -78,3 +79,19 @@ def test_a_fleet_wide_change_is_bounded(cluster: Cluster) -> None:
     )
     written = EventRecorder(RunOptions(kubeconfig=str(kubeconfig))).record(None, state)
     assert written == MAX_EVENTS_PER_RUN == len(fake.events)
+
+
+def test_event_objects_and_namespaces() -> None:
+    from ciliumdrift.serve.events import event_body
+
+    pair = DriftPair("conflicting-setting", "error")
+    config = event_body("kube-system", "*", "Host Routing", pair, onset=True)
+    assert config["metadata"]["namespace"] == "kube-system"
+    assert config["involvedObject"]["kind"] == "ConfigMap"
+    assert config["involvedObject"]["namespace"] == "kube-system"
+    assert "every node" in config["message"]
+    node = event_body("kube-system", "node-1", "Host Routing", pair, onset=False)
+    assert node["metadata"]["namespace"] == "default"
+    assert (node["type"], node["reason"]) == ("Normal", "DriftCleared")
+    assert node["metadata"]["name"] != config["metadata"]["name"]
+    assert len(node["metadata"]["name"]) <= 253

@@ -164,3 +164,42 @@ def test_series_count_is_bounded(
     total = sum(1 for line in text.splitlines() if line and not line.startswith("#"))
     fixed = 14  # build, 3 runs_total (+3 _created), run gauges, nodes, dropped, exit code
     assert total <= nodes + min(pairs, max_pairs) + nodes + len(lines) + 3 + fixed
+
+
+def test_a_node_that_cannot_be_read_keeps_its_last_known_drift() -> None:
+    from ciliumdrift.serve.state import carry_over
+
+    before = fold(
+        Report(
+            rows=(),
+            findings=(finding("n1", "Device Mode"), finding("n2", "Routing")),
+        ),
+        nodes=[("n1", None), ("n2", None)],
+        finished_at=1.0,
+    )
+    # n1 is unreachable now; n2 was read and no longer drifts
+    now = fold(
+        Report(rows=(), findings=()),
+        nodes=[("n1", "unreachable: timed out"), ("n2", None)],
+        finished_at=2.0,
+    )
+    merged = carry_over(before, now)
+    assert merged.pairs == {("n1", "Device Mode"): before.pairs[("n1", "Device Mode")]}
+    assert merged.node_drift_lines == {"n1": 1, "n2": 0}
+    assert merged.line_nodes == {("Device Mode", "not-applied"): 1}
+    assert merged.failures == {"n1": "unreachable"}
+    assert carry_over(None, now) is now
+    # read again and clean: the drift clears
+    clean = fold(Report(rows=(), findings=()), nodes=[("n1", None), ("n2", None)], finished_at=3)
+    assert carry_over(merged, clean).pairs == {}
+
+
+def test_a_clean_fleet_is_one_series_per_node_plus_13() -> None:
+    """The figure the README gives: a clean N-node cluster is N + 13 ciliumdrift_* series."""
+    nodes = [(f"node-{i:04d}", None) for i in range(250)]
+    state = fold(Report(rows=(), findings=()), nodes=nodes, finished_at=1.0)
+    text = scrape(
+        Snapshot(state=state, last=RunRecord(1, 0.0, 1.0, "success"), last_success_at=1.0)
+    )
+    samples = [line for line in text.splitlines() if line.startswith("ciliumdrift_")]
+    assert len(samples) == 250 + 13

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakecluster import Fault
 from tests.serve.conftest import SEED_ARGS, ServeCluster, ServeProcess
 from tests.serve.prom import INSTALL_HINT, Prometheus, prometheus_binary
 
@@ -50,9 +51,18 @@ def test_drift_series_appear_and_clear_in_prometheus(
         errors = prometheus.query('sum(ciliumdrift_findings{kind="drift"})')
         assert float(errors[0]["value"][1]) >= 1
 
+        # the agent stops answering: its last known drift stays, beside the failure
+        fake.agent("node-002").fault = Fault.ERROR
+        prometheus.wait_for("ciliumdrift_node_collection_failed", lambda r: len(r) == 1)
+        failed = prometheus.query("ciliumdrift_node_collection_failed")[0]["metric"]
+        assert (failed["node"], failed["reason"]) == ("node-002", "unreachable")
+        assert len(prometheus.query("ciliumdrift_drift == 1")) == len(drifting)
+
         # the agent is restarted with the declared config: the series go away
+        fake.agent("node-002").fault = Fault.NONE
         fake.heal("node-002")
         prometheus.wait_for("ciliumdrift_drift", lambda r: r == [])
+        assert prometheus.query("ciliumdrift_node_collection_failed") == []
         healed = prometheus.query('ciliumdrift_node_drifting_lines{node="node-002"}')
         assert healed[0]["value"][1] == "0"
         assert prometheus.query("ciliumdrift_run_in_progress")[0]["value"][1] in ("0", "1")
