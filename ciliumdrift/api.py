@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ciliumdrift import __version__
-from ciliumdrift.errors import InputError
+from ciliumdrift.errors import InputError, UnsupportedVersion
+from ciliumdrift.inputs import UNKNOWN_VERSION
 from ciliumdrift.load.model import Declared
 
 if TYPE_CHECKING:
@@ -33,6 +34,8 @@ _TALOS_NAMES = re.compile(
     r"^(talos|controlplane|worker|machine|talconfig|patch)[\w.-]*\.ya?ml$", re.I
 )
 _STATUS_NAMES = re.compile(r"^status(?:[-_.](?P<node>[\w.-]+?))?\.(txt|json|ya?ml|log)$", re.I)
+_AGENT_LOG_NAMES = re.compile(r"^agent(?:[-_.](?P<node>[\w.-]+?))?\.log$", re.I)
+_NODE_CONFIG_NAMES = re.compile(r"^node-?config[\w.-]*\.ya?ml$", re.I)
 
 
 @dataclass(frozen=True)
@@ -42,13 +45,16 @@ class ExampleFiles:
     values: tuple[str, ...]
     talos: tuple[str, ...]
     statuses: tuple[str, ...]
+    agent_logs: tuple[str, ...] = ()
+    node_configs: tuple[str, ...] = ()
 
 
 _BASE_VALUES = ("values.yaml", "values.yml")
 
 
 def discover(directory: str | Path) -> ExampleFiles:
-    """Pick up ``values*.yaml``, ``talos*.yaml`` and ``status*.txt`` files of a folder.
+    """Pick up ``values*.yaml``, ``talos*.yaml``, ``status*.txt``, ``agent*.log`` and
+    ``node-config*.yaml`` files of a folder.
 
     Values are merged in this order, as ``helm -f`` would be given them: wrappers
     (``helmrelease*``, ``application*``, ``kustomization*``), then ``values.yaml``, then the
@@ -56,7 +62,8 @@ def discover(directory: str | Path) -> ExampleFiles:
     ``values.yaml``). When two of those other files set the same key to different values,
     their order matters and a folder cannot say it: the folder is refused, naming the key;
     pass the files with ``-f`` in order (or list them under ``values`` in
-    ``.ciliumdrift.yaml``). A status named ``status-<node>.txt`` is that node's; plain
+    ``.ciliumdrift.yaml``). A status named ``status-<node>.txt`` (a log ``agent-<node>.log``)
+    is that node's; plain
     ``status.txt`` has no node name.
     """
     folder = Path(directory)
@@ -82,12 +89,18 @@ def discover(directory: str | Path) -> ExampleFiles:
         for n in names
         if (m := _STATUS_NAMES.match(n))
     )
-    if not (values or talos or statuses):
+    logs = tuple(
+        (f"{m.group('node')}={folder / n}" if m.group("node") else str(folder / n))
+        for n in names
+        if (m := _AGENT_LOG_NAMES.match(n))
+    )
+    configs = tuple(str(folder / n) for n in names if _NODE_CONFIG_NAMES.match(n))
+    if not (values or talos or statuses or logs):
         raise InputError(
-            "no values*.yaml, talos*.yaml or status*.txt files in this folder",
+            "no values*.yaml, talos*.yaml, status*.txt or agent*.log files in this folder",
             Position(str(directory), 1, 1),
         )
-    return ExampleFiles(values, talos, statuses)
+    return ExampleFiles(values, talos, statuses, logs, configs)
 
 
 def _refuse_ambiguous_overlays(folder: Path, names: Sequence[str]) -> None:
@@ -180,6 +193,7 @@ def gather_inputs(
     settings: Settings | None = None,
     observations: Sequence[NodeObservation] | None = None,
     reported_versions: Sequence[tuple[str, str]] = (),
+    deployed_version: str | None = None,
 ) -> tuple[Inputs, list[NodeObservation]]:
     """Everything a run reads, with the Cilium version resolved once (:mod:`ciliumdrift.inputs`).
 
@@ -201,11 +215,14 @@ def gather_inputs(
     values = list(values_files)
     talos = list(talos_files)
     statuses = list(status_files)
+    found_logs: tuple[str, ...] = ()
+    found_configs: tuple[str, ...] = ()
     if directory is not None:
         found = discover(directory)
         values = [*found.values, *values]
         talos = [*found.talos, *talos]
         statuses = [*found.statuses, *statuses]
+        found_logs, found_configs = found.agent_logs, found.node_configs
     if not values and not set_flags and settings.values:
         values = [settings.path_of(v) for v in settings.values]
     if not talos and settings.talos:
@@ -219,6 +236,7 @@ def gather_inputs(
         settings_source=settings.source,
         observed=observed_versions(seen),
         reported=reported_versions,
+        deployed=deployed_version,
     )
     inputs = Inputs(
         values=tuple(values),
@@ -229,6 +247,8 @@ def gather_inputs(
         chart=chart,
         version=version,
         settings_source=settings.source,
+        agent_logs=found_logs,
+        node_configs=found_configs,
     )
     return inputs, seen
 
@@ -271,7 +291,39 @@ def check(
         chart=chart,
         settings=settings,
     )
+    # An explicit --agent-log for the same file replaces the folder's (one log per node).
+    agent_logs = [*(s for s in inputs.agent_logs if s not in agent_logs), *agent_logs]
+    node_configs = [*(c for c in inputs.node_configs if c not in node_configs), *node_configs]
     observations = with_node_inputs(observations, agent_logs, devices, node_labels)
+    diagnostics: list[Diagnostic] = []
+    try:
+        declared = declared_for(inputs)
+    except UnsupportedVersion:
+        version = inputs.version.value
+        if not agent_logs or version is None or chart is not None:
+            raise
+        # The agent logs are evidence of their own: read them against the known behaviours
+        # of this version, with the oldest bundled chart standing in for the values' defaults
+        # (no chart at all when there are no values).
+        from ciliumdrift.load.chart import available_versions
+
+        stand_in = available_versions()[0] if (inputs.values or set_flags) else "none"
+        declared = replace(
+            declared_for(replace(inputs, chart=stand_in, version=UNKNOWN_VERSION)),
+            cilium_version=inputs.version.located,
+        )
+        diagnostics.append(
+            Diagnostic(
+                f"Cilium {version} is older than the bundled chart data: the agent logs are "
+                "checked against this version"
+                + (
+                    f", the values against the {stand_in} chart's defaults"
+                    if stand_in != "none"
+                    else ""
+                ),
+                code="version",
+            )
+        )
     extra: dict[str, Any] = {}
     if agent_logs:
         extra["agent_logs"] = list(agent_logs)
@@ -281,7 +333,9 @@ def check(
         inputs,
         observations,
         extra_inputs=extra,
+        diagnostics=diagnostics,
         node_configs=read_node_config_files(node_configs),
+        declared=declared,
     )
 
 
@@ -293,9 +347,12 @@ def report_for(
     diagnostics: Sequence[Diagnostic] = (),
     extra_inputs: Mapping[str, Any] | None = None,
     node_configs: Sequence[Any] = (),
+    declared: Declared | None = None,
 ) -> Report:
-    """Load what ``inputs`` declare and compare it with ``observations``: one Report."""
-    declared = declared_for(inputs)
+    """Load what ``inputs`` declare (unless ``declared`` is given) and compare it with
+    ``observations``: one Report."""
+    if declared is None:
+        declared = declared_for(inputs)
     described = {**inputs.to_dict(), **(extra_inputs or {})}
     if not inputs.version.known:  # name the chart whose defaults stood in for the version
         described["cilium_version_source"] = {
@@ -401,9 +458,15 @@ def build_report(
     diagnostics: Sequence[Diagnostic] = (),
     inputs: Mapping[str, Any] | None = None,
     node_configs: Sequence[Any] = (),
+    per_node: bool = False,
 ) -> Report:
-    """Compare and wrap: the one place a Report is assembled, for files, live and sysdump."""
-    from ciliumdrift.compare import compare
+    """Compare and wrap: the one place a Report is assembled, for files, live and sysdump.
+
+    Findings that read the same on several nodes become one finding listing its nodes,
+    unless ``per_node`` keeps them apart for a caller that adds per-node causes first (and
+    then calls :func:`ciliumdrift.compare.merge_nodes`).
+    """
+    from ciliumdrift.compare import compare, merge_nodes
 
     comparison = compare(declared, observations, kernels=kernels, node_configs=node_configs)
     remarks: list[Diagnostic] = [*declared.diagnostics, *diagnostics]
@@ -413,9 +476,10 @@ def build_report(
     for observation in observations:
         if observation.status is not None:
             remarks.extend(observation.status.diagnostics)
+    found = (*comparison.findings, *extra_findings)
     return Report(
         rows=comparison.rows,
-        findings=(*comparison.findings, *extra_findings),
+        findings=found if per_node else merge_nodes(found),
         diagnostics=tuple(dict.fromkeys(remarks)),
         inputs=dict(inputs or {}),
         tool_version=__version__,

@@ -12,7 +12,8 @@ Resolution order (the first that says something wins):
    ``helmCharts[].version``, an umbrella ``Chart.yaml`` dependency, or ``--chart``'s own
    ``Chart.yaml``;
 3. ``cilium-version`` in ``.ciliumdrift.yaml`` / ``[tool.ciliumdrift]``;
-4. the version the agents report on their ``Cilium:`` status line (``check``, ``live``).
+4. (``live``) the chart version of the Helm release deployed in the cluster;
+5. the version the agents report on their ``Cilium:`` status line (``check``, ``live``).
 
 When none of them exists the version is *unknown*: the run says so on its first line, the
 newest bundled chart's defaults stand in for the merge, and findings that depend on the
@@ -38,6 +39,7 @@ class VersionSource(str, enum.Enum):
     FLAG = "flag"
     WRAPPER = "wrapper"
     SETTINGS = "settings"
+    DEPLOYED = "deployed"
     OBSERVED = "observed"
     NONE = "none"
 
@@ -85,6 +87,7 @@ class CiliumVersion:
             VersionSource.FLAG: Layer.SET,
             VersionSource.WRAPPER: Layer.VALUES_FILE,
             VersionSource.SETTINGS: Layer.VALUES_FILE,
+            VersionSource.DEPLOYED: Layer.DEPLOYED,
             VersionSource.OBSERVED: Layer.OBSERVED,
             VersionSource.NONE: Layer.AGENT_DEFAULT,
         }[self.source]
@@ -160,6 +163,7 @@ def resolve_cilium_version(
     settings_source: str | None = None,
     observed: Sequence[tuple[str | None, str]] = (),
     reported: Sequence[tuple[str, str]] = (),
+    deployed: str | None = None,
 ) -> CiliumVersion:
     """Choose the run's Cilium version by the documented precedence (see module docs).
 
@@ -167,6 +171,8 @@ def resolve_cilium_version(
     first one is used (the comparison reports nodes that run another version).
     ``reported`` holds ``(where, version)`` pairs a cluster reports as a whole (the deployed
     Helm release's chart, the version most agents run); they come before ``observed``.
+    ``deployed`` is the chart version of the Helm release deployed in the cluster (``live``
+    reads it from the release secret): what is installed, after the settings.
     """
     if flag is not None and str(flag).strip():
         value = normalise_version(flag) or str(flag).strip()
@@ -180,6 +186,10 @@ def resolve_cilium_version(
         where = settings_source or ".ciliumdrift.yaml"
         return CiliumVersion(
             value, VersionSource.SETTINGS, f"cilium-version in {where}", Position(where, 1, 1)
+        )
+    if deployed is not None and normalise_version(deployed) is not None:
+        return CiliumVersion(
+            normalise_version(deployed), VersionSource.DEPLOYED, "the deployed Helm release"
         )
     for where, said in reported:
         whole = normalise_version(said)
@@ -210,6 +220,8 @@ class Inputs:
     chart: str | None = None
     version: CiliumVersion = UNKNOWN_VERSION
     settings_source: str | None = None
+    agent_logs: tuple[str, ...] = ()  # ``[NODE=]FILE`` agent logs a folder holds
+    node_configs: tuple[str, ...] = ()  # CiliumNodeConfig files a folder holds
 
     def to_dict(self) -> dict[str, Any]:
         return {

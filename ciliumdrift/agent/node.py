@@ -140,12 +140,13 @@ def _flag_candidates(fact: Fact, ctx: NodeContext, log: AgentLog) -> list[Candid
 
 
 def _label(fact_id: str | None) -> str:
+    # A log line no status line names is about the agent itself: the Cilium line.
     if fact_id is None:
-        return "Agent log"
+        return "Cilium"
     try:
         label: str = fact_by_id(fact_id).status_line
     except KeyError:
-        return "Agent log"
+        return "Cilium"
     return label
 
 
@@ -217,7 +218,7 @@ def agent_log_findings(
         out.append(
             Finding(
                 fact="agent-log",
-                status_line="Agent log",
+                status_line="Cilium",
                 node=node,
                 kind=FindingKind.DRIFT,
                 expected=None,

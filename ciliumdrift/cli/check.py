@@ -12,11 +12,13 @@ from ciliumdrift.cli._common import (
     AgentLogs,
     CiliumVersion,
     Devices,
+    FailOnOption,
     Kernels,
     NodeConfigs,
     NodeLabels,
     Output,
-    OutputFormat,
+    Quiet,
+    ReportFormatOption,
     SetFiles,
     SetJsons,
     SetLiterals,
@@ -24,10 +26,13 @@ from ciliumdrift.cli._common import (
     SetValues,
     TalosFiles,
     ValuesFiles,
-    emit,
+    Verbose,
+    finish_check,
     run,
     usage,
 )
+from ciliumdrift.report import ReportFormat
+from ciliumdrift.report.policy import FailOn
 
 if TYPE_CHECKING:
     from ciliumdrift.load import SetFlag
@@ -69,12 +74,13 @@ def check_command(
     chart: Annotated[
         str | None, typer.Option("--chart", metavar="VERSION|DIR|TGZ|none", help="Chart defaults.")
     ] = None,
-    fmt: Annotated[
-        OutputFormat, typer.Option("--format", help="Output format.")
-    ] = OutputFormat.text,
+    fmt: ReportFormatOption = ReportFormat.TEXT,
+    fail_on: FailOnOption = FailOn.ERROR,
     fail_on_health: Annotated[
         bool, typer.Option("--fail-on-health", help="Health findings also exit 1.")
     ] = False,
+    verbose: Verbose = False,
+    quiet: Quiet = False,
     output: Output = None,
     config: Annotated[
         Path | None,
@@ -87,7 +93,6 @@ def check_command(
         from ciliumdrift.api import check
         from ciliumdrift.config import find_settings, load_settings
         from ciliumdrift.load import set_flags_from_options
-        from ciliumdrift.report import render
 
         flags = set_flags_from_options(
             set=set_,
@@ -102,8 +107,9 @@ def check_command(
             report = _check_sysdump(sysdump, values, flags, talos, cilium_version, kernel, chart)
         else:
             configured = settings.values or settings.talos
-            if directory is None and not (values or talos or status or flags or configured):
-                usage("give a folder, or --values/--talos/--status files")
+            given = values or talos or status or flags or agent_log or configured
+            if directory is None and not given:
+                usage("give a folder, or --values/--talos/--status/--agent-log files")
             report = check(
                 directory,
                 values_files=values,
@@ -119,12 +125,15 @@ def check_command(
                 devices=device,
                 node_labels=node_label,
             )
-        emit(
-            render(report, fmt.value),
+        return finish_check(
+            report,
+            fmt,
             output,
-            workflow_commands=fmt is OutputFormat.github,
+            fail_on=fail_on,
+            fail_on_health=fail_on_health,
+            verbose=verbose,
+            quiet=quiet,
         )
-        return report.exit_code(fail_on_health=fail_on_health)
 
     run(body)
 

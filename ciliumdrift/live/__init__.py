@@ -152,13 +152,12 @@ def report_from(
     chart, else the version most agents run.
     """
     from ciliumdrift.api import build_report, declared_for, gather_inputs
+    from ciliumdrift.compare import merge_nodes
     from ciliumdrift.inputs import VersionSource
     from ciliumdrift.live.layers import attribute, layer_findings
 
-    reported: list[tuple[str, str]] = []
     release = live.deployed.release
-    if release is not None and release.chart_version:
-        reported.append(("the deployed Helm release", release.chart_version))
+    reported: list[tuple[str, str]] = []
     if live.cilium_version:
         reported.append(("the version most agents run", live.cilium_version))
     inputs, _ = gather_inputs(
@@ -170,11 +169,12 @@ def report_from(
         chart=chart,
         observations=live.observations,
         reported_versions=reported,
+        deployed_version=release.chart_version if release is not None else None,
     )
     try:
         declared = declared_for(inputs)
     except UnsupportedVersion as error:
-        if inputs.version.source is not VersionSource.OBSERVED:
+        if inputs.version.source not in (VersionSource.DEPLOYED, VersionSource.OBSERVED):
             raise
         # The version came from the cluster or sysdump, not from --cilium-version.
         raise UnsupportedVersion(
@@ -191,6 +191,7 @@ def report_from(
         kernels=inputs.kernels,
         extra_findings=layer_findings(declared, live),
         diagnostics=list(live.diagnostics),
+        per_node=True,
         inputs={
             **described,
             "cluster": live.source,
@@ -203,4 +204,5 @@ def report_from(
             else inputs.version.value,
         },
     )
-    return replace(report, findings=attribute(report.findings, declared, live))
+    # Per-node layers first, then identical findings across nodes become one.
+    return replace(report, findings=merge_nodes(attribute(report.findings, declared, live)))
