@@ -42,7 +42,7 @@ def _ratio(ctx: NodeContext) -> Located[float]:
         except (TypeError, ValueError):
             return Located(0.0, value.origin)
     compat = s.helm(ctx, "upgradeCompatibility")
-    if compat.value not in (None, "") and gate("static-map-sizes", str(compat.value)):
+    if compat.value not in (None, "") and not gate("dynamic-map-sizing-default", str(compat.value)):
         return Located(0.0, compat.origin)
     return Located(
         _CHART_RATIO,
