@@ -9,8 +9,10 @@ import typer
 from ciliumdrift.cli import app
 from ciliumdrift.cli._common import (
     CiliumVersion,
+    FailOnOption,
     Output,
-    OutputFormat,
+    Quiet,
+    ReportFormatOption,
     SetFiles,
     SetJsons,
     SetLiterals,
@@ -18,9 +20,11 @@ from ciliumdrift.cli._common import (
     SetValues,
     TalosFiles,
     ValuesFiles,
-    emit,
+    Verbose,
+    finish_check,
     run,
 )
+from ciliumdrift.report import FailOn, ReportFormat
 
 
 @app.command("live")
@@ -72,12 +76,13 @@ def live_command(
     chart: Annotated[
         str | None, typer.Option("--chart", metavar="VERSION|DIR|TGZ|none", help="Chart defaults.")
     ] = None,
-    fmt: Annotated[
-        OutputFormat, typer.Option("--format", help="Output format.")
-    ] = OutputFormat.text,
+    fmt: ReportFormatOption = ReportFormat.TEXT,
+    fail_on: FailOnOption = FailOn.ERROR,
     fail_on_health: Annotated[
         bool, typer.Option("--fail-on-health", help="Unreachable agents and health also exit 1.")
     ] = False,
+    verbose: Verbose = False,
+    quiet: Quiet = False,
     output: Output = None,
     no_agent_log: Annotated[
         bool,
@@ -95,7 +100,6 @@ def live_command(
     def body() -> int:
         from ciliumdrift.live import live_report
         from ciliumdrift.load import set_flags_from_options
-        from ciliumdrift.report import render
 
         flags = set_flags_from_options(
             set=set_,
@@ -121,11 +125,26 @@ def live_command(
             helm_release=helm_release,
             agent_log=not no_agent_log,
         )
-        emit(
-            render(report, fmt.value),
+        return finish_check(
+            report,
+            fmt,
             output,
-            workflow_commands=fmt is OutputFormat.github,
+            fail_on=fail_on,
+            fail_on_health=fail_on_health,
+            verbose=verbose,
+            quiet=quiet,
+            missing=_missing(report, namespace, selector),
         )
-        return report.exit_code(fail_on_health=fail_on_health)
 
     run(body)
+
+
+def _missing(report: object, namespace: str, selector: str) -> str | None:
+    """What a live run that found no agent was looking for (the namespace and selector)."""
+    inputs = getattr(report, "inputs", {})
+    if int(inputs.get("nodes") or 0) == 0:
+        return (
+            f"no Cilium agent found: no pod matches -l {selector} in namespace {namespace} "
+            "(nothing was compared; see --namespace and --selector)"
+        )
+    return None
