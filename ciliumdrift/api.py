@@ -330,9 +330,15 @@ def build_report(
     diagnostics: Sequence[Diagnostic] = (),
     inputs: Mapping[str, Any] | None = None,
     node_configs: Sequence[Any] = (),
+    per_node: bool = False,
 ) -> Report:
-    """Compare and wrap: the one place a Report is assembled, for files, live and sysdump."""
-    from ciliumdrift.compare import compare
+    """Compare and wrap: the one place a Report is assembled, for files, live and sysdump.
+
+    Findings that read the same on several nodes become one finding listing its nodes,
+    unless ``per_node`` keeps them apart for a caller that adds per-node causes first (and
+    then calls :func:`ciliumdrift.compare.merge_nodes`).
+    """
+    from ciliumdrift.compare import compare, merge_nodes
 
     comparison = compare(declared, observations, kernels=kernels, node_configs=node_configs)
     remarks: list[Diagnostic] = [*declared.diagnostics, *diagnostics]
@@ -342,9 +348,10 @@ def build_report(
     for observation in observations:
         if observation.status is not None:
             remarks.extend(observation.status.diagnostics)
+    found = (*comparison.findings, *extra_findings)
     return Report(
         rows=comparison.rows,
-        findings=(*comparison.findings, *extra_findings),
+        findings=found if per_node else merge_nodes(found),
         diagnostics=tuple(dict.fromkeys(remarks)),
         inputs=dict(inputs or {}),
         tool_version=__version__,

@@ -57,6 +57,10 @@ class Conflict:
     severity: Severity = Severity.ERROR
     fatal: bool = False
     name: str = ""  # the conflict's stable name: the lint rule that reports it (rule name)
+    # The fact's own status line shows whether this matters (a fallback the agents show as
+    # derived, a requirement they evidently meet): where that line is observed and matches on
+    # every node the conflict applies to, compare reports it as a note with that evidence.
+    settled_by_status: bool = False
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,13 @@ from ciliumdrift.cli._common import (
     AgentLogs,
     CiliumVersion,
     Devices,
+    FailOnOption,
     Kernels,
     NodeConfigs,
     NodeLabels,
     Output,
-    OutputFormat,
+    Quiet,
+    ReportFormatOption,
     SetFiles,
     SetJsons,
     SetLiterals,
@@ -24,10 +26,13 @@ from ciliumdrift.cli._common import (
     SetValues,
     TalosFiles,
     ValuesFiles,
-    emit,
+    Verbose,
+    finish_check,
     run,
     usage,
 )
+from ciliumdrift.report import ReportFormat
+from ciliumdrift.report.policy import FailOn
 
 if TYPE_CHECKING:
     from ciliumdrift.load import SetFlag
@@ -66,12 +71,13 @@ def check_command(
     chart: Annotated[
         str | None, typer.Option("--chart", metavar="VERSION|DIR|TGZ|none", help="Chart defaults.")
     ] = None,
-    fmt: Annotated[
-        OutputFormat, typer.Option("--format", help="Output format.")
-    ] = OutputFormat.text,
+    fmt: ReportFormatOption = ReportFormat.TEXT,
+    fail_on: FailOnOption = FailOn.ERROR,
     fail_on_health: Annotated[
         bool, typer.Option("--fail-on-health", help="Health findings also exit 1.")
     ] = False,
+    verbose: Verbose = False,
+    quiet: Quiet = False,
     output: Output = None,
 ) -> None:
     """Check that the running datapath is the one the config asks for; explain every mismatch."""
@@ -79,7 +85,6 @@ def check_command(
     def body() -> int:
         from ciliumdrift.api import check
         from ciliumdrift.load import set_flags_from_options
-        from ciliumdrift.report import render
 
         flags = set_flags_from_options(
             set=set_,
@@ -107,12 +112,15 @@ def check_command(
                 devices=device,
                 node_labels=node_label,
             )
-        emit(
-            render(report, fmt.value),
+        return finish_check(
+            report,
+            fmt,
             output,
-            workflow_commands=fmt is OutputFormat.github,
+            fail_on=fail_on,
+            fail_on_health=fail_on_health,
+            verbose=verbose,
+            quiet=quiet,
         )
-        return report.exit_code(fail_on_health=fail_on_health)
 
     run(body)
 

@@ -157,12 +157,12 @@ def serve_command(
         from ciliumdrift.serve import RunOptions, serve
         from ciliumdrift.serve.declared import DeclaredSources, parse_configmaps
 
-        # serve's own records only: dependencies stay silenced (cli._quiet_dependencies), since
-        # their records can carry credentials (an exec plugin's output, say).
+        # serve's own records only, on stderr: the root logger stays silenced (dependencies'
+        # records can hold credentials; see cli.main)
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         served = logging.getLogger("ciliumdrift.serve")
-        served.addHandler(handler)
+        served.handlers[:] = [handler]
         served.setLevel(getattr(logging, log_level.upper(), logging.INFO))
         served.propagate = False
         flags = set_flags_from_options(

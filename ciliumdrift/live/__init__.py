@@ -35,7 +35,7 @@ from ciliumdrift.live.model import (
     NodeFacts,
 )
 from ciliumdrift.load.model import Declared
-from ciliumdrift.model import Diagnostic, Position, Report
+from ciliumdrift.model import Diagnostic, Layer, Located, Origin, Position, Report
 
 __all__ = [
     "AgentPod",
@@ -147,21 +147,25 @@ def report_from(
 ) -> Report:
     """A Report for collected (live or sysdump) data against the declared files."""
     from ciliumdrift.api import build_report, parse_kernels
+    from ciliumdrift.compare import merge_nodes
     from ciliumdrift.live.layers import attribute, layer_findings
     from ciliumdrift.load import load_declared
     from ciliumdrift.load.helm import wrapper_chart_version
 
     diagnostics: list[Diagnostic] = list(live.diagnostics)
     version = cilium_version
+    found_in: Origin | None = None  # where a version no flag gave was found
     where = "the cluster"
     if version is None and wrapper_chart_version(values_files) is None:
         release = live.deployed.release
         if release is not None and release.chart_version:
             version = release.chart_version
             where = "the deployed Helm release"
+            found_in = Origin(Layer.DEPLOYED, key="cilium-version", detail=where)
         else:
             version = live.cilium_version
             where = "the running agents"
+            found_in = Origin(Layer.OBSERVED, key="cilium-version", detail=where)
         if version is not None:
             diagnostics.append(
                 Diagnostic(f"Cilium version {version} taken from {where}", code="version")
@@ -183,6 +187,11 @@ def report_from(
             "pass --cilium-version)",
             Position(live.source, 1, 1),
         ) from None
+    if found_in is not None and version is not None and declared.cilium_version is not None:
+        # No --cilium-version was given: say where the version was found, not a flag.
+        declared = replace(
+            declared, cilium_version=Located(declared.cilium_version.value, found_in)
+        )
     kernel_map = dict(kernels) if isinstance(kernels, Mapping) else parse_kernels(kernels)
     report = build_report(
         declared,
@@ -190,6 +199,7 @@ def report_from(
         kernels=kernel_map,
         extra_findings=layer_findings(declared, live),
         diagnostics=diagnostics,
+        per_node=True,
         inputs={
             "values": list(values_files),
             "set": [getattr(flag, "text", str(flag)) for flag in set_flags],
@@ -203,4 +213,5 @@ def report_from(
             "kernels": {k or "*": v for k, v in kernel_map.items()},
         },
     )
-    return replace(report, findings=attribute(report.findings, declared, live))
+    # Per-node layers first, then identical findings across nodes become one.
+    return replace(report, findings=merge_nodes(attribute(report.findings, declared, live)))

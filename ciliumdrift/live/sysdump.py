@@ -63,6 +63,8 @@ from ciliumdrift.model import Diagnostic
 MAX_MEMBERS = limits.DEFAULTS.archive_members
 MAX_MEMBER_BYTES = limits.DEFAULTS.member_bytes
 MAX_TOTAL_BYTES = limits.DEFAULTS.unpacked_bytes
+#: Status texts kept at once, in units of the status limit (32 MiB by default).
+STATUS_TEXTS_PER_LIMIT = 4
 #: YAML structure allowed in one sysdump member (a pod list of a large cluster).
 MEMBER_YAML_NODES = 2_000_000
 AGENT_LABEL = ("k8s-app", "cilium")
@@ -108,6 +110,7 @@ class _Found:
     )  # pod -> (rank, name, text)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     logs: dict[str, tuple[bool, str]] = field(default_factory=dict)  # pod -> (previous, text)
+    kept_status_bytes: int = 0
 
 
 def read_sysdump(path: str | Path, *, parse: Any = None) -> LiveResult:
@@ -211,7 +214,7 @@ def _read_member(
         _read_bugtool(data, bugtool.group("pod"), found, budget, where)
     elif loose is not None:
         pod, rank = _loose_status_pod(loose.group("rest"))
-        found.statuses.setdefault(pod, []).append((rank, where, _text(data)))
+        _keep_status(found, budget, pod, rank, where, data)
     elif kind is not None:
         try:
             document = _yaml(data, where, kind)
@@ -310,8 +313,8 @@ def _read_bugtool(data: bytes, pod: str, found: _Found, budget: _Budget, where: 
                 extracted = tar.extractfile(member)
                 if extracted is None:
                     continue
-                text = _text(_read_bounded(extracted, inner, budget))
-                found.statuses.setdefault(pod, []).append((_rank(match.group("args")), inner, text))
+                data = _read_bounded(extracted, inner, budget)
+                _keep_status(found, budget, pod, _rank(match.group("args")), inner, data)
     except CollectionError as error:
         found.diagnostics.append(Diagnostic(str(error), code="sysdump"))
     except (tarfile.TarError, OSError, EOFError, lzma.LZMAError, ValueError):
@@ -357,6 +360,29 @@ class _Unpacked(io.RawIOBase):
             )
         buffer[: len(chunk)] = chunk
         return len(chunk)
+
+
+def _keep_status(
+    found: _Found, budget: _Budget, pod: str, rank: int, where: str, data: bytes
+) -> None:
+    """Keep a status text for later parsing, within the status limit and a total: texts
+    wait until every pod is known, so what they hold together is bounded too."""
+    most = budget.limits.status_bytes
+    if len(data) > most:
+        found.diagnostics.append(
+            Diagnostic(
+                f"{where}:1:1: {limits.too_large('status', most, 'status_bytes')}", code="sysdump"
+            )
+        )
+        return
+    found.kept_status_bytes += len(data)
+    if found.kept_status_bytes > most * STATUS_TEXTS_PER_LIMIT:
+        raise CollectionError(
+            f"{where}:1:1: the statuses in this archive add up to more than "
+            f"{limits.describe_size(most * STATUS_TEXTS_PER_LIMIT)} (raise "
+            "CILIUMDRIFT_LIMIT_STATUS_BYTES)"
+        )
+    found.statuses.setdefault(pod, []).append((rank, where, _text(data)))
 
 
 def _rank(args: str) -> int:
@@ -421,10 +447,17 @@ def _result(found: _Found, archive: str, parse: Any) -> LiveResult:
         for pod in _ordered(pods.values())
     ]
     configmap = found.configmap
+    data = configmap.get("data") if configmap is not None else None
+    if configmap is not None and not isinstance(data, Mapping):
+        if data is not None:
+            found.diagnostics.append(
+                Diagnostic(
+                    f"sysdump {archive}: the ConfigMap's data is not a mapping", code="sysdump"
+                )
+            )
+        data = {}
     deployed = Deployed(
-        configmap={str(k): str(v) for k, v in (configmap.get("data") or {}).items()}
-        if configmap is not None
-        else None,
+        configmap={str(k): str(v) for k, v in data.items()} if data is not None else None,
         configmap_changed_at=configmap_changed_at(configmap) if configmap is not None else None,
         release=_release(found, archive),
         node_configs=tuple(found.node_configs),

@@ -14,7 +14,7 @@ from ciliumdrift.agent.docs import facts_markdown
 from ciliumdrift.agent.facts import FACTS
 from ciliumdrift.compare import compare
 from ciliumdrift.derive import derive, node_context
-from ciliumdrift.derive.expected import expected_state, render_json, render_text
+from ciliumdrift.derive.expected import expected_state
 from ciliumdrift.load.model import Declared, HelmValues
 from ciliumdrift.model import (
     CauseKind,
@@ -26,6 +26,7 @@ from ciliumdrift.model import (
     Verdict,
 )
 from ciliumdrift.parse import model as p
+from ciliumdrift.report import render
 from tests.derive.builders import SEED_VALUES, declared, seed_status, seed_talos, values
 
 REPO = Path(__file__).resolve().parents[2]
@@ -177,8 +178,8 @@ def test_expect_renders_per_node() -> None:
     assert by_node["n1"]["attach-mode"]["expected"] == "Legacy TC"
     assert by_node["n2"]["attach-mode"]["expected"] == "TCX"
     assert by_node["n1"]["device-mode"]["conflicts"][0]["fatal"] is True
-    assert json.loads(render_json(state)) == state
-    text = render_text(state)
+    assert json.loads(render(state, "json")) == state
+    text = render(state, "text")
     assert "values.yaml:12:17" in text and "node n1" in text
 
 

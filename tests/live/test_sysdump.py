@@ -152,7 +152,7 @@ def test_check_sysdump_command(tmp_path: Path, run_cli: Cli) -> None:
     assert code == 0, (out, err)
     report = json.loads(out)
     assert {r["node"] for r in report["rows"]} == {"node-000", "node-001"}
-    assert [f["node"] for f in report["findings"] if f["kind"] == "health"] == ["node-002"]
+    assert [f["nodes"] for f in report["findings"] if f["kind"] == "health"] == [["node-002"]]
 
 
 @pytest.mark.parametrize(

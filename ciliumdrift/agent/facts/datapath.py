@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from ciliumdrift.agent import settings as s
 from ciliumdrift.agent.decide import (
+    KernelCheck,
     conflict,
     host_routing,
     intent_severity,
@@ -26,7 +27,7 @@ from ciliumdrift.agent.explain import (
 )
 from ciliumdrift.agent.fact import Conflict, Expectation, NodeContext, fact
 from ciliumdrift.agent.facts._common import expect, standard
-from ciliumdrift.model import CauseKind, Evidence, Located, Severity
+from ciliumdrift.model import CauseKind, Evidence, Fix, Located, Severity
 from ciliumdrift.parse.model import Status
 
 _NETKIT = ("netkit", "netkit-l2")
@@ -93,14 +94,21 @@ def _device_conflicts(ctx: NodeContext, mode: str) -> list[Conflict]:
     out.extend(_netkit_legacy_conflicts(ctx, declared))
     probe = kernel(ctx, "netkit")
     unprobed = kernel(ctx, "netkit-unprobed")
-    fix = values_fix("Use veth until every node runs Linux 6.8+", [("bpf.datapathMode", "veth")])
+
+    def fix_for(check: KernelCheck) -> Fix:
+        # The kernel named in the fix is the threshold of the cause it fixes (data/kernel.yaml).
+        floor = check.rule.min_kernel if check.rule is not None else "6.8"
+        return values_fix(
+            f"Use veth until every node runs Linux {floor}+", [("bpf.datapathMode", "veth")]
+        )
+
     if probe.too_old:
         out.append(
             conflict(
                 "netkit-kernel-too-old",
-                "netkit devices need kernel 6.7.0 or newer and CONFIG_NETKIT: the agent exits at "
-                "start (netkit never falls back to veth).",
-                [kernel_candidate(ctx, probe, "netkit", fix)],
+                f"netkit devices need kernel {_floor(probe)} or newer and CONFIG_NETKIT: the "
+                "agent exits at start (netkit never falls back to veth).",
+                [kernel_candidate(ctx, probe, "netkit", fix_for(probe))],
                 declared.origin,
                 fatal=True,
             )
@@ -109,9 +117,9 @@ def _device_conflicts(ctx: NodeContext, mode: str) -> list[Conflict]:
         out.append(
             conflict(
                 "netkit-kernel-too-old",
-                "netkit on a kernel older than 6.7: Cilium 1.16 starts, but pods stay in "
-                "ContainerCreating (cilium/cilium#33878).",
-                [kernel_candidate(ctx, unprobed, "netkit", fix)],
+                f"netkit on a kernel older than {_floor(unprobed)}: Cilium 1.16 starts, but pods "
+                "stay in ContainerCreating (cilium/cilium#33878).",
+                [kernel_candidate(ctx, unprobed, "netkit", fix_for(unprobed))],
                 declared.origin,
             )
         )
@@ -121,13 +129,22 @@ def _device_conflicts(ctx: NodeContext, mode: str) -> list[Conflict]:
             out.append(
                 conflict(
                     "netkit-kernel-too-old",
-                    "netkit runs on this kernel, but the documented support floor is Linux 6.8.",
-                    [kernel_candidate(ctx, floor, "Supported netkit", fix, weight=LIKELY)],
+                    "netkit runs on this kernel, but the documented support floor is Linux "
+                    f"{_floor(floor)}.",
+                    [
+                        kernel_candidate(
+                            ctx, floor, "Supported netkit", fix_for(floor), weight=LIKELY
+                        )
+                    ],
                     declared.origin,
                     severity=Severity.NOTE,
                 )
             )
     return out
+
+
+def _floor(check: KernelCheck) -> str:
+    return check.rule.min_kernel if check.rule is not None else "?"
 
 
 def _netkit_legacy_conflicts(ctx: NodeContext, declared: Located[str]) -> list[Conflict]:
