@@ -100,10 +100,7 @@ def _context(
         pod_cidrs=observation.pod_cidrs,
     )
     ctx = _node_facts(ctx, declared, observation, node, node_configs)
-    declared_version = declared.cilium_version is not None or bool(declared.values.chart_version)
-    status = observation.status
-    if not declared_version and status is not None and status.cilium and status.cilium.version:
-        ctx = replace(ctx, cilium_version=status.cilium.version.lstrip("v"))
+    # The version is the run's (ciliumdrift.inputs), observed or not: never chosen here.
     return ctx
 
 
@@ -233,7 +230,17 @@ def compare(
     logged = [
         finding
         for ctx, node, expectations in log_only
-        for finding in agent_log_findings(ctx, node, expectations, drift)
+        for finding in agent_log_findings(
+            ctx,
+            node,
+            expectations,
+            drift,
+            frozenset(
+                line.fact.id
+                for line in lines
+                if line.node == node and line.verdict is Verdict.MATCH
+            ),
+        )
     ]
     ordered = [f for group in (drift, _flatten(cross), logged, findings) for f in group]
     return Comparison(rows=rows, findings=tuple(_merge_subjects(ordered)))
