@@ -100,10 +100,7 @@ def _context(
         pod_cidrs=observation.pod_cidrs,
     )
     ctx = _node_facts(ctx, declared, observation, node, node_configs)
-    declared_version = declared.cilium_version is not None or bool(declared.values.chart_version)
-    status = observation.status
-    if not declared_version and status is not None and status.cilium and status.cilium.version:
-        ctx = replace(ctx, cilium_version=status.cilium.version.lstrip("v"))
+    # The version is the run's (ciliumdrift.inputs), observed or not: never chosen here.
     return ctx
 
 

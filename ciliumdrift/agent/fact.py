@@ -39,6 +39,9 @@ class NodeContext:
     agent_log: AgentLog | None = None  # the node's agent log (--agent-log, live)
     labels: Any = None  # the node's labels (Mapping[str, str]) when known
     base_values: HelmValues | None = None  # the values before per-node overrides, when any
+    # False when no Cilium version is known (ciliumdrift.inputs): the newest bundled chart
+    # stands in, and findings that depend on the version are notes.
+    version_known: bool = True
 
 
 @dataclass(frozen=True)

@@ -31,8 +31,7 @@ from ciliumdrift.cli._common import (
     run,
     usage,
 )
-from ciliumdrift.report import ReportFormat
-from ciliumdrift.report.policy import FailOn
+from ciliumdrift.report import FailOn, ReportFormat
 
 if TYPE_CHECKING:
     from ciliumdrift.load import SetFlag
@@ -43,7 +42,10 @@ if TYPE_CHECKING:
 def check_command(
     directory: Annotated[
         Path | None,
-        typer.Argument(help="A folder holding values*.yaml, talos*.yaml and status*.txt files."),
+        typer.Argument(
+            help="A folder holding values*.yaml, talos*.yaml and status*.txt files; values "
+            "merge as wrappers, values.yaml, then the other values*.yaml by name.",
+        ),
     ] = None,
     *,
     values: ValuesFiles = [],  # noqa: B006  (typer reads the default; never mutated)
@@ -79,11 +81,16 @@ def check_command(
     verbose: Verbose = False,
     quiet: Quiet = False,
     output: Output = None,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", metavar="FILE", help="pyproject.toml or .ciliumdrift.yaml."),
+    ] = None,
 ) -> None:
     """Check that the running datapath is the one the config asks for; explain every mismatch."""
 
     def body() -> int:
         from ciliumdrift.api import check
+        from ciliumdrift.config import find_settings, load_settings
         from ciliumdrift.load import set_flags_from_options
 
         flags = set_flags_from_options(
@@ -93,10 +100,14 @@ def check_command(
             set_file=set_file,
             set_literal=set_literal,
         )
+        start = directory if directory is not None and directory.is_dir() else None
+        settings = (load_settings(config) if config is not None else None) or find_settings(start)
         if sysdump is not None:
             report = _check_sysdump(sysdump, values, flags, talos, cilium_version, kernel, chart)
         else:
-            if directory is None and not (values or talos or status or flags or agent_log):
+            configured = settings.values or settings.talos
+            given = values or talos or status or flags or agent_log or configured
+            if directory is None and not given:
                 usage("give a folder, or --values/--talos/--status/--agent-log files")
             report = check(
                 directory,
@@ -107,6 +118,7 @@ def check_command(
                 cilium_version=cilium_version,
                 kernels=kernel,
                 chart=chart,
+                settings=settings,
                 agent_logs=agent_log,
                 node_configs=node_config,
                 devices=device,

@@ -109,8 +109,8 @@ class _Found:
         default_factory=dict
     )  # pod -> (rank, name, text)
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    logs: dict[str, tuple[bool, str]] = field(default_factory=dict)  # pod -> (previous, text)
     kept_status_bytes: int = 0
+    logs: dict[str, tuple[bool, str]] = field(default_factory=dict)  # pod -> (previous, text)
 
 
 def read_sysdump(path: str | Path, *, parse: Any = None) -> LiveResult:

@@ -121,7 +121,9 @@ def expected_text(state: Mapping[str, Any]) -> str:
             where = (
                 f"{source['file']}:{source['line']}:{source['column']}"
                 if "file" in source
-                else f"{source.get('layer', '?')} {source.get('version', '')}".strip()
+                # a flag or an observation says best where it came from (--cilium-version 1.18.4)
+                else (source.get("layer") in ("set", "observed") and source.get("detail"))
+                or f"{source.get('layer', '?')} {source.get('version', '')}".strip()
             )
             shown = (
                 fact["expected"]

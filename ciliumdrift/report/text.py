@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ciliumdrift.inputs import version_title
 from ciliumdrift.model import Finding, FindingKind, Report, Row, Severity, Verdict
 from ciliumdrift.report.escape import inline
 from ciliumdrift.report.groups import NodeGroup, group_nodes, name_list
@@ -114,8 +115,7 @@ def check_text(
 def _header(report: Report, width: int) -> list[str]:
     inputs = report.inputs
     title = f"ciliumdrift {report.tool_version}"
-    if inputs.get("cilium_version"):
-        title += f" · Cilium {inputs['cilium_version']}"
+    title += version_title(inputs)  # says so when no version is known (ciliumdrift.inputs)
     lines = wrap_line(title, width)
     for key in ("values", "set", "talos", "status", "cluster"):
         found = inputs.get(key) or []

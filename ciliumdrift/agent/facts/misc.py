@@ -281,6 +281,14 @@ def cilium_version(ctx: NodeContext) -> Expectation:
                 fatal=True,
             )
         )
+    if not ctx.version_known:  # nothing declared: any version the agents run is possible
+        return expect(
+            ctx.cilium_version,
+            origin,
+            conflicts=conflicts,
+            condition="no Cilium version given (--cilium-version, a wrapper pin or "
+            ".ciliumdrift.yaml)",
+        )
     return expect(ctx.cilium_version, origin, conflicts=conflicts)
 
 
