@@ -88,9 +88,14 @@ def nothing_compared(report: Report) -> str | None:
         where = inputs.get("cluster") or "the cluster"
         if nodes == 0:
             return f"no Cilium agent found in {where}: nothing was compared"
-        errors = [f.message for f in report.findings if f.fact == "node"]
-        if errors and len(errors) >= nodes:
-            return f"none of the {nodes} Cilium agent(s) could be read ({errors[0]})"
+        unread = [f for f in report.findings if f.fact == "node"]
+        if unread and len(unread) >= nodes:
+            first = unread[0]
+            named = ", ".join(first.applies_to)
+            return (
+                f"none of the {nodes} Cilium agent(s) could be read "
+                f"({named + ': ' if named else ''}{first.message})"
+            )
         return f"the {nodes} agent(s) show none of the config-determined status lines"
     statuses = list(inputs.get("status") or ())
     if not statuses:
