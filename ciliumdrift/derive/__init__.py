@@ -94,8 +94,12 @@ def _ignored_key_conflicts(ctx: NodeContext) -> dict[str, list[Conflict]]:
                 f"Write the key the chart reads ({ignored.meant})",
                 [(ignored.meant, ignored.meant_value)],
             ),
-            severity=Severity.WARNING,
-            name="removed-key" if ignored.removed else "unknown-key",
+            severity=Severity.ERROR,
+            name="removed-key"
+            if ignored.removed
+            else "misplaced-key"
+            if ignored.misplaced
+            else "unknown-key",
         )
         owner = next((f for f in FACTS if f.reads[:1] == (ignored.meant,)), None) or next(
             (f for f in FACTS if ignored.meant in f.reads), None

@@ -86,7 +86,7 @@ def _pools(
 
 def _talos_conflicts(ctx: NodeContext, mode: str) -> list[Conflict]:
     talos = ctx.talos
-    if talos is None or talos.pod_subnets is None:
+    if talos is None or talos.pod_subnets is None or not s.talos_stated(ctx, talos.pod_subnets):
         return []
     if mode != "cluster-pool":
         return []

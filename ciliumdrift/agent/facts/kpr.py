@@ -50,9 +50,10 @@ def _deprecated_hook(
 
 def _talos_conflicts(ctx: NodeContext, enabled: bool) -> list[Conflict]:
     talos = ctx.talos
-    if talos is None or talos.kube_proxy_disabled is None:
-        return []
+    if talos is None or not s.talos_stated(ctx, talos.kube_proxy_disabled):
+        return []  # a patch that says nothing about kube-proxy: its default is not evidence
     disabled = talos.kube_proxy_disabled
+    assert disabled is not None
     kpr = s.kpr_value(ctx)
     if enabled and not disabled.value:
         return [

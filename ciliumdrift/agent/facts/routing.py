@@ -118,6 +118,7 @@ def _routing_conflicts(ctx: NodeContext, mode: str, protocol: str) -> list[Confl
         mode == "native"
         and v4
         and s.native_routing_cidr(ctx) is None
+        and "ipv4NativeRoutingCIDR" not in ctx.values.placeholders
         and ipam not in ("eni", "alibabacloud")
         and not masq_agent
     ):
@@ -381,21 +382,29 @@ def host_routing(ctx: NodeContext) -> Expectation:
     outcome = decide_host_routing(ctx)
     conflicts = _host_dns_conflict(ctx, outcome.value)
     if outcome.reasons and outcome.value == "Legacy":
-        asked = s.is_set(ctx, "bpf.hostLegacyRouting") and not s.truthy(
-            s.helm(ctx, "bpf.hostLegacyRouting").value
-        )
-        wants_bpf_masq = s.is_set(ctx, "bpf.masquerade") and s.truthy(
-            s.helm(ctx, "bpf.masquerade").value
-        )
+        # A conflict only when the values ask for what eBPF host routing needs and the
+        # agent still ends in Legacy; Legacy from defaults alone is the expected state.
+        intents = [
+            key
+            for key, wants_bpf in (
+                ("bpf.hostLegacyRouting", not s.truthy(s.helm(ctx, "bpf.hostLegacyRouting").value)),
+                ("bpf.masquerade", s.truthy(s.helm(ctx, "bpf.masquerade").value)),
+                ("kubeProxyReplacement", s.kpr_enabled(ctx)),
+            )
+            if wants_bpf and s.is_set(ctx, key)
+        ]
         explicit_legacy = s.truthy(s.helm(ctx, "bpf.hostLegacyRouting").value)
-        if not explicit_legacy:
+        if intents and not explicit_legacy:
+            asked = intents[0] in ("bpf.hostLegacyRouting", "bpf.masquerade")
             conflicts.append(
                 conflict(
                     "implicit-legacy-host-routing",
-                    "The agent falls back to legacy host routing.",
+                    f"host routing will be Legacy, not BPF: {outcome.reasons[0].cause.summary}",
                     list(outcome.reasons),
-                    outcome.source,
-                    severity=Severity.WARNING if asked or wants_bpf_masq else Severity.NOTE,
+                    ctx.values.get(intents[0]).origin  # type: ignore[union-attr]
+                    if outcome.source is None or not s.is_set(ctx, outcome.source.key or "")
+                    else outcome.source,
+                    severity=Severity.WARNING if asked else Severity.NOTE,
                 )
             )
     return from_outcome(outcome, conflicts=conflicts)
