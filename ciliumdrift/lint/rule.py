@@ -240,7 +240,7 @@ def _model_view(code: str, name: str, own: Callable[..., Any]) -> Check:
                 code=code,
                 name=name,
                 message=found.message,
-                position=found.position or ctx.start(),
+                position=found.position or _first_line(ctx),
                 severity=found.severity,
                 key=found.key,
                 fix=found.fix,
@@ -249,6 +249,13 @@ def _model_view(code: str, name: str, own: Callable[..., Any]) -> Check:
             )
 
     return check
+
+
+def _first_line(ctx: LintContext) -> Position:
+    """Where a conflict that no line states is reported (decided by defaults alone): the
+    first line of the first linted file, as check reports it with no position."""
+    first = ctx.documents[0].name if ctx.documents else "<values>"
+    return Position(first, 1, 1)
 
 
 def _dedent(doc: str) -> str:

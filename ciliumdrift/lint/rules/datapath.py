@@ -6,22 +6,8 @@ Each rule states the agent behaviour it relies on with its reference section
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-from ciliumdrift.lint.rule import LintContext, Violation, rule
+from ciliumdrift.lint.rule import LintContext, rule
 from ciliumdrift.model import Severity
-
-
-def _lower(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value).strip().lower() if value is not None else ""
-
-
-def _masquerades(ctx: LintContext, family: int) -> bool:
-    if family == 4:
-        return ctx.ipv4 and ctx.flag("enableIPv4Masquerade", True)
-    return ctx.ipv6 and ctx.flag("enableIPv6Masquerade", True)
 
 
 @rule(code="CD201", name="native-routing-without-cidr", severity=Severity.ERROR, view=True)
@@ -54,8 +40,8 @@ def native_routing_without_cidr(ctx: LintContext) -> None:
     """
 
 
-@rule(code="CD202", name="native-routing-without-ipv6-cidr", severity=Severity.ERROR)
-def native_routing_without_ipv6_cidr(ctx: LintContext) -> Iterator[Violation]:
+@rule(code="CD202", name="native-routing-without-ipv6-cidr", severity=Severity.ERROR, view=True)
+def native_routing_without_ipv6_cidr(ctx: LintContext) -> None:
     """Native routing with IPv6 masquerading needs `ipv6NativeRoutingCIDR`.
 
     ## Why
@@ -83,18 +69,6 @@ def native_routing_without_ipv6_cidr(ctx: LintContext) -> Iterator[Violation]:
     ## Fix
     Set `ipv6NativeRoutingCIDR` to the IPv6 pod CIDR, or `enableIPv6Masquerade: false`.
     """
-    if ctx.routing_mode != "native" or not _masquerades(ctx, 6):
-        return
-    if ctx.effective("ipv6NativeRoutingCIDR") or ctx.flag("ipMasqAgent.enabled"):
-        return
-    yield native_routing_without_ipv6_cidr.violation(
-        ctx,
-        "routingMode is native with IPv6 masquerading but ipv6NativeRoutingCIDR is not set: "
-        "the agent will not start",
-        ctx.value_at("ipv6.enabled"),
-        key="ipv6NativeRoutingCIDR",
-        fix="ipv6NativeRoutingCIDR: <IPv6 pod CIDR>",
-    )
 
 
 @rule(code="CD203", name="auto-direct-routes-with-tunnel", severity=Severity.ERROR, view=True)
@@ -125,8 +99,8 @@ def auto_direct_routes_with_tunnel(ctx: LintContext) -> None:
     """
 
 
-@rule(code="CD204", name="dsr-tunnel-mismatch", severity=Severity.ERROR)
-def dsr_tunnel_mismatch(ctx: LintContext) -> Iterator[Violation]:
+@rule(code="CD204", name="dsr-tunnel-mismatch", severity=Severity.ERROR, view=True)
+def dsr_tunnel_mismatch(ctx: LintContext) -> None:
     """DSR or hybrid load balancing with a tunnel protocol or dispatch that cannot carry it.
 
     ## Why
@@ -157,29 +131,6 @@ def dsr_tunnel_mismatch(ctx: LintContext) -> Iterator[Violation]:
     native routing use the default `opt` dispatch, or set `tunnelProtocol: geneve` for
     geneve dispatch.
     """
-    mode = _lower(ctx.user("loadBalancer.mode"))
-    if mode not in {"dsr", "hybrid"}:
-        return
-    protocol = _lower(ctx.effective("tunnelProtocol", "vxlan")) or "vxlan"
-    dispatch = _lower(ctx.effective("loadBalancer.dsrDispatch", "opt")) or "opt"
-    where = ctx.value_at("loadBalancer.mode")
-    if ctx.routing_mode == "tunnel" and protocol == "vxlan":
-        message = (
-            f"loadBalancer.mode {mode} cannot be used with vxlan tunneling (the default "
-            "tunnel protocol)"
-        )
-        yield dsr_tunnel_mismatch.violation(ctx, message, where, key="loadBalancer.mode")
-    elif ctx.routing_mode == "tunnel" and dispatch != "geneve" and ctx.gate("dsr-geneve-dispatch"):
-        message = (
-            f"tunnel routing with loadBalancer.mode {mode} requires loadBalancer.dsrDispatch: "
-            "geneve"
-        )
-        yield dsr_tunnel_mismatch.violation(ctx, message, where, key="loadBalancer.dsrDispatch")
-    elif dispatch == "geneve" and protocol != "geneve" and ctx.gate("dsr-geneve-dispatch"):
-        message = "loadBalancer.dsrDispatch geneve requires tunnelProtocol: geneve"
-        yield dsr_tunnel_mismatch.violation(
-            ctx, message, ctx.value_at("loadBalancer.dsrDispatch"), key="tunnelProtocol"
-        )
 
 
 @rule(code="CD205", name="implicit-legacy-host-routing", severity=Severity.NOTE, view=True)
@@ -362,8 +313,8 @@ def host_firewall_with_ipsec(ctx: LintContext) -> None:
     """
 
 
-@rule(code="CD211", name="multi-pool-in-tunnel-mode", severity=Severity.ERROR)
-def multi_pool_in_tunnel_mode(ctx: LintContext) -> Iterator[Violation]:
+@rule(code="CD211", name="multi-pool-in-tunnel-mode", severity=Severity.ERROR, view=True)
+def multi_pool_in_tunnel_mode(ctx: LintContext) -> None:
     """Multi-pool IPAM in tunnel routing mode before Cilium 1.18.
 
     ## Why
@@ -387,17 +338,6 @@ def multi_pool_in_tunnel_mode(ctx: LintContext) -> Iterator[Violation]:
     ## Fix
     Use native routing with multi-pool IPAM, or upgrade to 1.18+.
     """
-    if (
-        _lower(ctx.user("ipam.mode")) == "multi-pool"
-        and ctx.routing_mode == "tunnel"
-        and not ctx.gate("multi-pool-tunnel")
-    ):
-        yield multi_pool_in_tunnel_mode.violation(
-            ctx,
-            f"ipam.mode multi-pool cannot be used in tunnel mode on Cilium {ctx.cilium_version}",
-            ctx.value_at("ipam.mode"),
-            key="ipam.mode",
-        )
 
 
 @rule(code="CD212", name="bbr-hostns-only-without-bbr", severity=Severity.ERROR, view=True)
@@ -428,8 +368,8 @@ def bbr_hostns_only_without_bbr(ctx: LintContext) -> None:
     """
 
 
-@rule(code="CD213", name="kpr-healthz-without-kpr", severity=Severity.NOTE)
-def kpr_healthz_without_kpr(ctx: LintContext) -> Iterator[Violation]:
+@rule(code="CD213", name="kpr-healthz-without-kpr", severity=Severity.NOTE, view=True)
+def kpr_healthz_without_kpr(ctx: LintContext) -> None:
     """`kubeProxyReplacementHealthzBindAddr` while kube-proxy replacement is off.
 
     ## Why
@@ -451,18 +391,6 @@ def kpr_healthz_without_kpr(ctx: LintContext) -> Iterator[Violation]:
     ## Fix
     Set `kubeProxyReplacement: true`, or remove the bind address.
     """
-    if (
-        ctx.effective("kubeProxyReplacementHealthzBindAddr")
-        and not ctx.kpr
-        and ctx.gate("kpr-healthz-needs-kpr")
-    ):
-        yield kpr_healthz_without_kpr.violation(
-            ctx,
-            "kubeProxyReplacementHealthzBindAddr is ignored because kubeProxyReplacement is "
-            "not true",
-            ctx.value_at("kubeProxyReplacementHealthzBindAddr"),
-            key="kubeProxyReplacementHealthzBindAddr",
-        )
 
 
 @rule(code="CD214", name="kpr-without-api-server-address", severity=Severity.WARNING, view=True)
