@@ -11,11 +11,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from ciliumdrift.agent import nodeconfig
+from ciliumdrift.agent.devices import node_devices
 from ciliumdrift.agent.explain import explain_drift
 from ciliumdrift.agent.fact import Conflict, Expectation, Fact, NodeContext
-from ciliumdrift.agent.facts import FACTS
+from ciliumdrift.agent.facts import FACTS, lb
 from ciliumdrift.agent.gates import gate
-from ciliumdrift.derive import derive_context, node_context
+from ciliumdrift.agent.node import agent_log_findings, node_candidates
+from ciliumdrift.derive import derive_context, node_context, status_free_context
+from ciliumdrift.live.model import NodeConfigOverride
 from ciliumdrift.load.model import Declared
 from ciliumdrift.model import (
     Cause,
@@ -35,7 +39,7 @@ from ciliumdrift.parse.model import Status
 # Labels that changed between versions; everything else prints as the fact declares.
 _OLD_LABELS = {"host-routing": ("host-routing-label-capitalised", "Host Routing")}
 # Lines only `cilium status --verbose` prints: absent from a brief status is not news.
-_VERBOSE_ONLY = frozenset({"clock-source"})
+_VERBOSE_ONLY = frozenset({"clock-source", *lb.VERBOSE_ONLY})
 
 
 @dataclass(frozen=True)
@@ -81,7 +85,10 @@ def _kernel_for(
 
 
 def _context(
-    declared: Declared, observation: NodeObservation, kernels: Mapping[str | None, str]
+    declared: Declared,
+    observation: NodeObservation,
+    kernels: Mapping[str | None, str],
+    node_configs: Sequence[NodeConfigOverride] = (),
 ) -> NodeContext:
     node = observation.name or (observation.status.node if observation.status else None)
     ctx = node_context(
@@ -90,10 +97,34 @@ def _context(
         kernel=_kernel_for(observation, kernels),
         pod_cidrs=observation.pod_cidrs,
     )
+    ctx = _node_facts(ctx, declared, observation, node, node_configs)
     declared_version = declared.cilium_version is not None or bool(declared.values.chart_version)
     status = observation.status
     if not declared_version and status is not None and status.cilium and status.cilium.version:
         ctx = replace(ctx, cilium_version=status.cilium.version.lstrip("v"))
+    return ctx
+
+
+def _node_facts(
+    ctx: NodeContext,
+    declared: Declared,
+    observation: NodeObservation,
+    node: str | None,
+    node_configs: Sequence[NodeConfigOverride],
+) -> NodeContext:
+    """The node's own facts: its agent log, devices, labels and CiliumNodeConfig overrides."""
+    labels = nodeconfig.labels_for(node, observation.labels)
+    devices = node_devices(
+        declared.values,
+        declared.talos,
+        observation.status,
+        {None: observation.devices},
+        log=observation.agent_log,
+    )
+    ctx = replace(ctx, agent_log=observation.agent_log, devices=devices, labels=labels)
+    overrides = nodeconfig.effective(node_configs, labels) if node_configs else {}
+    if overrides:
+        ctx = replace(ctx, values=nodeconfig.overlay(ctx.values, overrides), base_values=ctx.values)
     return ctx
 
 
@@ -110,23 +141,32 @@ def compare(
     observations: Sequence[NodeObservation],
     *,
     kernels: Mapping[str | None, str] | None = None,
+    node_configs: Sequence[NodeConfigOverride] = (),
 ) -> Comparison:
-    """Rows and findings for every node; with no observations, only the cross-checks."""
+    """Rows and findings for every node; with no observations, only the cross-checks.
+
+    ``node_configs`` are CiliumNodeConfig overrides: a node they select is expected to
+    run their values.
+    """
     kernel_map = dict(kernels or {})
     lines: list[_Line] = []
     conflicts: dict[tuple[str, str], tuple[Fact, Conflict, Expectation, list[str | None], str]] = {}
     findings: list[Finding] = []
     contexts: list[NodeContext] = []
+    log_only: list[tuple[NodeContext, str | None, Mapping[str, Expectation]]] = []
     if not observations:
-        ctx = node_context(declared, kernel=kernel_map.get(None))
+        ctx = status_free_context(declared, kernel=kernel_map.get(None))
         contexts.append(ctx)
         _collect_conflicts(ctx, derive_context(ctx, FACTS), None, conflicts)
     for observation in observations:
         node = observation.name or (observation.status.node if observation.status else None)
         if observation.error is not None or observation.status is None:
             findings.append(_node_error(observation, node))
+            if observation.agent_log is not None:
+                ctx = _context(declared, observation, kernel_map, node_configs)
+                log_only.append((ctx, node, derive_context(ctx, FACTS)))
             continue
-        ctx = _context(declared, observation, kernel_map)
+        ctx = _context(declared, observation, kernel_map, node_configs)
         contexts.append(ctx)
         expectations = derive_context(ctx, FACTS)
         _collect_conflicts(ctx, expectations, node, conflicts)
@@ -145,6 +185,8 @@ def compare(
                 _Line(fact, ctx, node, expectation, observed, _verdict(fact, expectation, observed))
             )
         findings.extend(_health(observation.status, node, expectations))
+        if observation.agent_log is not None:
+            log_only.append((ctx, node, expectations))
     rows = tuple(
         Row(
             fact=line.fact.id,
@@ -172,7 +214,12 @@ def compare(
         and observation.status.cilium.state == "Ok"
     }
     cross = [_cross_check(*entry, nodes_seen, running) for entry in conflicts.values()]
-    ordered = [f for group in (drift, _flatten(cross), findings) for f in group]
+    logged = [
+        finding
+        for ctx, node, expectations in log_only
+        for finding in agent_log_findings(ctx, node, expectations, drift)
+    ]
+    ordered = [f for group in (drift, _flatten(cross), logged, findings) for f in group]
     return Comparison(rows=rows, findings=tuple(ordered))
 
 
@@ -257,6 +304,7 @@ def _drift(line: _Line, lines: Sequence[_Line]) -> Finding:
         line.observed,
         peers_matching=matching,
         peers_differing=differing,
+        extra=node_candidates(line.fact, line.ctx, line.expectation, line.observed),
     )
     label = status_label(line.fact, line.ctx.cilium_version)
     source = line.expectation.source

@@ -17,6 +17,7 @@ from typing import Any
 SOURCES = (
     "agent_defaults.yaml",
     "kernel.yaml",
+    "known_behaviours.yaml",
     "removed.yaml",
     "config_keys.yaml",
     "gates.yaml",

@@ -155,7 +155,7 @@ def bpf_masquerade_requested(ctx: NodeContext) -> Located[bool]:
 
 
 def masquerade_mode(ctx: NodeContext) -> Outcome:
-    """BPF, IPTables or Disabled (cilium-rules.md §7)."""
+    """BPF, IPTables or Disabled (cilium/cilium@v1.16.0:daemon/cmd/daemon.go)."""
     v4, v6 = masquerading_families(ctx)
     requested = bpf_masquerade_requested(ctx)
     if not (v4 or v6):
@@ -179,7 +179,11 @@ def masquerade_mode(ctx: NodeContext) -> Outcome:
 
 
 def host_routing(ctx: NodeContext) -> Outcome:
-    """BPF or Legacy host routing with every demotion rule of cilium-rules.md §4 (a..i)."""
+    """BPF or Legacy host routing with every demotion rule, in the agent's order.
+
+    cilium/cilium@v1.17.0:daemon/cmd/kube_proxy_replacement.go finishKubeProxyReplacementInit,
+    cilium/cilium@v1.19.0:pkg/kpr/initializer/kube_proxy_replacement.go.
+    """
     reasons: list[Candidate] = []
     legacy = s.host_legacy_routing(ctx)
     source: Origin | None = legacy.origin

@@ -131,7 +131,10 @@ def not_applied(ctx: NodeContext, key: str | None, declared: Located[Any] | None
     """The agents run an older config: cilium-config is read only when an agent starts."""
     evidence = [said(key, declared)] if key is not None else []
     evidence.append(
-        Evidence("the agent reads cilium-config once, at pod start (cilium-rules.md §1.1)")
+        Evidence(
+            "the agent reads cilium-config once, at pod start "
+            "(https://docs.cilium.io/en/stable/configuration/per-node-config/)"
+        )
     )
     value = declared.value if declared is not None else None
     return Candidate(
@@ -154,7 +157,10 @@ def per_node_override(ctx: NodeContext, weight: float, peers: str) -> Candidate:
             "This node runs with a per-node override (a CiliumNodeConfig matching its labels, "
             "or config.cilium.io node annotations) that changes this setting.",
             Evidence(peers),
-            Evidence("per-node sources are merged over cilium-config (cilium-rules.md §1.2)"),
+            Evidence(
+                "per-node sources are merged over cilium-config "
+                "(https://docs.cilium.io/en/stable/configuration/per-node-config/)"
+            ),
         ),
         Fix(
             summary="Find the override: kubectl get ciliumnodeconfigs -A -o yaml, and compare "
@@ -243,14 +249,29 @@ def explain_drift(
     *,
     peers_matching: Sequence[str | None] = (),
     peers_differing: Sequence[str | None] = (),
+    extra: Sequence[Candidate] = (),
 ) -> Explanation:
     """The fact's own causes plus what the fleet says: other nodes that do match point at
-    a per-node override; a fleet that differs everywhere points at the cluster-wide config."""
+    a per-node override; a fleet that differs everywhere points at the cluster-wide config.
+
+    ``extra`` are the node's own candidates (known behaviours, the agent log, per-node
+    overrides: :mod:`ciliumdrift.agent.node`), ranked with the rest; the best of them
+    that has a fix gives the fix when it outranks the fact's own first cause.
+    """
     from ciliumdrift.agent.fact import Explanation
 
     own = fact.explain(ctx, expectation, observed)
     weight = LIKELY
-    candidates = [Candidate(weight - i * 0.01, c) for i, c in enumerate(own.causes)]
+    candidates = [
+        # The evidence-free "check the agent log" guess stays last, below any node fact.
+        Candidate(LAST if c.kind is CauseKind.UNKNOWN and not c.evidence else weight - i * 0.01, c)
+        for i, c in enumerate(own.causes)
+    ]
+    if own.causes and extra:
+        # The fact's first cause keeps the weight its own explainer gave it when that was
+        # evidence-backed, so that a node fact only outranks it on stronger evidence.
+        candidates[0] = Candidate(max(weight, _own_weight(own.causes[0])), own.causes[0])
+    candidates.extend(extra)
     if not own.causes:
         candidates.append(unknown())
     if peers_matching:
@@ -261,4 +282,21 @@ def explain_drift(
         causes, fix = rank([override, *candidates])
         return Explanation(causes=causes, fix=fix if fix else own.fix)
     causes, _ = rank(candidates)
+    best = max(extra, key=lambda c: c.weight, default=None)
+    if best is not None and causes and causes[0] == best.cause and best.fix is not None:
+        return Explanation(causes=causes, fix=best.fix)
     return Explanation(causes=causes, fix=own.fix)
+
+
+def _own_weight(first: Cause) -> float:
+    """The weight a fact's first cause stands for: strong when the user's inputs back it."""
+    backed = any(e.origin is not None for e in first.evidence)
+    strong_kinds = (
+        CauseKind.KERNEL_TOO_OLD,
+        CauseKind.CONFLICTING_SETTING,
+        CauseKind.KEY_IGNORED,
+        CauseKind.DEPRECATED_VALUE,
+        CauseKind.TALOS_CONFLICT,
+        CauseKind.REQUIREMENT_MISSING,
+    )
+    return STRONG if backed and first.kind in strong_kinds else LIKELY

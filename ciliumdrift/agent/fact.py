@@ -12,11 +12,16 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from ciliumdrift.agent.configmap import keys_of_fact
 from ciliumdrift.load.model import HelmValues, TalosFacts
 from ciliumdrift.model import Cause, Fix, Located, Origin, Severity
 from ciliumdrift.parse.model import Status
+
+if TYPE_CHECKING:
+    from ciliumdrift.agent.devices import Device
+    from ciliumdrift.parse.agentlog import AgentLog
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,10 @@ class NodeContext:
     talos: TalosFacts | None = None
     pod_cidrs: tuple[str, ...] = ()  # the Node's spec.podCIDRs when known (live), else empty
     version_origin: Origin | None = None  # where the Cilium version was declared
+    devices: tuple[Device, ...] = ()  # what the config, Talos, --device and the status say
+    agent_log: AgentLog | None = None  # the node's agent log (--agent-log, live)
+    labels: Any = None  # the node's labels (Mapping[str, str]) when known
+    base_values: HelmValues | None = None  # the values before per-node overrides, when any
 
 
 @dataclass(frozen=True)

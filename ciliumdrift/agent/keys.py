@@ -1,6 +1,7 @@
 """Keys the user wrote that no chart reads, matched to the key they most likely meant.
 
-Helm ignores unknown keys silently (values-to-config.md §0), so `bpf.masqurade: true` leaves
+Helm ignores unknown keys silently (the chart's values.schema.json has no
+``additionalProperties``), so `bpf.masqurade: true` leaves
 masquerading on iptables without a word. A key is flagged when the data table of known
 misplacements names it, or when it is a near miss (case or at most two edits in its last
 segment, same parent) of a key some fact reads.

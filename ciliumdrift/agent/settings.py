@@ -1,6 +1,7 @@
 """From merged Helm values to the settings the agent starts with, each with its origin.
 
-This is the Helm-template half of the derivation (values-to-config.md): which value the
+This is the Helm-template half of the derivation
+(cilium/cilium@v1.18.0:install/kubernetes/cilium/templates/cilium-configmap.yaml): which value the
 chart writes into ``cilium-config`` for a Helm key, and which default applies when it
 writes none (the chart default of that version, else the agent's own default). The
 runtime half (the agent's fallbacks) lives in the fact modules.
@@ -219,7 +220,7 @@ def datapath_mode(ctx: NodeContext) -> Located[str]:
 
 
 def routing_mode(ctx: NodeContext) -> Located[str]:
-    """``routing-mode`` as the chart writes it (§2.1 of values-to-config.md)."""
+    """``routing-mode`` as the chart writes it (``cilium-configmap.yaml``, routingMode)."""
     mode = helm(ctx, "routingMode")
     if mode.value not in (None, ""):
         return Located(str(mode.value).strip(), mode.origin)

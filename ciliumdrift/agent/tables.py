@@ -137,7 +137,7 @@ def agent_default(key: str, cilium_version: str) -> tuple[bool, Any]:
 
 
 def first_talos_with(min_kernel: str) -> str | None:
-    """The first Talos minor whose kernel is at least ``min_kernel`` (talos.md §6)."""
+    """The first Talos minor whose kernel is at least ``min_kernel`` (data/talos.yaml)."""
     releases = _load("talos.yaml").get("releases") or []
     table: dict[str, str] = {str(row["talos"]): str(row["kernel"]) for row in releases}
     for release in sorted(table, key=version_tuple):

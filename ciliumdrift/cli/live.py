@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -10,6 +9,7 @@ import typer
 from ciliumdrift.cli import app
 from ciliumdrift.cli._common import (
     CiliumVersion,
+    Output,
     OutputFormat,
     SetFiles,
     SetJsons,
@@ -76,9 +76,11 @@ def live_command(
     fail_on_health: Annotated[
         bool, typer.Option("--fail-on-health", help="Unreachable agents and health also exit 1.")
     ] = False,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write here, atomically.")
-    ] = None,
+    output: Output = None,
+    no_agent_log: Annotated[
+        bool,
+        typer.Option("--no-agent-log", help="Do not read the agent containers' logs."),
+    ] = False,
 ) -> None:
     """Check every agent of a running cluster against the config; say which layer diverged."""
 
@@ -109,8 +111,13 @@ def live_command(
             timeout=timeout,
             read_helm_release=read_helm_release,
             helm_release=helm_release,
+            agent_log=not no_agent_log,
         )
-        emit(render(report, fmt.value), output)
+        emit(
+            render(report, fmt.value),
+            output,
+            workflow_commands=fmt is OutputFormat.github,
+        )
         return report.exit_code(fail_on_health=fail_on_health)
 
     run(body)

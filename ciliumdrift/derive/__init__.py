@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from ciliumdrift.agent import known
+from ciliumdrift.agent.devices import node_devices
 from ciliumdrift.agent.fact import Conflict, Expectation, Fact, NodeContext
 from ciliumdrift.load.model import Declared
 from ciliumdrift.model import Layer, Located, Origin, Severity
@@ -58,6 +60,15 @@ def node_context(
         pod_cidrs=tuple(pod_cidrs),
         version_origin=version_origin,
     )
+
+
+def status_free_context(
+    declared: Declared, *, kernel: Located[str] | str | None = None
+) -> NodeContext:
+    """The context of a run that has no status (check without one, and lint): the node
+    facts are what the files declare, the devices too (Talos KubeSpan, links, ``devices``)."""
+    ctx = node_context(declared, kernel=kernel)
+    return replace(ctx, devices=node_devices(declared.values, declared.talos))
 
 
 def _ignored_key_conflicts(ctx: NodeContext) -> dict[str, list[Conflict]]:
@@ -137,7 +148,19 @@ def derive_context(ctx: NodeContext, facts: tuple[Fact, ...]) -> dict[str, Expec
         if extra:
             expectation = replace(expectation, conflicts=(*expectation.conflicts, *extra))
         out[fact.id] = expectation
+    # Known behaviours that certainly hold here and need no status (data/known_behaviours.yaml).
+    for fact_id, found in known.conflicts(ctx, out).items():
+        if fact_id not in {f.id for f in facts}:
+            continue
+        current = out.get(fact_id) or Expectation(value=None, source=None)
+        out[fact_id] = replace(current, conflicts=(*current.conflicts, *found))
     return out
 
 
-__all__ = ["DEFAULT_CILIUM_VERSION", "derive", "derive_context", "node_context"]
+__all__ = [
+    "DEFAULT_CILIUM_VERSION",
+    "derive",
+    "derive_context",
+    "node_context",
+    "status_free_context",
+]

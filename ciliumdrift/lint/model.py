@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ciliumdrift.agent.facts import FACTS
-from ciliumdrift.derive import derive_context, node_context
+from ciliumdrift.derive import derive_context, status_free_context
 from ciliumdrift.errors import InputError
 from ciliumdrift.load.helm import load_values_and_version
 from ciliumdrift.load.model import Declared, HelmValues, TalosFacts
@@ -54,7 +54,7 @@ def agent_conflicts(
         cilium_version, Origin(Layer.SET, key="cilium-version", detail="the linted version")
     )
     declared = Declared(values=values, talos=talos, cilium_version=version)
-    ctx = node_context(declared)
+    ctx = status_free_context(declared)
     found: list[AgentConflict] = []
     for fact_id, expectation in derive_context(ctx, FACTS).items():
         for conflict in expectation.conflicts:

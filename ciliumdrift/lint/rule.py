@@ -445,7 +445,8 @@ class LintContext:
     def host_routing_legacy_reason(self) -> str | None:
         """Why the agent ends in Legacy host routing, or None when eBPF host routing holds.
 
-        Follows the agent's demotion order (reference: cilium-rules.md §4).
+        Follows the agent's demotion order
+        (cilium/cilium@v1.17.0:daemon/cmd/kube_proxy_replacement.go).
         """
         explicit = self.user("bpf.hostLegacyRouting")
         if explicit is True or str(explicit).lower() == "true":

@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from ciliumdrift.errors import UnsupportedVersion
 from ciliumdrift.live.model import (
     AgentPod,
     AgentResult,
@@ -34,7 +35,7 @@ from ciliumdrift.live.model import (
     NodeFacts,
 )
 from ciliumdrift.load.model import Declared
-from ciliumdrift.model import Diagnostic, Report
+from ciliumdrift.model import Diagnostic, Position, Report
 
 __all__ = [
     "AgentPod",
@@ -63,6 +64,7 @@ def check_cluster(
     read_helm_release: bool = False,
     helm_release: str = "cilium",
     cancel: threading.Event | None = None,
+    agent_log: bool = True,
 ) -> LiveResult:
     """Read every agent and layer of the cluster; findings say which layer diverged.
 
@@ -81,6 +83,7 @@ def check_cluster(
         timeout=timeout,
         read_helm_release=read_helm_release,
         helm_release=helm_release,
+        agent_log=agent_log,
     )
     result = collect(options, cancel=cancel)
     return replace(result, findings=layer_findings(declared, result))
@@ -102,6 +105,7 @@ def live_report(
     timeout: float = 30.0,
     read_helm_release: bool = False,
     helm_release: str = "cilium",
+    agent_log: bool = True,
 ) -> Report:
     """The ``ciliumdrift live`` pipeline in one call: collect, load, compare, attribute.
 
@@ -118,6 +122,7 @@ def live_report(
         timeout=timeout,
         read_helm_release=read_helm_release,
         helm_release=helm_release,
+        agent_log=agent_log,
     )
     return report_from(
         live,
@@ -148,6 +153,7 @@ def report_from(
 
     diagnostics: list[Diagnostic] = list(live.diagnostics)
     version = cilium_version
+    where = "the cluster"
     if version is None and wrapper_chart_version(values_files) is None:
         release = live.deployed.release
         if release is not None and release.chart_version:
@@ -160,13 +166,23 @@ def report_from(
             diagnostics.append(
                 Diagnostic(f"Cilium version {version} taken from {where}", code="version")
             )
-    declared = load_declared(
-        tuple(values_files),
-        set_flags=tuple(set_flags),
-        talos_files=tuple(talos_files),
-        cilium_version=version,
-        chart=chart,
-    )
+    try:
+        declared = load_declared(
+            tuple(values_files),
+            set_flags=tuple(set_flags),
+            talos_files=tuple(talos_files),
+            cilium_version=version,
+            chart=chart,
+        )
+    except UnsupportedVersion as error:
+        if cilium_version is not None or version is None:
+            raise
+        # The version came from the cluster or sysdump, not from --cilium-version.
+        raise UnsupportedVersion(
+            f"{error.message} (the version was taken from {where} of {live.source}; "
+            "pass --cilium-version)",
+            Position(live.source, 1, 1),
+        ) from None
     kernel_map = dict(kernels) if isinstance(kernels, Mapping) else parse_kernels(kernels)
     report = build_report(
         declared,

@@ -1,6 +1,7 @@
 """Read a running cluster through the Kubernetes API: every agent, every node, the layers.
 
-The client's pitfalls (ecosystem.md A2.3) decide the shape of this module:
+The client's pitfalls (kubernetes-client/python's ``kubernetes.stream``) decide the shape of
+this module:
 
 * ``stream()`` swaps ``call_api`` on the ApiClient it is given, so concurrent execs on one
   ApiClient break each other. Every worker thread owns its ApiClient; they share only the
@@ -54,9 +55,15 @@ POLL_SECONDS = 0.2
 TRANSIENT_RETRIES = 2
 RETRY_BACKOFF_SECONDS = 0.3
 DRIFT_METRIC = "drift_checker_config_delta"
-NODE_CONFIG_VERSIONS = ("v2alpha1", "v2")  # v2 read last: its keys win (cilium-rules.md §1.2)
+NODE_CONFIG_VERSIONS = ("v2alpha1", "v2")  # v2 read last: its keys win
+# (cilium/cilium@v1.16.0:pkg/option/resolver/resolver.go readNodeConfigsAllVersions)
 
 Parser = Callable[[str, str], Any]
+
+
+#: How much of each agent's log is read: the start, where the agent logs its flags, its
+#: fallbacks and its refusals (kubectl logs --limit-bytes semantics: the first bytes).
+AGENT_LOG_BYTES = 2 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -72,6 +79,8 @@ class LiveOptions:
     read_helm_release: bool = False
     helm_release: str = "cilium"
     container: str = AGENT_CONTAINER
+    agent_log: bool = True  # read each agent container's log since its start (--no-agent-log)
+    agent_log_bytes: int = AGENT_LOG_BYTES
 
 
 def default_parser() -> Parser:
@@ -525,10 +534,13 @@ def collect_agent(
     All execs of one agent share one deadline, ``options.timeout`` from the first exec.
     """
     if not pod.running:
+        # A crash-looping agent has no status, but its last run's log says why it stopped.
+        stopped = time.monotonic() + options.timeout
         return AgentResult(
             pod,
             error=f"unreachable: agent pod {pod.namespace}/{pod.name} is not "
             f"running ({pod.reason})",
+            log_text=agent_log(api, pod, options, stopped, previous=True),
         )
     deadline = time.monotonic() + options.timeout
     attempts: list[ExecOutcome] = []
@@ -577,7 +589,12 @@ def collect_agent(
             break
     if found is None:
         reason = fatal or _summarise(problems)
-        return AgentResult(pod, error=reason, attempts=tuple(attempts))
+        return AgentResult(
+            pod,
+            error=reason,
+            attempts=tuple(attempts),
+            log_text=agent_log(api, pod, options, deadline),
+        )
     command, text, status = found
     version = _status_version(status)
     delta = None
@@ -600,7 +617,38 @@ def collect_agent(
         attempts=tuple(attempts),
         status=status,
         version=version,
+        log_text=agent_log(api, pod, options, deadline),
     )
+
+
+def agent_log(
+    api: Any, pod: AgentPod, options: LiveOptions, deadline: float, *, previous: bool = False
+) -> str | None:
+    """The agent container's log since it started, bounded in bytes and by the deadline.
+
+    ``previous``: the last terminated container's log (a crash-looping agent). None when
+    switched off, when no time is left, or when the API refuses (RBAC on ``pods/log``):
+    the log is evidence, never a reason to fail the run.
+    """
+    remaining = deadline - time.monotonic()
+    if not options.agent_log or remaining <= 0:
+        return None
+    try:
+        body = api.read_namespaced_pod_log(
+            pod.name,
+            pod.namespace,
+            container=options.container,
+            limit_bytes=options.agent_log_bytes,
+            previous=previous,
+            _preload_content=False,
+            _request_timeout=max(remaining, 0.001),
+        )
+        data = body.data if hasattr(body, "data") else body
+    except Exception:
+        return None
+    if isinstance(data, bytes):
+        return data[: options.agent_log_bytes].decode("utf-8", errors="replace")
+    return str(data)[: options.agent_log_bytes] if data is not None else None
 
 
 def _summarise(problems: Sequence[str]) -> str:
@@ -800,6 +848,15 @@ def observation(agent: AgentResult, nodes: Mapping[str, NodeFacts]) -> NodeObser
     """The compare stage's view of one agent and its node."""
     facts = nodes.get(agent.pod.node or "")
     command = " ".join(agent.status_command) if agent.status_command else "no status"
+    log = None
+    if agent.log_text:
+        from ciliumdrift.parse.agentlog import parse_agent_log
+
+        log = parse_agent_log(
+            agent.log_text,
+            source=f"{agent.pod.namespace}/{agent.pod.name} log",
+            node=agent.pod.node,
+        )
     return NodeObservation(
         name=agent.pod.node or agent.pod.name,
         status=agent.status,
@@ -808,6 +865,8 @@ def observation(agent: AgentResult, nodes: Mapping[str, NodeFacts]) -> NodeObser
         pod_cidrs=facts.pod_cidrs if facts else (),
         error=agent.error,
         source=f"{agent.pod.namespace}/{agent.pod.name} ({command})",
+        agent_log=log,
+        labels=dict(facts.labels) if facts else None,
     )
 
 

@@ -6,11 +6,12 @@ them apart:
 * **values changed but not deployed**: the Helm release (``--read-helm-release``) or the
   ``cilium-config`` ConfigMap still holds the old value -> ``not-applied``.
 * **ConfigMap changed but agents not restarted**: the agent resolves its config once per
-  pod start (cilium-rules.md §1.1 step 5), so an agent that started before the
+  pod start (https://docs.cilium.io/en/stable/configuration/per-node-config/), so an agent
+  that started before the
   ConfigMap's last write runs the previous config; 1.17+ agents count the difference
   themselves (``drift_checker_config_delta``) -> ``not-applied``.
 * **one node overridden**: a CiliumNodeConfig selects the node and sets the key
-  (v2alpha1 then v2, each by name, later wins; §1.2) -> ``per-node-override``.
+  (v2alpha1 then v2, each by name, later wins) -> ``per-node-override``.
 * **the agent fell back**: deployed and declared agree, nothing overrides, the agent
   started after the change: the derivation's own causes (kernel, requirement) stand.
 

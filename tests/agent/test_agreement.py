@@ -130,4 +130,4 @@ def test_the_issue_example_gives_the_same_conflicts_in_the_same_words(tmp_path: 
     views = {(v.position.line, v.message) for v in linted.violations if v.fact is not None}
     assert views == checked
     codes = sorted(v.code for v in linted.violations)
-    assert codes == ["CD101", "CD101", "CD201", "CD205", "CD214"]
+    assert codes == ["CD101", "CD101", "CD201", "CD205", "CD215"]

@@ -73,6 +73,8 @@ class Agent:
     stderr: bytes = b""  # printed on stderr next to every successful status (warnings)
     gone: bool = False
     execs: int = 0
+    log: str | None = None  # the agent container's log (None: the API answers 404)
+    previous_log: str | None = None  # the last terminated container's log
 
     @property
     def minor(self) -> tuple[int, int]:
@@ -530,6 +532,22 @@ class _Handler(BaseHTTPRequestHandler):
         ns = re.escape(cluster.namespace)
         if m := re.fullmatch(rf"/api/v1/namespaces/{ns}/pods/([^/]+)/exec", path):
             self._exec(m.group(1), query)
+            return
+        if m := re.fullmatch(rf"/api/v1/namespaces/{ns}/pods/([^/]+)/log", path):
+            agent = next((a for a in cluster.live_agents() if a.pod == m.group(1)), None)
+            previous = query.get("previous", ["false"])[0] == "true"
+            text = None if agent is None else agent.previous_log if previous else agent.log
+            if text is None:
+                self._json(404, _not_found(f'pods "{m.group(1)}" log'))
+                return
+            data = text.encode()
+            limit = int(query.get("limitBytes", [str(len(data))])[0])
+            data = data[:limit]
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
             return
         if re.fullmatch(rf"/api/v1/namespaces/{ns}/pods", path):
             selector = query.get("labelSelector", [""])[0]

@@ -63,7 +63,7 @@ def test_not_a_status_exits_2_with_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr.strip().splitlines() == [
-        f"{path}:1:1: not a cilium status output (no known status line): shopping list"
+        f"{path}:1:1: not a cilium status output (no known status line)"
     ]
 
 

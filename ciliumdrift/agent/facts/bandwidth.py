@@ -188,9 +188,12 @@ def bandwidth_manager(ctx: NodeContext) -> Expectation:
     bbrHostNamespaceOnly (PR #38898) and refuse bbrHostNamespaceOnly without bbr.
 
     ## Sources
-    cilium-rules.md §8; values-to-config.md §1 (bandwidthManager row); status-format.md §2.16;
-    cilium/cilium pkg/bandwidth/bandwidth.go @v1.14, pkg/datapath/linux/bandwidth/bandwidth.go
-    and cell.go @v1.15-v1.19 (read), PR #38898 (enable-bbr-hostns-only), issue #33851.
+    cilium/cilium@v1.14.0:pkg/bandwidth/bandwidth.go;
+    cilium/cilium@v1.16.0:pkg/datapath/linux/bandwidth/bandwidth.go and cell.go (same at
+    v1.15.0-v1.19.0);
+    cilium/cilium@v1.18.0:install/kubernetes/cilium/templates/cilium-configmap.yaml
+    (bandwidthManager block); cilium/cilium PR #38898 (enable-bbr-hostns-only), issue #33851;
+    https://docs.cilium.io/en/stable/network/kubernetes/bandwidth-manager/
     """
     enabled = s.helm(ctx, "bandwidthManager.enabled")
     bbr = s.helm(ctx, "bandwidthManager.bbr")
@@ -468,16 +471,17 @@ def ipv4_big_tcp(ctx: NodeContext) -> Expectation:
     Kernel or NIC too limited: 1.15+ still print `Enabled` but with `[65536]` (the status reads
     the user config copy); 1.14 prints `Disabled`. Fatal at start (validateConfig runs when the
     cell is built, before the daemon demotes host routing, so only a declared legacy routing
-    counts - verified in pkg/datapath/linux/bigtcp/bigtcp.go): tunnel routing (1.19+: unless
-    extraConfig enable-tunnel-big-tcp, PR #43416), IPsec (WireGuard up to 1.18), declared
+    counts - verified in cilium/cilium@v1.16.0:pkg/datapath/linux/bigtcp/bigtcp.go): tunnel
+    routing (1.19+: unless extraConfig enable-tunnel-big-tcp, PR #43416), IPsec (WireGuard up
+    to 1.18), declared
     legacy host routing, non-veth devices on <= 1.15 and netkit-l2 on 1.16/1.17, and on 1.20
     DSR with ipip dispatch (or geneve without enable-tunnel-big-tcp).
 
     ## Sources
-    cilium-rules.md §9, §16.3; cilium/cilium pkg/datapath/linux/bigtcp/bigtcp.go @v1.15-v1.19
-    and main (validateConfig), PR #43416 (BIG TCP for tunnels),
-    pkg/status/status_collector.go @v1.18 l.178-195;
-    Documentation/operations/performance/tuning.rst.
+    cilium/cilium@v1.16.0:pkg/datapath/linux/bigtcp/bigtcp.go (same at v1.15.0-v1.19.0;
+    validateConfig), cilium/cilium PR #43416 (BIG TCP for tunnels),
+    cilium/cilium@v1.18.0:pkg/status/status_collector.go (BigTCPUserConfig);
+    https://docs.cilium.io/en/stable/operations/performance/tuning/ (IPv4/IPv6 BIG TCP).
     """
     return _big_tcp(ctx, "ipv4", "enableIPv4BIGTCP")
 
@@ -503,7 +507,8 @@ def ipv6_big_tcp(ctx: NodeContext) -> Expectation:
     PR #45529): the expectation `Disabled` is then conditional, not drift.
 
     ## Sources
-    cilium-rules.md §9; cilium/cilium pkg/datapath/linux/bigtcp/bigtcp.go @v1.15-v1.19.
+    cilium/cilium@v1.16.0:pkg/datapath/linux/bigtcp/bigtcp.go (same at v1.15.0-v1.19.0);
+    https://docs.cilium.io/en/stable/operations/performance/tuning/ (BIG TCP).
     """
     return _big_tcp(ctx, "ipv6", "enableIPv6BIGTCP")
 

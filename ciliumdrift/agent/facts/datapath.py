@@ -162,7 +162,8 @@ def _device_hook(ctx: NodeContext, expectation: Expectation, observed: str) -> S
             ctx,
             LIKELY,
             "the Cilium docs migrate nodes between veth and netkit with CiliumNodeConfig "
-            "(tuning.rst, per-node configuration)",
+            "(https://docs.cilium.io/en/stable/operations/performance/tuning/, per-node "
+            "configuration)",
         )
     ]
 
@@ -192,9 +193,11 @@ def device_mode(ctx: NodeContext) -> Expectation | None:
     differs from the others is most often a CiliumNodeConfig override.
 
     ## Sources
-    cilium-rules.md §5, §1.2, §16.2; cilium/cilium daemon/cmd/daemon_main.go initEnv
-    (probes.HaveNetkit) @v1.17-v1.19, PR #35551, issue #33878, PRs #44713/#46032 (1.20);
-    Documentation/operations/performance/tuning.rst @v1.19; chart 1.20.0 values.yaml (auto).
+    cilium/cilium@v1.17.0:daemon/cmd/daemon_main.go initEnv (probes.HaveNetkit; same to
+    v1.19.0), cilium/cilium PR #35551, issue #33878, PRs #44713/#46032 (1.20);
+    cilium/cilium@v1.19.0:Documentation/operations/performance/tuning.rst (netkit device mode);
+    https://docs.cilium.io/en/stable/configuration/per-node-config/ (per-node overrides);
+    cilium/cilium@v1.20.0:install/kubernetes/cilium/values.yaml (bpf.datapathMode auto).
     """
     declared = s.datapath_mode(ctx)
     conflicts = _device_conflicts(ctx, declared.value)
@@ -267,10 +270,11 @@ def attach_mode(ctx: NodeContext) -> Expectation | None:
     set outside the values to share tc hooks with other eBPF tools (grafana/beyla#1545).
 
     ## Sources
-    cilium-rules.md §6; cilium/cilium pkg/datapath/loader/tc.go attachSKBProgram (PR #30103),
-    daemon/cmd/status.go getAttachModeStatus @v1.16-v1.19 (verified: `EnableTCX &&
-    probes.HaveTCX() == nil`); Documentation/operations/upgrade.rst
-    @v1.16 ("Cilium by default switches to tcx" on 6.6+).
+    cilium/cilium@v1.16.0:pkg/datapath/loader/tc.go attachSKBProgram (PR #30103),
+    cilium/cilium@v1.16.0:daemon/cmd/status.go getAttachModeStatus (`EnableTCX &&
+    probes.HaveTCX() == nil`, same to v1.19.0);
+    cilium/cilium@v1.16.0:Documentation/operations/upgrade.rst ("Cilium by default switches
+    to tcx" on 6.6+).
     """
     tcx = s.flag(ctx, "bpf.enableTCX", "enable-tcx")
     mode = s.datapath_mode(ctx)

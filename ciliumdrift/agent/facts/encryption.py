@@ -72,7 +72,7 @@ def _conflicts(ctx: NodeContext, mode: str) -> list[Conflict]:
                             CauseKind.CONFLICTING_SETTING,
                             f"extraConfig.{other} turns on the other encryption beside "
                             f"encryption.type {mode}; every version checks this "
-                            "(daemon/cmd/cells.go newWireguardAgent).",
+                            "(cilium/cilium@v1.18.0:daemon/cmd/cells.go newWireguardAgent).",
                             said("encryption.type", kind),
                             said(f"extraConfig.{other}", extra),
                         ),
@@ -174,14 +174,16 @@ def encryption(ctx: NodeContext) -> Expectation:
     None on the line (config-driven). Fatal: IPsec with the host firewall; IPsec with BPF
     NodePort on 1.14/1.15; WireGuard without kernel support (5.6+); IPsec and WireGuard
     together (only reachable through extraConfig, as encryption.type picks one): every
-    version refuses it, not only 1.19 (verified: `newWireguardAgent` in daemon/cmd/cells.go
+    version refuses it, not only 1.19 (verified: `newWireguardAgent` in
+    cilium/cilium@v1.18.0:daemon/cmd/cells.go
     fatals `WireGuard (--enable-wireguard) cannot be used with IPsec (--enable-ipsec)` since
     WireGuard support landed, cilium/cilium PR #15383).
 
     ## Sources
-    cilium-rules.md §11; values-to-config.md §1 (encryption rows); status-format.md §2.27;
-    cilium/cilium pkg/status/status_collector.go @v1.18 l.902-925, daemon/cmd/cells.go
-    newWireguardAgent (all stored versions), PR #15383.
+    cilium/cilium@v1.18.0:pkg/status/status_collector.go (Encryption),
+    cilium/cilium@v1.18.0:daemon/cmd/cells.go newWireguardAgent, cilium/cilium PR #15383;
+    cilium/cilium@v1.18.0:install/kubernetes/cilium/templates/cilium-configmap.yaml
+    (encryption keys); https://docs.cilium.io/en/stable/security/network/encryption-wireguard/
     """
     mode = s.encryption_mode(ctx)
     conflicts = _conflicts(ctx, mode.value)

@@ -40,8 +40,9 @@ def hubble(ctx: NodeContext) -> Expectation:
     None.
 
     ## Sources
-    cilium-rules.md §12; status-format.md §2.26; cilium/cilium daemon/cmd/hubble.go @v1.14-v1.16,
-    pkg/hubble/cell/hubbleintegration.go @v1.17/@v1.18.
+    cilium/cilium@v1.16.0:daemon/cmd/hubble.go getHubbleStatus (same from v1.14.0),
+    cilium/cilium@v1.18.0:pkg/hubble/cell/hubbleintegration.go (same in v1.17.0),
+    cilium/cilium@v1.18.0:pkg/client/client.go (the Hubble line).
     """
     enabled = s.flag(ctx, "hubble.enabled", "enable-hubble")
     return expect("Ok" if enabled.value else "Disabled", enabled.origin)
@@ -71,8 +72,9 @@ def hubble_metrics(ctx: NodeContext) -> Expectation | None:
     None (≤1.17 prints a hard-coded Ok whenever the server address is set).
 
     ## Sources
-    cilium-rules.md §12; values-to-config.md §1 (hubble rows); status-format.md §2.26;
-    cilium/cilium pkg/hubble/metrics/cell/server.go @v1.18 (PR #39549).
+    cilium/cilium@v1.18.0:pkg/hubble/metrics/cell/server.go (cilium/cilium PR #39549),
+    cilium/cilium@v1.18.0:install/kubernetes/cilium/templates/cilium-configmap.yaml
+    (hubble-metrics-server).
     """
     enabled = s.flag(ctx, "hubble.enabled", "enable-hubble")
     metrics = s.helm(ctx, "hubble.metrics.enabled")

@@ -232,8 +232,10 @@ def ipam(ctx: NodeContext) -> Expectation:
     singular clusterPoolIPv4PodCIDR is ignored (cilium/cilium#23872, data/removed.yaml).
 
     ## Sources
-    cilium-rules.md §13.4; talos.md §2 (IPAM defaults), §4.6; status-format.md §2.13;
-    cilium/cilium pkg/ipam/*.go Dump, operator/cmd/flags.go.
+    cilium/cilium@v1.18.0:pkg/ipam/hostscope.go and crd.go (Dump),
+    cilium/cilium@v1.18.0:operator/cmd/flags.go; https://docs.cilium.io/en/stable/network/concepts/ipam/;
+    https://docs.cilium.io/en/stable/installation/k8s-install-talos-linux/ (ipam.mode kubernetes);
+    https://www.talos.dev/v1.12/reference/configuration/v1alpha1/config/ (podSubnets default).
     """
     mode = s.ipam_mode(ctx)
     conflicts = _talos_conflicts(ctx, mode.value) + _multi_pool_conflicts(ctx, mode)
@@ -309,8 +311,9 @@ def identity_range(ctx: NodeContext) -> Expectation:
     name `default`; max-connected-clusters other than 255/511.
 
     ## Sources
-    cilium-rules.md §13.5; status-format.md §2.25; cilium/cilium pkg/identity/numericidentity.go
-    @v1.14 l.68-74/361-370, @v1.18 l.323-355; pkg/clustermesh/types/option.go @v1.15.
+    cilium/cilium@v1.14.0:pkg/identity/numericidentity.go and
+    cilium/cilium@v1.18.0:pkg/identity/numericidentity.go (identity range from cluster-id),
+    cilium/cilium@v1.15.0:pkg/clustermesh/types/option.go (max-connected-clusters).
     """
     located = s.helm(ctx, "cluster.id")
     try:
@@ -351,7 +354,7 @@ def identity_range(ctx: NodeContext) -> Expectation:
                             CauseKind.CONFLICTING_SETTING,
                             message,
                             said(key, s.helm(ctx, key)),
-                            Evidence("cilium-rules.md §13.5"),
+                            Evidence("cilium/cilium@v1.18.0:pkg/identity/numericidentity.go"),
                         ),
                         values_fix("Name the cluster", [("cluster.name", "my-cluster")])
                         if key == "cluster.name"

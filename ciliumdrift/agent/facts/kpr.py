@@ -163,9 +163,11 @@ def kube_proxy_replacement(ctx: NodeContext) -> Expectation:
     finding points at upgradeCompatibility.
 
     ## Sources
-    cilium-rules.md §1.3, §2.1, §2.4; values-to-config.md §2.2; talos.md §4.3;
-    cilium/cilium daemon/cmd/kube_proxy_replacement.go @v1.14-v1.18, pkg/kpr/kpr.go @v1.18/@v1.19,
-    install/kubernetes/cilium/templates/cilium-configmap.yaml; PR #31286 (commit 6a83269bee).
+    cilium/cilium@v1.17.0:daemon/cmd/kube_proxy_replacement.go (same from v1.14.0),
+    cilium/cilium@v1.18.0:pkg/kpr/kpr.go, cilium/cilium@v1.19.0:pkg/kpr/kpr.go,
+    cilium/cilium@v1.18.0:install/kubernetes/cilium/templates/cilium-configmap.yaml;
+    cilium/cilium PR #31286 (commit 6a83269bee);
+    https://docs.siderolabs.com/kubernetes-guides/cni/deploying-cilium (proxy.disabled).
     """
     value = s.kpr_value(ctx)
     lowered = value.value.lower()
@@ -204,7 +206,7 @@ def kube_proxy_replacement(ctx: NodeContext) -> Expectation:
                         else CauseKind.CONFLICTING_SETTING,
                         message,
                         said("kubeProxyReplacement", value),
-                        Evidence("removed by PR #31286 in Cilium 1.16 (cilium-rules.md §2.1)"),
+                        Evidence("removed by cilium/cilium PR #31286 in Cilium 1.16"),
                     ),
                     values_fix(
                         "Use true (strict) or false (disabled/partial)",
@@ -267,8 +269,8 @@ def kpr_devices(ctx: NodeContext) -> Expectation | None:
     Which devices exist is a node fact: the expectation carries that condition.
 
     ## Sources
-    cilium-rules.md §2.2 (device detection); status-format.md §2.4; cilium/cilium
-    install/kubernetes/cilium/values.yaml `devices`, pkg/datapath/linux/devices.go.
+    cilium/cilium@v1.18.0:install/kubernetes/cilium/values.yaml (`devices`),
+    cilium/cilium@v1.18.0:pkg/datapath/linux/devices.go (device detection).
     """
     devices = ctx.values.get("devices")
     if devices is None or not _device_patterns(devices.value):

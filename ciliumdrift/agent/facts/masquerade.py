@@ -210,8 +210,10 @@ def masquerading(ctx: NodeContext) -> Expectation:
     fatal from 1.16; the ip-masq-agent without BPF masquerading is always fatal.
 
     ## Sources
-    cilium-rules.md §7; values-to-config.md §2.3; status-format.md §2.21; cilium/cilium
-    daemon/cmd/daemon.go @v1.14 l.932-990, @v1.16 l.668-700, @v1.18 l.535-565.
+    cilium/cilium@v1.14.0:daemon/cmd/daemon.go, cilium/cilium@v1.16.0:daemon/cmd/daemon.go
+    and cilium/cilium@v1.18.0:daemon/cmd/daemon.go (BPF masquerade checks);
+    cilium/cilium@v1.16.0:Documentation/operations/upgrade.rst ("fail to initialize");
+    https://docs.cilium.io/en/stable/network/concepts/masquerading/
     """
     outcome = masquerade_mode(ctx)
     v4, v6 = masquerading_families(ctx)
@@ -363,8 +365,9 @@ def masquerading_cidr(ctx: NodeContext) -> Expectation | None:
     None; without a native-routing CIDR the expectation is the node's pod CIDR (a node fact).
 
     ## Sources
-    cilium-rules.md §7 ("SNAT-exclusion CIDR"), §16.5; status-format.md §2.21 (PR #38075 for
-    the v6 CIDR); talos.md §4.6; cilium/cilium pkg/datapath/types/config.go.
+    cilium/cilium@v1.18.0:pkg/datapath/types/config.go (RemoteSNATDstAddrExclusionCIDR),
+    cilium/cilium PR #38075 (the v6 CIDR on the line);
+    https://docs.cilium.io/en/stable/network/concepts/masquerading/
     """
     outcome = masquerade_mode(ctx)
     conflicts = _cidr_conflicts(ctx, "ipv4") + _cidr_conflicts(ctx, "ipv6")

@@ -49,7 +49,8 @@ def host_firewall(ctx: NodeContext) -> Expectation:
     None; IPsec with the host firewall is fatal (see encryption).
 
     ## Sources
-    cilium-rules.md §13.1; status-format.md §2.5; cilium/cilium daemon/cmd/status.go.
+    cilium/cilium@v1.17.0:daemon/cmd/status.go, cilium/cilium@v1.18.0:pkg/option/config.go
+    (enable-host-firewall); https://docs.cilium.io/en/stable/security/host-firewall/
     """
     enabled = s.flag(ctx, "hostFirewall.enabled", "enable-host-firewall")
     return expect("Enabled" if enabled.value else "Disabled", enabled.origin)
@@ -90,7 +91,7 @@ def srv6(ctx: NodeContext) -> Expectation | None:
     None; SRv6 without IPv6 is fatal.
 
     ## Sources
-    cilium-rules.md §13.2; status-format.md §2.6; cilium/cilium pkg/option/config.go (enable-srv6).
+    cilium/cilium@v1.18.0:pkg/option/config.go (enable-srv6, srv6-encap-mode).
     """
     if not s.gate(ctx, "srv6-status-line"):
         return None
@@ -156,8 +157,9 @@ def cni_chaining(ctx: NodeContext) -> Expectation:
     None.
 
     ## Sources
-    cilium-rules.md §13.3, §1.3; values-to-config.md §1 (cni rows); talos.md §4.4;
-    cilium/cilium install/kubernetes/cilium/templates/cilium-configmap.yaml.
+    cilium/cilium@v1.18.0:install/kubernetes/cilium/templates/cilium-configmap.yaml
+    (cni-chaining-mode, enable-host-legacy-routing);
+    https://www.talos.dev/v1.12/reference/configuration/v1alpha1/config/ (cluster.network.cni).
     """
     mode = s.chaining_mode(ctx)
     return expect(mode.value, mode.origin, conflicts=_cni_conflicts(ctx, mode.value))
@@ -197,11 +199,11 @@ def kvstore(ctx: NodeContext) -> Expectation:
     None; an unreachable etcd is health.
 
     ## Sources
-    status-format.md §2.1; cilium-rules.md §14; cilium/cilium pkg/status/status_collector.go
-    @v1.18 (KVStore probe), install/kubernetes/cilium/templates/cilium-configmap.yaml (etcd);
-    pkg/client/client.go FormatStatusResponse (`KVStore:\t<state>\t<msg>`, hence `Ok
-    Disabled` up to 1.16, verified) and the corpus captures status-004 (1.16.4, `Ok
-    Disabled`) and status-008/-010 (1.17, `Disabled`).
+    cilium/cilium@v1.18.0:pkg/status/status_collector.go (KVStore probe),
+    cilium/cilium@v1.18.0:install/kubernetes/cilium/templates/cilium-configmap.yaml (etcd);
+    cilium/cilium@v1.16.0:pkg/client/client.go FormatStatusResponse (`KVStore:\t<state>\t<msg>`,
+    hence `Ok Disabled` up to 1.16; real 1.16.4 outputs show `Ok Disabled`, 1.17 ones
+    `Disabled`).
     """
     etcd = s.helm(ctx, "etcd.enabled")
     return expect("Ok" if s.truthy(etcd.value) else "Disabled", etcd.origin)
@@ -259,8 +261,9 @@ def cilium_version(ctx: NodeContext) -> Expectation:
     None.
 
     ## Sources
-    status-format.md §2.9; cilium-rules.md §14 (minimum kernel); cilium/cilium
-    pkg/datapath/linux/requirements.go @v1.18.
+    cilium/cilium@v1.18.0:pkg/datapath/linux/requirements.go (minimum kernel),
+    cilium/cilium@v1.18.0:pkg/client/client.go (the Cilium line);
+    https://docs.cilium.io/en/stable/operations/system_requirements/
     """
     origin = ctx.version_origin or Origin(
         Layer.DEPLOYED, detail=f"declared Cilium {ctx.cilium_version}", version=ctx.cilium_version
@@ -319,7 +322,8 @@ def clock_source(ctx: NodeContext) -> Expectation:
     1.14-1.17) or does not expose jiffies.
 
     ## Sources
-    cilium-rules.md §13.6; cilium/cilium daemon/cmd/daemon_main.go initClockSourceOption.
+    cilium/cilium@v1.17.0:daemon/cmd/daemon_main.go initClockSourceOption (same from
+    v1.14.0), cilium/cilium@v1.18.0:daemon/cmd/daemon_main.go.
     """
     probe = s.flag(ctx, "bpfClockProbe", "enable-bpf-clock-probe")
     if not probe.value:
@@ -462,8 +466,9 @@ def kubernetes(ctx: NodeContext) -> Expectation:
     None; a wrong address shows as a failing Kubernetes line or an agent that never starts.
 
     ## Sources
-    values-to-config.md §1 (k8sServiceHost row); talos.md §2 (kubePrism), §4.2;
-    siderolabs/talos#9132; cilium/cilium Documentation/installation/k8s-install-talos-linux.rst.
+    https://www.talos.dev/v1.12/kubernetes-guides/configuration/kubeprism/; siderolabs/talos#9132;
+    https://docs.cilium.io/en/stable/installation/k8s-install-talos-linux/ (k8sServiceHost
+    localhost, k8sServicePort 7445).
     """
     host = s.helm(ctx, "k8sServiceHost")
     return expect("Ok", host.origin, conflicts=kubernetes_conflicts(ctx))

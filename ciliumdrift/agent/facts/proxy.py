@@ -83,9 +83,10 @@ def l7_proxy(ctx: NodeContext) -> Expectation:
     not the cilium-envoy DaemonSet's health.
 
     ## Sources
-    cilium-rules.md §10, §1.3; status-format.md §2.24; cilium/cilium pkg/proxy/proxy.go
-    GetStatusModel, pkg/client/client.go @v1.18 l.628,
-    install/kubernetes/cilium/templates/_helpers.tpl @v1.16.
+    cilium/cilium@v1.18.0:pkg/proxy/proxy.go GetStatusModel,
+    cilium/cilium@v1.18.0:pkg/client/client.go (`No managed proxy redirect`),
+    cilium/cilium@v1.16.0:install/kubernetes/cilium/templates/_helpers.tpl
+    (envoyDaemonSetEnabled).
     """
     enabled = s.l7_proxy(ctx)
     if not enabled.value:

@@ -292,8 +292,11 @@ def routing(ctx: NodeContext) -> Expectation | None:
     ip-masq-agent) make the agent exit at start (reported as cross-checks).
 
     ## Sources
-    cilium-rules.md §3; values-to-config.md §2.1; cilium/cilium pkg/option/config.go Validate,
-    pkg/datapath/tunnel/tunnel.go @v1.16, daemon/cmd/daemon_main.go initEnv @v1.16.
+    cilium/cilium@v1.16.0:pkg/option/config.go Validate,
+    cilium/cilium@v1.16.0:pkg/datapath/tunnel/tunnel.go,
+    cilium/cilium@v1.16.0:daemon/cmd/daemon_main.go initEnv,
+    cilium/cilium@v1.18.0:install/kubernetes/cilium/templates/cilium-configmap.yaml
+    (routing-mode, tunnel-protocol); https://docs.cilium.io/en/stable/network/concepts/routing/
     """
     mode = s.routing_mode(ctx)
     protocol = s.tunnel_protocol(ctx)
@@ -455,12 +458,13 @@ def host_routing(ctx: NodeContext) -> Expectation:
     Every demotion is silent or an Info log; the status shows `Legacy`.
 
     ## Sources
-    cilium-rules.md §4 (rules a-i), §16.1; talos.md §4.1; cilium/cilium
-    daemon/cmd/kube_proxy_replacement.go finishKubeProxyReplacementInit @v1.14-v1.17 (verified
-    at the source: NodePort off -> disableNodePort() -> Legacy; then IPsec, iptables
+    cilium/cilium@v1.17.0:daemon/cmd/kube_proxy_replacement.go finishKubeProxyReplacementInit
+    (same from v1.14.0; NodePort off -> disableNodePort() -> Legacy; then IPsec, iptables
     masquerading, KPR not true/strict, no bpf_redirect_neigh/peer, in that order),
-    pkg/kpr/initializer/kube_proxy_replacement.go @v1.19, commit 4687ca1e53 (IPsec, 1.19);
-    Documentation/installation/k8s-install-talos-linux.rst; cilium/cilium PR #36852.
+    cilium/cilium@v1.19.0:pkg/kpr/initializer/kube_proxy_replacement.go, cilium/cilium
+    commit 4687ca1e53 (IPsec, 1.19);
+    https://docs.cilium.io/en/stable/installation/k8s-install-talos-linux/;
+    cilium/cilium PR #36852; siderolabs/talos#10002.
     """
     outcome = decide_host_routing(ctx)
     conflicts = _host_dns_conflict(ctx, outcome.value)

@@ -1,7 +1,7 @@
 """Family 2: datapath consistency. Settings that contradict each other inside the values.
 
-Each rule states the agent behaviour it relies on with its reference section
-(`cilium-rules.md` in the shared references, which cites the Cilium source at each tag).
+Each rule states the agent behaviour it relies on with the Cilium source that shows it
+(a cilium/cilium path at a release tag, or a docs.cilium.io page).
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ def native_routing_without_cidr(ctx: LintContext) -> None:
     In native routing mode the agent must know which destinations are pod addresses that
     must not be masqueraded. Without `ipv4NativeRoutingCIDR` it refuses to start:
     `native routing cidr must be configured with option --ipv4-native-routing-cidr …`
-    (cilium-rules.md §3). Charts before 1.18 render such values without complaint.
+    (cilium/cilium@v1.16.0:pkg/option/config.go checkIPv4NativeRoutingCIDR). Charts before 1.18
+    render such values without complaint.
 
     ## Bad
     ```yaml
@@ -46,7 +47,8 @@ def native_routing_without_ipv6_cidr(ctx: LintContext) -> None:
 
     ## Why
     The IPv6 analogue of CD201: with IPv6 enabled, native routing and IPv6 masquerading on,
-    the agent refuses to start without `ipv6NativeRoutingCIDR` (cilium-rules.md §3; charts
+    the agent refuses to start without `ipv6NativeRoutingCIDR`
+    (cilium/cilium@v1.16.0:pkg/option/config.go; charts
     1.18+ fail the render, older charts render and the agent exits).
 
     ## Bad
@@ -78,7 +80,8 @@ def auto_direct_routes_with_tunnel(ctx: LintContext) -> None:
     ## Why
     Direct node routes only make sense when pod traffic is routed natively. The agent exits:
     `auto-direct-node-routes cannot be used with tunneling. Packets must be routed through the
-    tunnel device.` (cilium-rules.md §3). `routingMode` defaults to `tunnel`, so setting only
+    tunnel device.` (cilium/cilium@v1.16.0:daemon/cmd/daemon_main.go initEnv). `routingMode`
+    defaults to `tunnel`, so setting only
     `autoDirectNodeRoutes` is enough to hit it.
 
     ## Bad
@@ -107,7 +110,8 @@ def dsr_tunnel_mismatch(ctx: LintContext) -> None:
     DSR needs the original client address to reach the backend. The agent exits with
     `Node Port "dsr" mode cannot be used with vxlan tunneling.`, with `Tunnel routing with
     Node Port mode requires geneve dispatch.`, or (1.15+, native routing too) with
-    `… with "geneve" dispatch requires geneve tunnel protocol.` (cilium-rules.md §2.3).
+    `… with "geneve" dispatch requires geneve tunnel protocol.`
+    (cilium/cilium@v1.18.0:pkg/loadbalancer/config.go).
 
     ## Bad
     ```yaml
@@ -141,7 +145,8 @@ def implicit_legacy_host_routing(ctx: LintContext) -> None:
     eBPF host routing needs BPF masquerading whenever masquerading is on. With
     `kubeProxyReplacement: true` but no `bpf.masquerade: true`, the agent logs `BPF host
     routing requires enable-bpf-masquerade. Falling back to legacy host routing` and
-    `cilium status` shows `Host: Legacy` (cilium-rules.md §4 rule f, §16).
+    `cilium status` shows `Host: Legacy`
+    (cilium/cilium@v1.17.0:daemon/cmd/kube_proxy_replacement.go).
 
     ## Bad
     ```yaml
@@ -166,8 +171,9 @@ def bbr_needs_bpf_host_routing(ctx: LintContext) -> None:
     """BBR for pods with legacy host routing: the agent refuses to start.
 
     ## Why
-    `BPF bandwidth manager's BBR setup requires BPF host routing.` is fatal (cilium-rules.md
-    §8). Explicit `bpf.hostLegacyRouting: true` always trips it; an implied fallback to Legacy
+    `BPF bandwidth manager's BBR setup requires BPF host routing.` is fatal
+    (cilium/cilium@v1.16.0:pkg/datapath/linux/bandwidth/bandwidth.go). Explicit
+    `bpf.hostLegacyRouting: true` always trips it; an implied fallback to Legacy
     (no BPF masquerading, IPsec) tripped it on 1.14 and may on later versions depending on
     start order, so it is reported as a warning.
 
@@ -205,7 +211,8 @@ def big_tcp_incompatible(ctx: LintContext) -> None:
     ## Why
     The agent refuses BIG TCP at start with `BIG TCP is not supported in tunneling mode`,
     `… with encryption enabled` (IPsec; WireGuard too before 1.19) and `… with legacy host
-    routing` (cilium-rules.md §9). Tunnel is the default routing mode.
+    routing` (cilium/cilium@v1.16.0:pkg/datapath/linux/bigtcp/bigtcp.go). Tunnel is the
+    default routing mode.
 
     ## Bad
     ```yaml
@@ -234,7 +241,8 @@ def bpf_masquerade_without_kpr(ctx: LintContext) -> None:
     ## Why
     BPF masquerading is part of the BPF NodePort code. From 1.16 to 1.18 the agent exits with
     `BPF masquerade requires NodePort (--enable-node-port="true")`; 1.14 silently falls back to
-    iptables and Legacy host routing. 1.19 accepts it (cilium-rules.md §7).
+    iptables and Legacy host routing. 1.19 accepts it (cilium/cilium@v1.16.0:daemon/cmd/daemon.go,
+    cilium/cilium commit 31eecce183).
 
     ## Bad
     ```yaml cilium=1.18.4
@@ -261,7 +269,9 @@ def bbr_without_bandwidth_manager(ctx: LintContext) -> None:
 
     ## Why
     The chart writes the whole bandwidth-manager block, `enable-bbr` included, only when
-    `bandwidthManager.enabled` is true (reference/chart/values-to-config.md). `bbr: true` alone
+    `bandwidthManager.enabled` is true
+    (cilium/cilium@v1.18.0:install/kubernetes/cilium/templates/cilium-configmap.yaml).
+    `bbr: true` alone
     never reaches the agent and `cilium status` shows `BandwidthManager: Disabled`.
 
     ## Bad
@@ -288,7 +298,7 @@ def host_firewall_with_ipsec(ctx: LintContext) -> None:
 
     ## Why
     `IPSec cannot be used with the host firewall.` is fatal in every version
-    (cilium-rules.md §11, §13.1).
+    (cilium/cilium@v1.16.0:daemon/cmd/daemon_main.go initEnv).
 
     ## Bad
     ```yaml
@@ -319,7 +329,7 @@ def multi_pool_in_tunnel_mode(ctx: LintContext) -> None:
 
     ## Why
     Cilium 1.14–1.17 exit with `Cannot specify IPAM mode multi-pool in tunnel mode.`; tunnel
-    is the default routing mode (cilium-rules.md §13.4). 1.18 allows it.
+    is the default routing mode (cilium/cilium@v1.17.0:pkg/option/config.go). 1.18 allows it.
 
     ## Bad
     ```yaml cilium=1.17.18
@@ -346,7 +356,7 @@ def bbr_hostns_only_without_bbr(ctx: LintContext) -> None:
 
     ## Why
     From 1.18 the agent exits with `cannot enable --enable-bbr-hostns-only without enabling
-    --enable-bbr` (cilium-rules.md §8).
+    --enable-bbr` (cilium/cilium@v1.18.0:pkg/datapath/linux/bandwidth/bandwidth.go).
 
     ## Bad
     ```yaml cilium=1.18.4
@@ -374,7 +384,8 @@ def kpr_healthz_without_kpr(ctx: LintContext) -> None:
 
     ## Why
     From chart 1.16 the health-check bind address is written only when
-    `kubeProxyReplacement` is `"true"` (reference/chart/values-to-config.md §2.2); with KPR off
+    `kubeProxyReplacement` is `"true"`
+    (cilium/cilium@v1.16.0:install/kubernetes/cilium/templates/cilium-configmap.yaml); with KPR off
     the setting is dropped, which usually means KPR was meant to be on.
 
     ## Bad
@@ -393,7 +404,7 @@ def kpr_healthz_without_kpr(ctx: LintContext) -> None:
     """
 
 
-@rule(code="CD214", name="kpr-without-api-server-address", severity=Severity.WARNING, view=True)
+@rule(code="CD215", name="kpr-without-api-server-address", severity=Severity.WARNING, view=True)
 def kpr_without_api_server_address(ctx: LintContext) -> None:
     """Kube-proxy replacement without `k8sServiceHost`: the agent cannot find the API server.
 
@@ -421,7 +432,7 @@ def kpr_without_api_server_address(ctx: LintContext) -> None:
     """
 
 
-@rule(code="CD215", name="netkit-with-legacy-host-routing", severity=Severity.ERROR, view=True)
+@rule(code="CD216", name="netkit-with-legacy-host-routing", severity=Severity.ERROR, view=True)
 def netkit_with_legacy_host_routing(ctx: LintContext) -> None:
     """netkit devices with legacy host routing: Cilium 1.20 refuses to start.
 
@@ -451,14 +462,14 @@ def netkit_with_legacy_host_routing(ctx: LintContext) -> None:
     """
 
 
-@rule(code="CD216", name="wireguard-with-ipsec", severity=Severity.ERROR, view=True)
+@rule(code="CD217", name="wireguard-with-ipsec", severity=Severity.ERROR, view=True)
 def wireguard_with_ipsec(ctx: LintContext) -> None:
     """WireGuard and IPsec both turned on: the agent refuses to start.
 
     ## Why
     `encryption.type` picks one; an `extraConfig` entry that turns on the other one
     (`enable-wireguard` beside IPsec, `enable-ipsec` beside WireGuard) makes the agent exit
-    at start (cilium/cilium daemon/cmd/cells.go newWireguardAgent).
+    at start (`cilium/cilium@v1.18.4:daemon/cmd/cells.go`, newWireguardAgent).
 
     ## Bad
     ```yaml
@@ -481,7 +492,7 @@ def wireguard_with_ipsec(ctx: LintContext) -> None:
     """
 
 
-@rule(code="CD217", name="ipsec-with-bpf-nodeport", severity=Severity.ERROR, view=True)
+@rule(code="CD218", name="ipsec-with-bpf-nodeport", severity=Severity.ERROR, view=True)
 def ipsec_with_bpf_nodeport(ctx: LintContext) -> None:
     """IPsec with BPF NodePort on Cilium 1.14/1.15: the agent refuses to start.
 
@@ -510,7 +521,7 @@ def ipsec_with_bpf_nodeport(ctx: LintContext) -> None:
     """
 
 
-@rule(code="CD218", name="bpf-masquerade-without-masquerading", severity=Severity.ERROR, view=True)
+@rule(code="CD219", name="bpf-masquerade-without-masquerading", severity=Severity.ERROR, view=True)
 def bpf_masquerade_without_masquerading(ctx: LintContext) -> None:
     """`bpf.masquerade` while masquerading is off for every family: the agent refuses it.
 
@@ -540,7 +551,7 @@ def bpf_masquerade_without_masquerading(ctx: LintContext) -> None:
     """
 
 
-@rule(code="CD219", name="ip-masq-agent-without-bpf-masquerade", severity=Severity.ERROR, view=True)
+@rule(code="CD220", name="ip-masq-agent-without-bpf-masquerade", severity=Severity.ERROR, view=True)
 def ip_masq_agent_without_bpf_masquerade(ctx: LintContext) -> None:
     """The BPF ip-masq-agent without BPF masquerading: the agent refuses to start.
 
@@ -568,7 +579,7 @@ def ip_masq_agent_without_bpf_masquerade(ctx: LintContext) -> None:
     """
 
 
-@rule(code="CD220", name="l7-proxy-without-iptables-rules", severity=Severity.ERROR, view=True)
+@rule(code="CD221", name="l7-proxy-without-iptables-rules", severity=Severity.ERROR, view=True)
 def l7_proxy_without_iptables_rules(ctx: LintContext) -> None:
     """The L7 proxy with `installIptablesRules: false`: the agent refuses to start.
 
