@@ -59,6 +59,8 @@ def agent_conflicts(
     for fact_id, expectation in derive_context(ctx, FACTS).items():
         for conflict in expectation.conflicts:
             source = conflict.source or expectation.source
+            if source is not None and source.layer in _DEFAULTS:
+                source = None  # decided by defaults alone: no line of the files states it
             found.append(
                 AgentConflict(
                     name=conflict.name,
@@ -75,6 +77,9 @@ def agent_conflicts(
                 )
             )
     return tuple(found), ()
+
+
+_DEFAULTS = (Layer.CHART_DEFAULT, Layer.AGENT_DEFAULT)
 
 
 def _helm_key(key: str | None, values: HelmValues) -> str | None:

@@ -16,7 +16,7 @@ from ciliumdrift import api
 from ciliumdrift.errors import InputError
 from ciliumdrift.lint import lint
 from ciliumdrift.lint.rules import BY_CODE
-from ciliumdrift.model import FindingKind
+from ciliumdrift.model import FindingKind, Layer
 from tests.conftest import CORPUS, REPO
 from tests.lint.test_talos_corpus import PAIRS
 from tests.realworld.test_realworld import CASES, HERE
@@ -60,7 +60,12 @@ def _check_marks(run: Run) -> set[Mark] | None:
     for finding in report.findings:
         if finding.kind is not FindingKind.CROSS_CHECK:
             continue
-        position = finding.source.position if finding.source is not None else None
+        source = finding.source
+        written = source is not None and source.layer not in (
+            Layer.CHART_DEFAULT,
+            Layer.AGENT_DEFAULT,
+        )
+        position = source.position if source is not None and written else None
         where = (position.file, position.line) if position is not None else (values[0], 1)
         marks.add((*where, finding.causes[0].kind.value if finding.causes else None))
     return marks
