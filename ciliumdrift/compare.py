@@ -19,7 +19,6 @@ from ciliumdrift.agent.facts import FACTS, lb
 from ciliumdrift.agent.gates import gate
 from ciliumdrift.agent.node import agent_log_findings, node_candidates
 from ciliumdrift.derive import derive_context, node_context, status_free_context
-from ciliumdrift.live.model import NodeConfigOverride
 from ciliumdrift.load.model import Declared
 from ciliumdrift.model import (
     Cause,
@@ -29,6 +28,7 @@ from ciliumdrift.model import (
     FindingKind,
     Fix,
     Located,
+    NodeConfigOverride,
     NodeObservation,
     Row,
     Severity,

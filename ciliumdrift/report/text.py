@@ -12,6 +12,8 @@ import shutil
 import sys
 from typing import Any
 
+from ciliumdrift.lint.rule import LintReport
+from ciliumdrift.lint.text import render_text as render_lint
 from ciliumdrift.model import Finding, FindingKind, Report, Row, Verdict
 from ciliumdrift.report.escape import inline
 
@@ -35,6 +37,8 @@ def _use_colour(colour: bool | None) -> bool:
 
 
 def render(report: Any, *, colour: bool | None = None, width: int | None = None) -> str:
+    if isinstance(report, LintReport):
+        return render_lint(report)
     if not isinstance(report, Report):
         renderer = getattr(report, "render_text", None)
         if renderer is None:
