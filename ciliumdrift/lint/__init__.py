@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ciliumdrift.errors import CiliumdriftError, InputError, UnsupportedVersion
 from ciliumdrift.lint.rule import Family, LintContext, LintReport, Rule, Violation, rule
 
 if TYPE_CHECKING:
@@ -80,7 +81,6 @@ def lint_texts(
     """Lint ``(name, text)`` pairs already read (the library form of :func:`lint`)."""
     from ciliumdrift import __version__
     from ciliumdrift.config import Settings
-    from ciliumdrift.errors import CiliumdriftError
     from ciliumdrift.lint.document import merge_documents
     from ciliumdrift.lint.model import agent_conflicts
     from ciliumdrift.lint.rules import BY_CODE, RULES
@@ -148,7 +148,6 @@ def select_rules(
     rules: Iterable[Rule], select: Sequence[str], ignore: Sequence[str]
 ) -> tuple[Rule, ...]:
     """The rules ``--select`` names (all when empty) minus those ``--ignore`` names."""
-    from ciliumdrift.errors import InputError
 
     rules = tuple(rules)
     for selector in (*select, *ignore):
@@ -223,7 +222,6 @@ def _chart(
     bundled data is an error when the caller asked for it, and a note (key checks skipped)
     when only a wrapper named it.
     """
-    from ciliumdrift.errors import UnsupportedVersion
     from ciliumdrift.load import chart as chart_data
     from ciliumdrift.load.gitops import minor_of_range
 

@@ -12,8 +12,6 @@ import shutil
 import sys
 from typing import Any
 
-from ciliumdrift.lint.rule import LintReport
-from ciliumdrift.lint.text import render_text as render_lint
 from ciliumdrift.model import Finding, FindingKind, Report, Row, Verdict
 from ciliumdrift.report.escape import inline
 
@@ -37,8 +35,11 @@ def _use_colour(colour: bool | None) -> bool:
 
 
 def render(report: Any, *, colour: bool | None = None, width: int | None = None) -> str:
-    if isinstance(report, LintReport):
-        return render_lint(report)
+    if hasattr(report, "violations"):  # a lint report: its renderer loads lint only here
+        from ciliumdrift.lint.text import render_text as render_lint
+
+        rendered: str = render_lint(report)
+        return rendered
     if not isinstance(report, Report):
         renderer = getattr(report, "render_text", None)
         if renderer is None:
