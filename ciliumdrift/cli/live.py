@@ -9,8 +9,10 @@ import typer
 from ciliumdrift.cli import app
 from ciliumdrift.cli._common import (
     CiliumVersion,
+    FailOnOption,
     Output,
-    OutputFormat,
+    Quiet,
+    ReportFormatOption,
     SetFiles,
     SetJsons,
     SetLiterals,
@@ -18,9 +20,11 @@ from ciliumdrift.cli._common import (
     SetValues,
     TalosFiles,
     ValuesFiles,
-    emit,
+    Verbose,
+    finish_check,
     run,
 )
+from ciliumdrift.report import FailOn, ReportFormat
 
 
 @app.command("live")
@@ -36,7 +40,9 @@ def live_command(
     kubeconfig: Annotated[
         str | None,
         typer.Option(
-            "--kubeconfig", metavar="PATH", help="Only this kubeconfig (else KUBECONFIG)."
+            "--kubeconfig",
+            metavar="PATH",
+            help="Only this kubeconfig (else KUBECONFIG). Its exec plugins run, as with kubectl.",
         ),
     ] = None,
     context: Annotated[
@@ -70,24 +76,30 @@ def live_command(
     chart: Annotated[
         str | None, typer.Option("--chart", metavar="VERSION|DIR|TGZ|none", help="Chart defaults.")
     ] = None,
-    fmt: Annotated[
-        OutputFormat, typer.Option("--format", help="Output format.")
-    ] = OutputFormat.text,
+    fmt: ReportFormatOption = ReportFormat.TEXT,
+    fail_on: FailOnOption = FailOn.ERROR,
     fail_on_health: Annotated[
         bool, typer.Option("--fail-on-health", help="Unreachable agents and health also exit 1.")
     ] = False,
+    verbose: Verbose = False,
+    quiet: Quiet = False,
     output: Output = None,
     no_agent_log: Annotated[
         bool,
         typer.Option("--no-agent-log", help="Do not read the agent containers' logs."),
     ] = False,
 ) -> None:
-    """Check every agent of a running cluster against the config; say which layer diverged."""
+    """Check every agent of a running cluster against the config; say which layer diverged.
+
+    The kubeconfig is used as kubectl uses it: a user's exec credential plugin is a command
+    that is run, and an auth-provider (oidc, gcp, azure) may call the network. Use only a
+    kubeconfig you would give to kubectl. Every API call and exec has an overall deadline
+    (--timeout) and a size cap; see docs/limits.md.
+    """
 
     def body() -> int:
         from ciliumdrift.live import live_report
         from ciliumdrift.load import set_flags_from_options
-        from ciliumdrift.report import render
 
         flags = set_flags_from_options(
             set=set_,
@@ -113,11 +125,26 @@ def live_command(
             helm_release=helm_release,
             agent_log=not no_agent_log,
         )
-        emit(
-            render(report, fmt.value),
+        return finish_check(
+            report,
+            fmt,
             output,
-            workflow_commands=fmt is OutputFormat.github,
+            fail_on=fail_on,
+            fail_on_health=fail_on_health,
+            verbose=verbose,
+            quiet=quiet,
+            missing=_missing(report, namespace, selector),
         )
-        return report.exit_code(fail_on_health=fail_on_health)
 
     run(body)
+
+
+def _missing(report: object, namespace: str, selector: str) -> str | None:
+    """What a live run that found no agent was looking for (the namespace and selector)."""
+    inputs = getattr(report, "inputs", {})
+    if int(inputs.get("nodes") or 0) == 0:
+        return (
+            f"no Cilium agent found: no pod matches -l {selector} in namespace {namespace} "
+            "(nothing was compared; see --namespace and --selector)"
+        )
+    return None

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ciliumdrift.errors import CiliumdriftError, InputError, UnsupportedVersion
 from ciliumdrift.lint.rule import Family, LintContext, LintReport, Rule, Violation, rule
+from ciliumdrift.model import Severity
 
 if TYPE_CHECKING:
     from ciliumdrift.config import Settings
@@ -173,18 +174,31 @@ def _one_per_line(violations: list[Violation]) -> list[Violation]:
     from data for every key, and the model reports the keys the agent reads: on a line
     both report, the model's words stand (they are the words ``check`` uses).
     """
-    from ciliumdrift.lint.rules import BY_CODE
+    from dataclasses import replace
 
+    from ciliumdrift.lint.rules import BY_CODE
+    from ciliumdrift.model import Severity
+
+    rank = {Severity.NOTE: 0, Severity.WARNING: 1, Severity.ERROR: 2}
+    data: dict[tuple[str, str, int], Severity] = {}
+    for v in violations:
+        if v.fact is None:
+            mark = (v.code, v.position.file, v.position.line)
+            data[mark] = max(data.get(mark, v.severity), v.severity, key=rank.__getitem__)
     viewed = {
         (v.code, v.position.file, v.position.line)
         for v in violations
         if v.fact is not None and BY_CODE[v.code].view
     }
-    return [
-        v
-        for v in violations
-        if v.fact is not None or (v.code, v.position.file, v.position.line) not in viewed
-    ]
+    out = []
+    for v in violations:
+        mark = (v.code, v.position.file, v.position.line)
+        if v.fact is None and mark in viewed:
+            continue  # the model's violation stands for it, at the data check's severity
+        if v.fact is not None and mark in data and rank[data[mark]] > rank[v.severity]:
+            v = replace(v, severity=data[mark])
+        out.append(v)
+    return out
 
 
 def _unique(violations: Iterable[Violation]) -> list[Violation]:

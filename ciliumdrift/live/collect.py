@@ -183,9 +183,29 @@ class _ApiReader:
         """The decoded JSON body; None when the object does not exist (404)."""
         from kubernetes.client.exceptions import ApiException
 
+        from ciliumdrift import limits
+        from ciliumdrift.live.streams import (
+            StreamLimitError,
+            call_with_deadline,
+            read_body,
+        )
+
+        budget = limits.current()
+        deadline = limits.Deadline(self.timeout[1])
         try:
-            response = call(*args, _preload_content=False, _request_timeout=self.timeout, **kwargs)
-            return json.loads(response.data)
+            response = call_with_deadline(
+                self.timeout[1],
+                lambda: call(
+                    *args, _preload_content=False, _request_timeout=self.timeout, **kwargs
+                ),
+                what,
+            )
+            body = read_body(response, limit=budget.api_body_bytes, deadline=deadline, what=what)
+            return _json_shape(json.loads(body), what, self.server)
+        except StreamLimitError as error:
+            raise CollectionError(f"{error} (the API server at {self.server})") from None
+        except RecursionError:
+            raise CollectionError(f"{what}: the API server sent JSON nested too deeply") from None
         except ApiException as error:
             if error.status == 404:
                 return None
@@ -211,6 +231,20 @@ class _ApiReader:
                 f"cannot reach the Kubernetes API server at {self.server}: "
                 f"{_transport_reason(error)}"
             ) from None
+
+
+def _json_shape(body: Any, what: str, server: str) -> Any:
+    """A list answer whose ``items`` is not a list of objects is refused (not a defect)."""
+    if not isinstance(body, dict):
+        raise CollectionError(f"{what}: the API server at {server} sent a non-object answer")
+    items = body.get("items")
+    if "items" in body:
+        if not isinstance(items, list):
+            raise CollectionError(
+                f"{what}: the API server at {server} sent items of the wrong type"
+            )
+        body["items"] = [item for item in items if isinstance(item, dict)]
+    return body
 
 
 def _agent_pods(reader: _ApiReader, options: LiveOptions) -> list[AgentPod]:
@@ -510,6 +544,10 @@ def _websocket_timeout(seconds: float) -> Iterator[None]:
     """The websocket library's connect/recv timeout, which ``stream()`` offers no way to pass."""
     import websocket
 
+    from ciliumdrift import limits
+    from ciliumdrift.live.streams import cap_websocket_frames
+
+    cap_websocket_frames(limits.current().exec_stdout_bytes)
     previous = websocket.getdefaulttimeout()
     websocket.setdefaulttimeout(seconds)
     try:
@@ -757,7 +795,13 @@ def exec_in_pod(
             timed_out=timed_out,
             seconds=time.monotonic() - started,
         )
-    timed_out = too_large = False
+    from ciliumdrift import limits
+    from ciliumdrift.live.streams import ChannelCaps
+
+    budget = limits.current()
+    caps = ChannelCaps(budget.exec_stdout_bytes, budget.exec_side_bytes, budget.exec_frames)
+    timed_out = False
+    too_large: str | None = None
     try:
         while client.is_open():
             left = deadline - time.monotonic()
@@ -767,8 +811,12 @@ def exec_in_pod(
             if cancel.is_set():
                 break
             client.update(timeout=min(POLL_SECONDS, left))
-            if len(client.peek_channel(1, timeout=0)) > MAX_OUTPUT_CHARS:
-                too_large = True
+            too_large = caps.problem(
+                len(client.peek_channel(1, timeout=0)),
+                len(client.peek_channel(2, timeout=0)),
+                len(client.peek_channel(3, timeout=0)),
+            )
+            if too_large is not None:
                 break
         stdout = client.read_channel(1, timeout=0)
         stderr = client.read_channel(2, timeout=0)
@@ -784,8 +832,8 @@ def exec_in_pod(
         # A graceful close waits up to 3 s for the server's reply; an abandoned exec does not.
         _close_quietly(client, wait=0.0 if client.is_open() else 1.0)
     elapsed = time.monotonic() - started
-    if too_large:
-        return ExecOutcome(command, failure="output larger than 16 MiB", seconds=elapsed)
+    if too_large is not None:
+        return ExecOutcome(command, failure=too_large, seconds=elapsed)
     if timed_out or not finished:
         return ExecOutcome(
             command, stdout, stderr, failure="timed out", timed_out=timed_out, seconds=elapsed

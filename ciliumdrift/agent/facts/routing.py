@@ -194,6 +194,9 @@ def _dsr_conflicts(ctx: NodeContext, mode: str, protocol: str) -> list[Conflict]
     dispatch = s.helm(ctx, "loadBalancer.dsrDispatch")
     dispatched = str(dispatch.value or "opt").strip().lower() or "opt"
     geneve = s.gate(ctx, "dsr-geneve-dispatch")
+    # A tunnel only the chart default implies is not evidence (values given in part).
+    if mode == "tunnel" and not (s.is_set(ctx, "routingMode") or s.is_set(ctx, "tunnelProtocol")):
+        mode = "unknown"
     if mode == "tunnel" and protocol == "vxlan":
         message = f"loadBalancer.mode {lb_mode} cannot be used with vxlan tunneling"
         where, fix = lb, values_fix("Tunnel with geneve", [("tunnelProtocol", "geneve")])
@@ -492,6 +495,7 @@ def host_routing(ctx: NodeContext) -> Expectation:
                     if outcome.source is None or not s.is_set(ctx, outcome.source.key or "")
                     else outcome.source,
                     severity=Severity.WARNING if asked else Severity.NOTE,
+                    settled_by_status=True,
                 )
             )
     return from_outcome(outcome, conflicts=conflicts)

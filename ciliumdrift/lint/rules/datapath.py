@@ -116,6 +116,7 @@ def dsr_tunnel_mismatch(ctx: LintContext) -> None:
     ## Bad
     ```yaml
     kubeProxyReplacement: true
+    routingMode: tunnel
     loadBalancer:
       mode: dsr
     ```
