@@ -7,6 +7,7 @@ Prints the median wall time of each over N cold runs (new process every time).
 
 from __future__ import annotations
 
+import os
 import shutil
 import statistics
 import subprocess
@@ -16,8 +17,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO / "examples" / "talos-netkit-native"
-SCHEMA = REPO.parent / "shared" / "reference" / "chart" / "1.18.4" / "values.schema.json"
-RUNS = 15
+SCHEMA = REPO / "tests" / "corpus" / "chart" / "1.18.4" / "values.schema.json"
+RUNS = int(os.environ.get("BENCH_RUNS", "15"))
 
 
 def median_seconds(argv: list[str]) -> float:

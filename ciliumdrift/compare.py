@@ -20,8 +20,7 @@ from ciliumdrift.agent.fact import Conflict, Expectation, Fact, NodeContext
 from ciliumdrift.agent.facts import FACTS, lb, maps
 from ciliumdrift.agent.gates import gate
 from ciliumdrift.agent.node import agent_log_findings, node_candidates
-from ciliumdrift.derive import derive_context, node_context
-from ciliumdrift.live.model import NodeConfigOverride
+from ciliumdrift.derive import derive_context, node_context, status_free_context
 from ciliumdrift.load.model import Declared
 from ciliumdrift.model import (
     Cause,
@@ -31,6 +30,7 @@ from ciliumdrift.model import (
     FindingKind,
     Fix,
     Located,
+    NodeConfigOverride,
     NodeObservation,
     Row,
     Severity,
@@ -154,9 +154,7 @@ def compare(
     contexts: list[NodeContext] = []
     log_only: list[tuple[NodeContext, str | None, Mapping[str, Expectation]]] = []
     if not observations:
-        ctx = node_context(declared, kernel=kernel_map.get(None))
-        # The devices the files declare (Talos KubeSpan, links, `devices`) decide known failures.
-        ctx = replace(ctx, devices=node_devices(declared.values, declared.talos))
+        ctx = status_free_context(declared, kernel=kernel_map.get(None))
         contexts.append(ctx)
         _collect_conflicts(ctx, derive_context(ctx, FACTS), None, conflicts)
     for observation in observations:

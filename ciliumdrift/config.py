@@ -116,15 +116,13 @@ def _toml_table(name: str, text: str) -> Mapping[str, Any] | None:
 
 
 def _yaml_table(name: str, text: str) -> Mapping[str, Any]:
-    from ciliumdrift.lint.document import read_documents
+    from ciliumdrift.load.plain import load_plain
 
-    docs = read_documents(name, text)
-    root = docs[0].root if docs else None
-    if root is None:
+    data = load_plain(text, name)
+    if data is None:
         return {}
-    data = root.to_python()
     if not isinstance(data, dict):
-        raise InputError("settings must be a mapping", root.position)
+        raise InputError("settings must be a mapping", Position(name, 1, 1))
     return data
 
 

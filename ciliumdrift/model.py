@@ -337,3 +337,36 @@ class Report:
             "findings": [f.to_dict() for f in self.findings],
             "diagnostics": [d.to_dict() for d in self.diagnostics],
         }
+
+
+@dataclass(frozen=True)
+class NodeConfigOverride:
+    """A CiliumNodeConfig: config keys that override ``cilium-config`` on selected nodes."""
+
+    name: str
+    namespace: str
+    api_version: str  # cilium.io/v2 or cilium.io/v2alpha1
+    defaults: Mapping[str, str]
+    match_labels: Mapping[str, str] = field(default_factory=dict)
+    match_expressions: tuple[Mapping[str, Any], ...] = ()
+
+    def selects(self, labels: Mapping[str, str]) -> bool:
+        """Kubernetes label-selector semantics (an empty selector selects every node)."""
+        if any(labels.get(k) != v for k, v in self.match_labels.items()):
+            return False
+        for expression in self.match_expressions:
+            key = str(expression.get("key", ""))
+            operator = str(expression.get("operator", ""))
+            values = [str(v) for v in expression.get("values") or ()]
+            present = key in labels
+            if operator == "In" and (not present or labels[key] not in values):
+                return False
+            if operator == "NotIn" and present and labels[key] in values:
+                return False
+            if operator == "Exists" and not present:
+                return False
+            if operator == "DoesNotExist" and present:
+                return False
+            if operator not in ("In", "NotIn", "Exists", "DoesNotExist"):
+                return False  # an unknown operator selects nothing, as the API server rejects it
+        return True

@@ -116,19 +116,27 @@ def conflict(
     )
 
 
-_DEFAULT_LAYERS = (Layer.CHART_DEFAULT, Layer.AGENT_DEFAULT)
+_WRITTEN_LAYERS = (
+    Layer.VALUES_FILE,
+    Layer.SET,
+    Layer.SET_STRING,
+    Layer.SET_JSON,
+    Layer.SET_FILE,
+    Layer.SET_LITERAL,
+    Layer.TALOS,
+)
 
 
 def anchor(source: Origin | None, causes: tuple[Cause, ...]) -> Origin | None:
-    """Where a conflict points: the declared value it is about, or, when only a default
-    decides that value, the first value the user wrote among its evidence (the line a
-    user can edit; lint and check both report the conflict there)."""
-    if source is not None and source.layer not in _DEFAULT_LAYERS:
+    """Where a conflict points: the value it is about when the user wrote it (Helm values or
+    the Talos config), else the first value the user wrote among its evidence (a default
+    has no line to edit), else what it is about. lint and check report it there."""
+    if source is not None and source.layer in _WRITTEN_LAYERS and source.position:
         return source
     for found in causes:
         for evidence in found.evidence:
             origin = evidence.origin
-            if origin is not None and origin.layer not in _DEFAULT_LAYERS and origin.position:
+            if origin is not None and origin.layer in _WRITTEN_LAYERS and origin.position:
                 return origin
     return source
 

@@ -31,6 +31,11 @@ class IgnoredKey:
         return self.key in _removed()
 
     @property
+    def misplaced(self) -> bool:
+        """A real chart key written at the wrong level (``bbr`` for ``bandwidthManager.bbr``)."""
+        return split_key(self.key)[-1] == split_key(self.meant)[-1] and self.key != self.meant
+
+    @property
     def meant_value(self) -> Any:
         """The value to write under the meant key (``bpf.hostRouting: true`` means legacy off)."""
         if self.meant == "bpf.hostLegacyRouting" and self.key.lower().endswith("hostrouting"):
@@ -58,19 +63,18 @@ def _chart_keys() -> frozenset[str]:
     return frozenset(_load("agent_defaults.yaml")["chart"])
 
 
-def _distance(a: str, b: str, limit: int = 2) -> int:
-    """Levenshtein distance, stopping early once it exceeds ``limit``."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        if min(current) > limit:
-            return limit + 1
-        previous = current
-    return previous[-1]
+def closest(name: str, candidates: Iterable[str]) -> str | None:
+    """The candidate a misspelled ``name`` most likely means: the same name in another case,
+    else the closest by difflib's ratio (at least 0.8). The one typo suggestion of the
+    package: the model's ignored keys and lint's unknown keys both use it."""
+    import difflib
+
+    options = sorted(set(candidates))
+    for option in options:
+        if option.lower() == name.lower():
+            return option
+    close = difflib.get_close_matches(name, options, n=1, cutoff=0.8)
+    return close[0] if close else None
 
 
 def _user_keys(values: HelmValues) -> Iterable[str]:
@@ -90,17 +94,15 @@ def _meant(key: str, known: frozenset[str]) -> str | None:
     if key in known or key in _chart_keys():
         return None
     parts = split_key(key)
+    siblings: dict[str, str] = {}
     for candidate in known:
         other = split_key(candidate)
-        if len(other) != len(parts):
-            continue
-        if [p.lower() for p in other[:-1]] != [p.lower() for p in parts[:-1]]:
-            continue
-        if parts[-1].lower() == other[-1].lower():
-            return candidate
-        if len(parts[-1]) >= 6 and _distance(parts[-1].lower(), other[-1].lower()) <= 2:
-            return candidate
-    return None
+        if len(other) == len(parts) and [p.lower() for p in other[:-1]] == [
+            p.lower() for p in parts[:-1]
+        ]:
+            siblings[other[-1]] = candidate
+    found = closest(parts[-1], siblings)
+    return siblings[found] if found is not None else None
 
 
 def ignored_keys(values: HelmValues, known: Iterable[str]) -> tuple[IgnoredKey, ...]:

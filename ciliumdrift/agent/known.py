@@ -484,6 +484,7 @@ def conflicts(
                 fix=row.fix,
                 severity=Severity.ERROR if row.effect == "fatal" else Severity.WARNING,
                 fatal=row.effect == "fatal",
+                name="known-failure",
             )
         )
     return out

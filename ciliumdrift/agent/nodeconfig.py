@@ -18,9 +18,8 @@ from typing import Any
 
 from ciliumdrift.agent.configmap import by_config_key
 from ciliumdrift.errors import InputError
-from ciliumdrift.live.model import NodeConfigOverride
 from ciliumdrift.load.model import HelmValues, join_key, split_key
-from ciliumdrift.model import Layer, Origin, Position
+from ciliumdrift.model import Layer, NodeConfigOverride, Origin, Position
 
 _KINDS = ("CiliumNodeConfig",)
 

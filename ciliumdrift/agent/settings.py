@@ -14,6 +14,7 @@ from typing import Any
 from ciliumdrift.agent.fact import NodeContext
 from ciliumdrift.agent.gates import gate as version_gate
 from ciliumdrift.agent.tables import agent_default, chart_default
+from ciliumdrift.load.talos import TALHELPER_DEFAULT
 from ciliumdrift.model import Layer, Located, Origin
 
 _FALSE_WORDS = frozenset({"false", "0", "no", "off", ""})
@@ -260,6 +261,17 @@ def ipam_mode(ctx: NodeContext) -> Located[str]:
 
 def l7_proxy(ctx: NodeContext) -> Located[bool]:
     return flag(ctx, "l7Proxy", "enable-l7-proxy")
+
+
+def talos_stated(ctx: NodeContext, located: Located[Any] | None) -> bool:
+    """A Talos fact written in a file, or the default of a whole machine config (not of a
+    patch, which says nothing about what it leaves out), or of a talconfig whose patches
+    were all read (talhelper generates the rest)."""
+    if located is None or ctx.talos is None:
+        return False
+    if (located.origin.detail or "").startswith(TALHELPER_DEFAULT):
+        return True
+    return located.origin.position is not None or ctx.talos.machine_type is not None
 
 
 def wanted(ctx: NodeContext, key: str) -> Located[Any] | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ciliumdrift.agent import known
+from ciliumdrift.agent.devices import node_devices
 from ciliumdrift.agent.fact import Conflict, Expectation, Fact, NodeContext
 from ciliumdrift.load.model import Declared
 from ciliumdrift.model import Layer, Located, Origin, Severity
@@ -64,6 +65,15 @@ def node_context(
     )
 
 
+def status_free_context(
+    declared: Declared, *, kernel: Located[str] | str | None = None
+) -> NodeContext:
+    """The context of a run that has no status (check without one, and lint): the node
+    facts are what the files declare, the devices too (Talos KubeSpan, links, ``devices``)."""
+    ctx = node_context(declared, kernel=kernel)
+    return replace(ctx, devices=node_devices(declared.values, declared.talos))
+
+
 def _ignored_key_conflicts(ctx: NodeContext) -> dict[str, list[Conflict]]:
     from ciliumdrift.agent.explain import cause, said, values_fix
     from ciliumdrift.agent.facts import FACTS
@@ -100,7 +110,11 @@ def _ignored_key_conflicts(ctx: NodeContext) -> dict[str, list[Conflict]]:
             ),
             # Which keys a chart reads depends on its version: a note when none is known.
             severity=Severity.WARNING if ctx.version_known else Severity.NOTE,
-            name="removed-key" if ignored.removed else "unknown-key",
+            name="removed-key"
+            if ignored.removed
+            else "misplaced-key"
+            if ignored.misplaced
+            else "unknown-key",
         )
         owner = next((f for f in FACTS if f.reads[:1] == (ignored.meant,)), None) or next(
             (f for f in FACTS if ignored.meant in f.reads), None
@@ -147,4 +161,4 @@ def derive_context(ctx: NodeContext, facts: tuple[Fact, ...]) -> dict[str, Expec
     return out
 
 
-__all__ = ["derive", "derive_context", "node_context"]
+__all__ = ["derive", "derive_context", "node_context", "status_free_context"]

@@ -16,7 +16,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ciliumdrift.errors import CiliumdriftError, InputError, UnsupportedVersion
 from ciliumdrift.lint.rule import Family, LintContext, LintReport, Rule, Violation, rule
+from ciliumdrift.model import Severity
 
 if TYPE_CHECKING:
     from ciliumdrift.config import Settings
@@ -80,8 +82,8 @@ def lint_texts(
     """Lint ``(name, text)`` pairs already read (the library form of :func:`lint`)."""
     from ciliumdrift import __version__
     from ciliumdrift.config import Settings
-    from ciliumdrift.errors import CiliumdriftError
     from ciliumdrift.lint.document import merge_documents
+    from ciliumdrift.lint.model import agent_conflicts
     from ciliumdrift.lint.rules import BY_CODE, RULES
     from ciliumdrift.lint.sources import read_values_sources
     from ciliumdrift.lint.suppress import apply_suppressions, parse_suppressions
@@ -97,6 +99,13 @@ def lint_texts(
     version, chart, notes = _chart(requested, wrapper.chart_version if wrapper else None)
     diagnostics.extend(Diagnostic(n) for n in notes)
     merged = merge_documents(tuple(documents), version)
+    selected = select_rules(RULES, settings.select, settings.ignore)
+    conflicts: tuple[Any, ...] = ()
+    if any(unit.view for unit in selected) and chart:
+        conflicts, notes_of_model = agent_conflicts(
+            _model_sources(sources, documents), talos=talos, cilium_version=version
+        )
+        diagnostics.extend(notes_of_model)
     ctx = LintContext(
         documents=tuple(documents),
         values=merged.values,
@@ -108,8 +117,8 @@ def lint_texts(
         chart_defaults=chart.get("defaults", {}),
         talos=talos,
         data=lint_data(),
+        conflicts=conflicts,
     )
-    selected = select_rules(RULES, settings.select, settings.ignore)
     found: list[Violation] = []
     for unit in selected:
         try:
@@ -123,7 +132,7 @@ def lint_texts(
                 )
             )
     suppressions = {name: parse_suppressions(text) for name, text in texts.items()}
-    kept, suppressed = apply_suppressions(_unique(found), BY_CODE, suppressions)
+    kept, suppressed = apply_suppressions(_one_per_line(_unique(found)), BY_CODE, suppressions)
     kept.sort(key=lambda v: (v.position.file, v.position.line, v.position.column, v.code))
     return LintReport(
         violations=tuple(kept),
@@ -140,7 +149,6 @@ def select_rules(
     rules: Iterable[Rule], select: Sequence[str], ignore: Sequence[str]
 ) -> tuple[Rule, ...]:
     """The rules ``--select`` names (all when empty) minus those ``--ignore`` names."""
-    from ciliumdrift.errors import InputError
 
     rules = tuple(rules)
     for selector in (*select, *ignore):
@@ -148,6 +156,49 @@ def select_rules(
             raise InputError(f"unknown rule {selector!r} (see `ciliumdrift rules`)")
     chosen = [r for r in rules if not select or any(r.matches(s) for s in select)]
     return tuple(r for r in chosen if not any(r.matches(s) for s in ignore))
+
+
+def _model_sources(
+    sources: Sequence[tuple[str, str]], documents: Sequence[Any]
+) -> list[tuple[str, str]]:
+    """The texts the model loads: the linted files that hold values (not a lone Flux source
+    or ConfigMap a wrapper among them uses; the loader finds those itself)."""
+    holding = {d.name for d in documents if d.root is not None}
+    return [(name, text) for name, text in sources if name in holding] or list(sources)
+
+
+def _one_per_line(violations: list[Violation]) -> list[Violation]:
+    """A rule that is a view of the model wins over the same rule's data check on a line.
+
+    ``unknown-key``, ``invalid-value``, ``removed-key`` and ``removed-value`` are checked
+    from data for every key, and the model reports the keys the agent reads: on a line
+    both report, the model's words stand (they are the words ``check`` uses).
+    """
+    from dataclasses import replace
+
+    from ciliumdrift.lint.rules import BY_CODE
+    from ciliumdrift.model import Severity
+
+    rank = {Severity.NOTE: 0, Severity.WARNING: 1, Severity.ERROR: 2}
+    data: dict[tuple[str, str, int], Severity] = {}
+    for v in violations:
+        if v.fact is None:
+            mark = (v.code, v.position.file, v.position.line)
+            data[mark] = max(data.get(mark, v.severity), v.severity, key=rank.__getitem__)
+    viewed = {
+        (v.code, v.position.file, v.position.line)
+        for v in violations
+        if v.fact is not None and BY_CODE[v.code].view
+    }
+    out = []
+    for v in violations:
+        mark = (v.code, v.position.file, v.position.line)
+        if v.fact is None and mark in viewed:
+            continue  # the model's violation stands for it, at the data check's severity
+        if v.fact is not None and mark in data and rank[data[mark]] > rank[v.severity]:
+            v = replace(v, severity=data[mark])
+        out.append(v)
+    return out
 
 
 def _unique(violations: Iterable[Violation]) -> list[Violation]:
@@ -185,7 +236,6 @@ def _chart(
     bundled data is an error when the caller asked for it, and a note (key checks skipped)
     when only a wrapper named it.
     """
-    from ciliumdrift.errors import UnsupportedVersion
     from ciliumdrift.load import chart as chart_data
     from ciliumdrift.load.gitops import minor_of_range
 

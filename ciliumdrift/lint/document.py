@@ -242,17 +242,6 @@ class ValuesDocument:
 # -- reading ------------------------------------------------------------------------------
 
 
-def read_documents(name: str, text: str) -> tuple[ValuesDocument, ...]:
-    """All values layers a file holds itself (a wrapper's values, or plain values), in order.
-
-    References to other files are not followed here; :mod:`ciliumdrift.lint.sources` does.
-    """
-    from ciliumdrift.lint.sources import parse_file
-
-    parsed = parse_file(name, text)
-    return tuple(parsed.documents) or (ValuesDocument(name, text, None),)
-
-
 def compose(
     name: str, text: str, *, line_offset: int = 0, column_offset: int = 0
 ) -> list[YamlNode | None]:

@@ -60,6 +60,8 @@ class Violation:
     severity: Severity
     key: str | None = None  # dotted Helm key the violation is about, when there is one
     fix: str | None = None
+    fact: str | None = None  # the status line a model view's conflict decides (fact ID)
+    cause: str | None = None  # a model view's best cause kind (as check ranks it)
 
     @property
     def file(self) -> str:
@@ -84,6 +86,8 @@ class Violation:
             "column": self.position.column,
             "key": self.key,
             "fix": self.fix,
+            "fact": self.fact,
+            "cause": self.cause,
             "fingerprint": self.fingerprint(),
             "url": f"{DOCS_URL}#{self.code.lower()}-{self.name}",
         }
@@ -114,6 +118,7 @@ class Rule:
     reads: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
     needs_talos: bool = False
+    view: bool = False  # a view of the model's conflicts of the same name (lint.model)
 
     @property
     def url(self) -> str:
@@ -187,14 +192,22 @@ def rule(
     reads: tuple[str, ...] = (),
     aliases: tuple[str, ...] = (),
     needs_talos: bool = False,
-) -> Callable[[Check], Rule]:
-    """Declare a lint rule; the decorated function becomes a :class:`Rule`."""
+    view: bool = False,
+) -> Callable[[Callable[..., Any]], Rule]:
+    """Declare a lint rule; the decorated function becomes a :class:`Rule`.
+
+    ``view=True`` declares a view of the model of the agent: the rule reports the model's
+    conflicts named like the rule, with the model's message, position and severity
+    (:mod:`ciliumdrift.lint.model`). The function then holds only the documentation, or a
+    check from data for what the model does not cover (every unknown key, not only the
+    keys the agent reads); on a line both report, the model's violation stands.
+    """
     if not _CODE.match(code):
         raise ValueError(f"rule code {code!r} is not CD + family digit + two digits")
     if not _NAME.match(name):
         raise ValueError(f"rule name {name!r} is not kebab-case")
 
-    def wrap(function: Check) -> Rule:
+    def wrap(function: Callable[..., Any]) -> Rule:
         doc = _dedent(function.__doc__ or "")
         summary = doc.strip().splitlines()[0].strip() if doc.strip() else ""
         missing = [h for h in _HEADINGS if h not in _sections(doc)]
@@ -207,13 +220,42 @@ def rule(
             severity=severity,
             summary=summary,
             doc=doc,
-            check=function,
+            check=_model_view(code, name, function) if view else function,
             reads=reads,
             aliases=aliases,
             needs_talos=needs_talos,
+            view=view,
         )
 
     return wrap
+
+
+def _model_view(code: str, name: str, own: Callable[..., Any]) -> Check:
+    def check(ctx: LintContext) -> Iterator[Violation]:
+        yield from own(ctx) or ()
+        for found in ctx.conflicts:
+            if found.name != name:
+                continue
+            yield Violation(
+                code=code,
+                name=name,
+                message=found.message,
+                position=found.position or _first_line(ctx),
+                severity=found.severity,
+                key=found.key,
+                fix=found.fix,
+                fact=found.fact,
+                cause=found.cause,
+            )
+
+    return check
+
+
+def _first_line(ctx: LintContext) -> Position:
+    """Where a conflict that no line states is reported (decided by defaults alone): the
+    first line of the first linted file, as check reports it with no position."""
+    first = ctx.documents[0].name if ctx.documents else "<values>"
+    return Position(first, 1, 1)
 
 
 def _dedent(doc: str) -> str:
@@ -282,6 +324,7 @@ class LintContext:
     chart_defaults: Mapping[str, Any] = field(default_factory=dict)
     talos: TalosFacts | None = None
     data: Mapping[str, Any] = field(default_factory=dict)
+    conflicts: tuple[Any, ...] = ()  # tuple[lint.model.AgentConflict, ...]: the model's view
 
     # -- reading values ----------------------------------------------------------------
 

@@ -282,6 +282,15 @@ def embedded(name: str, text: str, node: YamlNode) -> YamlNode | None:
     return next((p for p in parsed if p is not None), None)
 
 
+def read_documents(name: str, text: str) -> tuple[ValuesDocument, ...]:
+    """All values layers a file holds itself (a wrapper's values, or plain values), in order.
+
+    References to other files are not followed here; :func:`read_values_sources` does.
+    """
+    parsed = parse_file(name, text)
+    return tuple(parsed.documents) or (ValuesDocument(name, text, None),)
+
+
 # -- several files ----------------------------------------------------------------------------
 def read_values_sources(sources: Sequence[tuple[str, str]]) -> Reading:
     """The values layers of ``sources`` in Helm's merge order, references followed."""

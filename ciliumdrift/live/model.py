@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from ciliumdrift.model import Diagnostic, Finding, NodeObservation
+from ciliumdrift.model import NodeConfigOverride as NodeConfigOverride
 
 
 @dataclass(frozen=True)
@@ -99,39 +100,6 @@ class AgentResult:
     status: Any = None  # the parsed Status (ciliumdrift.parse.model.Status)
     version: str | None = None
     log_text: str | None = None  # the agent container's log since its start (bounded)
-
-
-@dataclass(frozen=True)
-class NodeConfigOverride:
-    """A CiliumNodeConfig: config keys that override ``cilium-config`` on selected nodes."""
-
-    name: str
-    namespace: str
-    api_version: str  # cilium.io/v2 or cilium.io/v2alpha1
-    defaults: Mapping[str, str]
-    match_labels: Mapping[str, str] = field(default_factory=dict)
-    match_expressions: tuple[Mapping[str, Any], ...] = ()
-
-    def selects(self, labels: Mapping[str, str]) -> bool:
-        """Kubernetes label-selector semantics (an empty selector selects every node)."""
-        if any(labels.get(k) != v for k, v in self.match_labels.items()):
-            return False
-        for expression in self.match_expressions:
-            key = str(expression.get("key", ""))
-            operator = str(expression.get("operator", ""))
-            values = [str(v) for v in expression.get("values") or ()]
-            present = key in labels
-            if operator == "In" and (not present or labels[key] not in values):
-                return False
-            if operator == "NotIn" and present and labels[key] in values:
-                return False
-            if operator == "Exists" and not present:
-                return False
-            if operator == "DoesNotExist" and present:
-                return False
-            if operator not in ("In", "NotIn", "Exists", "DoesNotExist"):
-                return False  # an unknown operator selects nothing, as the API server rejects it
-        return True
 
 
 @dataclass(frozen=True)

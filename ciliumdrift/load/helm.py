@@ -54,12 +54,16 @@ def load_values_and_version(
     set_flags: Sequence[SetFlag] = (),
     chart: str | None = None,
     cilium_version: str | None = None,
+    texts: Sequence[tuple[str, str]] = (),
 ) -> tuple[HelmValues, Located[str] | None]:
-    """:func:`load_values`, and the chart version a wrapper declares (each file read once)."""
+    """:func:`load_values`, and the chart version a wrapper declares (each file read once).
+
+    ``texts`` are ``(name, text)`` values layers already read, merged after ``files``.
+    """
     diagnostics: list[Diagnostic] = []
     placeholders: dict[str, Origin] = {}
     user: dict[str, Node] = {}
-    assembly = assemble(files)
+    assembly = assemble(files, texts=texts)
     wrapper_version = assembly.chart_version
     for source in assembly.sources:
         diagnostics.extend(source.diagnostics)

@@ -490,14 +490,16 @@ class Assembly:
     diagnostics: list[Diagnostic]
 
 
-def assemble(paths: Sequence[str]) -> Assembly:
-    """Read the ``-f`` files and resolve valuesFrom, valueFiles and chartRef between them."""
+def assemble(paths: Sequence[str], *, texts: Sequence[tuple[str, str]] = ()) -> Assembly:
+    """Read the ``-f`` files and resolve valuesFrom, valueFiles and chartRef between them.
+
+    ``texts`` are ``(name, text)`` pairs already read (lint reads standard input and files
+    once), taken after ``paths``.
+    """
     from ciliumdrift.textio import read_text
 
-    sources: list[ValuesSource] = []
-    for path in paths:
-        name, text = read_text(path, field_name="yaml_bytes")
-        sources.append(read_values_file(text, name))
+    read = [read_text(path, field_name="yaml_bytes") for path in paths]
+    sources = [read_values_file(text, name) for name, text in (*read, *texts)]
     objects: dict[tuple[str, str], tuple[ValuesSource, YamlNode]] = {}
     for source in sources:
         for identity, root in source.objects.items():

@@ -56,6 +56,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,6 +78,7 @@ MAX_EXPANDED_NODES = limits.DEFAULTS.yaml_expanded_nodes
 #: documents (an Argo CD ``helm.values`` string) use it to report outer-file positions.
 Locator = Callable[[int, int], Position]
 
+_LENIENT: ContextVar[bool] = ContextVar("ciliumdrift_lenient_yaml", default=False)
 _CONFLICT_MARKER = re.compile(r"^(?:<{7}|>{7})(?: |$)|^={7}$", re.MULTILINE)
 _BOM = "\ufeff"
 
@@ -120,24 +123,48 @@ class YamlNode:
 
 @dataclass(frozen=True)
 class YamlDocument:
-    """One document of a stream: its root (None for an empty document) and start."""
+    """One document of a stream: its root (None for an empty document) and start.
+
+    ``duplicates`` lists (first key, repeated key) pairs; only a lenient read records them
+    (a strict one refuses the document at the repeated key).
+    """
 
     root: YamlNode | None
     position: Position
+    duplicates: tuple[tuple[YamlNode, YamlNode], ...] = ()
 
 
 def load_yaml_documents(
-    text: str, name: str, *, locate: Locator | None = None, limit: int | None = None
+    text: str,
+    name: str,
+    *,
+    locate: Locator | None = None,
+    limit: int | None = None,
+    lenient: bool | None = None,
 ) -> list[YamlDocument]:
     """Parse every document of ``text``; raise :class:`YamlError` on broken or hostile input.
 
     Structure is counted for the whole text; a text embedded in a file (``locate`` given)
     counts towards that file's budget (:func:`ciliumdrift.limits.budget_for`).
+    ``lenient`` (lint) records what a strict read refuses but Helm accepts, instead of
+    raising: duplicate keys (the last one wins, as in Helm) are listed on the document.
+    None: lenient inside :func:`lenient_reading`, strict elsewhere.
     """
     where = locate or (lambda line, column: Position(name, line + 1, column + 1))
     precheck(text, where, limit=limit)
     budget = limits.budget_for(where(0, 0).file) if locate is not None else None
-    return _Builder(text, where, budget).documents()
+    chosen = _LENIENT.get() if lenient is None else lenient
+    return _Builder(text, where, budget, lenient=chosen).documents()
+
+
+@contextmanager
+def lenient_reading() -> Iterator[None]:
+    """Every read inside (wrappers, embedded values, referenced files) is lenient."""
+    token = _LENIENT.set(True)
+    try:
+        yield
+    finally:
+        _LENIENT.reset(token)
 
 
 def precheck(text: str, where: Locator, *, limit: int | None = None, scan: bool = True) -> None:
@@ -382,10 +409,19 @@ def _indented_with_tab(text: str, line: int) -> bool:
 class _Builder:
     """Turns ruamel's event stream into YamlNode trees, enforcing the limits."""
 
-    def __init__(self, text: str, where: Locator, budget: limits.FileBudget | None) -> None:
+    def __init__(
+        self,
+        text: str,
+        where: Locator,
+        budget: limits.FileBudget | None,
+        *,
+        lenient: bool = False,
+    ) -> None:
         self.text = text
         self.where = where
         self.budget = budget or limits.FileBudget()
+        self.lenient = lenient
+        self.duplicates: list[tuple[YamlNode, YamlNode]] = []
 
     def documents(self) -> list[YamlDocument]:
         from ruamel.yaml import YAML
@@ -426,9 +462,10 @@ class _Builder:
             if name == "DocumentStartEvent":
                 root, doc_start, anchors = None, position, {}
                 budget.document(position)
+                self.duplicates = []
                 continue
             if name == "DocumentEndEvent":
-                yield YamlDocument(root, doc_start)
+                yield YamlDocument(root, doc_start, tuple(self.duplicates))
                 continue
             if name in ("StreamStartEvent", "StreamEndEvent"):
                 continue
@@ -490,18 +527,25 @@ class _Builder:
             else:
                 key = pending_key[-1]
                 assert key is not None
-                _refuse_duplicate(seen_keys[-1], key)
+                first = _refuse_duplicate(seen_keys[-1], key, lenient=self.lenient)
+                if first is not None:
+                    self.duplicates.append((first, key))
                 parent.entries.append((key, node))
                 pending_key[-1] = None
 
 
-def _refuse_duplicate(seen: dict[str, YamlNode], key: YamlNode) -> None:
+def _refuse_duplicate(
+    seen: dict[str, YamlNode], key: YamlNode, *, lenient: bool = False
+) -> YamlNode | None:
+    """Raise at a repeated key; leniently, return the first occurrence instead."""
     if key.kind != "scalar" or key.text == "<<":
-        return
+        return None
     existing = seen.get(key.text)
     if existing is None:
         seen[key.text] = key
-        return
+        return None
+    if lenient:
+        return existing
     # Only a key shaped like a config key is named: in a Talos config or a kubeconfig a
     # malformed line that holds a secret can become a key, and must not be quoted.
     shown = f"key {key.text!r}" if _looks_like_key(key.text) else "mapping key"

@@ -244,7 +244,7 @@ SCENARIOS = [
         _replace(VEth, "  masquerade: true\n", ""),
         "host-routing",
         CauseKind.REQUIREMENT_MISSING,
-        "agent-default",
+        "values.yaml:hostLegacyRouting",
         statuses={
             None: {
                 "routing": p.Routing("Legacy", "Native"),

@@ -30,6 +30,7 @@ def test_clean_file_exits_zero(tmp_path: Path) -> None:
     clean = tmp_path / "values.yaml"
     clean.write_text(
         "ipam:\n  mode: kubernetes\nkubeProxyReplacement: true\nbpf:\n  masquerade: true\n"
+        "k8sServiceHost: localhost\nk8sServicePort: 7445\n"
     )
     code, out, _ = _run("lint", str(clean), "--cilium-version", "1.18.4")
     assert code == 0 and "no violations in 1 file(s)" in out
@@ -56,7 +57,7 @@ def test_select_ignore_and_exit_zero() -> None:
 def test_stdin_is_read_with_dash() -> None:
     code, out, _ = _run("lint", "-", "--format", "github", stdin="bbr: true\n")
     assert code == 1 and out.startswith(
-        "::error file=stdin,line=1,col=1,title=CD102 misplaced-key::"
+        "::error file=stdin,line=1,col=6,title=CD102 misplaced-key::"
     )
 
 
@@ -107,12 +108,16 @@ def test_rules_list_and_one_rule() -> None:
 
 
 def test_files_are_linted_one_by_one_unless_layered(tmp_path: Path) -> None:
-    (tmp_path / "a.yaml").write_text("kubeProxyReplacement: true\nbpf:\n  masquerade: true\n")
+    (tmp_path / "a.yaml").write_text(
+        "kubeProxyReplacement: true\nk8sServiceHost: localhost\nbpf:\n  masquerade: true\n"
+    )
     (tmp_path / "b.yaml").write_text("kubeProxyReplacement: false\n")
     args = ["lint", "a.yaml", "b.yaml", "--cilium-version", "1.18.4", "--format", "json"]
     code, out, _ = _run(*args)
     assert code == 0, out  # each file is consistent on its own
     assert json.loads(out)["files"] == ["a.yaml", "b.yaml"]
     code, out, _ = _run(*args, "--layered")
-    # merged, b.yaml turns KPR off under a.yaml's BPF masquerading: the agent would not start
-    assert code == 1 and [v["code"] for v in json.loads(out)["violations"]] == ["CD208"]
+    # merged, b.yaml turns KPR off under a.yaml's BPF masquerading: the agent would not start,
+    # and the eBPF host routing that BPF masquerading asks for falls back to Legacy
+    codes = [v["code"] for v in json.loads(out)["violations"]]
+    assert code == 1 and codes == ["CD208", "CD205"]

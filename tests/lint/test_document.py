@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 
 from ciliumdrift.errors import CiliumdriftError, YamlError
 from ciliumdrift.lint import lint_texts
-from ciliumdrift.lint.document import merge_documents, read_documents
+from ciliumdrift.lint.document import merge_documents
+from ciliumdrift.lint.sources import read_documents
 
 
 def test_positions_are_one_based_for_keys_and_values() -> None:

@@ -84,9 +84,39 @@ def _pools(
     return [], None, None
 
 
+def _multi_pool_conflicts(ctx: NodeContext, mode: Located[str]) -> list[Conflict]:
+    """Multi-pool IPAM needs native routing before Cilium 1.18."""
+    routing = s.routing_mode(ctx)
+    if mode.value != "multi-pool" or routing.value != "tunnel":
+        return []
+    if s.gate(ctx, "multi-pool-tunnel"):
+        return []
+    return [
+        conflict(
+            "multi-pool-in-tunnel-mode",
+            f"ipam.mode multi-pool cannot be used in tunnel mode on Cilium {ctx.cilium_version}: "
+            "the agent exits at start.",
+            [
+                Candidate(
+                    STRONG,
+                    cause(
+                        CauseKind.CONFLICTING_SETTING,
+                        "Multi-pool IPAM supports only native routing before Cilium 1.18.",
+                        said("ipam.mode", mode),
+                        said("routingMode", routing),
+                    ),
+                    values_fix("Route natively", [("routingMode", "native")]),
+                )
+            ],
+            mode.origin,
+            fatal=True,
+        )
+    ]
+
+
 def _talos_conflicts(ctx: NodeContext, mode: str) -> list[Conflict]:
     talos = ctx.talos
-    if talos is None or talos.pod_subnets is None:
+    if talos is None or talos.pod_subnets is None or not s.talos_stated(ctx, talos.pod_subnets):
         return []
     if mode != "cluster-pool":
         return []
@@ -177,6 +207,10 @@ def _hook(ctx: NodeContext, expectation: Expectation, observed: str) -> Sequence
         "ipam.operator.clusterPoolIPv6MaskSize",
         "ipv4.enabled",
         "ipv6.enabled",
+        "routingMode",
+        "tunnel",
+        "gke.enabled",
+        "eni.enabled",
     ),
     observe=_observe,
     explain=standard("ipam.mode", _hook),
@@ -204,7 +238,7 @@ def ipam(ctx: NodeContext) -> Expectation:
     https://www.talos.dev/v1.12/reference/configuration/v1alpha1/config/ (podSubnets default).
     """
     mode = s.ipam_mode(ctx)
-    conflicts = _talos_conflicts(ctx, mode.value)
+    conflicts = _talos_conflicts(ctx, mode.value) + _multi_pool_conflicts(ctx, mode)
     families = [
         f
         for f, on in (("IPv4", s.ipv4_enabled(ctx).value), ("IPv6", s.ipv6_enabled(ctx).value))

@@ -48,11 +48,43 @@ def _deprecated_hook(
     return []
 
 
+def _healthz_conflicts(ctx: NodeContext) -> list[Conflict]:
+    """A KPR health endpoint the agent never opens: kube-proxy replacement is off."""
+    bind = s.wanted(ctx, "kubeProxyReplacementHealthzBindAddr")
+    if bind is None or not str(bind.value or "").strip() or s.kpr_enabled(ctx):
+        return []
+    if not s.gate(ctx, "kpr-healthz-needs-kpr"):
+        return []
+    return [
+        conflict(
+            "kpr-healthz-without-kpr",
+            "kubeProxyReplacementHealthzBindAddr is ignored because kubeProxyReplacement is "
+            "not true.",
+            [
+                Candidate(
+                    STRONG,
+                    cause(
+                        CauseKind.CONFLICTING_SETTING,
+                        "The agent serves the kube-proxy-replacement health endpoint only with "
+                        "kube-proxy replacement on.",
+                        said("kubeProxyReplacementHealthzBindAddr", bind),
+                        said("kubeProxyReplacement", s.kpr_value(ctx)),
+                    ),
+                    values_fix("Enable kube-proxy replacement", [("kubeProxyReplacement", True)]),
+                )
+            ],
+            bind.origin,
+            severity=Severity.NOTE,
+        )
+    ]
+
+
 def _talos_conflicts(ctx: NodeContext, enabled: bool) -> list[Conflict]:
     talos = ctx.talos
-    if talos is None or talos.kube_proxy_disabled is None:
-        return []
+    if talos is None or not s.talos_stated(ctx, talos.kube_proxy_disabled):
+        return []  # a patch that says nothing about kube-proxy: its default is not evidence
     disabled = talos.kube_proxy_disabled
+    assert disabled is not None
     kpr = s.kpr_value(ctx)
     if enabled and not disabled.value:
         return [
@@ -109,7 +141,7 @@ def _talos_conflicts(ctx: NodeContext, enabled: bool) -> list[Conflict]:
 @fact(
     id="kube-proxy-replacement",
     status_line="KubeProxyReplacement",
-    reads=("kubeProxyReplacement", "upgradeCompatibility"),
+    reads=("kubeProxyReplacement", "upgradeCompatibility", "kubeProxyReplacementHealthzBindAddr"),
     observe=_observe_mode,
     explain=standard("kubeProxyReplacement", _deprecated_hook),
 )
@@ -139,7 +171,7 @@ def kube_proxy_replacement(ctx: NodeContext) -> Expectation:
     """
     value = s.kpr_value(ctx)
     lowered = value.value.lower()
-    conflicts = _talos_conflicts(ctx, s.kpr_enabled(ctx))
+    conflicts = _talos_conflicts(ctx, s.kpr_enabled(ctx)) + _healthz_conflicts(ctx)
     if lowered in ("true", "false"):
         return expect(lowered.capitalize(), value.origin, conflicts=conflicts)
     if lowered in _LEGACY_MODES and s.gate(ctx, "kpr-legacy-modes"):

@@ -274,7 +274,9 @@ def _covers(outer: str, inner: str) -> bool:
 def _cidr_conflicts(ctx: NodeContext, family: str) -> list[Conflict]:
     talos = ctx.talos
     declared = s.native_routing_cidr(ctx, family)
-    if talos is None or talos.pod_subnets is None or declared is None:
+    if talos is None or declared is None or not s.talos_stated(ctx, talos.pod_subnets):
+        return []
+    if talos.pod_subnets is None or s.routing_mode(ctx).value != "native":
         return []
     version = 6 if family == "ipv6" else 4
     subnets = [c for c in talos.pod_subnets.value if (":" in c) == (version == 6)]
@@ -338,7 +340,15 @@ def _cidr_hook(ctx: NodeContext, expectation: Expectation, observed: str) -> Seq
 @fact(
     id="masquerading-cidr",
     status_line="Masquerading",
-    reads=(*_READS, "ipv4NativeRoutingCIDR", "ipv6NativeRoutingCIDR", "ipam.mode"),
+    reads=(
+        *_READS,
+        "ipv4NativeRoutingCIDR",
+        "ipv6NativeRoutingCIDR",
+        "ipam.mode",
+        "routingMode",
+        "gke.enabled",
+        "tunnel",
+    ),
     observe=_observe_cidr,
     explain=standard("ipv4NativeRoutingCIDR", _cidr_hook),
     matches=_same_networks,

@@ -111,7 +111,7 @@ def _observe_chaining(status: Status) -> str | None:
 
 def _cni_conflicts(ctx: NodeContext, mode: str) -> list[Conflict]:
     talos = ctx.talos
-    if talos is None or talos.cni is None:
+    if talos is None or talos.cni is None or not s.talos_stated(ctx, talos.cni):
         return []
     name = str(talos.cni.value)
     if name == "none" or (name == "flannel" and mode == "flannel"):
@@ -369,7 +369,7 @@ def kubernetes_conflicts(ctx: NodeContext) -> list[Conflict]:
     if talos is not None and host_value in _LOCAL:
         enabled = talos.kubeprism_enabled
         prism_port = talos.kubeprism_port
-        if enabled is not None and not enabled.value:
+        if enabled is not None and not enabled.value and s.talos_stated(ctx, enabled):
             out.append(
                 conflict(
                     "kubeprism-disabled",
@@ -418,7 +418,7 @@ def kubernetes_conflicts(ctx: NodeContext) -> list[Conflict]:
                     port.origin,
                 )
             )
-    if host_value == "" and s.kpr_enabled(ctx):
+    if host_value == "" and s.kpr_enabled(ctx) and "k8sServiceHost" not in ctx.values.placeholders:
         proxy_gone = (
             talos is not None
             and talos.kube_proxy_disabled is not None

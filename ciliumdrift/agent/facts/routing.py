@@ -118,6 +118,7 @@ def _routing_conflicts(ctx: NodeContext, mode: str, protocol: str) -> list[Confl
         mode == "native"
         and v4
         and s.native_routing_cidr(ctx) is None
+        and "ipv4NativeRoutingCIDR" not in ctx.values.placeholders
         and ipam not in ("eni", "alibabacloud")
         and not masq_agent
     ):
@@ -146,7 +147,90 @@ def _routing_conflicts(ctx: NodeContext, mode: str, protocol: str) -> list[Confl
                 fatal=True,
             )
         )
+    _, v6 = masquerading_families(ctx)
+    if (
+        mode == "native"
+        and v6
+        and s.native_routing_cidr(ctx, "ipv6") is None
+        and "ipv6NativeRoutingCIDR" not in ctx.values.placeholders
+        and not s.truthy(s.helm(ctx, "ipMasqAgent.enabled").value)
+    ):
+        out.append(
+            conflict(
+                "native-routing-without-ipv6-cidr",
+                "native routing with IPv6 masquerading needs ipv6NativeRoutingCIDR: the agent "
+                "exits at start",
+                [
+                    Candidate(
+                        STRONG,
+                        cause(
+                            CauseKind.REQUIREMENT_MISSING,
+                            "native routing cidr must be configured with option "
+                            "--ipv6-native-routing-cidr (checkIPv6NativeRoutingCIDR).",
+                            said("routingMode", routing),
+                            said("ipv6.enabled", s.ipv6_enabled(ctx)),
+                            said("ipv6NativeRoutingCIDR", None),
+                        ),
+                        values_fix(
+                            "Name the IPv6 CIDR that is routable without masquerading",
+                            [("ipv6NativeRoutingCIDR", "fd00::/104")],
+                        ),
+                    )
+                ],
+                routing.origin,
+                fatal=True,
+            )
+        )
+    out.extend(_dsr_conflicts(ctx, mode, protocol))
     return out
+
+
+def _dsr_conflicts(ctx: NodeContext, mode: str, protocol: str) -> list[Conflict]:
+    """DSR or hybrid load balancing across a tunnel that cannot carry it."""
+    lb = s.helm(ctx, "loadBalancer.mode")
+    lb_mode = str(lb.value or "").strip().lower()
+    if lb_mode not in ("dsr", "hybrid") or not s.is_set(ctx, "loadBalancer.mode"):
+        return []
+    dispatch = s.helm(ctx, "loadBalancer.dsrDispatch")
+    dispatched = str(dispatch.value or "opt").strip().lower() or "opt"
+    geneve = s.gate(ctx, "dsr-geneve-dispatch")
+    # A tunnel only the chart default implies is not evidence (values given in part).
+    if mode == "tunnel" and not (s.is_set(ctx, "routingMode") or s.is_set(ctx, "tunnelProtocol")):
+        mode = "unknown"
+    if mode == "tunnel" and protocol == "vxlan":
+        message = f"loadBalancer.mode {lb_mode} cannot be used with vxlan tunneling"
+        where, fix = lb, values_fix("Tunnel with geneve", [("tunnelProtocol", "geneve")])
+    elif mode == "tunnel" and dispatched != "geneve" and geneve:
+        message = f"tunnel routing with loadBalancer.mode {lb_mode} needs dsrDispatch geneve"
+        where = lb
+        fix = values_fix("Dispatch DSR in geneve", [("loadBalancer.dsrDispatch", "geneve")])
+    elif dispatched == "geneve" and protocol != "geneve" and geneve:
+        message = "loadBalancer.dsrDispatch geneve requires tunnelProtocol: geneve"
+        where, fix = dispatch, values_fix("Tunnel with geneve", [("tunnelProtocol", "geneve")])
+    else:
+        return []
+    return [
+        conflict(
+            "dsr-tunnel-mismatch",
+            f"{message}: the agent exits at start.",
+            [
+                Candidate(
+                    STRONG,
+                    cause(
+                        CauseKind.CONFLICTING_SETTING,
+                        "DSR carries the client address to the backend node; across a tunnel "
+                        "only geneve (with geneve dispatch) can carry it.",
+                        said("loadBalancer.mode", lb),
+                        said("routingMode", s.routing_mode(ctx)),
+                        said("tunnelProtocol", s.tunnel_protocol(ctx)),
+                    ),
+                    fix,
+                )
+            ],
+            where.origin,
+            fatal=True,
+        )
+    ]
 
 
 def _pod_cidr_hint(ctx: NodeContext) -> str:
@@ -190,6 +274,9 @@ def _routing_hook(ctx: NodeContext, expectation: Expectation, observed: str) -> 
         "ipv6.enabled",
         "ipam.mode",
         "ipMasqAgent.enabled",
+        "ipv6NativeRoutingCIDR",
+        "loadBalancer.mode",
+        "loadBalancer.dsrDispatch",
     ),
     observe=_observe_network,
     explain=standard("routingMode", _routing_hook),
@@ -385,21 +472,29 @@ def host_routing(ctx: NodeContext) -> Expectation:
     outcome = decide_host_routing(ctx)
     conflicts = _host_dns_conflict(ctx, outcome.value)
     if outcome.reasons and outcome.value == "Legacy":
-        asked = s.is_set(ctx, "bpf.hostLegacyRouting") and not s.truthy(
-            s.helm(ctx, "bpf.hostLegacyRouting").value
-        )
-        wants_bpf_masq = s.is_set(ctx, "bpf.masquerade") and s.truthy(
-            s.helm(ctx, "bpf.masquerade").value
-        )
+        # A conflict only when the values ask for what eBPF host routing needs and the
+        # agent still ends in Legacy; Legacy from defaults alone is the expected state.
+        intents = [
+            key
+            for key, wants_bpf in (
+                ("bpf.hostLegacyRouting", not s.truthy(s.helm(ctx, "bpf.hostLegacyRouting").value)),
+                ("bpf.masquerade", s.truthy(s.helm(ctx, "bpf.masquerade").value)),
+                ("kubeProxyReplacement", s.kpr_enabled(ctx)),
+            )
+            if wants_bpf and s.is_set(ctx, key)
+        ]
         explicit_legacy = s.truthy(s.helm(ctx, "bpf.hostLegacyRouting").value)
-        if not explicit_legacy:
+        if intents and not explicit_legacy:
+            asked = intents[0] in ("bpf.hostLegacyRouting", "bpf.masquerade")
             conflicts.append(
                 conflict(
                     "implicit-legacy-host-routing",
-                    "The agent falls back to legacy host routing.",
+                    f"host routing will be Legacy, not BPF: {outcome.reasons[0].cause.summary}",
                     list(outcome.reasons),
-                    outcome.source,
-                    severity=Severity.WARNING if asked or wants_bpf_masq else Severity.NOTE,
+                    ctx.values.get(intents[0]).origin  # type: ignore[union-attr]
+                    if outcome.source is None or not s.is_set(ctx, outcome.source.key or "")
+                    else outcome.source,
+                    severity=Severity.WARNING if asked else Severity.NOTE,
                     settled_by_status=True,
                 )
             )

@@ -6,26 +6,12 @@ Each rule states the agent behaviour it relies on with the Cilium source that sh
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-from ciliumdrift.lint.rule import LintContext, Violation, rule
+from ciliumdrift.lint.rule import LintContext, rule
 from ciliumdrift.model import Severity
 
 
-def _lower(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value).strip().lower() if value is not None else ""
-
-
-def _masquerades(ctx: LintContext, family: int) -> bool:
-    if family == 4:
-        return ctx.ipv4 and ctx.flag("enableIPv4Masquerade", True)
-    return ctx.ipv6 and ctx.flag("enableIPv6Masquerade", True)
-
-
-@rule(code="CD201", name="native-routing-without-cidr", severity=Severity.ERROR)
-def native_routing_without_cidr(ctx: LintContext) -> Iterator[Violation]:
+@rule(code="CD201", name="native-routing-without-cidr", severity=Severity.ERROR, view=True)
+def native_routing_without_cidr(ctx: LintContext) -> None:
     """Native routing with IPv4 masquerading needs `ipv4NativeRoutingCIDR`.
 
     ## Why
@@ -53,26 +39,10 @@ def native_routing_without_cidr(ctx: LintContext) -> Iterator[Violation]:
     or turn IPv4 masquerading off (`enableIPv4Masquerade: false`) when the network routes pod
     addresses itself.
     """
-    if ctx.routing_mode != "native" or not _masquerades(ctx, 4):
-        return
-    if ctx.effective("ipv4NativeRoutingCIDR"):
-        return
-    if ctx.flag("ipMasqAgent.enabled") and ctx.gate("ip-masq-agent-replaces-native-cidr"):
-        return
-    if _lower(ctx.effective("ipam.mode")) in {"eni", "alibabacloud"} or ctx.flag("eni.enabled"):
-        return
-    yield native_routing_without_cidr.violation(
-        ctx,
-        "routingMode is native with IPv4 masquerading but ipv4NativeRoutingCIDR is not set: "
-        "the agent will not start",
-        ctx.value_at("routingMode"),
-        key="routingMode",
-        fix="ipv4NativeRoutingCIDR: <pod CIDR>",
-    )
 
 
-@rule(code="CD202", name="native-routing-without-ipv6-cidr", severity=Severity.ERROR)
-def native_routing_without_ipv6_cidr(ctx: LintContext) -> Iterator[Violation]:
+@rule(code="CD202", name="native-routing-without-ipv6-cidr", severity=Severity.ERROR, view=True)
+def native_routing_without_ipv6_cidr(ctx: LintContext) -> None:
     """Native routing with IPv6 masquerading needs `ipv6NativeRoutingCIDR`.
 
     ## Why
@@ -101,22 +71,10 @@ def native_routing_without_ipv6_cidr(ctx: LintContext) -> Iterator[Violation]:
     ## Fix
     Set `ipv6NativeRoutingCIDR` to the IPv6 pod CIDR, or `enableIPv6Masquerade: false`.
     """
-    if ctx.routing_mode != "native" or not _masquerades(ctx, 6):
-        return
-    if ctx.effective("ipv6NativeRoutingCIDR") or ctx.flag("ipMasqAgent.enabled"):
-        return
-    yield native_routing_without_ipv6_cidr.violation(
-        ctx,
-        "routingMode is native with IPv6 masquerading but ipv6NativeRoutingCIDR is not set: "
-        "the agent will not start",
-        ctx.value_at("ipv6.enabled"),
-        key="ipv6NativeRoutingCIDR",
-        fix="ipv6NativeRoutingCIDR: <IPv6 pod CIDR>",
-    )
 
 
-@rule(code="CD203", name="auto-direct-routes-with-tunnel", severity=Severity.ERROR)
-def auto_direct_routes_with_tunnel(ctx: LintContext) -> Iterator[Violation]:
+@rule(code="CD203", name="auto-direct-routes-with-tunnel", severity=Severity.ERROR, view=True)
+def auto_direct_routes_with_tunnel(ctx: LintContext) -> None:
     """`autoDirectNodeRoutes` in tunnel mode (the default routing mode).
 
     ## Why
@@ -142,17 +100,10 @@ def auto_direct_routes_with_tunnel(ctx: LintContext) -> Iterator[Violation]:
     Either switch to `routingMode: native` (with a native-routing CIDR) or drop
     `autoDirectNodeRoutes`.
     """
-    if ctx.routing_mode == "tunnel" and ctx.flag("autoDirectNodeRoutes"):
-        yield auto_direct_routes_with_tunnel.violation(
-            ctx,
-            "autoDirectNodeRoutes is true but routing mode is tunnel: the agent will not start",
-            ctx.value_at("autoDirectNodeRoutes"),
-            key="autoDirectNodeRoutes",
-        )
 
 
-@rule(code="CD204", name="dsr-tunnel-mismatch", severity=Severity.ERROR)
-def dsr_tunnel_mismatch(ctx: LintContext) -> Iterator[Violation]:
+@rule(code="CD204", name="dsr-tunnel-mismatch", severity=Severity.ERROR, view=True)
+def dsr_tunnel_mismatch(ctx: LintContext) -> None:
     """DSR or hybrid load balancing with a tunnel protocol or dispatch that cannot carry it.
 
     ## Why
@@ -165,6 +116,7 @@ def dsr_tunnel_mismatch(ctx: LintContext) -> Iterator[Violation]:
     ## Bad
     ```yaml
     kubeProxyReplacement: true
+    routingMode: tunnel
     loadBalancer:
       mode: dsr
     ```
@@ -184,33 +136,10 @@ def dsr_tunnel_mismatch(ctx: LintContext) -> Iterator[Violation]:
     native routing use the default `opt` dispatch, or set `tunnelProtocol: geneve` for
     geneve dispatch.
     """
-    mode = _lower(ctx.user("loadBalancer.mode"))
-    if mode not in {"dsr", "hybrid"}:
-        return
-    protocol = _lower(ctx.effective("tunnelProtocol", "vxlan")) or "vxlan"
-    dispatch = _lower(ctx.effective("loadBalancer.dsrDispatch", "opt")) or "opt"
-    where = ctx.value_at("loadBalancer.mode")
-    if ctx.routing_mode == "tunnel" and protocol == "vxlan":
-        message = (
-            f"loadBalancer.mode {mode} cannot be used with vxlan tunneling (the default "
-            "tunnel protocol)"
-        )
-        yield dsr_tunnel_mismatch.violation(ctx, message, where, key="loadBalancer.mode")
-    elif ctx.routing_mode == "tunnel" and dispatch != "geneve" and ctx.gate("dsr-geneve-dispatch"):
-        message = (
-            f"tunnel routing with loadBalancer.mode {mode} requires loadBalancer.dsrDispatch: "
-            "geneve"
-        )
-        yield dsr_tunnel_mismatch.violation(ctx, message, where, key="loadBalancer.dsrDispatch")
-    elif dispatch == "geneve" and protocol != "geneve" and ctx.gate("dsr-geneve-dispatch"):
-        message = "loadBalancer.dsrDispatch geneve requires tunnelProtocol: geneve"
-        yield dsr_tunnel_mismatch.violation(
-            ctx, message, ctx.value_at("loadBalancer.dsrDispatch"), key="tunnelProtocol"
-        )
 
 
-@rule(code="CD205", name="implicit-legacy-host-routing", severity=Severity.NOTE)
-def implicit_legacy_host_routing(ctx: LintContext) -> Iterator[Violation]:
+@rule(code="CD205", name="implicit-legacy-host-routing", severity=Severity.NOTE, view=True)
+def implicit_legacy_host_routing(ctx: LintContext) -> None:
     """Kube-proxy replacement without BPF masquerading: host routing silently stays Legacy.
 
     ## Why
@@ -236,23 +165,10 @@ def implicit_legacy_host_routing(ctx: LintContext) -> Iterator[Violation]:
     Set `bpf.masquerade: true` to get eBPF host routing, or `bpf.hostLegacyRouting: true` to
     state that Legacy is intended.
     """
-    if not ctx.kpr or ctx.values.has("bpf.hostLegacyRouting"):
-        return
-    reason = ctx.host_routing_legacy_reason()
-    if reason is None or "bpf.masquerade" not in reason:
-        return
-    key = "bpf.masquerade" if ctx.values.has("bpf.masquerade") else "kubeProxyReplacement"
-    yield implicit_legacy_host_routing.violation(
-        ctx,
-        f"host routing will be Legacy, not BPF: {reason}",
-        ctx.value_at(key),
-        key=key,
-        fix="bpf.masquerade: true",
-    )
 
 
-@rule(code="CD206", name="bbr-needs-bpf-host-routing", severity=Severity.ERROR)
-def bbr_needs_bpf_host_routing(ctx: LintContext) -> Iterator[Violation]:
+@rule(code="CD206", name="bbr-needs-bpf-host-routing", severity=Severity.ERROR, view=True)
+def bbr_needs_bpf_host_routing(ctx: LintContext) -> None:
     """BBR for pods with legacy host routing: the agent refuses to start.
 
     ## Why
@@ -287,27 +203,10 @@ def bbr_needs_bpf_host_routing(ctx: LintContext) -> Iterator[Violation]:
     Remove `bpf.hostLegacyRouting: true` (and make sure eBPF host routing holds), or turn
     BBR off, or on 1.18+ set `bandwidthManager.bbrHostNamespaceOnly: true`.
     """
-    if not (ctx.flag("bandwidthManager.enabled") and ctx.flag("bandwidthManager.bbr")):
-        return
-    if ctx.gate("bbr-host-namespace-only") and ctx.flag("bandwidthManager.bbrHostNamespaceOnly"):
-        return
-    reason = ctx.host_routing_legacy_reason()
-    if reason is None:
-        return
-    explicit = reason.startswith("bpf.hostLegacyRouting")
-    yield bbr_needs_bpf_host_routing.violation(
-        ctx,
-        f"bandwidthManager.bbr needs eBPF host routing but host routing is Legacy ({reason})",
-        ctx.value_at("bandwidthManager.bbr"),
-        key="bandwidthManager.bbr",
-        severity=Severity.ERROR
-        if explicit or ctx.gate("bbr-legacy-host-routing-fatal")
-        else Severity.WARNING,
-    )
 
 
-@rule(code="CD207", name="big-tcp-incompatible", severity=Severity.ERROR)
-def big_tcp_incompatible(ctx: LintContext) -> Iterator[Violation]:
+@rule(code="CD207", name="big-tcp-incompatible", severity=Severity.ERROR, view=True)
+def big_tcp_incompatible(ctx: LintContext) -> None:
     """BIG TCP with tunnelling, encryption or explicit legacy host routing.
 
     ## Why
@@ -334,35 +233,10 @@ def big_tcp_incompatible(ctx: LintContext) -> Iterator[Violation]:
     ## Fix
     Use native routing without IPsec (and without WireGuard before 1.19), or turn BIG TCP off.
     """
-    keys = [k for k in ("enableIPv4BIGTCP", "enableIPv6BIGTCP") if ctx.flag(k)]
-    if not keys:
-        return
-    problems: list[str] = []
-    if ctx.routing_mode == "tunnel":
-        problems.append("tunnel routing")
-    encryption = ctx.encryption_type
-    if encryption == "ipsec" or (
-        encryption == "wireguard" and not ctx.gate("big-tcp-with-wireguard")
-    ):
-        problems.append(f"{encryption} encryption")
-    if ctx.user("bpf.hostLegacyRouting") is True:
-        problems.append("bpf.hostLegacyRouting: true")
-    if ctx.gate("big-tcp-veth-only") and _lower(ctx.effective("bpf.datapathMode", "veth")) not in {
-        "veth",
-        "",
-    }:
-        problems.append("a datapath mode other than veth")
-    if problems:
-        yield big_tcp_incompatible.violation(
-            ctx,
-            f"{keys[0]} is not supported with {' and '.join(problems)}: the agent will not start",
-            ctx.value_at(keys[0]),
-            key=keys[0],
-        )
 
 
-@rule(code="CD208", name="bpf-masquerade-without-kpr", severity=Severity.ERROR)
-def bpf_masquerade_without_kpr(ctx: LintContext) -> Iterator[Violation]:
+@rule(code="CD208", name="bpf-masquerade-without-kpr", severity=Severity.ERROR, view=True)
+def bpf_masquerade_without_kpr(ctx: LintContext) -> None:
     """BPF masquerading without kube-proxy replacement (NodePort) on Cilium 1.14–1.18.
 
     ## Why
@@ -388,23 +262,10 @@ def bpf_masquerade_without_kpr(ctx: LintContext) -> Iterator[Violation]:
     Set `kubeProxyReplacement: true` (or `nodePort.enabled: true` before 1.19), or drop
     `bpf.masquerade`.
     """
-    if not ctx.flag("bpf.masquerade") or ctx.kpr or ctx.gate("nodeport-key-removed"):
-        return
-    if ctx.flag("nodePort.enabled"):
-        return
-    fatal = not ctx.gate("bpf-masquerade-nodeport-fallback")
-    yield bpf_masquerade_without_kpr.violation(
-        ctx,
-        "bpf.masquerade needs NodePort (kubeProxyReplacement: true)"
-        + (": the agent will not start" if fatal else ": the agent falls back to iptables"),
-        ctx.value_at("bpf.masquerade"),
-        key="bpf.masquerade",
-        severity=Severity.ERROR if fatal else Severity.WARNING,
-    )
 
 
-@rule(code="CD209", name="bbr-without-bandwidth-manager", severity=Severity.WARNING)
-def bbr_without_bandwidth_manager(ctx: LintContext) -> Iterator[Violation]:
+@rule(code="CD209", name="bbr-without-bandwidth-manager", severity=Severity.WARNING, view=True)
+def bbr_without_bandwidth_manager(ctx: LintContext) -> None:
     """`bandwidthManager.bbr` without `bandwidthManager.enabled`: BBR is silently dropped.
 
     ## Why
@@ -430,18 +291,10 @@ def bbr_without_bandwidth_manager(ctx: LintContext) -> Iterator[Violation]:
     ## Fix
     Add `bandwidthManager.enabled: true`.
     """
-    if ctx.flag("bandwidthManager.bbr") and not ctx.flag("bandwidthManager.enabled"):
-        yield bbr_without_bandwidth_manager.violation(
-            ctx,
-            "bandwidthManager.bbr is true but bandwidthManager.enabled is not: the chart drops BBR",
-            ctx.value_at("bandwidthManager.bbr"),
-            key="bandwidthManager.bbr",
-            fix="bandwidthManager.enabled: true",
-        )
 
 
-@rule(code="CD210", name="host-firewall-with-ipsec", severity=Severity.ERROR)
-def host_firewall_with_ipsec(ctx: LintContext) -> Iterator[Violation]:
+@rule(code="CD210", name="host-firewall-with-ipsec", severity=Severity.ERROR, view=True)
+def host_firewall_with_ipsec(ctx: LintContext) -> None:
     """The host firewall together with IPsec encryption.
 
     ## Why
@@ -469,18 +322,10 @@ def host_firewall_with_ipsec(ctx: LintContext) -> Iterator[Violation]:
     ## Fix
     Use WireGuard encryption, or turn the host firewall off.
     """
-    if ctx.flag("hostFirewall.enabled") and ctx.encryption_type == "ipsec":
-        yield host_firewall_with_ipsec.violation(
-            ctx,
-            "hostFirewall.enabled cannot be combined with IPsec encryption: the agent will "
-            "not start",
-            ctx.value_at("hostFirewall.enabled"),
-            key="hostFirewall.enabled",
-        )
 
 
-@rule(code="CD211", name="multi-pool-in-tunnel-mode", severity=Severity.ERROR)
-def multi_pool_in_tunnel_mode(ctx: LintContext) -> Iterator[Violation]:
+@rule(code="CD211", name="multi-pool-in-tunnel-mode", severity=Severity.ERROR, view=True)
+def multi_pool_in_tunnel_mode(ctx: LintContext) -> None:
     """Multi-pool IPAM in tunnel routing mode before Cilium 1.18.
 
     ## Why
@@ -504,21 +349,10 @@ def multi_pool_in_tunnel_mode(ctx: LintContext) -> Iterator[Violation]:
     ## Fix
     Use native routing with multi-pool IPAM, or upgrade to 1.18+.
     """
-    if (
-        _lower(ctx.user("ipam.mode")) == "multi-pool"
-        and ctx.routing_mode == "tunnel"
-        and not ctx.gate("multi-pool-tunnel")
-    ):
-        yield multi_pool_in_tunnel_mode.violation(
-            ctx,
-            f"ipam.mode multi-pool cannot be used in tunnel mode on Cilium {ctx.cilium_version}",
-            ctx.value_at("ipam.mode"),
-            key="ipam.mode",
-        )
 
 
-@rule(code="CD212", name="bbr-hostns-only-without-bbr", severity=Severity.ERROR)
-def bbr_hostns_only_without_bbr(ctx: LintContext) -> Iterator[Violation]:
+@rule(code="CD212", name="bbr-hostns-only-without-bbr", severity=Severity.ERROR, view=True)
+def bbr_hostns_only_without_bbr(ctx: LintContext) -> None:
     """`bandwidthManager.bbrHostNamespaceOnly` without `bandwidthManager.bbr`.
 
     ## Why
@@ -543,23 +377,10 @@ def bbr_hostns_only_without_bbr(ctx: LintContext) -> Iterator[Violation]:
     ## Fix
     Add `bandwidthManager.bbr: true`, or drop `bbrHostNamespaceOnly`.
     """
-    if (
-        ctx.gate("bbr-host-namespace-only")
-        and ctx.flag("bandwidthManager.enabled")
-        and ctx.flag("bandwidthManager.bbrHostNamespaceOnly")
-        and not ctx.flag("bandwidthManager.bbr")
-    ):
-        yield bbr_hostns_only_without_bbr.violation(
-            ctx,
-            "bandwidthManager.bbrHostNamespaceOnly needs bandwidthManager.bbr: the agent will "
-            "not start",
-            ctx.value_at("bandwidthManager.bbrHostNamespaceOnly"),
-            key="bandwidthManager.bbrHostNamespaceOnly",
-        )
 
 
-@rule(code="CD213", name="kpr-healthz-without-kpr", severity=Severity.NOTE)
-def kpr_healthz_without_kpr(ctx: LintContext) -> Iterator[Violation]:
+@rule(code="CD213", name="kpr-healthz-without-kpr", severity=Severity.NOTE, view=True)
+def kpr_healthz_without_kpr(ctx: LintContext) -> None:
     """`kubeProxyReplacementHealthzBindAddr` while kube-proxy replacement is off.
 
     ## Why
@@ -582,18 +403,205 @@ def kpr_healthz_without_kpr(ctx: LintContext) -> Iterator[Violation]:
     ## Fix
     Set `kubeProxyReplacement: true`, or remove the bind address.
     """
-    if (
-        ctx.effective("kubeProxyReplacementHealthzBindAddr")
-        and not ctx.kpr
-        and ctx.gate("kpr-healthz-needs-kpr")
-    ):
-        yield kpr_healthz_without_kpr.violation(
-            ctx,
-            "kubeProxyReplacementHealthzBindAddr is ignored because kubeProxyReplacement is "
-            "not true",
-            ctx.value_at("kubeProxyReplacementHealthzBindAddr"),
-            key="kubeProxyReplacementHealthzBindAddr",
-        )
+
+
+@rule(code="CD215", name="kpr-without-api-server-address", severity=Severity.WARNING, view=True)
+def kpr_without_api_server_address(ctx: LintContext) -> None:
+    """Kube-proxy replacement without `k8sServiceHost`: the agent cannot find the API server.
+
+    ## Why
+    Without kube-proxy nothing programs the `kubernetes` Service before the agent runs, so
+    a kube-proxy-free agent must be told where the API server is (`k8sServiceHost` and
+    `k8sServicePort`; on Talos, KubePrism at `localhost:7445`). Left empty, the agent
+    cannot reach the API server at start on a fresh node.
+
+    ## Bad
+    ```yaml
+    kubeProxyReplacement: true
+    ```
+
+    ## Good
+    ```yaml
+    kubeProxyReplacement: true
+    k8sServiceHost: localhost
+    k8sServicePort: 7445
+    ```
+
+    ## Fix
+    Set `k8sServiceHost` and `k8sServicePort` to an address of the API server that works
+    without kube-proxy (a load balancer, or KubePrism on Talos).
+    """
+
+
+@rule(code="CD216", name="netkit-with-legacy-host-routing", severity=Severity.ERROR, view=True)
+def netkit_with_legacy_host_routing(ctx: LintContext) -> None:
+    """netkit devices with legacy host routing: Cilium 1.20 refuses to start.
+
+    ## Why
+    netkit moves the pod end of the device into BPF; Cilium 1.20 refuses it together with
+    legacy host routing, whether the values ask for legacy routing or another setting
+    demotes eBPF host routing (cilium/cilium PRs #44713, #46032).
+
+    ## Bad
+    ```yaml cilium=1.20
+    bpf:
+      datapathMode: netkit
+      hostLegacyRouting: true
+    ```
+
+    ## Good
+    ```yaml cilium=1.20
+    kubeProxyReplacement: true
+    bpf:
+      datapathMode: netkit
+      masquerade: true
+    ```
+
+    ## Fix
+    Enable eBPF host routing (kube-proxy replacement and BPF masquerading, no
+    `bpf.hostLegacyRouting`), or use `bpf.datapathMode: veth`.
+    """
+
+
+@rule(code="CD217", name="wireguard-with-ipsec", severity=Severity.ERROR, view=True)
+def wireguard_with_ipsec(ctx: LintContext) -> None:
+    """WireGuard and IPsec both turned on: the agent refuses to start.
+
+    ## Why
+    `encryption.type` picks one; an `extraConfig` entry that turns on the other one
+    (`enable-wireguard` beside IPsec, `enable-ipsec` beside WireGuard) makes the agent exit
+    at start (`cilium/cilium@v1.18.4:daemon/cmd/cells.go`, newWireguardAgent).
+
+    ## Bad
+    ```yaml
+    encryption:
+      enabled: true
+      type: ipsec
+    extraConfig:
+      enable-wireguard: "true"
+    ```
+
+    ## Good
+    ```yaml
+    encryption:
+      enabled: true
+      type: wireguard
+    ```
+
+    ## Fix
+    Keep one encryption: `encryption.type`, and drop the `extraConfig` entry.
+    """
+
+
+@rule(code="CD218", name="ipsec-with-bpf-nodeport", severity=Severity.ERROR, view=True)
+def ipsec_with_bpf_nodeport(ctx: LintContext) -> None:
+    """IPsec with BPF NodePort on Cilium 1.14/1.15: the agent refuses to start.
+
+    ## Why
+    Up to Cilium 1.15 the agent refuses IPsec encryption together with BPF NodePort (full
+    kube-proxy replacement or `nodePort.enabled`): it exits at start.
+
+    ## Bad
+    ```yaml cilium=1.15
+    kubeProxyReplacement: true
+    encryption:
+      enabled: true
+      type: ipsec
+    ```
+
+    ## Good
+    ```yaml cilium=1.15
+    kubeProxyReplacement: true
+    encryption:
+      enabled: true
+      type: wireguard
+    ```
+
+    ## Fix
+    Use WireGuard, or upgrade to Cilium 1.16 or newer.
+    """
+
+
+@rule(code="CD219", name="bpf-masquerade-without-masquerading", severity=Severity.ERROR, view=True)
+def bpf_masquerade_without_masquerading(ctx: LintContext) -> None:
+    """`bpf.masquerade` while masquerading is off for every family: the agent refuses it.
+
+    ## Why
+    From Cilium 1.16 the agent requires `enable-ipv4-masquerade` or
+    `enable-ipv6-masquerade` when BPF masquerading is asked for, and exits at start
+    otherwise.
+
+    ## Bad
+    ```yaml cilium=1.16
+    kubeProxyReplacement: true
+    enableIPv4Masquerade: false
+    bpf:
+      masquerade: true
+    ```
+
+    ## Good
+    ```yaml cilium=1.16
+    kubeProxyReplacement: true
+    enableIPv4Masquerade: false
+    bpf:
+      masquerade: false
+    ```
+
+    ## Fix
+    Drop `bpf.masquerade`, or turn masquerading on.
+    """
+
+
+@rule(code="CD220", name="ip-masq-agent-without-bpf-masquerade", severity=Severity.ERROR, view=True)
+def ip_masq_agent_without_bpf_masquerade(ctx: LintContext) -> None:
+    """The BPF ip-masq-agent without BPF masquerading: the agent refuses to start.
+
+    ## Why
+    `ipMasqAgent.enabled` is the BPF implementation of ip-masq-agent; it needs BPF
+    masquerading (`bpf.masquerade: true`), and the agent exits at start without it.
+
+    ## Bad
+    ```yaml
+    ipMasqAgent:
+      enabled: true
+    ```
+
+    ## Good
+    ```yaml
+    kubeProxyReplacement: true
+    ipMasqAgent:
+      enabled: true
+    bpf:
+      masquerade: true
+    ```
+
+    ## Fix
+    Set `bpf.masquerade: true` (with kube-proxy replacement), or drop `ipMasqAgent`.
+    """
+
+
+@rule(code="CD221", name="l7-proxy-without-iptables-rules", severity=Severity.ERROR, view=True)
+def l7_proxy_without_iptables_rules(ctx: LintContext) -> None:
+    """The L7 proxy with `installIptablesRules: false`: the agent refuses to start.
+
+    ## Why
+    The L7 proxy (`l7Proxy`, on by default) redirects traffic with iptables rules the
+    agent installs; with `installIptablesRules: false` the agent exits at start.
+
+    ## Bad
+    ```yaml
+    installIptablesRules: false
+    ```
+
+    ## Good
+    ```yaml
+    installIptablesRules: false
+    l7Proxy: false
+    ```
+
+    ## Fix
+    Keep `installIptablesRules`, or turn the L7 proxy off (`l7Proxy: false`).
+    """
 
 
 RULES = (
@@ -610,4 +618,11 @@ RULES = (
     multi_pool_in_tunnel_mode,
     bbr_hostns_only_without_bbr,
     kpr_healthz_without_kpr,
+    kpr_without_api_server_address,
+    netkit_with_legacy_host_routing,
+    wireguard_with_ipsec,
+    ipsec_with_bpf_nodeport,
+    bpf_masquerade_without_masquerading,
+    ip_masq_agent_without_bpf_masquerade,
+    l7_proxy_without_iptables_rules,
 )

@@ -43,7 +43,7 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-@rule(code="CD401", name="removed-key", severity=Severity.ERROR)
+@rule(code="CD401", name="removed-key", severity=Severity.ERROR, view=True)
 def removed_key(ctx: LintContext) -> Iterator[Violation]:
     """A key that this Cilium version no longer reads (`tunnel`, `bgp`, `containerRuntime`).
 
@@ -82,7 +82,7 @@ def removed_key(ctx: LintContext) -> Iterator[Violation]:
             )
 
 
-@rule(code="CD402", name="removed-value", severity=Severity.ERROR)
+@rule(code="CD402", name="removed-value", severity=Severity.ERROR, view=True)
 def removed_value(ctx: LintContext) -> Iterator[Violation]:
     """A value spelling this Cilium version rejects (`kubeProxyReplacement: strict`).
 

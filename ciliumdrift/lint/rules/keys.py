@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 import ipaddress
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
+from ciliumdrift.agent.keys import closest
 from ciliumdrift.lint.document import YAML11_ONLY_BOOLEANS, Entry, YamlNode
 from ciliumdrift.lint.rule import LintContext, Violation, rule
 from ciliumdrift.load.model import join_key
@@ -106,12 +106,7 @@ def _sibling_suggestion(ctx: LintContext, entry: Entry, parent: str) -> str | No
 
 @lru_cache(maxsize=4096)
 def _close_sibling(known: frozenset[str], parent: str, name: str) -> str | None:
-    siblings = sorted(_children(known).get(parent, frozenset()))
-    for sibling in siblings:
-        if sibling.lower() == name.lower():
-            return sibling
-    close = difflib.get_close_matches(name, siblings, n=1, cutoff=0.8)
-    return close[0] if close else None
+    return closest(name, _children(known).get(parent, frozenset()))
 
 
 def _misplaced_candidates(ctx: LintContext, entry: Entry) -> tuple[str, ...]:
@@ -167,7 +162,7 @@ def _with_parent(parent: str, name: str) -> str:
     return f"{parent}.{name}" if parent else name
 
 
-@rule(code="CD101", name="unknown-key", severity=Severity.ERROR)
+@rule(code="CD101", name="unknown-key", severity=Severity.ERROR, view=True)
 def unknown_key(ctx: LintContext) -> Iterator[Violation]:
     """A key the chart of this Cilium version does not read (often a misspelling).
 
@@ -210,7 +205,7 @@ def unknown_key(ctx: LintContext) -> Iterator[Violation]:
         yield unknown_key.violation(ctx, message, entry.key.position, key=entry.dotted, fix=fix)
 
 
-@rule(code="CD102", name="misplaced-key", severity=Severity.ERROR)
+@rule(code="CD102", name="misplaced-key", severity=Severity.ERROR, view=True)
 def misplaced_key(ctx: LintContext) -> Iterator[Violation]:
     """A real chart key written at the wrong level (a top-level `bbr`).
 
@@ -304,7 +299,7 @@ def type_conflict(ctx: LintContext) -> Iterator[Violation]:
                 yield type_conflict.violation(ctx, message, value.position, key=entry.dotted)
 
 
-@rule(code="CD104", name="invalid-value", severity=Severity.ERROR)
+@rule(code="CD104", name="invalid-value", severity=Severity.ERROR, view=True)
 def invalid_value(ctx: LintContext) -> Iterator[Violation]:
     """A value the agent rejects at start (`routingMode: natve`).
 

@@ -9,31 +9,12 @@ whose every condition the files decide are reported; rows that need the node's r
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-from ciliumdrift.agent import known
-from ciliumdrift.agent.devices import talos_devices, values_devices
-from ciliumdrift.agent.fact import NodeContext
-from ciliumdrift.agent.facts import fact_by_id
-from ciliumdrift.lint.rule import LintContext, Violation, rule
+from ciliumdrift.lint.rule import LintContext, rule
 from ciliumdrift.model import Severity
 
-_EFFECTS = known.EFFECTS
 
-
-def _node(ctx: LintContext) -> NodeContext:
-    talos = ctx.talos
-    return NodeContext(
-        values=ctx.values,
-        cilium_version=ctx.cilium_version,
-        kernel=talos.kernel if talos is not None else None,
-        talos=talos,
-        devices=(*values_devices(ctx.values), *talos_devices(talos)),
-    )
-
-
-@rule(code="CD214", name="known-failure", severity=Severity.ERROR)
-def known_failure(ctx: LintContext) -> Iterator[Violation]:
+@rule(code="CD214", name="known-failure", severity=Severity.ERROR, view=True)
+def known_failure(ctx: LintContext) -> None:
     """The config matches a known failure of this Cilium version, kernel or Talos setup.
 
     ## Why
@@ -84,27 +65,6 @@ def known_failure(ctx: LintContext) -> Iterator[Violation]:
     Apply the row's fix (the message names it): usually a value that avoids the device or
     kernel limitation, or legacy host routing next to KubeSpan.
     """
-    node = _node(ctx)
-    rows = [r for r in known.behaviours() if r.lint]
-    needed = {c.name for r in rows for c in r.when if c.subject == "fact"}
-    expectations = {}
-    for fact_id in sorted(needed):
-        derived = fact_by_id(fact_id).derive(node)
-        if derived is not None:
-            expectations[fact_id] = derived
-    for row in rows:
-        found = known.evaluate(row, node, expectations)
-        if found is None or not found.certain:
-            continue
-        helm_keys = [c.name for c in row.when if c.subject == "helm"]
-        key = next((k for k in helm_keys if ctx.values.has(k)), None)
-        position = ctx.where(key) if key is not None else ctx.start()
-        message = (
-            f"{row.summary} ({_EFFECTS[row.effect]}; known behaviour {row.id}: {row.sources[0]})"
-        )
-        fix = row.fix.summary if row.fix is not None else None
-        severity = Severity.ERROR if row.effect == "fatal" else Severity.WARNING
-        yield known_failure.violation(ctx, message, position, key=key, fix=fix, severity=severity)
 
 
 RULES = (known_failure,)

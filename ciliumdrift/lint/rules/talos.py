@@ -11,89 +11,12 @@ https://github.com/siderolabs/talos/releases).
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterator
-from typing import Any
 
 from ciliumdrift.lint.rule import LintContext, Violation, rule
-from ciliumdrift.model import Located, Severity
-from ciliumdrift.versions import version_tuple
+from ciliumdrift.model import Severity
 
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
-
-
-def _where(located: Located[Any] | None) -> str:
-    if located is None:
-        return "Talos default"
-    origin = located.origin
-    if origin.position is not None:
-        return str(origin.position)
-    return origin.detail or "Talos default"
-
-
-def _explicit_or_full(ctx: LintContext, located: Located[Any] | None) -> bool:
-    """A Talos fact stated in a file, or a default of a full machine config (not a patch),
-    or of a talconfig whose patches were all read (talhelper generated the rest)."""
-    from ciliumdrift.load.talos import TALHELPER_DEFAULT
-
-    if located is None or ctx.talos is None:
-        return False
-    if (located.origin.detail or "").startswith(TALHELPER_DEFAULT):
-        return True
-    return located.origin.position is not None or ctx.talos.machine_type is not None
-
-
-def _kernel_row(ctx: LintContext, feature: str) -> dict[str, Any] | None:
-    for row in ctx.data.get("kernel", {}).get("rows", ()):
-        if row.get("feature") != feature:
-            continue
-        since, until = row.get("since_cilium"), row.get("until_cilium")
-        if not ctx.within(str(since) if since else None, str(until) if until else None):
-            continue
-        return dict(row)
-    return None
-
-
-def _kernel_too_old(ctx: LintContext, feature: str) -> tuple[str, dict[str, Any]] | None:
-    """(kernel, threshold row) when the Talos release's kernel is below the feature minimum."""
-    talos = ctx.talos
-    if talos is None or talos.kernel is None:
-        return None
-    row = _kernel_row(ctx, feature)
-    if row is None:
-        return None
-    kernel = str(talos.kernel.value)
-    have = version_tuple(kernel)
-    if have and have < version_tuple(str(row["min_kernel"])):
-        return kernel, row
-    return None
-
-
-def _talos_release(ctx: LintContext) -> str:
-    talos = ctx.talos
-    if talos is None or talos.version is None:
-        return "this Talos release"
-    return f"Talos {talos.version.value}"
-
-
-def _kernel_violation(
-    ctx: LintContext, unit: Any, feature: str, key: str, what: str
-) -> Iterator[Violation]:
-    found = _kernel_too_old(ctx, feature)
-    if found is None:
-        return
-    kernel, row = found
-    effect = {
-        "fatal": "the agent will not start",
-        "fallback": "the agent silently falls back",
-        "broken": "pods will not start",
-    }.get(str(row.get("effect")), "it is not supported")
-    message = (
-        f"{what} needs Linux {row['min_kernel']} or newer but {_talos_release(ctx)} ships {kernel}"
-        f" ({_where(ctx.talos.kernel if ctx.talos else None)}): {effect}"
-    )
-    severity = Severity.ERROR if row.get("effect") in {"fatal", "broken"} else Severity.WARNING
-    yield unit.violation(ctx, message, ctx.value_at(key), key=key, severity=severity)
 
 
 @rule(
@@ -101,8 +24,9 @@ def _kernel_violation(
     name="native-routing-cidr-misses-pod-subnets",
     severity=Severity.ERROR,
     needs_talos=True,
+    view=True,
 )
-def native_routing_cidr_misses_pod_subnets(ctx: LintContext) -> Iterator[Violation]:
+def native_routing_cidr_misses_pod_subnets(ctx: LintContext) -> None:
     """The native-routing CIDR does not cover Talos' pod subnets.
 
     ## Why
@@ -147,38 +71,12 @@ def native_routing_cidr_misses_pod_subnets(ctx: LintContext) -> Iterator[Violati
     Set `ipv4NativeRoutingCIDR` (and `ipv6NativeRoutingCIDR`) to a prefix that contains every
     Talos pod subnet of that family.
     """
-    talos = ctx.talos
-    if talos is None or ctx.routing_mode != "native":
-        return
-    if talos.pod_subnets is None or not _explicit_or_full(ctx, talos.pod_subnets):
-        return  # a patch that says nothing about subnets: the default is not evidence
-    for key, family in (("ipv4NativeRoutingCIDR", 4), ("ipv6NativeRoutingCIDR", 6)):
-        text = ctx.user(key)
-        if not text:
-            continue
-        try:
-            cidr = ipaddress.ip_network(str(text), strict=False)
-        except ValueError:
-            continue  # CD108 or CD501 report it
-        for subnet in talos.pod_subnets.value:
-            try:
-                pods = ipaddress.ip_network(str(subnet), strict=False)
-            except ValueError:
-                continue
-            if pods.version != family or cidr.version != family:
-                continue
-            if not pods.subnet_of(cidr):  # type: ignore[arg-type]
-                message = (
-                    f"{key} {cidr} does not contain the Talos pod subnet {pods}"
-                    f" ({_where(talos.pod_subnets)})"
-                )
-                yield native_routing_cidr_misses_pod_subnets.violation(
-                    ctx, message, ctx.value_at(key), key=key, fix=f"{key}: {pods}"
-                )
 
 
-@rule(code="CD302", name="netkit-kernel-too-old", severity=Severity.ERROR, needs_talos=True)
-def netkit_kernel_too_old(ctx: LintContext) -> Iterator[Violation]:
+@rule(
+    code="CD302", name="netkit-kernel-too-old", severity=Severity.ERROR, needs_talos=True, view=True
+)
+def netkit_kernel_too_old(ctx: LintContext) -> None:
     """netkit device mode on a Talos release whose kernel has no netkit.
 
     ## Why
@@ -216,16 +114,12 @@ def netkit_kernel_too_old(ctx: LintContext) -> Iterator[Violation]:
     ## Fix
     Upgrade Talos to 1.9 or newer before switching to netkit, or keep `bpf.datapathMode: veth`.
     """
-    mode = str(ctx.effective("bpf.datapathMode", "veth"))
-    if mode in {"netkit", "netkit-l2"}:
-        feature = "netkit" if ctx.gate("netkit-kernel-probe") else "netkit-unprobed"
-        yield from _kernel_violation(
-            ctx, netkit_kernel_too_old, feature, "bpf.datapathMode", f"datapath mode {mode}"
-        )
 
 
-@rule(code="CD303", name="tcx-kernel-too-old", severity=Severity.WARNING, needs_talos=True)
-def tcx_kernel_too_old(ctx: LintContext) -> Iterator[Violation]:
+@rule(
+    code="CD303", name="tcx-kernel-too-old", severity=Severity.WARNING, needs_talos=True, view=True
+)
+def tcx_kernel_too_old(ctx: LintContext) -> None:
     """TCX attachment asked for on a Talos release whose kernel has no TCX.
 
     ## Why
@@ -262,14 +156,10 @@ def tcx_kernel_too_old(ctx: LintContext) -> Iterator[Violation]:
     ## Fix
     Upgrade Talos to 1.7 or newer, or expect `Attach Mode: Legacy TC`.
     """
-    if ctx.user("bpf.enableTCX") is True and ctx.gate("attach-mode-status-line"):
-        yield from _kernel_violation(
-            ctx, tcx_kernel_too_old, "tcx", "bpf.enableTCX", "bpf.enableTCX"
-        )
 
 
-@rule(code="CD304", name="bbr-kernel-too-old", severity=Severity.ERROR, needs_talos=True)
-def bbr_kernel_too_old(ctx: LintContext) -> Iterator[Violation]:
+@rule(code="CD304", name="bbr-kernel-too-old", severity=Severity.ERROR, needs_talos=True, view=True)
+def bbr_kernel_too_old(ctx: LintContext) -> None:
     """BBR for pods on a Talos release whose kernel is older than 5.18.
 
     ## Why
@@ -309,12 +199,16 @@ def bbr_kernel_too_old(ctx: LintContext) -> Iterator[Violation]:
     ## Fix
     Upgrade Talos, or turn `bandwidthManager.bbr` off.
     """
-    if ctx.flag("bandwidthManager.enabled") and ctx.flag("bandwidthManager.bbr"):
-        yield from _kernel_violation(ctx, bbr_kernel_too_old, "bbr", "bandwidthManager.bbr", "BBR")
 
 
-@rule(code="CD305", name="big-tcp-kernel-too-old", severity=Severity.WARNING, needs_talos=True)
-def big_tcp_kernel_too_old(ctx: LintContext) -> Iterator[Violation]:
+@rule(
+    code="CD305",
+    name="big-tcp-kernel-too-old",
+    severity=Severity.WARNING,
+    needs_talos=True,
+    view=True,
+)
+def big_tcp_kernel_too_old(ctx: LintContext) -> None:
     """BIG TCP on a Talos release whose kernel cannot do it.
 
     ## Why
@@ -354,12 +248,6 @@ def big_tcp_kernel_too_old(ctx: LintContext) -> Iterator[Violation]:
     ## Fix
     Upgrade Talos to 1.7 or newer, or drop the BIG TCP setting.
     """
-    for key, feature, what in (
-        ("enableIPv4BIGTCP", "ipv4-big-tcp", "IPv4 BIG TCP"),
-        ("enableIPv6BIGTCP", "ipv6-big-tcp", "IPv6 BIG TCP"),
-    ):
-        if ctx.flag(key):
-            yield from _kernel_violation(ctx, big_tcp_kernel_too_old, feature, key, what)
 
 
 @rule(
@@ -367,8 +255,9 @@ def big_tcp_kernel_too_old(ctx: LintContext) -> Iterator[Violation]:
     name="host-dns-forward-with-bpf-host-routing",
     severity=Severity.ERROR,
     needs_talos=True,
+    view=True,
 )
-def host_dns_forward_with_bpf_host_routing(ctx: LintContext) -> Iterator[Violation]:
+def host_dns_forward_with_bpf_host_routing(ctx: LintContext) -> None:
     """Talos `forwardKubeDNSToHost` with Cilium eBPF host routing: pod DNS times out.
 
     ## Why
@@ -415,35 +304,10 @@ def host_dns_forward_with_bpf_host_routing(ctx: LintContext) -> Iterator[Violati
     Either set `bpf.hostLegacyRouting: true` in the values (Cilium's documented fix) or
     `machine.features.hostDNS.forwardKubeDNSToHost: false` in Talos (Talos' documented fix).
     """
-    talos = ctx.talos
-    if talos is None or talos.forward_kube_dns_to_host is None:
-        return
-    if not talos.forward_kube_dns_to_host.value:
-        return
-    if talos.host_dns_enabled is not None and not talos.host_dns_enabled.value:
-        return
-    if not ctx.gate("host-dns-bpf-host-routing-fixed"):
-        return
-    if ctx.host_routing_legacy_reason() is not None:
-        return
-    key = "bpf.masquerade" if ctx.values.has("bpf.masquerade") else "kubeProxyReplacement"
-    message = (
-        "eBPF host routing breaks Talos hostDNS forwardKubeDNSToHost"
-        f" ({_where(talos.forward_kube_dns_to_host)}): pod DNS queries to 169.254.116.108 time out"
-        " (siderolabs/talos#10002)"
-    )
-    yield host_dns_forward_with_bpf_host_routing.violation(
-        ctx, message, ctx.value_at(key), key=key, fix="bpf.hostLegacyRouting: true"
-    )
 
 
-def _service_host(ctx: LintContext) -> str | None:
-    host = ctx.user("k8sServiceHost")
-    return str(host).strip().lower() if host is not None else None
-
-
-@rule(code="CD307", name="kubeprism-disabled", severity=Severity.ERROR, needs_talos=True)
-def kubeprism_disabled(ctx: LintContext) -> Iterator[Violation]:
+@rule(code="CD307", name="kubeprism-disabled", severity=Severity.ERROR, needs_talos=True, view=True)
+def kubeprism_disabled(ctx: LintContext) -> None:
     """Cilium talks to the API server through KubePrism, but Talos has KubePrism off.
 
     ## Why
@@ -485,23 +349,16 @@ def kubeprism_disabled(ctx: LintContext) -> Iterator[Violation]:
     Enable KubePrism in Talos (`machine.features.kubePrism.enabled: true`), or point
     `k8sServiceHost`/`k8sServicePort` at the real API endpoint.
     """
-    talos = ctx.talos
-    if talos is None or _service_host(ctx) not in LOCAL_HOSTS:
-        return
-    enabled = talos.kubeprism_enabled
-    if enabled is None or enabled.value or not _explicit_or_full(ctx, enabled):
-        return
-    message = (
-        f"k8sServiceHost {ctx.user('k8sServiceHost')} relies on Talos KubePrism, which is "
-        f"disabled ({_where(enabled)})"
-    )
-    yield kubeprism_disabled.violation(
-        ctx, message, ctx.value_at("k8sServiceHost"), key="k8sServiceHost"
-    )
 
 
-@rule(code="CD308", name="kubeprism-port-mismatch", severity=Severity.ERROR, needs_talos=True)
-def kubeprism_port_mismatch(ctx: LintContext) -> Iterator[Violation]:
+@rule(
+    code="CD308",
+    name="kubeprism-port-mismatch",
+    severity=Severity.ERROR,
+    needs_talos=True,
+    view=True,
+)
+def kubeprism_port_mismatch(ctx: LintContext) -> None:
     """`k8sServicePort` is not the port Talos' KubePrism listens on.
 
     ## Why
@@ -542,35 +399,16 @@ def kubeprism_port_mismatch(ctx: LintContext) -> Iterator[Violation]:
     ## Fix
     Set `k8sServicePort` to the KubePrism port (7445 unless changed in Talos).
     """
-    talos = ctx.talos
-    if talos is None or _service_host(ctx) not in LOCAL_HOSTS:
-        return
-    if talos.kubeprism_enabled is not None and not talos.kubeprism_enabled.value:
-        return  # CD307
-    port = talos.kubeprism_port.value if talos.kubeprism_port is not None else 7445
-    declared = ctx.user("k8sServicePort")
-    try:
-        same = declared is not None and int(str(declared).strip()) == int(port)
-    except ValueError:
-        same = False
-    if same:
-        return
-    shown = "not set" if declared in (None, "") else str(declared)
-    message = (
-        f"k8sServicePort is {shown} but Talos KubePrism listens on {port} "
-        f"({_where(talos.kubeprism_port)})"
-    )
-    yield kubeprism_port_mismatch.violation(
-        ctx,
-        message,
-        ctx.value_at("k8sServicePort"),
-        key="k8sServicePort",
-        fix=f"k8sServicePort: {port}",
-    )
 
 
-@rule(code="CD309", name="kube-proxy-still-running", severity=Severity.WARNING, needs_talos=True)
-def kube_proxy_still_running(ctx: LintContext) -> Iterator[Violation]:
+@rule(
+    code="CD309",
+    name="kube-proxy-still-running",
+    severity=Severity.WARNING,
+    needs_talos=True,
+    view=True,
+)
+def kube_proxy_still_running(ctx: LintContext) -> None:
     """Kube-proxy replacement while Talos still deploys kube-proxy.
 
     ## Why
@@ -607,22 +445,16 @@ def kube_proxy_still_running(ctx: LintContext) -> Iterator[Violation]:
     ## Fix
     Set `cluster.proxy.disabled: true` in Talos (and remove the running kube-proxy DaemonSet).
     """
-    talos = ctx.talos
-    if talos is None or not ctx.kpr:
-        return
-    disabled = talos.kube_proxy_disabled
-    if disabled is None or disabled.value or not _explicit_or_full(ctx, disabled):
-        return
-    message = (
-        f"kubeProxyReplacement is true but Talos still deploys kube-proxy ({_where(disabled)})"
-    )
-    yield kube_proxy_still_running.violation(
-        ctx, message, ctx.value_at("kubeProxyReplacement"), key="kubeProxyReplacement"
-    )
 
 
-@rule(code="CD310", name="no-service-implementation", severity=Severity.ERROR, needs_talos=True)
-def no_service_implementation(ctx: LintContext) -> Iterator[Violation]:
+@rule(
+    code="CD310",
+    name="no-service-implementation",
+    severity=Severity.ERROR,
+    needs_talos=True,
+    view=True,
+)
+def no_service_implementation(ctx: LintContext) -> None:
     """Talos has kube-proxy disabled but Cilium does not replace it.
 
     ## Why
@@ -663,23 +495,10 @@ def no_service_implementation(ctx: LintContext) -> Iterator[Violation]:
     Set `kubeProxyReplacement: true` (with `k8sServiceHost`/`k8sServicePort`), or let Talos
     deploy kube-proxy.
     """
-    talos = ctx.talos
-    if talos is None or ctx.kpr or talos.kube_proxy_disabled is None:
-        return
-    if not talos.kube_proxy_disabled.value:
-        return
-    key = "kubeProxyReplacement"
-    message = (
-        f"Talos disables kube-proxy ({_where(talos.kube_proxy_disabled)}) but "
-        "kubeProxyReplacement is not true: no Service implementation"
-    )
-    yield no_service_implementation.violation(
-        ctx, message, ctx.value_at(key), key=key, fix="kubeProxyReplacement: true"
-    )
 
 
-@rule(code="CD311", name="talos-cni-not-none", severity=Severity.ERROR, needs_talos=True)
-def talos_cni_not_none(ctx: LintContext) -> Iterator[Violation]:
+@rule(code="CD311", name="talos-cni-not-none", severity=Severity.ERROR, needs_talos=True, view=True)
+def talos_cni_not_none(ctx: LintContext) -> None:
     """Talos still installs its own CNI (Flannel) next to Cilium.
 
     ## Why
@@ -718,14 +537,6 @@ def talos_cni_not_none(ctx: LintContext) -> Iterator[Violation]:
     ## Fix
     Set `cluster.network.cni.name: none` in Talos.
     """
-    talos = ctx.talos
-    if talos is None or talos.cni is None:
-        return
-    if str(talos.cni.value) in {"none", "custom"} or not _explicit_or_full(ctx, talos.cni):
-        return
-    message = f"Talos installs the CNI '{talos.cni.value}' ({_where(talos.cni)}) alongside Cilium"
-    position = ctx.where("cni") if ctx.values.has("cni") else ctx.start()
-    yield talos_cni_not_none.violation(ctx, message, position)
 
 
 @rule(code="CD312", name="cgroup-automount-on-talos", severity=Severity.WARNING, needs_talos=True)
@@ -847,9 +658,13 @@ def sys_module_capability_on_talos(ctx: LintContext) -> Iterator[Violation]:
 
 
 @rule(
-    code="CD314", name="ipam-ignores-talos-pod-subnets", severity=Severity.WARNING, needs_talos=True
+    code="CD314",
+    name="ipam-ignores-talos-pod-subnets",
+    severity=Severity.WARNING,
+    needs_talos=True,
+    view=True,
 )
-def ipam_ignores_talos_pod_subnets(ctx: LintContext) -> Iterator[Violation]:
+def ipam_ignores_talos_pod_subnets(ctx: LintContext) -> None:
     """Cluster-pool IPAM hands out pod addresses outside Talos' pod subnets.
 
     ## Why
@@ -889,23 +704,144 @@ def ipam_ignores_talos_pod_subnets(ctx: LintContext) -> Iterator[Violation]:
     ## Fix
     Set `ipam.mode: kubernetes`.
     """
-    if ctx.talos is None or not _explicit_or_full(ctx, ctx.talos.pod_subnets):
-        return
-    assert ctx.talos.pod_subnets is not None
-    mode = str(ctx.effective("ipam.mode", "cluster-pool"))
-    if mode != "cluster-pool":
-        return
-    pools = ctx.effective("ipam.operator.clusterPoolIPv4PodCIDRList", ["10.0.0.0/8"])
-    subnets = ", ".join(str(s) for s in ctx.talos.pod_subnets.value)
-    key = "ipam.mode" if ctx.values.has("ipam.mode") else "ipam"
-    yield ipam_ignores_talos_pod_subnets.violation(
-        ctx,
-        f"ipam.mode is cluster-pool ({pools}): pods will not get addresses from the Talos pod "
-        f"subnets {subnets}",
-        ctx.value_at(key) if ctx.values.has(key) else ctx.where(key),
-        key="ipam.mode",
-        fix="ipam.mode: kubernetes",
-    )
+
+
+@rule(
+    code="CD315",
+    name="bandwidth-manager-kernel-too-old",
+    severity=Severity.WARNING,
+    needs_talos=True,
+    view=True,
+)
+def bandwidth_manager_kernel_too_old(ctx: LintContext) -> None:
+    """The bandwidth manager on a kernel older than 5.1: the agent disables it.
+
+    ## Why
+    Up to Cilium 1.16 the agent turns the bandwidth manager off by itself on a kernel
+    older than 5.1 ("BPF bandwidth manager needs kernel 5.1 or newer. Disabling the
+    feature."): pod bandwidth limits are silently not enforced.
+
+    ## Bad
+    ```yaml cilium=1.16
+    bandwidthManager:
+      enabled: true
+    ```
+    ```yaml talos kernel=4.19.0
+    version: v1alpha1
+    machine:
+      type: controlplane
+      install:
+        image: ghcr.io/siderolabs/installer:v1.3.7
+    ```
+
+    ## Good
+    ```yaml cilium=1.16
+    bandwidthManager:
+      enabled: true
+    ```
+    ```yaml talos
+    version: v1alpha1
+    machine:
+      type: controlplane
+      install:
+        image: ghcr.io/siderolabs/installer:v1.9.4
+    ```
+
+    ## Fix
+    Run a Talos release whose kernel is 5.1 or newer.
+    """
+
+
+@rule(
+    code="CD316",
+    name="wireguard-kernel-too-old",
+    severity=Severity.ERROR,
+    needs_talos=True,
+    view=True,
+)
+def wireguard_kernel_too_old(ctx: LintContext) -> None:
+    """WireGuard encryption on a kernel without WireGuard (older than 5.6).
+
+    ## Why
+    The agent creates the `cilium_wg0` device at start; on a kernel older than 5.6 there is
+    no WireGuard and the agent exits ("WireGuard not supported by the Linux kernel").
+
+    ## Bad
+    ```yaml
+    encryption:
+      enabled: true
+      type: wireguard
+    ```
+    ```yaml talos kernel=5.4.0
+    version: v1alpha1
+    machine:
+      type: controlplane
+      install:
+        image: ghcr.io/siderolabs/installer:v1.3.7
+    ```
+
+    ## Good
+    ```yaml
+    encryption:
+      enabled: true
+      type: wireguard
+    ```
+    ```yaml talos
+    version: v1alpha1
+    machine:
+      type: controlplane
+      install:
+        image: ghcr.io/siderolabs/installer:v1.9.4
+    ```
+
+    ## Fix
+    Run a Talos release whose kernel is 5.6 or newer, or use IPsec.
+    """
+
+
+@rule(
+    code="CD317",
+    name="kernel-below-cilium-minimum",
+    severity=Severity.ERROR,
+    needs_talos=True,
+    view=True,
+)
+def kernel_below_cilium_minimum(ctx: LintContext) -> None:
+    """A node kernel below the minimum this Cilium version starts on.
+
+    ## Why
+    Cilium 1.18 and newer need `bpf_redirect_neigh()` (Linux 5.10) and exit at start on an
+    older kernel (`cilium/cilium@v1.18.4:pkg/datapath/linux/requirements.go`).
+
+    ## Bad
+    ```yaml cilium=1.18
+    ipam:
+      mode: kubernetes
+    ```
+    ```yaml talos kernel=5.4.0
+    version: v1alpha1
+    machine:
+      type: controlplane
+      install:
+        image: ghcr.io/siderolabs/installer:v1.3.7
+    ```
+
+    ## Good
+    ```yaml cilium=1.18
+    ipam:
+      mode: kubernetes
+    ```
+    ```yaml talos
+    version: v1alpha1
+    machine:
+      type: controlplane
+      install:
+        image: ghcr.io/siderolabs/installer:v1.9.4
+    ```
+
+    ## Fix
+    Run a Talos release whose kernel is 5.10 or newer, or stay on Cilium 1.17.
+    """
 
 
 RULES = (
@@ -923,4 +859,7 @@ RULES = (
     cgroup_automount_on_talos,
     sys_module_capability_on_talos,
     ipam_ignores_talos_pod_subnets,
+    bandwidth_manager_kernel_too_old,
+    wireguard_kernel_too_old,
+    kernel_below_cilium_minimum,
 )

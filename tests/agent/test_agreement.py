@@ -1,0 +1,138 @@
+"""lint and check agree: the status-free conflicts of ``check`` and the agent-behaviour
+violations of ``lint`` are the same set of (file, line, cause kind), on every values and
+Talos file of the repository's corpus (tests/corpus, tests/realworld).
+
+Both come from one model of the agent (:mod:`ciliumdrift.lint.model`); this test proves it
+from the outside, through the public ``lint`` and ``check`` of the library.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ciliumdrift import api
+from ciliumdrift.errors import InputError
+from ciliumdrift.lint import lint
+from ciliumdrift.lint.rules import BY_CODE
+from ciliumdrift.model import FindingKind, Layer
+from tests.conftest import CORPUS, REPO
+from tests.lint.test_talos_corpus import PAIRS
+from tests.realworld.test_realworld import CASES, HERE
+
+SEED_VALUES = REPO / "examples" / "talos-netkit-native" / "values.yaml"
+VERSIONS = ("1.16.19", "1.18.4", "1.20.0")
+
+Run = tuple[tuple[str, ...], tuple[str, ...], str]  # values files, Talos files, version
+
+
+def _runs() -> list[tuple[str, Run]]:
+    runs: list[tuple[str, Run]] = []
+    for path in sorted((CORPUS / "values").glob("*.yaml")):
+        for version in VERSIONS:
+            runs.append((f"{path.name}@{version}", ((str(path),), (), version)))
+    for path in sorted((CORPUS / "talos").glob("*.yaml")):
+        runs.append((f"seed+{path.name}", ((str(SEED_VALUES),), (str(path),), "1.18.4")))
+    for values, talos, version, _, _ in PAIRS:
+        files = (str(CORPUS / "values" / values),)
+        found = tuple(str(CORPUS / "talos" / t) for t in talos)
+        runs.append((f"{values}+{'+'.join(talos)}", (files, found, version or "1.18.4")))
+    for case in CASES:
+        files = tuple(str(HERE / v) for v in case.values)
+        found = tuple(str(HERE / t) for t in case.talos)
+        runs.append((f"realworld:{case.id}", (files, found, case.version or "1.18.4")))
+    return runs
+
+
+RUNS = _runs()
+
+Mark = tuple[str, int, str | None]  # (file, line, cause kind)
+
+
+def _check_marks(run: Run) -> set[Mark] | None:
+    values, talos, version = run
+    try:
+        report = api.check(values_files=values, talos_files=talos, cilium_version=version)
+    except InputError:
+        return None  # check refuses the input (a strict read): nothing to compare
+    marks: set[Mark] = set()
+    for finding in report.findings:
+        if finding.kind is not FindingKind.CROSS_CHECK:
+            continue
+        source = finding.source
+        written = source is not None and source.layer not in (
+            Layer.CHART_DEFAULT,
+            Layer.AGENT_DEFAULT,
+        )
+        position = source.position if source is not None and written else None
+        where = (position.file, position.line) if position is not None else (values[0], 1)
+        marks.add((*where, finding.causes[0].kind.value if finding.causes else None))
+    return marks
+
+
+#: Talos rules about the agent pod's own spec (a cgroup mount, a capability), not about the
+#: agent's configuration: no status line shows them, so the model has no conflict for them.
+POD_SPEC_RULES = frozenset({"CD312", "CD313"})
+
+
+def _agent_behaviour(code: str) -> bool:
+    """Datapath and Talos rules restate the agent; keys and removed-key rules do where the
+    model reads the key (their violations then carry the model's fact)."""
+    return code[2] in "23" and code not in POD_SPEC_RULES
+
+
+def test_every_agent_behaviour_rule_is_a_view_of_the_model() -> None:
+    for code, unit in BY_CODE.items():
+        if _agent_behaviour(code):
+            assert unit.view, f"{code} restates the agent but is not a view of the model"
+
+
+def _lint_marks(run: Run) -> set[Mark]:
+    values, talos, version = run
+    report = lint(list(values), talos_files=list(talos), cilium_version=version, layered=True)
+    return {
+        (v.position.file, v.position.line, v.cause)
+        for v in report.violations
+        if _agent_behaviour(v.code) or (BY_CODE[v.code].view and v.fact is not None)
+    }
+
+
+@pytest.mark.parametrize("run", [r for _, r in RUNS], ids=[name for name, _ in RUNS])
+def test_lint_and_check_report_the_same_conflicts(run: Run) -> None:
+    from_check = _check_marks(run)
+    if from_check is None:
+        pytest.skip("check refuses this input")  # pragma: no cover - counted below
+    assert _lint_marks(run) == from_check
+
+
+def test_the_agreement_covers_the_corpus_and_finds_conflicts() -> None:
+    """The runs are many, check reads nearly all of them, and they are not all silent."""
+    assert len(RUNS) >= 60
+    compared = [run for _, run in RUNS if _check_marks(run) is not None]
+    assert len(compared) >= len(RUNS) - 5, "check refuses too much of the corpus"
+    assert sum(1 for run in compared if _lint_marks(run)) >= 10
+
+
+def test_the_issue_example_gives_the_same_conflicts_in_the_same_words(tmp_path: Path) -> None:
+    """Two misspelled bpf.* keys, native routing without a CIDR and KPR without an API
+    server address: the same five conflicts, words and lines from lint and from check."""
+    values = tmp_path / "values.yaml"
+    values.write_text(
+        "kubeProxyReplacement: true\n"
+        "routingMode: native\n"
+        "bpf:\n"
+        "  masqurade: true\n"
+        "  hostLegacyRoutng: false\n"
+    )
+    report = api.check(values_files=[str(values)], cilium_version="1.18.4")
+    checked = {
+        (f.source.position.line if f.source and f.source.position else 1, f.message)
+        for f in report.findings
+        if f.kind is FindingKind.CROSS_CHECK
+    }
+    linted = lint([values], cilium_version="1.18.4")
+    views = {(v.position.line, v.message) for v in linted.violations if v.fact is not None}
+    assert views == checked
+    codes = sorted(v.code for v in linted.violations)
+    assert codes == ["CD101", "CD101", "CD201", "CD205", "CD215"]
