@@ -78,7 +78,8 @@ def nothing_compared(report: Report) -> str | None:
     """Why a check or live run compared nothing (it then exits 2), or None when it did.
 
     The reasons, in the order a user would fix them: no status was given, no agent was
-    found, no agent could be read, the statuses show none of the config-determined lines.
+    found, the statuses show none of the config-determined lines. Agents that were found but
+    could not be read are health findings (``--fail-on-health``), not this.
     """
     if compared(report) or any(f.kind is FindingKind.DRIFT for f in report.findings):
         return None  # a drift finding is an observation compared, whatever it came from
@@ -103,9 +104,8 @@ def nothing_compared(report: Report) -> str | None:
             "no status given: nothing was compared (pass --status FILE, --sysdump ZIP or a "
             "folder with status*.txt; `ciliumdrift lint` checks the config alone)"
         )
-    errors = [f.message for f in report.findings if f.fact == "node"]
-    if errors:
-        return f"no status could be read: {errors[0]}"
+    if report.health:  # a status that could not be read is a health finding, per node
+        return None
     shown = ", ".join(str(s) for s in statuses[:3]) + (" …" if len(statuses) > 3 else "")
     return f"{shown}: the status shows none of the config-determined lines; nothing was compared"
 
