@@ -230,7 +230,17 @@ def compare(
     logged = [
         finding
         for ctx, node, expectations in log_only
-        for finding in agent_log_findings(ctx, node, expectations, drift)
+        for finding in agent_log_findings(
+            ctx,
+            node,
+            expectations,
+            drift,
+            frozenset(
+                line.fact.id
+                for line in lines
+                if line.node == node and line.verdict is Verdict.MATCH
+            ),
+        )
     ]
     ordered = [f for group in (drift, _flatten(cross), logged, findings) for f in group]
     return Comparison(rows=rows, findings=tuple(_merge_subjects(ordered)))

@@ -171,6 +171,7 @@ def agent_log_findings(
     node: str | None,
     expectations: Mapping[str, Expectation],
     drift: Sequence[Finding],
+    matched: frozenset[str] = frozenset(),
 ) -> list[Finding]:
     """Log lines that show a fallback or a refusal no status line explains.
 
@@ -178,7 +179,8 @@ def agent_log_findings(
     and fix, unless a drift finding on the same node and line already carries it; a
     warning, error or fatal line that reads as a fallback or refusal and matches no known
     behaviour becomes a finding too (fatal: an error; otherwise a note, since the log does
-    not say whether the config asked for it).
+    not say whether the config asked for it). ``matched`` are the facts whose status line
+    on this node shows the expected value: a log line about them is from an earlier run.
     """
     log = ctx.agent_log
     if log is None:
@@ -196,6 +198,11 @@ def agent_log_findings(
             evidence.extend(found.evidence)
         evidence.append(Evidence(f"known behaviour {row.id}: {row.source_text()}"))
         severity = Severity.ERROR if row.effect in ("fatal", "retry") else Severity.WARNING
+        message = f"agent log {log.where(entry)}: {row.summary}"
+        if row.fact in matched and row.observed is not None:
+            # The status shows the configured value: the line is from an earlier run.
+            severity = Severity.NOTE
+            message += " (the status shows the configured value: an earlier run logged this)"
         out.append(
             Finding(
                 fact=row.fact or "agent-log",
@@ -205,7 +212,7 @@ def agent_log_findings(
                 expected=expectation.value if expectation is not None else None,
                 observed=entry.message,
                 source=expectation.source if expectation is not None else None,
-                message=f"agent log {log.where(entry)}: {row.summary}",
+                message=message,
                 causes=(Cause(row.cause, row.summary, tuple(evidence)),),
                 fix=row.fix,
                 severity=severity,

@@ -102,7 +102,21 @@ def main() -> None:
     """Console-script entry point (the root command does the error handling)."""
     _quiet_dependencies()
     _exit_cleanly_on_signals()
-    app()
+    try:
+        app()
+    except SystemExit as done:
+        _end_now_if_calls_were_abandoned(done.code)
+        raise
+
+
+def _end_now_if_calls_were_abandoned(code: object) -> None:
+    """A call abandoned at its deadline may still hold a library lock: end the process
+    without an interpreter shutdown that would wait on it (or abort)."""
+    streams = sys.modules.get("ciliumdrift.live.streams")
+    if streams is not None and streams.abandoned():
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code if isinstance(code, int) else 0)
 
 
 def _quiet_dependencies() -> None:

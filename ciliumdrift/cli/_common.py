@@ -14,10 +14,9 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from ciliumdrift.report import DocumentFormat, Format, ReportFormat
-from ciliumdrift.report.policy import EXIT_CLEAN as EXIT_CLEAN
-from ciliumdrift.report.policy import EXIT_FINDINGS as EXIT_FINDINGS
-from ciliumdrift.report.policy import EXIT_INPUT, FailOn
+from ciliumdrift.report import EXIT_CLEAN as EXIT_CLEAN
+from ciliumdrift.report import EXIT_FINDINGS as EXIT_FINDINGS
+from ciliumdrift.report import EXIT_INPUT, DocumentFormat, FailOn, Format, ReportFormat
 
 EXIT_INTERRUPTED = 130
 

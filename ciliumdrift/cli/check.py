@@ -31,8 +31,7 @@ from ciliumdrift.cli._common import (
     run,
     usage,
 )
-from ciliumdrift.report import ReportFormat
-from ciliumdrift.report.policy import FailOn
+from ciliumdrift.report import FailOn, ReportFormat
 
 if TYPE_CHECKING:
     from ciliumdrift.load import SetFlag

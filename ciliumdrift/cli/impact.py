@@ -8,8 +8,7 @@ import typer
 
 from ciliumdrift.cli import app
 from ciliumdrift.cli._common import Output, ReportFormatOption, emit, run, usage
-from ciliumdrift.report import ReportFormat
-from ciliumdrift.report.policy import FailOn
+from ciliumdrift.report import FailOn, ReportFormat
 
 
 @app.command("impact")

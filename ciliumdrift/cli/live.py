@@ -24,8 +24,7 @@ from ciliumdrift.cli._common import (
     finish_check,
     run,
 )
-from ciliumdrift.report import ReportFormat
-from ciliumdrift.report.policy import FailOn
+from ciliumdrift.report import FailOn, ReportFormat
 
 
 @app.command("live")

@@ -193,14 +193,18 @@ class _ApiReader:
         budget = limits.current()
         deadline = limits.Deadline(self.timeout[1])
         try:
-            response = call_with_deadline(
+            # The whole call, headers and body, within one deadline: a server that trickles
+            # a byte at a time keeps every single read within the socket timeout.
+            body = call_with_deadline(
                 self.timeout[1],
-                lambda: call(
-                    *args, _preload_content=False, _request_timeout=self.timeout, **kwargs
+                lambda: read_body(
+                    call(*args, _preload_content=False, _request_timeout=self.timeout, **kwargs),
+                    limit=budget.api_body_bytes,
+                    deadline=deadline,
+                    what=what,
                 ),
                 what,
             )
-            body = read_body(response, limit=budget.api_body_bytes, deadline=deadline, what=what)
             return _json_shape(json.loads(body), what, self.server)
         except StreamLimitError as error:
             raise CollectionError(f"{error} (the API server at {self.server})") from None
@@ -796,36 +800,44 @@ def exec_in_pod(
             seconds=time.monotonic() - started,
         )
     from ciliumdrift import limits
-    from ciliumdrift.live.streams import ChannelCaps
+    from ciliumdrift.live.streams import ChannelCaps, ExecBounds, exec_bounds
 
     budget = limits.current()
     caps = ChannelCaps(budget.exec_stdout_bytes, budget.exec_side_bytes, budget.exec_frames)
+    bounds = ExecBounds(
+        deadline, budget.exec_stdout_bytes + 2 * budget.exec_side_bytes, budget.exec_frames
+    )
     timed_out = False
     too_large: str | None = None
     try:
-        while client.is_open():
-            left = deadline - time.monotonic()
-            if left <= 0:
-                timed_out = True
-                break
-            if cancel.is_set():
-                break
-            client.update(timeout=min(POLL_SECONDS, left))
-            too_large = caps.problem(
-                len(client.peek_channel(1, timeout=0)),
-                len(client.peek_channel(2, timeout=0)),
-                len(client.peek_channel(3, timeout=0)),
-            )
-            if too_large is not None:
-                break
+        with exec_bounds(bounds):
+            while client.is_open():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    timed_out = True
+                    break
+                if cancel.is_set():
+                    break
+                client.update(timeout=min(POLL_SECONDS, left))
+                too_large = caps.problem(
+                    len(client.peek_channel(1, timeout=0)),
+                    len(client.peek_channel(2, timeout=0)),
+                    len(client.peek_channel(3, timeout=0)),
+                )
+                if too_large is not None:
+                    break
         stdout = client.read_channel(1, timeout=0)
         stderr = client.read_channel(2, timeout=0)
         finished = not client.is_open()
         status_text = client.read_channel(3, timeout=0) if finished else ""
-    except Exception as error:  # the connection broke mid-stream
+    except Exception as error:  # the connection broke mid-stream, or a stream cap was hit
+        from ciliumdrift.live.streams import StreamLimitError
+
+        capped = isinstance(error, StreamLimitError)
         return ExecOutcome(
             command,
-            failure=f"connection lost: {_one_line(error)}",
+            failure=str(error) if capped else f"connection lost: {_one_line(error)}",
+            timed_out=capped and "timed out" in str(error),
             seconds=time.monotonic() - started,
         )
     finally:

@@ -23,7 +23,7 @@ from typing import Any
 from ciliumdrift.errors import CollectionError
 from ciliumdrift.live.model import HelmRelease
 
-MAX_RELEASE_BYTES = 64 * 1024 * 1024
+MAX_RELEASE_BYTES = 16 * 1024 * 1024  # the Cilium release record (chart included) is ~2 MiB
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
@@ -38,7 +38,7 @@ def decode_release(encoded: str | bytes, *, source: str = "helm release") -> dic
         raw = _gunzip(raw, source)
     try:
         record = json.loads(raw)
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise CollectionError(f"{source}: release data is not a Helm release record") from None
     if not isinstance(record, dict):
         raise CollectionError(f"{source}: release data is not a Helm release record")
@@ -52,7 +52,7 @@ def _gunzip(data: bytes, source: str) -> bytes:
     except zlib.error:
         raise CollectionError(f"{source}: release data is not valid gzip") from None
     if len(out) > MAX_RELEASE_BYTES:
-        raise CollectionError(f"{source}: release record larger than 64 MiB")
+        raise CollectionError(f"{source}: release record larger than 16 MiB")
     return out
 
 

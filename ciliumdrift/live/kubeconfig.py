@@ -290,6 +290,9 @@ def _within(seconds: float, body: Callable[[], None], what: str) -> None:
     worker.start()
     worker.join(seconds)
     if not outcome:
+        from ciliumdrift.live.streams import ABANDONED
+
+        ABANDONED.append(worker)
         raise CollectionError(f"{what}: loading the credentials took longer than {seconds:g}s")
     if outcome[0] is not None:
         raise outcome[0]

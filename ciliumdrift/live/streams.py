@@ -12,6 +12,9 @@ import os
 import selectors
 import signal
 import subprocess
+import threading
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -163,6 +166,7 @@ def call_with_deadline(seconds: float, body: Any, what: str) -> Any:
     worker.start()
     worker.join(seconds)
     if not outcome:
+        ABANDONED.append(worker)
         raise StreamLimitError(f"{what}: no complete answer within {seconds:g}s")
     ok, value = outcome[0]
     if not ok:
@@ -193,10 +197,57 @@ def cap_websocket_frames(limit: int) -> None:
             raise StreamLimitError(
                 f"a websocket frame of {self.length} bytes (the cap is {describe_size(limit)})"
             )
+        bounds = getattr(_EXEC_BOUNDS, "current", None)
+        if bounds is not None:
+            bounds.take(self.length or 0)
 
     recv_length._ciliumdrift_cap = limit  # type: ignore[attr-defined]
     recv_length._ciliumdrift_original = original  # type: ignore[attr-defined]
     reader.recv_length = recv_length  # type: ignore[method-assign]
+
+
+_EXEC_BOUNDS = threading.local()
+#: Calls given up at their deadline, still blocked in a library: the process must then end
+#: with os._exit (an interpreter shutdown would wait on, or abort in, their locks).
+ABANDONED: list[threading.Thread] = []
+
+
+def abandoned() -> bool:
+    return any(thread.is_alive() for thread in ABANDONED)
+
+
+@dataclass
+class ExecBounds:
+    """What one exec may still receive, checked as each frame header arrives: the Kubernetes
+    client's ``update()`` reads every frame that is already there before it returns, so an
+    endless fast stream would otherwise never give control back to the deadline check."""
+
+    deadline: float  # time.monotonic() value
+    limit: int  # bytes over every channel together
+    frame_limit: int
+    received: int = 0
+    frames: int = 0
+
+    def take(self, length: int) -> None:
+        self.received += length
+        self.frames += 1
+        if time.monotonic() > self.deadline:
+            raise StreamLimitError("timed out while the agent kept sending")
+        if self.received > self.limit:
+            raise StreamLimitError(f"output larger than {describe_size(self.limit)}")
+        if self.frames > self.frame_limit:
+            raise StreamLimitError(f"more than {self.frame_limit} websocket frames")
+
+
+@contextlib.contextmanager
+def exec_bounds(bounds: ExecBounds) -> Iterator[ExecBounds]:
+    """Apply ``bounds`` to the websocket frames this thread reads inside the block."""
+    previous = getattr(_EXEC_BOUNDS, "current", None)
+    _EXEC_BOUNDS.current = bounds
+    try:
+        yield bounds
+    finally:
+        _EXEC_BOUNDS.current = previous
 
 
 @dataclass

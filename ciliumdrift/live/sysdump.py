@@ -9,7 +9,10 @@ files named ``<kind>-<timestamp>.<ext>``. This reads:
 * ``cilium-helm-values-*.yaml`` / ``cilium-helm-metadata-*.yaml``: the Helm release;
 * per agent, its status: ``cilium-bugtool-<pod>-<ts>.tar.gz`` members ``cmd/cilium*-status*``
   (bugtool's file names: the command with spaces as dashes), or loose files
-  ``cilium*-status*<pod>*`` beside them. The JSON form wins over ``--verbose`` over brief.
+  ``cilium*-status*<pod>*`` beside them. The JSON form wins over ``--verbose`` over brief;
+* per agent, its log: ``logs-<pod>-cilium-agent-<ts>.log`` (the previous run's,
+  ``…-prev.log``, when it is the only one: a crash-looping agent) - cilium/cilium-cli
+  sysdump/constants.go ``ciliumLogsFileName``.
 
 Every read is bounded by :mod:`ciliumdrift.limits` (the archive's size and member count
 read from its end record before the member list is loaded, each member's unpacked size
@@ -31,7 +34,7 @@ import re
 import tarfile
 import zipfile
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from struct import error as struct_error
 from typing import IO, Any
@@ -107,6 +110,7 @@ class _Found:
     )  # pod -> (rank, name, text)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     kept_status_bytes: int = 0
+    logs: dict[str, tuple[bool, str]] = field(default_factory=dict)  # pod -> (previous, text)
 
 
 def read_sysdump(path: str | Path, *, parse: Any = None) -> LiveResult:
@@ -195,12 +199,18 @@ def _read_member(
     kind = _kind(name)
     bugtool = _BUGTOOL.match(name)
     loose = _LOOSE_STATUS.match(name)
-    if kind is None and bugtool is None and loose is None:
+    log = _AGENT_LOG.match(name)
+    if kind is None and bugtool is None and loose is None and log is None:
         return
     budget.take(member.file_size, where)
     with handle.open(member) as stream:
         data = _read_bounded(stream, where, budget)
-    if bugtool is not None:
+    if log is not None:
+        previous = log.group("prev") is not None
+        known = found.logs.get(log.group("pod"))
+        if known is None or (known[0] and not previous):  # the current run wins
+            found.logs[log.group("pod")] = (previous, _text(data))
+    elif bugtool is not None:
         _read_bugtool(data, bugtool.group("pod"), found, budget, where)
     elif loose is not None:
         pod, rank = _loose_status_pod(loose.group("rest"))
@@ -217,6 +227,9 @@ def _read_member(
             found.diagnostics.append(
                 Diagnostic(f"{where}: not the expected {kind} content, skipped", code="sysdump")
             )
+
+
+_AGENT_LOG = re.compile(r"^logs-(?P<pod>.+)-cilium-agent-\d{8}-\d{6}(?P<prev>-prev)?\.log$")
 
 
 def _kind(name: str) -> str | None:
@@ -427,7 +440,11 @@ def _result(found: _Found, archive: str, parse: Any) -> LiveResult:
     for pod in found.statuses:
         pods.setdefault(pod, AgentPod(name=pod, namespace="", node=None, running=True, ready=True))
     agents = [
-        _agent(pod, found.statuses.get(pod.name, []), parse) for pod in _ordered(pods.values())
+        replace(
+            _agent(pod, found.statuses.get(pod.name, []), parse),
+            log_text=found.logs[pod.name][1] if pod.name in found.logs else None,
+        )
+        for pod in _ordered(pods.values())
     ]
     configmap = found.configmap
     data = configmap.get("data") if configmap is not None else None

@@ -13,6 +13,18 @@ import enum
 import importlib
 from typing import TYPE_CHECKING, Any
 
+EXIT_CLEAN = 0
+EXIT_FINDINGS = 1
+EXIT_INPUT = 2
+
+
+class FailOn(str, enum.Enum):
+    """The lowest severity that makes a run exit 1 (``--fail-on``; see :mod:`.policy`)."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
 
 class Format(str, enum.Enum):
     TEXT = "text"
@@ -50,8 +62,12 @@ def render(report: Any, fmt: Format | str, **options: Any) -> str:
 
 __all__ = [
     "DOCUMENT_FORMATS",
+    "EXIT_CLEAN",
+    "EXIT_FINDINGS",
+    "EXIT_INPUT",
     "REPORT_FORMATS",
     "DocumentFormat",
+    "FailOn",
     "Format",
     "ReportFormat",
     "render",

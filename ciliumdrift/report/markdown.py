@@ -31,7 +31,7 @@ def render(report: Any, **_options: Any) -> str:
     if type(report).__name__ == "ImpactReport":
         return impact_markdown(report)
     records = records_of(report)
-    lines = [f"### ciliumdrift {records.kind}", "", records.summary, ""]
+    lines = [f"### ciliumdrift {records.kind}", "", _cell(records.summary), ""]
     if not records.records:
         lines.append("No findings.")
         return "\n".join(lines) + "\n"
@@ -39,7 +39,7 @@ def render(report: Any, **_options: Any) -> str:
     icons = {"error": "❌", "warning": "⚠️", "note": "ℹ️"}
     for record in records.records:
         rule = records.rule(record.rule_id)
-        name = f"[{record.rule_id}]({rule.url})" if rule is not None else record.rule_id
+        name = f"[{record.rule_id}]({rule.url})" if rule is not None else _cell(record.rule_id)
         where = str(record.position) if record.position is not None else record.group
         lines.append(
             f"| {icons.get(record.level, '')} | {name} | `{_code(where)}` | "

@@ -21,24 +21,11 @@ user's.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable
 from typing import Any
 
 from ciliumdrift.model import FindingKind, Report, Severity, Verdict
-
-EXIT_CLEAN = 0
-EXIT_FINDINGS = 1
-EXIT_INPUT = 2
-
-
-class FailOn(str, enum.Enum):
-    """The lowest severity that makes a run exit 1 (``--fail-on``)."""
-
-    ERROR = "error"
-    WARNING = "warning"
-    NOTE = "note"
-
+from ciliumdrift.report import EXIT_CLEAN, EXIT_FINDINGS, EXIT_INPUT, FailOn
 
 _RANK = {Severity.ERROR: 3, Severity.WARNING: 2, Severity.NOTE: 1}
 _THRESHOLD = {FailOn.ERROR: 3, FailOn.WARNING: 2, FailOn.NOTE: 1}

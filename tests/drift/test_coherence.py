@@ -172,6 +172,10 @@ def _contradictions(findings: Sequence[Finding]) -> list[tuple[str, set[str]]]:
 
 def _all_findings(scenario_findings: Sequence[Finding]) -> None:
     assert not _contradictions(scenario_findings), _contradictions(scenario_findings)
+    texts = [f.message for f in scenario_findings] + [
+        t for f in scenario_findings for t in _evidence(f)
+    ]
+    assert not [t for t in texts if re.search(r"\bNone\b", t)], texts
     for finding in scenario_findings:
         kinds = [c.kind for c in finding.causes]
         generic = [c for c in finding.causes if c.kind is CauseKind.UNKNOWN and not c.evidence]

@@ -62,8 +62,8 @@ def test_bad_release_data(data: bytes | str, message: str) -> None:
 
 
 def test_gzip_bomb_is_refused() -> None:
-    bomb = gzip.compress(b" " * (65 * 1024 * 1024), compresslevel=9)
-    with pytest.raises(CollectionError, match="larger than 64 MiB"):
+    bomb = gzip.compress(b" " * (17 * 1024 * 1024), compresslevel=9)
+    with pytest.raises(CollectionError, match="larger than 16 MiB"):
         decode_release(base64.b64encode(bomb))
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from ciliumdrift.agent import settings as s
 from ciliumdrift.agent.fact import Expectation, NodeContext, fact
 from ciliumdrift.agent.facts._common import expect, standard
+from ciliumdrift.agent.gates import gate
 from ciliumdrift.model import Layer, Located, Origin
 from ciliumdrift.parse.model import Status
-from ciliumdrift.versions import version_tuple
 
 # The chart's default ratio when upgradeCompatibility is 1.8 or newer (or unset).
 _CHART_RATIO = 0.0025
@@ -42,7 +42,7 @@ def _ratio(ctx: NodeContext) -> Located[float]:
         except (TypeError, ValueError):
             return Located(0.0, value.origin)
     compat = s.helm(ctx, "upgradeCompatibility")
-    if compat.value not in (None, "") and version_tuple(str(compat.value))[:2] < (1, 8):
+    if compat.value not in (None, "") and not gate("dynamic-map-sizing-default", str(compat.value)):
         return Located(0.0, compat.origin)
     return Located(
         _CHART_RATIO,
