@@ -133,6 +133,17 @@ def lint_texts(
             )
     suppressions = {name: parse_suppressions(text) for name, text in texts.items()}
     kept, suppressed = apply_suppressions(_one_per_line(_unique(found)), BY_CODE, suppressions)
+    if not requested and wrapper is None:  # no version known: the chart stood in for it
+        kept = [_version_unknown(v, version) for v in kept]
+        diagnostics = [
+            Diagnostic(
+                f"Cilium version unknown: the {version} chart stands in, version-dependent "
+                "findings are notes (pass --cilium-version or set cilium-version in "
+                ".ciliumdrift.yaml)",
+                code="version-unknown",
+            ),
+            *(d for d in diagnostics if not d.message.startswith("no Cilium version given")),
+        ]
     kept.sort(key=lambda v: (v.position.file, v.position.line, v.position.column, v.code))
     return LintReport(
         violations=tuple(kept),
@@ -142,6 +153,37 @@ def lint_texts(
         diagnostics=tuple(diagnostics),
         suppressed=suppressed,
         tool_version=__version__,
+    )
+
+
+@lru_cache(maxsize=1)
+def _keys_of_any_version() -> frozenset[str]:
+    from ciliumdrift.load import chart as chart_data
+
+    return frozenset().union(
+        *(chart_data.bundled_chart(v).known_keys for v in chart_data.available_versions())
+    )
+
+
+# Rules whose verdict depends on the Cilium version (which keys and values its chart reads).
+VERSION_DEPENDENT_RULES = frozenset({"CD101", "CD401", "CD402", "CD403", "CD404"})
+
+
+def _version_unknown(violation: Violation, stand_in: str) -> Violation:
+    """With no Cilium version known, a version-dependent violation is a note (exit 0)."""
+    from dataclasses import replace
+
+    from ciliumdrift.model import Severity
+
+    if violation.code not in VERSION_DEPENDENT_RULES or violation.severity is Severity.NOTE:
+        return violation
+    if violation.code == "CD101" and violation.key not in _keys_of_any_version():
+        return violation  # unknown to every chart version: a typo whatever the version
+    return replace(
+        violation,
+        severity=Severity.NOTE,
+        message=f"{violation.message} (Cilium version unknown: checked against the "
+        f"{stand_in} chart)",
     )
 
 

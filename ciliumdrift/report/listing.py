@@ -18,9 +18,13 @@ from ciliumdrift.report.style import paint, use_colour
 
 def lint_text(report: Any, *, colour: bool | None = None) -> str:
     coloured = use_colour(colour)
-    lines = [_violation(v, coloured) for v in report.violations]
+    # An unknown Cilium version is said first: every verdict below depends on it.
+    first = [d for d in report.diagnostics if getattr(d, "code", None) == "version-unknown"]
+    lines = [f"note: {inline(d)}" for d in first]
+    lines += [_violation(v, coloured) for v in report.violations]
     for diagnostic in report.diagnostics:
-        lines.append(f"note: {inline(diagnostic)}")
+        if diagnostic not in first:
+            lines.append(f"note: {inline(diagnostic)}")
     counts = {s: sum(1 for v in report.violations if v.severity is s) for s in Severity}
     files = len(report.files)
     if report.violations:

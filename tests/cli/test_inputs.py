@@ -162,3 +162,21 @@ def test_a_talos_patch_invents_no_conflict(tmp_path: Path, repo_cwd: Path) -> No
     assert not [
         f for f in findings if "kube-proxy" in json.dumps(f).lower() and "Talos" in json.dumps(f)
     ]
+
+
+def test_lint_without_a_version_says_so_first_and_does_not_fail_on_versions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no .ciliumdrift.yaml above
+    values = tmp_path / "values.yaml"
+    values.write_text("kubeProxyReplacement: strict\nenableTunnelBIGTCP: true\n")
+    code, out, _ = invoke("lint", str(values))
+    assert out.splitlines()[0].startswith("note: Cilium version unknown")
+    assert code == 0  # removed value and a key of other patch releases: notes
+    assert "CD402" in out and "[note]" in out
+    code, out, _ = invoke("lint", str(values), "--cilium-version", "1.19.6")
+    assert code == 1 and "[error]" in out
+    typo = tmp_path / "typo.yaml"
+    typo.write_text("bpf:\n  masqurade: true\n")
+    code, out, _ = invoke("lint", str(typo))
+    assert code == 1  # unknown to every chart version: a typo whatever the version

@@ -47,6 +47,9 @@ def test_select_ignore_and_exit_zero() -> None:
     # a deprecated key is a warning: printed, exit 0 unless --fail-on warning asks otherwise
     assert code == 0 and {v["code"] for v in json.loads(out)["violations"]} == {"CD403"}
     code, _, _ = _run("lint", str(TYPO), "--select", "CD4", "--fail-on", "warning")
+    assert code == 0  # no Cilium version known: a deprecation is only a note
+    version = ("--cilium-version", "1.20.0")
+    code, _, _ = _run("lint", str(TYPO), "--select", "CD4", "--fail-on", "warning", *version)
     assert code == 1
     code, _, _ = _run("lint", str(TYPO), "--ignore", "CD1", "--ignore", "deprecated-key")
     assert code == 0
