@@ -66,5 +66,6 @@ def test_a_hostile_agent_is_that_nodes_failure(attack: Attack, workdir: Path) ->
         run = _live(workdir, server)
     assert run.code in (0, 1), run.stderr  # type: ignore[attr-defined]
     assert "node-hostile" in run.stdout  # type: ignore[attr-defined]
+    assert "node-healthy" in run.stdout  # type: ignore[attr-defined]  (the run went on)
     assert_bounds(run, seconds=4.0)  # type: ignore[arg-type]
     assert_clean_output(run)  # type: ignore[arg-type]
