@@ -66,6 +66,7 @@ def lint_command(
             paths, merge = list(settings.values), True
         if not paths:
             usage("give at least one values file (or `values` in .ciliumdrift.yaml)")
+        _refuse_talos_configs(paths)
         report = lint(
             paths,
             talos_files=settings.talos,
@@ -78,3 +79,22 @@ def lint_command(
         return 0 if exit_zero else exit_code(report, fail_on=fail_on)
 
     run(body)
+
+
+def _refuse_talos_configs(paths: list[str]) -> None:
+    """A Talos machine config given as values is refused on one line, not linted as Helm."""
+    from ciliumdrift.errors import InputError
+    from ciliumdrift.load.talos import looks_like_talos
+    from ciliumdrift.model import Position
+
+    for path in paths:
+        if path == "-" or not Path(path).is_file():
+            continue
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            head = handle.read(256 * 1024)
+        if looks_like_talos(head):
+            raise InputError(
+                "a Talos machine config or patch, not Helm values: give it with --talos "
+                "beside the values files",
+                Position(path, 1, 1),
+            )

@@ -15,10 +15,15 @@ read, before any patch or fact sees them; YAML errors never quote the file. So n
 secret can reach a fact, a diagnostic or an error message.
 
 Defaults come from ``data/talos.yaml``: when a full machine config is loaded, an absent
-field takes the Go accessor's default (KubePrism off, hostDNS off); when only patches or a
-talconfig are loaded, the config was generated, so an absent field takes what
-``talosctl gen config`` writes for that Talos version (KubePrism on since 1.6, hostDNS
-since 1.7, forwardKubeDNSToHost since 1.8).
+field takes the Go accessor's default (KubePrism off, hostDNS off); when a talconfig is
+loaded, the config is generated, so an absent field takes what ``talosctl gen config``
+writes for that Talos version (KubePrism on since 1.6, hostDNS since 1.7,
+forwardKubeDNSToHost since 1.8). When only patches or snippets are loaded, nothing says
+what the machine config under them holds: a field they do not set is unknown (None), not
+a Talos default, so no flannel, kube-proxy or 10.244.0.0/16 the user never wrote.
+
+A document that is plainly not Talos (Helm values: top-level keys such as
+``kubeProxyReplacement`` and none of ``machine``, ``cluster``, ``version``) is refused.
 """
 
 from __future__ import annotations
@@ -47,6 +52,8 @@ from ciliumdrift.model import Diagnostic, Layer, Located, Origin, Position
 
 REDACTED = "<redacted>"
 _DOC_IDENTITY = ("apiVersion", "kind", "name")
+# Top-level keys of a v1alpha1 machine config or a patch of one (a Helm values file has none).
+_TALOS_TOP_LEVEL = frozenset({"machine", "cluster", "version", "debug", "persist", "$patch"})
 _INSTALLER_TAG = re.compile(r"^v?(\d+)\.(\d+)(\.\d+)?(-[0-9A-Za-z.]+)?$")
 
 
@@ -175,6 +182,28 @@ def _get(node: Node | None, *path: str) -> Node | None:
     return node
 
 
+_TALOS_SIGNATURE = re.compile(
+    r"^(?:machine:|version:\s*['\"]?v1alpha1\b|apiVersion:\s*['\"]?v1alpha1\b|"
+    r"talosVersion:|clusterPodNets:|"
+    r"cluster:[^\n]*\n(?:[ \t]*(?:#[^\n]*)?\n|[ \t]+[^\n]*\n)*?[ \t]+"
+    r"(?:network|proxy|apiServer|controllerManager|controlPlane|inlineManifests|"
+    r"extraManifests|etcd|discovery|scheduler|allowSchedulingOnControlPlanes):)",
+    re.M,
+)
+
+
+def looks_like_talos(text: str) -> bool:
+    """A Talos config, patch or talconfig, not Helm values: a top-level ``machine:``,
+    ``version: v1alpha1``, a ``v1alpha1`` Talos document, ``talosVersion:`` (talhelper), or a
+    ``cluster:`` with Talos children (``network``, ``proxy``...).
+
+    The Cilium chart has no top-level ``machine`` or ``version`` key, and its ``cluster`` has
+    only ``name`` and ``id``, so these mean a machine config or a patch of one was given
+    where Helm values were expected.
+    """
+    return _TALOS_SIGNATURE.search(text) is not None
+
+
 def load_talos(files: Sequence[str]) -> TalosFacts:
     """Load configs, patches and talconfig files in order; extract the Cilium-relevant facts."""
     from ciliumdrift.textio import read_text
@@ -275,6 +304,13 @@ def _load_file(state: _State, text: str, name: str, *, talhelper: bool = False) 
         if (kind is not None or api is not None) and not keys & {"machine", "cluster"}:
             raise TalosError(
                 f"a Kubernetes {kind or 'object'} ({api}) is not a Talos machine config or patch",
+                document.position,
+            )
+        if not keys & _TALOS_TOP_LEVEL:
+            shown = ", ".join(sorted(keys)[:3]) + (", ..." if len(keys) > 3 else "")
+            raise TalosError(
+                f"not a Talos machine config or patch (top-level keys {shown}; Talos has "
+                "machine, cluster, version): Helm values? pass them with -f",
                 document.position,
             )
         node = redact(node)
@@ -501,9 +537,17 @@ def _default(field_name: str, version: tuple[int, int] | None, full: bool) -> tu
     return absent["value"], f"Talos default when unset ({absent['source']})"
 
 
+def _patches_only(state: _State) -> bool:
+    """Only patches or snippets: no machine config or talconfig says what lies under them."""
+    return not state.full and state.talconfig is None
+
+
 def _defaulted(
     state: _State, field_name: str, version: tuple[int, int] | None, key: str
-) -> Located[Any]:
+) -> Located[Any] | None:
+    """The default of an unset field, or None when only patches were loaded (unknown)."""
+    if _patches_only(state):
+        return None
     value, why = _default(field_name, version, state.full)
     why = _certain(state, why)
     return Located(value, Origin(Layer.TALOS, key=key, detail=why))
@@ -689,6 +733,8 @@ def _facts(state: _State) -> TalosFacts:
                 )
             )
         chosen = modern or legacy
+        if chosen is None and _patches_only(state):
+            continue  # a patch that does not set the subnets says nothing about them
         if chosen is None:
             value, why = _default(key, minor, True)
             why = _certain(state, why)
@@ -699,8 +745,8 @@ def _facts(state: _State) -> TalosFacts:
 
     prism_doc = _document(state, "KubePrismConfig")
     prism = _get(machine, "features", "kubePrism")
-    prism_enabled: Located[bool]
-    prism_port: Located[int]
+    prism_enabled: Located[bool] | None
+    prism_port: Located[int] | None
     if prism_doc is not None and _get(prism_doc, "$deleted") is None:
         prism_enabled = Located(True, prism_doc.origin)
         port_node = _get(prism_doc, "port")
@@ -795,8 +841,8 @@ def _facts(state: _State) -> TalosFacts:
         control_plane_endpoint=_located(endpoint_node, lambda n: str(_text(n))) or state.endpoint,
         cni=cni,
         kube_proxy_disabled=proxy_disabled,
-        pod_subnets=subnets["podSubnets"],
-        service_subnets=subnets["serviceSubnets"],
+        pod_subnets=subnets.get("podSubnets"),
+        service_subnets=subnets.get("serviceSubnets"),
         kubeprism_enabled=prism_enabled,
         kubeprism_port=prism_port,
         host_dns_enabled=host_dns_enabled,

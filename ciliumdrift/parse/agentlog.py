@@ -157,13 +157,23 @@ def _from_logfmt(text: str) -> tuple[str, str, tuple[tuple[str, str], ...]] | No
         return None
     level = next((value for key, value in pairs if key == "level"), "")
     message = next((value for key, value in pairs if key == "msg"), "")
+    if not message:
+        cut = _OPEN_MESSAGE.search(text)
+        if cut is not None:
+            message = _unescape(cut.group("rest")).strip()
     fields = tuple((key, value) for key, value in pairs if key not in ("msg", "level"))
     return level, message, fields
 
 
+# Quotes a rich-text editor put in a pasted log (“ ” „): read as the ASCII quote.
+_SMART_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"'})
+# An unterminated quoted message (a log line cut when pasted): the rest of the line.
+_OPEN_MESSAGE = re.compile(r'\bmsg="(?P<rest>(?:[^"\\]|\\.)*)$')
+
+
 def parse_entry(raw: str, line: int) -> tuple[LogEntry | None, str | None]:
     """One log line as an entry (None for blank and notice lines), and its pod prefix."""
-    text, pod = _strip_prefixes(raw.rstrip("\r\n"))
+    text, pod = _strip_prefixes(raw.rstrip("\r\n").translate(_SMART_QUOTES))
     stripped = text.strip()
     if not stripped or stripped.startswith("Defaulted container"):
         return None, pod

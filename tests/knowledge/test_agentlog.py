@@ -127,3 +127,18 @@ def test_any_text_parses_and_line_numbers_stay_in_range(text: str) -> None:
 def test_logfmt_message_round_trips(level: str, message: str) -> None:
     entry, _ = parse_entry(f'level={level} msg="{message}" subsys=daemon', 1)
     assert entry is not None and entry.level == level and entry.message == message
+
+
+def test_pasted_smart_quotes_and_a_cut_line_still_parse() -> None:
+    # cilium/cilium#21237 (typographic quotes) and cilium/cilium#33851 (a line cut when pasted).
+    curly = (
+        "level=info msg=\u201cBPF host routing requires kernel 5.10 or newer. Falling back to "
+        "legacy host routing (enable-host-legacy-routing=true).\u201d subsys=daemon"
+    )
+    entry, _ = parse_entry(curly, 1)
+    assert entry is not None and entry.message.startswith("BPF host routing requires kernel 5.10")
+    cut, _ = parse_entry(
+        'level=warning msg="BPF bandwidth manager could not read procfs. Disabling the feature.', 2
+    )
+    assert cut is not None and cut.level == "warning"
+    assert cut.message == "BPF bandwidth manager could not read procfs. Disabling the feature."
