@@ -23,6 +23,15 @@ from typing import Any
 GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 POD = "cilium-hostile"
 NODE = "node-hostile"
+#: A second, well-behaved agent: the run must complete with it although the first fails.
+HEALTHY_POD = "cilium-healthy"
+HEALTHY_NODE = "node-healthy"
+HEALTHY_STATUS = (
+    "KVStore:                 Ok   Disabled\n"
+    "Kubernetes:              Ok   1.30 (v1.30.0) [linux/amd64]\n"
+    "Cilium:                  Ok   1.18.4 (v1.18.4-abc)\n"
+    "Routing:                 Network: Tunnel [vxlan]   Host: Legacy\n"
+)
 
 
 class Attack(str, enum.Enum):
@@ -99,12 +108,13 @@ class HostileServer:
 
     def _answer(self, connection: socket.socket, path: str, headers: dict[str, str]) -> bool:
         if "/exec" in path and headers.get("upgrade", "").lower() == "websocket":
-            self._exec(connection, headers)
+            self._exec(connection, headers, healthy=HEALTHY_POD in path)
             return False
         if "/pods" in path and "labelSelector" in path:
             return self._pod_list(connection)
         if path.startswith("/api/v1/nodes"):
-            return _send_json(connection, 200, {"kind": "NodeList", "items": [_node()]})
+            nodes = [_node(NODE), _node(HEALTHY_NODE)]
+            return _send_json(connection, 200, {"kind": "NodeList", "items": nodes})
         return _send_json(connection, 404, {"kind": "Status", "status": "Failure", "code": 404})
 
     def _pod_list(self, connection: socket.socket) -> bool:
@@ -129,9 +139,10 @@ class HostileServer:
             return False
         if attack is Attack.WRONG_SHAPE:
             return _send_json(connection, 200, {"kind": "PodList", "items": 5})
-        return _send_json(connection, 200, {"kind": "PodList", "items": [_pod(self.attack)]})
+        pods = [_pod(self.attack), _pod(Attack.WRONG_SHAPE, HEALTHY_POD, HEALTHY_NODE)]
+        return _send_json(connection, 200, {"kind": "PodList", "items": pods})
 
-    def _exec(self, connection: socket.socket, headers: dict[str, str]) -> None:
+    def _exec(self, connection: socket.socket, headers: dict[str, str], healthy: bool) -> None:
         key = headers.get("sec-websocket-key", "")
         accept = base64.b64encode(hashlib.sha1((key + GUID).encode()).digest()).decode()
         offered = [p.strip() for p in headers.get("sec-websocket-protocol", "").split(",")]
@@ -142,7 +153,11 @@ class HostileServer:
         )
         connection.sendall(head.encode())
         attack = self.attack
-        if attack is Attack.HUGE_FRAME:
+        if healthy:
+            connection.sendall(_frame(1, HEALTHY_STATUS.encode()))
+            connection.sendall(_frame(3, json.dumps({"status": "Success"}).encode()))
+            connection.sendall(b"\x88\x00")
+        elif attack is Attack.HUGE_FRAME:
             connection.sendall(b"\x82\x7f" + struct.pack("!Q", 3 * 1024**3) + b"\x01")
             _trickle(connection, self.stopped, b"x" * 10**6, pause=0.05)
         elif attack is Attack.ENDLESS_FRAMES:
@@ -221,8 +236,8 @@ def _frame(channel: int, payload: bytes) -> bytes:
     return header + data
 
 
-def _pod(attack: Attack) -> dict[str, Any]:
-    name = POD + ("\x1b]52;c;QUFB\x07\x9b31m" if attack is Attack.ESCAPES else "")
+def _pod(attack: Attack, pod: str = POD, node: str = NODE) -> dict[str, Any]:
+    name = pod + ("\x1b]52;c;QUFB\x07\x9b31m" if attack is Attack.ESCAPES else "")
     return {
         "metadata": {
             "name": name,
@@ -230,7 +245,7 @@ def _pod(attack: Attack) -> dict[str, Any]:
             "labels": {"k8s-app": "cilium"},
             "creationTimestamp": "2026-01-01T09:00:00Z",
         },
-        "spec": {"nodeName": NODE, "containers": [{"name": "cilium-agent", "image": "x"}]},
+        "spec": {"nodeName": node, "containers": [{"name": "cilium-agent", "image": "x"}]},
         "status": {
             "phase": "Running",
             "startTime": "2026-01-01T09:00:00Z",
@@ -242,9 +257,9 @@ def _pod(attack: Attack) -> dict[str, Any]:
     }
 
 
-def _node() -> dict[str, Any]:
+def _node(name: str) -> dict[str, Any]:
     return {
-        "metadata": {"name": NODE, "labels": {}},
+        "metadata": {"name": name, "labels": {}},
         "spec": {"podCIDR": "10.0.0.0/24"},
         "status": {"nodeInfo": {"kernelVersion": "6.12.5", "osImage": "Talos (v1.12.0)"}},
     }

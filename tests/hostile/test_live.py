@@ -64,9 +64,8 @@ def test_a_hostile_api_answer_is_refused_in_bounds(attack: Attack, workdir: Path
 def test_a_hostile_agent_is_that_nodes_failure(attack: Attack, workdir: Path) -> None:
     with HostileServer(attack) as server:
         run = _live(workdir, server)
-    # the only node failing means nothing was compared: exit 2 with one line naming the node
-    # (beside healthy nodes it is that node's finding, and the run goes on)
-    assert run.code == 2, run.stderr  # type: ignore[attr-defined]
-    assert "node-hostile" in run.stderr.splitlines()[-1]  # type: ignore[attr-defined]
+    assert run.code in (0, 1), run.stderr  # type: ignore[attr-defined]
+    assert "node-hostile" in run.stdout  # type: ignore[attr-defined]
+    assert "node-healthy" in run.stdout  # type: ignore[attr-defined]  (the run went on)
     assert_bounds(run, seconds=4.0)  # type: ignore[arg-type]
     assert_clean_output(run)  # type: ignore[arg-type]
