@@ -24,8 +24,10 @@ from ciliumdrift.model import (
     Finding,
     FindingKind,
     Fix,
+    Layer,
     Located,
     NodeObservation,
+    Origin,
     Row,
     Severity,
     Verdict,
@@ -36,6 +38,11 @@ from ciliumdrift.parse.model import Status
 _OLD_LABELS = {"host-routing": ((1, 15), "Host Routing")}
 # Lines only `cilium status --verbose` prints: absent from a brief status is not news.
 _VERBOSE_ONLY = frozenset({"clock-source"})
+# The facts whose expectation reads the node's pod CIDRs (a test keeps this list complete).
+# Every other fact depends only on the version and the kernel, so a fleet of thousands of
+# nodes is derived once per (version, kernel) and these two per node.
+POD_CIDR_FACTS = frozenset({"ipam", "masquerading-cidr"})
+_PER_NODE = tuple(f for f in FACTS if f.id in POD_CIDR_FACTS)
 
 
 @dataclass(frozen=True)
@@ -77,7 +84,16 @@ def _kernel_for(
         return kernels[observation.name]
     if None in kernels:
         return kernels[None]
-    return observation.kernel
+    if observation.kernel:
+        # The Node object's kernel: one origin for every node, so that a fleet shares its
+        # derivation (the node is named by the finding itself).
+        return Located(observation.kernel, _NODE_KERNEL)
+    return None
+
+
+_NODE_KERNEL = Origin(
+    Layer.KERNEL, key="kernelVersion", detail="Node status.nodeInfo.kernelVersion"
+)
 
 
 def _context(
@@ -113,6 +129,7 @@ def compare(
 ) -> Comparison:
     """Rows and findings for every node; with no observations, only the cross-checks."""
     kernel_map = dict(kernels or {})
+    derived = _Deriver()
     lines: list[_Line] = []
     conflicts: dict[tuple[str, str], tuple[Fact, Conflict, Expectation, list[str | None], str]] = {}
     findings: list[Finding] = []
@@ -128,7 +145,7 @@ def compare(
             continue
         ctx = _context(declared, observation, kernel_map)
         contexts.append(ctx)
-        expectations = derive_context(ctx, FACTS)
+        expectations = derived(ctx)
         _collect_conflicts(ctx, expectations, node, conflicts)
         for fact in FACTS:
             expectation = expectations.get(fact.id)
@@ -158,8 +175,9 @@ def compare(
         )
         for line in lines
     )
+    peers = _Peers(lines)
     drift = [
-        _drift(line, lines)
+        _drift(line, peers)
         for line in lines
         if line.verdict in (Verdict.MISMATCH, Verdict.CONDITIONAL)
     ]
@@ -174,6 +192,29 @@ def compare(
     cross = [_cross_check(*entry, nodes_seen, running) for entry in conflicts.values()]
     ordered = [f for group in (drift, _flatten(cross), findings) for f in group]
     return Comparison(rows=rows, findings=tuple(ordered))
+
+
+class _Deriver:
+    """``derive_context`` with the node-independent part computed once per (version, kernel)."""
+
+    def __init__(self) -> None:
+        self._shared: dict[tuple[object, ...], dict[str, Expectation]] = {}
+
+    def __call__(self, ctx: NodeContext) -> dict[str, Expectation]:
+        key = (ctx.cilium_version, ctx.kernel, ctx.version_origin, ctx.node is None)
+        shared = self._shared.get(key)
+        if shared is None:
+            shared = derive_context(replace(ctx, pod_cidrs=()), FACTS)
+            self._shared[key] = shared
+        if not ctx.pod_cidrs:
+            return shared
+        own = derive_context(ctx, _PER_NODE)
+        return {
+            fact.id: expectation
+            for fact in FACTS
+            if (expectation := (own if fact.id in POD_CIDR_FACTS else shared).get(fact.id))
+            is not None
+        }
 
 
 def _flatten(groups: list[list[Finding]]) -> list[Finding]:
@@ -245,11 +286,48 @@ def _running_anyway(nodes: list[str]) -> Cause:
     )
 
 
-def _drift(line: _Line, lines: Sequence[_Line]) -> Finding:
+class _Peers:
+    """Per fact, the nodes that match and those that differ (one pass over every line)."""
+
+    def __init__(self, lines: Sequence[_Line]) -> None:
+        self.matching: dict[str, list[tuple[int, str | None]]] = {}
+        self.differing: dict[str, list[tuple[int, str | None]]] = {}
+        for index, line in enumerate(lines):
+            if line.verdict is Verdict.MATCH:
+                self.matching.setdefault(line.fact.id, []).append((index, line.node))
+            elif line.verdict in (Verdict.MISMATCH, Verdict.CONDITIONAL):
+                self.differing.setdefault(line.fact.id, []).append((index, line.node))
+        self._index = {id(line): index for index, line in enumerate(lines)}
+
+    def of(self, line: _Line) -> tuple[list[str | None], list[str | None]]:
+        """(matching, differing) peers of ``line``, itself excluded, in line order.
+
+        At most :data:`PEERS_NAMED` of each: the explanation names five, and a fleet of
+        thousands of drifting nodes must not cost a scan of all the others per node.
+        """
+        me = self._index[id(line)]
+        return (
+            _first(self.matching.get(line.fact.id, ()), me),
+            _first(self.differing.get(line.fact.id, ()), me),
+        )
+
+
+PEERS_NAMED = 5
+
+
+def _first(peers: Sequence[tuple[int, str | None]], me: int) -> list[str | None]:
+    out: list[str | None] = []
+    for index, node in peers:
+        if index != me:
+            out.append(node)
+            if len(out) == PEERS_NAMED:
+                break
+    return out
+
+
+def _drift(line: _Line, peers: _Peers) -> Finding:
     assert line.observed is not None and line.expectation.value is not None
-    peers = [other for other in lines if other.fact.id == line.fact.id and other is not line]
-    matching = [p.node for p in peers if p.verdict is Verdict.MATCH]
-    differing = [p.node for p in peers if p.verdict in (Verdict.MISMATCH, Verdict.CONDITIONAL)]
+    matching, differing = peers.of(line)
     explained = explain_drift(
         line.fact,
         line.ctx,

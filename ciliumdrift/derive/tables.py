@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 _MISSING: Any = object()
 
 
+@lru_cache(maxsize=4096)  # a fleet asks for the same few versions millions of times
 def version_tuple(text: str | None) -> tuple[int, ...]:
     """``"v1.18.4-afda2aa9"`` -> ``(1, 18, 4)``; ``"6.18.0-talos"`` -> ``(6, 18, 0)``; ``()`` if "
     "none."""

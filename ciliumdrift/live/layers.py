@@ -444,10 +444,18 @@ def attribute(
     findings: Sequence[Finding], declared: Declared | None, live: LiveResult
 ) -> tuple[Finding, ...]:
     """Put the layer that explains a per-node mismatch first among its causes."""
-    return tuple(_attributed(f, declared, live) for f in findings)
+    agents = {a.pod.node or a.pod.name: a for a in live.agents}
+    stale = {id(a) for a in stale_agents(live)}
+    return tuple(_attributed(f, declared, live, agents, stale) for f in findings)
 
 
-def _attributed(finding: Finding, declared: Declared | None, live: LiveResult) -> Finding:
+def _attributed(
+    finding: Finding,
+    declared: Declared | None,
+    live: LiveResult,
+    agents: Mapping[str, AgentResult],
+    stale: set[int],
+) -> Finding:
     if finding.kind is not FindingKind.DRIFT or finding.node is None:
         return finding
     keys = _config_keys(finding.fact)
@@ -490,8 +498,8 @@ def _attributed(finding: Finding, declared: Declared | None, live: LiveResult) -
                     )
                 )
                 fix = fix or Fix("Deploy the files (helm upgrade, or let Flux/Argo CD reconcile)")
-    agent = next((a for a in live.agents if (a.pod.node or a.pod.name) == finding.node), None)
-    if agent is not None and agent in stale_agents(live) and not found:
+    agent = agents.get(finding.node)
+    if agent is not None and id(agent) in stale and not found:
         found.append(_restart_cause(live, agent))
         fix = Fix("Restart the agents: " + RESTART_FIX.format(namespace=agent.pod.namespace))
     if not found:

@@ -183,4 +183,9 @@ class LiveResult:
         return tuple(o for o in self.observations if o.error is not None)
 
     def node(self, name: str | None) -> NodeFacts | None:
-        return next((n for n in self.nodes if n.name == name), None)
+        # An index built on first use: findings ask once per node of fleets of thousands.
+        index: dict[str, NodeFacts] | None = self.__dict__.get("_node_index")
+        if index is None:
+            index = {n.name: n for n in self.nodes}
+            object.__setattr__(self, "_node_index", index)
+        return index.get(name) if name is not None else None
