@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from ciliumdrift.cli import app
+from ciliumdrift.live.model import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT
 from ciliumdrift.cli._common import (
     CiliumVersion,
     OutputFormat,
@@ -50,12 +51,23 @@ def live_command(
     ] = "k8s-app=cilium",
     concurrency: Annotated[
         int,
-        typer.Option("--concurrency", metavar="N", min=1, max=1024, help="Agents read at once."),
-    ] = 64,
+        typer.Option(
+            "--concurrency",
+            metavar="N",
+            min=1,
+            max=1024,
+            help="Execs in flight at once (bounds the streams the API server proxies).",
+        ),
+    ] = DEFAULT_CONCURRENCY,
     timeout: Annotated[
         float,
-        typer.Option("--timeout", metavar="SECONDS", min=0.1, help="Per agent and per API call."),
-    ] = 30.0,
+        typer.Option(
+            "--timeout",
+            metavar="SECONDS",
+            min=0.1,
+            help="Per exec (connect, upgrade, output) and per API call.",
+        ),
+    ] = DEFAULT_TIMEOUT,
     read_helm_release: Annotated[
         bool,
         typer.Option("--read-helm-release", help="Also read the Helm release Secret (needs RBAC)."),

@@ -3,7 +3,7 @@
 Public API::
 
     check_cluster(declared, *, kubeconfig=None, context=None, namespace="kube-system",
-                  selector="k8s-app=cilium", concurrency=16, timeout=30.0,
+                  selector="k8s-app=cilium", concurrency=200, timeout=10.0,
                   read_helm_release=False, helm_release="cilium") -> LiveResult
     live_report(values_files=(), *, set_flags=(), talos_files=(), cilium_version=None,
                 chart=None, kernels=(), **cluster options) -> Report
@@ -21,9 +21,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ciliumdrift.live.model import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_TIMEOUT,
     AgentPod,
     AgentResult,
     Deployed,
@@ -33,8 +35,10 @@ from ciliumdrift.live.model import (
     NodeConfigOverride,
     NodeFacts,
 )
-from ciliumdrift.load.model import Declared
 from ciliumdrift.model import Diagnostic, Report
+
+if TYPE_CHECKING:
+    from ciliumdrift.load.model import Declared
 
 __all__ = [
     "AgentPod",
@@ -58,8 +62,8 @@ def check_cluster(
     context: str | None = None,
     namespace: str = "kube-system",
     selector: str = "k8s-app=cilium",
-    concurrency: int = 16,
-    timeout: float = 30.0,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    timeout: float = DEFAULT_TIMEOUT,
     read_helm_release: bool = False,
     helm_release: str = "cilium",
     cancel: threading.Event | None = None,
@@ -98,18 +102,24 @@ def live_report(
     context: str | None = None,
     namespace: str = "kube-system",
     selector: str = "k8s-app=cilium",
-    concurrency: int = 16,
-    timeout: float = 30.0,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    timeout: float = DEFAULT_TIMEOUT,
     read_helm_release: bool = False,
     helm_release: str = "cilium",
+    prometheus: Any = None,
+    sample: int | None = None,
 ) -> Report:
     """The ``ciliumdrift live`` pipeline in one call: collect, load, compare, attribute.
 
     The Cilium version is ``cilium_version``, else the wrapper's chart version, else the
-    deployed release's chart version, else the version most agents run.
+    deployed release's chart version, else the version most agents run. ``prometheus`` (a
+    :class:`~ciliumdrift.live.prometheus.PrometheusSource`) reads the agents' metrics
+    instead of exec-ing into every agent; ``sample`` bounds the execs per group then.
     """
-    live = check_cluster(
-        None,
+    from ciliumdrift.live.collect import LiveOptions, collect
+    from ciliumdrift.live.kubeconfig import resolve
+
+    options = LiveOptions(
         kubeconfig=kubeconfig,
         context=context,
         namespace=namespace,
@@ -119,6 +129,13 @@ def live_report(
         read_helm_release=read_helm_release,
         helm_release=helm_release,
     )
+    access = resolve(options.kubeconfig, options.context)
+    if prometheus is not None:
+        from ciliumdrift.live.prometheus import collect_with_prometheus
+
+        live = collect_with_prometheus(prometheus, options, access=access, sample=sample)
+    else:
+        live = collect(options, access=access)
     return report_from(
         live,
         values_files=values_files,
@@ -130,23 +147,19 @@ def live_report(
     )
 
 
-def report_from(
+def _declared_for(
     live: LiveResult,
-    *,
-    values_files: Sequence[str] = (),
-    set_flags: Sequence[Any] = (),
-    talos_files: Sequence[str] = (),
-    cilium_version: str | None = None,
-    chart: str | None = None,
-    kernels: Mapping[str | None, str] | Sequence[str] = (),
-) -> Report:
-    """A Report for collected (live or sysdump) data against the declared files."""
-    from ciliumdrift.api import build_report, parse_kernels
-    from ciliumdrift.live.layers import attribute, layer_findings
+    values_files: Sequence[str],
+    set_flags: Sequence[Any],
+    talos_files: Sequence[str],
+    cilium_version: str | None,
+    chart: str | None,
+) -> tuple[Declared, list[Diagnostic], str | None]:
+    """The declared config, its version decided as the docstring of live_report says."""
     from ciliumdrift.load import load_declared
     from ciliumdrift.load.helm import wrapper_chart_version
 
-    diagnostics: list[Diagnostic] = list(live.diagnostics)
+    diagnostics: list[Diagnostic] = []
     version = cilium_version
     if version is None and wrapper_chart_version(values_files) is None:
         release = live.deployed.release
@@ -167,6 +180,27 @@ def report_from(
         cilium_version=version,
         chart=chart,
     )
+    return declared, diagnostics, version
+
+
+def report_from(
+    live: LiveResult,
+    *,
+    values_files: Sequence[str] = (),
+    set_flags: Sequence[Any] = (),
+    talos_files: Sequence[str] = (),
+    cilium_version: str | None = None,
+    chart: str | None = None,
+    kernels: Mapping[str | None, str] | Sequence[str] = (),
+) -> Report:
+    """A Report for collected (live or sysdump) data against the declared files."""
+    from ciliumdrift.api import build_report, parse_kernels
+    from ciliumdrift.live.layers import attribute, layer_findings
+
+    declared, notes, version = _declared_for(
+        live, values_files, set_flags, talos_files, cilium_version, chart
+    )
+    diagnostics: list[Diagnostic] = [*live.diagnostics, *notes]
     kernel_map = dict(kernels) if isinstance(kernels, Mapping) else parse_kernels(kernels)
     report = build_report(
         declared,

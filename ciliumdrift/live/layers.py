@@ -47,6 +47,18 @@ _SECRET_KEY = re.compile(r"(key|cert|crt|secret|password|token|credential|psk)",
 MAX_VALUE_FINDINGS = 50
 _MISSING = object()
 RESTART_FIX = "kubectl -n {namespace} rollout restart daemonset/cilium"
+#: The fact IDs of :func:`layer_findings` (never produced by the comparison of statuses).
+LAYER_FACTS = frozenset(
+    {
+        "agent-config-drift",
+        "agent-restart",
+        "deployed-chart",
+        "deployed-config",
+        "deployed-values",
+        "helm-revision",
+        "node-override",
+    }
+)
 
 
 def layer_findings(declared: Declared | None, live: LiveResult) -> tuple[Finding, ...]:

@@ -17,6 +17,15 @@ from typing import Any
 
 from ciliumdrift.model import Diagnostic, Finding, NodeObservation
 
+#: Execs in flight at once. An exec is a long-running request: the API server's inflight
+#: limits (``--max-requests-inflight``, 400 by default) do not count it, but each one holds a
+#: stream through the API server to a kubelet. cilium-cli's ``cilium features status`` opens
+#: one per agent pod with no bound; 200 reads a 5,000-node fleet in ~25 rounds while keeping
+#: the API server to a bounded number of streams. ``--concurrency`` changes it.
+DEFAULT_CONCURRENCY = 200
+#: Seconds per exec (connect, upgrade and output together) and per API call.
+DEFAULT_TIMEOUT = 10.0
+
 
 @dataclass(frozen=True)
 class AgentPod:
