@@ -26,6 +26,7 @@ class OutputFormat(str, enum.Enum):
     github = "github"
     junit = "junit"
     markdown = "markdown"
+    html = "html"
 
 
 def fail(message: str, code: int = EXIT_INPUT) -> NoReturn:

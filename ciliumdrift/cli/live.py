@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from ciliumdrift.cli import app
-from ciliumdrift.live.model import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT
 from ciliumdrift.cli._common import (
     CiliumVersion,
     OutputFormat,
@@ -22,6 +21,7 @@ from ciliumdrift.cli._common import (
     emit,
     run,
 )
+from ciliumdrift.live.model import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT
 
 
 @app.command("live")
@@ -97,7 +97,6 @@ def live_command(
     def body() -> int:
         from ciliumdrift.live import live_report
         from ciliumdrift.load import set_flags_from_options
-        from ciliumdrift.report import render
 
         flags = set_flags_from_options(
             set=set_,
@@ -122,7 +121,36 @@ def live_command(
             read_helm_release=read_helm_release,
             helm_release=helm_release,
         )
-        emit(render(report, fmt.value), output)
-        return report.exit_code(fail_on_health=fail_on_health)
+        code = report.exit_code(fail_on_health=fail_on_health)
+        emit(render_live(report, fmt.value, code), output)
+        return code
 
     run(body)
+
+
+def render_live(report: Any, fmt: str, exit_code: int) -> str:
+    """A fleet is read as groups of nodes: text, markdown, JSON and HTML show the fleet view.
+
+    JSON keeps the report's own fields (rows per node, findings) and adds ``fleet``; SARIF,
+    GitHub and JUnit stay per finding, as their consumers expect.
+    """
+    from ciliumdrift.report import render
+
+    if fmt not in ("text", "markdown", "json", "html"):
+        return render(report, fmt)
+    from ciliumdrift.report.fleet import fleet_view, render_markdown, render_text
+
+    view = fleet_view(report, exit_code=exit_code)
+    if fmt == "text":
+        return render_text(view)
+    if fmt == "markdown":
+        return render_markdown(view)
+    if fmt == "html":
+        from ciliumdrift.report.html import render_view
+
+        return render_view(view)
+    import json
+
+    document = report.to_dict()
+    document["fleet"] = view.to_dict()
+    return json.dumps(document, indent=1, ensure_ascii=False) + "\n"

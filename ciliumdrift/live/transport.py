@@ -24,7 +24,7 @@ import os
 import random
 import ssl
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -41,6 +41,7 @@ TRANSIENT_STATUS = frozenset({429, 502, 503, 504})
 #: Retries after the first attempt (cilium-cli retries exec on AKS exec-proxy 502s too).
 RETRIES = 3
 BACKOFF_SECONDS = 0.25
+AUTH_REFRESH_SECONDS = 30.0
 
 
 class ExecError(Exception):
@@ -58,6 +59,7 @@ class Endpoint:
     server_hostname: str | None
     configuration: Any = None  # refreshes the Authorization header (exec plugins, OIDC)
     static_headers: tuple[tuple[str, str], ...] = ()
+    _auth: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_configuration(cls, configuration: Any) -> Endpoint:
@@ -77,7 +79,19 @@ class Endpoint:
         )
 
     def headers(self) -> list[tuple[str, str]]:
-        """Authorization as the client would send it (refreshed token, basic auth)."""
+        """Authorization as the client would send it (refreshed token, basic auth).
+
+        Asked of the configuration at most every :data:`AUTH_REFRESH_SECONDS` (its refresh
+        hook runs an exec plugin or reads a token file; thousands of execs share the answer).
+        """
+        now = time.monotonic()
+        if self._auth and now - self._auth["at"] < AUTH_REFRESH_SECONDS:
+            return list(self._auth["headers"])
+        headers = self._fresh_headers()
+        self._auth.update(at=now, headers=headers)
+        return list(headers)
+
+    def _fresh_headers(self) -> list[tuple[str, str]]:
         out = list(self.static_headers)
         configuration = self.configuration
         if configuration is None:

@@ -18,6 +18,7 @@ class Format(str, enum.Enum):
     GITHUB = "github"
     JUNIT = "junit"
     MARKDOWN = "markdown"
+    HTML = "html"  # a self-contained fleet report (report/html.py)
 
 
 def render(report: Any, fmt: Format | str, **options: Any) -> str:
