@@ -91,6 +91,34 @@ def live_command(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write here, atomically.")
     ] = None,
+    prometheus: Annotated[
+        str | None,
+        typer.Option(
+            "--prometheus",
+            metavar="URL",
+            help="Read the agents' config from this Prometheus (cilium_feature_*, drift "
+            "checker, versions); exec only where the metrics do not tell.",
+        ),
+    ] = None,
+    prometheus_token: Annotated[
+        Path | None,
+        typer.Option(
+            "--prometheus-bearer-token-file", metavar="FILE", help="Bearer token for Prometheus."
+        ),
+    ] = None,
+    prometheus_ca: Annotated[
+        Path | None,
+        typer.Option("--prometheus-ca-file", metavar="FILE", help="CA bundle for Prometheus."),
+    ] = None,
+    sample: Annotated[
+        int,
+        typer.Option(
+            "--sample",
+            metavar="N",
+            min=0,
+            help="With --prometheus: cilium-dbg status execs per group of identical nodes.",
+        ),
+    ] = 3,
 ) -> None:
     """Check every agent of a running cluster against the config; say which layer diverged."""
 
@@ -105,6 +133,16 @@ def live_command(
             set_file=set_file,
             set_literal=set_literal,
         )
+        source = None
+        if prometheus is not None:
+            from ciliumdrift.live.prometheus import PrometheusSource
+
+            source = PrometheusSource(
+                prometheus,
+                bearer_token_file=str(prometheus_token) if prometheus_token else None,
+                ca_file=str(prometheus_ca) if prometheus_ca else None,
+                timeout=timeout,
+            )
         report = live_report(
             values,
             set_flags=flags,
@@ -120,6 +158,8 @@ def live_command(
             timeout=timeout,
             read_helm_release=read_helm_release,
             helm_release=helm_release,
+            prometheus=source,
+            sample=sample,
         )
         code = report.exit_code(fail_on_health=fail_on_health)
         emit(render_live(report, fmt.value, code), output)

@@ -86,17 +86,23 @@ def default_parser() -> Parser:
     return parse
 
 
+Gather = Callable[..., list[AgentResult]]
+
+
 def collect(
     options: LiveOptions,
     *,
     cancel: threading.Event | None = None,
     parse: Parser | None = None,
     access: Any = None,
+    gather: Gather | None = None,
 ) -> LiveResult:
     """Read every agent, node and layer of the cluster the kubeconfig points at.
 
     ``access`` (a :class:`~ciliumdrift.live.kubeconfig.ClusterAccess`) skips the kubeconfig
-    lookup; ``parse`` replaces the status parser (tests); ``cancel`` stops the run early.
+    lookup; ``parse`` replaces the status parser (tests); ``cancel`` stops the run early;
+    ``gather(access, pods, nodes, options, cancel, parse)`` replaces reading every agent by
+    exec (the Prometheus source).
     """
     from ciliumdrift.live.kubeconfig import resolve
 
@@ -125,7 +131,9 @@ def collect(
                 )
             )
         with _no_gc_pauses():
-            agents = collect_agents(access, pods, options, stop, parse or default_parser())
+            agents = (gather or _gather_by_exec)(
+                access, pods, nodes, options, stop, parse or default_parser()
+            )
     observations = tuple(observation(a, nodes) for a in agents)
     diagnostics.extend(_uncovered_nodes(nodes, agents))
     versions = Counter(a.version for a in agents if a.version)
@@ -325,6 +333,7 @@ def agent_pod(item: Mapping[str, Any], container: str = AGENT_CONTAINER) -> Agen
         started_at=_timestamp((running_state or {}).get("startedAt") or status.get("startTime")),
         image=agent.get("image"),
         terminating=metadata.get("deletionTimestamp") is not None,
+        ip=status.get("podIP") or None,
     )
 
 
@@ -368,6 +377,11 @@ def node_facts(item: Mapping[str, Any]) -> NodeFacts:
         os_image=info.get("osImage") or None,
         pod_cidrs=tuple(str(c) for c in cidrs),
         labels={str(k): str(v) for k, v in (metadata.get("labels") or {}).items()},
+        addresses=tuple(
+            str(a.get("address"))
+            for a in (item.get("status") or {}).get("addresses") or ()
+            if isinstance(a, dict) and a.get("address")
+        ),
     )
 
 
@@ -950,6 +964,17 @@ def _one_line(error: object) -> str:
 
 
 # -- many agents on one event loop -------------------------------------------------------------
+
+
+def _gather_by_exec(
+    access: Any,
+    pods: Sequence[AgentPod],
+    nodes: Mapping[str, NodeFacts],
+    options: LiveOptions,
+    cancel: threading.Event,
+    parse: Parser,
+) -> list[AgentResult]:
+    return collect_agents(access, pods, options, cancel, parse)
 
 
 def collect_agents(

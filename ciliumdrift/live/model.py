@@ -40,6 +40,7 @@ class AgentPod:
     started_at: datetime | None = None  # the agent container's start (config is read then)
     image: str | None = None
     terminating: bool = False
+    ip: str | None = None  # status.podIP (the node's address: agents use the host network)
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class NodeFacts:
     os_image: str | None = None  # "Talos (v1.12.0)"
     pod_cidrs: tuple[str, ...] = ()
     labels: Mapping[str, str] = field(default_factory=dict)
+    addresses: tuple[str, ...] = ()  # status.addresses (InternalIP, Hostname, ...)
 
     @property
     def talos_version(self) -> str | None:
