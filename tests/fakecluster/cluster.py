@@ -73,6 +73,7 @@ class Agent:
     stderr: bytes = b""  # printed on stderr next to every successful status (warnings)
     gone: bool = False
     execs: int = 0
+    encoded: tuple[Any, bytes] | None = field(default=None, repr=False, compare=False)
 
     @property
     def minor(self) -> tuple[int, int]:
@@ -395,7 +396,11 @@ class FakeCluster:
                         b"Error: unknown shorthand flag: 'o' in -o\n",
                         _exit_status(command, 1),
                     )
-                return statuses.as_json(agent.status).encode(), agent.stderr, _SUCCESS
+                cached = agent.encoded
+                if cached is None or cached[0] is not agent.status:
+                    # encoding is the server's main cost at thousands of agents: once per status
+                    cached = agent.encoded = (agent.status, statuses.as_json(agent.status).encode())
+                return cached[1], agent.stderr, _SUCCESS
             return agent.text.encode(), agent.stderr, _SUCCESS
         if args[:2] == ["metrics", "list"]:
             if agent.minor < (1, 17):
