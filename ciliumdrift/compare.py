@@ -9,7 +9,8 @@ no config decides (failing controllers, unreachable nodes, Cilium or Hubble not 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
+from typing import Any
 
 from ciliumdrift.derive import derive_context, node_context
 from ciliumdrift.derive.fact import Conflict, Expectation, Fact, NodeContext
@@ -130,6 +131,7 @@ def compare(
     """Rows and findings for every node; with no observations, only the cross-checks."""
     kernel_map = dict(kernels or {})
     derived = _Deriver()
+    verdicts: dict[tuple[object, ...], Verdict] = {}
     lines: list[_Line] = []
     conflicts: dict[tuple[str, str], tuple[Fact, Conflict, Expectation, list[str | None], str]] = {}
     findings: list[Finding] = []
@@ -158,14 +160,21 @@ def compare(
                 and observation.status.format != "text-verbose"
             ):
                 continue
-            lines.append(
-                _Line(fact, ctx, node, expectation, observed, _verdict(fact, expectation, observed))
-            )
+            verdict_key = (fact.id, expectation.value, bool(expectation.condition), observed)
+            verdict = verdicts.get(verdict_key)
+            if verdict is None:
+                verdict = verdicts[verdict_key] = _verdict(fact, expectation, observed)
+            lines.append(_Line(fact, ctx, node, expectation, observed, verdict))
         findings.extend(_health(observation.status, node, expectations))
+    labels: dict[tuple[str, str], str] = {}
+    for line in lines:
+        label_key = (line.fact.id, line.ctx.cilium_version)
+        if label_key not in labels:
+            labels[label_key] = status_label(line.fact, line.ctx.cilium_version)
     rows = tuple(
         Row(
             fact=line.fact.id,
-            status_line=status_label(line.fact, line.ctx.cilium_version),
+            status_line=labels[line.fact.id, line.ctx.cilium_version],
             node=line.node,
             expected=line.expectation.value,
             observed=line.observed,
@@ -195,10 +204,18 @@ def compare(
 
 
 class _Deriver:
-    """``derive_context`` with the node-independent part computed once per (version, kernel)."""
+    """``derive_context`` with the node-independent part computed once per (version, kernel).
+
+    Only the facts that may read the node's pod CIDRs (:data:`POD_CIDR_FACTS`) are derived
+    per node, and only while they do: the first node of each (version, kernel) is derived on
+    a context that notes whether ``pod_cidrs`` was read; a fact that did not read it takes
+    the same path for every pod CIDR (nothing before the read depends on it), so its shared
+    expectation stands for every node.
+    """
 
     def __init__(self) -> None:
         self._shared: dict[tuple[object, ...], dict[str, Expectation]] = {}
+        self._reads_cidrs: dict[tuple[object, ...], frozenset[str]] = {}
 
     def __call__(self, ctx: NodeContext) -> dict[str, Expectation]:
         key = (ctx.cilium_version, ctx.kernel, ctx.version_origin, ctx.node is None)
@@ -208,13 +225,36 @@ class _Deriver:
             self._shared[key] = shared
         if not ctx.pod_cidrs:
             return shared
-        own = derive_context(ctx, _PER_NODE)
+        readers = self._reads_cidrs.get(key)
+        if readers is None:
+            readers = frozenset(f.id for f in _PER_NODE if _reads_pod_cidrs(f, ctx))
+            self._reads_cidrs[key] = readers
+        if not readers:
+            return shared
+        own = derive_context(ctx, tuple(f for f in _PER_NODE if f.id in readers))
         return {
             fact.id: expectation
             for fact in FACTS
-            if (expectation := (own if fact.id in POD_CIDR_FACTS else shared).get(fact.id))
-            is not None
+            if (expectation := (own if fact.id in readers else shared).get(fact.id)) is not None
         }
+
+
+class _Watched(NodeContext):
+    """A NodeContext that notes whether a fact read its ``pod_cidrs``."""
+
+    def __getattribute__(self, name: str) -> Any:
+        if name == "pod_cidrs":
+            object.__setattr__(self, "_pod_cidrs_read", True)
+        return super().__getattribute__(name)
+
+
+def _reads_pod_cidrs(fact: Fact, ctx: NodeContext) -> bool:
+    watched = _Watched(**{f.name: getattr(ctx, f.name) for f in fields(NodeContext)})
+    try:
+        fact.derive(watched)
+    except Exception:  # a fact that fails here fails in derive_context too: derive per node
+        return True
+    return bool(watched.__dict__.get("_pod_cidrs_read"))
 
 
 def _flatten(groups: list[list[Finding]]) -> list[Finding]:
