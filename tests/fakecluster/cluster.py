@@ -214,21 +214,9 @@ class FakeCluster:
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self, port: int = 0) -> FakeCluster:
-        handler = type("Handler", (_Handler,), {"cluster": self})
-        server = ThreadingHTTPServer(("127.0.0.1", port), handler, bind_and_activate=False)
-        server.daemon_threads = True
-        server.request_queue_size = 1024
-        server.allow_reuse_address = True
-        server.server_bind()
-        server.server_activate()
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="fakecluster",
-            daemon=True,
-        )
-        self._thread.start()
+        from tests.fakecluster.aioserver import AsyncServer
+
+        self._server = AsyncServer(self, port)  # type: ignore[assignment]
         return self
 
     def stop(self) -> None:
@@ -269,6 +257,17 @@ class FakeCluster:
 
     def agent(self, pod_or_node: str) -> Agent:
         return next(a for a in self.agents if pod_or_node in (a.pod, a.node))
+
+    def live_agent(self, pod: str) -> Agent | None:
+        """The running agent of that pod name (an index: a fleet has thousands of pods)."""
+        index = self.__dict__.get("_pod_index")
+        if index is None or len(index) != len(self.agents):
+            index = self.__dict__["_pod_index"] = {a.pod: a for a in self.agents}
+        agent = index.get(pod)
+        if agent is None or agent.pod != pod:  # renamed since: rebuild once
+            self.__dict__["_pod_index"] = None
+            agent = next((a for a in self.agents if a.pod == pod), None)
+        return agent if agent is not None and not agent.gone else None
 
     def live_agents(self) -> list[Agent]:
         with self._lock:
@@ -642,7 +641,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _exec(self, pod: str, query: dict[str, list[str]]) -> None:
         cluster = self.cluster
-        agent = next((a for a in cluster.live_agents() if a.pod == pod), None)
+        agent = cluster.live_agent(pod)
         if agent is None:
             self._json(404, _not_found(f'pods "{pod}"'))
             return
