@@ -116,7 +116,7 @@ def live_report(
     :class:`~ciliumdrift.live.prometheus.PrometheusSource`) reads the agents' metrics
     instead of exec-ing into every agent; ``sample`` bounds the execs per group then.
     """
-    from ciliumdrift.live.collect import LiveOptions, collect
+    from ciliumdrift.live.collect import LiveOptions, collect, no_gc_pauses
     from ciliumdrift.live.kubeconfig import resolve
 
     options = LiveOptions(
@@ -130,21 +130,22 @@ def live_report(
         helm_release=helm_release,
     )
     access = resolve(options.kubeconfig, options.context)
-    if prometheus is not None:
-        from ciliumdrift.live.prometheus import collect_with_prometheus
+    with no_gc_pauses():
+        if prometheus is not None:
+            from ciliumdrift.live.prometheus import collect_with_prometheus
 
-        live = collect_with_prometheus(prometheus, options, access=access, sample=sample)
-    else:
-        live = collect(options, access=access)
-    return report_from(
-        live,
-        values_files=values_files,
-        set_flags=set_flags,
-        talos_files=talos_files,
-        cilium_version=cilium_version,
-        chart=chart,
-        kernels=kernels,
-    )
+            live = collect_with_prometheus(prometheus, options, access=access, sample=sample)
+        else:
+            live = collect(options, access=access)
+        return report_from(
+            live,
+            values_files=values_files,
+            set_flags=set_flags,
+            talos_files=talos_files,
+            cilium_version=cilium_version,
+            chart=chart,
+            kernels=kernels,
+        )
 
 
 def _declared_for(

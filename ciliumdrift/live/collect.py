@@ -130,7 +130,7 @@ def collect(
                     code="live-no-agents",
                 )
             )
-        with _no_gc_pauses():
+        with no_gc_pauses():
             agents = (gather or _gather_by_exec)(
                 access, pods, nodes, options, stop, parse or default_parser()
             )
@@ -573,11 +573,12 @@ def run_concurrently(
 
 
 @contextmanager
-def _no_gc_pauses() -> Iterator[None]:
-    """The cyclic collector off while thousands of statuses are parsed and kept.
+def no_gc_pauses() -> Iterator[None]:
+    """The cyclic collector off while thousands of statuses are parsed, kept and compared.
 
     Every collection pass walks all live objects, and a fleet's results are long-lived and
-    acyclic: with the collector on, the passes cost more than the parsing.
+    acyclic: with the collector on, the passes cost more than the parsing. Nested uses keep
+    it off until the outermost one ends.
     """
     import gc
 

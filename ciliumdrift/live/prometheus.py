@@ -46,9 +46,28 @@ from ciliumdrift.errors import CollectionError
 from ciliumdrift.live.model import AgentPod, AgentResult, LiveResult, NodeFacts
 from ciliumdrift.model import Diagnostic
 
+#: The feature gauges read (exact names: Prometheus answers an alternation of names from its
+#: index). Those that map to a status line, and those that set nodes apart (IPAM, node port,
+#: address families, CiliumNodeConfig in use) so that differing nodes form their own group.
+FEATURE_METRICS = (
+    "datapath_config",
+    "datapath_network",
+    "datapath_chaining_enabled",
+    "datapath_internet_protocol",
+    "datapath_kernel_version",
+    "datapath_endpoint_routes_enabled",
+    "controlplane_ipam",
+    "adv_connect_and_lb_kube_proxy_replacement_enabled",
+    "adv_connect_and_lb_node_port_configuration",
+    "adv_connect_and_lb_bandwidth_manager_enabled",
+    "adv_connect_and_lb_big_tcp_enabled",
+    "adv_connect_and_lb_transparent_encryption",
+    "adv_connect_and_lb_egress_gateway_enabled",
+    "adv_connect_and_lb_cilium_node_config_enabled",
+    "network_policies_host_firewall_enabled",
+)
 FEATURES_QUERY = (
-    '{__name__=~"cilium_feature_(datapath|adv_connect_and_lb|controlplane|network_policies)_.+",'
-    '__name__!~".+_total"} > 0'
+    '{__name__=~"' + "|".join(f"cilium_feature_{name}" for name in FEATURE_METRICS) + '"} > 0'
 )
 DRIFT_QUERY = "cilium_drift_checker_config_delta"
 VERSION_QUERY = "cilium_version"
