@@ -132,6 +132,9 @@ def compare(
     kernel_map = dict(kernels or {})
     derived = _Deriver()
     verdicts: dict[tuple[object, ...], Verdict] = {}
+    # Sources that read a fleet hand identical statuses as one object (metrics): observe once.
+    # The observations keep every status alive for the whole call, so ids are not reused.
+    observed_of: dict[tuple[str, int], str | None] = {}
     lines: list[_Line] = []
     conflicts: dict[tuple[str, str], tuple[Fact, Conflict, Expectation, list[str | None], str]] = {}
     findings: list[Finding] = []
@@ -153,7 +156,11 @@ def compare(
             expectation = expectations.get(fact.id)
             if expectation is None or expectation.value is None:
                 continue
-            observed = _observe(fact, observation.status)
+            observed_key = (fact.id, id(observation.status))
+            if observed_key in observed_of:
+                observed = observed_of[observed_key]
+            else:
+                observed = observed_of[observed_key] = _observe(fact, observation.status)
             if (
                 observed is None
                 and fact.id in _VERBOSE_ONLY

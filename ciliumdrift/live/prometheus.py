@@ -423,6 +423,7 @@ def collect_with_prometheus(
             )
         }
         results = []
+        shared: dict[tuple[Any, ...], Any] = {}  # one Status per set of identical metrics
         for pod in pods:
             node_metric = metrics.get(pod.node or "")
             if pod.name in execed:
@@ -432,7 +433,12 @@ def collect_with_prometheus(
                 results.append(result)
                 continue
             assert node_metric is not None  # every pod without metrics is exec'd
-            status = status_from_metrics(node_metric, f"prometheus {source.shown}")
+            signature = (node_metric.features, node_metric.version)
+            status = shared.get(signature)
+            if status is None:
+                status = shared[signature] = status_from_metrics(
+                    node_metric, f"prometheus {source.shown}"
+                )
             results.append(
                 AgentResult(
                     pod,

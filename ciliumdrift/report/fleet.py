@@ -208,8 +208,21 @@ def fleet_view(report: Report, *, exit_code: int | None = None) -> FleetView:
             )
         )
     grouped: dict[tuple[Cell, ...], list[str]] = {}
+    made: dict[tuple[Any, ...], Cell] = {}  # thousands of nodes share a few distinct cells
+
+    def cell(row: Row | None, per_node: bool) -> Cell:
+        key = (
+            (None,)
+            if row is None
+            else (row.verdict, row.observed, row.expected if per_node else None, per_node)
+        )
+        found = made.get(key)
+        if found is None:
+            found = made[key] = _cell(row, per_node)
+        return found
+
     for node, node_rows in by_node.items():
-        cells = tuple(_cell(node_rows.get(f), f in per_node_facts) for f in fact_ids)
+        cells = tuple(cell(node_rows.get(f), f in per_node_facts) for f in fact_ids)
         grouped.setdefault(cells, []).append(node)
     ordered = sorted(grouped.items(), key=lambda item: (-len(item[1]), item[1][0]))
     groups = tuple(
@@ -240,6 +253,8 @@ def _cell(row: Row | None, per_node: bool) -> Cell:
         return Cell(None, None)
     if per_node and row.verdict is Verdict.MATCH:
         return Cell(Verdict.MATCH, OWN_VALUE)
+    if row.verdict is Verdict.NOT_OBSERVED:
+        return Cell(Verdict.NOT_OBSERVED, None)
     if per_node:
         return Cell(row.verdict, row.observed, row.expected)
     return Cell(row.verdict, row.observed)
