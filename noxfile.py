@@ -44,5 +44,13 @@ def tests(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Benchmarks that print their figures (start-up, parse, load, live collection)."""
     session.install("-e", ".[test]", "check-jsonschema")
-    for script in ("bench_cli.py", "bench_parse.py", "bench_load.py", "bench_live.py"):
+    scripts = ("bench_cli.py", "bench_parse.py", "bench_load.py", "bench_live.py", "bench_serve.py")
+    for script in scripts:
         session.run("python", f"benchmarks/{script}")
+
+
+@nox.session(python=PYTHON)
+def accuracy(session: nox.Session) -> None:
+    """Cause accuracy over the real cases in tests/cases (a measurement: never fails on numbers)."""
+    session.install("-e", ".")
+    session.run("python", "tools/accuracy.py", *session.posargs)

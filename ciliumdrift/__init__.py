@@ -81,5 +81,26 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module 'ciliumdrift' has no attribute {name!r}")
     value = getattr(importlib.import_module(module), name)
+    if name in _GUARDED:
+        from ciliumdrift.errors import guarded
+
+        value = guarded(value)
     globals()[name] = value
     return value
+
+
+#: The public functions: every failure they raise is a CiliumdriftError (see errors.guarded).
+_GUARDED = frozenset(
+    {
+        "check",
+        "expect",
+        "load_declared",
+        "load_values",
+        "load_talos",
+        "parse_status",
+        "derive",
+        "compare",
+        "lint",
+        "impact",
+    }
+)

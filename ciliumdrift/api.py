@@ -120,8 +120,17 @@ def check(
     cilium_version: str | None = None,
     kernels: Mapping[str | None, str] | Sequence[str] = (),
     chart: str | None = None,
+    agent_logs: Sequence[str] = (),
+    node_configs: Sequence[str] = (),
+    devices: Sequence[str] = (),
+    node_labels: Sequence[str] = (),
 ) -> Report:
     """Compare what the files declare with what the statuses show; one call, one Report.
+
+    ``agent_logs`` (``[NODE=]FILE``) are agent logs whose lines explain findings or become
+    findings; ``node_configs`` are CiliumNodeConfig files whose overrides the selected nodes
+    are expected to run (selected by ``node_labels``, ``NODE=KEY=VALUE``, and the hostname
+    label); ``devices`` (``[NODE=]NAME:DRIVER``) say what the nodes' devices are.
 
     ``directory`` adds the files of an example-shaped folder (see :func:`discover`) before
     the explicit ones. ``status_files`` and ``kernels`` accept ``NODE=`` prefixes. The Cilium
@@ -139,6 +148,7 @@ def check(
         statuses = [*found.statuses, *statuses]
     kernel_map = dict(kernels) if isinstance(kernels, Mapping) else parse_kernels(kernels)
     observations = read_statuses(statuses)
+    observations = with_node_inputs(observations, agent_logs, devices, node_labels)
     diagnostics: list[Diagnostic] = []
     version = cilium_version
     observed_version = None
@@ -168,9 +178,84 @@ def check(
         "cilium_version": declared.values.chart_version,
         "kernels": {k or "*": v for k, v in kernel_map.items()},
     }
+    if agent_logs:
+        inputs["agent_logs"] = list(agent_logs)
+    if node_configs:
+        inputs["node_configs"] = list(node_configs)
     return build_report(
-        declared, observations, kernels=kernel_map, diagnostics=diagnostics, inputs=inputs
+        declared,
+        observations,
+        kernels=kernel_map,
+        diagnostics=diagnostics,
+        inputs=inputs,
+        node_configs=read_node_config_files(node_configs),
     )
+
+
+def read_node_config_files(paths: Sequence[str]) -> tuple[Any, ...]:
+    """The CiliumNodeConfig objects of ``--node-config`` files."""
+    if not paths:
+        return ()
+    from ciliumdrift.agent.nodeconfig import read_node_configs
+
+    return read_node_configs(paths)
+
+
+def with_node_inputs(
+    observations: Sequence[NodeObservation],
+    agent_logs: Sequence[str] = (),
+    devices: Sequence[str] = (),
+    node_labels: Sequence[str] = (),
+) -> list[NodeObservation]:
+    """Attach agent logs, device facts and labels to the observations of their nodes.
+
+    A log, device or label for a node without a status gets an observation of its own (a
+    fatal agent has no status, but its log says why). An unnamed log goes to the only
+    status when there is one, else stands alone.
+    """
+    out = list(observations)
+    if not (agent_logs or devices or node_labels):
+        return out
+
+    def index(node: str | None) -> int:
+        for i, observation in enumerate(out):
+            if observation.name == node or (
+                node is not None
+                and observation.name is None
+                and observation.status is not None
+                and observation.status.node == node
+            ):
+                return i
+        if node is None and len(out) == 1:
+            return 0
+        out.append(NodeObservation(name=node, error="no status given for this node"))
+        return len(out) - 1
+
+    if agent_logs:
+        from ciliumdrift.parse.agentlog import parse_agent_log
+        from ciliumdrift.textio import read_text
+
+        for spec in agent_logs:
+            node, path = split_node_spec(spec)
+            name, text = read_text(path)
+            i = index(node)
+            log = parse_agent_log(text, source=name, node=node or out[i].name)
+            out[i] = replace(out[i], agent_log=log)
+    if devices:
+        from ciliumdrift.agent.devices import parse_device_flags
+
+        for node, found in parse_device_flags(devices).items():
+            targets = range(len(out)) if node is None else [index(node)]
+            for i in targets:
+                out[i] = replace(out[i], devices=(*out[i].devices, *found))
+    for spec in node_labels:
+        node, _, label = spec.partition("=")
+        key, sep, value = label.partition("=")
+        if not node or not sep or not key:
+            raise InputError(f"--node-label {spec!r}: expected NODE=KEY=VALUE")
+        i = index(node)
+        out[i] = replace(out[i], labels={**(out[i].labels or {}), key: value})
+    return out
 
 
 def _wrapper_declares_version(values_files: Sequence[str]) -> bool:
@@ -193,11 +278,12 @@ def build_report(
     extra_findings: Sequence[Finding] = (),
     diagnostics: Sequence[Diagnostic] = (),
     inputs: Mapping[str, Any] | None = None,
+    node_configs: Sequence[Any] = (),
 ) -> Report:
     """Compare and wrap: the one place a Report is assembled, for files, live and sysdump."""
     from ciliumdrift.compare import compare
 
-    comparison = compare(declared, observations, kernels=kernels)
+    comparison = compare(declared, observations, kernels=kernels, node_configs=node_configs)
     remarks: list[Diagnostic] = [*declared.diagnostics, *diagnostics]
     remarks.extend(declared.values.diagnostics)
     if declared.talos is not None:

@@ -1,7 +1,7 @@
 """Compare: expected runtime (per node) against the observed status, as rows and findings.
 
 One row per config-determined line per node; a finding for every mismatch (explained by
-:mod:`ciliumdrift.explain`), for every declared conflict that needs no status (the agent
+:mod:`ciliumdrift.agent.explain`), for every declared conflict that needs no status (the agent
 would not start, Talos and the values disagree, the agent falls back), and for health that
 no config decides (failing controllers, unreachable nodes, Cilium or Hubble not Ok).
 """
@@ -12,11 +12,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from ciliumdrift.agent import nodeconfig
+from ciliumdrift.agent.devices import node_devices
+from ciliumdrift.agent.explain import explain_drift
+from ciliumdrift.agent.fact import Conflict, Expectation, Fact, NodeContext
+from ciliumdrift.agent.facts import FACTS, lb
+from ciliumdrift.agent.gates import gate
+from ciliumdrift.agent.node import agent_log_findings, node_candidates
 from ciliumdrift.derive import derive_context, node_context
-from ciliumdrift.derive.fact import Conflict, Expectation, Fact, NodeContext
-from ciliumdrift.derive.facts import FACTS
-from ciliumdrift.derive.tables import minor_of
-from ciliumdrift.explain import explain_drift
+from ciliumdrift.live.model import NodeConfigOverride
 from ciliumdrift.load.model import Declared
 from ciliumdrift.model import (
     Cause,
@@ -36,14 +40,9 @@ from ciliumdrift.model import (
 from ciliumdrift.parse.model import Status
 
 # Labels that changed between versions; everything else prints as the fact declares.
-_OLD_LABELS = {"host-routing": ((1, 15), "Host Routing")}
+_OLD_LABELS = {"host-routing": ("host-routing-label-capitalised", "Host Routing")}
 # Lines only `cilium status --verbose` prints: absent from a brief status is not news.
-_VERBOSE_ONLY = frozenset({"clock-source"})
-# The facts whose expectation reads the node's pod CIDRs (a test keeps this list complete).
-# Every other fact depends only on the version and the kernel, so a fleet of thousands of
-# nodes is derived once per (version, kernel) and these two per node.
-POD_CIDR_FACTS = frozenset({"ipam", "masquerading-cidr"})
-_PER_NODE = tuple(f for f in FACTS if f.id in POD_CIDR_FACTS)
+_VERBOSE_ONLY = frozenset({"clock-source", *lb.VERBOSE_ONLY})
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,7 @@ class _Line:
 
 def status_label(fact: Fact, cilium_version: str) -> str:
     old = _OLD_LABELS.get(fact.id)
-    if old is not None and minor_of(cilium_version) <= old[0]:
+    if old is not None and gate(old[0], cilium_version):
         return old[1]
     return fact.status_line
 
@@ -98,7 +97,10 @@ _NODE_KERNEL = Origin(
 
 
 def _context(
-    declared: Declared, observation: NodeObservation, kernels: Mapping[str | None, str]
+    declared: Declared,
+    observation: NodeObservation,
+    kernels: Mapping[str | None, str],
+    node_configs: Sequence[NodeConfigOverride] = (),
 ) -> NodeContext:
     node = observation.name or (observation.status.node if observation.status else None)
     ctx = node_context(
@@ -107,10 +109,34 @@ def _context(
         kernel=_kernel_for(observation, kernels),
         pod_cidrs=observation.pod_cidrs,
     )
+    ctx = _node_facts(ctx, declared, observation, node, node_configs)
     declared_version = declared.cilium_version is not None or bool(declared.values.chart_version)
     status = observation.status
     if not declared_version and status is not None and status.cilium and status.cilium.version:
         ctx = replace(ctx, cilium_version=status.cilium.version.lstrip("v"))
+    return ctx
+
+
+def _node_facts(
+    ctx: NodeContext,
+    declared: Declared,
+    observation: NodeObservation,
+    node: str | None,
+    node_configs: Sequence[NodeConfigOverride],
+) -> NodeContext:
+    """The node's own facts: its agent log, devices, labels and CiliumNodeConfig overrides."""
+    labels = nodeconfig.labels_for(node, observation.labels)
+    devices = node_devices(
+        declared.values,
+        declared.talos,
+        observation.status,
+        {None: observation.devices},
+        log=observation.agent_log,
+    )
+    ctx = replace(ctx, agent_log=observation.agent_log, devices=devices, labels=labels)
+    overrides = nodeconfig.effective(node_configs, labels) if node_configs else {}
+    if overrides:
+        ctx = replace(ctx, values=nodeconfig.overlay(ctx.values, overrides), base_values=ctx.values)
     return ctx
 
 
@@ -127,8 +153,13 @@ def compare(
     observations: Sequence[NodeObservation],
     *,
     kernels: Mapping[str | None, str] | None = None,
+    node_configs: Sequence[NodeConfigOverride] = (),
 ) -> Comparison:
-    """Rows and findings for every node; with no observations, only the cross-checks."""
+    """Rows and findings for every node; with no observations, only the cross-checks.
+
+    ``node_configs`` are CiliumNodeConfig overrides: a node they select is expected to
+    run their values.
+    """
     kernel_map = dict(kernels or {})
     derived = _Deriver()
     verdicts: dict[tuple[object, ...], Verdict] = {}
@@ -139,16 +170,22 @@ def compare(
     conflicts: dict[tuple[str, str], tuple[Fact, Conflict, Expectation, list[str | None], str]] = {}
     findings: list[Finding] = []
     contexts: list[NodeContext] = []
+    log_only: list[tuple[NodeContext, str | None, Mapping[str, Expectation]]] = []
     if not observations:
         ctx = node_context(declared, kernel=kernel_map.get(None))
+        # The devices the files declare (Talos KubeSpan, links, `devices`) decide known failures.
+        ctx = replace(ctx, devices=node_devices(declared.values, declared.talos))
         contexts.append(ctx)
         _collect_conflicts(ctx, derive_context(ctx, FACTS), None, conflicts)
     for observation in observations:
         node = observation.name or (observation.status.node if observation.status else None)
         if observation.error is not None or observation.status is None:
             findings.append(_node_error(observation, node))
+            if observation.agent_log is not None:
+                ctx = _context(declared, observation, kernel_map, node_configs)
+                log_only.append((ctx, node, derive_context(ctx, FACTS)))
             continue
-        ctx = _context(declared, observation, kernel_map)
+        ctx = _context(declared, observation, kernel_map, node_configs)
         contexts.append(ctx)
         expectations = derived(ctx)
         _collect_conflicts(ctx, expectations, node, conflicts)
@@ -173,6 +210,8 @@ def compare(
                 verdict = verdicts[verdict_key] = _verdict(fact, expectation, observed)
             lines.append(_Line(fact, ctx, node, expectation, observed, verdict))
         findings.extend(_health(observation.status, node, expectations))
+        if observation.agent_log is not None:
+            log_only.append((ctx, node, expectations))
     labels: dict[tuple[str, str], str] = {}
     for line in lines:
         label_key = (line.fact.id, line.ctx.cilium_version)
@@ -206,62 +245,89 @@ def compare(
         and observation.status.cilium.state == "Ok"
     }
     cross = [_cross_check(*entry, nodes_seen, running) for entry in conflicts.values()]
-    ordered = [f for group in (drift, _flatten(cross), findings) for f in group]
+    logged = [
+        finding
+        for ctx, node, expectations in log_only
+        for finding in agent_log_findings(ctx, node, expectations, drift)
+    ]
+    ordered = [f for group in (drift, _flatten(cross), logged, findings) for f in group]
     return Comparison(rows=rows, findings=tuple(ordered))
 
 
 class _Deriver:
-    """``derive_context`` with the node-independent part computed once per (version, kernel).
+    """``derive_context`` with what does not depend on the node computed once per kind of node.
 
-    Only the facts that may read the node's pod CIDRs (:data:`POD_CIDR_FACTS`) are derived
-    per node, and only while they do: the first node of each (version, kernel) is derived on
-    a context that notes whether ``pod_cidrs`` was read; a fact that did not read it takes
-    the same path for every pod CIDR (nothing before the read depends on it), so its shared
-    expectation stands for every node.
+    Nodes of one kind share their version, kernel, values (after CiliumNodeConfig overlays),
+    Talos facts, devices and agent log. Of their expectations, only those of facts that read
+    a node's own attributes (:data:`NODE_ATTRIBUTES`: its name, labels and pod CIDRs) are
+    derived per node. Which facts those are is observed, not declared: the first node of each
+    kind is derived on a context that notes which attributes a fact reads. A fact that read
+    none took a path that depends on none of them, so its expectation stands for every node
+    of that kind.
     """
 
     def __init__(self) -> None:
         self._shared: dict[tuple[object, ...], dict[str, Expectation]] = {}
-        self._reads_cidrs: dict[tuple[object, ...], frozenset[str]] = {}
+        self._readers: dict[tuple[object, ...], tuple[Fact, ...]] = {}
 
     def __call__(self, ctx: NodeContext) -> dict[str, Expectation]:
-        key = (ctx.cilium_version, ctx.kernel, ctx.version_origin, ctx.node is None)
+        key = _kind(ctx)
         shared = self._shared.get(key)
         if shared is None:
-            shared = derive_context(replace(ctx, pod_cidrs=()), FACTS)
-            self._shared[key] = shared
-        if not ctx.pod_cidrs:
+            shared = self._shared[key] = derive_context(ctx, FACTS)
+            self._readers[key] = tuple(f for f in FACTS if _reads_node(f, ctx))
             return shared
-        readers = self._reads_cidrs.get(key)
-        if readers is None:
-            readers = frozenset(f.id for f in _PER_NODE if _reads_pod_cidrs(f, ctx))
-            self._reads_cidrs[key] = readers
+        readers = self._readers[key]
         if not readers:
             return shared
-        own = derive_context(ctx, tuple(f for f in _PER_NODE if f.id in readers))
+        own = derive_context(ctx, readers)
+        ids = {f.id for f in readers}
         return {
             fact.id: expectation
             for fact in FACTS
-            if (expectation := (own if fact.id in readers else shared).get(fact.id)) is not None
+            if (expectation := (own if fact.id in ids else shared).get(fact.id)) is not None
         }
 
 
+#: What makes one node's context differ from another's of the same kind.
+NODE_ATTRIBUTES = frozenset({"node", "labels", "pod_cidrs"})
+
+
+def _kind(ctx: NodeContext) -> tuple[object, ...]:
+    devices: object = ctx.devices
+    try:
+        hash(devices)
+    except TypeError:
+        devices = id(devices)
+    return (
+        ctx.cilium_version,
+        ctx.kernel,
+        ctx.version_origin,
+        id(ctx.values),
+        id(ctx.talos),
+        devices,
+        id(ctx.agent_log) if ctx.agent_log is not None else None,
+        id(ctx.base_values) if ctx.base_values is not None else None,
+        ctx.node is None,
+    )
+
+
 class _Watched(NodeContext):
-    """A NodeContext that notes whether a fact read its ``pod_cidrs``."""
+    """A NodeContext that notes which of the node's own attributes a fact reads."""
 
     def __getattribute__(self, name: str) -> Any:
-        if name == "pod_cidrs":
-            object.__setattr__(self, "_pod_cidrs_read", True)
+        if name in NODE_ATTRIBUTES:
+            object.__getattribute__(self, "__dict__").setdefault("_read", set()).add(name)
         return super().__getattribute__(name)
 
 
-def _reads_pod_cidrs(fact: Fact, ctx: NodeContext) -> bool:
+def _reads_node(fact: Fact, ctx: NodeContext) -> bool:
     watched = _Watched(**{f.name: getattr(ctx, f.name) for f in fields(NodeContext)})
     try:
         fact.derive(watched)
     except Exception:  # a fact that fails here fails in derive_context too: derive per node
         return True
-    return bool(watched.__dict__.get("_pod_cidrs_read"))
+    return bool(watched.__dict__.get("_read"))
 
 
 def _flatten(groups: list[list[Finding]]) -> list[Finding]:
@@ -382,6 +448,7 @@ def _drift(line: _Line, peers: _Peers) -> Finding:
         line.observed,
         peers_matching=matching,
         peers_differing=differing,
+        extra=node_candidates(line.fact, line.ctx, line.expectation, line.observed),
     )
     label = status_label(line.fact, line.ctx.cilium_version)
     source = line.expectation.source

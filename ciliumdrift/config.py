@@ -69,7 +69,7 @@ def load_settings(path: Path) -> Settings | None:
     """Settings from one file; None for a pyproject.toml without ``[tool.ciliumdrift]``."""
     from ciliumdrift.textio import read_text
 
-    name, text = read_text(path)
+    name, text = read_text(path, field_name="text_bytes")
     if path.name == "pyproject.toml":
         table = _toml_table(name, text)
         if table is None:
@@ -91,13 +91,16 @@ def _toml_table(name: str, text: str) -> Mapping[str, Any] | None:
             return None
     try:
         data = tomllib.loads(text)
+    except RecursionError:
+        raise InputError("TOML nested too deeply", Position(name, 1, 1)) from None
     except tomllib.TOMLDecodeError as error:
         line = getattr(error, "lineno", 1) or 1
         column = getattr(error, "colno", 1) or 1
         raise InputError(
             f"invalid TOML: {error.args[0] if error.args else error}", Position(name, line, column)
         ) from None
-    table = data.get("tool", {}).get("ciliumdrift")
+    tool = data.get("tool")
+    table = tool.get("ciliumdrift") if isinstance(tool, dict) else None
     if table is None:
         return None
     if not isinstance(table, dict):

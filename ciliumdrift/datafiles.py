@@ -17,7 +17,10 @@ from typing import Any
 SOURCES = (
     "agent_defaults.yaml",
     "kernel.yaml",
+    "known_behaviours.yaml",
     "removed.yaml",
+    "config_keys.yaml",
+    "gates.yaml",
     "talos.yaml",
     "talos_secrets.yaml",
     "lint/disruptive.yaml",
@@ -55,3 +58,20 @@ def compile_sources() -> dict[str, Any]:
 
 def render_compiled(data: dict[str, Any]) -> str:
     return json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+#: The JSON schemas of every output and input document (also at the repository's ``schemas/``).
+SCHEMAS = ("impact", "lint", "report", "status", "values")
+
+
+def schema(name: str) -> Any:
+    """The JSON schema ``name`` (one of :data:`SCHEMAS`), read from the installed package."""
+    if name not in SCHEMAS:
+        raise KeyError(name)
+    text = (
+        resources.files("ciliumdrift")
+        .joinpath("schemas")
+        .joinpath(f"{name}.schema.json")
+        .read_text("utf-8")
+    )
+    return json.loads(text)

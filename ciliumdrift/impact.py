@@ -176,8 +176,13 @@ class ImpactReport:
         }
 
     def render_text(self) -> str:
+        from ciliumdrift.report.escape import inline
+
         out = [
-            f"ciliumdrift impact: {self.base} -> {self.head} (Cilium {self.cilium_version or '?'})",
+            inline(
+                f"ciliumdrift impact: {self.base} -> {self.head} "
+                f"(Cilium {self.cilium_version or '?'})"
+            ),
             "",
         ]
         if not self.changes:
@@ -186,51 +191,56 @@ class ImpactReport:
             mark = "DISRUPTIVE " if change.disruptive else ""
             node = f" [{change.node}]" if change.node else ""
             out.append(
-                f"{mark}{change.status_line}{node}: {change.before or '(not shown)'} -> "
-                f"{change.after or '(not shown)'}"
+                inline(
+                    f"{mark}{change.status_line}{node}: {change.before or '(not shown)'} -> "
+                    f"{change.after or '(not shown)'}"
+                )
             )
             for key in change.keys:
-                out.append(f"    because {key.describe()}")
+                out.append(f"    because {inline(key.describe())}")
             if change.disruptive:
-                out.append(f"    disruptive: {change.why_disruptive}")
+                out.append(f"    disruptive: {inline(change.why_disruptive)}")
         if self.unexplained_keys:
             out += ["", "Changed keys that move no status line:"]
-            out += [f"    {k.describe()}" for k in self.unexplained_keys]
+            out += [f"    {inline(k.describe())}" for k in self.unexplained_keys]
         for diagnostic in self.diagnostics:
-            out.append(f"note: {diagnostic}")
+            out.append(f"note: {inline(diagnostic)}")
         out += ["", self.summary()]
         return "\n".join(out) + "\n"
 
     def render_markdown(self) -> str:
         out = [
-            f"### ciliumdrift impact: `{self.base}` → `{self.head}`",
+            f"### ciliumdrift impact: `{_code(self.base)}` → `{_code(self.head)}`",
             "",
             f"**{self.summary()}**",
             "",
         ]
         if self.disruptive:
             out += ["> [!WARNING]", "> This change disrupts running workloads:"]
-            out += [f"> - **{c.status_line}**: {_cell(c.why_disruptive)}" for c in self.disruptive]
+            out += [
+                f"> - **{_cell(c.status_line)}**: {_cell(c.why_disruptive)}"
+                for c in self.disruptive
+            ]
             out.append("")
         if self.changes:
             out += ["| | Status line | Node | Before | After | Why |", "|---|---|---|---|---|---|"]
             for c in self.changes:
                 why = "<br>".join(
-                    f"`{_cell(k.key)}` {_cell(_show(k.before))} → {_cell(_show(k.after))}"
-                    + (f" ({k.position})" if k.position else "")
+                    f"`{_code(k.key)}` {_cell(_show(k.before))} → {_cell(_show(k.after))}"
+                    + (f" ({_cell(k.position)})" if k.position else "")
                     for k in c.keys
                 )
                 mark = "⚠️" if c.disruptive else ""
                 out.append(
                     f"| {mark} | {_cell(c.status_line)} | {_cell(c.node or 'all')} | "
-                    f"`{_cell(c.before or '-')}` | `{_cell(c.after or '-')}` | {why} |"
+                    f"`{_code(c.before or '-')}` | `{_code(c.after or '-')}` | {why} |"
                 )
         else:
             out.append("No `cilium status` line changes.")
         if self.unexplained_keys:
             out += ["", "<details><summary>Changed keys that move no status line</summary>", ""]
             out += [
-                f"- `{_cell(k.key)}`: {_cell(_show(k.before))} → {_cell(_show(k.after))}"
+                f"- `{_code(k.key)}`: {_cell(_show(k.before))} → {_cell(_show(k.after))}"
                 for k in self.unexplained_keys
             ]
             out += ["", "</details>"]
@@ -238,7 +248,15 @@ class ImpactReport:
 
 
 def _cell(text: object) -> str:
-    return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ")
+    from ciliumdrift.report.escape import markdown
+
+    return markdown(text if text is not None else "")
+
+
+def _code(text: object) -> str:
+    from ciliumdrift.report.escape import markdown_code
+
+    return markdown_code(text if text is not None else "")
 
 
 # -- the library function -----------------------------------------------------------------
@@ -254,8 +272,8 @@ def impact(
 ) -> ImpactReport:
     """What changes at runtime when ``base`` becomes ``head``, per node."""
     from ciliumdrift import __version__
+    from ciliumdrift.agent.facts import FACTS
     from ciliumdrift.derive import derive
-    from ciliumdrift.derive.facts import FACTS
 
     key_changes = diff_values(base.values, head.values)
     reads = {fact.id: fact.reads for fact in FACTS}

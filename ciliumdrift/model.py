@@ -110,8 +110,16 @@ class CauseKind(str, enum.Enum):
     VERSION_DEFAULT = "version-default"
     NOT_APPLIED = "not-applied"
     PER_NODE_OVERRIDE = "per-node-override"
+    # The NIC or another device the config sends a feature to cannot take it (no native XDP
+    # on WireGuard, KubeSpan or a VLAN; no BIG TCP on virtio-net or on a tunnel device).
     HARDWARE_UNSUPPORTED = "hardware-unsupported"
     TALOS_CONFLICT = "talos-conflict"
+    # The node's environment, not the config: nested network namespaces (kind, CI runners),
+    # a host stack the datapath bypasses (Talos KubeSpan), a read-only /proc/sys.
+    ENVIRONMENT = "environment"
+    # A bug of a Cilium release range or a kernel series (verifier rejections, a probe that
+    # pushes settings onto the wrong device), with its upstream issue.
+    KNOWN_BUG = "known-bug"
     UNKNOWN = "unknown"
 
 
@@ -261,6 +269,9 @@ class NodeObservation:
     pod_cidrs: tuple[str, ...] = ()
     error: str | None = None
     source: str | None = None
+    agent_log: Any = None  # ciliumdrift.parse.agentlog.AgentLog: the agent's log, when given
+    labels: Mapping[str, str] | None = None  # the Node's labels (live, --node-label)
+    devices: tuple[Any, ...] = ()  # ciliumdrift.agent.devices.Device: --device flags
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,41 +12,32 @@ from pathlib import Path
 from ciliumdrift.errors import InputError
 from ciliumdrift.model import Position
 
-#: Larger inputs are refused before they are read (a values file is ~10 KiB, a verbose
-#: status with thousands of controllers a few MiB).
-MAX_INPUT_BYTES = 32 * 1024 * 1024
+#: Kept for callers that name the general limit; the value in force is
+#: :attr:`ciliumdrift.limits.Limits.status_bytes` (adjustable, see :mod:`ciliumdrift.limits`).
+MAX_INPUT_BYTES = 8 * 1024 * 1024
 
 STDIN = "<stdin>"
 
 
-def read_text(path: str | Path, *, limit: int = MAX_INPUT_BYTES) -> tuple[str, str]:
-    """Return ``(name, text)`` for a path or ``-`` (standard input).
+def read_text(
+    path: str | Path, *, limit: int | None = None, field_name: str = "status_bytes"
+) -> tuple[str, str]:
+    """Return ``(name, text)`` for a regular file or ``-`` (standard input).
 
     Decodes UTF-8 (a BOM is dropped; UTF-16 with a BOM is accepted); refuses files over
-    ``limit`` bytes and files that hold NUL bytes or are not text.
+    ``limit`` bytes (default: the status limit in force), anything but a regular file (a
+    FIFO, device or socket is refused before it is opened), and text with NUL bytes.
     """
+    from ciliumdrift import limits
+
+    if limit is None:
+        limit = getattr(limits.current(), field_name)
     name = STDIN if str(path) == "-" else str(path)
     if name == STDIN:
-        data = sys.stdin.buffer.read(limit + 1)
+        data = limits.read_bounded(sys.stdin.buffer, limit, name, field_name, "input")
     else:
-        file = Path(path)
-        try:
-            if file.is_dir():
-                raise InputError("is a directory, not a file", Position(name, 1, 1))
-            with file.open("rb") as handle:
-                data = handle.read(limit + 1)
-        except FileNotFoundError:
-            raise InputError("no such file", Position(name, 1, 1)) from None
-        except PermissionError:
-            raise InputError("permission denied", Position(name, 1, 1)) from None
-        except IsADirectoryError:
-            raise InputError("is a directory, not a file", Position(name, 1, 1)) from None
-        except OSError as error:
-            raise InputError(error.strerror or "cannot read", Position(name, 1, 1)) from None
-    if len(data) > limit:
-        raise InputError(
-            f"larger than the {limit // (1024 * 1024)} MiB limit", Position(name, 1, 1)
-        )
+        data = limits.read_regular(path, limit, field_name, name=name)
+    limits.start_file(name)
     return name, decode(data, name)
 
 
@@ -54,9 +45,15 @@ def decode(data: bytes, name: str) -> str:
     """Bytes to text with a BOM rule; NUL bytes or undecodable bytes are an InputError."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return data.decode("utf-16")
+            text = data.decode("utf-16")
         except UnicodeDecodeError:
             raise InputError("not valid UTF-16 text", Position(name, 1, 1)) from None
+        nul = text.find("\x00")
+        if nul >= 0:
+            line = text.count("\n", 0, nul) + 1
+            column = nul - (text.rfind("\n", 0, nul) + 1) + 1
+            raise InputError("binary data (NUL character), not text", Position(name, line, column))
+        return text.removeprefix("\ufeff")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     nul = data.find(b"\x00")

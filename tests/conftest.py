@@ -1,7 +1,8 @@
-"""Shared test fixtures: where the repository, its examples and the shared corpus are."""
+"""Shared test fixtures: where the repository, its examples and the corpus (tests/corpus) are."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,8 +10,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
 SCHEMAS = REPO / "schemas"
-SHARED = REPO.parent / "shared"
-CORPUS = SHARED / "corpus"
+CORPUS = REPO / "tests" / "corpus"
+CHART_REFERENCE = CORPUS / "chart"
 
 
 @pytest.fixture
@@ -28,3 +29,18 @@ def corpus_files(kind: str, pattern: str = "*") -> list[Path]:
     if not folder.is_dir():
         return []
     return sorted(p for p in folder.glob(pattern) if p.name != "MANIFEST.tsv")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """In CI (CILIUMDRIFT_FORBID_SKIPS=1) a skipped test fails the run: CI installs everything.
+
+    A skip on a developer's machine names what to install; in CI it would hide a test that
+    never ran, so the run fails and the skip summary (``-rs``) says which ones.
+    """
+    if os.environ.get("CILIUMDRIFT_FORBID_SKIPS") != "1" or hasattr(session.config, "workerinput"):
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter is not None else []
+    if skipped and session.exitstatus == 0:
+        reporter.write_line(f"CILIUMDRIFT_FORBID_SKIPS: {len(skipped)} test(s) skipped", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -1,22 +1,33 @@
 """Regenerate ciliumdrift/data/chart/ from the Cilium chart's own values.yaml files.
 
-    python tools/refresh_chart_data.py [REFERENCE_DIR]
+    python tools/refresh_chart_data.py [REFERENCE_DIR] [--charts CHARTS_GIT_DIR]
 
-REFERENCE_DIR (default ``../shared/reference/chart``) holds one folder per chart version
+REFERENCE_DIR (default ``tests/corpus/chart``) holds one folder per chart version
 (``1.18.12/values.yaml`` and, from 1.16, ``values.schema.json``), copied byte for byte from
 the published ``cilium-<version>.tgz`` packages. For each minor release the newest patch
 folder is used. The output is deterministic: tests/load/test_chart_data.py regenerates it
 and compares with the shipped files.
+
+Keys differ between patch releases of one minor (``enableTunnelBIGTCP`` is in the 1.19.0 to
+1.19.2 charts only), so ``<minor>/patches.json`` records, for every key that some patch
+release of the minor lacks, the ranges of patch releases whose chart has it. It is built
+from every ``cilium-<major>.<minor>.<patch>.tgz`` in a clone of github.com/cilium/charts
+(the Helm repository https://helm.cilium.io serves), given with ``--charts``; without it
+the shipped ``patches.json`` files are kept as they are.
 """
 
 from __future__ import annotations
 
+import io
 import json
+import re
+import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_REFERENCE = REPO.parent / "shared" / "reference" / "chart"
+DEFAULT_REFERENCE = REPO / "tests" / "corpus" / "chart"
 TARGET = REPO / "ciliumdrift" / "data" / "chart"
 
 README = """\
@@ -38,8 +49,14 @@ Files per folder:
 * `keys.json`: every dotted key valid in that chart (values, schema properties, keys the
   chart documents as comments) and the keys whose children are free-form.
 
+* `patches.json`: the patch releases of the minor read from cilium/charts and, for each key
+  that some of them lack, the ranges of patch releases whose chart has it (a key outside
+  its ranges is unknown to that patch release).
+
 `index.json` maps each minor release to its bundled version.
 """
+
+_PACKAGE = re.compile(r"^cilium-(?P<version>\d+\.\d+\.\d+)\.tgz$")
 
 
 def newest_per_minor(reference: Path) -> dict[str, Path]:
@@ -58,7 +75,79 @@ def newest_per_minor(reference: Path) -> dict[str, Path]:
     return {minor: folder for minor, (_, folder) in sorted(chosen.items(), key=lambda kv: kv[1][0])}
 
 
-def generate(reference: Path) -> dict[str, str]:
+def chart_packages(charts: Path) -> dict[str, list[str]]:
+    """Minor -> its stable patch versions packaged in a cilium/charts clone, oldest first."""
+    listing = subprocess.run(
+        ["git", "-C", str(charts), "ls-tree", "--name-only", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    by_minor: dict[str, list[str]] = {}
+    for name in listing:
+        match = _PACKAGE.match(name)
+        if match:
+            version = match.group("version")
+            by_minor.setdefault(version.rsplit(".", 1)[0], []).append(version)
+    return {m: sorted(v, key=lambda x: int(x.rsplit(".", 1)[1])) for m, v in by_minor.items()}
+
+
+def package_keys(charts: Path, version: str) -> set[str]:
+    """The key catalogue of ``cilium-<version>.tgz`` (values, comments, schema)."""
+    from ciliumdrift.load.chart import key_catalogue, parse_chart_values
+
+    blob = subprocess.run(
+        ["git", "-C", str(charts), "show", f"HEAD:cilium-{version}.tgz"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    files: dict[str, str] = {}
+    with tarfile.open(fileobj=io.BytesIO(blob), mode="r:gz") as archive:
+        for member in archive.getmembers():
+            if member.name in ("cilium/values.yaml", "cilium/values.schema.json"):
+                handle = archive.extractfile(member)
+                assert handle is not None
+                files[member.name.split("/", 1)[1]] = handle.read().decode("utf-8")
+    values_text = files["values.yaml"]
+    schema = json.loads(files["values.schema.json"]) if "values.schema.json" in files else None
+    label = f"cilium-{version}/values.yaml"
+    defaults = parse_chart_values(values_text, label, version, label)
+    known, _ = key_catalogue(defaults, values_text, schema)
+    return known
+
+
+def patch_ranges(
+    releases: list[str], keys_by_release: dict[str, set[str]]
+) -> dict[str, list[list[str]]]:
+    """Key -> [[first, last], ...] patch releases that have it, for keys some release lacks."""
+    everywhere = set.intersection(*(keys_by_release[r] for r in releases))
+    ranges: dict[str, list[list[str]]] = {}
+    for key in sorted(set.union(*(keys_by_release[r] for r in releases)) - everywhere):
+        spans: list[list[str]] = []
+        for release in releases:
+            if key not in keys_by_release[release]:
+                continue
+            previous = releases[releases.index(release) - 1] if releases.index(release) else None
+            if spans and previous is not None and spans[-1][1] == previous:
+                spans[-1][1] = release
+            else:
+                spans.append([release, release])
+        ranges[key] = spans
+    return ranges
+
+
+def patches_file(charts: Path, minor: str, releases: list[str]) -> str:
+    keys_by_release = {r: package_keys(charts, r) for r in releases}
+    doc = {
+        "minor": minor,
+        "source": "cilium-<version>.tgz of github.com/cilium/charts (https://helm.cilium.io)",
+        "releases": releases,
+        "keys": patch_ranges(releases, keys_by_release),
+    }
+    return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
+
+
+def generate(reference: Path, charts: Path | None = None) -> dict[str, str]:
     """Relative path -> content of every file under ciliumdrift/data/chart."""
     from ciliumdrift.load.chart import bundle_files
 
@@ -72,6 +161,12 @@ def generate(reference: Path) -> dict[str, str]:
         for name, content in bundle_files(values_text, schema_text, folder.name).items():
             files[f"{minor}/{name}"] = content
         versions[minor] = folder.name
+        if charts is not None:
+            releases = chart_packages(charts).get(minor, [])
+            if releases:
+                files[f"{minor}/patches.json"] = patches_file(charts, minor, releases)
+        elif (TARGET / minor / "patches.json").is_file():  # only the charts clone rebuilds it
+            files[f"{minor}/patches.json"] = (TARGET / minor / "patches.json").read_text("utf-8")
         rows.append(
             f"| {minor} | {folder.name} (tag v{folder.name}) | {'yes' if schema_text else 'no'} |"
         )
@@ -81,11 +176,17 @@ def generate(reference: Path) -> dict[str, str]:
 
 
 def main(argv: list[str]) -> int:
-    reference = Path(argv[1]) if len(argv) > 1 else DEFAULT_REFERENCE
+    args = list(argv[1:])
+    charts: Path | None = None
+    if "--charts" in args:
+        at = args.index("--charts")
+        charts = Path(args[at + 1])
+        del args[at : at + 2]
+    reference = Path(args[0]) if args else DEFAULT_REFERENCE
     if not reference.is_dir():
         print(f"{reference}: no such directory", file=sys.stderr)
         return 2
-    for relative, content in generate(reference).items():
+    for relative, content in generate(reference, charts).items():
         target = TARGET / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(content, encoding="utf-8")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
+import errno
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -30,10 +32,18 @@ class OutputFormat(str, enum.Enum):
 
 
 def fail(message: str, code: int = EXIT_INPUT) -> NoReturn:
-    """Print one line on stderr and exit; never a traceback."""
-    line = " ".join(str(message).split())
+    """Print one line on stderr and exit; never a traceback, never a control character
+    or URL credentials from input (:func:`ciliumdrift.report.escape.message`)."""
+    from ciliumdrift.report.escape import message as safe_message
+
+    line = safe_message(message)
     typer.echo(f"ciliumdrift: {line}" if not _has_position(line) else line, err=True)
     raise typer.Exit(code)
+
+
+def usage(message: str) -> NoReturn:
+    """A command line that cannot work (a missing input, a format the command lacks): exit 2."""
+    fail(f"usage: {message}")
 
 
 def _has_position(line: str) -> bool:
@@ -61,30 +71,94 @@ def errors_to_exit() -> Iterator[None]:
         reason = error.strerror or str(error)
         fail(f"{name}:1:1: {reason}" if name else reason)
     except RecursionError:
-        fail("input nested too deeply")
+        fail("input nested too deeply (see docs/limits.md)")
     except MemoryError:
-        fail("input too large")
-    except Exception as error:  # a defect: still one line, never a traceback
-        fail(f"internal error: {type(error).__name__}: {error} (please report this)")
+        fail("input too large (see docs/limits.md)")
+    except Exception as error:
+        usage = usage_message(error)
+        if usage is not None:  # typer.BadParameter and the rest of click's UsageError family
+            fail(f"usage: {usage}")
+        # A defect: still one line, never a traceback; the exception's text is not shown
+        # (it may quote input, a secret for one).
+        fail(f"internal error: {type(error).__name__} (please report this)")
 
 
-def emit(text: str, output: Path | None = None) -> None:
-    """Write the whole rendered output at once: to stdout, or atomically to a file."""
+def usage_message(error: BaseException) -> str | None:
+    """The one-line text of a click usage error (exit code 2), None for anything else.
+
+    typer bundles its own copy of click, so the classes are matched by behaviour: a
+    ``format_message`` method and ``exit_code`` 2.
+    """
+    formatter = getattr(error, "format_message", None)
+    if not callable(formatter) or getattr(error, "exit_code", None) != 2:
+        return None
+    return " ".join(str(formatter()).split())
+
+
+# Every output format name any command accepts (kept literal: the format enums may move).
+FORMAT_NAMES = frozenset({"text", "json", "sarif", "github", "junit", "markdown"})
+
+
+def check_output(value: Path | None) -> Path | None:
+    """``-o json`` names a format, not a file: refuse it with the hint the user needs."""
+    if value is not None and str(value) in FORMAT_NAMES and not value.exists():
+        raise typer.BadParameter(
+            f"{value} names an output format, not a file: did you mean --format {value}? "
+            f"(-o ./{value} writes a file of that name)",
+            param_hint="-o",
+        )
+    return value
+
+
+def emit(text: str, output: Path | None = None, *, workflow_commands: bool = False) -> None:
+    """Write the whole rendered output at once.
+
+    ``None`` and ``-`` are standard output. A regular file (or a name that does not exist
+    yet) is written atomically: a temporary file in the same folder, then a rename over the
+    target, with the mode a new file gets under the umask (an existing file keeps its mode;
+    a symlink is followed, not replaced). Anything else (``/dev/stdout``, a pipe such as
+    ``-o >(gzip > out.gz)``, a terminal) is opened and written directly: renaming over a
+    device would replace it with a regular file.
+    """
+    from ciliumdrift.report.escape import output as safe_output
+
+    # The last neutralising pass: no control character from input reaches the terminal, and
+    # no line starts a GitHub workflow command unless the output is meant to be commands.
+    text = safe_output(text, workflow_commands=workflow_commands)
     if not text.endswith("\n"):
         text += "\n"
     if output is None or str(output) == "-":
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    directory = output.parent if str(output.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=directory)
+    try:
+        existing: os.stat_result | None = os.stat(output)  # follows /dev/stdout -> pipe
+    except FileNotFoundError:
+        existing = None
+    if existing is not None and stat.S_ISDIR(existing.st_mode):
+        raise IsADirectoryError(errno.EISDIR, "is a directory", str(output))
+    if existing is not None and not stat.S_ISREG(existing.st_mode):
+        with open(output, "w", encoding="utf-8") as stream:  # a device or a pipe
+            stream.write(text)
+        return
+    target = Path(os.path.realpath(output))  # a symlinked file: replace its target, not the link
+    mode = stat.S_IMODE(existing.st_mode) if existing is not None else _new_file_mode()
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
-        os.replace(tmp, output)
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _new_file_mode() -> int:
+    """0o666 less the umask: the mode ``open()`` would give a new file."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def read_input(path: str) -> tuple[str, str]:
@@ -121,4 +195,36 @@ CiliumVersion = Annotated[
 ]
 Kernels = Annotated[
     list[str], typer.Option("--kernel", metavar="[NODE=]VERSION", help="A node's kernel.")
+]
+Output = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="FILE",
+        callback=check_output,
+        help="Write here (a file atomically; - , a pipe or a device directly).",
+    ),
+]
+AgentLogs = Annotated[
+    list[str],
+    typer.Option(
+        "--agent-log",
+        metavar="[NODE=]FILE",
+        help="An agent log (kubectl -n kube-system logs ds/cilium -c cilium-agent).",
+    ),
+]
+NodeConfigs = Annotated[
+    list[str],
+    typer.Option("--node-config", metavar="FILE", help="CiliumNodeConfig overrides (YAML)."),
+]
+Devices = Annotated[
+    list[str],
+    typer.Option(
+        "--device", metavar="[NODE=]NAME:DRIVER", help="A node device and its driver (ethtool -i)."
+    ),
+]
+NodeLabels = Annotated[
+    list[str],
+    typer.Option("--node-label", metavar="NODE=KEY=VALUE", help="A node label (node selectors)."),
 ]

@@ -9,8 +9,13 @@ import typer
 
 from ciliumdrift.cli import app
 from ciliumdrift.cli._common import (
+    AgentLogs,
     CiliumVersion,
+    Devices,
     Kernels,
+    NodeConfigs,
+    NodeLabels,
+    Output,
     OutputFormat,
     SetFiles,
     SetJsons,
@@ -21,6 +26,7 @@ from ciliumdrift.cli._common import (
     ValuesFiles,
     emit,
     run,
+    usage,
 )
 
 if TYPE_CHECKING:
@@ -53,6 +59,10 @@ def check_command(
     ] = None,
     cilium_version: CiliumVersion = None,
     kernel: Kernels = [],  # noqa: B006
+    agent_log: AgentLogs = [],  # noqa: B006
+    node_config: NodeConfigs = [],  # noqa: B006
+    device: Devices = [],  # noqa: B006
+    node_label: NodeLabels = [],  # noqa: B006
     chart: Annotated[
         str | None, typer.Option("--chart", metavar="VERSION|DIR|TGZ|none", help="Chart defaults.")
     ] = None,
@@ -62,9 +72,7 @@ def check_command(
     fail_on_health: Annotated[
         bool, typer.Option("--fail-on-health", help="Health findings also exit 1.")
     ] = False,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write here, atomically.")
-    ] = None,
+    output: Output = None,
 ) -> None:
     """Check that the running datapath is the one the config asks for; explain every mismatch."""
 
@@ -84,7 +92,7 @@ def check_command(
             report = _check_sysdump(sysdump, values, flags, talos, cilium_version, kernel, chart)
         else:
             if directory is None and not (values or talos or status or flags):
-                raise typer.BadParameter("give a folder, or --values/--talos/--status files")
+                usage("give a folder, or --values/--talos/--status files")
             report = check(
                 directory,
                 values_files=values,
@@ -94,8 +102,16 @@ def check_command(
                 cilium_version=cilium_version,
                 kernels=kernel,
                 chart=chart,
+                agent_logs=agent_log,
+                node_configs=node_config,
+                devices=device,
+                node_labels=node_label,
             )
-        emit(render(report, fmt.value), output)
+        emit(
+            render(report, fmt.value),
+            output,
+            workflow_commands=fmt is OutputFormat.github,
+        )
         return report.exit_code(fail_on_health=fail_on_health)
 
     run(body)

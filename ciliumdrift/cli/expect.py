@@ -21,6 +21,7 @@ from ciliumdrift.cli._common import (
     emit,
     fail,
     run,
+    usage,
 )
 
 
@@ -57,7 +58,7 @@ def expect_command(
             set_literal=set_literal,
         )
         if not (values or talos or flags):
-            raise typer.BadParameter("give --values/--set or --talos input")
+            usage("give --values/--set or --talos input")
         declared = load_declared(
             tuple(values),
             set_flags=tuple(flags),

@@ -19,8 +19,8 @@ def facts_command(
     """List the status lines ciliumdrift derives, or print one fact's documentation."""
 
     def body() -> int:
-        from ciliumdrift.derive.docs import fact_markdown, facts_markdown
-        from ciliumdrift.derive.facts import FACTS, fact_by_id
+        from ciliumdrift.agent.docs import fact_markdown, facts_markdown
+        from ciliumdrift.agent.facts import FACTS, fact_by_id
 
         if fact_id is None:
             if markdown:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from ciliumdrift.cli import app
-from ciliumdrift.cli._common import OutputFormat, emit, run
+from ciliumdrift.cli._common import Output, OutputFormat, emit, run, usage
 
 
 @app.command("impact")
@@ -41,9 +40,7 @@ def impact_command(
     fmt: Annotated[
         OutputFormat, typer.Option("--format", help="Output format.")
     ] = OutputFormat.text,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write here, atomically.")
-    ] = None,
+    output: Output = None,
     exit_zero: Annotated[
         bool, typer.Option("--exit-zero", help="Exit 0 even when status lines change.")
     ] = False,
@@ -56,14 +53,14 @@ def impact_command(
 
         if git_base is not None:
             if base or not paths:
-                raise typer.BadParameter("--git-base REF takes PATHS (and no --base)")
+                usage("--git-base REF takes PATHS (and no --base)")
             targets = head or list(paths)
             before = load_git_side(git_base, targets, talos=talos, cilium_version=cilium_version)
             after = load_side(targets, talos=talos, cilium_version=cilium_version)
             labels = (f"{git_base}:{' '.join(targets)}", " ".join(targets))
         else:
             if not base or not head or paths:
-                raise typer.BadParameter("give --base OLD and --head NEW (or --git-base REF PATHS)")
+                usage("give --base OLD and --head NEW (or --git-base REF PATHS)")
             before = load_side(base, talos=talos, cilium_version=cilium_version)
             after = load_side(head, talos=talos, cilium_version=cilium_version)
             labels = (" ".join(base), " ".join(head))
@@ -71,7 +68,11 @@ def impact_command(
             (n.split("=", 1)[0], n.split("=", 1)[1] if "=" in n else None) for n in node
         ] or [(None, None)]
         report = impact(before, after, nodes=nodes, base_label=labels[0], head_label=labels[1])
-        emit(render(report, fmt.value), output)
+        emit(
+            render(report, fmt.value),
+            output,
+            workflow_commands=fmt is OutputFormat.github,
+        )
         return 0 if exit_zero else report.exit_code()
 
     run(body)

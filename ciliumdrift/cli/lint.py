@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from ciliumdrift.cli import app
-from ciliumdrift.cli._common import OutputFormat, emit, run
+from ciliumdrift.cli._common import Output, OutputFormat, emit, run, usage
 
 
 @app.command("lint")
@@ -34,9 +34,7 @@ def lint_command(
     fmt: Annotated[
         OutputFormat, typer.Option("--format", help="Output format.")
     ] = OutputFormat.text,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write here, atomically.")
-    ] = None,
+    output: Output = None,
     config: Annotated[
         Path | None,
         typer.Option("--config", metavar="FILE", help="pyproject.toml or .ciliumdrift.yaml."),
@@ -66,9 +64,7 @@ def lint_command(
         if not paths:  # the configured files are the -f layers of one release, in order
             paths, merge = list(settings.values), True
         if not paths:
-            raise typer.BadParameter(
-                "give at least one values file (or `values` in [tool.ciliumdrift])"
-            )
+            usage("give at least one values file (or `values` in .ciliumdrift.yaml)")
         report = lint(
             paths,
             talos_files=settings.talos,
@@ -76,7 +72,11 @@ def lint_command(
             settings=settings,
             layered=merge,
         )
-        emit(render(report, fmt.value), output)
+        emit(
+            render(report, fmt.value),
+            output,
+            workflow_commands=fmt is OutputFormat.github,
+        )
         return 0 if exit_zero else report.exit_code()
 
     run(body)

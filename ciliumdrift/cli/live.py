@@ -10,6 +10,7 @@ import typer
 from ciliumdrift.cli import app
 from ciliumdrift.cli._common import (
     CiliumVersion,
+    Output,
     OutputFormat,
     SetFiles,
     SetJsons,
@@ -88,9 +89,11 @@ def live_command(
     fail_on_health: Annotated[
         bool, typer.Option("--fail-on-health", help="Unreachable agents and health also exit 1.")
     ] = False,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write here, atomically.")
-    ] = None,
+    output: Output = None,
+    no_agent_log: Annotated[
+        bool,
+        typer.Option("--no-agent-log", help="Do not read the agent containers' logs."),
+    ] = False,
     prometheus: Annotated[
         str | None,
         typer.Option(
@@ -158,11 +161,16 @@ def live_command(
             timeout=timeout,
             read_helm_release=read_helm_release,
             helm_release=helm_release,
+            agent_log=not no_agent_log,
             prometheus=source,
             sample=sample,
         )
         code = report.exit_code(fail_on_health=fail_on_health)
-        emit(render_live(report, fmt.value, code), output)
+        emit(
+            render_live(report, fmt.value, code),
+            output,
+            workflow_commands=fmt is OutputFormat.github,
+        )
         return code
 
     run(body)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import enum
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from ciliumdrift.cli import app
-from ciliumdrift.cli._common import EXIT_CLEAN, emit, read_input, run
+from ciliumdrift.cli._common import EXIT_CLEAN, Output, emit, read_input, run
 
 if TYPE_CHECKING:
     from ciliumdrift.parse.model import Status
@@ -29,9 +28,7 @@ def status_command(
     fmt: Annotated[
         StatusFormat, typer.Option("--format", help="Output format.")
     ] = StatusFormat.text,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write here, atomically.")
-    ] = None,
+    output: Output = None,
 ) -> None:
     """Parse a `cilium status` (text, --verbose, -o json/yaml, cilium-cli summary) and print it."""
 
@@ -54,6 +51,7 @@ def status_command(
 def render_text(status: Status) -> str:
     """A plain aligned listing: one ``name  value`` row per typed field that is present."""
     from ciliumdrift.parse import status_to_dict
+    from ciliumdrift.report.escape import inline
 
     data = status_to_dict(status)
     rows: list[tuple[str, str]] = []
@@ -62,9 +60,9 @@ def render_text(status: Status) -> str:
             continue
         _flatten(key, value, rows)
     width = max((len(name) for name, _ in rows), default=0)
-    out = [f"{name.ljust(width)}  {value}" for name, value in rows]
+    out = [f"{inline(name).ljust(width)}  {inline(value)}" for name, value in rows]
     for diagnostic in status.diagnostics:
-        out.append(f"warning: {diagnostic}")
+        out.append(f"warning: {inline(diagnostic)}")
     return "\n".join(out)
 
 

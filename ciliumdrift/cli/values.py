@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from ciliumdrift.cli import app
-from ciliumdrift.cli._common import OutputFormat, emit, run
+from ciliumdrift.cli._common import Output, OutputFormat, emit, run, usage
 
 
 @app.command("values")
@@ -50,9 +49,7 @@ def values_command(
     fmt: Annotated[
         OutputFormat, typer.Option("--format", help="text or json.")
     ] = OutputFormat.text,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write here, atomically.")
-    ] = None,
+    output: Output = None,
 ) -> None:
     """Print the values Helm would hand to the chart, with each key's file:line:column or layer."""
 
@@ -60,7 +57,7 @@ def values_command(
         from ciliumdrift.load import load_values, set_flags_from_options
 
         if fmt not in (OutputFormat.text, OutputFormat.json):
-            raise typer.BadParameter("values supports --format text or json", param_hint="--format")
+            usage("values writes --format text or json")
         flags = set_flags_from_options(
             set=set_,
             set_string=set_string,
@@ -101,15 +98,17 @@ def render_text(loaded: object) -> str:
     import json
 
     from ciliumdrift.load.model import HelmValues
+    from ciliumdrift.report.escape import inline
 
     assert isinstance(loaded, HelmValues)
     lines = [f"# chart version: {loaded.chart_version or 'none'}"]
     for key, value in loaded.items():
         marker = "*" if key in loaded.user_keys else " "
         shown = json.dumps(value, ensure_ascii=False)
-        lines.append(f"{marker} {key} = {shown}  # {loaded.origin(key).describe()}")
-    for key, origin in loaded.placeholders.items():
-        lines.append(f"! {key} = <unrendered template>  # {origin.describe()}")
+        origin = inline(loaded.origin(key).describe())
+        lines.append(f"{marker} {inline(key)} = {inline(shown)}  # {origin}")
+    for key, place in loaded.placeholders.items():
+        lines.append(f"! {inline(key)} = <unrendered template>  # {inline(place.describe())}")
     for diagnostic in loaded.diagnostics:
-        lines.append(f"# note: {diagnostic}")
+        lines.append(f"# note: {inline(diagnostic)}")
     return "\n".join(lines)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ciliumdrift.derive.fact import Conflict, Expectation, Fact, NodeContext
+from ciliumdrift.agent import known
+from ciliumdrift.agent.fact import Conflict, Expectation, Fact, NodeContext
 from ciliumdrift.load.model import Declared
 from ciliumdrift.model import Layer, Located, Origin, Severity
 
@@ -74,9 +75,9 @@ def _ignored_key_conflicts(ctx: NodeContext) -> dict[str, list[Conflict]]:
 
 
 def _ignored_key_conflicts_uncached(ctx: NodeContext) -> dict[str, list[Conflict]]:
-    from ciliumdrift.derive.facts import FACTS
-    from ciliumdrift.derive.keys import ignored_keys
-    from ciliumdrift.explain import cause, said, values_fix
+    from ciliumdrift.agent.explain import cause, said, values_fix
+    from ciliumdrift.agent.facts import FACTS
+    from ciliumdrift.agent.keys import ignored_keys
     from ciliumdrift.model import CauseKind
 
     reads = {key for f in FACTS for key in f.reads}
@@ -108,6 +109,7 @@ def _ignored_key_conflicts_uncached(ctx: NodeContext) -> dict[str, list[Conflict
                 [(ignored.meant, ignored.meant_value)],
             ),
             severity=Severity.WARNING,
+            name="removed-key" if ignored.removed else "unknown-key",
         )
         owner = next((f for f in FACTS if f.reads[:1] == (ignored.meant,)), None) or next(
             (f for f in FACTS if ignored.meant in f.reads), None
@@ -125,7 +127,7 @@ def derive(
     pod_cidrs: tuple[str, ...] = (),
 ) -> dict[str, Expectation]:
     """Every fact's expectation for one node, keyed by fact ID (status-line order)."""
-    from ciliumdrift.derive.facts import FACTS
+    from ciliumdrift.agent.facts import FACTS
 
     ctx = node_context(declared, node=node, kernel=kernel, pod_cidrs=pod_cidrs)
     return derive_context(ctx, FACTS)
@@ -145,6 +147,12 @@ def derive_context(ctx: NodeContext, facts: tuple[Fact, ...]) -> dict[str, Expec
         if extra:
             expectation = replace(expectation, conflicts=(*expectation.conflicts, *extra))
         out[fact.id] = expectation
+    # Known behaviours that certainly hold here and need no status (data/known_behaviours.yaml).
+    for fact_id, found in known.conflicts(ctx, out).items():
+        if fact_id not in {f.id for f in facts}:
+            continue
+        current = out.get(fact_id) or Expectation(value=None, source=None)
+        out[fact_id] = replace(current, conflicts=(*current.conflicts, *found))
     return out
 
 

@@ -14,8 +14,8 @@ def expected_state(
     declared: Declared, kernels: Mapping[str | None, str] | None = None
 ) -> dict[str, Any]:
     """One entry per node named in ``kernels`` (or one for every node when none is named)."""
+    from ciliumdrift.agent.facts import FACTS
     from ciliumdrift.compare import status_label
-    from ciliumdrift.derive.facts import FACTS
 
     kernel_map = dict(kernels or {})
     names: list[str | None] = [n for n in kernel_map if n is not None] or [None]

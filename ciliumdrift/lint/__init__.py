@@ -206,7 +206,7 @@ def _chart(
     if note:
         notes.append(note)
     facts: dict[str, Any] = {
-        "known_keys": frozenset(chart_data.known_keys(resolved)),
+        "known_keys": frozenset(chart_data.known_keys(version or resolved)),
         "open_maps": frozenset(chart_data.open_maps(resolved)),
         "defaults": chart_data.chart_defaults(resolved).values,
     }

@@ -21,6 +21,7 @@ from typing import Any
 
 from ciliumdrift.load.model import HelmValues, TalosFacts, join_key, split_key
 from ciliumdrift.model import Diagnostic, Position, Severity
+from ciliumdrift.versions import Version
 
 DOCS_URL = "https://github.com/ciliumdrift/ciliumdrift/blob/main/docs/rules.md"
 
@@ -260,16 +261,6 @@ def _examples(section: str) -> tuple[Example, ...]:
     return tuple(examples)
 
 
-def version_tuple(version: str | None) -> tuple[int, ...]:
-    """``"v1.18.4"`` -> ``(1, 18, 4)``; pre-release suffixes are ignored; () when unknown."""
-    if not version:
-        return ()
-    match = re.match(r"^v?(\d+)\.(\d+)(?:\.(\d+))?", str(version).strip())
-    if not match:
-        return ()
-    return tuple(int(g) for g in match.groups() if g is not None)
-
-
 @dataclass(frozen=True)
 class LintContext:
     """What a rule may look at.
@@ -353,18 +344,36 @@ class LintContext:
 
     # -- versions ----------------------------------------------------------------------
 
+    def gate(self, name: str) -> bool:
+        """The named version gate (data/gates.yaml) at the linted Cilium version."""
+        from ciliumdrift.agent.gates import gate
+
+        return gate(name, self.cilium_version)
+
     def at_least(self, version: str) -> bool:
-        return version_tuple(self.cilium_version) >= version_tuple(version)
+        """The linted version is a data row's ``version`` or newer (False when unknown)."""
+        have = Version.parse(self.cilium_version)
+        return have is not None and have.at_least(version)
 
     def below(self, version: str) -> bool:
         return not self.at_least(version)
+
+    def within(self, since: str | None = None, until: str | None = None) -> bool:
+        """The linted version lies in a data row's ``since``..``until`` (inclusive; a bare
+        minor means every patch of it)."""
+        have = Version.parse(self.cilium_version)
+        if have is None:
+            return not since
+        if since and not have.at_least(since):
+            return False
+        return not until or have.at_most(until)
 
     # -- derived datapath terms shared by several rules -----------------------------------
 
     @property
     def routing_mode(self) -> str:
         mode = self.effective("routingMode")
-        if mode is None and self.below("1.15"):
+        if mode is None and self.gate("legacy-tunnel-key"):
             legacy = self.user("tunnel")
             if legacy == "disabled":
                 return "native"
@@ -374,7 +383,7 @@ class LintContext:
     def kpr(self) -> bool:
         value = self.effective("kubeProxyReplacement", "false")
         text = "true" if value is True else str(value).strip().lower()
-        return text == "true" or (text == "strict" and self.below("1.16"))
+        return text == "true" or (text == "strict" and self.gate("kpr-legacy-modes"))
 
     @property
     def encryption_type(self) -> str | None:
@@ -393,7 +402,8 @@ class LintContext:
     def host_routing_legacy_reason(self) -> str | None:
         """Why the agent ends in Legacy host routing, or None when eBPF host routing holds.
 
-        Follows the agent's demotion order (reference: cilium-rules.md §4).
+        Follows the agent's demotion order
+        (cilium/cilium@v1.17.0:daemon/cmd/kube_proxy_replacement.go).
         """
         explicit = self.user("bpf.hostLegacyRouting")
         if explicit is True or str(explicit).lower() == "true":
@@ -405,7 +415,7 @@ class LintContext:
             return "CNI chaining makes the chart set legacy host routing"
         if not self.kpr:
             return "kubeProxyReplacement is not true"
-        if self.encryption_type == "ipsec" and self.below("1.19"):
+        if self.encryption_type == "ipsec" and not self.gate("bpf-host-routing-with-ipsec"):
             return "IPsec forces legacy host routing before Cilium 1.19"
         masquerading = (self.ipv4 and self.flag("enableIPv4Masquerade", True)) or (
             self.ipv6 and self.flag("enableIPv6Masquerade", True)

@@ -392,10 +392,9 @@ def _plain_documents(name: str, text: str) -> list[ValuesDocument]:
 
 
 def _read(path: Path, extra: dict[str, str]) -> list[ValuesDocument]:
-    from ciliumdrift.load.yaml import MAX_YAML_BYTES
     from ciliumdrift.textio import read_text
 
-    name, text = read_text(path, limit=MAX_YAML_BYTES)
+    name, text = read_text(path, field_name="yaml_bytes")
     extra.setdefault(name, text)
     return _plain_documents(name, text)
 
@@ -403,8 +402,12 @@ def _read(path: Path, extra: dict[str, str]) -> list[ValuesDocument]:
 def _local_file(
     kustomization: str, relative: str, extra: dict[str, str]
 ) -> list[ValuesDocument] | None:
+    from ciliumdrift.limits import escapes
+
     path = Path(kustomization).parent / relative
-    if "://" in relative or kustomization == "-" or not path.is_file():
+    if "://" in relative or kustomization == "-" or escapes(relative, Path(kustomization).parent):
+        return None  # outside the kustomization's folder: never read (load refuses it)
+    if not path.is_file():
         return None
     return _read(path, extra)
 

@@ -12,6 +12,7 @@ import sys
 
 from ciliumdrift.lint.rule import LintReport, Violation
 from ciliumdrift.model import Severity
+from ciliumdrift.report.escape import inline
 
 _COLOUR = {Severity.ERROR: "\x1b[31m", Severity.WARNING: "\x1b[33m", Severity.NOTE: "\x1b[36m"}
 
@@ -30,7 +31,7 @@ def render_text(report: LintReport, *, colour: bool | None = None) -> str:
     paint = _use_colour(colour)
     lines = [_line(v, paint) for v in report.violations]
     for diagnostic in report.diagnostics:
-        lines.append(f"note: {diagnostic}")
+        lines.append(f"note: {inline(diagnostic)}")
     counts = {s: sum(1 for v in report.violations if v.severity is s) for s in Severity}
     files = len(report.files)
     if report.violations:
@@ -52,7 +53,7 @@ def _line(violation: Violation, paint: bool) -> str:
     severity = violation.severity.value
     if paint:
         severity = f"{_COLOUR[violation.severity]}{severity}\x1b[0m"
-    text = f"{violation.position}: {label} [{severity}] {violation.message}"
+    text = f"{inline(violation.position)}: {label} [{severity}] {inline(violation.message)}"
     if violation.fix:
-        text += f" (fix: {violation.fix})"
+        text += f" (fix: {inline(violation.fix)})"
     return text

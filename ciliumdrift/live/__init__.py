@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from ciliumdrift.errors import UnsupportedVersion
 from ciliumdrift.live.model import (
     DEFAULT_CONCURRENCY,
     DEFAULT_TIMEOUT,
@@ -35,7 +36,7 @@ from ciliumdrift.live.model import (
     NodeConfigOverride,
     NodeFacts,
 )
-from ciliumdrift.model import Diagnostic, Report
+from ciliumdrift.model import Diagnostic, Position, Report
 
 if TYPE_CHECKING:
     from ciliumdrift.load.model import Declared
@@ -67,6 +68,7 @@ def check_cluster(
     read_helm_release: bool = False,
     helm_release: str = "cilium",
     cancel: threading.Event | None = None,
+    agent_log: bool = True,
 ) -> LiveResult:
     """Read every agent and layer of the cluster; findings say which layer diverged.
 
@@ -85,6 +87,7 @@ def check_cluster(
         timeout=timeout,
         read_helm_release=read_helm_release,
         helm_release=helm_release,
+        agent_log=agent_log,
     )
     result = collect(options, cancel=cancel)
     return replace(result, findings=layer_findings(declared, result))
@@ -106,6 +109,7 @@ def live_report(
     timeout: float = DEFAULT_TIMEOUT,
     read_helm_release: bool = False,
     helm_release: str = "cilium",
+    agent_log: bool = True,
     prometheus: Any = None,
     sample: int | None = None,
 ) -> Report:
@@ -128,6 +132,7 @@ def live_report(
         timeout=timeout,
         read_helm_release=read_helm_release,
         helm_release=helm_release,
+        agent_log=agent_log,
     )
     access = resolve(options.kubeconfig, options.context)
     with no_gc_pauses():
@@ -137,15 +142,47 @@ def live_report(
             live = collect_with_prometheus(prometheus, options, access=access, sample=sample)
         else:
             live = collect(options, access=access)
-        return report_from(
-            live,
-            values_files=values_files,
-            set_flags=set_flags,
-            talos_files=talos_files,
-            cilium_version=cilium_version,
-            chart=chart,
-            kernels=kernels,
-        )
+        inputs: dict[str, Any] = {
+            "values_files": values_files,
+            "set_flags": set_flags,
+            "talos_files": talos_files,
+            "cilium_version": cilium_version,
+            "chart": chart,
+            "kernels": kernels,
+        }
+        report = report_from(live, **inputs)
+        with_logs = _with_agent_logs(live, report, options, access)
+        return report if with_logs is None else report_from(with_logs, **inputs)
+
+
+def _with_agent_logs(
+    live: LiveResult, report: Report, options: Any, access: Any
+) -> LiveResult | None:
+    """The agents' logs where they can explain a finding (a few per group of identical ones).
+
+    A fleet's logs are read only there: the log of an agent that shows what the config asks
+    for explains nothing, and thousands of logs would load the API server for nothing.
+    """
+    from ciliumdrift.live.collect import agents_to_log, observation, read_agent_logs
+
+    if not options.agent_log or getattr(access.configuration, "proxy", None):
+        return None  # through a proxy, the client path read every agent's log already
+    logs = read_agent_logs(access, agents_to_log(report.findings, live.agents), options)
+    if not logs:
+        return None
+    nodes = {n.name: n for n in live.nodes}
+    agents = []
+    logged: dict[str, Any] = {}
+    for agent in live.agents:
+        if agent.pod.name in logs:
+            parsed = observation(replace(agent, log_text=logs[agent.pod.name]), nodes)
+            logged[parsed.name or ""] = parsed.agent_log
+            agent = replace(agent, log_text="")  # parsed: the raw text is not kept
+        agents.append(agent)
+    observations = tuple(
+        replace(o, agent_log=logged[o.name]) if o.name in logged else o for o in live.observations
+    )
+    return replace(live, agents=tuple(agents), observations=observations)
 
 
 def _declared_for(
@@ -162,6 +199,7 @@ def _declared_for(
 
     diagnostics: list[Diagnostic] = []
     version = cilium_version
+    where = "the cluster"
     if version is None and wrapper_chart_version(values_files) is None:
         release = live.deployed.release
         if release is not None and release.chart_version:
@@ -174,13 +212,23 @@ def _declared_for(
             diagnostics.append(
                 Diagnostic(f"Cilium version {version} taken from {where}", code="version")
             )
-    declared = load_declared(
-        tuple(values_files),
-        set_flags=tuple(set_flags),
-        talos_files=tuple(talos_files),
-        cilium_version=version,
-        chart=chart,
-    )
+    try:
+        declared = load_declared(
+            tuple(values_files),
+            set_flags=tuple(set_flags),
+            talos_files=tuple(talos_files),
+            cilium_version=version,
+            chart=chart,
+        )
+    except UnsupportedVersion as error:
+        if cilium_version is not None or version is None:
+            raise
+        # The version came from the cluster or sysdump, not from --cilium-version.
+        raise UnsupportedVersion(
+            f"{error.message} (the version was taken from {where} of {live.source}; "
+            "pass --cilium-version)",
+            Position(live.source, 1, 1),
+        ) from None
     return declared, diagnostics, version
 
 

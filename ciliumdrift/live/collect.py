@@ -1,6 +1,7 @@
 """Read a running cluster through the Kubernetes API: every agent, every node, the layers.
 
-The client's pitfalls (ecosystem.md A2.3) decide the shape of this module:
+The client's pitfalls (kubernetes-client/python's ``kubernetes.stream``) decide the shape of
+this module:
 
 * ``stream()`` swaps ``call_api`` on the ApiClient it is given, so concurrent execs on one
   ApiClient break each other. Every worker thread owns its ApiClient; they share only the
@@ -31,6 +32,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
+from ciliumdrift.agent.gates import gate
 from ciliumdrift.errors import CiliumdriftError, CollectionError
 from ciliumdrift.live.model import (
     DEFAULT_CONCURRENCY,
@@ -56,10 +58,15 @@ POLL_SECONDS = 0.2
 TRANSIENT_RETRIES = 2
 RETRY_BACKOFF_SECONDS = 0.3
 DRIFT_METRIC = "drift_checker_config_delta"
-
-NODE_CONFIG_VERSIONS = ("v2alpha1", "v2")  # v2 read last: its keys win (cilium-rules.md §1.2)
+NODE_CONFIG_VERSIONS = ("v2alpha1", "v2")  # v2 read last: its keys win
+# (cilium/cilium@v1.16.0:pkg/option/resolver/resolver.go readNodeConfigsAllVersions)
 
 Parser = Callable[[str, str], Any]
+
+
+#: How much of each agent's log is read: the start, where the agent logs its flags, its
+#: fallbacks and its refusals (kubectl logs --limit-bytes semantics: the first bytes).
+AGENT_LOG_BYTES = 2 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,8 @@ class LiveOptions:
     read_helm_release: bool = False
     helm_release: str = "cilium"
     container: str = AGENT_CONTAINER
+    agent_log: bool = True  # read each agent container's log since its start (--no-agent-log)
+    agent_log_bytes: int = AGENT_LOG_BYTES
 
 
 def default_parser() -> Parser:
@@ -620,10 +629,13 @@ def collect_agent(
     All execs of one agent share one deadline, ``options.timeout`` from the first exec.
     """
     if not pod.running:
+        # A crash-looping agent has no status, but its last run's log says why it stopped.
+        stopped = time.monotonic() + options.timeout
         return AgentResult(
             pod,
             error=f"unreachable: agent pod {pod.namespace}/{pod.name} is not "
             f"running ({pod.reason})",
+            log_text=agent_log(api, pod, options, stopped, previous=True),
         )
     deadline = time.monotonic() + options.timeout
     attempts: list[ExecOutcome] = []
@@ -672,11 +684,20 @@ def collect_agent(
             break
     if found is None:
         reason = fatal or _summarise(problems)
-        return AgentResult(pod, error=reason, attempts=tuple(attempts))
+        return AgentResult(
+            pod,
+            error=reason,
+            attempts=tuple(attempts),
+            log_text=agent_log(api, pod, options, deadline),
+        )
     command, text, status = found
     version = _status_version(status)
     delta = None
-    if version is not None and _minor(version) >= (1, 17) and time.monotonic() < deadline:
+    if (
+        version is not None
+        and gate("drift-checker-metric", version)
+        and time.monotonic() < deadline
+    ):
         metric = run((command[0], "metrics", "list", "-p", DRIFT_METRIC, "-o", "json"))
         delta = drift_delta(metric.stdout) if metric.succeeded else None
     error = None
@@ -691,7 +712,38 @@ def collect_agent(
         attempts=tuple(attempts),
         status=status,
         version=version,
+        log_text=agent_log(api, pod, options, deadline),
     )
+
+
+def agent_log(
+    api: Any, pod: AgentPod, options: LiveOptions, deadline: float, *, previous: bool = False
+) -> str | None:
+    """The agent container's log since it started, bounded in bytes and by the deadline.
+
+    ``previous``: the last terminated container's log (a crash-looping agent). None when
+    switched off, when no time is left, or when the API refuses (RBAC on ``pods/log``):
+    the log is evidence, never a reason to fail the run.
+    """
+    remaining = deadline - time.monotonic()
+    if not options.agent_log or remaining <= 0:
+        return None
+    try:
+        body = api.read_namespaced_pod_log(
+            pod.name,
+            pod.namespace,
+            container=options.container,
+            limit_bytes=options.agent_log_bytes,
+            previous=previous,
+            _preload_content=False,
+            _request_timeout=max(remaining, 0.001),
+        )
+        data = body.data if hasattr(body, "data") else body
+    except Exception:
+        return None
+    if isinstance(data, bytes):
+        return data[: options.agent_log_bytes].decode("utf-8", errors="replace")
+    return str(data)[: options.agent_log_bytes] if data is not None else None
 
 
 def _summarise(problems: Sequence[str]) -> str:
@@ -719,12 +771,6 @@ def _status_version(status: Any) -> str | None:
     cilium = getattr(status, "cilium", None)
     version = getattr(cilium, "version", None)
     return str(version) if version else None
-
-
-def _minor(version: str) -> tuple[int, int]:
-    numbers = [int(n) for n in re.findall(r"\d+", version)[:2]]
-    padded = [*numbers, 0, 0]
-    return padded[0], padded[1]
 
 
 def drift_delta(text: str) -> float | None:
@@ -897,6 +943,15 @@ def observation(agent: AgentResult, nodes: Mapping[str, NodeFacts]) -> NodeObser
     """The compare stage's view of one agent and its node."""
     facts = nodes.get(agent.pod.node or "")
     command = " ".join(agent.status_command) if agent.status_command else "no status"
+    log = None
+    if agent.log_text:
+        from ciliumdrift.parse.agentlog import parse_agent_log
+
+        log = parse_agent_log(
+            agent.log_text,
+            source=f"{agent.pod.namespace}/{agent.pod.name} log",
+            node=agent.pod.node,
+        )
     return NodeObservation(
         name=agent.pod.node or agent.pod.name,
         status=agent.status,
@@ -905,6 +960,8 @@ def observation(agent: AgentResult, nodes: Mapping[str, NodeFacts]) -> NodeObser
         pod_cidrs=facts.pod_cidrs if facts else (),
         error=agent.error,
         source=f"{agent.pod.namespace}/{agent.pod.name} ({command})",
+        agent_log=log,
+        labels=dict(facts.labels) if facts else None,
     )
 
 
@@ -1176,7 +1233,7 @@ async def _agent(
     command, status = found
     version = _status_version(status)
     delta = None
-    if version is not None and _minor(version) >= (1, 17) and not cancel.is_set():
+    if version is not None and gate("drift-checker-metric", version) and not cancel.is_set():
         metric = await run_exec(
             endpoint,
             pod.namespace,
@@ -1199,3 +1256,69 @@ async def _agent(
         status=status,
         version=version,
     )
+
+
+#: Agent logs read per group of identical findings, and at most in a run: a log is evidence
+#: for a cause, and a few nodes with the same finding tell what all of them would.
+LOGS_PER_FINDING = 3
+LOGS_MAX = 20
+
+
+def agents_to_log(findings: Sequence[Any], agents: Sequence[AgentResult]) -> list[AgentResult]:
+    """The agents whose log can explain a finding: a few per group of identical findings."""
+    by_node = {a.pod.node or a.pod.name: a for a in agents}
+    taken: dict[tuple[Any, ...], int] = {}
+    chosen: dict[str, AgentResult] = {}
+    for finding in findings:
+        agent = by_node.get(finding.node or "")
+        if agent is None or agent.log_text is not None or agent.pod.name in chosen:
+            continue
+        key = (finding.fact, finding.expected, finding.observed, agent.error is None)
+        if taken.get(key, 0) >= LOGS_PER_FINDING:
+            continue
+        taken[key] = taken.get(key, 0) + 1
+        chosen[agent.pod.name] = agent
+        if len(chosen) >= LOGS_MAX:
+            break
+    return list(chosen.values())
+
+
+def read_agent_logs(
+    access: Any, agents: Sequence[AgentResult], options: LiveOptions
+) -> dict[str, str]:
+    """Each agent container's log from its start (``--limit-bytes``), by pod name.
+
+    A crash-looping agent's previous container; a refused or missing log is simply absent:
+    the log is evidence, never a reason to fail the run.
+    """
+    import asyncio
+
+    from ciliumdrift.live.transport import Endpoint, http_get
+
+    if not agents or not options.agent_log:
+        return {}
+    endpoint = Endpoint.from_configuration(access.configuration)
+
+    async def main() -> dict[str, str]:
+        gate = asyncio.Semaphore(options.concurrency)
+
+        async def one(agent: AgentResult) -> tuple[str, str | None]:
+            pod = agent.pod
+            query = f"container={quote(options.container)}&limitBytes={options.agent_log_bytes}"
+            if not pod.running:
+                query += "&previous=true"
+            path = f"/api/v1/namespaces/{quote(pod.namespace)}/pods/{quote(pod.name)}/log?{query}"
+            async with gate:
+                status, body = await http_get(
+                    endpoint, path, time.monotonic() + options.timeout, options.agent_log_bytes
+                )
+            return pod.name, body.decode("utf-8", "replace") if status == 200 else None
+
+        found = await asyncio.gather(*(one(a) for a in agents))
+        return {name: text for name, text in found if text is not None}
+
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(main())
+    finally:
+        loop.close()

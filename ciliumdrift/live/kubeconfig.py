@@ -1,6 +1,7 @@
 """Find the cluster exactly as kubectl does, then hand the client a finished configuration.
 
-kubectl's rules (ecosystem.md A2.1), which the Python client does not all follow:
+kubectl's rules (https://kubernetes.io/docs/concepts/configuration/organize-cluster-access-kubeconfig/),
+which the Python client does not all follow:
 
 * ``--kubeconfig FILE``: that file only, and it must exist.
 * else ``KUBECONFIG``: a ``os.pathsep`` list; empty entries and missing files are skipped,
@@ -16,22 +17,43 @@ kubectl's rules (ecosystem.md A2.1), which the Python client does not all follow
 Relative file references (certificate-authority, client-certificate, client-key,
 tokenFile, and an exec command that names a path) are relative to the file that holds
 them, as in client-go's ``ResolvePaths``. The merged dict goes to the client's own loader
-(so exec credential plugins, OIDC and client certificates keep working) with
-``persist_config`` off: a read-only tool never writes the user's kubeconfig back.
+(so OIDC and client certificates keep working) with ``persist_config`` off: a read-only
+tool never writes the user's kubeconfig back.
+
+**Plugins run, as kubectl runs them.** A user's ``exec`` credential plugin is a command
+named in the kubeconfig, and it is run (with the kubeconfig's ``args`` and ``env``); an
+``auth-provider`` (oidc, gcp, azure) may make network calls while the kubeconfig is read.
+Only use a kubeconfig you would give to kubectl.
+
+Everything read is bounded (:mod:`ciliumdrift.limits`): the kubeconfig files (regular
+files only, ``kubeconfig_bytes``, YAML limits per file), the files they reference
+(``tokenFile``, certificates and keys: regular files, ``credential_bytes``; a FIFO or
+``/dev/zero`` is refused at once), the exec plugin (``call_seconds``, its output capped, its
+stderr never shown: it may hold credentials). No message quotes the kubeconfig's text, and
+a server URL's credentials are masked. Keys and certificates never stay on disk: the
+client's temporary files are moved into anonymous in-memory files (``memfd``) and deleted
+as soon as the client is configured.
 """
 
 from __future__ import annotations
 
+import base64
+import copy
+import json
 import os
-from collections.abc import Mapping, Sequence
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ciliumdrift.errors import CollectionError
+from ciliumdrift import limits
+from ciliumdrift.errors import CiliumdriftError, CollectionError, InputError
 
 SERVICE_ACCOUNT = Path("/var/run/secrets/kubernetes.io/serviceaccount")
-MAX_KUBECONFIG_BYTES = 16 * 1024 * 1024
+MAX_KUBECONFIG_BYTES = limits.DEFAULTS.kubeconfig_bytes
 _NAMED_LISTS = ("clusters", "users", "contexts")
 _RELATIVE_FILES = {
     "clusters": ("cluster", ("certificate-authority",)),
@@ -60,7 +82,7 @@ def kubeconfig_paths(
     env = os.environ if environ is None else environ
     if explicit is not None and str(explicit) != "":
         path = Path(explicit).expanduser()
-        if not path.is_file():
+        if not path.exists():
             raise CollectionError(f"{path}:1:1: kubeconfig file does not exist")
         return [path], True
     listed = env.get("KUBECONFIG")
@@ -76,36 +98,54 @@ def kubeconfig_paths(
 
 
 def read_kubeconfig(path: Path) -> dict[str, Any]:
-    """One kubeconfig file as a dict (an empty file is an empty config)."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    """One kubeconfig file as a dict (an empty file is an empty config).
 
+    Read within the budget and through the one YAML reader, whose messages give a position
+    and never quote the text (a kubeconfig holds tokens and keys).
+    """
+    from ciliumdrift.load.plain import load_plain
+    from ciliumdrift.textio import decode
+
+    name = str(path)
+    budget = limits.current().kubeconfig_bytes
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_KUBECONFIG_BYTES + 1)
-    except OSError as error:
-        raise CollectionError(f"{path}:1:1: cannot read kubeconfig: {error.strerror}") from None
-    if len(data) > MAX_KUBECONFIG_BYTES:
-        raise CollectionError(f"{path}:1:1: kubeconfig larger than 16 MiB")
+        data = limits.read_regular(path, budget, "kubeconfig_bytes", what="kubeconfig")
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # kubectl reads UTF-8 only
+            raise InputError("is not UTF-8 text", None)
+        text = decode(data, name)
+    except InputError as error:
+        reason = "is not UTF-8 text" if "UTF-8" in error.message else error.message
+        raise CollectionError(f"{error.position or f'{path}:1:1'}: kubeconfig {reason}") from None
     try:
-        document = YAML(typ="safe", pure=True).load(data.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise CollectionError(f"{path}:1:1: kubeconfig is not UTF-8 text") from None
-    except MarkedYAMLError as error:
-        # Only the parser's problem statement: the excerpt could quote a token or a key.
-        mark = error.problem_mark or error.context_mark
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else f"{path}:1:1"
-        raise CollectionError(f"{where}: kubeconfig is not valid YAML: {error.problem}") from None
-    except YAMLError:
-        raise CollectionError(f"{path}:1:1: kubeconfig is not valid YAML") from None
+        document = load_plain(text, name, limit=budget)
+    except InputError as error:
+        raise CollectionError(
+            f"{error.position}: kubeconfig is not valid YAML: {error.message}"
+        ) from None
     if document is None:
         return {}
     if not isinstance(document, dict):
         raise CollectionError(f"{path}:1:1: kubeconfig is not a mapping")
     for key in _NAMED_LISTS:
         entries = document.get(key)
-        if entries is not None and not isinstance(entries, list):
+        if entries is None:
+            continue
+        if not isinstance(entries, list):
             raise CollectionError(f"{path}:1:1: kubeconfig {key!r} is not a list")
+        inner = key[:-1]
+        for index, entry in enumerate(entries):
+            if not (
+                isinstance(entry, dict)
+                and isinstance(entry.get("name"), str)
+                and isinstance(entry.get(inner, {}), dict)
+            ):
+                raise CollectionError(
+                    f"{path}:1:1: kubeconfig {key}[{index}] is not a mapping with a name "
+                    f"and a {inner!r} mapping"
+                )
+    for key in ("current-context",):
+        if document.get(key) is not None and not isinstance(document[key], str):
+            raise CollectionError(f"{path}:1:1: kubeconfig {key!r} is not a string")
     return _resolve_relative(document, path.parent)
 
 
@@ -189,25 +229,260 @@ def _from_dict(merged: dict[str, Any], context: str, source: str) -> ClusterAcce
     from kubernetes.config.config_exception import ConfigException
     from kubernetes.config.kube_config import KubeConfigLoader
 
+    merged = _inline_credentials(merged, context, source)
     configuration = Configuration()
-    try:
+    scratch = Path(tempfile.mkdtemp(prefix="ciliumdrift-"))  # 0700, ours alone
+
+    def load() -> None:
         loader = KubeConfigLoader(  # type: ignore[no-untyped-call]
-            config_dict=merged, active_context=context, config_persister=None
+            config_dict=merged,
+            active_context=context,
+            config_persister=None,
+            temp_file_path=str(scratch),
         )
         loader.load_and_set(configuration)  # type: ignore[no-untyped-call]
+
+    try:
+        _within(limits.current().call_seconds, load, f"{source}: context {context!r}")
+    except CiliumdriftError:
+        raise
     except ConfigException as error:
         raise CollectionError(f"{source}: context {context!r}: {_one_line(error)}") from None
-    except (KeyError, TypeError, ValueError) as error:
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise CollectionError(
-            f"{source}: context {context!r} is incomplete ({type(error).__name__}: "
-            f"{_one_line(error)})"
+            f"{source}: context {context!r} is incomplete or of the wrong shape "
+            f"({type(error).__name__})"
         ) from None
+    except Exception as error:  # an auth-provider's network or library failure
+        raise CollectionError(
+            f"{source}: context {context!r}: the credentials could not be loaded "
+            f"({type(error).__name__})"
+        ) from None
+    finally:
+        _keep_in_memory(configuration, scratch)
     namespace = None
     for entry in merged["contexts"]:
         if entry.get("name") == context and isinstance(entry.get("context"), dict):
             namespace = entry["context"].get("namespace") or None
     _limit_retries(configuration)
-    return ClusterAccess(configuration, str(configuration.host), context, source, namespace)
+    server = _mask(str(configuration.host))
+    return ClusterAccess(configuration, server, context, source, namespace)
+
+
+def _mask(text: str) -> str:
+    from ciliumdrift.report.escape import mask_credentials
+
+    return mask_credentials(text)
+
+
+def _within(seconds: float, body: Callable[[], None], what: str) -> None:
+    """Run ``body`` with an overall deadline (an auth-provider may hang on the network)."""
+    outcome: list[BaseException | None] = []
+
+    def target() -> None:
+        try:
+            body()
+            outcome.append(None)
+        except BaseException as error:  # handed to the caller's thread
+            outcome.append(error)
+
+    worker = threading.Thread(target=target, name="ciliumdrift-kubeconfig", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if not outcome:
+        raise CollectionError(f"{what}: loading the credentials took longer than {seconds:g}s")
+    if outcome[0] is not None:
+        raise outcome[0]
+
+
+# -- credentials: read within the budget, kept in memory ------------------------------------
+
+
+def _named(merged: Mapping[str, Any], key: str, name: object) -> dict[str, Any] | None:
+    for entry in merged.get(key) or ():
+        if isinstance(entry, dict) and entry.get("name") == name:
+            return entry
+    return None
+
+
+def _inline_credentials(merged: dict[str, Any], context: str, source: str) -> dict[str, Any]:
+    """The merged config with the context's referenced files read (bounded) into it.
+
+    The client would ``open().read()`` them itself, without a size limit and blocking on a
+    FIFO; and it would run an exec plugin without a deadline and print its stderr. So the
+    files become ``*-data``/``token`` fields and the plugin is run here, bounded.
+    """
+    merged = copy.deepcopy(merged)
+    entry = _named(merged, "contexts", context) or {}
+    body = entry.get("context") if isinstance(entry.get("context"), dict) else {}
+    assert isinstance(body, dict)
+    cluster = _named(merged, "clusters", body.get("cluster"))
+    user = _named(merged, "users", body.get("user"))
+    cluster_body = cluster.get("cluster") if cluster is not None else None
+    if isinstance(cluster_body, dict):
+        _inline_file(cluster_body, "certificate-authority", source)
+        server = cluster_body.get("server")
+        if server is not None and not isinstance(server, str):
+            raise CollectionError(f"{source}: context {context!r}: the server is not a string")
+    user_body = user.get("user") if user is not None else None
+    if isinstance(user_body, dict):
+        _inline_file(user_body, "client-certificate", source)
+        _inline_file(user_body, "client-key", source)
+        token_file = user_body.get("tokenFile")
+        if isinstance(token_file, str) and token_file and not user_body.get("token"):
+            token = _read_credential(token_file, "tokenFile", source)
+            user_body["token"] = token.decode("utf-8", "replace").strip()
+        user_body.pop("tokenFile", None)
+        exec_config = user_body.get("exec")
+        if isinstance(exec_config, dict) and not user_body.get("token"):
+            status = run_exec_plugin(exec_config, cluster_body, source)
+            user_body.pop("exec")
+            if isinstance(status.get("token"), str):
+                user_body["token"] = status["token"]
+            else:
+                user_body["client-certificate-data"] = _b64(status["clientCertificateData"])
+                user_body["client-key-data"] = _b64(status["clientKeyData"])
+    return merged
+
+
+def _b64(text: str) -> str:
+    return base64.standard_b64encode(text.encode("utf-8")).decode("ascii")
+
+
+def _inline_file(body: dict[str, Any], field: str, source: str) -> None:
+    reference = body.get(field)
+    if not isinstance(reference, str) or not reference or body.get(f"{field}-data"):
+        body.pop(field, None) if reference is not None and body.get(f"{field}-data") else None
+        return
+    body[f"{field}-data"] = base64.standard_b64encode(
+        _read_credential(reference, field, source)
+    ).decode("ascii")
+    body.pop(field)
+
+
+def _read_credential(path: str, field: str, source: str) -> bytes:
+    """A file a kubeconfig names: a regular file within ``credential_bytes``; never quoted."""
+    budget = limits.current().credential_bytes
+    try:
+        return limits.read_regular(path, budget, "credential_bytes", what=field)
+    except InputError as error:
+        raise CollectionError(f"{error.position}: {field} of {source}: {error.message}") from None
+
+
+def run_exec_plugin(
+    exec_config: Mapping[str, Any], cluster: Mapping[str, Any] | None, source: str
+) -> dict[str, Any]:
+    """Run a kubeconfig ``exec`` credential plugin as kubectl does, within the budget.
+
+    The command, its ``args`` and ``env`` come from the kubeconfig; the plugin gets
+    ``KUBERNETES_EXEC_INFO`` and no terminal. It must finish within ``call_seconds``; its
+    stdout is capped at ``credential_bytes`` and its stderr (which may hold credentials)
+    is read, capped, and never shown.
+    """
+    import subprocess
+
+    from ciliumdrift.live.streams import drain_process
+
+    command = exec_config.get("command")
+    if not isinstance(command, str) or not command:
+        raise CollectionError(f"{source}: the exec plugin has no command")
+    args = exec_config.get("args") or []
+    if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
+        raise CollectionError(f"{source}: the exec plugin's args are not a list of strings")
+    env = dict(os.environ)
+    for item in exec_config.get("env") or []:
+        if isinstance(item, dict) and isinstance(item.get("name"), str):
+            env[item["name"]] = str(item.get("value", ""))
+    info: dict[str, Any] = {
+        "apiVersion": exec_config.get("apiVersion", "client.authentication.k8s.io/v1"),
+        "kind": "ExecCredential",
+        "spec": {"interactive": False},
+    }
+    if exec_config.get("provideClusterInfo") and cluster is not None:
+        info["spec"]["cluster"] = {k: v for k, v in cluster.items() if isinstance(k, str)}
+    env["KUBERNETES_EXEC_INFO"] = json.dumps(info)
+    shown = os.path.basename(command)
+    budget = limits.current()
+    try:
+        process = subprocess.Popen(
+            [command, *args],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            start_new_session=True,
+        )
+    except OSError as error:
+        raise CollectionError(
+            f"{source}: the exec plugin {shown!r} could not be started "
+            f"({error.strerror or type(error).__name__})"
+        ) from None
+    outcome = drain_process(
+        process,
+        seconds=budget.call_seconds,
+        stdout_limit=budget.credential_bytes,
+        stderr_limit=budget.exec_side_bytes,
+    )
+    if outcome.problem is not None:
+        raise CollectionError(f"{source}: the exec plugin {shown!r} {outcome.problem}")
+    if outcome.returncode != 0:
+        raise CollectionError(
+            f"{source}: the exec plugin {shown!r} exited with status {outcome.returncode} "
+            f"(its stderr, {len(outcome.stderr)} bytes, is not shown: it may hold credentials; "
+            "run the command yourself to see it)"
+        )
+    try:
+        document = json.loads(outcome.stdout)
+    except (ValueError, RecursionError):
+        raise CollectionError(
+            f"{source}: the exec plugin {shown!r} did not print an ExecCredential (JSON)"
+        ) from None
+    status = document.get("status") if isinstance(document, dict) else None
+    if not isinstance(status, dict) or not (
+        isinstance(status.get("token"), str)
+        or (
+            isinstance(status.get("clientCertificateData"), str)
+            and isinstance(status.get("clientKeyData"), str)
+        )
+    ):
+        raise CollectionError(
+            f"{source}: the exec plugin {shown!r} printed no token and no client certificate"
+        )
+    return status
+
+
+def _keep_in_memory(configuration: Any, scratch: Path) -> None:
+    """Move the client's temporary key/cert files into memory; delete them from disk now.
+
+    The client writes ``*-data`` fields to temporary files for urllib3; a kill would leave
+    them behind. On Linux an anonymous ``memfd`` holds them instead (urllib3 opens
+    ``/proc/self/fd/N``); elsewhere they stay in our private folder until exit.
+    """
+    memfd = getattr(os, "memfd_create", None)
+    moved = True
+    for attribute in ("cert_file", "key_file", "ssl_ca_cert"):
+        path = getattr(configuration, attribute, None)
+        if not isinstance(path, str) or not path.startswith(str(scratch)):
+            continue
+        if memfd is None or not Path("/proc/self/fd").is_dir():
+            moved = False
+            continue
+        with open(path, "rb") as handle:
+            content = handle.read()
+        descriptor = memfd(f"ciliumdrift-{attribute}", 0)
+        os.write(descriptor, content)
+        _MEMORY_FILES.append(descriptor)
+        setattr(configuration, attribute, f"/proc/self/fd/{descriptor}")
+    if moved:
+        shutil.rmtree(scratch, ignore_errors=True)
+    else:  # pragma: no cover - platforms without memfd_create
+        import atexit
+
+        atexit.register(shutil.rmtree, scratch, True)
+
+
+#: Descriptors of the in-memory credential files; they live as long as the process.
+_MEMORY_FILES: list[int] = []
 
 
 @dataclass
@@ -348,6 +623,9 @@ def _in_cluster(env: Mapping[str, str], account: Path | None = None) -> ClusterA
     from kubernetes.config.incluster_config import InClusterConfigLoader
 
     account = SERVICE_ACCOUNT if account is None else account
+    for name in ("token", "ca.crt"):  # the client reads them unbounded: check them first
+        if (account / name).exists():
+            _read_credential(str(account / name), name, "in-cluster service account")
     configuration = Configuration()
     try:
         loader = InClusterConfigLoader(  # type: ignore[no-untyped-call]
@@ -359,7 +637,10 @@ def _in_cluster(env: Mapping[str, str], account: Path | None = None) -> ClusterA
     except ConfigException as error:
         raise CollectionError(f"in-cluster config: {_one_line(error)}") from None
     namespace_file = account / "namespace"
-    namespace = namespace_file.read_text().strip() if namespace_file.is_file() else None
+    namespace = None
+    if namespace_file.exists():
+        raw = _read_credential(str(namespace_file), "namespace", "in-cluster service account")
+        namespace = raw.decode("utf-8", "replace").strip() or None
     _limit_retries(configuration)
     return ClusterAccess(
         configuration, str(configuration.host), None, "in-cluster service account", namespace
@@ -373,4 +654,6 @@ def _limit_retries(configuration: Any) -> None:
 
 
 def _one_line(error: BaseException) -> str:
-    return " ".join(str(error).split()) or type(error).__name__
+    """The client's message on one line, credentials masked, at most 200 characters."""
+    text = _mask(" ".join(str(error).split())) or type(error).__name__
+    return text if len(text) <= 200 else text[:197] + "..."

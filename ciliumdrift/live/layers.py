@@ -6,11 +6,12 @@ them apart:
 * **values changed but not deployed**: the Helm release (``--read-helm-release``) or the
   ``cilium-config`` ConfigMap still holds the old value -> ``not-applied``.
 * **ConfigMap changed but agents not restarted**: the agent resolves its config once per
-  pod start (cilium-rules.md §1.1 step 5), so an agent that started before the
+  pod start (https://docs.cilium.io/en/stable/configuration/per-node-config/), so an agent
+  that started before the
   ConfigMap's last write runs the previous config; 1.17+ agents count the difference
   themselves (``drift_checker_config_delta``) -> ``not-applied``.
 * **one node overridden**: a CiliumNodeConfig selects the node and sets the key
-  (v2alpha1 then v2, each by name, later wins; §1.2) -> ``per-node-override``.
+  (v2alpha1 then v2, each by name, later wins) -> ``per-node-override``.
 * **the agent fell back**: deployed and declared agree, nothing overrides, the agent
   started after the change: the derivation's own causes (kernel, requirement) stand.
 
@@ -27,7 +28,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from ciliumdrift.live.keys import BY_CONFIG_KEY, CONFIG_KEYS
+from ciliumdrift.agent.configmap import by_config_key, keys_of_fact, verbatim_keys
 from ciliumdrift.live.model import AgentResult, HelmRelease, LiveResult, NodeConfigOverride
 from ciliumdrift.load.model import Declared, split_key
 from ciliumdrift.model import (
@@ -245,7 +246,7 @@ def _configmap_findings(declared: Declared, live: LiveResult) -> list[Finding]:
     values = declared.values
     release = live.deployed.release
     findings = []
-    for key in CONFIG_KEYS:
+    for key in verbatim_keys():
         if not values.is_user_set(key.helm):
             continue
         wanted = key.rendered(values.raw(key.helm))
@@ -493,7 +494,7 @@ def _attributed(
             )
     if declared is not None:
         for key in keys:
-            entry = BY_CONFIG_KEY.get(key)
+            entry = by_config_key().get(key)
             if entry is None or not declared.values.is_user_set(entry.helm) or key not in configmap:
                 continue
             wanted = entry.rendered(declared.values.raw(entry.helm))
@@ -522,12 +523,7 @@ def _attributed(
 
 
 def _config_keys(fact_id: str) -> tuple[str, ...]:
-    try:
-        from ciliumdrift.derive.facts import fact_by_id
-
-        return tuple(fact_by_id(fact_id).config_keys)
-    except (ImportError, KeyError, LookupError):
-        return ()
+    return keys_of_fact(fact_id)
 
 
 # -- shared pieces --------------------------------------------------------------------------

@@ -109,6 +109,7 @@ class AgentResult:
     attempts: tuple[ExecOutcome, ...] = ()
     status: Any = None  # the parsed Status (ciliumdrift.parse.model.Status)
     version: str | None = None
+    log_text: str | None = None  # the agent container's log since its start (bounded)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Read the same facts as ``live`` from a cilium sysdump archive (what users attach to bugs).
 
-``cilium sysdump`` (cilium-cli ``sysdump/constants.go``) writes one folder, zipped, with
+``cilium sysdump`` (cilium/cilium-cli@v0.16.0:sysdump/constants.go) writes one folder, zipped, with
 files named ``<kind>-<timestamp>.<ext>``. This reads:
 
 * ``k8s-nodes-*.yaml``: kernels, OS images (Talos version), pod CIDRs, labels;
@@ -11,22 +11,33 @@ files named ``<kind>-<timestamp>.<ext>``. This reads:
   (bugtool's file names: the command with spaces as dashes), or loose files
   ``cilium*-status*<pod>*`` beside them. The JSON form wins over ``--verbose`` over brief.
 
-Every read is bounded (member count, member size, total bytes, nested tarball size), so a
-hostile archive fails with one clear :class:`CollectionError` instead of filling memory.
+Every read is bounded by :mod:`ciliumdrift.limits` (the archive's size and member count
+read from its end record before the member list is loaded, each member's unpacked size
+counted while it is read, the total unpacked, a bugtool tarball's unpacked stream, archives
+nested at most once), so a hostile archive fails with one clear :class:`CollectionError`
+in bounded memory. YAML members go through the one bounded YAML reader (structure counted
+per member; of the pod list only the agent pods are kept). Nothing is extracted to disk, so
+``..``, absolute and symlink member names cannot reach outside; names are shown escaped.
 """
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import io
+import lzma
+import os
 import re
 import tarfile
 import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from struct import error as struct_error
 from typing import IO, Any
 
-from ciliumdrift.errors import CiliumdriftError, CollectionError
+from ciliumdrift import limits
+from ciliumdrift.errors import CiliumdriftError, CollectionError, InputError
 from ciliumdrift.live.collect import (
     agent_pod,
     configmap_changed_at,
@@ -45,9 +56,12 @@ from ciliumdrift.live.model import (
 )
 from ciliumdrift.model import Diagnostic
 
-MAX_MEMBERS = 200_000
-MAX_MEMBER_BYTES = 64 * 1024 * 1024
-MAX_TOTAL_BYTES = 1024 * 1024 * 1024
+# Defaults of the limits in force (:func:`ciliumdrift.limits.current`).
+MAX_MEMBERS = limits.DEFAULTS.archive_members
+MAX_MEMBER_BYTES = limits.DEFAULTS.member_bytes
+MAX_TOTAL_BYTES = limits.DEFAULTS.unpacked_bytes
+#: YAML structure allowed in one sysdump member (a pod list of a large cluster).
+MEMBER_YAML_NODES = 2_000_000
 AGENT_LABEL = ("k8s-app", "cilium")
 
 _BUGTOOL = re.compile(r"^cilium-bugtool-(?P<pod>.+?)-(?P<ts>\d{8}-\d{6})\.tar(?:\.gz)?$")
@@ -57,14 +71,25 @@ _LOOSE_STATUS = re.compile(r"^cilium(?:-dbg)?-status-(?P<rest>.+)\.(?:md|txt|jso
 
 @dataclass
 class _Budget:
-    remaining: int = MAX_TOTAL_BYTES
+    """Unpacked bytes of the whole archive, checked before and while members are read."""
+
+    limits: limits.Limits = field(default_factory=limits.current)
+    remaining: int = -1
+
+    def __post_init__(self) -> None:
+        self.remaining = self.limits.unpacked_bytes
 
     def take(self, size: int, name: str) -> None:
-        if size > MAX_MEMBER_BYTES:
-            raise CollectionError(f"{name}: member larger than 64 MiB")
+        if size > self.limits.member_bytes:
+            refusal = limits.too_large("member", self.limits.member_bytes, "member_bytes")
+            raise CollectionError(f"{name}:1:1: {refusal}")
         self.remaining -= size
         if self.remaining < 0:
-            raise CollectionError(f"{name}: the archive unpacks to more than 1 GiB")
+            raise CollectionError(
+                f"{name}:1:1: the archive unpacks to more than "
+                f"{limits.describe_size(self.limits.unpacked_bytes)} (raise it with "
+                "CILIUMDRIFT_LIMIT_UNPACKED_BYTES)"
+            )
 
 
 @dataclass
@@ -86,35 +111,73 @@ def read_sysdump(path: str | Path, *, parse: Any = None) -> LiveResult:
     from ciliumdrift.live.collect import default_parser
 
     archive_name = str(path)
+    budget = _Budget()
     try:
-        handle = zipfile.ZipFile(path)
-    except FileNotFoundError:
-        raise CollectionError(f"{archive_name}:1:1: no such file") from None
-    except IsADirectoryError:
-        raise CollectionError(f"{archive_name}:1:1: is a directory, not a sysdump zip") from None
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise CollectionError(
-            f"{archive_name}:1:1: not a zip archive (a cilium sysdump is one)"
-        ) from None
-    found = _Found()
-    with handle:
-        members = handle.infolist()
-        if len(members) > MAX_MEMBERS:
+        raw = limits.open_regular(path, archive_name)
+    except InputError as error:
+        message = error.message
+        if "directory" in message:
+            message = "is a directory, not a sysdump zip"
+        raise CollectionError(f"{archive_name}:1:1: {message}") from None
+    with raw:
+        size = os.fstat(raw.fileno()).st_size
+        if size > budget.limits.archive_bytes:
             raise CollectionError(
-                f"{archive_name}:1:1: more than {MAX_MEMBERS} files in the archive"
+                f"{archive_name}:1:1: "
+                + limits.too_large("sysdump", budget.limits.archive_bytes, "archive_bytes")
             )
-        budget = _Budget()
-        for member in members:
-            if member.is_dir():
-                continue
-            name = member.filename.rsplit("/", 1)[-1]
-            _read_member(handle, member, name, found, budget, archive_name)
+        _refuse_many_members(raw, archive_name, budget.limits.archive_members)
+        try:
+            handle = zipfile.ZipFile(raw)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+            raise CollectionError(
+                f"{archive_name}:1:1: not a zip archive (a cilium sysdump is one)"
+            ) from None
+        found = _Found()
+        with handle:
+            for member in handle.infolist():
+                if member.is_dir():
+                    continue
+                name = member.filename.rsplit("/", 1)[-1]
+                try:
+                    _read_member(handle, member, name, found, budget, archive_name)
+                except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError):
+                    found.diagnostics.append(
+                        Diagnostic(
+                            f"{archive_name}:{member.filename}: unreadable member, skipped",
+                            code="sysdump",
+                        )
+                    )
+                except NotImplementedError:  # an unsupported compression method
+                    found.diagnostics.append(
+                        Diagnostic(
+                            f"{archive_name}:{member.filename}: unsupported compression, skipped",
+                            code="sysdump",
+                        )
+                    )
     if not (found.pods or found.statuses):
         raise CollectionError(
             f"{archive_name}:1:1: no Cilium agent pods or statuses in this archive "
             "(is it a cilium sysdump?)"
         )
     return _result(found, archive_name, parse or default_parser())
+
+
+def _refuse_many_members(raw: IO[bytes], archive: str, most: int) -> None:
+    """Read the member count from the zip's end record before the member list is loaded
+    (zipfile builds one object per member up front: a million-member zip is the bomb)."""
+    try:
+        end = zipfile._EndRecData(raw)  # type: ignore[attr-defined]
+    except (OSError, ValueError, struct_error):
+        end = None
+    raw.seek(0)
+    if end is None:
+        raise CollectionError(f"{archive}:1:1: not a zip archive (a cilium sysdump is one)")
+    if int(end[zipfile._ECD_ENTRIES_TOTAL]) > most:  # type: ignore[attr-defined]
+        raise CollectionError(
+            f"{archive}:1:1: more than {most} files in the archive "
+            "(raise it with CILIUMDRIFT_LIMIT_ARCHIVE_MEMBERS)"
+        )
 
 
 def _read_member(
@@ -133,7 +196,7 @@ def _read_member(
         return
     budget.take(member.file_size, where)
     with handle.open(member) as stream:
-        data = _read_bounded(stream, where)
+        data = _read_bounded(stream, where, budget)
     if bugtool is not None:
         _read_bugtool(data, bugtool.group("pod"), found, budget, where)
     elif loose is not None:
@@ -141,11 +204,16 @@ def _read_member(
         found.statuses.setdefault(pod, []).append((rank, where, _text(data)))
     elif kind is not None:
         try:
-            document = _yaml(data, where)
+            document = _yaml(data, where, kind)
         except CollectionError as error:
             found.diagnostics.append(Diagnostic(str(error), code="sysdump"))
             return
-        _use_document(kind, document, found, where)
+        try:
+            _use_document(kind, document, found, where)
+        except (AttributeError, TypeError, ValueError, KeyError):  # the wrong shape
+            found.diagnostics.append(
+                Diagnostic(f"{where}: not the expected {kind} content, skipped", code="sysdump")
+            )
 
 
 def _kind(name: str) -> str | None:
@@ -167,10 +235,7 @@ def _use_document(kind: str, document: Any, found: _Found, where: str) -> None:
     if kind == "k8s-nodes":
         found.nodes.extend(node_facts(item) for item in items)
     elif kind == "k8s-pods":
-        for item in items:
-            labels = (item.get("metadata") or {}).get("labels") or {}
-            if labels.get(AGENT_LABEL[0]) == AGENT_LABEL[1]:
-                found.pods.append(agent_pod(item))
+        found.pods.extend(agent_pod(item) for item in items if _is_agent(item))
     elif kind == "cilium-configmap" and isinstance(document, Mapping):
         found.configmap = document
     elif kind == "ciliumnodeconfigs":
@@ -185,6 +250,12 @@ def _use_document(kind: str, document: Any, found: _Found, where: str) -> None:
         )
 
 
+def _is_agent(item: Any) -> bool:
+    metadata = item.get("metadata") if isinstance(item, Mapping) else None
+    labels = metadata.get("labels") if isinstance(metadata, Mapping) else None
+    return isinstance(labels, Mapping) and labels.get(AGENT_LABEL[0]) == AGENT_LABEL[1]
+
+
 def _items(document: Any) -> list[Mapping[str, Any]]:
     if isinstance(document, Mapping):
         items = document.get("items")
@@ -197,29 +268,82 @@ def _items(document: Any) -> list[Mapping[str, Any]]:
 
 
 def _read_bugtool(data: bytes, pod: str, found: _Found, budget: _Budget, where: str) -> None:
+    """The status files of a bugtool tarball (an archive in the archive: depth 1, never more).
+
+    The tarball is read as a stream through a decompressor whose output is counted, so a
+    small tarball that unpacks to gigabytes stops at the limit.
+    """
+    if budget.limits.archive_depth < 1:
+        found.diagnostics.append(
+            Diagnostic(f"{where}: nested archive not read (archive_depth is 0)", code="sysdump")
+        )
+        return
+    stream = _Unpacked(_decompressor(data), _nested_limit(budget), where)
     try:
-        with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tar:
+        with tarfile.open(fileobj=stream, mode="r|") as tar:
             for count, member in enumerate(tar):
-                if count > MAX_MEMBERS:
-                    raise CollectionError(f"{where}: more than {MAX_MEMBERS} files")
-                if not member.isfile():
+                if count > budget.limits.archive_members:
+                    raise CollectionError(
+                        f"{where}:1:1: more than {budget.limits.archive_members} files"
+                    )
+                if not member.isfile():  # symlinks, devices, folders: never followed
                     continue
                 base = member.name.rsplit("/", 1)[-1]
                 match = _STATUS_FILE.match(base)
                 if match is None:
                     continue
-                budget.take(member.size, f"{where}:{member.name}")
+                inner = f"{where}:{member.name}"
+                budget.take(member.size, inner)
                 extracted = tar.extractfile(member)
                 if extracted is None:
                     continue
-                text = _text(_read_bounded(extracted, f"{where}:{member.name}"))
-                found.statuses.setdefault(pod, []).append(
-                    (_rank(match.group("args")), f"{where}:{member.name}", text)
-                )
-    except (tarfile.TarError, OSError, EOFError):
+                text = _text(_read_bounded(extracted, inner, budget))
+                found.statuses.setdefault(pod, []).append((_rank(match.group("args")), inner, text))
+    except CollectionError as error:
+        found.diagnostics.append(Diagnostic(str(error), code="sysdump"))
+    except (tarfile.TarError, OSError, EOFError, lzma.LZMAError, ValueError):
         found.diagnostics.append(
             Diagnostic(f"{where}: not a readable bugtool archive", code="sysdump")
         )
+
+
+def _nested_limit(budget: _Budget) -> int:
+    return min(budget.limits.member_bytes * 4, max(budget.remaining, 0))
+
+
+def _decompressor(data: bytes) -> Any:
+    raw = io.BytesIO(data)
+    if data.startswith(b"\x1f\x8b"):
+        return gzip.GzipFile(fileobj=raw, mode="rb")
+    if data.startswith(b"BZh"):
+        return bz2.BZ2File(raw)
+    if data.startswith((b"\xfd7zXZ\x00", b"\x5d\x00\x00")):
+        return lzma.LZMAFile(raw)
+    return raw
+
+
+class _Unpacked(io.RawIOBase):
+    """A read-only stream that stops with a CollectionError after ``limit`` bytes."""
+
+    def __init__(self, inner: IO[bytes], limit: int, where: str) -> None:
+        self.inner = inner
+        self.left = limit
+        self.limit = limit
+        self.where = where
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        chunk = self.inner.read(min(len(buffer), 1024 * 1024))
+        self.left -= len(chunk)
+        if self.left < 0:
+            raise CollectionError(
+                f"{self.where}:1:1: the nested archive unpacks to more than "
+                f"{limits.describe_size(self.limit)}"
+            )
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
 
 
 def _rank(args: str) -> int:
@@ -239,29 +363,36 @@ def _loose_status_pod(rest: str) -> tuple[str, int]:
     return rest, rank
 
 
-def _read_bounded(stream: IO[bytes], where: str) -> bytes:
-    data = stream.read(MAX_MEMBER_BYTES + 1)
-    if len(data) > MAX_MEMBER_BYTES:
-        raise CollectionError(f"{where}: member larger than 64 MiB")
-    return data
+def _read_bounded(stream: IO[bytes], where: str, budget: _Budget) -> bytes:
+    """A member's bytes, counted while read (the size a header declares may lie)."""
+    most = budget.limits.member_bytes
+    try:
+        return limits.read_bounded(stream, most, where, "member_bytes", "member")
+    except InputError as error:
+        raise CollectionError(str(error)) from None
 
 
 def _text(data: bytes) -> str:
     return data.decode("utf-8", "replace")
 
 
-def _yaml(data: bytes, where: str) -> Any:
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
+def _yaml(data: bytes, where: str, kind: str) -> Any:
+    """A YAML/JSON member through the bounded reader; of a pod list only agent pods stay."""
+    from ciliumdrift.load.plain import load_plain_documents
 
-    try:
-        return YAML(typ="safe", pure=True).load(_text(data))
-    except YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = f"{mark.line + 1}:{mark.column + 1}" if mark else "1:1"
-        raise CollectionError(f"{where}:{line}: not valid YAML") from None
-    except (RecursionError, ValueError, TypeError):
-        raise CollectionError(f"{where}:1:1: not valid YAML") from None
+    keep = (lambda item: item if _is_agent(item) else None) if kind == "k8s-pods" else None
+    member_limits = budget_limits = limits.current()
+    with limits.override(
+        yaml_nodes=max(budget_limits.yaml_nodes, MEMBER_YAML_NODES),
+        yaml_expanded_nodes=max(budget_limits.yaml_expanded_nodes, MEMBER_YAML_NODES),
+    ):
+        try:
+            documents = load_plain_documents(
+                _text(data), where, limit=member_limits.member_bytes, keep_item=keep
+            )
+        except InputError as error:
+            raise CollectionError(f"{error.position}: not valid YAML: {error.message}") from None
+    return documents[0] if documents else None
 
 
 def _result(found: _Found, archive: str, parse: Any) -> LiveResult:

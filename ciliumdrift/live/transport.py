@@ -422,3 +422,65 @@ def _status_message(body: bytes) -> str:
 def _reason(error: BaseException) -> str:
     text = " ".join(str(error).split()) or type(error).__name__
     return text[:200]
+
+
+async def http_get(
+    endpoint: Endpoint, path: str, deadline: float, max_bytes: int
+) -> tuple[int, bytes]:
+    """``GET path`` on a connection of its own: (status, at most ``max_bytes`` of the body).
+
+    A body longer than the cap is cut there (``kubectl logs --limit-bytes`` semantics); a
+    timeout, a refused connection or a broken answer is status 0.
+    """
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        return 0, b""
+    state: dict[str, Any] = {"writer": None}
+
+    async def fetch() -> tuple[int, bytes]:
+        reader, writer = await asyncio.open_connection(
+            endpoint.host,
+            endpoint.port,
+            ssl=endpoint.tls,
+            server_hostname=endpoint.server_hostname,
+            limit=MAX_HEADER_BYTES,
+        )
+        state["writer"] = writer
+        head = [
+            f"GET {endpoint.base_path}{path} HTTP/1.1",
+            f"Host: {endpoint.host}:{endpoint.port}",
+            "Connection: close",
+            "User-Agent: ciliumdrift",
+            *(f"{name}: {value}" for name, value in endpoint.headers()),
+        ]
+        writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
+        status, headers = await _read_head(reader)
+        body = _Capped(max_bytes)
+        if headers.get("transfer-encoding", "").lower() == "chunked":
+            while not body.overflow:
+                size_line = await reader.readuntil(b"\r\n")
+                size = int(size_line.split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    break
+                body.add(await reader.readexactly(size))
+                await reader.readexactly(2)
+        else:
+            length = headers.get("content-length", "")
+            while not body.overflow:
+                chunk = await reader.read(65536)
+                if not chunk:
+                    break
+                body.add(chunk)
+                if length.isdigit() and body.size >= int(length):
+                    break
+        return status, b"".join(body.parts)
+
+    try:
+        return await asyncio.wait_for(fetch(), remaining)
+    except (asyncio.TimeoutError, OSError, ssl.SSLError, ExecError, ValueError):
+        return 0, b""
+    except asyncio.IncompleteReadError:
+        return 0, b""
+    finally:
+        if state["writer"] is not None:
+            state["writer"].close()

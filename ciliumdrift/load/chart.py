@@ -16,7 +16,8 @@ from __future__ import annotations
 import json
 import re
 import tarfile
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -45,6 +46,39 @@ class ChartData:
     defaults: dict[str, Node]
     known_keys: frozenset[str]
     open_maps: frozenset[str]
+    # Keys some patch release of the minor lacks -> the (first, last) patch numbers that have
+    # them; ``known_keys`` is the union over the minor's patch releases.
+    patch_ranges: Mapping[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)
+
+    def keys_of(self, version: str | None) -> frozenset[str]:
+        """The keys the chart of ``version`` reads: its patch release's when the version
+        names one, else every key of the minor (a key any of its patch releases has)."""
+        patch = _patch_of(version)
+        if patch is None or not self.patch_ranges:
+            return self.known_keys
+        missing = {
+            key
+            for key, spans in self.patch_ranges.items()
+            if not any(first <= patch <= last for first, last in spans)
+        }
+        return self.known_keys - missing
+
+    def patch_span(self, key: str) -> str | None:
+        """``1.19.0-1.19.2`` for a key only some patch releases have; None otherwise."""
+        spans = self.patch_ranges.get(key)
+        if not spans:
+            return None
+        minor = _minor_of(self.version)
+        return ", ".join(f"{minor}.{a}" if a == b else f"{minor}.{a}-{minor}.{b}" for a, b in spans)
+
+
+def _patch_of(version: str | None) -> int | None:
+    if not version:
+        return None
+    try:
+        return parse_version(version)[2]
+    except UnsupportedVersion:
+        return None
 
 
 def _data_dir() -> Any:
@@ -260,8 +294,20 @@ def _bundled(version: str) -> ChartData:
         return Node(value, origin)
 
     root = build(defaults_doc["values"], ())
+    ranges: dict[str, tuple[tuple[int, int], ...]] = {}
+    patches = folder.joinpath("patches.json")
+    if patches.is_file():
+        for key, spans in json.loads(patches.read_text("utf-8"))["keys"].items():
+            ranges[key] = tuple(
+                (int(a.rsplit(".", 1)[1]), int(b.rsplit(".", 1)[1])) for a, b in spans
+            )
     return ChartData(
-        real, label, root.value, frozenset(keys_doc["known_keys"]), frozenset(keys_doc["open_maps"])
+        real,
+        label,
+        root.value,
+        frozenset(keys_doc["known_keys"]) | frozenset(ranges),
+        frozenset(keys_doc["open_maps"]),
+        ranges,
     )
 
 
@@ -282,8 +328,12 @@ def chart_defaults(version: str) -> HelmValues:
 
 
 def known_keys(version: str) -> frozenset[str]:
-    """Dotted keys valid in that chart (values, schema, documented-as-comment keys)."""
-    return bundled_chart(version).known_keys
+    """Dotted keys valid in that chart (values, schema, documented-as-comment keys).
+
+    A patch version (``1.19.0``) gets exactly its patch release's keys; a minor (``1.19``)
+    gets every key any patch release of the minor has.
+    """
+    return bundled_chart(version).keys_of(version)
 
 
 def open_maps(version: str) -> frozenset[str]:

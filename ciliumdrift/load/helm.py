@@ -19,7 +19,6 @@ from ciliumdrift.load.placeholders import extract_placeholders
 from ciliumdrift.load.setflags import HELM_ORDER, SetFlag, apply_set_flag, helm_order
 from ciliumdrift.load.tree import Node, copy_tree, flatten_origins, to_plain
 from ciliumdrift.load.wrappers import assemble
-from ciliumdrift.load.yaml import MAX_YAML_BYTES
 from ciliumdrift.model import Diagnostic, Layer, Located, Origin, Position
 
 
@@ -27,7 +26,7 @@ def read_set_file(path: str) -> str:
     """``--set-file key=path``: the file's whole content as a string (``-`` is stdin)."""
     from ciliumdrift.textio import read_text
 
-    return read_text(path.strip() if path.strip() == "-" else path, limit=MAX_YAML_BYTES)[1]
+    return read_text(path.strip() if path.strip() == "-" else path, field_name="yaml_bytes")[1]
 
 
 def _is_chart_path(chart: str) -> bool:

@@ -1,11 +1,11 @@
 """Helm's two merges, on origin-carrying Nodes.
 
 * :func:`merge_maps` is what ``helm install -f a.yaml -f b.yaml`` does between values files
-  (``pkg/cli/values/options.go`` ``mergeMaps``; Helm 4 ``loader.MergeMaps``, also used
+  (helm/helm@v3.21.4:pkg/cli/values/options.go ``mergeMaps``; Helm 4 ``loader.MergeMaps``, also used
   between the documents of one file): maps merge recursively, anything else in the later
   file replaces the earlier value whole; a ``null`` is kept (it only acts at coalesce).
-* :func:`coalesce` is ``CoalesceValues`` (Helm 4 ``pkg/chart/common/util/coalesce.go``, as
-  in Helm 4.2.3, the version of the SDK the tests use as oracle) for a chart without
+* :func:`coalesce` is ``CoalesceValues`` (helm/helm@v4.2.3:pkg/chart/common/util/coalesce.go,
+  as in Helm 4.2.3, the version of the SDK the tests use as oracle) for a chart without
   subcharts: user values over the chart's defaults; maps merge, scalars and lists are
   replaced; a user ``null`` deletes the chart default; a ``null`` for a key the chart does
   not have (or holds as null) is kept; a top-level user ``null`` always goes. The chart's

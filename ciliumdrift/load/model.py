@@ -129,6 +129,8 @@ class TalosFacts:
     sysctls: Mapping[str, Located[str]] = field(default_factory=dict)
     placeholders: Mapping[str, Origin] = field(default_factory=dict)
     diagnostics: tuple[Diagnostic, ...] = ()
+    kubespan_enabled: Located[bool] | None = None  # KubeSpan's WireGuard mesh (`kubespan` link)
+    link_kinds: tuple[Located[tuple[str, str]], ...] = ()  # (link name, its document kind)
 
 
 @dataclass(frozen=True)

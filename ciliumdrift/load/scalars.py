@@ -103,7 +103,8 @@ def helm_scalar(node: YamlNode) -> Any:
     if (tag == "!!int" and not isinstance(value, int)) or (
         tag == "!!float" and not isinstance(value, (int, float))
     ):
-        raise YamlError(f"cannot decode {text!r} as {tag}", node.position)
+        # The text is not quoted: it can be a secret (a kubeconfig token, a Talos key).
+        raise YamlError(f"the value cannot be decoded as {tag}", node.position)
     if isinstance(value, float) and not math.isfinite(value):
         raise YamlError(
             "Helm cannot use .inf or .nan (it passes values through JSON)", node.position

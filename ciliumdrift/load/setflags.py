@@ -1,6 +1,6 @@
 """The ``--set`` family (``--set-string``, ``-json``, ``-file``, ``-literal``) as Helm parses it.
 
-The grammar and typing follow Helm's ``pkg/strvals/parser.go`` and ``literal_parser.go``
+The grammar and typing follow helm/helm@v3.21.4:pkg/strvals/parser.go and literal_parser.go
 (behaviour identical in Helm 3.21 and 4.x; checked differentially against Helm's own SDK in
 tests/load/test_helm_oracle.py):
 
@@ -17,7 +17,8 @@ tests/load/test_helm_oracle.py):
 
 Helm applies the kinds in a fixed order whatever the command line says: every
 ``--set-json``, then ``--set``, ``--set-string``, ``--set-file``, ``--set-literal``
-(``pkg/cli/values/options.go`` ``MergeValues``). :func:`set_flags_from_options` returns
+(helm/helm@v3.21.4:pkg/cli/values/options.go
+``MergeValues``). :func:`set_flags_from_options` returns
 flags in that order.
 """
 

@@ -32,13 +32,13 @@ from pathlib import Path
 from typing import Any
 
 from ciliumdrift.errors import TalosError
+from ciliumdrift.limits import current as current_limits
 from ciliumdrift.load.model import TalosFacts, join_key
 from ciliumdrift.load.placeholders import PLACEHOLDER, extract_placeholders
 from ciliumdrift.load.scalars import talos_scalar
 from ciliumdrift.load.talos_patch import PatchMiss, apply_json_patch, is_delete, strategic_merge
 from ciliumdrift.load.tree import Node, from_yaml
 from ciliumdrift.load.yaml import (
-    MAX_TALOS_BYTES,
     YamlNode,
     block_scalar_locator,
     load_yaml_documents,
@@ -181,7 +181,7 @@ def load_talos(files: Sequence[str]) -> TalosFacts:
 
     state = _State()
     for path in files:
-        name, text = read_text(path, limit=MAX_TALOS_BYTES)
+        name, text = read_text(path, field_name="talos_bytes")
         state.files.append(name)
         _load_file(state, _with_talenv(state, text, name), name)
     return _facts(state)
@@ -210,7 +210,7 @@ def _with_talenv(state: _State, text: str, name: str) -> str:
     from ciliumdrift.textio import read_text
 
     try:
-        env_name, env_text = read_text(env_file, limit=MAX_TALOS_BYTES)
+        env_name, env_text = read_text(env_file, field_name="talos_bytes")
         documents = load_yaml_documents(env_text, env_name)
     except InputError as error:
         state.diagnostics.append(Diagnostic(f"talenv not read: {error.message}", error.position))
@@ -246,7 +246,7 @@ def _with_talenv(state: _State, text: str, name: str) -> str:
 def _load_file(state: _State, text: str, name: str, *, talhelper: bool = False) -> None:
     documents = [
         d
-        for d in load_yaml_documents(text, name, limit=MAX_TALOS_BYTES)
+        for d in load_yaml_documents(text, name, limit=current_limits().talos_bytes)
         if d.root is not None and not d.root.is_null_text
     ]
     for document in documents:
@@ -439,12 +439,13 @@ def _talhelper_patches(state: _State, patches: YamlNode | None, text: str, name:
                 continue
             from ciliumdrift.textio import read_text
 
-            patch_name, patch_text = read_text(target, limit=MAX_TALOS_BYTES)
+            patch_name, patch_text = read_text(target, field_name="talos_bytes")
             _load_file(state, patch_text.replace("$$patch", "$patch"), patch_name, talhelper=True)
         elif item.kind == "scalar":
             locate = block_scalar_locator(text, item, name)
             inner = item.text.replace("$$patch", "$patch")
-            for document in load_yaml_documents(inner, name, locate=locate, limit=MAX_TALOS_BYTES):
+            talos_limit = current_limits().talos_bytes
+            for document in load_yaml_documents(inner, name, locate=locate, limit=talos_limit):
                 if document.root is None or document.root.is_null_text:
                     continue
                 if document.root.kind == "seq":
@@ -736,13 +737,23 @@ def _facts(state: _State) -> TalosFacts:
     interfaces = _get(machine, "network", "interfaces")
     if interfaces is not None and isinstance(interfaces.value, list):
         _collect_interfaces(state, interfaces)
+    link_kinds: list[Located[tuple[str, str]]] = []
+    if interfaces is not None and isinstance(interfaces.value, list):
+        link_kinds.extend(_legacy_link_kinds(interfaces))
     for kind, name, node in state.documents:
         if kind in _LINK_KINDS and name:
             state.interfaces.append(Located(name, node.origin))
+            link_kinds.append(Located((name, kind), node.origin))
             for address in _list(_get(node, "addresses")):
                 text = _text(_get(address, "address")) or _text(address)
                 if text:
                     state.addresses.append(Located(text, address.origin))
+    kubespan_doc = _document(state, "KubeSpanConfig")
+    kubespan = (
+        _located(_get(kubespan_doc, "enabled"), _bool)
+        if kubespan_doc is not None
+        else _located(_get(machine, "network", "kubespan", "enabled"), _bool)
+    )
 
     modules: list[Located[str]] = []
     for module in _list(_get(machine, "kernel", "modules")):
@@ -796,7 +807,32 @@ def _facts(state: _State) -> TalosFacts:
         sysctls=sysctls,
         placeholders=placeholders,
         diagnostics=tuple(diagnostics),
+        kubespan_enabled=kubespan,
+        link_kinds=tuple(link_kinds),
     )
+
+
+def _legacy_link_kinds(interfaces: Node) -> list[Located[tuple[str, str]]]:
+    """Bonds, bridges, WireGuard links and VLANs of ``machine.network.interfaces``."""
+    out: list[Located[tuple[str, str]]] = []
+    assert isinstance(interfaces.value, list)
+    for item in interfaces.value:
+        name = _get(item, "interface")
+        if not _text(name):
+            continue
+        assert name is not None
+        for key, kind in (
+            ("bond", "BondConfig"),
+            ("bridge", "BridgeConfig"),
+            ("wireguard", "WireguardConfig"),
+        ):
+            if _get(item, key) is not None:
+                out.append(Located((str(_text(name)), kind), name.origin))
+        for vlan in _list(_get(item, "vlans")):
+            vid = _get(vlan, "vlanId")
+            if _text(vid) and vid is not None:
+                out.append(Located((f"{_text(name)}.{_text(vid)}", "VLANConfig"), vid.origin))
+    return out
 
 
 def _list(node: Node | None) -> list[Node]:

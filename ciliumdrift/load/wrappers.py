@@ -443,7 +443,11 @@ def _read_kustomize(root: YamlNode, name: str) -> ValuesSource:
 
 
 def _kustomize_file(base: Path, node: YamlNode, source: ValuesSource) -> dict[str, Node]:
+    from ciliumdrift.limits import confine
+
     relative = node.text
+    if "://" not in relative:  # kustomize refuses files outside the kustomization's folder
+        confine(relative, base, node.position, what="values file")
     path = base / relative
     if "://" in relative or not path.is_file():
         source.diagnostics.append(
@@ -459,10 +463,9 @@ def _kustomize_file(base: Path, node: YamlNode, source: ValuesSource) -> dict[st
 
 def read_plain_values(path: str) -> dict[str, Node]:
     """A plain values file (every document merged), for files a wrapper points at."""
-    from ciliumdrift.load.yaml import MAX_YAML_BYTES
     from ciliumdrift.textio import read_text
 
-    name, text = read_text(path, limit=MAX_YAML_BYTES)
+    name, text = read_text(path, field_name="yaml_bytes")
     layer: dict[str, Node] = {}
     for part in _plain_layers(text, name):
         layer = merge_maps(layer, part)
@@ -489,12 +492,11 @@ class Assembly:
 
 def assemble(paths: Sequence[str]) -> Assembly:
     """Read the ``-f`` files and resolve valuesFrom, valueFiles and chartRef between them."""
-    from ciliumdrift.load.yaml import MAX_YAML_BYTES
     from ciliumdrift.textio import read_text
 
     sources: list[ValuesSource] = []
     for path in paths:
-        name, text = read_text(path, limit=MAX_YAML_BYTES)
+        name, text = read_text(path, field_name="yaml_bytes")
         sources.append(read_values_file(text, name))
     objects: dict[tuple[str, str], tuple[ValuesSource, YamlNode]] = {}
     for source in sources:
@@ -636,6 +638,9 @@ def _value_file(
 ) -> list[dict[str, Node]]:
     """An Argo CD valueFiles entry: an earlier -f file, a file above the app, or reported."""
     relative = argo_relative(value_file.entry)
+    _refuse_escape(relative, value_file.position, "valueFiles entry")
+    if value_file.source_path:
+        _refuse_escape(value_file.source_path, value_file.position, "spec.source.path")
     for earlier in given:
         if relative and same_or_suffix(earlier, relative):
             source.diagnostics.append(
@@ -648,7 +653,6 @@ def _value_file(
             return []
     found = find_above(source.name, relative, value_file.source_path) if relative else None
     if found is not None:
-        from ciliumdrift.load.yaml import MAX_YAML_BYTES
         from ciliumdrift.textio import read_text
 
         source.diagnostics.append(
@@ -658,7 +662,7 @@ def _value_file(
                 code="values-file-resolved",
             )
         )
-        name, text = read_text(found, limit=MAX_YAML_BYTES)
+        name, text = read_text(found, field_name="yaml_bytes")
         inner = read_values_file(text, name)
         if inner.kind not in ("values", "umbrella"):
             raise ValuesError(
@@ -678,6 +682,16 @@ def _value_file(
         )
     )
     return []
+
+
+def _refuse_escape(relative: str, position: Position, what: str) -> None:
+    """Argo CD refuses a path that is absolute or leaves the repository with ``..``."""
+    from ciliumdrift.limits import confine
+
+    if relative and "://" not in relative:
+        confine(
+            relative, Path("/__repository__"), position, root=Path("/__repository__"), what=what
+        )
 
 
 def argo_relative(entry: str) -> str:
@@ -704,17 +718,41 @@ def find_above(app: str, relative: str, source_path: str | None) -> Path | None:
     if app == "-" or app.startswith("<") or not Path(app).is_file():
         return None
     folder = Path(app).resolve().parent
+    fence = _repository_root(folder)
     for _ in range(_MAX_LEVELS):
         candidates = [folder / relative]
         if source_path:
             candidates.insert(0, folder / source_path / relative)
         for candidate in candidates:
-            if candidate.is_file():
+            if _inside(candidate, fence) and candidate.is_file():
                 return _relative_to_cwd(candidate)
         if (folder / ".git").exists() or folder.parent == folder:
             return None
         folder = folder.parent
     return None
+
+
+def _repository_root(folder: Path) -> Path:
+    """Where an Application's files may come from: the root the user names
+    (``CILIUMDRIFT_ROOT``), else the git repository holding it, else its own folder."""
+    from ciliumdrift.limits import configured_root
+
+    named = configured_root()
+    if named is not None:
+        return named.resolve()
+    here = folder
+    for _ in range(_MAX_LEVELS):
+        if (here / ".git").exists():
+            return here
+        if here.parent == here:
+            break
+        here = here.parent
+    return folder
+
+
+def _inside(path: Path, fence: Path) -> bool:
+    resolved = path.resolve()
+    return resolved == fence or fence in resolved.parents
 
 
 def _relative_to_cwd(path: Path) -> Path:

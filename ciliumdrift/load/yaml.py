@@ -59,16 +59,18 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ciliumdrift import limits
 from ciliumdrift.errors import YamlError
 from ciliumdrift.model import Position
 
-MAX_YAML_BYTES = 1024 * 1024
-MAX_TALOS_BYTES = 4 * 1024 * 1024
+# The defaults of the budget in :mod:`ciliumdrift.limits`, where the values in force live
+# (structure is counted per file, every document together; see that module).
+MAX_YAML_BYTES = limits.DEFAULTS.yaml_bytes
+MAX_TALOS_BYTES = limits.DEFAULTS.talos_bytes
 FAST_SCAN_BYTES = 64 * 1024
-MAX_DEPTH = 100
-MAX_NODES = 20_000
-MAX_EXPANDED_NODES = 250_000
-_MAX_KEY_IN_MESSAGE = 60
+MAX_DEPTH = limits.DEFAULTS.yaml_depth
+MAX_NODES = limits.DEFAULTS.yaml_nodes
+MAX_EXPANDED_NODES = limits.DEFAULTS.yaml_expanded_nodes
 
 #: Maps a 0-based (line, column) of the parsed text to the Position to report. Embedded
 #: documents (an Argo CD ``helm.values`` string) use it to report outer-file positions.
@@ -125,23 +127,29 @@ class YamlDocument:
 
 
 def load_yaml_documents(
-    text: str, name: str, *, locate: Locator | None = None, limit: int = MAX_YAML_BYTES
+    text: str, name: str, *, locate: Locator | None = None, limit: int | None = None
 ) -> list[YamlDocument]:
-    """Parse every document of ``text``; raise :class:`YamlError` on broken or hostile input."""
+    """Parse every document of ``text``; raise :class:`YamlError` on broken or hostile input.
+
+    Structure is counted for the whole text; a text embedded in a file (``locate`` given)
+    counts towards that file's budget (:func:`ciliumdrift.limits.budget_for`).
+    """
     where = locate or (lambda line, column: Position(name, line + 1, column + 1))
     precheck(text, where, limit=limit)
-    return _Builder(text, where).documents()
+    budget = limits.budget_for(where(0, 0).file) if locate is not None else None
+    return _Builder(text, where, budget).documents()
 
 
-def precheck(text: str, where: Locator, *, limit: int = MAX_YAML_BYTES) -> None:
+def precheck(text: str, where: Locator, *, limit: int | None = None, scan: bool = True) -> None:
     """The checks that are cheap before parsing: size, stray BOM, deep flow, plain text.
 
     Raise :class:`YamlError` for input that would only be refused after a slow parse (see
     the module docstring). Lint, which composes with ruamel's round-trip loader, calls it too.
     """
+    limit = limits.current().yaml_bytes if limit is None else limit
     size = len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
     if size > limit:
-        raise YamlError(f"larger than the {_describe_size(limit)} limit for YAML", where(0, 0))
+        raise YamlError(limits.too_large("YAML", limit, "yaml_bytes"), where(0, 0))
     _refuse_conflict_markers(text, where)
     bom = text.find(_BOM)
     if bom >= 0:
@@ -152,7 +160,8 @@ def precheck(text: str, where: Locator, *, limit: int = MAX_YAML_BYTES) -> None:
     _refuse_deep_flow(text, where)
     if size > FAST_SCAN_BYTES:  # small files: the caller's own message ("found a scalar")
         _refuse_plain_text(text, where)
-        _fast_scan(text, where)
+        if scan:  # callers that build from libyaml's events themselves count there
+            _fast_scan(text, where)
 
 
 def _at(event: Any, where: Locator) -> Position:
@@ -228,25 +237,33 @@ def _fast_scan(text: str, where: Locator) -> None:
         return
     if not getattr(yaml, "__with_libyaml__", False):  # pragma: no cover - platform wheels
         return
-    nodes = 0
-    depth = 0
+    budget = limits.FileBudget()
+    max_depth, max_nodes = budget.limits.yaml_depth, budget.limits.yaml_nodes
+    max_documents = budget.limits.yaml_documents
+    depth = nodes = documents = 0
+    starts = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+    ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
     try:
         for event in yaml.parse(text, Loader=yaml.CSafeLoader):
-            if isinstance(event, yaml.DocumentStartEvent):
-                nodes, depth = 0, 0
-            elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            kind = type(event)
+            if kind is yaml.ScalarEvent:
+                nodes += 1
+            elif kind in starts:
                 nodes += 1
                 depth += 1
-                if depth > MAX_DEPTH:
-                    raise YamlError(f"nested deeper than {MAX_DEPTH} levels", _at(event, where))
-            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                if depth > max_depth:
+                    raise YamlError(f"nested deeper than {max_depth} levels", _at(event, where))
+            elif kind in ends:
                 depth -= 1
-            elif isinstance(event, yaml.ScalarEvent):
-                nodes += 1
-            if nodes > MAX_NODES:
-                raise YamlError(
-                    f"more than {MAX_NODES} YAML nodes in one document", _at(event, where)
-                )
+            elif kind is yaml.DocumentStartEvent:
+                documents += 1
+                if documents > max_documents:
+                    budget.documents = documents
+                    budget.document(_at(event, where))
+                depth = 0
+            if nodes > max_nodes:  # a Position is made only for the refusal
+                budget.nodes = nodes
+                budget.node(_at(event, where), 0)
     except yaml.YAMLError as error:
         raise _yaml_error(error, text, where) from None
 
@@ -348,9 +365,8 @@ def _template_on_line(text: str, line: int) -> str | None:
     for pattern, kind in _TEMPLATE_SYNTAX:
         found = pattern.search(lines[line])
         if found is not None:
-            shown = found.group(0)
-            shown = shown if len(shown) <= 40 else shown[:37] + "..."
-            return f"{kind} {shown!r}"
+            # Only the opener: the expression itself can hold a secret.
+            return f"{kind} ({found.group(0)[:2]}...)"
     return None
 
 
@@ -366,9 +382,10 @@ def _indented_with_tab(text: str, line: int) -> bool:
 class _Builder:
     """Turns ruamel's event stream into YamlNode trees, enforcing the limits."""
 
-    def __init__(self, text: str, where: Locator) -> None:
+    def __init__(self, text: str, where: Locator, budget: limits.FileBudget | None) -> None:
         self.text = text
         self.where = where
+        self.budget = budget or limits.FileBudget()
 
     def documents(self) -> list[YamlDocument]:
         from ruamel.yaml import YAML
@@ -400,13 +417,15 @@ class _Builder:
         anchors: dict[str, YamlNode] = {}
         root: YamlNode | None = None
         doc_start = self.where(0, 0)
-        total = 0
-        written = 0
+        budget = self.budget
+        max_depth = budget.limits.yaml_depth
+        max_expanded = budget.limits.yaml_expanded_nodes
         for event in events:
             position = self.where(event.start_mark.line, event.start_mark.column)
             name = type(event).__name__
             if name == "DocumentStartEvent":
-                root, doc_start, anchors, total, written = None, position, {}, 0, 0
+                root, doc_start, anchors = None, position, {}
+                budget.document(position)
                 continue
             if name == "DocumentEndEvent":
                 yield YamlDocument(root, doc_start)
@@ -427,11 +446,13 @@ class _Builder:
             elif name == "AliasEvent":
                 target = anchors.get(event.anchor)
                 if target is None:
-                    raise YamlError(f"alias *{event.anchor} names no earlier anchor", position)
+                    # The name is not quoted: in a kubeconfig or a Talos config an unquoted
+                    # secret that starts with `*` is read as an alias.
+                    raise YamlError("alias (*name) names no earlier anchor", position)
                 node = target
             elif name in ("MappingStartEvent", "SequenceStartEvent"):
-                if len(stack) >= MAX_DEPTH:
-                    raise YamlError(f"nested deeper than {MAX_DEPTH} levels", position)
+                if len(stack) >= max_depth:
+                    raise YamlError(f"nested deeper than {max_depth} levels", position)
                 kind = "map" if name == "MappingStartEvent" else "seq"
                 container = YamlNode(
                     kind, position, tag=_explicit_tag(event.tag), flow=bool(event.flow_style)
@@ -451,24 +472,16 @@ class _Builder:
             if node is None:  # pragma: no cover - every event kind is handled above
                 continue
             if name != "AliasEvent":
-                written += 1
-                if written > MAX_NODES:
-                    raise YamlError(f"more than {MAX_NODES} YAML nodes in one document", position)
-            total += node.size if name == "AliasEvent" else (node.kind == "scalar")
-            if total > MAX_EXPANDED_NODES:
-                raise YamlError(
-                    f"aliases expand to more than {MAX_EXPANDED_NODES} nodes (a YAML bomb?)",
-                    position,
-                )
+                budget.node(position)
+            budget.expand(node.size if name == "AliasEvent" else (node.kind == "scalar"), position)
             if not stack:
                 root = node
                 continue
             parent = stack[-1]
             parent.size += node.size
-            if parent.size > MAX_EXPANDED_NODES:
+            if parent.size > max_expanded:
                 raise YamlError(
-                    f"aliases expand to more than {MAX_EXPANDED_NODES} nodes (a YAML bomb?)",
-                    position,
+                    f"aliases expand to more than {max_expanded} nodes (a YAML bomb?)", position
                 )
             if parent.kind == "seq":
                 parent.items.append(node)
@@ -489,10 +502,18 @@ def _refuse_duplicate(seen: dict[str, YamlNode], key: YamlNode) -> None:
     if existing is None:
         seen[key.text] = key
         return
-    shown = key.text if len(key.text) <= _MAX_KEY_IN_MESSAGE else key.text[:57] + "..."
-    raise YamlError(
-        f"duplicate key {shown!r} (first at line {existing.position.line})", key.position
-    )
+    # Only a key shaped like a config key is named: in a Talos config or a kubeconfig a
+    # malformed line that holds a secret can become a key, and must not be quoted.
+    shown = f"key {key.text!r}" if _looks_like_key(key.text) else "mapping key"
+    raise YamlError(f"duplicate {shown} (first at line {existing.position.line})", key.position)
+
+
+_KEY_SHAPE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-/]{0,39}$")
+
+
+def _looks_like_key(text: str) -> bool:
+    """A camelCase or dotted word with few digits (a token or base64 text has many)."""
+    return bool(_KEY_SHAPE.match(text)) and sum(c.isdigit() for c in text) <= 4
 
 
 def _explicit_tag(tag: str | None) -> str | None:

@@ -39,8 +39,8 @@ def parse_status(text: str, *, source: str | None = None) -> Status:
     except MemoryError:
         raise StatusParseError("input too large", Position(name, 1, 1)) from None
     except Exception as error:  # a defect must still surface as the library's error
-        raise StatusParseError(
-            f"internal parser error ({type(error).__name__}: {error}); please report this",
+        raise StatusParseError(  # the exception's text may quote the input: not shown
+            f"internal parser error ({type(error).__name__}); please report this",
             Position(name, 1, 1),
         ) from error
 

@@ -27,7 +27,22 @@ def parse_text(text: str, source: str) -> Status:
         status = parse_json_text(text, source)
         if status is not None:
             return status
+    _refuse_too_many_lines(text, source)
     return parse_prepared(prepare(text, source), source)
+
+
+def _refuse_too_many_lines(text: str, source: str) -> None:
+    """A text status is read line by line; more lines than any agent prints is refused
+    before the first is read (``status_lines``, :mod:`ciliumdrift.limits`)."""
+    from ciliumdrift import limits
+
+    most = limits.current().status_lines
+    if text.count("\n") > most:
+        raise StatusParseError(
+            f"more than {most} lines: longer than any cilium status output "
+            "(raise it with CILIUMDRIFT_LIMIT_STATUS_LINES)",
+            Position(source, most + 1, 1),
+        )
 
 
 def parse_prepared(prepared: Prepared, source: str) -> Status:

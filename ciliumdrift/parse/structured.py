@@ -116,6 +116,8 @@ _DURATION_SECONDS = {
 }
 #: ``{`` or a JSON array; not ``[root@node ~]# kubectl …``, a prompt that starts with a bracket.
 JSON_START = re.compile(r'\{|\[\s*(?:$|[\[{"\]\d-]|true|false|null)')
+#: YAML nodes of one ``-o yaml`` status (thousands of controllers, ~10 nodes each).
+STATUS_YAML_NODES = 300_000
 #: Walking a hostile YAML alias graph must stay bounded.
 _MAX_NODES = 200_000
 
@@ -260,24 +262,27 @@ def parse_json(lines: list[SourceLine], source: str) -> Status:
 
 
 def parse_yaml(lines: list[SourceLine], source: str) -> Status:
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    """``cilium status -o yaml``, through the one bounded YAML reader (per-file node and
+    alias budget, no excerpt in messages)."""
+    from ciliumdrift.errors import InputError
+    from ciliumdrift.load.plain import load_plain
 
     body = [line for line in lines]
     text = "\n".join(" " * line.indent + line.text for line in body)
-    safe_loader = YAML(typ="safe", pure=True)
+    from ciliumdrift import limits
+
+    # A status is larger than a values file (a controller is ~10 nodes): its own budget.
+    budget = limits.current()
     try:
-        data = safe_loader.load(text)
-    except MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        index = min(mark.line, len(body) - 1) if mark is not None else 0
-        line = body[index]
+        with limits.override(yaml_nodes=max(budget.yaml_nodes, STATUS_YAML_NODES)):
+            data = load_plain(text, source, limit=len(text.encode("utf-8", "replace")) + 1)
+    except InputError as error:
+        row = error.position.line - 1 if error.position is not None else 0
+        line = body[min(max(row, 0), len(body) - 1)] if body else None
         raise StatusParseError(
-            f"not valid YAML: {error.problem or error.context}",
-            Position(source, line.number, line.column),
+            f"not valid YAML: {error.message}",
+            Position(source, line.number, line.column) if line else Position(source, 1, 1),
         ) from None
-    except (YAMLError, ValueError, TypeError, OverflowError) as error:
-        raise StatusParseError(f"not valid YAML: {error}", Position(source, 1, 1)) from None
     data = _plain(data, _Budget())
     return _from_payload(data, lines, 0, _key_lines(body, ""), source, "yaml")
 

@@ -897,7 +897,8 @@ class TextParser:
                 f"the agent did not answer, so there is no status: {_excerpt(self.agent_down[0])}"
             )
         else:
-            message = f"not a cilium status output (no known status line): {_excerpt(first.text)}"
+            # No excerpt: the wrong file may be a token or a key (position only).
+            message = "not a cilium status output (no known status line)"
         return StatusParseError(message, self._position(first))
 
     def _assemble_sections(self, fields: dict[str, Any]) -> None:

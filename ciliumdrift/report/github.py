@@ -10,17 +10,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from ciliumdrift.report import escape
 from ciliumdrift.report.records import Record, artifact_uri, records_of
 
 _COMMAND = {"error": "error", "warning": "warning", "note": "notice"}
 
 
 def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return escape.github_data(text)
 
 
 def escape_property(text: str) -> str:
-    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+    return escape.github_property(text)
 
 
 def render(report: Any, **_options: Any) -> str:

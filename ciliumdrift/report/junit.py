@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 from xml.etree import ElementTree as ET
 
+from ciliumdrift.report.escape import xml, xml_attribute
 from ciliumdrift.report.records import Record, artifact_uri, records_of
 
 
@@ -42,24 +43,26 @@ def render(report: Any, **_options: Any) -> str:
         rule = records.rule(rule_id)
         name = rule_id if rule is None or rule.name == rule_id else f"{rule_id} {rule.name}"
         attributes = {
-            "classname": f"ciliumdrift.{records.kind}.{_group(group)}",
-            "name": f"{name} [{group}]",
+            "classname": xml_attribute(f"ciliumdrift.{records.kind}.{_group(group)}"),
+            "name": xml_attribute(f"{name} [{group}]"),
             "time": "0",
         }
         found = failing.get((rule_id, group), [])
         positioned = next((r.position for r in found if r.position is not None), None)
         if positioned is not None:
-            attributes["file"] = artifact_uri(positioned.file)
+            attributes["file"] = xml_attribute(artifact_uri(positioned.file))
             attributes["line"] = str(positioned.line)
         case = ET.SubElement(suite, "testcase", attributes)
         problems = [r for r in found if r.level != "note"]
         notes = [r for r in found if r.level == "note"]
         if problems:
-            failure = ET.SubElement(case, "failure", message=problems[0].message, type=rule_id)
-            failure.text = "\n".join(_describe(r) for r in problems)
+            failure = ET.SubElement(
+                case, "failure", message=xml_attribute(problems[0].message), type=rule_id
+            )
+            failure.text = "\n".join(xml(_describe(r)) for r in problems)
         if notes:
             out = ET.SubElement(case, "system-out")
-            out.text = "\n".join(_describe(r) for r in notes)
+            out.text = "\n".join(xml(_describe(r)) for r in notes)
     ET.indent(suites)
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
@@ -71,5 +74,8 @@ def _group(group: str) -> str:
 
 
 def _describe(record: Record) -> str:
+    """One line per result: a newline from input stays escaped inside it."""
+    from ciliumdrift.report.escape import inline
+
     where = f"{record.position}: " if record.position is not None else ""
-    return f"{where}{record.level}: {record.message}"
+    return inline(f"{where}{record.level}: {record.message}")

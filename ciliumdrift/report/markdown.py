@@ -9,11 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from ciliumdrift.report import escape
 from ciliumdrift.report.records import records_of
 
 
 def _cell(text: object) -> str:
-    return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ")
+    return escape.markdown(text if text is not None else "")
+
+
+def _code(text: object) -> str:
+    return escape.markdown_code(text if text is not None else "")
 
 
 def render(report: Any, **_options: Any) -> str:
@@ -32,7 +37,7 @@ def render(report: Any, **_options: Any) -> str:
         name = f"[{record.rule_id}]({rule.url})" if rule is not None else record.rule_id
         where = str(record.position) if record.position is not None else record.group
         lines.append(
-            f"| {icons.get(record.level, '')} | {name} | `{_cell(where)}` | "
+            f"| {icons.get(record.level, '')} | {name} | `{_code(where)}` | "
             f"{_cell(record.message)} |"
         )
     return "\n".join(lines) + "\n"

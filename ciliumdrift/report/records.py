@@ -137,7 +137,7 @@ def _lint(report: Any) -> Records:
 
 def _fact_rules(ids: list[str]) -> tuple[RuleInfo, ...]:
     try:
-        from ciliumdrift.derive.facts import FACTS
+        from ciliumdrift.agent.facts import FACTS
 
         facts = {f.id: f for f in FACTS}
     except ImportError:  # the derivation is not installed in this build

@@ -1,10 +1,12 @@
 """SARIF 2.1.0 for GitHub code scanning (and any SARIF viewer).
 
-Follows the properties GitHub reads (github/docs sarif-support.md): rules with short and
-full descriptions and help (text and Markdown, the rule URL repeated inside because GitHub
-does not show ``helpUri``), results with a level, a message, one physical location with a
-region (line and column) and ``partialFingerprints`` that do not depend on the line number,
-and ``automationDetails.id`` to keep lint, check and impact analyses apart.
+Follows the properties GitHub reads (its docs page "SARIF support for code scanning",
+https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/):
+rules with short and full descriptions and help (text and Markdown, the rule URL repeated
+inside because GitHub does not show ``helpUri``), results with a level, a message, one
+physical location with a region (line and column) and ``partialFingerprints`` that do not
+depend on the line number, and ``automationDetails.id`` to keep lint, check and impact
+analyses apart.
 """
 
 from __future__ import annotations

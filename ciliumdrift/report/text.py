@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 from ciliumdrift.model import Finding, FindingKind, Report, Row, Verdict
+from ciliumdrift.report.escape import inline
 
 _VERDICT_STYLE = {
     Verdict.MATCH: ("ok", "green"),
@@ -67,7 +68,7 @@ def render(report: Any, *, colour: bool | None = None, width: int | None = None)
         console.print()
         console.print("[bold]Notes[/bold]")
         for diagnostic in report.diagnostics:
-            console.print(f"  - {diagnostic}", markup=False)
+            console.print(f"  - {inline(diagnostic)}", markup=False)
     console.print()
     console.print(_summary(report), markup=False)
     return buffer.getvalue()
@@ -78,11 +79,12 @@ def _header(console: Any, report: Report) -> None:
     title = f"ciliumdrift {report.tool_version}"
     if inputs.get("cilium_version"):
         title += f" · Cilium {inputs['cilium_version']}"
-    console.print(title, markup=False)
+    console.print(inline(title), markup=False)
     for key in ("values", "set", "talos", "status"):
         files = inputs.get(key) or []
         if files:
-            console.print(f"  {key + ':':<8}{', '.join(str(f) for f in files)}", markup=False)
+            shown = inline(", ".join(str(f) for f in files))
+            console.print(f"  {key + ':':<8}{shown}", markup=False)
 
 
 def _rows_table(console: Any, rows: tuple[Row, ...]) -> None:
@@ -128,9 +130,10 @@ def _rows_table(console: Any, rows: tuple[Row, ...]) -> None:
 
 
 def _escape(text: str) -> str:
+    """A field for rich markup: no markup, no control character, one line."""
     from rich.markup import escape
 
-    return escape(text)
+    return escape(inline(text))
 
 
 def _finding(console: Any, finding: Finding) -> None:
@@ -151,23 +154,24 @@ def _finding(console: Any, finding: Finding) -> None:
             declared += f" ({finding.source.key})"
         lines.append(("declared", declared))
     for label, value in lines:
-        console.print(f"    {label:<9} {value}", markup=False)
+        console.print(f"    {label:<9} {inline(value)}", markup=False)
     for rank, cause in enumerate(finding.causes, 1):
         console.print(
-            f"    {'causes' if rank == 1 else '':<9} {rank}. [{cause.kind.value}] {cause.summary}",
+            f"    {'causes' if rank == 1 else '':<9} {rank}. [{cause.kind.value}] "
+            f"{inline(cause.summary)}",
             markup=False,
         )
         for evidence in cause.evidence:
             origin = ""
             if evidence.origin is not None and evidence.origin.describe() not in evidence.text:
                 origin = f" ({evidence.origin.describe()})"
-            console.print(f"    {'':<9}    - {evidence.text}{origin}", markup=False)
+            console.print(f"    {'':<9}    - {inline(evidence.text + origin)}", markup=False)
     if finding.fix is not None:
-        console.print(f"    {'fix':<9} {finding.fix.summary}", markup=False)
+        console.print(f"    {'fix':<9} {inline(finding.fix.summary)}", markup=False)
         for snippet in (finding.fix.values_snippet, finding.fix.set_flag, finding.fix.talos_patch):
             if snippet:
                 for line in snippet.rstrip("\n").splitlines():
-                    console.print(f"    {'':<9}   {line}", markup=False)
+                    console.print(f"    {'':<9}   {inline(line)}", markup=False)
 
 
 def _summary(report: Report) -> str:

@@ -10,10 +10,11 @@ import pytest
 from typer.testing import CliRunner
 
 from ciliumdrift.cli import app
-from tests.conftest import EXAMPLES, SCHEMAS
+from ciliumdrift.datafiles import schema
+from tests.conftest import EXAMPLES
 
 runner = CliRunner()
-REPORT_SCHEMA = json.loads((SCHEMAS / "report.schema.json").read_text())
+REPORT_SCHEMA = schema("report")
 
 
 def invoke(*args: str, input: str | None = None) -> tuple[int, str, str]:

@@ -1,4 +1,4 @@
-"""Every shared corpus file through the CLI as a user would run it: never a traceback,
+"""Every corpus file through the CLI as a user would run it: never a traceback,
 never an exit code outside 0/1/2, and the check pipeline runs on every status with its values."""
 
 from __future__ import annotations

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from ciliumdrift.agent.facts import FACTS
 from ciliumdrift.cli import app
-from ciliumdrift.derive.facts import FACTS
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "talos-netkit-native"
 
@@ -38,8 +38,6 @@ def test_facts_documents_one_and_rejects_unknown(runner: CliRunner) -> None:
 
 
 def test_expect_json_per_node(runner: CliRunner) -> None:
-    if not (EXAMPLE / "values.yaml").is_file():
-        pytest.skip("example missing")
     args = ["expect", "-f", str(EXAMPLE / "values.yaml"), "--talos", str(EXAMPLE / "talos.yaml")]
     args += ["--cilium-version", "1.18.4", "--kernel", "a=6.1.0", "--kernel", "b=6.18.0"]
     result = runner.invoke(app, [*args, "--format", "json"])

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from ciliumdrift.agent.explain import nested_yaml, set_flag, values_fix, yaml_scalar
 from ciliumdrift.compare import compare
-from ciliumdrift.explain import nested_yaml, set_flag, values_fix, yaml_scalar
 from ciliumdrift.model import CauseKind, FindingKind, NodeObservation
 from ciliumdrift.parse import model as p
 from tests.derive.builders import SEED_VALUES, declared, seed_status, seed_talos

@@ -258,8 +258,8 @@ def _shim(cluster: FakeCluster, target: str, headers: Headers) -> Any:
             def __init__(self) -> None:  # no socket: BaseHTTPRequestHandler's init is skipped
                 pass
 
-            def _json(self, code: int, body: Any) -> None:
-                self.response = (code, json.dumps(body).encode())
+            def _raw(self, code: int, content_type: str, data: bytes) -> None:
+                self.response = (code, data)
 
             def _exec(self, pod: str, query: dict[str, list[str]]) -> None:
                 self.exec_request = (pod, query)

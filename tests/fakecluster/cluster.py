@@ -73,6 +73,8 @@ class Agent:
     stderr: bytes = b""  # printed on stderr next to every successful status (warnings)
     gone: bool = False
     execs: int = 0
+    log: str | None = None  # the agent container's log (None: the API answers 404)
+    previous_log: str | None = None  # the last terminated container's log
     encoded: tuple[Any, bytes] | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -535,6 +537,17 @@ class _Handler(BaseHTTPRequestHandler):
         if m := re.fullmatch(rf"/api/v1/namespaces/{ns}/pods/([^/]+)/exec", path):
             self._exec(m.group(1), query)
             return
+        if m := re.fullmatch(rf"/api/v1/namespaces/{ns}/pods/([^/]+)/log", path):
+            agent = cluster.live_agent(m.group(1))
+            previous = query.get("previous", ["false"])[0] == "true"
+            text = None if agent is None else agent.previous_log if previous else agent.log
+            if text is None:
+                self._json(404, _not_found(f'pods "{m.group(1)}" log'))
+                return
+            data = text.encode()
+            limit = int(query.get("limitBytes", [str(len(data))])[0])
+            self._raw(200, "text/plain", data[:limit])
+            return
         if re.fullmatch(rf"/api/v1/namespaces/{ns}/pods", path):
             selector = query.get("labelSelector", [""])[0]
             items = [
@@ -630,9 +643,11 @@ class _Handler(BaseHTTPRequestHandler):
         self._json(404, _not_found(path))
 
     def _json(self, code: int, body: Any) -> None:
-        data = json.dumps(body).encode()
+        self._raw(code, "application/json", json.dumps(body).encode())
+
+    def _raw(self, code: int, content_type: str, data: bytes) -> None:
         self.send_response(code)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)

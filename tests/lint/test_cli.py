@@ -35,14 +35,12 @@ def test_clean_file_exits_zero(tmp_path: Path) -> None:
     assert code == 0 and "no violations in 1 file(s)" in out
 
 
-@pytest.mark.skipif(not TYPO.exists(), reason="shared corpus not present")
 def test_findings_exit_one_with_positions() -> None:
     code, out, _ = _run("lint", str(TYPO), "--cilium-version", "1.18.4")
     assert code == 1
     assert f"{TYPO}:15:3: CD101 unknown-key [error]" in out
 
 
-@pytest.mark.skipif(not TYPO.exists(), reason="shared corpus not present")
 def test_select_ignore_and_exit_zero() -> None:
     code, out, _ = _run("lint", str(TYPO), "--select", "CD4", "--format", "json")
     assert code == 1 and {v["code"] for v in json.loads(out)["violations"]} == {"CD403"}

@@ -16,14 +16,6 @@ from tests.conftest import REPO
 FAMILY_MODULES = ("keys", "datapath", "talos", "deprecated", "hygiene")
 
 
-def _talos_loader_available() -> bool:
-    try:
-        from ciliumdrift.load import load_talos  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def test_at_least_thirty_rules_in_every_family() -> None:
     assert len(RULES) >= 30
     for family in Family:
@@ -70,8 +62,6 @@ CASES = [(u, "bad", i) for u in RULES for i in range(len(u.bad))] + [
 )
 def test_documented_examples(unit: Rule, kind: str, index: int) -> None:
     example = (unit.bad if kind == "bad" else unit.good)[index]
-    if example.talos is not None and not _talos_loader_available():
-        pytest.skip("the Talos loader is not available")
     found = run_example(unit, example)
     if kind == "bad":
         assert found, f"{unit.code}: the Bad example does not fail the rule"

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from ciliumdrift.datafiles import schema
 from ciliumdrift.errors import CollectionError
 from ciliumdrift.live import check_cluster
 from ciliumdrift.live.collect import LiveOptions, collect, exit_status, run_concurrently
 from ciliumdrift.live.model import AgentPod
-from tests.conftest import SCHEMAS
 from tests.fakecluster import FakeCluster, Fault, make_agents
 from tests.live.conftest import SEED_ARGS, findings
 
@@ -36,7 +36,7 @@ def test_clean_cluster_matches_the_seed_config(fake_cluster: Start, run_cli: Cli
     assert report["inputs"]["nodes"] == 4 and report["inputs"]["unreachable"] == 0
     import jsonschema
 
-    jsonschema.validate(report, json.loads((SCHEMAS / "report.schema.json").read_text()))
+    jsonschema.validate(report, schema("report"))
     # every agent answered the JSON status first, then the 1.17+ drift metric
     commands = sorted({c for _, c, _ in cluster.exec_log})
     assert commands == [
@@ -244,7 +244,7 @@ def test_ctrl_c_exits_130_without_a_traceback(fake_cluster: Start) -> None:
 
     from tests.conftest import REPO
 
-    _, kubeconfig = fake_cluster(4, faults={f"cilium-0000{i}": Fault.HANG for i in range(4)})
+    cluster, kubeconfig = fake_cluster(4, faults={f"cilium-0000{i}": Fault.HANG for i in range(4)})
     process = subprocess.Popen(
         [
             sys.executable,
@@ -262,7 +262,10 @@ def test_ctrl_c_exits_130_without_a_traceback(fake_cluster: Start) -> None:
         text=True,
         env={**os.environ, "NO_COLOR": "1"},
     )
-    time.sleep(2.5)  # start-up, then the execs hang
+    deadline = time.monotonic() + 60
+    while not cluster.exec_log and time.monotonic() < deadline:  # start-up, then execs hang
+        time.sleep(0.05)
+    time.sleep(0.2)
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=10)
     assert process.returncode == 130, err

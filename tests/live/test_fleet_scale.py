@@ -7,9 +7,9 @@ import random
 from dataclasses import replace
 
 import pytest
+from ciliumdrift.derive.facts import FACTS
 
 from ciliumdrift.derive import derive_context, node_context
-from ciliumdrift.derive.facts import FACTS
 from ciliumdrift.load import load_declared, set_flags_from_options
 from ciliumdrift.model import NodeObservation
 from ciliumdrift.parse import parse_status
@@ -77,11 +77,10 @@ def test_shared_derivation_equals_per_node_derivation(
 
 
 @pytest.mark.parametrize("flags", VARIANTS, ids=lambda f: ",".join(f) or "seed")
-def test_only_the_declared_facts_read_pod_cidrs(flags: list[str]) -> None:
+def test_the_watched_context_derives_what_the_plain_one_does(flags: list[str]) -> None:
     ctx = node_context(declared_for(flags, True), node="n", pod_cidrs=("10.9.9.0/24", "fd00::/64"))
-    readers = {f.id for f in FACTS if compare_module._reads_pod_cidrs(f, ctx)}
-    assert readers <= compare_module.POD_CIDR_FACTS
-    # and the watched context derives what the plain one does
+    readers = {f.id for f in FACTS if compare_module._reads_node(f, ctx)}
+    assert "ipam" in readers or "ipam.mode=cluster-pool" in flags  # the pod CIDR is read
     for fact in FACTS:
         watched = compare_module._Watched(**{k: getattr(ctx, k) for k in ctx.__dataclass_fields__})
         assert fact.derive(watched) == fact.derive(replace(ctx))

@@ -270,9 +270,9 @@ def test_label_selector_expressions() -> None:
 
 
 def test_config_keys_render_as_the_chart_writes_them() -> None:
-    from ciliumdrift.live.keys import BY_CONFIG_KEY
+    from ciliumdrift.agent.configmap import by_config_key
 
-    flag, text = BY_CONFIG_KEY["enable-bpf-masquerade"], BY_CONFIG_KEY["datapath-mode"]
+    flag, text = by_config_key()["enable-bpf-masquerade"], by_config_key()["datapath-mode"]
     assert [flag.rendered(v) for v in (True, False, "True", "yes", None)] == [
         "true",
         "false",

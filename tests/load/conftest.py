@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
-REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "chart"
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+REFERENCE = CORPUS / "chart"
 
 
 def corpus(kind: str) -> list[Path]:
@@ -46,5 +46,7 @@ class HelmOracle:
 
 @pytest.fixture(scope="session")
 def helm() -> Iterator[HelmOracle]:
-    module = pytest.importorskip("helm_python")
+    module = pytest.importorskip(
+        "helm_python", reason="Helm's SDK oracle: pip install helm-python-sdk (the [test] extra)"
+    )
     yield HelmOracle(module)

@@ -89,7 +89,6 @@ def test_bad_yaml_exit_2_writes_nothing(tmp_path: Path) -> None:
     assert code == 2 and err.startswith(f"{path}:2:1:") and not target.exists()
 
 
-@pytest.mark.skipif(not (CORPUS / "values").is_dir(), reason="shared corpus absent")
 def test_corpus_wrapper_through_the_cli() -> None:
     code, out, _ = invoke("-f", str(CORPUS / "values" / "values-025.yaml"), "--format", "json")
     assert code == 0

@@ -13,10 +13,8 @@ from ciliumdrift.load.talos import parse_talos_version
 from .conftest import CORPUS, corpus, write
 
 TALOS = corpus("talos")
-needs_corpus = pytest.mark.skipif(not TALOS, reason="shared corpus absent")
 
 
-@needs_corpus
 @pytest.mark.parametrize("path", TALOS, ids=lambda p: p.name)
 def test_every_corpus_talos_file_loads(path: Path) -> None:
     facts = load_talos([str(path)])
@@ -33,7 +31,6 @@ def test_every_corpus_talos_file_loads(path: Path) -> None:
         )  # a place or a stated default
 
 
-@needs_corpus
 def test_full_config_facts() -> None:
     facts = load_talos([str(CORPUS / "talos" / "talos-001.yaml")])
     assert facts.version is not None and facts.version.value == "1.11.0-beta.1"
@@ -53,7 +50,6 @@ def test_full_config_facts() -> None:
     assert facts.sysctls["net.ipv4.tcp_congestion_control"].value == "bbr"
 
 
-@needs_corpus
 def test_config_plus_patches_in_order() -> None:
     facts = load_talos(
         [str(CORPUS / "talos" / n) for n in ("talos-001.yaml", "talos-002.yaml", "talos-010.yaml")]
@@ -70,7 +66,6 @@ def test_config_plus_patches_in_order() -> None:
     )
 
 
-@needs_corpus
 def test_talhelper_talconfig() -> None:
     facts = load_talos([str(CORPUS / "talos" / "talos-005.yaml")])
     assert facts.version is not None and facts.version.value == "1.6.7"
@@ -93,7 +88,6 @@ def test_talhelper_talconfig() -> None:
     assert facts.sysctls["fs.inotify.max_user_watches"].value == "524288"
 
 
-@needs_corpus
 def test_multidoc_1_14_and_network_documents() -> None:
     facts = load_talos([str(CORPUS / "talos" / "talos-007.yaml")])
     assert facts.pod_subnets is not None and facts.pod_subnets.value == ("10.69.0.0/16",)

@@ -1,4 +1,4 @@
-"""Every shared corpus values file loads; specific facts per file."""
+"""Every corpus values file loads; specific facts per file."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from ciliumdrift.model import Layer
 from .conftest import CORPUS, corpus
 
 FILES = corpus("values")
-pytestmark = pytest.mark.skipif(not FILES, reason="shared corpus absent")
 
 # file -> {dotted key: expected merged value}; "<default>": only the chart default (if any)
 EXPECTED: dict[str, dict[str, Any]] = {

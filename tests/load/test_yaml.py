@@ -40,7 +40,7 @@ BAD_INPUTS = {
     "duplicate": ("a: 1\nb: 2\na: 3\n", "duplicate key 'a'", (3, 1)),
     "tab": ("a:\n\tb: 1\n", "tab", (2, 1)),
     "bom-inside": ("a: 1\n\ufeffb: 2\n", "byte-order mark", (2, 1)),
-    "undefined-alias": ("a: *nope\n", "alias *nope", (1, 4)),
+    "undefined-alias": ("a: *nope\n", "alias (*name) names no earlier anchor", (1, 4)),
     "unterminated": ('a: "abc\n', "", (2, 1)),
     "control": ("a: \x07\n", "not allowed", (1, 4)),
 }

@@ -12,7 +12,7 @@ from ciliumdrift.parse import parse_status, status_to_dict
 from ciliumdrift.parse.model import CliSummary, ConfigView, StructuredExtra
 from ciliumdrift.parse.structured import go_duration_seconds
 
-SEED = Path(__file__).resolve().parents[2].parent / "shared" / "seed"
+SEED = Path(__file__).resolve().parents[1] / "corpus" / "seed"
 SEED_DOC = SEED / "production-deployment-verification.md"
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
@@ -329,7 +329,6 @@ def test_second_output_is_not_merged() -> None:
     assert any("second status output" in d.message for d in status.diagnostics)
 
 
-@pytest.mark.skipif(not SEED_DOC.exists(), reason="seed not present")
 def test_markdown_document_reads_its_status_block() -> None:
     status = parse_status(SEED_DOC.read_text(encoding="utf-8"), source="seed.md")
     assert status.format == "text"

@@ -1,4 +1,4 @@
-"""Real pastes that are not in the shared corpus (tests/parse/samples/real-*.txt, verbatim).
+"""Real pastes that are not in tests/corpus (tests/parse/samples/real-*.txt, verbatim).
 
 Where each came from is in samples/REAL.tsv. Every expected value below was read off the
 text by hand; none was copied from the parser's output.

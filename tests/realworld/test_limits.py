@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -26,11 +25,11 @@ from ciliumdrift.load.yaml import (
     YamlNode,
     load_yaml_documents,
 )
-from tests.conftest import SHARED
+from tests.conftest import CHART_REFERENCE
 
 HERE = Path(__file__).resolve().parent
 CONFIG = HERE / "talos" / "trentscholl-controlplane.yaml"
-CHART_VALUES = SHARED / "reference" / "chart" / "1.20.0" / "values.yaml"
+CHART_VALUES = CHART_REFERENCE / "1.20.0" / "values.yaml"
 BUDGET = 1.0  # seconds for bad input (issue 5), measured in-process
 
 
@@ -95,7 +94,6 @@ def test_a_log_file_hits_the_node_limit_fast(tmp_path: Path) -> None:
         assert seconds < BUDGET
 
 
-@pytest.mark.skipif(not CHART_VALUES.exists(), reason="shared reference charts not present")
 def test_a_real_config_with_a_large_inline_manifest_loads(tmp_path: Path) -> None:
     path = tmp_path / "controlplane.yaml"
     path.write_text(_with_inline_manifest(3.0), encoding="utf-8")
@@ -108,7 +106,6 @@ def test_a_real_config_with_a_large_inline_manifest_loads(tmp_path: Path) -> Non
     assert "Deprecated" not in repr(talos)  # the manifest text never reaches the facts
 
 
-@pytest.mark.skipif(not CHART_VALUES.exists(), reason="shared reference charts not present")
 def test_a_large_config_broken_at_the_end_fails_fast(tmp_path: Path) -> None:
     text = _with_inline_manifest(3.0)
     path = tmp_path / "controlplane.yaml"

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from ciliumdrift.lint.rule import Rule
-from ciliumdrift.lint.rules import datapath, deprecated, hygiene, keys, talos
+from ciliumdrift.lint.rules import datapath, deprecated, hygiene, keys, known, talos
 
 RULES: tuple[Rule, ...] = tuple(
     sorted(
-        (*keys.RULES, *datapath.RULES, *talos.RULES, *deprecated.RULES, *hygiene.RULES),
+        (
+            *keys.RULES,
+            *datapath.RULES,
+            *known.RULES,
+            *talos.RULES,
+            *deprecated.RULES,
+            *hygiene.RULES,
+        ),
         key=lambda r: r.code,
     )
 )

@@ -1,7 +1,7 @@
 """Family 2: datapath consistency. Settings that contradict each other inside the values.
 
-Each rule states the agent behaviour it relies on with its reference section
-(`cilium-rules.md` in the shared references, which cites the Cilium source at each tag).
+Each rule states the agent behaviour it relies on with the Cilium source that shows it
+(a cilium/cilium path at a release tag, or a docs.cilium.io page).
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ def native_routing_without_cidr(ctx: LintContext) -> Iterator[Violation]:
     In native routing mode the agent must know which destinations are pod addresses that
     must not be masqueraded. Without `ipv4NativeRoutingCIDR` it refuses to start:
     `native routing cidr must be configured with option --ipv4-native-routing-cidr …`
-    (cilium-rules.md §3). Charts before 1.18 render such values without complaint.
+    (cilium/cilium@v1.16.0:pkg/option/config.go checkIPv4NativeRoutingCIDR). Charts before 1.18
+    render such values without complaint.
 
     ## Bad
     ```yaml
@@ -56,7 +57,7 @@ def native_routing_without_cidr(ctx: LintContext) -> Iterator[Violation]:
         return
     if ctx.effective("ipv4NativeRoutingCIDR"):
         return
-    if ctx.flag("ipMasqAgent.enabled") and ctx.at_least("1.15"):
+    if ctx.flag("ipMasqAgent.enabled") and ctx.gate("ip-masq-agent-replaces-native-cidr"):
         return
     if _lower(ctx.effective("ipam.mode")) in {"eni", "alibabacloud"} or ctx.flag("eni.enabled"):
         return
@@ -76,7 +77,8 @@ def native_routing_without_ipv6_cidr(ctx: LintContext) -> Iterator[Violation]:
 
     ## Why
     The IPv6 analogue of CD201: with IPv6 enabled, native routing and IPv6 masquerading on,
-    the agent refuses to start without `ipv6NativeRoutingCIDR` (cilium-rules.md §3; charts
+    the agent refuses to start without `ipv6NativeRoutingCIDR`
+    (cilium/cilium@v1.16.0:pkg/option/config.go; charts
     1.18+ fail the render, older charts render and the agent exits).
 
     ## Bad
@@ -120,7 +122,8 @@ def auto_direct_routes_with_tunnel(ctx: LintContext) -> Iterator[Violation]:
     ## Why
     Direct node routes only make sense when pod traffic is routed natively. The agent exits:
     `auto-direct-node-routes cannot be used with tunneling. Packets must be routed through the
-    tunnel device.` (cilium-rules.md §3). `routingMode` defaults to `tunnel`, so setting only
+    tunnel device.` (cilium/cilium@v1.16.0:daemon/cmd/daemon_main.go initEnv). `routingMode`
+    defaults to `tunnel`, so setting only
     `autoDirectNodeRoutes` is enough to hit it.
 
     ## Bad
@@ -156,7 +159,8 @@ def dsr_tunnel_mismatch(ctx: LintContext) -> Iterator[Violation]:
     DSR needs the original client address to reach the backend. The agent exits with
     `Node Port "dsr" mode cannot be used with vxlan tunneling.`, with `Tunnel routing with
     Node Port mode requires geneve dispatch.`, or (1.15+, native routing too) with
-    `… with "geneve" dispatch requires geneve tunnel protocol.` (cilium-rules.md §2.3).
+    `… with "geneve" dispatch requires geneve tunnel protocol.`
+    (cilium/cilium@v1.18.0:pkg/loadbalancer/config.go).
 
     ## Bad
     ```yaml
@@ -192,13 +196,13 @@ def dsr_tunnel_mismatch(ctx: LintContext) -> Iterator[Violation]:
             "tunnel protocol)"
         )
         yield dsr_tunnel_mismatch.violation(ctx, message, where, key="loadBalancer.mode")
-    elif ctx.routing_mode == "tunnel" and dispatch != "geneve" and ctx.at_least("1.15"):
+    elif ctx.routing_mode == "tunnel" and dispatch != "geneve" and ctx.gate("dsr-geneve-dispatch"):
         message = (
             f"tunnel routing with loadBalancer.mode {mode} requires loadBalancer.dsrDispatch: "
             "geneve"
         )
         yield dsr_tunnel_mismatch.violation(ctx, message, where, key="loadBalancer.dsrDispatch")
-    elif dispatch == "geneve" and protocol != "geneve" and ctx.at_least("1.15"):
+    elif dispatch == "geneve" and protocol != "geneve" and ctx.gate("dsr-geneve-dispatch"):
         message = "loadBalancer.dsrDispatch geneve requires tunnelProtocol: geneve"
         yield dsr_tunnel_mismatch.violation(
             ctx, message, ctx.value_at("loadBalancer.dsrDispatch"), key="tunnelProtocol"
@@ -213,7 +217,8 @@ def implicit_legacy_host_routing(ctx: LintContext) -> Iterator[Violation]:
     eBPF host routing needs BPF masquerading whenever masquerading is on. With
     `kubeProxyReplacement: true` but no `bpf.masquerade: true`, the agent logs `BPF host
     routing requires enable-bpf-masquerade. Falling back to legacy host routing` and
-    `cilium status` shows `Host: Legacy` (cilium-rules.md §4 rule f, §16).
+    `cilium status` shows `Host: Legacy`
+    (cilium/cilium@v1.17.0:daemon/cmd/kube_proxy_replacement.go).
 
     ## Bad
     ```yaml
@@ -251,8 +256,9 @@ def bbr_needs_bpf_host_routing(ctx: LintContext) -> Iterator[Violation]:
     """BBR for pods with legacy host routing: the agent refuses to start.
 
     ## Why
-    `BPF bandwidth manager's BBR setup requires BPF host routing.` is fatal (cilium-rules.md
-    §8). Explicit `bpf.hostLegacyRouting: true` always trips it; an implied fallback to Legacy
+    `BPF bandwidth manager's BBR setup requires BPF host routing.` is fatal
+    (cilium/cilium@v1.16.0:pkg/datapath/linux/bandwidth/bandwidth.go). Explicit
+    `bpf.hostLegacyRouting: true` always trips it; an implied fallback to Legacy
     (no BPF masquerading, IPsec) tripped it on 1.14 and may on later versions depending on
     start order, so it is reported as a warning.
 
@@ -283,7 +289,7 @@ def bbr_needs_bpf_host_routing(ctx: LintContext) -> Iterator[Violation]:
     """
     if not (ctx.flag("bandwidthManager.enabled") and ctx.flag("bandwidthManager.bbr")):
         return
-    if ctx.at_least("1.18") and ctx.flag("bandwidthManager.bbrHostNamespaceOnly"):
+    if ctx.gate("bbr-host-namespace-only") and ctx.flag("bandwidthManager.bbrHostNamespaceOnly"):
         return
     reason = ctx.host_routing_legacy_reason()
     if reason is None:
@@ -294,7 +300,9 @@ def bbr_needs_bpf_host_routing(ctx: LintContext) -> Iterator[Violation]:
         f"bandwidthManager.bbr needs eBPF host routing but host routing is Legacy ({reason})",
         ctx.value_at("bandwidthManager.bbr"),
         key="bandwidthManager.bbr",
-        severity=Severity.ERROR if explicit or ctx.below("1.15") else Severity.WARNING,
+        severity=Severity.ERROR
+        if explicit or ctx.gate("bbr-legacy-host-routing-fatal")
+        else Severity.WARNING,
     )
 
 
@@ -305,7 +313,8 @@ def big_tcp_incompatible(ctx: LintContext) -> Iterator[Violation]:
     ## Why
     The agent refuses BIG TCP at start with `BIG TCP is not supported in tunneling mode`,
     `… with encryption enabled` (IPsec; WireGuard too before 1.19) and `… with legacy host
-    routing` (cilium-rules.md §9). Tunnel is the default routing mode.
+    routing` (cilium/cilium@v1.16.0:pkg/datapath/linux/bigtcp/bigtcp.go). Tunnel is the
+    default routing mode.
 
     ## Bad
     ```yaml
@@ -332,11 +341,16 @@ def big_tcp_incompatible(ctx: LintContext) -> Iterator[Violation]:
     if ctx.routing_mode == "tunnel":
         problems.append("tunnel routing")
     encryption = ctx.encryption_type
-    if encryption == "ipsec" or (encryption == "wireguard" and ctx.below("1.19")):
+    if encryption == "ipsec" or (
+        encryption == "wireguard" and not ctx.gate("big-tcp-with-wireguard")
+    ):
         problems.append(f"{encryption} encryption")
     if ctx.user("bpf.hostLegacyRouting") is True:
         problems.append("bpf.hostLegacyRouting: true")
-    if ctx.below("1.16") and _lower(ctx.effective("bpf.datapathMode", "veth")) not in {"veth", ""}:
+    if ctx.gate("big-tcp-veth-only") and _lower(ctx.effective("bpf.datapathMode", "veth")) not in {
+        "veth",
+        "",
+    }:
         problems.append("a datapath mode other than veth")
     if problems:
         yield big_tcp_incompatible.violation(
@@ -354,7 +368,8 @@ def bpf_masquerade_without_kpr(ctx: LintContext) -> Iterator[Violation]:
     ## Why
     BPF masquerading is part of the BPF NodePort code. From 1.16 to 1.18 the agent exits with
     `BPF masquerade requires NodePort (--enable-node-port="true")`; 1.14 silently falls back to
-    iptables and Legacy host routing. 1.19 accepts it (cilium-rules.md §7).
+    iptables and Legacy host routing. 1.19 accepts it (cilium/cilium@v1.16.0:daemon/cmd/daemon.go,
+    cilium/cilium commit 31eecce183).
 
     ## Bad
     ```yaml cilium=1.18.4
@@ -373,11 +388,11 @@ def bpf_masquerade_without_kpr(ctx: LintContext) -> Iterator[Violation]:
     Set `kubeProxyReplacement: true` (or `nodePort.enabled: true` before 1.19), or drop
     `bpf.masquerade`.
     """
-    if not ctx.flag("bpf.masquerade") or ctx.kpr or ctx.at_least("1.19"):
+    if not ctx.flag("bpf.masquerade") or ctx.kpr or ctx.gate("nodeport-key-removed"):
         return
     if ctx.flag("nodePort.enabled"):
         return
-    fatal = ctx.at_least("1.15")
+    fatal = not ctx.gate("bpf-masquerade-nodeport-fallback")
     yield bpf_masquerade_without_kpr.violation(
         ctx,
         "bpf.masquerade needs NodePort (kubeProxyReplacement: true)"
@@ -394,7 +409,9 @@ def bbr_without_bandwidth_manager(ctx: LintContext) -> Iterator[Violation]:
 
     ## Why
     The chart writes the whole bandwidth-manager block, `enable-bbr` included, only when
-    `bandwidthManager.enabled` is true (reference/chart/values-to-config.md). `bbr: true` alone
+    `bandwidthManager.enabled` is true
+    (cilium/cilium@v1.18.0:install/kubernetes/cilium/templates/cilium-configmap.yaml).
+    `bbr: true` alone
     never reaches the agent and `cilium status` shows `BandwidthManager: Disabled`.
 
     ## Bad
@@ -429,7 +446,7 @@ def host_firewall_with_ipsec(ctx: LintContext) -> Iterator[Violation]:
 
     ## Why
     `IPSec cannot be used with the host firewall.` is fatal in every version
-    (cilium-rules.md §11, §13.1).
+    (cilium/cilium@v1.16.0:daemon/cmd/daemon_main.go initEnv).
 
     ## Bad
     ```yaml
@@ -468,7 +485,7 @@ def multi_pool_in_tunnel_mode(ctx: LintContext) -> Iterator[Violation]:
 
     ## Why
     Cilium 1.14–1.17 exit with `Cannot specify IPAM mode multi-pool in tunnel mode.`; tunnel
-    is the default routing mode (cilium-rules.md §13.4). 1.18 allows it.
+    is the default routing mode (cilium/cilium@v1.17.0:pkg/option/config.go). 1.18 allows it.
 
     ## Bad
     ```yaml cilium=1.17.18
@@ -490,7 +507,7 @@ def multi_pool_in_tunnel_mode(ctx: LintContext) -> Iterator[Violation]:
     if (
         _lower(ctx.user("ipam.mode")) == "multi-pool"
         and ctx.routing_mode == "tunnel"
-        and ctx.below("1.18")
+        and not ctx.gate("multi-pool-tunnel")
     ):
         yield multi_pool_in_tunnel_mode.violation(
             ctx,
@@ -506,7 +523,7 @@ def bbr_hostns_only_without_bbr(ctx: LintContext) -> Iterator[Violation]:
 
     ## Why
     From 1.18 the agent exits with `cannot enable --enable-bbr-hostns-only without enabling
-    --enable-bbr` (cilium-rules.md §8).
+    --enable-bbr` (cilium/cilium@v1.18.0:pkg/datapath/linux/bandwidth/bandwidth.go).
 
     ## Bad
     ```yaml cilium=1.18.4
@@ -527,7 +544,7 @@ def bbr_hostns_only_without_bbr(ctx: LintContext) -> Iterator[Violation]:
     Add `bandwidthManager.bbr: true`, or drop `bbrHostNamespaceOnly`.
     """
     if (
-        ctx.at_least("1.18")
+        ctx.gate("bbr-host-namespace-only")
         and ctx.flag("bandwidthManager.enabled")
         and ctx.flag("bandwidthManager.bbrHostNamespaceOnly")
         and not ctx.flag("bandwidthManager.bbr")
@@ -547,7 +564,8 @@ def kpr_healthz_without_kpr(ctx: LintContext) -> Iterator[Violation]:
 
     ## Why
     From chart 1.16 the health-check bind address is written only when
-    `kubeProxyReplacement` is `"true"` (reference/chart/values-to-config.md §2.2); with KPR off
+    `kubeProxyReplacement` is `"true"`
+    (cilium/cilium@v1.16.0:install/kubernetes/cilium/templates/cilium-configmap.yaml); with KPR off
     the setting is dropped, which usually means KPR was meant to be on.
 
     ## Bad
@@ -567,7 +585,7 @@ def kpr_healthz_without_kpr(ctx: LintContext) -> Iterator[Violation]:
     if (
         ctx.effective("kubeProxyReplacementHealthzBindAddr")
         and not ctx.kpr
-        and ctx.at_least("1.16")
+        and ctx.gate("kpr-healthz-needs-kpr")
     ):
         yield kpr_healthz_without_kpr.violation(
             ctx,

@@ -90,7 +90,8 @@ def removed_value(ctx: LintContext) -> Iterator[Violation]:
     `kubeProxyReplacement` accepted `strict`, `partial` and `disabled` until 1.15; from 1.16
     the chart fails (`kubeProxyReplacement must be explicitly set to a valid value (true or
     false)`) and the agent exits. `probe` was already invalid in 1.14, and
-    `bpf.datapathMode: lb-only` is gone in 1.18 (cilium-rules.md §2.1, §5).
+    `bpf.datapathMode: lb-only` is gone in 1.18 (cilium/cilium PR #31286;
+    cilium/cilium@v1.18.0:Documentation/operations/upgrade.rst).
 
     ## Bad
     ```yaml cilium=1.16.19
@@ -170,7 +171,7 @@ def deprecated_value(ctx: LintContext) -> Iterator[Violation]:
     ## Why
     On Cilium 1.14 and 1.15 `kubeProxyReplacement: strict|partial|disabled` still works with
     a deprecation warning in the agent log; the 1.16 upgrade then fails the render
-    (cilium-rules.md §2.1).
+    (cilium/cilium PR #31286; cilium/cilium@v1.18.0:pkg/kpr/kpr.go).
 
     ## Bad
     ```yaml cilium=1.15.19

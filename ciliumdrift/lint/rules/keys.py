@@ -329,9 +329,8 @@ def invalid_value(ctx: LintContext) -> Iterator[Violation]:
     """
     for row in ctx.data.get("enums", {}).get("enums", ()):
         key = str(row["key"])
-        if row.get("since") and ctx.below(str(row["since"])):
-            continue
-        if row.get("until") and ctx.at_least(_next_minor(str(row["until"]))):
+        since, until = row.get("since"), row.get("until")
+        if not ctx.within(str(since) if since else None, str(until) if until else None):
             continue
         if not ctx.values.has(key):
             continue
@@ -355,11 +354,6 @@ def _removed_value(ctx: LintContext, key: str, text: str) -> bool:
         str(row["key"]) == key and text in [str(v) for v in row["values"]]
         for row in ctx.data.get("removed", {}).get("values", ())
     )
-
-
-def _next_minor(version: str) -> str:
-    major, minor = version.split(".")[:2]
-    return f"{major}.{int(minor) + 1}"
 
 
 def _helm_text(value: Any) -> str:

@@ -3,7 +3,10 @@
 These rules run only when Talos files are given (``--talos``). Facts come from the Talos
 loader (:class:`~ciliumdrift.load.model.TalosFacts`), whose values carry their own
 positions; a violation points at the values line and names the Talos line in its message.
-Reference: talos.md §2–§6 in the shared references.
+References: https://www.talos.dev/v1.12/reference/configuration/v1alpha1/config/ (fields and
+defaults), https://docs.siderolabs.com/kubernetes-guides/cni/deploying-cilium (the Talos
+guide for Cilium) and the kernel of each Talos release (its release notes on
+https://github.com/siderolabs/talos/releases).
 """
 
 from __future__ import annotations
@@ -12,8 +15,9 @@ import ipaddress
 from collections.abc import Iterator
 from typing import Any
 
-from ciliumdrift.lint.rule import LintContext, Violation, rule, version_tuple
+from ciliumdrift.lint.rule import LintContext, Violation, rule
 from ciliumdrift.model import Located, Severity
+from ciliumdrift.versions import version_tuple
 
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 
@@ -43,10 +47,8 @@ def _kernel_row(ctx: LintContext, feature: str) -> dict[str, Any] | None:
     for row in ctx.data.get("kernel", {}).get("rows", ()):
         if row.get("feature") != feature:
             continue
-        if row.get("since_cilium") and ctx.below(str(row["since_cilium"])):
-            continue
-        until = row.get("until_cilium")
-        if until and version_tuple(ctx.cilium_version)[:2] > version_tuple(str(until))[:2]:
+        since, until = row.get("since_cilium"), row.get("until_cilium")
+        if not ctx.within(str(since) if since else None, str(until) if until else None):
             continue
         return dict(row)
     return None
@@ -106,7 +108,8 @@ def native_routing_cidr_misses_pod_subnets(ctx: LintContext) -> Iterator[Violati
     ## Why
     Pods get addresses from Talos' `cluster.network.podSubnets` (with `ipam.mode:
     kubernetes`). Traffic to pod addresses outside `ipv4NativeRoutingCIDR` is masqueraded or
-    sent to the default route instead of being routed natively (talos.md §4.6).
+    sent to the default route instead of being routed natively
+    (https://docs.cilium.io/en/stable/network/concepts/masquerading/).
 
     ## Bad
     ```yaml
@@ -181,7 +184,8 @@ def netkit_kernel_too_old(ctx: LintContext) -> Iterator[Violation]:
     ## Why
     netkit needs Linux 6.7 (`CONFIG_NETKIT`). Cilium 1.17+ exits at start (`netkit devices
     need kernel 6.7.0 or newer`), 1.16 starts but pods never get their devices; there is no
-    fallback to veth (cilium-rules.md §5). Talos 1.5–1.8 ship 6.1 or 6.6 kernels (talos.md §6).
+    fallback to veth (cilium/cilium@v1.17.0:daemon/cmd/daemon_main.go initEnv). Talos 1.5–1.8
+    ship 6.1 or 6.6 kernels (https://github.com/siderolabs/talos/releases/tag/v1.8.0).
 
     ## Bad
     ```yaml
@@ -214,7 +218,7 @@ def netkit_kernel_too_old(ctx: LintContext) -> Iterator[Violation]:
     """
     mode = str(ctx.effective("bpf.datapathMode", "veth"))
     if mode in {"netkit", "netkit-l2"}:
-        feature = "netkit" if ctx.at_least("1.17") else "netkit-unprobed"
+        feature = "netkit" if ctx.gate("netkit-kernel-probe") else "netkit-unprobed"
         yield from _kernel_violation(
             ctx, netkit_kernel_too_old, feature, "bpf.datapathMode", f"datapath mode {mode}"
         )
@@ -226,8 +230,8 @@ def tcx_kernel_too_old(ctx: LintContext) -> Iterator[Violation]:
 
     ## Why
     TCX links need Linux 6.6. Without them the agent silently attaches with legacy tc and
-    `cilium status` shows `Attach Mode: Legacy TC` (cilium-rules.md §6). Talos 1.5/1.6 ship
-    Linux 6.1.
+    `cilium status` shows `Attach Mode: Legacy TC`
+    (cilium/cilium@v1.16.0:pkg/datapath/loader/tc.go). Talos 1.5/1.6 ship Linux 6.1.
 
     ## Bad
     ```yaml
@@ -258,7 +262,7 @@ def tcx_kernel_too_old(ctx: LintContext) -> Iterator[Violation]:
     ## Fix
     Upgrade Talos to 1.7 or newer, or expect `Attach Mode: Legacy TC`.
     """
-    if ctx.user("bpf.enableTCX") is True and ctx.at_least("1.16"):
+    if ctx.user("bpf.enableTCX") is True and ctx.gate("attach-mode-status-line"):
         yield from _kernel_violation(
             ctx, tcx_kernel_too_old, "tcx", "bpf.enableTCX", "bpf.enableTCX"
         )
@@ -270,7 +274,8 @@ def bbr_kernel_too_old(ctx: LintContext) -> Iterator[Violation]:
 
     ## Why
     The agent exits with `cannot enable --enable-bbr, needs kernel 5.18 or newer`
-    (cilium-rules.md §8). Every Talos release since 1.5 ships a newer kernel; Talos 1.3 and
+    (cilium/cilium@v1.16.0:pkg/datapath/linux/bandwidth/bandwidth.go). Every Talos release
+    since 1.5 ships a newer kernel; Talos 1.3 and
     older ship Linux 5.15.
 
     ## Bad
@@ -315,7 +320,8 @@ def big_tcp_kernel_too_old(ctx: LintContext) -> Iterator[Violation]:
     ## Why
     IPv4 BIG TCP needs Linux 6.3, IPv6 BIG TCP 5.19. On an older kernel the agent keeps
     running with BIG TCP off, and from 1.15 `cilium status` still says `Enabled`, only with
-    `[65536]` (cilium-rules.md §9). Talos 1.5/1.6 ship Linux 6.1.
+    `[65536]` (cilium/cilium@v1.16.0:pkg/datapath/linux/bigtcp/bigtcp.go). Talos 1.5/1.6 ship
+    Linux 6.1.
 
     ## Bad
     ```yaml
@@ -369,7 +375,8 @@ def host_dns_forward_with_bpf_host_routing(ctx: LintContext) -> Iterator[Violati
     With `machine.features.hostDNS.forwardKubeDNSToHost: true` CoreDNS forwards to
     169.254.116.108 on the host. With eBPF host routing (kube-proxy replacement and BPF
     masquerading, Cilium 1.16.5 and newer) those packets never reach the host resolver and
-    CoreDNS logs `i/o timeout` (siderolabs/talos#10002, cilium/cilium#36737; talos.md §4.1).
+    CoreDNS logs `i/o timeout` (siderolabs/talos#10002, cilium/cilium#36737, cilium/cilium PR
+    #36852; https://docs.cilium.io/en/stable/installation/k8s-install-talos-linux/).
 
     ## Bad
     ```yaml cilium=1.18.4
@@ -415,7 +422,7 @@ def host_dns_forward_with_bpf_host_routing(ctx: LintContext) -> Iterator[Violati
         return
     if talos.host_dns_enabled is not None and not talos.host_dns_enabled.value:
         return
-    if version_tuple(ctx.cilium_version) < (1, 16, 5):
+    if not ctx.gate("host-dns-bpf-host-routing-fixed"):
         return
     if ctx.host_routing_legacy_reason() is not None:
         return
@@ -442,7 +449,8 @@ def kubeprism_disabled(ctx: LintContext) -> Iterator[Violation]:
     ## Why
     `k8sServiceHost: localhost` (or 127.0.0.1) only works because Talos' KubePrism listens
     there. Configs generated for Talos 1.5 or older, or with `--kubeprism-port 0`, have it
-    off, and the agents crash-loop unable to reach the API (siderolabs/talos#9132; talos.md §4.2).
+    off, and the agents crash-loop unable to reach the API (siderolabs/talos#9132;
+    https://www.talos.dev/v1.12/kubernetes-guides/configuration/kubeprism/).
 
     ## Bad
     ```yaml
@@ -499,7 +507,7 @@ def kubeprism_port_mismatch(ctx: LintContext) -> Iterator[Violation]:
     ## Why
     With `k8sServiceHost: localhost` the agent connects to KubePrism on the node; any other
     port (6443 is the usual mistake) has nothing listening and the agent cannot reach the
-    API server (talos.md §4.2).
+    API server (https://www.talos.dev/v1.12/kubernetes-guides/configuration/kubeprism/).
 
     ## Bad
     ```yaml
@@ -568,7 +576,7 @@ def kube_proxy_still_running(ctx: LintContext) -> Iterator[Violation]:
     ## Why
     With `cluster.proxy.disabled` not set, Talos deploys kube-proxy and both it and Cilium
     program services; the Talos guide pairs `kubeProxyReplacement: true` with
-    `cluster.proxy.disabled: true` (talos.md §4.3).
+    `cluster.proxy.disabled: true` (https://docs.siderolabs.com/kubernetes-guides/cni/deploying-cilium).
 
     ## Bad
     ```yaml
@@ -619,7 +627,8 @@ def no_service_implementation(ctx: LintContext) -> Iterator[Violation]:
 
     ## Why
     With `cluster.proxy.disabled: true` and `kubeProxyReplacement` false (the default since
-    Cilium 1.14) nothing implements Services: ClusterIPs do not answer (talos.md §4.3).
+    Cilium 1.14) nothing implements Services: ClusterIPs do not answer
+    (https://docs.siderolabs.com/kubernetes-guides/cni/deploying-cilium).
 
     ## Bad
     ```yaml
@@ -675,7 +684,8 @@ def talos_cni_not_none(ctx: LintContext) -> Iterator[Violation]:
 
     ## Why
     Talos deploys Flannel unless `cluster.network.cni.name` is `none` (or `custom`); two CNIs
-    on one node fight over pod networking (talos.md §4.4).
+    on one node fight over pod networking
+    (https://www.talos.dev/v1.12/reference/configuration/v1alpha1/config/, cluster.network.cni).
 
     ## Bad
     ```yaml
@@ -725,7 +735,8 @@ def cgroup_automount_on_talos(ctx: LintContext) -> Iterator[Violation]:
     ## Why
     Talos already mounts cgroup v2 at `/sys/fs/cgroup`; the Talos guide sets
     `cgroup.autoMount.enabled: false` and `cgroup.hostRoot: /sys/fs/cgroup`. A misspelled
-    `cgroup.automount` leaves the chart default (`true`) in place (talos.md §3, §4.5, §10).
+    `cgroup.automount` leaves the chart default (`true`) in place
+    (https://docs.siderolabs.com/kubernetes-guides/cni/deploying-cilium).
 
     ## Bad
     ```yaml
@@ -792,7 +803,8 @@ def sys_module_capability_on_talos(ctx: LintContext) -> Iterator[Violation]:
     ## Why
     Talos blocks module loading for every workload, so the Talos guide drops `SYS_MODULE`
     from `securityContext.capabilities.ciliumAgent` (the chart default includes it); modules
-    Cilium needs must be listed in `machine.kernel.modules` (talos.md §2, §3).
+    Cilium needs must be listed in `machine.kernel.modules`
+    (https://www.talos.dev/v1.8/learn-more/process-capabilities/).
 
     ## Bad
     ```yaml
@@ -844,7 +856,7 @@ def ipam_ignores_talos_pod_subnets(ctx: LintContext) -> Iterator[Violation]:
     Talos' controller manager assigns each node a pod CIDR from `podSubnets`; Cilium uses
     them only with `ipam.mode: kubernetes`. The chart default `cluster-pool` allocates from
     10.0.0.0/8 instead, which Talos' node pod CIDRs, native-routing CIDR and firewall rules do
-    not expect (talos.md §2 "Defaults relevant to IPAM").
+    not expect (https://docs.cilium.io/en/stable/installation/k8s-install-talos-linux/).
 
     ## Bad
     ```yaml

@@ -1,0 +1,148 @@
+"""A fact: one config-determined line of `cilium status`, declared as a small unit.
+
+A fact knows the status line it predicts, the Helm keys it reads, how to derive the
+expected value for one node (with the agent's fallbacks), how to read the observed value
+out of a parsed :class:`~ciliumdrift.parse.model.Status`, and how to explain a mismatch.
+Expected and observed values are both *canonical strings* in the agent's own spelling
+(``netkit``, ``Native``, ``BPF``), so that a mismatch prints the way the status does.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ciliumdrift.agent.configmap import keys_of_fact
+from ciliumdrift.load.model import HelmValues, TalosFacts
+from ciliumdrift.model import Cause, Fix, Located, Origin, Severity
+from ciliumdrift.parse.model import Status
+
+if TYPE_CHECKING:
+    from ciliumdrift.agent.devices import Device
+    from ciliumdrift.parse.agentlog import AgentLog
+
+
+@dataclass(frozen=True)
+class NodeContext:
+    """Everything a fact may use to derive one node's expectation."""
+
+    values: HelmValues
+    cilium_version: str  # full version, e.g. "1.18.4"
+    node: str | None = None
+    kernel: Located[str] | None = None  # None: unknown kernel (expectations become conditional)
+    talos: TalosFacts | None = None
+    pod_cidrs: tuple[str, ...] = ()  # the Node's spec.podCIDRs when known (live), else empty
+    version_origin: Origin | None = None  # where the Cilium version was declared
+    devices: tuple[Device, ...] = ()  # what the config, Talos, --device and the status say
+    agent_log: AgentLog | None = None  # the node's agent log (--agent-log, live)
+    labels: Any = None  # the node's labels (Mapping[str, str]) when known
+    base_values: HelmValues | None = None  # the values before per-node overrides, when any
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A declared contradiction that needs no status to be seen.
+
+    The agent refuses to start (``fatal``), the chart fails to render, the agent falls back
+    from what the config asks for, or Talos and the values disagree. ``source`` is the
+    declared value the conflict is about; ``causes`` are ranked, best first.
+    """
+
+    message: str
+    causes: tuple[Cause, ...]
+    source: Origin | None = None
+    fix: Fix | None = None
+    severity: Severity = Severity.ERROR
+    fatal: bool = False
+    name: str = ""  # the conflict's stable name: the lint rule that reports it (rule name)
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What one status line must show on one node.
+
+    ``value`` None means the line is not expected at all for this version/config.
+    ``condition`` is set when the config alone cannot decide (NIC driver support, node
+    addresses): a differing observation is then reported as conditional, not as drift.
+    ``fallbacks`` are the agent's own fallbacks already applied to ``value`` (a kernel too
+    old, a missing requirement), each as a Cause the user should know about.
+    """
+
+    value: str | None
+    source: Origin | None
+    condition: str | None = None
+    fallbacks: tuple[Cause, ...] = ()
+    detail: str | None = None
+    conflicts: tuple[Conflict, ...] = ()
+
+
+@dataclass(frozen=True)
+class Explanation:
+    causes: tuple[Cause, ...]
+    fix: Fix | None = None
+
+
+Deriver = Callable[[NodeContext], Expectation | None]
+Observer = Callable[[Status], str | None]
+Explainer = Callable[[NodeContext, Expectation, str], Explanation]
+Matcher = Callable[[str, str], bool]
+
+
+def _same_text(expected: str, observed: str) -> bool:
+    return " ".join(expected.split()).casefold() == " ".join(observed.split()).casefold()
+
+
+@dataclass(frozen=True)
+class Fact:
+    id: str
+    status_line: str
+    summary: str
+    reads: tuple[str, ...]
+    doc: str
+    derive: Deriver
+    observe: Observer
+    explain: Explainer
+    since: str | None = None
+    matches: Matcher = field(default=_same_text)
+
+    @property
+    def config_keys(self) -> tuple[str, ...]:
+        """The cilium-config keys that decide this line (data/config_keys.yaml)."""
+        return keys_of_fact(self.id)
+
+
+def fact(
+    *,
+    id: str,
+    status_line: str,
+    reads: tuple[str, ...],
+    observe: Observer,
+    explain: Explainer,
+    since: str | None = None,
+    matches: Matcher | None = None,
+) -> Callable[[Deriver], Fact]:
+    """Declare a fact from its derivation function; the docstring is its documentation.
+
+    The docstring's first line is the one-line summary, the rest (with the fixed headings
+    ``## Rule``, ``## Fallbacks``, ``## Sources``) is the documentation ``facts`` prints.
+    """
+
+    def declare(derive: Deriver) -> Fact:
+        text = inspect.cleandoc(derive.__doc__ or "")
+        summary, _, doc = text.partition("\n")
+        return Fact(
+            id=id,
+            status_line=status_line,
+            summary=summary.strip(),
+            reads=reads,
+            doc=doc.strip(),
+            derive=derive,
+            observe=observe,
+            explain=explain,
+            since=since,
+            matches=matches or _same_text,
+        )
+
+    return declare

@@ -1,0 +1,241 @@
+"""What one node's own facts say about a mismatch: its agent log, devices and overrides.
+
+:mod:`ciliumdrift.explain` ranks the causes every fact shares; this module adds the ones
+that only the node can give:
+
+* known behaviours (``data/known_behaviours.yaml``) whose conditions hold on this node, or
+  whose log lines the node's agent printed;
+* the flags the agent logged at start (``--enable-bpf-masquerade='false'``): the config it
+  really runs with, which tells a config not rolled out from a fallback;
+* a CiliumNodeConfig that selects the node: when the node still shows the ConfigMap's
+  value, the override did not reach the agent.
+
+It also turns agent log lines that no status shows (a fatal agent has no status) into
+findings of their own (:func:`agent_log_findings`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+from ciliumdrift.agent import known
+from ciliumdrift.agent.configmap import by_config_key
+from ciliumdrift.agent.explain import CERTAIN, RESTART, STRONG, Candidate, cause
+from ciliumdrift.agent.fact import Expectation, Fact, NodeContext
+from ciliumdrift.agent.facts import fact_by_id
+from ciliumdrift.model import (
+    Cause,
+    CauseKind,
+    Evidence,
+    Finding,
+    FindingKind,
+    Fix,
+    Layer,
+    Origin,
+    Severity,
+)
+from ciliumdrift.parse.agentlog import AgentLog, LogEntry, refusals
+
+
+def node_candidates(
+    fact: Fact, ctx: NodeContext, expectation: Expectation, observed: str
+) -> list[Candidate]:
+    """Candidates from the node's own facts for a mismatch of ``fact`` on this node."""
+    out = known.drift_candidates(fact.id, ctx, expectation, observed)
+    out.extend(_override_candidates(fact, ctx, expectation, observed))
+    if ctx.agent_log is not None:
+        out.extend(_flag_candidates(fact, ctx, ctx.agent_log))
+    return out
+
+
+def _override_candidates(
+    fact: Fact, ctx: NodeContext, expectation: Expectation, observed: str
+) -> list[Candidate]:
+    if ctx.base_values is None:
+        return []
+    base = fact.derive(replace(ctx, values=ctx.base_values, base_values=None))
+    source = expectation.source
+    overridden = source is not None and source.layer is Layer.DEPLOYED
+    if base is None or base.value is None or not overridden:
+        return []
+    if not fact.matches(base.value, observed):
+        return []
+    assert source is not None
+    return [
+        Candidate(
+            CERTAIN + 0.02,
+            cause(
+                CauseKind.NOT_APPLIED,
+                "The node runs the ConfigMap's value although a CiliumNodeConfig overrides it "
+                "here: the agent was not restarted after the override was created (the init "
+                "container resolves overrides at pod start), or its labels do not match the "
+                "selector on the live node.",
+                Evidence(source.detail or "a CiliumNodeConfig override", source),
+                Evidence(f"without the override this line shows {base.value!r}"),
+            ),
+            Fix(
+                summary="Restart the agent on this node so that it resolves the override: "
+                f"kubectl -n kube-system delete pod -l k8s-app=cilium --field-selector "
+                f"spec.nodeName={ctx.node}"
+                if ctx.node
+                else f"Restart the agents: {RESTART}"
+            ),
+        )
+    ]
+
+
+def _flag_candidates(fact: Fact, ctx: NodeContext, log: AgentLog) -> list[Candidate]:
+    """The agent's start-up flags against the declared values, key by key."""
+    out: list[Candidate] = []
+    for config_key in fact.config_keys:
+        started = log.flag(config_key)
+        entry = by_config_key().get(config_key)
+        if started is None or entry is None:
+            continue
+        declared = ctx.values.get(entry.helm)
+        wanted = entry.rendered(declared.value) if declared is not None else None
+        value, line = started
+        where = Origin(Layer.OBSERVED, key=config_key, detail=f"{log.source}:{line}")
+        said_log = Evidence(f"agent log {log.source}:{line}: --{config_key}='{value}'", where)
+        if wanted is None:
+            continue
+        if wanted.strip().lower() != value.strip().lower():
+            out.append(
+                Candidate(
+                    CERTAIN,
+                    cause(
+                        CauseKind.NOT_APPLIED,
+                        f"The agent started with {config_key}={value!r}, not the declared "
+                        f"{wanted!r}: it runs another config (not deployed, not restarted, "
+                        "or overridden for this node).",
+                        said_log,
+                        Evidence(
+                            f"{entry.helm} = {wanted} ({declared.origin.describe()})"
+                            if declared is not None
+                            else f"{entry.helm} is not set",
+                            declared.origin if declared is not None else None,
+                        ),
+                    ),
+                    Fix(summary=f"Roll the agents out with the declared config: {RESTART}"),
+                )
+            )
+        else:
+            out.append(
+                Candidate(
+                    STRONG - 0.02,
+                    cause(
+                        CauseKind.UNKNOWN,
+                        f"The agent started with the declared {config_key}={value!r} and "
+                        "changed it itself: a fallback at start (kernel, device, environment); "
+                        "the agent log around this line says why.",
+                        said_log,
+                    ),
+                )
+            )
+    return out
+
+
+# -- log lines as findings ---------------------------------------------------------------
+
+
+def _label(fact_id: str | None) -> str:
+    if fact_id is None:
+        return "Agent log"
+    try:
+        label: str = fact_by_id(fact_id).status_line
+    except KeyError:
+        return "Agent log"
+    return label
+
+
+def _best_per_line(
+    ctx: NodeContext, log: AgentLog, expectations: Mapping[str, Expectation]
+) -> list[tuple[known.Behaviour, LogEntry, known.Match | None]]:
+    """One known behaviour per log line: the one whose conditions the inputs confirm best."""
+    by_line: dict[int, list[tuple[known.Behaviour, LogEntry, known.Match | None]]] = {}
+    for row, entry in known.log_matches(log):
+        found = known.evaluate(row, ctx, expectations)
+        by_line.setdefault(entry.line, []).append((row, entry, found))
+
+    def score(item: tuple[known.Behaviour, LogEntry, known.Match | None]) -> int:
+        found = item[2]
+        return 2 if found is not None and found.certain else 1 if found is not None else 0
+
+    return [max(group, key=score) for _, group in sorted(by_line.items())]
+
+
+def agent_log_findings(
+    ctx: NodeContext,
+    node: str | None,
+    expectations: Mapping[str, Expectation],
+    drift: Sequence[Finding],
+) -> list[Finding]:
+    """Log lines that show a fallback or a refusal no status line explains.
+
+    A line that matches a known behaviour becomes a finding with that behaviour's cause
+    and fix, unless a drift finding on the same node and line already carries it; a
+    warning, error or fatal line that reads as a fallback or refusal and matches no known
+    behaviour becomes a finding too (fatal: an error; otherwise a note, since the log does
+    not say whether the config asked for it).
+    """
+    log = ctx.agent_log
+    if log is None:
+        return []
+    explained = {(f.node, f.fact) for f in drift}
+    out: list[Finding] = []
+    covered: set[int] = set()
+    for row, entry, found in _best_per_line(ctx, log, expectations):
+        covered.add(entry.line)
+        if row.fact is not None and (node, row.fact) in explained:
+            continue
+        expectation = expectations.get(row.fact) if row.fact else None
+        evidence = [known.log_evidence(log, entry)]
+        if found is not None:
+            evidence.extend(found.evidence)
+        evidence.append(Evidence(f"known behaviour {row.id}: {row.source_text()}"))
+        severity = Severity.ERROR if row.effect in ("fatal", "retry") else Severity.WARNING
+        out.append(
+            Finding(
+                fact=row.fact or "agent-log",
+                status_line=_label(row.fact),
+                node=node,
+                kind=FindingKind.DRIFT,
+                expected=expectation.value if expectation is not None else None,
+                observed=entry.message,
+                source=expectation.source if expectation is not None else None,
+                message=f"agent log {log.where(entry)}: {row.summary}",
+                causes=(Cause(row.cause, row.summary, tuple(evidence)),),
+                fix=row.fix,
+                severity=severity,
+            )
+        )
+    for refusal in refusals(log):
+        entry = refusal.entry
+        if entry.line in covered:
+            continue
+        out.append(
+            Finding(
+                fact="agent-log",
+                status_line="Agent log",
+                node=node,
+                kind=FindingKind.DRIFT,
+                expected=None,
+                observed=entry.message,
+                source=None,
+                message=f"agent log {log.where(entry)}: {entry.message}",
+                causes=(
+                    Cause(
+                        CauseKind.UNKNOWN,
+                        "The agent logged a fallback or a refusal that no known behaviour "
+                        "explains.",
+                        (known.log_evidence(log, entry),),
+                    ),
+                ),
+                severity=Severity.ERROR if refusal.fatal else Severity.NOTE,
+            )
+        )
+    return out
+
+
+__all__ = ["agent_log_findings", "node_candidates"]
