@@ -134,7 +134,7 @@ def live_report(
         helm_release=helm_release,
         agent_log=agent_log,
     )
-    access = resolve(options.kubeconfig, options.context)
+    access = resolve(options.kubeconfig, options.context, light=True)
     with no_gc_pauses():
         if prometheus is not None:
             from ciliumdrift.live.prometheus import collect_with_prometheus

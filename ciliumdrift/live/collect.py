@@ -121,7 +121,7 @@ def collect(
         raise CollectionError(f"--timeout must be positive, not {options.timeout:g}")
     started = time.monotonic()
     if access is None:
-        access = resolve(options.kubeconfig, options.context)
+        access = resolve(options.kubeconfig, options.context, light=True)
     stop = cancel or threading.Event()
     reader = _ApiReader(access.configuration, access.server, options.timeout)
     diagnostics: list[Diagnostic] = []
@@ -1087,20 +1087,21 @@ def _run_loop(
         pending: dict[str, float] = {}
 
         async def one(pod: AgentPod) -> AgentResult:
-            async with gate:
-                pending[pod.name] = time.monotonic()
-                try:
-                    result = _folded(await _agent(endpoint, pod, options, cancel, parse))
-                except asyncio.CancelledError:
-                    return AgentResult(pod, error="unreachable: interrupted")
-                except Exception as error:  # one agent's defect must not end the run
-                    result = AgentResult(
-                        pod, error=f"unreachable: {type(error).__name__}: {_one_line(error)}"
-                    )
-                finally:
-                    pending.pop(pod.name, None)
-                progress.advance(failed=result.status is None)
-                return result
+            try:
+                async with gate:
+                    pending[pod.name] = time.monotonic()
+                    try:
+                        result = _folded(await _agent(endpoint, pod, options, cancel, parse))
+                    except Exception as error:  # one agent's defect must not end the run
+                        result = AgentResult(
+                            pod, error=f"unreachable: {type(error).__name__}: {_one_line(error)}"
+                        )
+                    finally:
+                        pending.pop(pod.name, None)
+            except asyncio.CancelledError:  # cancelled while waiting or reading: interrupted
+                return AgentResult(pod, error="unreachable: interrupted")
+            progress.advance(failed=result.status is None)
+            return result
 
         tasks = [asyncio.ensure_future(one(pod)) for pod in pods]
 

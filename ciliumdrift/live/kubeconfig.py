@@ -195,8 +195,13 @@ def resolve(
     *,
     environ: Mapping[str, str] | None = None,
     home: Path | None = None,
+    light: bool = False,
 ) -> ClusterAccess:
-    """The cluster to talk to, as kubectl would pick it; :class:`CollectionError` when none."""
+    """The cluster to talk to, as kubectl would pick it; :class:`CollectionError` when none.
+
+    ``light``: a :class:`LightConfiguration` when the context needs nothing of the client
+    (what ciliumdrift's own transport reads); else always the client's Configuration.
+    """
     env = os.environ if environ is None else environ
     paths, explicit = kubeconfig_paths(kubeconfig, environ=env, home=home)
     merged = merge_kubeconfigs([read_kubeconfig(p) for p in paths])
@@ -221,7 +226,8 @@ def resolve(
             f"context {wanted!r} is not in {source}"
             + (f" (contexts: {', '.join(names)})" if names else "")
         )
-    return _light(merged, wanted, source) or _from_dict(merged, wanted, source)
+    found = _light(merged, wanted, source) if light else None
+    return found or _from_dict(merged, wanted, source)
 
 
 def _from_dict(merged: dict[str, Any], context: str, source: str) -> ClusterAccess:

@@ -355,7 +355,7 @@ async def _read_frames(
         if opcode == 9:
             _send(writer, 10, payload)
             continue
-        if opcode in (1, 2, 0):
+        if opcode in (0, 1, 2):  # continuation, text, binary
             message += payload
             if not final:
                 if len(message) > stdout.cap:
