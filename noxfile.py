@@ -54,3 +54,5 @@ def accuracy(session: nox.Session) -> None:
     """Cause accuracy over the real cases in tests/cases (a measurement: never fails on numbers)."""
     session.install("-e", ".")
     session.run("python", "tools/accuracy.py", *session.posargs)
+    # The verdicts on the corpus captures and the drift reports (clean pass, cause in top two).
+    session.run("python", "benchmarks/accuracy.py")

@@ -8,21 +8,23 @@ produce :class:`NodeObservation` objects themselves and call :func:`build_report
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ciliumdrift import __version__
-from ciliumdrift.errors import InputError
+from ciliumdrift.errors import InputError, UnsupportedVersion
+from ciliumdrift.inputs import UNKNOWN_VERSION
 from ciliumdrift.load.model import Declared
+
+if TYPE_CHECKING:
+    from ciliumdrift.config import Settings
+    from ciliumdrift.inputs import Inputs
 from ciliumdrift.model import (
     Diagnostic,
     Finding,
-    Layer,
-    Located,
     NodeObservation,
-    Origin,
     Position,
     Report,
 )
@@ -32,39 +34,105 @@ _TALOS_NAMES = re.compile(
     r"^(talos|controlplane|worker|machine|talconfig|patch)[\w.-]*\.ya?ml$", re.I
 )
 _STATUS_NAMES = re.compile(r"^status(?:[-_.](?P<node>[\w.-]+?))?\.(txt|json|ya?ml|log)$", re.I)
+_AGENT_LOG_NAMES = re.compile(r"^agent(?:[-_.](?P<node>[\w.-]+?))?\.log$", re.I)
+_NODE_CONFIG_NAMES = re.compile(r"^node-?config[\w.-]*\.ya?ml$", re.I)
 
 
 @dataclass(frozen=True)
 class ExampleFiles:
-    """The files of an example-shaped folder, sorted so that the merge order is stable."""
+    """The files of an example-shaped folder, in the order they are merged."""
 
     values: tuple[str, ...]
     talos: tuple[str, ...]
     statuses: tuple[str, ...]
+    agent_logs: tuple[str, ...] = ()
+    node_configs: tuple[str, ...] = ()
+
+
+_BASE_VALUES = ("values.yaml", "values.yml")
 
 
 def discover(directory: str | Path) -> ExampleFiles:
-    """Pick up ``values*.yaml``, ``talos*.yaml`` and ``status*.txt`` files of a folder.
+    """Pick up ``values*.yaml``, ``talos*.yaml``, ``status*.txt``, ``agent*.log`` and
+    ``node-config*.yaml`` files of a folder.
 
-    A status named ``status-<node>.txt`` is that node's; plain ``status.txt`` has no node name.
+    Values are merged in this order, as ``helm -f`` would be given them: wrappers
+    (``helmrelease*``, ``application*``, ``kustomization*``), then ``values.yaml``, then the
+    other ``values*.yaml`` files in name order (``values-override.yaml`` after
+    ``values.yaml``). When two of those other files set the same key to different values,
+    their order matters and a folder cannot say it: the folder is refused, naming the key;
+    pass the files with ``-f`` in order (or list them under ``values`` in
+    ``.ciliumdrift.yaml``). A status named ``status-<node>.txt`` (a log ``agent-<node>.log``)
+    is that node's; plain
+    ``status.txt`` has no node name.
     """
     folder = Path(directory)
     if not folder.is_dir():
         raise InputError("not a directory", Position(str(directory), 1, 1))
     names = sorted(p.name for p in folder.iterdir() if p.is_file())
-    values = tuple(str(folder / n) for n in names if _VALUES_NAMES.match(n))
+    candidates = [n for n in names if _VALUES_NAMES.match(n)]
+    base = [n for n in candidates if n.lower() in _BASE_VALUES]
+    if len(base) > 1:
+        raise InputError(
+            "both values.yaml and values.yml: which one does Helm get? Keep one, or pass "
+            "them with -f in order",
+            Position(str(folder / base[1]), 1, 1),
+        )
+    plain = [n for n in candidates if n.lower().startswith("values") and n not in base]
+    wrappers = [n for n in candidates if n not in base and n not in plain]
+    if len(plain) > 1:
+        _refuse_ambiguous_overlays(folder, plain)
+    values = tuple(str(folder / n) for n in (*wrappers, *base, *plain))
     talos = tuple(str(folder / n) for n in names if _TALOS_NAMES.match(n))
     statuses = tuple(
         (f"{m.group('node')}={folder / n}" if m.group("node") else str(folder / n))
         for n in names
         if (m := _STATUS_NAMES.match(n))
     )
-    if not (values or talos or statuses):
+    logs = tuple(
+        (f"{m.group('node')}={folder / n}" if m.group("node") else str(folder / n))
+        for n in names
+        if (m := _AGENT_LOG_NAMES.match(n))
+    )
+    configs = tuple(str(folder / n) for n in names if _NODE_CONFIG_NAMES.match(n))
+    if not (values or talos or statuses or logs):
         raise InputError(
-            "no values*.yaml, talos*.yaml or status*.txt files in this folder",
+            "no values*.yaml, talos*.yaml, status*.txt or agent*.log files in this folder",
             Position(str(directory), 1, 1),
         )
-    return ExampleFiles(values, talos, statuses)
+    return ExampleFiles(values, talos, statuses, logs, configs)
+
+
+def _refuse_ambiguous_overlays(folder: Path, names: Sequence[str]) -> None:
+    """Refuse overlays whose merge order would change the result (a key set two ways)."""
+    from ciliumdrift.load.wrappers import assemble
+
+    seen: dict[str, tuple[str, Any]] = {}
+    for name in names:
+        for source in assemble([str(folder / name)]).sources:
+            for layer in source.layers:
+                for key, value, position in _leaves(layer, ()):
+                    earlier = seen.setdefault(key, (name, value))
+                    if earlier[0] != name and earlier[1] != value:
+                        raise InputError(
+                            f"{earlier[0]} and {name} both set {key}, differently, and a "
+                            "folder does not say which one Helm gets last: pass them with -f "
+                            "in that order (or list them under `values` in .ciliumdrift.yaml)",
+                            position or Position(str(folder / name), 1, 1),
+                        )
+
+
+def _leaves(entries: Any, prefix: tuple[str, ...]) -> Iterator[tuple[str, Any, Position | None]]:
+    """``(dotted key, plain value, position)`` of every non-map value of a layer."""
+    from ciliumdrift.load.model import join_key
+    from ciliumdrift.load.tree import to_plain
+
+    for name, node in entries.items():
+        path = (*prefix, name)
+        if isinstance(node.value, dict) and node.value:
+            yield from _leaves(node.value, path)
+        else:
+            yield join_key(path), to_plain(node), node.origin.position
 
 
 def split_node_spec(spec: str) -> tuple[str | None, str]:
@@ -102,12 +170,87 @@ def read_statuses(specs: Sequence[str]) -> list[NodeObservation]:
     return observations
 
 
-def _observed_version(observations: Sequence[NodeObservation]) -> str | None:
+def observed_versions(observations: Sequence[NodeObservation]) -> list[tuple[str | None, str]]:
+    """``(node, version)`` of every status whose ``Cilium:`` line names a version."""
+    found: list[tuple[str | None, str]] = []
     for observation in observations:
         status = observation.status
         if status is not None and status.cilium is not None and status.cilium.version:
-            return status.cilium.version
-    return None
+            found.append((observation.name or status.node, status.cilium.version))
+    return found
+
+
+def gather_inputs(
+    directory: str | Path | None = None,
+    *,
+    values_files: Sequence[str] = (),
+    set_flags: Sequence[Any] = (),
+    talos_files: Sequence[str] = (),
+    status_files: Sequence[str] = (),
+    cilium_version: str | None = None,
+    kernels: Mapping[str | None, str] | Sequence[str] = (),
+    chart: str | None = None,
+    settings: Settings | None = None,
+    observations: Sequence[NodeObservation] | None = None,
+    reported_versions: Sequence[tuple[str, str]] = (),
+    deployed_version: str | None = None,
+) -> tuple[Inputs, list[NodeObservation]]:
+    """Everything a run reads, with the Cilium version resolved once (:mod:`ciliumdrift.inputs`).
+
+    ``directory`` adds the files of an example-shaped folder (see :func:`discover`) before
+    the explicit ones. Settings (``.ciliumdrift.yaml`` or ``[tool.ciliumdrift]``, looked up
+    from ``directory`` or the working directory) supply the values and Talos files when
+    none are given, and a Cilium version below the flag and the wrapper's pin.
+    ``observations`` are statuses already collected (live, sysdump); otherwise
+    ``status_files`` are read. ``reported_versions`` are ``(where, version)`` pairs a cluster
+    reports as a whole (see :func:`ciliumdrift.inputs.resolve_cilium_version`).
+    """
+    from ciliumdrift.config import find_settings
+    from ciliumdrift.inputs import Inputs, resolve_cilium_version
+    from ciliumdrift.load.helm import wrapper_chart_version
+
+    if settings is None:
+        start = Path(directory) if directory is not None and Path(directory).is_dir() else None
+        settings = find_settings(start)
+    values = list(values_files)
+    talos = list(talos_files)
+    statuses = list(status_files)
+    found_logs: tuple[str, ...] = ()
+    found_configs: tuple[str, ...] = ()
+    if directory is not None:
+        found = discover(directory)
+        values = [*found.values, *values]
+        talos = [*found.talos, *talos]
+        statuses = [*found.statuses, *statuses]
+        found_logs, found_configs = found.agent_logs, found.node_configs
+    if not values and not set_flags and settings.values:
+        values = [settings.path_of(v) for v in settings.values]
+    if not talos and settings.talos:
+        talos = [settings.path_of(t) for t in settings.talos]
+    kernel_map = dict(kernels) if isinstance(kernels, Mapping) else parse_kernels(kernels)
+    seen = list(observations) if observations is not None else read_statuses(statuses)
+    version = resolve_cilium_version(
+        flag=cilium_version,
+        wrapper=wrapper_chart_version(values) if values else None,
+        settings=settings.cilium_version,
+        settings_source=settings.source,
+        observed=observed_versions(seen),
+        reported=reported_versions,
+        deployed=deployed_version,
+    )
+    inputs = Inputs(
+        values=tuple(values),
+        set_flags=tuple(set_flags),
+        talos=tuple(talos),
+        statuses=tuple(o.source or "-" for o in seen) if observations is None else tuple(statuses),
+        kernels=kernel_map,
+        chart=chart,
+        version=version,
+        settings_source=settings.source,
+        agent_logs=found_logs,
+        node_configs=found_configs,
+    )
+    return inputs, seen
 
 
 def check(
@@ -120,6 +263,7 @@ def check(
     cilium_version: str | None = None,
     kernels: Mapping[str | None, str] | Sequence[str] = (),
     chart: str | None = None,
+    settings: Settings | None = None,
     agent_logs: Sequence[str] = (),
     node_configs: Sequence[str] = (),
     devices: Sequence[str] = (),
@@ -127,68 +271,115 @@ def check(
 ) -> Report:
     """Compare what the files declare with what the statuses show; one call, one Report.
 
+    The inputs are gathered by :func:`gather_inputs` (folder, explicit files, settings); the
+    Cilium version is the flag's, else the wrapper's pin, else the settings', else the one
+    the statuses report, else unknown (said on the report's first line).
+
     ``agent_logs`` (``[NODE=]FILE``) are agent logs whose lines explain findings or become
     findings; ``node_configs`` are CiliumNodeConfig files whose overrides the selected nodes
     are expected to run (selected by ``node_labels``, ``NODE=KEY=VALUE``, and the hostname
     label); ``devices`` (``[NODE=]NAME:DRIVER``) say what the nodes' devices are.
-
-    ``directory`` adds the files of an example-shaped folder (see :func:`discover`) before
-    the explicit ones. ``status_files`` and ``kernels`` accept ``NODE=`` prefixes. The Cilium
-    version is the flag's, else the wrapper's chart version, else the observed agent's.
     """
-    from ciliumdrift.load import load_declared
-
-    values = list(values_files)
-    talos = list(talos_files)
-    statuses = list(status_files)
-    if directory is not None:
-        found = discover(directory)
-        values = [*found.values, *values]
-        talos = [*found.talos, *talos]
-        statuses = [*found.statuses, *statuses]
-    kernel_map = dict(kernels) if isinstance(kernels, Mapping) else parse_kernels(kernels)
-    observations = read_statuses(statuses)
+    inputs, observations = gather_inputs(
+        directory,
+        values_files=values_files,
+        set_flags=set_flags,
+        talos_files=talos_files,
+        status_files=status_files,
+        cilium_version=cilium_version,
+        kernels=kernels,
+        chart=chart,
+        settings=settings,
+    )
+    # An explicit --agent-log for the same file replaces the folder's (one log per node).
+    agent_logs = [*(s for s in inputs.agent_logs if s not in agent_logs), *agent_logs]
+    node_configs = [*(c for c in inputs.node_configs if c not in node_configs), *node_configs]
     observations = with_node_inputs(observations, agent_logs, devices, node_labels)
     diagnostics: list[Diagnostic] = []
-    version = cilium_version
-    observed_version = None
-    if version is None and not _wrapper_declares_version(values):
-        version = observed_version = _observed_version(observations)
-        if version is not None:
-            diagnostics.append(
-                Diagnostic(
-                    f"Cilium version {version} taken from the observed status", code="version"
-                )
+    try:
+        declared = declared_for(inputs)
+    except UnsupportedVersion:
+        version = inputs.version.value
+        if not agent_logs or version is None or chart is not None:
+            raise
+        # The agent logs are evidence of their own: read them against the known behaviours
+        # of this version, with the oldest bundled chart standing in for the values' defaults
+        # (no chart at all when there are no values).
+        from ciliumdrift.load.chart import available_versions
+
+        stand_in = available_versions()[0] if (inputs.values or set_flags) else "none"
+        declared = replace(
+            declared_for(replace(inputs, chart=stand_in, version=UNKNOWN_VERSION)),
+            cilium_version=inputs.version.located,
+        )
+        diagnostics.append(
+            Diagnostic(
+                f"Cilium {version} is older than the bundled chart data: the agent logs are "
+                "checked against this version"
+                + (
+                    f", the values against the {stand_in} chart's defaults"
+                    if stand_in != "none"
+                    else ""
+                ),
+                code="version",
             )
-    declared = load_declared(
-        tuple(values),
-        set_flags=tuple(set_flags),
-        talos_files=tuple(talos),
-        cilium_version=version,
-        chart=chart,
-    )
-    if observed_version is not None and declared.cilium_version is not None:
-        origin = Origin(Layer.OBSERVED, key="cilium-version", detail="the observed Cilium line")
-        declared = replace(declared, cilium_version=Located(declared.cilium_version.value, origin))
-    inputs = {
-        "values": values,
-        "set": [getattr(flag, "text", str(flag)) for flag in set_flags],
-        "talos": talos,
-        "status": [o.source for o in observations],
-        "cilium_version": declared.values.chart_version,
-        "kernels": {k or "*": v for k, v in kernel_map.items()},
-    }
+        )
+    extra: dict[str, Any] = {}
     if agent_logs:
-        inputs["agent_logs"] = list(agent_logs)
+        extra["agent_logs"] = list(agent_logs)
     if node_configs:
-        inputs["node_configs"] = list(node_configs)
+        extra["node_configs"] = list(node_configs)
+    return report_for(
+        inputs,
+        observations,
+        extra_inputs=extra,
+        diagnostics=diagnostics,
+        node_configs=read_node_config_files(node_configs),
+        declared=declared,
+    )
+
+
+def report_for(
+    inputs: Inputs,
+    observations: Sequence[NodeObservation],
+    *,
+    extra_findings: Sequence[Finding] = (),
+    diagnostics: Sequence[Diagnostic] = (),
+    extra_inputs: Mapping[str, Any] | None = None,
+    node_configs: Sequence[Any] = (),
+    declared: Declared | None = None,
+) -> Report:
+    """Load what ``inputs`` declare (unless ``declared`` is given) and compare it with
+    ``observations``: one Report."""
+    if declared is None:
+        declared = declared_for(inputs)
+    described = {**inputs.to_dict(), **(extra_inputs or {})}
+    if not inputs.version.known:  # name the chart whose defaults stood in for the version
+        described["cilium_version_source"] = {
+            **described["cilium_version_source"],
+            "stand_in": declared.values.chart_version,
+        }
     return build_report(
         declared,
         observations,
-        kernels=kernel_map,
+        kernels=inputs.kernels,
+        extra_findings=extra_findings,
         diagnostics=diagnostics,
-        inputs=inputs,
-        node_configs=read_node_config_files(node_configs),
+        inputs=described,
+        node_configs=node_configs,
+    )
+
+
+def declared_for(inputs: Inputs) -> Declared:
+    """The declared config of ``inputs``, at the run's resolved Cilium version."""
+    from ciliumdrift.load import load_declared
+
+    return load_declared(
+        inputs.values,
+        set_flags=tuple(inputs.set_flags),
+        talos_files=inputs.talos,
+        chart=inputs.chart,
+        version=inputs.version,
     )
 
 
@@ -258,18 +449,6 @@ def with_node_inputs(
     return out
 
 
-def _wrapper_declares_version(values_files: Sequence[str]) -> bool:
-    """Cheap look for a Flux/Argo wrapper whose chart version should win over the status."""
-    for path in values_files:
-        try:
-            head = Path(path).read_text(encoding="utf-8", errors="replace")[:4096]
-        except OSError:
-            continue
-        if re.search(r"^kind:\s*(HelmRelease|Application|ApplicationSet)\b", head, re.M):
-            return True
-    return False
-
-
 def build_report(
     declared: Declared,
     observations: Sequence[NodeObservation],
@@ -279,9 +458,15 @@ def build_report(
     diagnostics: Sequence[Diagnostic] = (),
     inputs: Mapping[str, Any] | None = None,
     node_configs: Sequence[Any] = (),
+    per_node: bool = False,
 ) -> Report:
-    """Compare and wrap: the one place a Report is assembled, for files, live and sysdump."""
-    from ciliumdrift.compare import compare
+    """Compare and wrap: the one place a Report is assembled, for files, live and sysdump.
+
+    Findings that read the same on several nodes become one finding listing its nodes,
+    unless ``per_node`` keeps them apart for a caller that adds per-node causes first (and
+    then calls :func:`ciliumdrift.compare.merge_nodes`).
+    """
+    from ciliumdrift.compare import compare, merge_nodes
 
     comparison = compare(declared, observations, kernels=kernels, node_configs=node_configs)
     remarks: list[Diagnostic] = [*declared.diagnostics, *diagnostics]
@@ -291,9 +476,10 @@ def build_report(
     for observation in observations:
         if observation.status is not None:
             remarks.extend(observation.status.diagnostics)
+    found = (*comparison.findings, *extra_findings)
     return Report(
         rows=comparison.rows,
-        findings=(*comparison.findings, *extra_findings),
+        findings=found if per_node else merge_nodes(found),
         diagnostics=tuple(dict.fromkeys(remarks)),
         inputs=dict(inputs or {}),
         tool_version=__version__,
@@ -308,17 +494,19 @@ def expect(
     cilium_version: str | None = None,
     kernels: Mapping[str | None, str] | Sequence[str] = (),
     chart: str | None = None,
+    settings: Settings | None = None,
 ) -> dict[str, Any]:
     """The status every node should show, with provenance and conditions (no status needed)."""
     from ciliumdrift.derive.expected import expected_state
-    from ciliumdrift.load import load_declared
 
-    declared = load_declared(
-        tuple(values_files),
-        set_flags=tuple(set_flags),
-        talos_files=tuple(talos_files),
+    inputs, _ = gather_inputs(
+        values_files=values_files,
+        set_flags=set_flags,
+        talos_files=talos_files,
         cilium_version=cilium_version,
+        kernels=kernels,
         chart=chart,
+        settings=settings,
+        observations=(),
     )
-    kernel_map = dict(kernels) if isinstance(kernels, Mapping) else parse_kernels(kernels)
-    return expected_state(declared, kernel_map)
+    return expected_state(declared_for(inputs), dict(inputs.kernels))

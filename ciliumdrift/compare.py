@@ -8,15 +8,17 @@ no config decides (failing controllers, unreachable nodes, Cilium or Hubble not 
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from ciliumdrift.agent import nodeconfig
 from ciliumdrift.agent.devices import node_devices
-from ciliumdrift.agent.explain import explain_drift
+from ciliumdrift.agent.explain import explain_drift, unknown
 from ciliumdrift.agent.fact import Conflict, Expectation, Fact, NodeContext
-from ciliumdrift.agent.facts import FACTS, lb
+from ciliumdrift.agent.facts import FACTS, lb, maps
 from ciliumdrift.agent.gates import gate
 from ciliumdrift.agent.node import agent_log_findings, node_candidates
 from ciliumdrift.derive import derive_context, node_context
@@ -42,7 +44,7 @@ from ciliumdrift.parse.model import Status
 # Labels that changed between versions; everything else prints as the fact declares.
 _OLD_LABELS = {"host-routing": ("host-routing-label-capitalised", "Host Routing")}
 # Lines only `cilium status --verbose` prints: absent from a brief status is not news.
-_VERBOSE_ONLY = frozenset({"clock-source", *lb.VERBOSE_ONLY})
+_VERBOSE_ONLY = frozenset({"clock-source", *lb.VERBOSE_ONLY, *maps.VERBOSE_ONLY})
 
 
 @dataclass(frozen=True)
@@ -110,10 +112,7 @@ def _context(
         pod_cidrs=observation.pod_cidrs,
     )
     ctx = _node_facts(ctx, declared, observation, node, node_configs)
-    declared_version = declared.cilium_version is not None or bool(declared.values.chart_version)
-    status = observation.status
-    if not declared_version and status is not None and status.cilium and status.cilium.version:
-        ctx = replace(ctx, cilium_version=status.cilium.version.lstrip("v"))
+    # The version is the run's (ciliumdrift.inputs), observed or not: never chosen here.
     return ctx
 
 
@@ -182,8 +181,12 @@ def compare(
         if observation.error is not None or observation.status is None:
             findings.append(_node_error(observation, node))
             if observation.agent_log is not None:
+                # No status, but a log: the node's status-free conflicts still stand.
                 ctx = _context(declared, observation, kernel_map, node_configs)
-                log_only.append((ctx, node, derive_context(ctx, FACTS)))
+                contexts.append(ctx)
+                expectations = derive_context(ctx, FACTS)
+                _collect_conflicts(ctx, expectations, node, conflicts)
+                log_only.append((ctx, node, expectations))
             continue
         ctx = _context(declared, observation, kernel_map, node_configs)
         contexts.append(ctx)
@@ -244,14 +247,32 @@ def compare(
         and observation.status.cilium is not None
         and observation.status.cilium.state == "Ok"
     }
-    cross = [_cross_check(*entry, nodes_seen, running) for entry in conflicts.values()]
+    shown = {
+        (line.fact.id, line.node): line.observed
+        for line in lines
+        if line.verdict is Verdict.MATCH and line.observed is not None
+    }
+    cross = [
+        _settled(_cross_check(*entry, nodes_seen, running), entry, shown, bool(observations))
+        for entry in conflicts.values()
+    ]
     logged = [
         finding
         for ctx, node, expectations in log_only
-        for finding in agent_log_findings(ctx, node, expectations, drift)
+        for finding in agent_log_findings(
+            ctx,
+            node,
+            expectations,
+            drift,
+            frozenset(
+                line.fact.id
+                for line in lines
+                if line.node == node and line.verdict is Verdict.MATCH
+            ),
+        )
     ]
     ordered = [f for group in (drift, _flatten(cross), logged, findings) for f in group]
-    return Comparison(rows=rows, findings=tuple(ordered))
+    return Comparison(rows=rows, findings=tuple(_merge_subjects(ordered)))
 
 
 class _Deriver:
@@ -370,7 +391,8 @@ def _cross_check(
     causes = found.causes
     if found.fatal and running and any(node in running for node in nodes):
         # The agent would not start with this config, yet it runs: what runs is another config.
-        causes = (*causes[:1], _running_anyway(sorted(str(n) for n in running)), *causes[1:])
+        ran = [node for node in nodes if node in running]
+        causes = (*causes[:1], _running_anyway(ran), *causes[1:])
     return [
         Finding(
             fact=fact.id,
@@ -389,13 +411,19 @@ def _cross_check(
     ]
 
 
-def _running_anyway(nodes: list[str]) -> Cause:
+def _running_anyway(nodes: list[str | None]) -> Cause:
+    named = sorted(str(n) for n in nodes if n is not None)
+    shown = (
+        f"the status shows Cilium: Ok on {', '.join(named)}"
+        if named
+        else ("the status shows Cilium: Ok")
+    )
     return Cause(
         CauseKind.NOT_APPLIED,
         "The agents run although this config would stop them at start: they run another config "
         "(these values are not deployed yet, and the agents will fail when they are), or the "
         "deployed values set keys these files do not.",
-        (Evidence(f"Cilium: Ok on {', '.join(nodes)}"),),
+        (Evidence(shown),),
     )
 
 
@@ -403,13 +431,14 @@ class _Peers:
     """Per fact, the nodes that match and those that differ (one pass over every line)."""
 
     def __init__(self, lines: Sequence[_Line]) -> None:
-        self.matching: dict[str, list[tuple[int, str | None]]] = {}
-        self.differing: dict[str, list[tuple[int, str | None]]] = {}
+        self.matching: dict[tuple[str, str | None], list[tuple[int, str | None]]] = {}
+        self.differing: dict[tuple[str, str | None], list[tuple[int, str | None]]] = {}
         for index, line in enumerate(lines):
+            key = (line.fact.id, line.expectation.value)
             if line.verdict is Verdict.MATCH:
-                self.matching.setdefault(line.fact.id, []).append((index, line.node))
+                self.matching.setdefault(key, []).append((index, line.node))
             elif line.verdict in (Verdict.MISMATCH, Verdict.CONDITIONAL):
-                self.differing.setdefault(line.fact.id, []).append((index, line.node))
+                self.differing.setdefault(key, []).append((index, line.node))
         self._index = {id(line): index for index, line in enumerate(lines)}
 
     def of(self, line: _Line) -> tuple[list[str | None], list[str | None]]:
@@ -419,10 +448,10 @@ class _Peers:
         thousands of drifting nodes must not cost a scan of all the others per node.
         """
         me = self._index[id(line)]
-        return (
-            _first(self.matching.get(line.fact.id, ()), me),
-            _first(self.differing.get(line.fact.id, ()), me),
-        )
+        key = (line.fact.id, line.expectation.value)
+        # Every matching peer (explain_drift counts them); differing ones only as named.
+        matching = [n for i, n in self.matching.get(key, ()) if i != me]
+        return matching, _first(self.differing.get(key, ()), me)
 
 
 PEERS_NAMED = 5
@@ -440,6 +469,9 @@ def _first(peers: Sequence[tuple[int, str | None]], me: int) -> list[str | None]
 
 def _drift(line: _Line, peers: _Peers) -> Finding:
     assert line.observed is not None and line.expectation.value is not None
+    # Only nodes expected to show the same value say anything about this node: a node that
+    # shows what it is expected to show, when that is what this node should show too, points
+    # at a per-node override; one whose expectation differs (another kernel) does not.
     matching, differing = peers.of(line)
     explained = explain_drift(
         line.fact,
@@ -621,4 +653,214 @@ def _health(
     return out
 
 
-__all__ = ["Comparison", "compare", "status_label"]
+# -- settled by the status -------------------------------------------------------------------
+
+
+def _settled(
+    found: list[Finding],
+    entry: tuple[Fact, Conflict, Expectation, list[str | None], str],
+    shown: Mapping[tuple[str, str | None], str],
+    observed: bool,
+) -> list[Finding]:
+    """A conflict the status settles becomes a note, with the status line as evidence.
+
+    Only a conflict that says its own status line shows whether it matters
+    (``Conflict.settled_by_status``) and is not fatal; only when that line was observed and
+    matched on every node the conflict applies to.
+    """
+    fact, conflict, _expectation, nodes, label = entry
+    if not observed or conflict.fatal or not conflict.settled_by_status:
+        return found
+    seen = [shown.get((fact.id, node)) for node in nodes]
+    if not seen or any(value is None for value in seen):
+        return found
+    named = [str(node) for node in nodes if node is not None]
+    where = f" on {', '.join(named[:5])}{' …' if len(named) > 5 else ''}" if named else ""
+    evidence = Evidence(
+        f"the status shows {label}: {seen[0]}{where}, as this config derives: the running "
+        "agents are not affected"
+    )
+    out = []
+    for finding in found:
+        causes = finding.causes
+        if causes:
+            first = causes[0]
+            causes = (replace(first, evidence=(*first.evidence, evidence)), *causes[1:])
+        out.append(replace(finding, severity=Severity.NOTE, causes=causes))
+    return out
+
+
+# -- coherent findings -------------------------------------------------------------------------
+
+_SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.NOTE: 2}
+_SET_FLAG = re.compile(r"--set(?:-string)? ([^=\s]+)=(\S*)")
+
+
+def fix_settings(fix: Fix | None) -> dict[str, str]:
+    """The Helm keys a fix sets and the values it sets them to (from its ``--set`` form)."""
+    if fix is None or not fix.set_flag:
+        return {}
+    return dict(_SET_FLAG.findall(fix.set_flag))
+
+
+def _subject(finding: Finding) -> tuple[str, str] | None:
+    source = finding.source
+    if source is None or source.key is None:
+        return None
+    where = str(source.position) if source.position is not None else source.describe()
+    return (source.key, where)
+
+
+def _contradict(one: Fix | None, other: Fix | None) -> bool:
+    mine, theirs = fix_settings(one), fix_settings(other)
+    return any(key in theirs and theirs[key] != value for key, value in mine.items())
+
+
+def _about_one_value(one: Finding, other: Finding) -> bool:
+    """A drift and a conflict on one status line, or two findings whose fixes disagree."""
+    kinds = {one.kind, other.kind}
+    if one.fact == other.fact and FindingKind.DRIFT in kinds and len(kinds) == 2:
+        return True
+    return _contradict(one.fix, other.fix)
+
+
+def _same_scope(one: Finding, other: Finding) -> bool:
+    a, b = set(one.applies_to), set(other.applies_to)
+    return not a or not b or bool(a & b)
+
+
+def coherent(findings: Sequence[Finding]) -> tuple[Finding, ...]:
+    """Findings as the user should read them: one per declared value, one across nodes.
+
+    1. A drift and the conflicts about the same declared value on the same status line (or
+       whose fixes set the same key to different values) are one finding: when the declared
+       value itself is wrong, its fix comes first and no roll-out of that value is advised.
+    2. Findings that read the same on several nodes are one finding listing its nodes.
+    """
+    return merge_nodes(_merge_subjects(list(findings)))
+
+
+def _merge_subjects(findings: list[Finding]) -> list[Finding]:
+    out: list[Finding] = []
+    used: set[int] = set()
+    for index, finding in enumerate(findings):
+        if index in used:
+            continue
+        subject = _subject(finding)
+        if subject is None or finding.kind is FindingKind.HEALTH:
+            out.append(finding)
+            continue
+        partners = [
+            other_index
+            for other_index, other in enumerate(findings)
+            if other_index > index
+            and other_index not in used
+            and other.kind is not FindingKind.HEALTH
+            and _subject(other) == subject
+            and _same_scope(finding, other)
+            and _about_one_value(finding, other)
+        ]
+        if not partners:
+            out.append(finding)
+            continue
+        used.update(partners)
+        out.append(_merged([finding, *(findings[i] for i in partners)]))
+    return out
+
+
+_INVALID = frozenset({CauseKind.DEPRECATED_VALUE, CauseKind.KEY_IGNORED})
+
+
+def _invalid(finding: Finding) -> bool:
+    """The finding says the value is not one the chart or agent accepts at all."""
+    return bool(finding.causes) and finding.causes[0].kind in _INVALID
+
+
+def _merged(group: list[Finding]) -> Finding:
+    """One finding for several about one declared value (the drift leads, if there is one).
+
+    Causes: the lead's in their rank, then the others' (a value the chart or agent does not
+    accept at all first). Fix: when a conflict says the declared value is wrong, its fix,
+    preferring one constrained by another input (Talos, a requirement) over a generic
+    "use a valid value", so the finding proposes one value, never two.
+    """
+    drift = [f for f in group if f.kind is FindingKind.DRIFT]
+    conflicts = sorted(
+        (f for f in group if f.kind is not FindingKind.DRIFT),
+        key=lambda f: (_SEVERITY_ORDER[f.severity], not _invalid(f)),
+    )
+    lead = drift[0] if drift else conflicts[0]
+    rest = [f for f in group if f is not lead]
+    rest.sort(
+        key=lambda f: (f.kind is FindingKind.DRIFT, _SEVERITY_ORDER[f.severity], not _invalid(f))
+    )
+    severity = min((f.severity for f in group), key=lambda s: _SEVERITY_ORDER[s])
+    wrong = [f for f in conflicts if f.fix is not None and f.severity is not Severity.NOTE]
+    wrong.sort(key=lambda f: _invalid(f))
+    causes: list[Cause] = []
+    # The lead's causes keep their rank (they explain what was observed); the others follow.
+    for finding in [lead, *rest]:
+        for found in finding.causes:
+            if all(not _same_cause(c, found) for c in causes):
+                causes.append(found)
+    generic = unknown().cause
+    if any(c != generic for c in causes):
+        causes = [c for c in causes if c != generic]
+    fix = lead.fix
+    if wrong and wrong[0].fix is not None:
+        first = wrong[0].fix
+        summary = (
+            f"The declared value is itself wrong: {first.summary[:1].lower()}{first.summary[1:]}"
+            ". Do not roll out the value as it is declared."
+            if drift
+            else first.summary
+        )
+        fix = replace(first, summary=summary)
+    messages = [lead.message, *(f.message for f in rest if f.message != lead.message)]
+    nodes = tuple(dict.fromkeys(n for f in group for n in f.applies_to))
+    return replace(
+        lead,
+        message="; ".join(messages),
+        causes=tuple(causes),
+        fix=fix,
+        severity=severity,
+        node=nodes[0] if len(nodes) == 1 else None,
+        nodes=nodes if len(nodes) > 1 else (),
+    )
+
+
+def _same_cause(one: Cause, other: Cause) -> bool:
+    """The same cause, or the same kind resting on the same evidence."""
+    if (one.kind, one.summary) == (other.kind, other.summary):
+        return True
+    texts = [e.text for e in one.evidence]
+    return one.kind is other.kind and bool(texts) and texts == [e.text for e in other.evidence]
+
+
+def _signature(finding: Finding) -> str:
+    data = finding.to_dict()
+    data.pop("node")
+    data.pop("nodes")
+    return json.dumps(data, sort_keys=True, default=str)
+
+
+def merge_nodes(findings: Sequence[Finding]) -> tuple[Finding, ...]:
+    """Findings that read the same on several nodes, as one finding listing its nodes.
+
+    Whoever adds per-node causes to findings (the live layers) does so before this.
+    """
+    groups: dict[str, list[Finding]] = {}
+    for finding in findings:
+        groups.setdefault(_signature(finding), []).append(finding)
+    out = []
+    for group in groups.values():
+        first = group[0]
+        nodes = tuple(dict.fromkeys(n for f in group for n in f.applies_to))
+        if len(group) == 1 or len(nodes) <= 1:
+            out.append(first)
+            continue
+        out.append(replace(first, node=None, nodes=nodes))
+    return tuple(out)
+
+
+__all__ = ["Comparison", "coherent", "compare", "fix_settings", "merge_nodes", "status_label"]

@@ -33,6 +33,13 @@ class Settings:
     values: tuple[str, ...] = ()
     source: str | None = None  # the file the settings came from
 
+    def path_of(self, path: str) -> str:
+        """A configured file, relative to the settings file's folder when it is there."""
+        if self.source is None or Path(path).is_absolute() or path == "-":
+            return path
+        beside = Path(self.source).parent / path
+        return str(beside) if beside.exists() or not Path(path).exists() else path
+
     def merged(
         self,
         *,

@@ -46,7 +46,7 @@ class KeyChange:
 
     def describe(self) -> str:
         where = f" ({self.position})" if self.position is not None else ""
-        return f"{self.key}: {_show(self.before)} -> {_show(self.after)}{where}"
+        return f"{self.key}: {show_value(self.before)} -> {show_value(self.after)}{where}"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -66,7 +66,8 @@ class _Absent:
 _ABSENT: Any = _Absent()
 
 
-def _show(value: Any) -> str:
+def show_value(value: Any) -> str:
+    """A changed value as the reports print it (``(unset)``, ``true``, ``""``, shortened)."""
     if value is _ABSENT:
         return "(unset)"
     if isinstance(value, bool):
@@ -146,10 +147,6 @@ class ImpactReport:
         used = {k.key for c in self.changes for k in c.keys}
         return tuple(k for k in self.key_changes if k.key not in used)
 
-    def exit_code(self) -> int:
-        """0 when no status line changes, 1 when some do."""
-        return 1 if self.changes else 0
-
     def summary(self) -> str:
         lines = len({(c.fact, c.node) for c in self.changes})
         return (
@@ -174,89 +171,6 @@ class ImpactReport:
             "key_changes": [k.to_dict() for k in self.key_changes],
             "diagnostics": [d.to_dict() for d in self.diagnostics],
         }
-
-    def render_text(self) -> str:
-        from ciliumdrift.report.escape import inline
-
-        out = [
-            inline(
-                f"ciliumdrift impact: {self.base} -> {self.head} "
-                f"(Cilium {self.cilium_version or '?'})"
-            ),
-            "",
-        ]
-        if not self.changes:
-            out.append("No cilium status line changes.")
-        for change in self.changes:
-            mark = "DISRUPTIVE " if change.disruptive else ""
-            node = f" [{change.node}]" if change.node else ""
-            out.append(
-                inline(
-                    f"{mark}{change.status_line}{node}: {change.before or '(not shown)'} -> "
-                    f"{change.after or '(not shown)'}"
-                )
-            )
-            for key in change.keys:
-                out.append(f"    because {inline(key.describe())}")
-            if change.disruptive:
-                out.append(f"    disruptive: {inline(change.why_disruptive)}")
-        if self.unexplained_keys:
-            out += ["", "Changed keys that move no status line:"]
-            out += [f"    {inline(k.describe())}" for k in self.unexplained_keys]
-        for diagnostic in self.diagnostics:
-            out.append(f"note: {inline(diagnostic)}")
-        out += ["", self.summary()]
-        return "\n".join(out) + "\n"
-
-    def render_markdown(self) -> str:
-        out = [
-            f"### ciliumdrift impact: `{_code(self.base)}` → `{_code(self.head)}`",
-            "",
-            f"**{self.summary()}**",
-            "",
-        ]
-        if self.disruptive:
-            out += ["> [!WARNING]", "> This change disrupts running workloads:"]
-            out += [
-                f"> - **{_cell(c.status_line)}**: {_cell(c.why_disruptive)}"
-                for c in self.disruptive
-            ]
-            out.append("")
-        if self.changes:
-            out += ["| | Status line | Node | Before | After | Why |", "|---|---|---|---|---|---|"]
-            for c in self.changes:
-                why = "<br>".join(
-                    f"`{_code(k.key)}` {_cell(_show(k.before))} → {_cell(_show(k.after))}"
-                    + (f" ({_cell(k.position)})" if k.position else "")
-                    for k in c.keys
-                )
-                mark = "⚠️" if c.disruptive else ""
-                out.append(
-                    f"| {mark} | {_cell(c.status_line)} | {_cell(c.node or 'all')} | "
-                    f"`{_code(c.before or '-')}` | `{_code(c.after or '-')}` | {why} |"
-                )
-        else:
-            out.append("No `cilium status` line changes.")
-        if self.unexplained_keys:
-            out += ["", "<details><summary>Changed keys that move no status line</summary>", ""]
-            out += [
-                f"- `{_code(k.key)}`: {_cell(_show(k.before))} → {_cell(_show(k.after))}"
-                for k in self.unexplained_keys
-            ]
-            out += ["", "</details>"]
-        return "\n".join(out) + "\n"
-
-
-def _cell(text: object) -> str:
-    from ciliumdrift.report.escape import markdown
-
-    return markdown(text if text is not None else "")
-
-
-def _code(text: object) -> str:
-    from ciliumdrift.report.escape import markdown_code
-
-    return markdown_code(text if text is not None else "")
 
 
 # -- the library function -----------------------------------------------------------------

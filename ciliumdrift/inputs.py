@@ -12,7 +12,8 @@ Resolution order (the first that says something wins):
    ``helmCharts[].version``, an umbrella ``Chart.yaml`` dependency, or ``--chart``'s own
    ``Chart.yaml``;
 3. ``cilium-version`` in ``.ciliumdrift.yaml`` / ``[tool.ciliumdrift]``;
-4. the version the agents report on their ``Cilium:`` status line (``check``, ``live``).
+4. (``live``) the chart version of the Helm release deployed in the cluster;
+5. the version the agents report on their ``Cilium:`` status line (``check``, ``live``).
 
 When none of them exists the version is *unknown*: the run says so on its first line, the
 newest bundled chart's defaults stand in for the merge, and findings that depend on the
@@ -38,6 +39,7 @@ class VersionSource(str, enum.Enum):
     FLAG = "flag"
     WRAPPER = "wrapper"
     SETTINGS = "settings"
+    DEPLOYED = "deployed"
     OBSERVED = "observed"
     NONE = "none"
 
@@ -85,6 +87,7 @@ class CiliumVersion:
             VersionSource.FLAG: Layer.SET,
             VersionSource.WRAPPER: Layer.VALUES_FILE,
             VersionSource.SETTINGS: Layer.VALUES_FILE,
+            VersionSource.DEPLOYED: Layer.DEPLOYED,
             VersionSource.OBSERVED: Layer.OBSERVED,
             VersionSource.NONE: Layer.AGENT_DEFAULT,
         }[self.source]
@@ -121,6 +124,28 @@ class CiliumVersion:
 UNKNOWN_VERSION = CiliumVersion(None, VersionSource.NONE)
 
 
+def version_title(inputs: Mapping[str, Any]) -> str:
+    """The version part of a report's first line, from a report's ``inputs`` mapping.
+
+    `` · Cilium 1.18.4 (from --cilium-version 1.18.4)``, or, when no version is known,
+    `` · Cilium version unknown: 1.20.0 chart stands in, version-dependent findings are
+    notes``. Reports from before the resolution (no ``cilium_version_source``)
+    keep the plain `` · Cilium <version>``.
+    """
+    info = inputs.get("cilium_version_source")
+    if not isinstance(info, Mapping):
+        version = inputs.get("cilium_version")
+        return f" · Cilium {version}" if version else ""
+    if info.get("source") == VersionSource.NONE.value:
+        stand_in = info.get("stand_in")
+        text = " · Cilium version unknown"
+        if stand_in:
+            text += f": {stand_in} chart stands in,"
+        return text + " version-dependent findings are notes"
+    detail = info.get("detail")
+    return f" · Cilium {info.get('version')}" + (f" (from {detail})" if detail else "")
+
+
 def normalise_version(text: str) -> str | None:
     """``v1.18.4`` -> ``1.18.4``; ``1.18`` stays; None for anything that is not a version."""
     text = str(text).strip()
@@ -137,11 +162,17 @@ def resolve_cilium_version(
     settings: str | None = None,
     settings_source: str | None = None,
     observed: Sequence[tuple[str | None, str]] = (),
+    reported: Sequence[tuple[str, str]] = (),
+    deployed: str | None = None,
 ) -> CiliumVersion:
     """Choose the run's Cilium version by the documented precedence (see module docs).
 
     ``observed`` holds ``(node, version)`` pairs read from status ``Cilium:`` lines; the
     first one is used (the comparison reports nodes that run another version).
+    ``reported`` holds ``(where, version)`` pairs a cluster reports as a whole (the deployed
+    Helm release's chart, the version most agents run); they come before ``observed``.
+    ``deployed`` is the chart version of the Helm release deployed in the cluster (``live``
+    reads it from the release secret): what is installed, after the settings.
     """
     if flag is not None and str(flag).strip():
         value = normalise_version(flag) or str(flag).strip()
@@ -156,8 +187,16 @@ def resolve_cilium_version(
         return CiliumVersion(
             value, VersionSource.SETTINGS, f"cilium-version in {where}", Position(where, 1, 1)
         )
-    for node, reported in observed:
-        seen = normalise_version(reported)
+    if deployed is not None and normalise_version(deployed) is not None:
+        return CiliumVersion(
+            normalise_version(deployed), VersionSource.DEPLOYED, "the deployed Helm release"
+        )
+    for where, said in reported:
+        whole = normalise_version(said)
+        if whole is not None:
+            return CiliumVersion(whole, VersionSource.OBSERVED, where)
+    for node, reported_by_node in observed:
+        seen = normalise_version(reported_by_node)
         if seen is not None:
             whose = f"{node}'s status" if node else "the status"
             return CiliumVersion(seen, VersionSource.OBSERVED, f"the Cilium line of {whose}")
@@ -181,6 +220,8 @@ class Inputs:
     chart: str | None = None
     version: CiliumVersion = UNKNOWN_VERSION
     settings_source: str | None = None
+    agent_logs: tuple[str, ...] = ()  # ``[NODE=]FILE`` agent logs a folder holds
+    node_configs: tuple[str, ...] = ()  # CiliumNodeConfig files a folder holds
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -68,8 +68,8 @@ class Limits:
     #: A sysdump zip on disk, one member unpacked, and everything unpacked together.
     archive_bytes: int = 2048 * MiB
     member_bytes: int = 16 * MiB
-    unpacked_bytes: int = 512 * MiB
-    archive_members: int = 200_000
+    unpacked_bytes: int = 256 * MiB
+    archive_members: int = 50_000
     #: Archives inside archives (a bugtool tarball inside a sysdump zip is depth 1).
     archive_depth: int = 1
     #: YAML structure per file: nodes as written, documents, nodes once aliases expand, depth.

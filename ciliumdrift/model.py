@@ -210,12 +210,23 @@ class Finding:
     causes: tuple[Cause, ...] = ()
     fix: Fix | None = None
     severity: Severity = Severity.ERROR
+    # Every node this finding applies to when it is the same on several (``node`` is then
+    # None); empty for one node (``node``) or the whole cluster.
+    nodes: tuple[str, ...] = ()
+
+    @property
+    def applies_to(self) -> tuple[str, ...]:
+        """The named nodes of this finding (none: the cluster, or one unnamed status)."""
+        if self.nodes:
+            return self.nodes
+        return (self.node,) if self.node else ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "fact": self.fact,
             "status_line": self.status_line,
             "node": self.node,
+            "nodes": list(self.applies_to),
             "kind": self.kind.value,
             "severity": self.severity.value,
             "expected": self.expected,
@@ -311,11 +322,6 @@ class Report:
     @property
     def health(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.kind is FindingKind.HEALTH)
-
-    def exit_code(self, *, fail_on_health: bool = False) -> int:
-        """0 when declared and observed agree, 1 when there are findings that count."""
-        counted = self.findings if fail_on_health else self.drift
-        return 1 if any(f.severity is not Severity.NOTE for f in counted) else 0
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -100,6 +100,7 @@ def conflict(
     *,
     severity: Severity = Severity.ERROR,
     fatal: bool = False,
+    settled_by_status: bool = False,
 ) -> Conflict:
     """A named conflict (its ``name`` is the lint rule that shows it before any status)."""
     causes, fix = rank(candidates)
@@ -111,6 +112,7 @@ def conflict(
         severity=severity,
         fatal=fatal,
         name=name,
+        settled_by_status=settled_by_status,
     )
 
 

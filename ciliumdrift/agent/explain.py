@@ -218,8 +218,16 @@ def unknown() -> Candidate:
 
 
 def rank(candidates: Iterable[Candidate]) -> tuple[tuple[Cause, ...], Fix | None]:
-    """Causes by weight (stable for ties), duplicates dropped; the fix of the best one."""
-    ordered = sorted(enumerate(candidates), key=lambda item: (-item[1].weight, item[0]))
+    """Causes by weight (stable for ties), duplicates dropped; the fix of the best one.
+
+    The generic :func:`unknown` says that nothing else explains the observation, so it is
+    kept only when no other cause is ranked.
+    """
+    given = list(candidates)
+    generic = unknown().cause
+    if any(c.cause != generic for c in given):
+        given = [c for c in given if c.cause != generic]
+    ordered = sorted(enumerate(given), key=lambda item: (-item[1].weight, item[0]))
     seen: set[tuple[str, str]] = set()
     causes: list[Cause] = []
     fix: Fix | None = None
@@ -275,9 +283,13 @@ def explain_drift(
     if not own.causes:
         candidates.append(unknown())
     if peers_matching:
-        names = ", ".join(str(n) for n in peers_matching[:5])
+        named = [str(n) for n in peers_matching if n is not None]
+        more = f" and {len(named) - 5} more" if len(named) > 5 else ""
+        names = f"other nodes ({', '.join(named[:5])}{more})" if named else "other statuses"
         override = per_node_override(
-            ctx, CERTAIN, f"other nodes ({names}) show the expected {expectation.value!r}"
+            ctx,
+            CERTAIN,
+            f"{names} are expected to show {expectation.value!r} as well, and show it",
         )
         causes, fix = rank([override, *candidates])
         return Explanation(causes=causes, fix=fix if fix else own.fix)

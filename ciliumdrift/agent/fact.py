@@ -39,6 +39,9 @@ class NodeContext:
     agent_log: AgentLog | None = None  # the node's agent log (--agent-log, live)
     labels: Any = None  # the node's labels (Mapping[str, str]) when known
     base_values: HelmValues | None = None  # the values before per-node overrides, when any
+    # False when no Cilium version is known (ciliumdrift.inputs): the newest bundled chart
+    # stands in, and findings that depend on the version are notes.
+    version_known: bool = True
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,10 @@ class Conflict:
     severity: Severity = Severity.ERROR
     fatal: bool = False
     name: str = ""  # the conflict's stable name: the lint rule that reports it (rule name)
+    # The fact's own status line shows whether this matters (a fallback the agents show as
+    # derived, a requirement they evidently meet): where that line is observed and matches on
+    # every node the conflict applies to, compare reports it as a note with that evidence.
+    settled_by_status: bool = False
 
 
 @dataclass(frozen=True)

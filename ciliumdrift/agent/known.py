@@ -44,6 +44,14 @@ if TYPE_CHECKING:
     from ciliumdrift.parse.agentlog import AgentLog, LogEntry
 
 DATA_FILE = "known_behaviours.yaml"
+#: The fact whose line (`Cilium:`) carries what is about the agent as a whole.
+AGENT_FACT = "cilium-version"
+EFFECTS = {
+    "fatal": "the agent exits at start",
+    "broken": "the agent runs but traffic fails",
+    "retry": "the agent keeps retrying its datapath set-up",
+    "fallback": "the agent falls back from what the config asks",
+}
 
 _EFFECTS = ("fatal", "fallback", "broken", "retry")
 _TESTS = ("is", "in", "not_in", "truthy")
@@ -208,15 +216,23 @@ def in_range(version: str | None, bounds: tuple[str | None, str | None]) -> bool
     have = version_tuple(version)
     if not have:
         return None
+    # A release candidate comes before its release: 1.15.0-rc.0 is "before 1.15.0".
+    pre = bool(_PRERELEASE.search(str(version)))
     if since is not None:
         want = version_tuple(since)
-        if have[: len(want)] < want:
+        since_pre = bool(_PRERELEASE.search(since))
+        head = have[: len(want)]
+        if head < want or (pre and not since_pre and len(want) > 2 and head == want):
             return False
     if before is not None:
         want = version_tuple(before)
-        if have[: len(want)] >= want:
+        reached = have[: len(want)] > want or (have[: len(want)] == want and not pre)
+        if reached or (len(want) <= 2 and have[: len(want)] == want):
             return False
     return True
+
+
+_PRERELEASE = re.compile(r"\d+\.\d+\.\d+-(rc|pre|beta|alpha|snapshot)", re.IGNORECASE)
 
 
 # -- inputs ------------------------------------------------------------------------------
@@ -359,6 +375,14 @@ def _holds(condition: Condition, value: Any) -> bool:
     return not (have & wanted)
 
 
+def version_known(ctx: NodeContext) -> bool:
+    """False when no input names the Cilium version (the newest chart stands in for it)."""
+    origin = ctx.version_origin
+    if origin is not None and "assumed" in (origin.detail or ""):
+        return False
+    return not any("no Cilium version given" in d.message for d in ctx.values.diagnostics)
+
+
 def evaluate(
     row: Behaviour, ctx: NodeContext, expectations: Mapping[str, Expectation] | None = None
 ) -> Match | None:
@@ -366,9 +390,11 @@ def evaluate(
     known = expectations or {}
     evidence: list[Evidence] = []
     unknown: list[str] = []
-    version = in_range(ctx.cilium_version, row.cilium)
+    version = in_range(ctx.cilium_version if version_known(ctx) else None, row.cilium)
     if version is False:
         return None
+    if version is None:
+        unknown.append("the Cilium version")
     kernel = ctx.kernel.value if ctx.kernel is not None else None
     in_kernel = in_range(kernel, row.kernel)
     if in_kernel is False:
@@ -446,15 +472,11 @@ def conflicts(
     out: dict[str, list[Conflict]] = {}
     for found in matches(ctx, expectations):
         row = found.behaviour
-        if not found.certain or not row.lint or row.fact is None or row.effect == "fallback":
+        if not found.certain or not row.lint:
             continue
         source = next((e.origin for e in found.evidence if e.origin is not None), None)
-        effect = {
-            "fatal": "the agent exits at start",
-            "broken": "the agent runs but traffic fails",
-            "retry": "the agent keeps retrying its datapath set-up",
-        }[row.effect]
-        out.setdefault(row.fact, []).append(
+        effect = EFFECTS[row.effect]
+        out.setdefault(row.fact or AGENT_FACT, []).append(
             Conflict(
                 message=f"{row.summary} ({effect}; known behaviour {row.id})",
                 causes=(_cause(found),),

@@ -140,12 +140,13 @@ def _flag_candidates(fact: Fact, ctx: NodeContext, log: AgentLog) -> list[Candid
 
 
 def _label(fact_id: str | None) -> str:
+    # A log line no status line names is about the agent itself: the Cilium line.
     if fact_id is None:
-        return "Agent log"
+        return "Cilium"
     try:
         label: str = fact_by_id(fact_id).status_line
     except KeyError:
-        return "Agent log"
+        return "Cilium"
     return label
 
 
@@ -170,6 +171,7 @@ def agent_log_findings(
     node: str | None,
     expectations: Mapping[str, Expectation],
     drift: Sequence[Finding],
+    matched: frozenset[str] = frozenset(),
 ) -> list[Finding]:
     """Log lines that show a fallback or a refusal no status line explains.
 
@@ -177,7 +179,8 @@ def agent_log_findings(
     and fix, unless a drift finding on the same node and line already carries it; a
     warning, error or fatal line that reads as a fallback or refusal and matches no known
     behaviour becomes a finding too (fatal: an error; otherwise a note, since the log does
-    not say whether the config asked for it).
+    not say whether the config asked for it). ``matched`` are the facts whose status line
+    on this node shows the expected value: a log line about them is from an earlier run.
     """
     log = ctx.agent_log
     if log is None:
@@ -195,6 +198,11 @@ def agent_log_findings(
             evidence.extend(found.evidence)
         evidence.append(Evidence(f"known behaviour {row.id}: {row.source_text()}"))
         severity = Severity.ERROR if row.effect in ("fatal", "retry") else Severity.WARNING
+        message = f"agent log {log.where(entry)}: {row.summary}"
+        if row.fact in matched and row.observed is not None:
+            # The status shows the configured value: the line is from an earlier run.
+            severity = Severity.NOTE
+            message += " (the status shows the configured value: an earlier run logged this)"
         out.append(
             Finding(
                 fact=row.fact or "agent-log",
@@ -204,7 +212,7 @@ def agent_log_findings(
                 expected=expectation.value if expectation is not None else None,
                 observed=entry.message,
                 source=expectation.source if expectation is not None else None,
-                message=f"agent log {log.where(entry)}: {row.summary}",
+                message=message,
                 causes=(Cause(row.cause, row.summary, tuple(evidence)),),
                 fix=row.fix,
                 severity=severity,
@@ -217,7 +225,7 @@ def agent_log_findings(
         out.append(
             Finding(
                 fact="agent-log",
-                status_line="Agent log",
+                status_line="Cilium",
                 node=node,
                 kind=FindingKind.DRIFT,
                 expected=None,

@@ -118,10 +118,10 @@ def _quiet_dependencies() -> None:
     warnings.simplefilter("ignore")
     logging.captureWarnings(True)
     silent = logging.NullHandler()
-    root = logging.getLogger()
-    root.addHandler(silent)  # no "last resort" handler printing records on stderr
-    root.setLevel(logging.CRITICAL + 1)
-    for name in ("urllib3", "kubernetes", "websocket", "py.warnings"):
+    # Records logged on the root logger itself come from libraries (the kubernetes client
+    # calls logging.error()); ours are named ciliumdrift.* and propagate to root's handlers.
+    logging.getLogger().addFilter(lambda record: record.name.startswith("ciliumdrift"))
+    for name in ("urllib3", "kubernetes", "websocket", "py.warnings", "oauthlib", "google"):
         logger = logging.getLogger(name)
         logger.addHandler(silent)
         logger.propagate = False

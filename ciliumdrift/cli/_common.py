@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import errno
 import os
 import stat
@@ -15,20 +14,11 @@ from typing import Annotated, NoReturn
 
 import typer
 
-EXIT_CLEAN = 0
-EXIT_FINDINGS = 1
-EXIT_INPUT = 2
+from ciliumdrift.report import EXIT_CLEAN as EXIT_CLEAN
+from ciliumdrift.report import EXIT_FINDINGS as EXIT_FINDINGS
+from ciliumdrift.report import EXIT_INPUT, DocumentFormat, FailOn, Format, ReportFormat
+
 EXIT_INTERRUPTED = 130
-
-
-class OutputFormat(str, enum.Enum):
-    text = "text"
-    json = "json"
-    sarif = "sarif"
-    github = "github"
-    junit = "junit"
-    markdown = "markdown"
-    html = "html"
 
 
 def fail(message: str, code: int = EXIT_INPUT) -> NoReturn:
@@ -95,8 +85,8 @@ def usage_message(error: BaseException) -> str | None:
     return " ".join(str(formatter()).split())
 
 
-# Every output format name any command accepts (kept literal: the format enums may move).
-FORMAT_NAMES = frozenset({"text", "json", "sarif", "github", "junit", "markdown"})
+# Every output format name any command accepts.
+FORMAT_NAMES = frozenset(f.value for f in Format)
 
 
 def check_output(value: Path | None) -> Path | None:
@@ -228,3 +218,51 @@ NodeLabels = Annotated[
     list[str],
     typer.Option("--node-label", metavar="NODE=KEY=VALUE", help="A node label (node selectors)."),
 ]
+
+# Output options: every command that prints findings takes the same ones.
+ReportFormatOption = Annotated[
+    ReportFormat, typer.Option("--format", help="Output format.", case_sensitive=False)
+]
+DocumentFormatOption = Annotated[
+    DocumentFormat, typer.Option("--format", help="Output format.", case_sensitive=False)
+]
+FailOnOption = Annotated[
+    FailOn,
+    typer.Option(
+        "--fail-on",
+        help="Exit 1 on findings of this severity or above (warnings and notes exit 0 by default).",
+        case_sensitive=False,
+    ),
+]
+Verbose = Annotated[
+    bool, typer.Option("--verbose", "-v", help="Every node's full table and every node name.")
+]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the findings.")]
+
+
+def finish_check(
+    report: object,
+    fmt: ReportFormat,
+    output: Path | None,
+    *,
+    fail_on: FailOn,
+    fail_on_health: bool = False,
+    verbose: bool = False,
+    quiet: bool = False,
+    missing: str | None = None,
+) -> int:
+    """Render a check or live report, then decide the exit code (2 when nothing compared)."""
+    from ciliumdrift.model import Report
+    from ciliumdrift.report import Format, render
+    from ciliumdrift.report.policy import exit_code, nothing_compared
+
+    assert isinstance(report, Report)
+    chosen = Format(fmt.value)
+    options = {"verbose": verbose, "quiet": quiet} if chosen is Format.TEXT else {}
+    text = render(report, chosen, **options)
+    if text or output is not None:  # --quiet on a clean run prints nothing at all
+        emit(text, output, workflow_commands=chosen is Format.GITHUB)
+    reason = nothing_compared(report)
+    if reason is not None:
+        fail(missing or reason)
+    return exit_code(report, fail_on=fail_on, fail_on_health=fail_on_health)

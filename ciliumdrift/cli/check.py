@@ -12,11 +12,13 @@ from ciliumdrift.cli._common import (
     AgentLogs,
     CiliumVersion,
     Devices,
+    FailOnOption,
     Kernels,
     NodeConfigs,
     NodeLabels,
     Output,
-    OutputFormat,
+    Quiet,
+    ReportFormatOption,
     SetFiles,
     SetJsons,
     SetLiterals,
@@ -24,10 +26,12 @@ from ciliumdrift.cli._common import (
     SetValues,
     TalosFiles,
     ValuesFiles,
-    emit,
+    Verbose,
+    finish_check,
     run,
     usage,
 )
+from ciliumdrift.report import FailOn, ReportFormat
 
 if TYPE_CHECKING:
     from ciliumdrift.load import SetFlag
@@ -38,7 +42,10 @@ if TYPE_CHECKING:
 def check_command(
     directory: Annotated[
         Path | None,
-        typer.Argument(help="A folder holding values*.yaml, talos*.yaml and status*.txt files."),
+        typer.Argument(
+            help="A folder holding values*.yaml, talos*.yaml and status*.txt files; values "
+            "merge as wrappers, values.yaml, then the other values*.yaml by name.",
+        ),
     ] = None,
     *,
     values: ValuesFiles = [],  # noqa: B006  (typer reads the default; never mutated)
@@ -66,20 +73,25 @@ def check_command(
     chart: Annotated[
         str | None, typer.Option("--chart", metavar="VERSION|DIR|TGZ|none", help="Chart defaults.")
     ] = None,
-    fmt: Annotated[
-        OutputFormat, typer.Option("--format", help="Output format.")
-    ] = OutputFormat.text,
+    fmt: ReportFormatOption = ReportFormat.TEXT,
+    fail_on: FailOnOption = FailOn.ERROR,
     fail_on_health: Annotated[
         bool, typer.Option("--fail-on-health", help="Health findings also exit 1.")
     ] = False,
+    verbose: Verbose = False,
+    quiet: Quiet = False,
     output: Output = None,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", metavar="FILE", help="pyproject.toml or .ciliumdrift.yaml."),
+    ] = None,
 ) -> None:
     """Check that the running datapath is the one the config asks for; explain every mismatch."""
 
     def body() -> int:
         from ciliumdrift.api import check
+        from ciliumdrift.config import find_settings, load_settings
         from ciliumdrift.load import set_flags_from_options
-        from ciliumdrift.report import render
 
         flags = set_flags_from_options(
             set=set_,
@@ -88,11 +100,15 @@ def check_command(
             set_file=set_file,
             set_literal=set_literal,
         )
+        start = directory if directory is not None and directory.is_dir() else None
+        settings = (load_settings(config) if config is not None else None) or find_settings(start)
         if sysdump is not None:
             report = _check_sysdump(sysdump, values, flags, talos, cilium_version, kernel, chart)
         else:
-            if directory is None and not (values or talos or status or flags):
-                usage("give a folder, or --values/--talos/--status files")
+            configured = settings.values or settings.talos
+            given = values or talos or status or flags or agent_log or configured
+            if directory is None and not given:
+                usage("give a folder, or --values/--talos/--status/--agent-log files")
             report = check(
                 directory,
                 values_files=values,
@@ -102,17 +118,21 @@ def check_command(
                 cilium_version=cilium_version,
                 kernels=kernel,
                 chart=chart,
+                settings=settings,
                 agent_logs=agent_log,
                 node_configs=node_config,
                 devices=device,
                 node_labels=node_label,
             )
-        emit(
-            render(report, fmt.value),
+        return finish_check(
+            report,
+            fmt,
             output,
-            workflow_commands=fmt is OutputFormat.github,
+            fail_on=fail_on,
+            fail_on_health=fail_on_health,
+            verbose=verbose,
+            quiet=quiet,
         )
-        return report.exit_code(fail_on_health=fail_on_health)
 
     run(body)
 

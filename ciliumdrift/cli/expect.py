@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-import typer
-
 from ciliumdrift.cli import app
 from ciliumdrift.cli._common import (
     CiliumVersion,
+    DocumentFormatOption,
     Kernels,
-    OutputFormat,
     SetFiles,
     SetJsons,
     SetLiterals,
@@ -19,10 +15,10 @@ from ciliumdrift.cli._common import (
     TalosFiles,
     ValuesFiles,
     emit,
-    fail,
     run,
     usage,
 )
+from ciliumdrift.report import DocumentFormat
 
 
 @app.command("expect")
@@ -37,19 +33,16 @@ def expect_command(
     talos: TalosFiles = [],  # noqa: B006
     cilium_version: CiliumVersion = None,
     kernel: Kernels = [],  # noqa: B006
-    fmt: Annotated[
-        OutputFormat, typer.Option("--format", help="text or json.")
-    ] = OutputFormat.text,
+    fmt: DocumentFormatOption = DocumentFormat.TEXT,
 ) -> None:
     """Print what each config-determined `cilium status` line must show, and why."""
 
     def body() -> int:
         from ciliumdrift.api import parse_kernels
-        from ciliumdrift.derive.expected import expected_state, render_json, render_text
+        from ciliumdrift.derive.expected import expected_state
         from ciliumdrift.load import load_declared, set_flags_from_options
+        from ciliumdrift.report import Format, render
 
-        if fmt not in (OutputFormat.text, OutputFormat.json):
-            fail(f"--format {fmt.value} is not supported by expect (text or json)")
         flags = set_flags_from_options(
             set=set_,
             set_string=set_string,
@@ -66,7 +59,7 @@ def expect_command(
             cilium_version=cilium_version,
         )
         state = expected_state(declared, parse_kernels(kernel))
-        emit(render_json(state) if fmt is OutputFormat.json else render_text(state))
+        emit(render(state, Format(fmt.value)))
         return 0
 
     run(body)

@@ -7,7 +7,8 @@ from typing import Annotated
 import typer
 
 from ciliumdrift.cli import app
-from ciliumdrift.cli._common import Output, OutputFormat, emit, run, usage
+from ciliumdrift.cli._common import Output, ReportFormatOption, emit, run, usage
+from ciliumdrift.report import FailOn, ReportFormat
 
 
 @app.command("impact")
@@ -37,10 +38,17 @@ def impact_command(
     node: Annotated[
         list[str], typer.Option("--node", metavar="NAME[=KERNEL]", help="Show the impact per node.")
     ] = [],  # noqa: B006
-    fmt: Annotated[
-        OutputFormat, typer.Option("--format", help="Output format.")
-    ] = OutputFormat.text,
+    fmt: ReportFormatOption = ReportFormat.TEXT,
     output: Output = None,
+    fail_on: Annotated[
+        FailOn,
+        typer.Option(
+            "--fail-on",
+            help="Exit 1 on changes of this severity: note (any change, the default) or "
+            "warning (disruptive changes only).",
+            case_sensitive=False,
+        ),
+    ] = FailOn.NOTE,
     exit_zero: Annotated[
         bool, typer.Option("--exit-zero", help="Exit 0 even when status lines change.")
     ] = False,
@@ -49,7 +57,8 @@ def impact_command(
 
     def body() -> int:
         from ciliumdrift.impact import impact, load_git_side, load_side
-        from ciliumdrift.report import render
+        from ciliumdrift.report import Format, render
+        from ciliumdrift.report.policy import exit_code
 
         if git_base is not None:
             if base or not paths:
@@ -68,11 +77,8 @@ def impact_command(
             (n.split("=", 1)[0], n.split("=", 1)[1] if "=" in n else None) for n in node
         ] or [(None, None)]
         report = impact(before, after, nodes=nodes, base_label=labels[0], head_label=labels[1])
-        emit(
-            render(report, fmt.value),
-            output,
-            workflow_commands=fmt is OutputFormat.github,
-        )
-        return 0 if exit_zero else report.exit_code()
+        chosen = Format(fmt.value)
+        emit(render(report, chosen), output, workflow_commands=chosen is Format.GITHUB)
+        return 0 if exit_zero else exit_code(report, fail_on=fail_on)
 
     run(body)

@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 
 from ciliumdrift.cli import app
-from ciliumdrift.cli._common import Output, OutputFormat, emit, run, usage
+from ciliumdrift.cli._common import FailOnOption, Output, ReportFormatOption, emit, run, usage
+from ciliumdrift.report import FailOn, ReportFormat
 
 
 @app.command("lint")
@@ -31,9 +32,7 @@ def lint_command(
     ignore: Annotated[
         list[str], typer.Option("--ignore", metavar="ID", help="Skip these rules.")
     ] = [],  # noqa: B006
-    fmt: Annotated[
-        OutputFormat, typer.Option("--format", help="Output format.")
-    ] = OutputFormat.text,
+    fmt: ReportFormatOption = ReportFormat.TEXT,
     output: Output = None,
     config: Annotated[
         Path | None,
@@ -42,6 +41,7 @@ def lint_command(
     layered: Annotated[
         bool, typer.Option("--layered", help="The files are -f layers of one release: merge them.")
     ] = False,
+    fail_on: FailOnOption = FailOn.ERROR,
     exit_zero: Annotated[
         bool, typer.Option("--exit-zero", help="Exit 0 even with violations.")
     ] = False,
@@ -51,7 +51,8 @@ def lint_command(
     def body() -> int:
         from ciliumdrift.config import find_settings, load_settings
         from ciliumdrift.lint import lint
-        from ciliumdrift.report import render
+        from ciliumdrift.report import Format, render
+        from ciliumdrift.report.policy import exit_code
 
         settings = (load_settings(config) if config is not None else None) or find_settings()
         settings = settings.merged(
@@ -72,11 +73,8 @@ def lint_command(
             settings=settings,
             layered=merge,
         )
-        emit(
-            render(report, fmt.value),
-            output,
-            workflow_commands=fmt is OutputFormat.github,
-        )
-        return 0 if exit_zero else report.exit_code()
+        chosen = Format(fmt.value)
+        emit(render(report, chosen), output, workflow_commands=chosen is Format.GITHUB)
+        return 0 if exit_zero else exit_code(report, fail_on=fail_on)
 
     run(body)

@@ -10,8 +10,10 @@ import typer
 from ciliumdrift.cli import app
 from ciliumdrift.cli._common import (
     CiliumVersion,
+    FailOnOption,
     Output,
-    OutputFormat,
+    Quiet,
+    ReportFormatOption,
     SetFiles,
     SetJsons,
     SetLiterals,
@@ -19,10 +21,12 @@ from ciliumdrift.cli._common import (
     SetValues,
     TalosFiles,
     ValuesFiles,
-    emit,
+    Verbose,
+    finish_check,
     run,
 )
 from ciliumdrift.live.model import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT
+from ciliumdrift.report import FailOn, ReportFormat
 
 
 @app.command("live")
@@ -38,7 +42,9 @@ def live_command(
     kubeconfig: Annotated[
         str | None,
         typer.Option(
-            "--kubeconfig", metavar="PATH", help="Only this kubeconfig (else KUBECONFIG)."
+            "--kubeconfig",
+            metavar="PATH",
+            help="Only this kubeconfig (else KUBECONFIG). Its exec plugins run, as with kubectl.",
         ),
     ] = None,
     context: Annotated[
@@ -83,12 +89,13 @@ def live_command(
     chart: Annotated[
         str | None, typer.Option("--chart", metavar="VERSION|DIR|TGZ|none", help="Chart defaults.")
     ] = None,
-    fmt: Annotated[
-        OutputFormat, typer.Option("--format", help="Output format.")
-    ] = OutputFormat.text,
+    fmt: ReportFormatOption = ReportFormat.TEXT,
+    fail_on: FailOnOption = FailOn.ERROR,
     fail_on_health: Annotated[
         bool, typer.Option("--fail-on-health", help="Unreachable agents and health also exit 1.")
     ] = False,
+    verbose: Verbose = False,
+    quiet: Quiet = False,
     output: Output = None,
     no_agent_log: Annotated[
         bool,
@@ -123,7 +130,13 @@ def live_command(
         ),
     ] = 3,
 ) -> None:
-    """Check every agent of a running cluster against the config; say which layer diverged."""
+    """Check every agent of a running cluster against the config; say which layer diverged.
+
+    The kubeconfig is used as kubectl uses it: a user's exec credential plugin is a command
+    that is run, and an auth-provider (oidc, gcp, azure) may call the network. Use only a
+    kubeconfig you would give to kubectl. Every API call and exec has an overall deadline
+    (--timeout) and a size cap; see docs/limits.md.
+    """
 
     def body() -> int:
         from ciliumdrift.live import live_report
@@ -165,27 +178,48 @@ def live_command(
             prometheus=source,
             sample=sample,
         )
-        code = report.exit_code(fail_on_health=fail_on_health)
-        emit(
-            render_live(report, fmt.value, code),
-            output,
-            workflow_commands=fmt is OutputFormat.github,
-        )
+        if quiet or verbose or fmt.value not in ("markdown", "json", "html"):
+            return finish_check(
+                report,
+                fmt,
+                output,
+                fail_on=fail_on,
+                fail_on_health=fail_on_health,
+                verbose=verbose,
+                quiet=quiet,
+                missing=_missing(report, namespace, selector),
+            )
+        from ciliumdrift.cli._common import emit, fail
+        from ciliumdrift.report.policy import exit_code, nothing_compared
+
+        code = exit_code(report, fail_on=fail_on, fail_on_health=fail_on_health)
+        emit(render_live(report, fmt.value, code), output)
+        reason = nothing_compared(report)
+        if reason is not None:
+            fail(_missing(report, namespace, selector) or reason)
         return code
 
     run(body)
 
 
+def _missing(report: object, namespace: str, selector: str) -> str | None:
+    """What a live run that found no agent was looking for (the namespace and selector)."""
+    inputs = getattr(report, "inputs", {})
+    if int(inputs.get("nodes") or 0) == 0:
+        return (
+            f"no Cilium agent found: no pod matches -l {selector} in namespace {namespace} "
+            "(nothing was compared; see --namespace and --selector)"
+        )
+    return None
+
+
 def render_live(report: Any, fmt: str, exit_code: int) -> str:
-    """A fleet is read as groups of nodes: text, markdown, JSON and HTML show the fleet view.
+    """A fleet is read as groups of nodes: markdown, JSON and HTML show the fleet view
+    (text is the shared renderer's, which groups identical nodes itself).
 
     JSON keeps the report's own fields (rows per node, findings) and adds ``fleet``; SARIF,
     GitHub and JUnit stay per finding, as their consumers expect.
     """
-    from ciliumdrift.report import render
-
-    if fmt not in ("text", "markdown", "json", "html"):
-        return render(report, fmt)
     from ciliumdrift.report.fleet import fleet_view, render_markdown, render_text
 
     view = fleet_view(report, exit_code=exit_code)

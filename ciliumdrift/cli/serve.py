@@ -157,10 +157,14 @@ def serve_command(
         from ciliumdrift.serve import RunOptions, serve
         from ciliumdrift.serve.declared import DeclaredSources, parse_configmaps
 
-        logging.basicConfig(
-            level=getattr(logging, log_level.upper(), logging.INFO),
-            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        )
+        # serve's own records only, on stderr: the root logger stays silenced (dependencies'
+        # records can hold credentials; see cli.main)
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        served = logging.getLogger("ciliumdrift.serve")
+        served.handlers[:] = [handler]
+        served.setLevel(getattr(logging, log_level.upper(), logging.INFO))
+        served.propagate = False
         flags = set_flags_from_options(
             set=set_,
             set_string=set_string,

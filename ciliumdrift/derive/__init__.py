@@ -14,8 +14,6 @@ from ciliumdrift.agent.fact import Conflict, Expectation, Fact, NodeContext
 from ciliumdrift.load.model import Declared
 from ciliumdrift.model import Layer, Located, Origin, Severity
 
-DEFAULT_CILIUM_VERSION = "1.18.4"
-
 
 def node_context(
     declared: Declared,
@@ -24,21 +22,25 @@ def node_context(
     kernel: Located[str] | str | None = None,
     pod_cidrs: tuple[str, ...] = (),
 ) -> NodeContext:
-    """The inputs of every fact for one node (version, kernel, Talos facts)."""
+    """The inputs of every fact for one node (version, kernel, Talos facts).
+
+    The Cilium version is the one resolved for the run (``declared.cilium_version``, see
+    :mod:`ciliumdrift.inputs`); when none is known the chart the values were merged over
+    (the newest bundled one) stands in and the context says the version is unknown.
+    """
+    version_known = declared.cilium_version is not None
     if declared.cilium_version is not None:
         version = declared.cilium_version.value
         version_origin: Origin | None = declared.cilium_version.origin
-    elif declared.values.chart_version:
-        version = declared.values.chart_version
-        version_origin = Origin(
-            Layer.CHART_DEFAULT, version=version, detail=f"values merged over chart {version}"
-        )
     else:
-        version = DEFAULT_CILIUM_VERSION
+        from ciliumdrift.load.chart import available_versions
+
+        version = declared.values.chart_version or available_versions()[-1]
         version_origin = Origin(
             Layer.AGENT_DEFAULT,
+            key="cilium-version",
             version=version,
-            detail=f"no Cilium version declared; {version} assumed",
+            detail=f"no Cilium version known; the chart of {version} stands in",
         )
     located: Located[str] | None
     if isinstance(kernel, Located):
@@ -58,6 +60,7 @@ def node_context(
         talos=declared.talos,
         pod_cidrs=tuple(pod_cidrs),
         version_origin=version_origin,
+        version_known=version_known,
     )
 
 
@@ -108,7 +111,8 @@ def _ignored_key_conflicts_uncached(ctx: NodeContext) -> dict[str, list[Conflict
                 f"Write the key the chart reads ({ignored.meant})",
                 [(ignored.meant, ignored.meant_value)],
             ),
-            severity=Severity.WARNING,
+            # Which keys a chart reads depends on its version: a note when none is known.
+            severity=Severity.WARNING if ctx.version_known else Severity.NOTE,
             name="removed-key" if ignored.removed else "unknown-key",
         )
         owner = next((f for f in FACTS if f.reads[:1] == (ignored.meant,)), None) or next(
@@ -156,4 +160,4 @@ def derive_context(ctx: NodeContext, facts: tuple[Fact, ...]) -> dict[str, Expec
     return out
 
 
-__all__ = ["DEFAULT_CILIUM_VERSION", "derive", "derive_context", "node_context"]
+__all__ = ["derive", "derive_context", "node_context"]

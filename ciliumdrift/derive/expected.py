@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -64,38 +63,3 @@ def expected_state(
             }
         )
     return {"nodes": nodes}
-
-
-def render_json(state: Mapping[str, Any]) -> str:
-    return json.dumps(state, indent=2, sort_keys=False)
-
-
-def render_text(state: Mapping[str, Any]) -> str:
-    lines: list[str] = []
-    for node in state["nodes"]:
-        kernel = node["kernel"]["version"] if node["kernel"] else "unknown"
-        lines.append(
-            f"node {node['node'] or '*'}: Cilium {node['cilium_version']}, kernel {kernel}"
-        )
-        width = max((len(f["status_line"]) for f in node["facts"]), default=10) + 1
-        for fact in node["facts"]:
-            source = fact["source"] or {}
-            where = (
-                f"{source['file']}:{source['line']}:{source['column']}"
-                if "file" in source
-                else f"{source.get('layer', '?')} {source.get('version', '')}".strip()
-            )
-            shown = (
-                fact["expected"]
-                if fact["expected"] is not None
-                else f"({fact['detail'] or 'not shown'})"
-            )
-            lines.append(
-                f"  {fact['status_line'] + ':':<{width}} {shown}   <- {where}  [{fact['fact']}]"
-            )
-            if fact["condition"]:
-                lines.append(f"  {'':<{width}}   if {fact['condition']}")
-            for conflict in fact["conflicts"]:
-                lines.append(f"  {'':<{width}}   ! {conflict['severity']}: {conflict['message']}")
-        lines.append("")
-    return "\n".join(lines).rstrip() + "\n"

@@ -437,15 +437,6 @@ class LintReport:
     suppressed: int = 0
     tool_version: str = ""
 
-    def render_text(self) -> str:
-        from ciliumdrift.lint.text import render_text
-
-        return render_text(self)
-
-    def exit_code(self) -> int:
-        """0 clean, 1 when an error or warning remains (notes alone do not fail)."""
-        return 1 if any(v.severity is not Severity.NOTE for v in self.violations) else 0
-
     def to_dict(self) -> dict[str, Any]:
         counts = {s.value: 0 for s in Severity}
         for v in self.violations:

@@ -3,7 +3,7 @@
 Public API::
 
     check_cluster(declared, *, kubeconfig=None, context=None, namespace="kube-system",
-                  selector="k8s-app=cilium", concurrency=200, timeout=10.0,
+                  selector="k8s-app=cilium", concurrency=16, timeout=30.0,
                   read_helm_release=False, helm_release="cilium") -> LiveResult
     live_report(values_files=(), *, set_flags=(), talos_files=(), cilium_version=None,
                 chart=None, kernels=(), **cluster options) -> Report
@@ -36,7 +36,7 @@ from ciliumdrift.live.model import (
     NodeConfigOverride,
     NodeFacts,
 )
-from ciliumdrift.model import Diagnostic, Position, Report
+from ciliumdrift.model import Position, Report
 
 if TYPE_CHECKING:
     from ciliumdrift.load.model import Declared
@@ -185,53 +185,6 @@ def _with_agent_logs(
     return replace(live, agents=tuple(agents), observations=observations)
 
 
-def _declared_for(
-    live: LiveResult,
-    values_files: Sequence[str],
-    set_flags: Sequence[Any],
-    talos_files: Sequence[str],
-    cilium_version: str | None,
-    chart: str | None,
-) -> tuple[Declared, list[Diagnostic], str | None]:
-    """The declared config, its version decided as the docstring of live_report says."""
-    from ciliumdrift.load import load_declared
-    from ciliumdrift.load.helm import wrapper_chart_version
-
-    diagnostics: list[Diagnostic] = []
-    version = cilium_version
-    where = "the cluster"
-    if version is None and wrapper_chart_version(values_files) is None:
-        release = live.deployed.release
-        if release is not None and release.chart_version:
-            version = release.chart_version
-            where = "the deployed Helm release"
-        else:
-            version = live.cilium_version
-            where = "the running agents"
-        if version is not None:
-            diagnostics.append(
-                Diagnostic(f"Cilium version {version} taken from {where}", code="version")
-            )
-    try:
-        declared = load_declared(
-            tuple(values_files),
-            set_flags=tuple(set_flags),
-            talos_files=tuple(talos_files),
-            cilium_version=version,
-            chart=chart,
-        )
-    except UnsupportedVersion as error:
-        if cilium_version is not None or version is None:
-            raise
-        # The version came from the cluster or sysdump, not from --cilium-version.
-        raise UnsupportedVersion(
-            f"{error.message} (the version was taken from {where} of {live.source}; "
-            "pass --cilium-version)",
-            Position(live.source, 1, 1),
-        ) from None
-    return declared, diagnostics, version
-
-
 def report_from(
     live: LiveResult,
     *,
@@ -242,32 +195,64 @@ def report_from(
     chart: str | None = None,
     kernels: Mapping[str | None, str] | Sequence[str] = (),
 ) -> Report:
-    """A Report for collected (live or sysdump) data against the declared files."""
-    from ciliumdrift.api import build_report, parse_kernels
+    """A Report for collected (live or sysdump) data against the declared files.
+
+    The Cilium version is resolved once (:func:`ciliumdrift.api.gather_inputs`): the flag,
+    else the wrapper's pin, else ``.ciliumdrift.yaml``, else the deployed Helm release's
+    chart, else the version most agents run.
+    """
+    from ciliumdrift.api import build_report, declared_for, gather_inputs
+    from ciliumdrift.compare import merge_nodes
+    from ciliumdrift.inputs import VersionSource
     from ciliumdrift.live.layers import attribute, layer_findings
 
-    declared, notes, version = _declared_for(
-        live, values_files, set_flags, talos_files, cilium_version, chart
+    release = live.deployed.release
+    reported: list[tuple[str, str]] = []
+    if live.cilium_version:
+        reported.append(("the version most agents run", live.cilium_version))
+    inputs, _ = gather_inputs(
+        values_files=values_files,
+        set_flags=set_flags,
+        talos_files=talos_files,
+        cilium_version=cilium_version,
+        kernels=kernels,
+        chart=chart,
+        observations=live.observations,
+        reported_versions=reported,
+        deployed_version=release.chart_version if release is not None else None,
     )
-    diagnostics: list[Diagnostic] = [*live.diagnostics, *notes]
-    kernel_map = dict(kernels) if isinstance(kernels, Mapping) else parse_kernels(kernels)
+    try:
+        declared = declared_for(inputs)
+    except UnsupportedVersion as error:
+        if inputs.version.source not in (VersionSource.DEPLOYED, VersionSource.OBSERVED):
+            raise
+        # The version came from the cluster or sysdump, not from --cilium-version.
+        raise UnsupportedVersion(
+            f"{error.message} (the version was taken from {inputs.version.detail} of "
+            f"{live.source}; pass --cilium-version)",
+            Position(live.source, 1, 1),
+        ) from None
+    described = inputs.to_dict()
+    if not inputs.version.known:
+        described["cilium_version_source"]["stand_in"] = declared.values.chart_version
     report = build_report(
         declared,
         live.observations,
-        kernels=kernel_map,
+        kernels=inputs.kernels,
         extra_findings=layer_findings(declared, live),
-        diagnostics=diagnostics,
+        diagnostics=list(live.diagnostics),
+        per_node=True,
         inputs={
-            "values": list(values_files),
-            "set": [getattr(flag, "text", str(flag)) for flag in set_flags],
-            "talos": list(talos_files),
+            **described,
             "cluster": live.source,
             "server": live.server,
             "context": live.context,
             "nodes": len(live.observations),
             "unreachable": len(live.unreachable),
-            "cilium_version": declared.values.chart_version or version,
-            "kernels": {k or "*": v for k, v in kernel_map.items()},
+            "cilium_version": declared.values.chart_version
+            if inputs.version.value is None
+            else inputs.version.value,
         },
     )
-    return replace(report, findings=attribute(report.findings, declared, live))
+    # Per-node layers first, then identical findings across nodes become one.
+    return replace(report, findings=merge_nodes(attribute(report.findings, declared, live)))

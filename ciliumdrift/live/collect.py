@@ -218,7 +218,9 @@ class _ApiReader:
                 f"{reason}: {_status_message(body)}"
             )
         try:
-            return json.loads(body)
+            return _json_shape(json.loads(body), what, self.server)
+        except RecursionError:
+            raise CollectionError(f"{what}: the API server sent JSON nested too deeply") from None
         except ValueError:
             raise CollectionError(f"{what}: the API server at {self.server} sent no JSON") from None
 
@@ -241,7 +243,16 @@ class _ApiReader:
             try:
                 self._connection.request("GET", target, headers=headers)
                 response = self._connection.getresponse()
-                return response.status, response.reason, response.read()
+                limit = _api_body_limit()
+                body = response.read(limit + 1)
+                if len(body) > limit:
+                    self._connection.close()
+                    self._connection = None
+                    raise CollectionError(
+                        f"{target}: the API server at {self.server} answered more than "
+                        f"{limit // (1024 * 1024)} MiB"
+                    )
+                return response.status, response.reason, body
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
                 self._connection.close()
                 self._connection = None
@@ -289,6 +300,27 @@ class _ApiReader:
                 f"cannot reach the Kubernetes API server at {self.server}: "
                 f"{_transport_reason(error)}"
             ) from None
+
+
+def _api_body_limit() -> int:
+    """The byte cap of one API answer (``ciliumdrift.limits``: one place for every cap)."""
+    from ciliumdrift import limits
+
+    return int(limits.current().api_body_bytes)
+
+
+def _json_shape(body: Any, what: str, server: str) -> Any:
+    """A list answer whose ``items`` is not a list of objects is refused (not a defect)."""
+    if not isinstance(body, dict):
+        raise CollectionError(f"{what}: the API server at {server} sent a non-object answer")
+    items = body.get("items")
+    if "items" in body:
+        if not isinstance(items, list):
+            raise CollectionError(
+                f"{what}: the API server at {server} sent items of the wrong type"
+            )
+        body["items"] = [item for item in items if isinstance(item, dict)]
+    return body
 
 
 def _agent_pods(reader: _ApiReader, options: LiveOptions) -> list[AgentPod]:
@@ -605,6 +637,10 @@ def _websocket_timeout(seconds: float) -> Iterator[None]:
     """The websocket library's connect/recv timeout, which ``stream()`` offers no way to pass."""
     import websocket
 
+    from ciliumdrift import limits
+    from ciliumdrift.live.streams import cap_websocket_frames
+
+    cap_websocket_frames(limits.current().exec_stdout_bytes)
     previous = websocket.getdefaulttimeout()
     websocket.setdefaulttimeout(seconds)
     try:
@@ -852,7 +888,13 @@ def exec_in_pod(
             timed_out=timed_out,
             seconds=time.monotonic() - started,
         )
-    timed_out = too_large = False
+    from ciliumdrift import limits
+    from ciliumdrift.live.streams import ChannelCaps
+
+    budget = limits.current()
+    caps = ChannelCaps(budget.exec_stdout_bytes, budget.exec_side_bytes, budget.exec_frames)
+    timed_out = False
+    too_large: str | None = None
     try:
         while client.is_open():
             left = deadline - time.monotonic()
@@ -862,8 +904,12 @@ def exec_in_pod(
             if cancel.is_set():
                 break
             client.update(timeout=min(POLL_SECONDS, left))
-            if len(client.peek_channel(1, timeout=0)) > MAX_OUTPUT_CHARS:
-                too_large = True
+            too_large = caps.problem(
+                len(client.peek_channel(1, timeout=0)),
+                len(client.peek_channel(2, timeout=0)),
+                len(client.peek_channel(3, timeout=0)),
+            )
+            if too_large is not None:
                 break
         stdout = client.read_channel(1, timeout=0)
         stderr = client.read_channel(2, timeout=0)
@@ -879,8 +925,8 @@ def exec_in_pod(
         # A graceful close waits up to 3 s for the server's reply; an abandoned exec does not.
         _close_quietly(client, wait=0.0 if client.is_open() else 1.0)
     elapsed = time.monotonic() - started
-    if too_large:
-        return ExecOutcome(command, failure="output larger than 16 MiB", seconds=elapsed)
+    if too_large is not None:
+        return ExecOutcome(command, failure=too_large, seconds=elapsed)
     if timed_out or not finished:
         return ExecOutcome(
             command, stdout, stderr, failure="timed out", timed_out=timed_out, seconds=elapsed
@@ -1271,16 +1317,18 @@ def agents_to_log(findings: Sequence[Any], agents: Sequence[AgentResult]) -> lis
     taken: dict[tuple[Any, ...], int] = {}
     chosen: dict[str, AgentResult] = {}
     for finding in findings:
-        agent = by_node.get(finding.node or "")
-        if agent is None or agent.log_text is not None or agent.pod.name in chosen:
-            continue
-        key = (finding.fact, finding.expected, finding.observed, agent.error is None)
-        if taken.get(key, 0) >= LOGS_PER_FINDING:
-            continue
-        taken[key] = taken.get(key, 0) + 1
-        chosen[agent.pod.name] = agent
-        if len(chosen) >= LOGS_MAX:
-            break
+        nodes = getattr(finding, "applies_to", None) or ((finding.node,) if finding.node else ())
+        for node in nodes:
+            agent = by_node.get(node)
+            if agent is None or agent.log_text is not None or agent.pod.name in chosen:
+                continue
+            key = (finding.fact, finding.expected, finding.observed, agent.error is None)
+            if taken.get(key, 0) >= LOGS_PER_FINDING:
+                break
+            taken[key] = taken.get(key, 0) + 1
+            chosen[agent.pod.name] = agent
+            if len(chosen) >= LOGS_MAX:
+                return list(chosen.values())
     return list(chosen.values())
 
 

@@ -231,11 +231,11 @@ def resolve(
 
 
 def _from_dict(merged: dict[str, Any], context: str, source: str) -> ClusterAccess:
+    merged = _inline_credentials(merged, context, source)  # before the client is imported
     from kubernetes.client import Configuration
     from kubernetes.config.config_exception import ConfigException
     from kubernetes.config.kube_config import KubeConfigLoader
 
-    merged = _inline_credentials(merged, context, source)
     configuration = Configuration()
     scratch = Path(tempfile.mkdtemp(prefix="ciliumdrift-"))  # 0700, ours alone
 

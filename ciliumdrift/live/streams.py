@@ -93,3 +93,131 @@ def _kill(process: subprocess.Popen[Any]) -> None:
         process.kill()
     with contextlib.suppress(subprocess.TimeoutExpired):
         process.wait(timeout=1.0)
+
+
+# --- API response bodies ------------------------------------------------------------------
+
+
+class StreamLimitError(Exception):
+    """A stream crossed its byte cap or its deadline (turned into the caller's own error)."""
+
+
+def read_body(response: Any, *, limit: int, deadline: Deadline, what: str) -> bytes:
+    """An HTTP response body (urllib3, ``_preload_content=False``) within ``limit`` bytes
+    and the call's overall deadline: a 3 GB body or a server that trickles one byte every
+    few seconds (each read within the socket timeout) both stop here."""
+    length = _declared_length(response)
+    if length is not None and length > limit:
+        _release(response)
+        raise StreamLimitError(f"{what}: the answer is larger than {describe_size(limit)}")
+    chunks: list[bytes] = []
+    total = 0
+    try:
+        while True:
+            if deadline.expired():
+                raise StreamLimitError(f"{what}: the answer took longer than {deadline.seconds:g}s")
+            chunk = response.read(64 * 1024)
+            if not chunk:
+                break
+            total += len(chunk)
+            if total > limit:
+                raise StreamLimitError(f"{what}: the answer is larger than {describe_size(limit)}")
+            chunks.append(chunk)
+    finally:
+        _release(response)
+    return b"".join(chunks)
+
+
+def _declared_length(response: Any) -> int | None:
+    headers = getattr(response, "headers", None) or {}
+    try:
+        value = headers.get("Content-Length")
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _release(response: Any) -> None:
+    for name in ("release_conn", "close"):
+        method = getattr(response, name, None)
+        if callable(method):
+            with contextlib.suppress(Exception):
+                method()
+
+
+def call_with_deadline(seconds: float, body: Any, what: str) -> Any:
+    """Run ``body()`` with an overall deadline: a server that sends its headers one byte at
+    a time (each within the socket timeout) cannot hold the run past ``seconds``. The call
+    is abandoned on a daemon thread; the caller gets a :class:`StreamLimitError`."""
+    import threading
+
+    outcome: list[tuple[bool, Any]] = []
+
+    def target() -> None:
+        try:
+            outcome.append((True, body()))
+        except BaseException as error:  # handed to the caller's thread
+            outcome.append((False, error))
+
+    worker = threading.Thread(target=target, name="ciliumdrift-api-call", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if not outcome:
+        raise StreamLimitError(f"{what}: no complete answer within {seconds:g}s")
+    ok, value = outcome[0]
+    if not ok:
+        raise value
+    return value
+
+
+# --- exec websockets ------------------------------------------------------------------------
+
+
+def cap_websocket_frames(limit: int) -> None:
+    """Refuse a websocket frame whose header declares more than ``limit`` bytes, before its
+    payload is read (websocket-client would buffer a frame declaring 3 GB whole).
+
+    Installed once per process on websocket-client's frame reader (the exec channels of the
+    Kubernetes client's ``stream()``); the refusal surfaces as that agent's exec failure.
+    """
+    from websocket import _abnf
+
+    reader = _abnf.frame_buffer
+    original = reader.recv_length
+    if getattr(original, "_ciliumdrift_cap", None) is not None:
+        original = original._ciliumdrift_original  # type: ignore[attr-defined]
+
+    def recv_length(self: Any) -> None:
+        original(self)
+        if self.length is not None and self.length > limit:
+            raise StreamLimitError(
+                f"a websocket frame of {self.length} bytes (the cap is {describe_size(limit)})"
+            )
+
+    recv_length._ciliumdrift_cap = limit  # type: ignore[attr-defined]
+    recv_length._ciliumdrift_original = original  # type: ignore[attr-defined]
+    reader.recv_length = recv_length  # type: ignore[method-assign]
+
+
+@dataclass
+class ChannelCaps:
+    """Bytes seen on each exec channel and frames seen, against the limits: the one place
+    an exec's output is bounded (stdout ``exec_stdout_bytes``, stderr and the error channel
+    ``exec_side_bytes``, frames ``exec_frames``)."""
+
+    stdout_limit: int
+    side_limit: int
+    frame_limit: int
+    frames: int = 0
+
+    def problem(self, stdout: int, stderr: int, error: int) -> str | None:
+        self.frames += 1
+        if stdout > self.stdout_limit:
+            return f"output larger than {describe_size(self.stdout_limit)}"
+        if stderr > self.side_limit:
+            return f"stderr larger than {describe_size(self.side_limit)}"
+        if error > self.side_limit:
+            return f"error channel larger than {describe_size(self.side_limit)}"
+        if self.frames > self.frame_limit:
+            return f"more than {self.frame_limit} websocket reads"
+        return None

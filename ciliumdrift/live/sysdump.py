@@ -9,7 +9,10 @@ files named ``<kind>-<timestamp>.<ext>``. This reads:
 * ``cilium-helm-values-*.yaml`` / ``cilium-helm-metadata-*.yaml``: the Helm release;
 * per agent, its status: ``cilium-bugtool-<pod>-<ts>.tar.gz`` members ``cmd/cilium*-status*``
   (bugtool's file names: the command with spaces as dashes), or loose files
-  ``cilium*-status*<pod>*`` beside them. The JSON form wins over ``--verbose`` over brief.
+  ``cilium*-status*<pod>*`` beside them. The JSON form wins over ``--verbose`` over brief;
+* per agent, its log: ``logs-<pod>-cilium-agent-<ts>.log`` (the previous run's,
+  ``…-prev.log``, when it is the only one: a crash-looping agent) - cilium/cilium-cli
+  sysdump/constants.go ``ciliumLogsFileName``.
 
 Every read is bounded by :mod:`ciliumdrift.limits` (the archive's size and member count
 read from its end record before the member list is loaded, each member's unpacked size
@@ -31,7 +34,7 @@ import re
 import tarfile
 import zipfile
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from struct import error as struct_error
 from typing import IO, Any
@@ -60,6 +63,8 @@ from ciliumdrift.model import Diagnostic
 MAX_MEMBERS = limits.DEFAULTS.archive_members
 MAX_MEMBER_BYTES = limits.DEFAULTS.member_bytes
 MAX_TOTAL_BYTES = limits.DEFAULTS.unpacked_bytes
+#: Status texts kept at once, in units of the status limit (32 MiB by default).
+STATUS_TEXTS_PER_LIMIT = 4
 #: YAML structure allowed in one sysdump member (a pod list of a large cluster).
 MEMBER_YAML_NODES = 2_000_000
 AGENT_LABEL = ("k8s-app", "cilium")
@@ -104,6 +109,8 @@ class _Found:
         default_factory=dict
     )  # pod -> (rank, name, text)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    kept_status_bytes: int = 0
+    logs: dict[str, tuple[bool, str]] = field(default_factory=dict)  # pod -> (previous, text)
 
 
 def read_sysdump(path: str | Path, *, parse: Any = None) -> LiveResult:
@@ -192,16 +199,22 @@ def _read_member(
     kind = _kind(name)
     bugtool = _BUGTOOL.match(name)
     loose = _LOOSE_STATUS.match(name)
-    if kind is None and bugtool is None and loose is None:
+    log = _AGENT_LOG.match(name)
+    if kind is None and bugtool is None and loose is None and log is None:
         return
     budget.take(member.file_size, where)
     with handle.open(member) as stream:
         data = _read_bounded(stream, where, budget)
-    if bugtool is not None:
+    if log is not None:
+        previous = log.group("prev") is not None
+        known = found.logs.get(log.group("pod"))
+        if known is None or (known[0] and not previous):  # the current run wins
+            found.logs[log.group("pod")] = (previous, _text(data))
+    elif bugtool is not None:
         _read_bugtool(data, bugtool.group("pod"), found, budget, where)
     elif loose is not None:
         pod, rank = _loose_status_pod(loose.group("rest"))
-        found.statuses.setdefault(pod, []).append((rank, where, _text(data)))
+        _keep_status(found, budget, pod, rank, where, data)
     elif kind is not None:
         try:
             document = _yaml(data, where, kind)
@@ -214,6 +227,9 @@ def _read_member(
             found.diagnostics.append(
                 Diagnostic(f"{where}: not the expected {kind} content, skipped", code="sysdump")
             )
+
+
+_AGENT_LOG = re.compile(r"^logs-(?P<pod>.+)-cilium-agent-\d{8}-\d{6}(?P<prev>-prev)?\.log$")
 
 
 def _kind(name: str) -> str | None:
@@ -297,8 +313,8 @@ def _read_bugtool(data: bytes, pod: str, found: _Found, budget: _Budget, where: 
                 extracted = tar.extractfile(member)
                 if extracted is None:
                     continue
-                text = _text(_read_bounded(extracted, inner, budget))
-                found.statuses.setdefault(pod, []).append((_rank(match.group("args")), inner, text))
+                data = _read_bounded(extracted, inner, budget)
+                _keep_status(found, budget, pod, _rank(match.group("args")), inner, data)
     except CollectionError as error:
         found.diagnostics.append(Diagnostic(str(error), code="sysdump"))
     except (tarfile.TarError, OSError, EOFError, lzma.LZMAError, ValueError):
@@ -344,6 +360,29 @@ class _Unpacked(io.RawIOBase):
             )
         buffer[: len(chunk)] = chunk
         return len(chunk)
+
+
+def _keep_status(
+    found: _Found, budget: _Budget, pod: str, rank: int, where: str, data: bytes
+) -> None:
+    """Keep a status text for later parsing, within the status limit and a total: texts
+    wait until every pod is known, so what they hold together is bounded too."""
+    most = budget.limits.status_bytes
+    if len(data) > most:
+        found.diagnostics.append(
+            Diagnostic(
+                f"{where}:1:1: {limits.too_large('status', most, 'status_bytes')}", code="sysdump"
+            )
+        )
+        return
+    found.kept_status_bytes += len(data)
+    if found.kept_status_bytes > most * STATUS_TEXTS_PER_LIMIT:
+        raise CollectionError(
+            f"{where}:1:1: the statuses in this archive add up to more than "
+            f"{limits.describe_size(most * STATUS_TEXTS_PER_LIMIT)} (raise "
+            "CILIUMDRIFT_LIMIT_STATUS_BYTES)"
+        )
+    found.statuses.setdefault(pod, []).append((rank, where, _text(data)))
 
 
 def _rank(args: str) -> int:
@@ -401,13 +440,24 @@ def _result(found: _Found, archive: str, parse: Any) -> LiveResult:
     for pod in found.statuses:
         pods.setdefault(pod, AgentPod(name=pod, namespace="", node=None, running=True, ready=True))
     agents = [
-        _agent(pod, found.statuses.get(pod.name, []), parse) for pod in _ordered(pods.values())
+        replace(
+            _agent(pod, found.statuses.get(pod.name, []), parse),
+            log_text=found.logs[pod.name][1] if pod.name in found.logs else None,
+        )
+        for pod in _ordered(pods.values())
     ]
     configmap = found.configmap
+    data = configmap.get("data") if configmap is not None else None
+    if configmap is not None and not isinstance(data, Mapping):
+        if data is not None:
+            found.diagnostics.append(
+                Diagnostic(
+                    f"sysdump {archive}: the ConfigMap's data is not a mapping", code="sysdump"
+                )
+            )
+        data = {}
     deployed = Deployed(
-        configmap={str(k): str(v) for k, v in (configmap.get("data") or {}).items()}
-        if configmap is not None
-        else None,
+        configmap={str(k): str(v) for k, v in data.items()} if data is not None else None,
         configmap_changed_at=configmap_changed_at(configmap) if configmap is not None else None,
         release=_release(found, archive),
         node_configs=tuple(found.node_configs),

@@ -18,12 +18,15 @@ Public API::
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ciliumdrift.load.helm import load_values
 from ciliumdrift.load.model import Declared, HelmValues, TalosFacts
 from ciliumdrift.load.setflags import SetFlag, set_flags_from_options
 from ciliumdrift.load.talos import load_talos
-from ciliumdrift.model import Layer, Located, Origin
+
+if TYPE_CHECKING:
+    from ciliumdrift.inputs import CiliumVersion
 
 __all__ = [
     "Declared",
@@ -44,26 +47,39 @@ def load_declared(
     talos_files: Sequence[str] = (),
     cilium_version: str | None = None,
     chart: str | None = None,
+    version: CiliumVersion | None = None,
 ) -> Declared:
     """Everything declared: merged values, Talos facts and the Cilium version in use.
 
-    The Cilium version is the ``cilium_version`` argument (``--cilium-version``), else the
-    chart version a wrapper declares (Flux ``spec.chart.spec.version`` or the OCIRepository
-    its ``chartRef`` names, Argo CD ``targetRevision``, kustomize and k3s ``version``, an
+    ``version`` is the run's version, resolved once by :func:`ciliumdrift.api.gather_inputs`
+    (flag, wrapper pin, settings, observed status). Library callers may pass only
+    ``cilium_version`` (``--cilium-version``): the version is then that, else the chart
+    version a wrapper declares (Flux ``spec.chart.spec.version`` or the OCIRepository its
+    ``chartRef`` names, Argo CD ``targetRevision``, kustomize and k3s ``version``, an
     umbrella ``Chart.yaml`` dependency), else unknown (None).
     """
+    from ciliumdrift.errors import UnsupportedVersion
+    from ciliumdrift.inputs import VersionSource, resolve_cilium_version
     from ciliumdrift.load.helm import load_values_and_version
 
-    explicit: Located[str] | None = None
-    if cilium_version is not None:
-        explicit = Located(
-            cilium_version.strip().lstrip("v"),
-            Origin(Layer.SET, key="cilium-version", detail=f"--cilium-version {cilium_version}"),
+    if version is not None and version.source is not VersionSource.WRAPPER:
+        requested = version.value  # the loader finds a wrapper's pin itself
+    else:
+        requested = cilium_version if version is None else None
+    try:
+        values, from_wrapper = load_values_and_version(
+            values_files, set_flags=set_flags, chart=chart, cilium_version=requested
         )
-    values, from_wrapper = load_values_and_version(
-        values_files, set_flags=set_flags, chart=chart, cilium_version=cilium_version
-    )
-    version = explicit or from_wrapper
+    except UnsupportedVersion as error:
+        named_elsewhere = (VersionSource.SETTINGS, VersionSource.OBSERVED)
+        if version is not None and version.source in named_elsewhere:
+            where = version.position or error.position
+            raise UnsupportedVersion(f"{error.message} (from {version.detail})", where) from None
+        raise
+    if version is None:
+        version = resolve_cilium_version(flag=cilium_version, wrapper=from_wrapper)
     talos = load_talos(talos_files) if talos_files else None
     diagnostics = values.diagnostics + (talos.diagnostics if talos is not None else ())
-    return Declared(values=values, talos=talos, cilium_version=version, diagnostics=diagnostics)
+    return Declared(
+        values=values, talos=talos, cilium_version=version.located, diagnostics=diagnostics
+    )

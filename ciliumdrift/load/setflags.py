@@ -403,7 +403,8 @@ class _Parser:
             if isinstance(items[index].value, dict):
                 inner = items[index].value
             else:
-                items = list(items)
+                # in place, as Helm does: the replacement survives a value cut short by the end
+                # of the flag (`a[0]=1,a[0].a=` gives a: [{a: ""}])
                 items[index] = Node(inner, self.origin_at(path))
         self._key(inner, level, path)
         return self._set_index(items, index, Node(inner, self.origin_at(path)), path)

@@ -638,7 +638,10 @@ def _value_file(
 ) -> list[dict[str, Node]]:
     """An Argo CD valueFiles entry: an earlier -f file, a file above the app, or reported."""
     relative = argo_relative(value_file.entry)
-    _refuse_escape(relative, value_file.position, "valueFiles entry")
+    raw = (
+        value_file.entry.partition("/")[2] if value_file.entry.startswith("$") else value_file.entry
+    )
+    _refuse_escape(raw, value_file.position, "valueFiles entry")
     if value_file.source_path:
         _refuse_escape(value_file.source_path, value_file.position, "spec.source.path")
     for earlier in given:

@@ -71,6 +71,7 @@ KNOWN_KEYS = frozenset(
         "cni-file",
         "container-runtime",
         "controllers",
+        "configured-datapath-mode",
         "datapath-mode",
         "encryption",
         "host-firewall",
@@ -418,7 +419,7 @@ class _Mapper:
             bandwidth_manager=self.bandwidth_manager(),
             routing=self.routing(),
             attach_mode=self.attach_mode(),
-            device_mode=self.r.text(data, "datapath-mode", ""),
+            device_mode=self.device_mode(data),
             masquerading=self.masquerading(kpr),
             clock_source=self.clock_source(),
             controllers=self.controllers(),
@@ -699,6 +700,15 @@ class _Mapper:
         if legacy is None:
             return None
         return Routing(host=_spell(self.r.text(legacy, "mode", "host-routing.")))
+
+    def device_mode(self, data: Mapping[str, Any]) -> str | None:
+        """``datapath-mode``, with 1.20's ``configured-datapath-mode`` as the text prints it
+        when they differ (``veth [Configured: auto]``, cilium/cilium PR #43062)."""
+        mode = self.r.text(data, "datapath-mode", "")
+        configured = self.r.text(data, "configured-datapath-mode", "")
+        if mode and configured and configured != mode:
+            return f"{mode} [Configured: {configured}]"
+        return mode
 
     def attach_mode(self) -> str | None:
         mode = self.r.text(self.data, "attach-mode", "")

@@ -1159,7 +1159,7 @@ _LABEL_READERS: dict[str, Callable[[str, list[str]], Any]] = {
     "Host Routing": values.host_routing,
     "Routing": values.routing,
     "Attach Mode": values.attach_mode,
-    "Device Mode": values.single_word,
+    "Device Mode": values.device_mode,
     "Masquerading": values.masquerading,
     "Clock Source for BPF": values.clock_source,
     "Controller Status": values.controller_status,

@@ -122,6 +122,18 @@ def single_word(value: str, problems: Problems) -> str:
     return text
 
 
+_CONFIGURED_MODE = re.compile(r"^[\w-]+ \[Configured: [\w-]+\]$")
+
+
+def device_mode(value: str, problems: Problems) -> str:
+    """``Device Mode: netkit``; 1.20 adds the configured mode when it differs:
+    ``veth [Configured: auto]`` (cilium/cilium PR #43062)."""
+    text = squash(value)
+    if len(text.split()) != 1 and not _CONFIGURED_MODE.match(text):
+        problems.append(f"expected a device mode, got {text!r}")
+    return text
+
+
 def attach_mode(value: str, problems: Problems) -> str:
     text = squash(value)
     if text not in ("TCX", "Legacy TC"):

@@ -60,7 +60,8 @@ def mask_credentials(text: str) -> str:
 
 def message(text: object) -> str:
     """An error message for stderr: one line, no control characters, no URL credentials."""
-    return mask_credentials(inline(" ".join(str(text).split())))
+    line = mask_credentials(inline(" ".join(str(text).split())))
+    return "\\u003a" + line[1:] if line.startswith("::") else line
 
 
 def output(text: str, *, workflow_commands: bool = False) -> str:

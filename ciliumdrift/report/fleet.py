@@ -244,8 +244,14 @@ def fleet_view(report: Report, *, exit_code: int | None = None) -> FleetView:
         notes=tuple(dict.fromkeys(str(d) for d in report.diagnostics)),
         inputs=dict(report.inputs),
         title=title,
-        exit_code=report.exit_code() if exit_code is None else exit_code,
+        exit_code=_exit_code(report) if exit_code is None else exit_code,
     )
+
+
+def _exit_code(report: Report) -> int:
+    from ciliumdrift.report.policy import exit_code
+
+    return int(exit_code(report))
 
 
 def _cell(row: Row | None, per_node: bool) -> Cell:
@@ -310,13 +316,20 @@ def _grouped_findings(findings: Iterable[Finding]) -> list[FleetFinding]:
                 expected=first.expected,
                 observed=first.observed,
                 message=first.message,
-                nodes=tuple(f.node for f in members if f.node),
+                nodes=tuple(dict.fromkeys(n for f in members for n in _applies_to(f))),
                 declared_at=declared,
                 causes=tuple(c.to_dict() for c in first.causes),
                 fix=first.fix.to_dict() if first.fix is not None else None,
             )
         )
     return out
+
+
+def _applies_to(finding: Finding) -> tuple[str, ...]:
+    nodes = getattr(finding, "applies_to", None)  # several nodes merged into one finding
+    if nodes is not None:
+        return tuple(nodes)
+    return (finding.node,) if finding.node else ()
 
 
 def names(nodes: Sequence[str], shown: int = NAMES_SHOWN) -> str:

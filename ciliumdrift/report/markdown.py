@@ -13,6 +13,12 @@ from ciliumdrift.report import escape
 from ciliumdrift.report.records import records_of
 
 
+def _show(value: object) -> str:
+    from ciliumdrift.impact import show_value
+
+    return show_value(value)
+
+
 def _cell(text: object) -> str:
     return escape.markdown(text if text is not None else "")
 
@@ -23,8 +29,7 @@ def _code(text: object) -> str:
 
 def render(report: Any, **_options: Any) -> str:
     if type(report).__name__ == "ImpactReport":
-        text: str = report.render_markdown()
-        return text
+        return impact_markdown(report)
     records = records_of(report)
     lines = [f"### ciliumdrift {records.kind}", "", records.summary, ""]
     if not records.records:
@@ -41,3 +46,41 @@ def render(report: Any, **_options: Any) -> str:
             f"{_cell(record.message)} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def impact_markdown(report: Any) -> str:
+    out = [
+        f"### ciliumdrift impact: `{_code(report.base)}` → `{_code(report.head)}`",
+        "",
+        f"**{report.summary()}**",
+        "",
+    ]
+    if report.disruptive:
+        out += ["> [!WARNING]", "> This change disrupts running workloads:"]
+        out += [
+            f"> - **{_cell(c.status_line)}**: {_cell(c.why_disruptive)}" for c in report.disruptive
+        ]
+        out.append("")
+    if report.changes:
+        out += ["| | Status line | Node | Before | After | Why |", "|---|---|---|---|---|---|"]
+        for c in report.changes:
+            why = "<br>".join(
+                f"`{_code(k.key)}` {_cell(_show(k.before))} → {_cell(_show(k.after))}"
+                + (f" ({_cell(k.position)})" if k.position else "")
+                for k in c.keys
+            )
+            mark = "⚠️" if c.disruptive else ""
+            out.append(
+                f"| {mark} | {_cell(c.status_line)} | {_cell(c.node or 'all')} | "
+                f"`{_code(c.before or '-')}` | `{_code(c.after or '-')}` | {why} |"
+            )
+    else:
+        out.append("No `cilium status` line changes.")
+    if report.unexplained_keys:
+        out += ["", "<details><summary>Changed keys that move no status line</summary>", ""]
+        out += [
+            f"- `{_code(k.key)}`: {_cell(_show(k.before))} → {_cell(_show(k.after))}"
+            for k in report.unexplained_keys
+        ]
+        out += ["", "</details>"]
+    return "\n".join(out) + "\n"

@@ -170,7 +170,6 @@ def _check(report: Any) -> Records:
         position = finding.source.position if finding.source is not None else None
         if position is None and first_file is not None:
             position = Position(first_file, 1, 1)
-        node = finding.node or "cluster"
         message = finding.message
         shown = [
             f"{label} {value}"
@@ -183,22 +182,31 @@ def _check(report: Any) -> Records:
             message += f"; likely cause: {finding.causes[0].summary}"
         if finding.fix is not None:
             message += f"; fix: {finding.fix.summary}"
-        records.append(
-            Record(
-                rule_id=finding.fact,
-                level=_level(finding.severity),
-                message=message,
-                position=position,
-                group=node,
-                subject=finding.status_line,
-                fingerprint=_fingerprint(finding.fact, node, finding.expected, finding.observed),
+        # A finding that reads the same on several nodes is one record per node: CI formats
+        # (JUnit cases, code-scanning alerts) are per node and file.
+        for node in finding.applies_to or ("cluster",):
+            records.append(
+                Record(
+                    rule_id=finding.fact,
+                    level=_level(finding.severity),
+                    message=message,
+                    position=position,
+                    group=node,
+                    subject=finding.status_line,
+                    fingerprint=_fingerprint(
+                        finding.fact, node, finding.expected, finding.observed
+                    ),
+                )
             )
-        )
     ids = [r.fact for r in report.rows] + [f.fact for f in report.findings]
+    checked = {(r.fact, r.node or "cluster") for r in report.rows}
     cases = tuple(dict.fromkeys((r.fact, r.node or "cluster") for r in report.rows)) + tuple(
-        (f.fact, f.node or "cluster")
-        for f in report.findings
-        if (f.fact, f.node or "cluster") not in {(r.fact, r.node or "cluster") for r in report.rows}
+        dict.fromkeys(
+            (f.fact, node)
+            for f in report.findings
+            for node in f.applies_to or ("cluster",)
+            if (f.fact, node) not in checked
+        )
     )
     summary = f"{len(report.rows)} status line(s) compared, {len(report.findings)} finding(s)"
     return Records("check", report.tool_version, _fact_rules(ids), tuple(records), cases, summary)

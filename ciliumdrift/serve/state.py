@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ciliumdrift.model import CauseKind, Finding, FindingKind, Report, Severity
+from ciliumdrift.report.policy import exit_code
 
 #: The label value of a finding that applies to every node (a contradiction in the config).
 ALL_NODES = "*"
@@ -119,11 +120,15 @@ def fold(
         findings[(finding.severity.value, finding.kind.value, cause)] += 1
         if finding.kind is FindingKind.HEALTH:
             continue
-        key = (finding.node or ALL_NODES, finding.status_line)
         candidate = DriftPair(cause=cause, severity=finding.severity.value)
-        current = pairs.get(key)
-        if current is None or _SEVERITY_RANK[candidate.severity] < _SEVERITY_RANK[current.severity]:
-            pairs[key] = candidate
+        # A finding that reads the same on several nodes lists them (``applies_to``).
+        for node in finding.applies_to or (None,):
+            key = (node or ALL_NODES, finding.status_line)
+            current = pairs.get(key)
+            if current is None or (
+                _SEVERITY_RANK[candidate.severity] < _SEVERITY_RANK[current.severity]
+            ):
+                pairs[key] = candidate
     node_lines: Counter[str] = Counter({name: 0 for name, _ in nodes})
     line_nodes: Counter[tuple[str, str]] = Counter()
     for (node, line), pair in pairs.items():
@@ -140,7 +145,7 @@ def fold(
         failures=failures,
         findings=dict(findings),
         line_nodes=dict(line_nodes),
-        exit_code=report.exit_code(fail_on_health=fail_on_health),
+        exit_code=exit_code(report, fail_on_health=fail_on_health),
         report_gzip=gzip.compress(body, compresslevel=6),
     )
 

@@ -29,7 +29,10 @@ def invoke(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str
 
 
 USAGE_MISTAKES = [
-    (("check",), "ciliumdrift: usage: give a folder, or --values/--talos/--status files"),
+    (
+        ("check",),
+        "ciliumdrift: usage: give a folder, or --values/--talos/--status/--agent-log files",
+    ),
     (("lint",), "ciliumdrift: usage: give at least one values file"),
     (("impact",), "ciliumdrift: usage: give --base OLD and --head NEW"),
     (("values", "--format", "sarif"), "ciliumdrift: usage: "),

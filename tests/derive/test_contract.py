@@ -14,7 +14,7 @@ from ciliumdrift.agent.docs import facts_markdown
 from ciliumdrift.agent.facts import FACTS
 from ciliumdrift.compare import compare
 from ciliumdrift.derive import derive, node_context
-from ciliumdrift.derive.expected import expected_state, render_json, render_text
+from ciliumdrift.derive.expected import expected_state
 from ciliumdrift.load.model import Declared, HelmValues
 from ciliumdrift.model import (
     CauseKind,
@@ -26,6 +26,7 @@ from ciliumdrift.model import (
     Verdict,
 )
 from ciliumdrift.parse import model as p
+from ciliumdrift.report import render
 from tests.derive.builders import SEED_VALUES, declared, seed_status, seed_talos, values
 
 REPO = Path(__file__).resolve().parents[2]
@@ -160,12 +161,17 @@ def test_per_node_kernels_and_labels() -> None:
     assert labels == {"Host Routing"}
 
 
-def test_version_falls_back_to_the_observed_agent() -> None:
+def test_compare_never_picks_a_version_of_its_own() -> None:
+    # The version is resolved once, before compare (ciliumdrift.inputs): with none known,
+    # the Cilium line is conditional, not drift against whatever chart stood in.
     bare = Declared(values=values(SEED_VALUES, version=""))
     status = seed_status(cilium=p.CiliumState("Ok", "1.16.5"))
     comparison = compare(bare, [NodeObservation(name=None, status=status)])
     version_row = next(r for r in comparison.rows if r.fact == "cilium-version")
-    assert version_row.expected == "1.16.5"
+    assert version_row.verdict is not Verdict.MISMATCH
+    assert all(
+        f.severity is Severity.NOTE for f in comparison.findings if f.fact == "cilium-version"
+    )
 
 
 def test_expect_renders_per_node() -> None:
@@ -177,8 +183,8 @@ def test_expect_renders_per_node() -> None:
     assert by_node["n1"]["attach-mode"]["expected"] == "Legacy TC"
     assert by_node["n2"]["attach-mode"]["expected"] == "TCX"
     assert by_node["n1"]["device-mode"]["conflicts"][0]["fatal"] is True
-    assert json.loads(render_json(state)) == state
-    text = render_text(state)
+    assert json.loads(render(state, "json")) == state
+    text = render(state, "text")
     assert "values.yaml:12:17" in text and "node n1" in text
 
 

@@ -58,6 +58,8 @@ def test_every_mismatch_is_explained(fact: str, overrides: dict[str, Any]) -> No
         CauseKind.PER_NODE_OVERRIDE,
         CauseKind.KERNEL_TOO_OLD,
         CauseKind.KEY_IGNORED,
+        CauseKind.ENVIRONMENT,
+        CauseKind.KNOWN_BUG,
     )
     assert len({(c.kind, c.summary) for c in finding.causes}) == len(finding.causes)
     assert finding.fix is not None and finding.fix.summary

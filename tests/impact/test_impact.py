@@ -14,6 +14,7 @@ from ciliumdrift.errors import InputError
 from ciliumdrift.impact import ImpactReport, diff_values, impact, load_git_side, load_side
 from ciliumdrift.load import load_values
 from ciliumdrift.report import render
+from ciliumdrift.report.policy import exit_code
 from tests.conftest import CORPUS, REPO
 
 BASE = (
@@ -56,13 +57,14 @@ def test_status_lines_that_change_with_reasons_and_disruption(sides: tuple[Path,
     assert changes["device-mode"].disruptive
     assert not any(c.fact == "hubble" for c in report.changes)
     assert [k.key for k in report.unexplained_keys] == ["hubble.ui.enabled"]
-    assert report.exit_code() == 1
+    assert exit_code(report) == 1
+    assert exit_code(report, fail_on="warning") == 1  # the routing change is disruptive
 
 
 def test_no_change_means_exit_zero(sides: tuple[Path, Path]) -> None:
     base, _ = sides
     report = _report(base, base)
-    assert report.changes == () and report.key_changes == () and report.exit_code() == 0
+    assert report.changes == () and report.key_changes == () and exit_code(report) == 0
     assert "No cilium status line changes." in render(report, "text")
 
 

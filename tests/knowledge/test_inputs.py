@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from ciliumdrift.agent.devices import parse_device_flags
@@ -93,3 +94,27 @@ def test_device_flags_know_driver_kinds() -> None:
     found = parse_device_flags(["n1=wg0:wireguard", "eth0:virtio_net"])
     assert [(d.name, d.kind) for d in found["n1"]] == [("wg0", "wireguard")]
     assert [(d.name, d.kind) for d in found[None]] == [("eth0", "virtual")]
+
+
+def test_a_folder_with_only_an_agent_log_is_checked(tmp_path: Path) -> None:
+    # cilium/cilium#16284: the bandwidth manager's sysctl write fails without sch_fq.
+    (tmp_path / "agent-node-a.log").write_text(
+        'level=fatal msg="Failed to set sysctl needed by BPF bandwidth manager." '
+        'error="could not write to the systctl file /proc/sys/net/core/default_qdisc: write '
+        '/proc/sys/net/core/default_qdisc: no such file or directory" subsys=bandwidth-manager '
+        "sysParamName=net.core.default_qdisc sysParamValue=fq\n",
+        encoding="utf-8",
+    )
+    report = check(tmp_path, cilium_version="1.11.0")
+    found = [f for f in report.findings if f.fact == "bandwidth-manager"]
+    assert [f.node for f in found] == ["node-a"]
+    assert found[0].causes[0].kind is CauseKind.REQUIREMENT_MISSING
+    assert any("older than the bundled chart data" in d.message for d in report.diagnostics)
+
+
+def test_an_old_version_with_values_and_no_log_is_still_refused(tmp_path: Path) -> None:
+    from ciliumdrift.errors import UnsupportedVersion
+
+    (tmp_path / "values.yaml").write_text("kubeProxyReplacement: true\n", encoding="utf-8")
+    with pytest.raises(UnsupportedVersion):
+        check(tmp_path, cilium_version="1.11.0")

@@ -127,5 +127,5 @@ def test_agent_without_status_gets_a_finding_from_its_log() -> None:
     log = parse_agent_log(EGRESS_VXLAN, source="agent-n1.log")
     result = compare(decl, [NodeObservation("n1", None, error="no status", agent_log=log)])
     logged = [f for f in result.findings if f.fact == "ipv4-big-tcp"]
-    assert logged and logged[0].causes[0].kind is CauseKind.HARDWARE_UNSUPPORTED
+    assert logged and logged[0].causes[0].kind is CauseKind.KNOWN_BUG
     assert logged[0].fix is not None and "enableIPv4BIGTCP" in (logged[0].fix.values_snippet or "")

@@ -43,7 +43,10 @@ def test_findings_exit_one_with_positions() -> None:
 
 def test_select_ignore_and_exit_zero() -> None:
     code, out, _ = _run("lint", str(TYPO), "--select", "CD4", "--format", "json")
-    assert code == 1 and {v["code"] for v in json.loads(out)["violations"]} == {"CD403"}
+    # a deprecated key is a warning: printed, exit 0 unless --fail-on warning asks otherwise
+    assert code == 0 and {v["code"] for v in json.loads(out)["violations"]} == {"CD403"}
+    code, _, _ = _run("lint", str(TYPO), "--select", "CD4", "--fail-on", "warning")
+    assert code == 1
     code, _, _ = _run("lint", str(TYPO), "--ignore", "CD1", "--ignore", "deprecated-key")
     assert code == 0
     code, _, _ = _run("lint", str(TYPO), "--exit-zero")

@@ -138,7 +138,7 @@ def test_faults_are_reported_per_node_and_the_run_completes(
     elapsed = time.monotonic() - started
     assert elapsed < 6, "a hung agent must not hold the run beyond its timeout"
     assert code == 0, (out, err)  # unreachable nodes are health findings: exit 0 ...
-    health = {f["node"]: f["message"] for f in findings(out) if f["kind"] == "health"}
+    health = {n: f["message"] for f in findings(out) if f["kind"] == "health" for n in f["nodes"]}
     assert "did not answer" in health["node-001"] and "1.5s" in health["node-001"]
     assert "connection refused" in health["node-002"] and "exited 1" in health["node-002"]
     assert "unparseable" in health["node-003"]

@@ -65,7 +65,7 @@ def test_values_changed_but_not_deployed_configmap(fake_cluster: Start, run_cli:
     assert deployed[0]["source"]["layer"] == "set"
     assert deployed[0]["causes"][0]["kind"] == "not-applied"
     per_node = by_fact(result, "device-mode")
-    assert {f["node"] for f in per_node} == {"node-000", "node-001", "node-002"}
+    assert {n for f in per_node for n in f["nodes"]} == {"node-000", "node-001", "node-002"}
     for finding in per_node:
         assert finding["causes"][0]["kind"] == "not-applied"
         assert "not deployed" in finding["causes"][0]["summary"]
@@ -161,11 +161,11 @@ def test_configmap_changed_but_agents_not_restarted(fake_cluster: Start, run_cli
     assert code == 1, err
     result = findings(out)
     restart = by_fact(result, "agent-restart")
-    assert {f["node"] for f in restart} == {"node-000", "node-001"}
+    assert {n for f in restart for n in f["nodes"]} == {"node-000", "node-001"}
     assert all(f["severity"] == "error" for f in restart)  # the agents' own metric confirms it
     assert "rollout restart daemonset/cilium" in restart[0]["fix"]["summary"]
     assert by_fact(result, "deployed-config") == []  # the ConfigMap is what the files say
-    device = {f["node"]: f for f in by_fact(result, "device-mode")}
+    device = {n: f for f in by_fact(result, "device-mode") for n in f["nodes"]}
     assert set(device) == {"node-000", "node-001"}
     top = device["node-000"]["causes"][0]
     assert top["kind"] == "not-applied" and "not restarted" in top["summary"]
@@ -187,7 +187,7 @@ def test_one_node_overridden_by_a_ciliumnodeconfig(fake_cluster: Start, run_cli:
     assert code == 1, err
     result = findings(out)
     device = by_fact(result, "device-mode")
-    assert [f["node"] for f in device] == ["node-001"]
+    assert [f["nodes"] for f in device] == [["node-001"]]
     top = device[0]["causes"][0]
     assert top["kind"] == "per-node-override"
     assert "CiliumNodeConfig kube-system/veth-nodes" in top["summary"]
@@ -196,7 +196,7 @@ def test_one_node_overridden_by_a_ciliumnodeconfig(fake_cluster: Start, run_cli:
     assert [(f["node"], f["severity"], f["observed"]) for f in override] == [
         ("node-001", "note", "datapath-mode: veth")
     ]
-    drift = {f["node"]: f for f in by_fact(result, "agent-config-drift")}
+    drift = {n: f for f in by_fact(result, "agent-config-drift") for n in f["nodes"]}
     assert drift["node-001"]["severity"] == "note"
     assert drift["node-001"]["causes"][0]["kind"] == "per-node-override"
     assert drift["node-002"]["severity"] == "warning"

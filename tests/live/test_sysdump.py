@@ -80,6 +80,15 @@ def make_sysdump(
             ),
         )
         archive.writestr(root + "cilium-status-cilium-00001.txt", agents[1].text)
+        # cilium/cilium#33455: the agent disabled the bandwidth manager (logrus logfmt).
+        archive.writestr(
+            root + f"logs-cilium-00001-cilium-agent-{TS}.log",
+            'time="2024-07-16T17:44:57Z" level=warning msg="BPF bandwidth manager could not '
+            'read procfs. Disabling the feature." subsys=bandwidth-manager\n',
+        )
+        archive.writestr(
+            root + f"logs-cilium-00001-cilium-agent-{TS}-prev.log", "level=info msg=old\n"
+        )
         archive.writestr(root + "hubble-flows-cilium-00000.json", "{}")
         if helm is not None:
             archive.writestr(root + f"cilium-helm-values-{TS}.yaml", json.dumps(helm))
@@ -109,6 +118,9 @@ def test_observations_from_a_sysdump(tmp_path: Path) -> None:
         and result.deployed.configmap["datapath-mode"] == "netkit"
     )
     assert result.cilium_version == "1.18.4"
+    log = by_node["node-001"].agent_log
+    assert log is not None and "could not read procfs" in log.entries[0].message
+    assert by_node["node-000"].agent_log is None
 
 
 def test_sysdump_layers_against_the_declared_files(tmp_path: Path) -> None:
@@ -140,7 +152,7 @@ def test_check_sysdump_command(tmp_path: Path, run_cli: Cli) -> None:
     assert code == 0, (out, err)
     report = json.loads(out)
     assert {r["node"] for r in report["rows"]} == {"node-000", "node-001"}
-    assert [f["node"] for f in report["findings"] if f["kind"] == "health"] == ["node-002"]
+    assert [f["nodes"] for f in report["findings"] if f["kind"] == "health"] == [["node-002"]]
 
 
 @pytest.mark.parametrize(

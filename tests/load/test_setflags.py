@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from ciliumdrift.errors import ValuesError
@@ -181,6 +181,8 @@ def _outcome(call: Any) -> Any:
     max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(expression=_EXPRESSIONS)
+@example(expression="a[0]=1,a[0].a=")  # a scalar replaced by a map, then the flag ends
+@example(expression="a[0][0]=1,a[0][0].a=")
 def test_set_matches_helm(helm: Any, expression: str) -> None:
     ours = _outcome(lambda: parse(Layer.SET, expression))
     theirs = _outcome(lambda: helm.helm.parse_set_string(expression))

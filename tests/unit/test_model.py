@@ -21,6 +21,7 @@ from ciliumdrift.model import (
     Severity,
     Verdict,
 )
+from ciliumdrift.report.policy import FailOn, exit_code
 
 positions = st.builds(
     Position,
@@ -64,12 +65,17 @@ def _finding(kind: FindingKind, severity: Severity = Severity.ERROR) -> Finding:
 
 def test_exit_code_counts_health_only_when_asked() -> None:
     health = Report(rows=(), findings=(_finding(FindingKind.HEALTH),))
-    assert health.exit_code() == 0
-    assert health.exit_code(fail_on_health=True) == 1
+    assert exit_code(health) == 0
+    assert exit_code(health, fail_on_health=True) == 1
     drift = Report(rows=(), findings=(_finding(FindingKind.DRIFT),))
-    assert drift.exit_code() == 1
+    assert exit_code(drift) == 1
     note = Report(rows=(), findings=(_finding(FindingKind.DRIFT, Severity.NOTE),))
-    assert note.exit_code() == 0
+    assert exit_code(note) == 0
+    assert exit_code(note, fail_on="note") == 1
+    warning = Report(rows=(), findings=(_finding(FindingKind.CROSS_CHECK, Severity.WARNING),))
+    assert exit_code(warning) == 0
+    assert exit_code(warning, fail_on=FailOn.WARNING) == 1
+    assert exit_code(warning, fail_on=FailOn.NOTE) == 1
 
 
 def test_report_dict_counts() -> None:

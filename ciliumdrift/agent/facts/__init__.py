@@ -14,6 +14,7 @@ from ciliumdrift.agent.facts import (
     ipam,
     kpr,
     lb,
+    maps,
     masquerade,
     misc,
     proxy,
@@ -36,11 +37,13 @@ FACTS: tuple[Fact, ...] = (
     *routing.FACTS,
     datapath.attach_mode,
     datapath.device_mode,
+    datapath.device_mode_configured,
     *masquerade.FACTS,
     misc.clock_source,
     *proxy.FACTS,
     ipam.identity_range,
     *hubble.FACTS,
+    *maps.FACTS,
     *encryption.FACTS,
 )
 

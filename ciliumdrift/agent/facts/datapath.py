@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from ciliumdrift.agent import settings as s
 from ciliumdrift.agent.decide import (
+    KernelCheck,
     conflict,
     host_routing,
     intent_severity,
@@ -25,7 +27,7 @@ from ciliumdrift.agent.explain import (
 )
 from ciliumdrift.agent.fact import Conflict, Expectation, NodeContext, fact
 from ciliumdrift.agent.facts._common import expect, standard
-from ciliumdrift.model import CauseKind, Evidence, Located, Severity
+from ciliumdrift.model import CauseKind, Evidence, Fix, Located, Severity
 from ciliumdrift.parse.model import Status
 
 _NETKIT = ("netkit", "netkit-l2")
@@ -43,7 +45,20 @@ def _valid_modes(ctx: NodeContext) -> tuple[str, ...]:
 
 
 def _observe_device(status: Status) -> str | None:
-    return status.device_mode
+    # 1.20 appends the configured mode when it differs: "veth [Configured: auto]".
+    mode = status.device_mode
+    return mode.split(" [", 1)[0].strip() if mode else mode
+
+
+def _observe_configured(status: Status) -> str | None:
+    mode = status.device_mode
+    if not mode:
+        return None
+    match = _CONFIGURED.search(mode)
+    return match.group(1) if match else mode.strip()
+
+
+_CONFIGURED = re.compile(r"\[Configured:\s*([\w-]+)\]")
 
 
 def _device_conflicts(ctx: NodeContext, mode: str) -> list[Conflict]:
@@ -79,14 +94,21 @@ def _device_conflicts(ctx: NodeContext, mode: str) -> list[Conflict]:
     out.extend(_netkit_legacy_conflicts(ctx, declared))
     probe = kernel(ctx, "netkit")
     unprobed = kernel(ctx, "netkit-unprobed")
-    fix = values_fix("Use veth until every node runs Linux 6.8+", [("bpf.datapathMode", "veth")])
+
+    def fix_for(check: KernelCheck) -> Fix:
+        # The kernel named in the fix is the threshold of the cause it fixes (data/kernel.yaml).
+        floor = check.rule.min_kernel if check.rule is not None else "6.8"
+        return values_fix(
+            f"Use veth until every node runs Linux {floor}+", [("bpf.datapathMode", "veth")]
+        )
+
     if probe.too_old:
         out.append(
             conflict(
                 "netkit-kernel-too-old",
-                "netkit devices need kernel 6.7.0 or newer and CONFIG_NETKIT: the agent exits at "
-                "start (netkit never falls back to veth).",
-                [kernel_candidate(ctx, probe, "netkit", fix)],
+                f"netkit devices need kernel {_floor(probe)} or newer and CONFIG_NETKIT: the "
+                "agent exits at start (netkit never falls back to veth).",
+                [kernel_candidate(ctx, probe, "netkit", fix_for(probe))],
                 declared.origin,
                 fatal=True,
             )
@@ -95,9 +117,9 @@ def _device_conflicts(ctx: NodeContext, mode: str) -> list[Conflict]:
         out.append(
             conflict(
                 "netkit-kernel-too-old",
-                "netkit on a kernel older than 6.7: Cilium 1.16 starts, but pods stay in "
-                "ContainerCreating (cilium/cilium#33878).",
-                [kernel_candidate(ctx, unprobed, "netkit", fix)],
+                f"netkit on a kernel older than {_floor(unprobed)}: Cilium 1.16 starts, but pods "
+                "stay in ContainerCreating (cilium/cilium#33878).",
+                [kernel_candidate(ctx, unprobed, "netkit", fix_for(unprobed))],
                 declared.origin,
             )
         )
@@ -107,13 +129,22 @@ def _device_conflicts(ctx: NodeContext, mode: str) -> list[Conflict]:
             out.append(
                 conflict(
                     "netkit-kernel-too-old",
-                    "netkit runs on this kernel, but the documented support floor is Linux 6.8.",
-                    [kernel_candidate(ctx, floor, "Supported netkit", fix, weight=LIKELY)],
+                    "netkit runs on this kernel, but the documented support floor is Linux "
+                    f"{_floor(floor)}.",
+                    [
+                        kernel_candidate(
+                            ctx, floor, "Supported netkit", fix_for(floor), weight=LIKELY
+                        )
+                    ],
                     declared.origin,
                     severity=Severity.NOTE,
                 )
             )
     return out
+
+
+def _floor(check: KernelCheck) -> str:
+    return check.rule.min_kernel if check.rule is not None else "?"
 
 
 def _netkit_legacy_conflicts(ctx: NodeContext, declared: Located[str]) -> list[Conflict]:
@@ -219,6 +250,40 @@ def device_mode(ctx: NodeContext) -> Expectation | None:
     return expect(declared.value, declared.origin, conflicts=conflicts)
 
 
+@fact(
+    id="device-mode-configured",
+    status_line="Device Mode",
+    since="1.20",
+    reads=("bpf.datapathMode",),
+    observe=_observe_configured,
+    explain=standard("bpf.datapathMode", _device_hook),
+)
+def device_mode_configured(ctx: NodeContext) -> Expectation | None:
+    """The configured device mode 1.20 prints beside the running one (`veth [Configured: auto]`).
+
+    ## Rule
+    From 1.20 the status carries the configured `datapath-mode` (bpf.datapathMode, chart
+    default veth) next to the mode the agent runs; the text prints `[Configured: X]` only when
+    they differ, JSON always (`configured-datapath-mode`). The configured value is the
+    declared one exactly: a difference means the agent runs another config.
+
+    ## Fallbacks
+    None on this part: `auto` resolving to veth (bpf.tproxy on, PR #44048; legacy host
+    routing, PR #44713) shows as `veth [Configured: auto]` and is the device-mode fact's.
+
+    ## Sources
+    cilium/cilium PR #43062 (configured datapath mode in the status),
+    cilium/cilium@v1.20.0:install/kubernetes/cilium/values.yaml (bpf.datapathMode auto);
+    https://docs.cilium.io/en/stable/operations/performance/tuning/.
+    """
+    if not s.gate(ctx, "device-mode-configured-in-status"):
+        return None
+    declared = s.datapath_mode(ctx)
+    if declared.value not in _valid_modes(ctx):
+        return None
+    return expect(declared.value, declared.origin)
+
+
 def _observe_attach(status: Status) -> str | None:
     return status.attach_mode
 
@@ -300,6 +365,6 @@ def attach_mode(ctx: NodeContext) -> Expectation | None:
     return expect("TCX", source, condition=condition, detail=detail)
 
 
-FACTS = (device_mode, attach_mode)
+FACTS = (device_mode, device_mode_configured, attach_mode)
 
 __all__ = ["FACTS", "Evidence"]

@@ -226,6 +226,7 @@ def masquerading(ctx: NodeContext) -> Expectation:
                 list(outcome.reasons),
                 outcome.source,
                 severity=Severity.WARNING,
+                settled_by_status=True,
             )
         )
     if outcome.value == "Disabled":

@@ -400,6 +400,7 @@ def host_routing(ctx: NodeContext) -> Expectation:
                     list(outcome.reasons),
                     outcome.source,
                     severity=Severity.WARNING if asked or wants_bpf_masq else Severity.NOTE,
+                    settled_by_status=True,
                 )
             )
     return from_outcome(outcome, conflicts=conflicts)

@@ -18,11 +18,7 @@ from ciliumdrift.agent.facts import fact_by_id
 from ciliumdrift.lint.rule import LintContext, Violation, rule
 from ciliumdrift.model import Severity
 
-_EFFECTS = {
-    "fatal": "the agent exits at start",
-    "broken": "the agent runs but traffic fails",
-    "retry": "the agent keeps retrying its datapath set-up",
-}
+_EFFECTS = known.EFFECTS
 
 
 def _node(ctx: LintContext) -> NodeContext:
@@ -89,7 +85,7 @@ def known_failure(ctx: LintContext) -> Iterator[Violation]:
     kernel limitation, or legacy host routing next to KubeSpan.
     """
     node = _node(ctx)
-    rows = [r for r in known.behaviours() if r.lint and r.effect in _EFFECTS and r.fact]
+    rows = [r for r in known.behaviours() if r.lint]
     needed = {c.name for r in rows for c in r.when if c.subject == "fact"}
     expectations = {}
     for fact_id in sorted(needed):
