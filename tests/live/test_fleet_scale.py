@@ -7,8 +7,8 @@ import random
 from dataclasses import replace
 
 import pytest
-from ciliumdrift.agent.facts import FACTS
 
+from ciliumdrift.agent.facts import FACTS
 from ciliumdrift.derive import derive_context, node_context
 from ciliumdrift.load import load_declared, set_flags_from_options
 from ciliumdrift.model import NodeObservation
