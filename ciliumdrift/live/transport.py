@@ -377,7 +377,7 @@ async def _read_frames(
 
 
 def _send(writer: asyncio.StreamWriter, opcode: int, payload: bytes) -> None:
-    """One masked client frame (RFC 6455 §5.3: a client masks everything it sends)."""
+    """One masked client frame (RFC 6455 section 5.3: a client masks everything it sends)."""
     mask = os.urandom(4)
     masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
     writer.write(bytes([0x80 | opcode, 0x80 | len(payload)]) + mask + masked)
