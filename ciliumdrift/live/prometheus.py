@@ -3,7 +3,7 @@
 At thousands of nodes, exec-ing into every agent loads the API server; the cluster's
 Prometheus already holds what the agents export about their running config:
 
-* ``cilium_feature_*`` gauges (``pkg/metrics/features/metrics.go``, cilium/cilium 1.17+):
+* ``cilium_feature_*`` gauges (cilium/cilium@v1.18.4:pkg/metrics/features/metrics.go):
   the agent registers every label combination at 0 (``NewMetrics(true)``) and sets the
   active one to 1, so only series above 0 are read. Device mode
   (``cilium_feature_datapath_config{mode}``; from 1.20 ``{configured_mode,
@@ -13,10 +13,10 @@ Prometheus already holds what the agents export about their running config:
   mode/algorithm/acceleration, transparent encryption
   (``{mode="ipsec|wireguard",node2node_enabled,strict_mode_enabled}``), bandwidth manager,
   BIG TCP (``{address_family}``), host firewall, kernel (``..._datapath_kernel_version``).
-* ``cilium_drift_checker_config_delta`` (``pkg/driftchecker/metrics.go``, 1.17+): keys of
+* ``cilium_drift_checker_config_delta`` (cilium/cilium@v1.18.4:pkg/driftchecker/metrics.go): keys of
   ``cilium-config`` that differ from what the agent started with: strong evidence that a
   config change was not applied.
-* ``cilium_version{version,revision,arch}`` (``pkg/metrics/metrics.go``; its value is 0).
+* ``cilium_version{version,revision,arch}`` (cilium/cilium@v1.18.4:pkg/metrics/metrics.go; value 0).
 
 Series are matched to nodes by the scrape target's labels, which the scrape config decides:
 ``node`` (the chart's ServiceMonitor relabels ``__meta_kubernetes_pod_node_name`` to it),

@@ -11,8 +11,8 @@ files named ``<kind>-<timestamp>.<ext>``. This reads:
   (bugtool's file names: the command with spaces as dashes), or loose files
   ``cilium*-status*<pod>*`` beside them. The JSON form wins over ``--verbose`` over brief;
 * per agent, its log: ``logs-<pod>-cilium-agent-<ts>.log`` (the previous run's,
-  ``…-prev.log``, when it is the only one: a crash-looping agent) - cilium/cilium-cli
-  sysdump/constants.go ``ciliumLogsFileName``.
+  ``…-prev.log``, when it is the only one: a crash-looping agent) - ``ciliumLogsFileName``
+  in cilium/cilium@v1.18.4:cilium-cli/sysdump/constants.go.
 
 Every read is bounded by :mod:`ciliumdrift.limits` (the archive's size and member count
 read from its end record before the member list is loaded, each member's unpacked size
