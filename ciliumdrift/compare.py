@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
+from typing import Any
 
 from ciliumdrift.agent import nodeconfig
 from ciliumdrift.agent.devices import node_devices
@@ -29,9 +30,11 @@ from ciliumdrift.model import (
     Finding,
     FindingKind,
     Fix,
+    Layer,
     Located,
     NodeConfigOverride,
     NodeObservation,
+    Origin,
     Row,
     Severity,
     Verdict,
@@ -83,7 +86,16 @@ def _kernel_for(
         return kernels[observation.name]
     if None in kernels:
         return kernels[None]
-    return observation.kernel
+    if observation.kernel:
+        # The Node object's kernel: one origin for every node, so that a fleet shares its
+        # derivation (the node is named by the finding itself).
+        return Located(observation.kernel, _NODE_KERNEL)
+    return None
+
+
+_NODE_KERNEL = Origin(
+    Layer.KERNEL, key="kernelVersion", detail="Node status.nodeInfo.kernelVersion"
+)
 
 
 def _context(
@@ -148,6 +160,11 @@ def compare(
     run their values.
     """
     kernel_map = dict(kernels or {})
+    derived = _Deriver()
+    verdicts: dict[tuple[object, ...], Verdict] = {}
+    # Sources that read a fleet hand identical statuses as one object (metrics): observe once.
+    # The observations keep every status alive for the whole call, so ids are not reused.
+    observed_of: dict[tuple[str, int], str | None] = {}
     lines: list[_Line] = []
     conflicts: dict[tuple[str, str], tuple[Fact, Conflict, Expectation, list[str | None], str]] = {}
     findings: list[Finding] = []
@@ -171,29 +188,40 @@ def compare(
             continue
         ctx = _context(declared, observation, kernel_map, node_configs)
         contexts.append(ctx)
-        expectations = derive_context(ctx, FACTS)
+        expectations = derived(ctx)
         _collect_conflicts(ctx, expectations, node, conflicts)
         for fact in FACTS:
             expectation = expectations.get(fact.id)
             if expectation is None or expectation.value is None:
                 continue
-            observed = _observe(fact, observation.status)
+            observed_key = (fact.id, id(observation.status))
+            if observed_key in observed_of:
+                observed = observed_of[observed_key]
+            else:
+                observed = observed_of[observed_key] = _observe(fact, observation.status)
             if (
                 observed is None
                 and fact.id in _VERBOSE_ONLY
                 and observation.status.format != "text-verbose"
             ):
                 continue
-            lines.append(
-                _Line(fact, ctx, node, expectation, observed, _verdict(fact, expectation, observed))
-            )
+            verdict_key = (fact.id, expectation.value, bool(expectation.condition), observed)
+            verdict = verdicts.get(verdict_key)
+            if verdict is None:
+                verdict = verdicts[verdict_key] = _verdict(fact, expectation, observed)
+            lines.append(_Line(fact, ctx, node, expectation, observed, verdict))
         findings.extend(_health(observation.status, node, expectations))
         if observation.agent_log is not None:
             log_only.append((ctx, node, expectations))
+    labels: dict[tuple[str, str], str] = {}
+    for line in lines:
+        label_key = (line.fact.id, line.ctx.cilium_version)
+        if label_key not in labels:
+            labels[label_key] = status_label(line.fact, line.ctx.cilium_version)
     rows = tuple(
         Row(
             fact=line.fact.id,
-            status_line=status_label(line.fact, line.ctx.cilium_version),
+            status_line=labels[line.fact.id, line.ctx.cilium_version],
             node=line.node,
             expected=line.expectation.value,
             observed=line.observed,
@@ -203,8 +231,9 @@ def compare(
         )
         for line in lines
     )
+    peers = _Peers(lines)
     drift = [
-        _drift(line, lines)
+        _drift(line, peers)
         for line in lines
         if line.verdict in (Verdict.MISMATCH, Verdict.CONDITIONAL)
     ]
@@ -242,6 +271,82 @@ def compare(
     ]
     ordered = [f for group in (drift, _flatten(cross), logged, findings) for f in group]
     return Comparison(rows=rows, findings=tuple(_merge_subjects(ordered)))
+
+
+class _Deriver:
+    """``derive_context`` with what does not depend on the node computed once per kind of node.
+
+    Nodes of one kind share their version, kernel, values (after CiliumNodeConfig overlays),
+    Talos facts, devices and agent log. Of their expectations, only those of facts that read
+    a node's own attributes (:data:`NODE_ATTRIBUTES`: its name, labels and pod CIDRs) are
+    derived per node. Which facts those are is observed, not declared: the first node of each
+    kind is derived on a context that notes which attributes a fact reads. A fact that read
+    none took a path that depends on none of them, so its expectation stands for every node
+    of that kind.
+    """
+
+    def __init__(self) -> None:
+        self._shared: dict[tuple[object, ...], dict[str, Expectation]] = {}
+        self._readers: dict[tuple[object, ...], tuple[Fact, ...]] = {}
+
+    def __call__(self, ctx: NodeContext) -> dict[str, Expectation]:
+        key = _kind(ctx)
+        shared = self._shared.get(key)
+        if shared is None:
+            shared = self._shared[key] = derive_context(ctx, FACTS)
+            self._readers[key] = tuple(f for f in FACTS if _reads_node(f, ctx))
+            return shared
+        readers = self._readers[key]
+        if not readers:
+            return shared
+        own = derive_context(ctx, readers)
+        ids = {f.id for f in readers}
+        return {
+            fact.id: expectation
+            for fact in FACTS
+            if (expectation := (own if fact.id in ids else shared).get(fact.id)) is not None
+        }
+
+
+#: What makes one node's context differ from another's of the same kind.
+NODE_ATTRIBUTES = frozenset({"node", "labels", "pod_cidrs"})
+
+
+def _kind(ctx: NodeContext) -> tuple[object, ...]:
+    devices: object = ctx.devices
+    try:
+        hash(devices)
+    except TypeError:
+        devices = id(devices)
+    return (
+        ctx.cilium_version,
+        ctx.kernel,
+        ctx.version_origin,
+        id(ctx.values),
+        id(ctx.talos),
+        devices,
+        id(ctx.agent_log) if ctx.agent_log is not None else None,
+        id(ctx.base_values) if ctx.base_values is not None else None,
+        ctx.node is None,
+    )
+
+
+class _Watched(NodeContext):
+    """A NodeContext that notes which of the node's own attributes a fact reads."""
+
+    def __getattribute__(self, name: str) -> Any:
+        if name in NODE_ATTRIBUTES:
+            object.__getattribute__(self, "__dict__").setdefault("_read", set()).add(name)
+        return super().__getattribute__(name)
+
+
+def _reads_node(fact: Fact, ctx: NodeContext) -> bool:
+    watched = _Watched(**{f.name: getattr(ctx, f.name) for f in fields(NodeContext)})
+    try:
+        fact.derive(watched)
+    except Exception:  # a fact that fails here fails in derive_context too: derive per node
+        return True
+    return bool(watched.__dict__.get("_read"))
 
 
 def _flatten(groups: list[list[Finding]]) -> list[Finding]:
@@ -320,20 +425,52 @@ def _running_anyway(nodes: list[str | None]) -> Cause:
     )
 
 
-def _drift(line: _Line, lines: Sequence[_Line]) -> Finding:
+class _Peers:
+    """Per fact, the nodes that match and those that differ (one pass over every line)."""
+
+    def __init__(self, lines: Sequence[_Line]) -> None:
+        self.matching: dict[tuple[str, str | None], list[tuple[int, str | None]]] = {}
+        self.differing: dict[tuple[str, str | None], list[tuple[int, str | None]]] = {}
+        for index, line in enumerate(lines):
+            key = (line.fact.id, line.expectation.value)
+            if line.verdict is Verdict.MATCH:
+                self.matching.setdefault(key, []).append((index, line.node))
+            elif line.verdict in (Verdict.MISMATCH, Verdict.CONDITIONAL):
+                self.differing.setdefault(key, []).append((index, line.node))
+        self._index = {id(line): index for index, line in enumerate(lines)}
+
+    def of(self, line: _Line) -> tuple[list[str | None], list[str | None]]:
+        """(matching, differing) peers of ``line``, itself excluded, in line order.
+
+        At most :data:`PEERS_NAMED` of each: the explanation names five, and a fleet of
+        thousands of drifting nodes must not cost a scan of all the others per node.
+        """
+        me = self._index[id(line)]
+        key = (line.fact.id, line.expectation.value)
+        # Every matching peer (explain_drift counts them); differing ones only as named.
+        matching = [n for i, n in self.matching.get(key, ()) if i != me]
+        return matching, _first(self.differing.get(key, ()), me)
+
+
+PEERS_NAMED = 5
+
+
+def _first(peers: Sequence[tuple[int, str | None]], me: int) -> list[str | None]:
+    out: list[str | None] = []
+    for index, node in peers:
+        if index != me:
+            out.append(node)
+            if len(out) == PEERS_NAMED:
+                break
+    return out
+
+
+def _drift(line: _Line, peers: _Peers) -> Finding:
     assert line.observed is not None and line.expectation.value is not None
     # Only nodes expected to show the same value say anything about this node: a node that
     # shows what it is expected to show, when that is what this node should show too, points
     # at a per-node override; one whose expectation differs (another kernel) does not.
-    peers = [
-        other
-        for other in lines
-        if other.fact.id == line.fact.id
-        and other is not line
-        and other.expectation.value == line.expectation.value
-    ]
-    matching = [p.node for p in peers if p.verdict is Verdict.MATCH]
-    differing = [p.node for p in peers if p.verdict in (Verdict.MISMATCH, Verdict.CONDITIONAL)]
+    matching, differing = peers.of(line)
     explained = explain_drift(
         line.fact,
         line.ctx,

@@ -47,8 +47,24 @@ def truthy(value: Any) -> bool:
     return str(value).strip().lower() not in _FALSE_WORDS
 
 
+# Helm lookups of the last values: a fleet derives thousands of nodes from one set of values,
+# and every fact asks for the same keys (the values object is kept, so its id is unique).
+_HELM_MEMO: list[tuple[object, dict[tuple[str, str, str], Located[Any]]]] = []
+
+
 def helm(ctx: NodeContext, key: str) -> Located[Any]:
     """The merged value of a Helm key, falling back to the chart default of the version."""
+    if not (_HELM_MEMO and _HELM_MEMO[0][0] is ctx.values):
+        _HELM_MEMO[:] = [(ctx.values, {})]
+    memo = _HELM_MEMO[0][1]
+    memo_key = (ctx.cilium_version, chart_version(ctx), key)
+    found = memo.get(memo_key)
+    if found is None:
+        found = memo[memo_key] = _helm(ctx, key)
+    return found
+
+
+def _helm(ctx: NodeContext, key: str) -> Located[Any]:
     found = ctx.values.get(key)
     if found is not None:
         return found

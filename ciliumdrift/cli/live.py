@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
@@ -24,6 +25,7 @@ from ciliumdrift.cli._common import (
     finish_check,
     run,
 )
+from ciliumdrift.live.model import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT
 from ciliumdrift.report import FailOn, ReportFormat
 
 
@@ -56,12 +58,23 @@ def live_command(
     ] = "k8s-app=cilium",
     concurrency: Annotated[
         int,
-        typer.Option("--concurrency", metavar="N", min=1, max=1024, help="Agents read at once."),
-    ] = 64,
+        typer.Option(
+            "--concurrency",
+            metavar="N",
+            min=1,
+            max=1024,
+            help="Execs in flight at once (bounds the streams the API server proxies).",
+        ),
+    ] = DEFAULT_CONCURRENCY,
     timeout: Annotated[
         float,
-        typer.Option("--timeout", metavar="SECONDS", min=0.1, help="Per agent and per API call."),
-    ] = 30.0,
+        typer.Option(
+            "--timeout",
+            metavar="SECONDS",
+            min=0.1,
+            help="Per exec (connect, upgrade, output) and per API call.",
+        ),
+    ] = DEFAULT_TIMEOUT,
     read_helm_release: Annotated[
         bool,
         typer.Option("--read-helm-release", help="Also read the Helm release Secret (needs RBAC)."),
@@ -88,6 +101,34 @@ def live_command(
         bool,
         typer.Option("--no-agent-log", help="Do not read the agent containers' logs."),
     ] = False,
+    prometheus: Annotated[
+        str | None,
+        typer.Option(
+            "--prometheus",
+            metavar="URL",
+            help="Read the agents' config from this Prometheus (cilium_feature_*, drift "
+            "checker, versions); exec only where the metrics do not tell.",
+        ),
+    ] = None,
+    prometheus_token: Annotated[
+        Path | None,
+        typer.Option(
+            "--prometheus-bearer-token-file", metavar="FILE", help="Bearer token for Prometheus."
+        ),
+    ] = None,
+    prometheus_ca: Annotated[
+        Path | None,
+        typer.Option("--prometheus-ca-file", metavar="FILE", help="CA bundle for Prometheus."),
+    ] = None,
+    sample: Annotated[
+        int,
+        typer.Option(
+            "--sample",
+            metavar="N",
+            min=0,
+            help="With --prometheus: cilium-dbg status execs per group of identical nodes.",
+        ),
+    ] = 3,
 ) -> None:
     """Check every agent of a running cluster against the config; say which layer diverged.
 
@@ -108,6 +149,16 @@ def live_command(
             set_file=set_file,
             set_literal=set_literal,
         )
+        source = None
+        if prometheus is not None:
+            from ciliumdrift.live.prometheus import PrometheusSource
+
+            source = PrometheusSource(
+                prometheus,
+                bearer_token_file=str(prometheus_token) if prometheus_token else None,
+                ca_file=str(prometheus_ca) if prometheus_ca else None,
+                timeout=timeout,
+            )
         report = live_report(
             values,
             set_flags=flags,
@@ -124,17 +175,29 @@ def live_command(
             read_helm_release=read_helm_release,
             helm_release=helm_release,
             agent_log=not no_agent_log,
+            prometheus=source,
+            sample=sample,
         )
-        return finish_check(
-            report,
-            fmt,
-            output,
-            fail_on=fail_on,
-            fail_on_health=fail_on_health,
-            verbose=verbose,
-            quiet=quiet,
-            missing=_missing(report, namespace, selector),
-        )
+        if quiet or verbose or fmt.value not in ("markdown", "json", "html"):
+            return finish_check(
+                report,
+                fmt,
+                output,
+                fail_on=fail_on,
+                fail_on_health=fail_on_health,
+                verbose=verbose,
+                quiet=quiet,
+                missing=_missing(report, namespace, selector),
+            )
+        from ciliumdrift.cli._common import emit, fail
+        from ciliumdrift.report.policy import exit_code, nothing_compared
+
+        code = exit_code(report, fail_on=fail_on, fail_on_health=fail_on_health)
+        emit(render_live(report, fmt.value, code), output)
+        reason = nothing_compared(report)
+        if reason is not None:
+            fail(_missing(report, namespace, selector) or reason)
+        return code
 
     run(body)
 
@@ -148,3 +211,28 @@ def _missing(report: object, namespace: str, selector: str) -> str | None:
             "(nothing was compared; see --namespace and --selector)"
         )
     return None
+
+
+def render_live(report: Any, fmt: str, exit_code: int) -> str:
+    """A fleet is read as groups of nodes: markdown, JSON and HTML show the fleet view
+    (text is the shared renderer's, which groups identical nodes itself).
+
+    JSON keeps the report's own fields (rows per node, findings) and adds ``fleet``; SARIF,
+    GitHub and JUnit stay per finding, as their consumers expect.
+    """
+    from ciliumdrift.report.fleet import fleet_view, render_markdown, render_text
+
+    view = fleet_view(report, exit_code=exit_code)
+    if fmt == "text":
+        return render_text(view)
+    if fmt == "markdown":
+        return render_markdown(view)
+    if fmt == "html":
+        from ciliumdrift.report.html import render_view
+
+        return render_view(view)
+    import json
+
+    document = report.to_dict()
+    document["fleet"] = view.to_dict()
+    return json.dumps(document, indent=1, ensure_ascii=False) + "\n"

@@ -74,7 +74,20 @@ def status_free_context(
     return replace(ctx, devices=node_devices(declared.values, declared.talos))
 
 
+# The last values' ignored-key conflicts: they depend on the values alone, and a fleet
+# derives thousands of nodes from one set of values (the object is kept, so its id is unique).
+_IGNORED_MEMO: list[tuple[object, dict[str, list[Conflict]]]] = []
+
+
 def _ignored_key_conflicts(ctx: NodeContext) -> dict[str, list[Conflict]]:
+    if _IGNORED_MEMO and _IGNORED_MEMO[0][0] is ctx.values:
+        return _IGNORED_MEMO[0][1]
+    out = _ignored_key_conflicts_uncached(ctx)
+    _IGNORED_MEMO[:] = [(ctx.values, out)]
+    return out
+
+
+def _ignored_key_conflicts_uncached(ctx: NodeContext) -> dict[str, list[Conflict]]:
     from ciliumdrift.agent.explain import cause, said, values_fix
     from ciliumdrift.agent.facts import FACTS
     from ciliumdrift.agent.keys import ignored_keys

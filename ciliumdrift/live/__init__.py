@@ -21,10 +21,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ciliumdrift.errors import UnsupportedVersion
 from ciliumdrift.live.model import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_TIMEOUT,
     AgentPod,
     AgentResult,
     Deployed,
@@ -34,8 +36,10 @@ from ciliumdrift.live.model import (
     NodeConfigOverride,
     NodeFacts,
 )
-from ciliumdrift.load.model import Declared
 from ciliumdrift.model import Position, Report
+
+if TYPE_CHECKING:
+    from ciliumdrift.load.model import Declared
 
 __all__ = [
     "AgentPod",
@@ -59,8 +63,8 @@ def check_cluster(
     context: str | None = None,
     namespace: str = "kube-system",
     selector: str = "k8s-app=cilium",
-    concurrency: int = 16,
-    timeout: float = 30.0,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    timeout: float = DEFAULT_TIMEOUT,
     read_helm_release: bool = False,
     helm_release: str = "cilium",
     cancel: threading.Event | None = None,
@@ -101,19 +105,25 @@ def live_report(
     context: str | None = None,
     namespace: str = "kube-system",
     selector: str = "k8s-app=cilium",
-    concurrency: int = 16,
-    timeout: float = 30.0,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    timeout: float = DEFAULT_TIMEOUT,
     read_helm_release: bool = False,
     helm_release: str = "cilium",
     agent_log: bool = True,
+    prometheus: Any = None,
+    sample: int | None = None,
 ) -> Report:
     """The ``ciliumdrift live`` pipeline in one call: collect, load, compare, attribute.
 
     The Cilium version is ``cilium_version``, else the wrapper's chart version, else the
-    deployed release's chart version, else the version most agents run.
+    deployed release's chart version, else the version most agents run. ``prometheus`` (a
+    :class:`~ciliumdrift.live.prometheus.PrometheusSource`) reads the agents' metrics
+    instead of exec-ing into every agent; ``sample`` bounds the execs per group then.
     """
-    live = check_cluster(
-        None,
+    from ciliumdrift.live.collect import LiveOptions, collect, no_gc_pauses
+    from ciliumdrift.live.kubeconfig import resolve
+
+    options = LiveOptions(
         kubeconfig=kubeconfig,
         context=context,
         namespace=namespace,
@@ -124,15 +134,55 @@ def live_report(
         helm_release=helm_release,
         agent_log=agent_log,
     )
-    return report_from(
-        live,
-        values_files=values_files,
-        set_flags=set_flags,
-        talos_files=talos_files,
-        cilium_version=cilium_version,
-        chart=chart,
-        kernels=kernels,
+    access = resolve(options.kubeconfig, options.context, light=True)
+    with no_gc_pauses():
+        if prometheus is not None:
+            from ciliumdrift.live.prometheus import collect_with_prometheus
+
+            live = collect_with_prometheus(prometheus, options, access=access, sample=sample)
+        else:
+            live = collect(options, access=access)
+        inputs: dict[str, Any] = {
+            "values_files": values_files,
+            "set_flags": set_flags,
+            "talos_files": talos_files,
+            "cilium_version": cilium_version,
+            "chart": chart,
+            "kernels": kernels,
+        }
+        report = report_from(live, **inputs)
+        with_logs = _with_agent_logs(live, report, options, access)
+        return report if with_logs is None else report_from(with_logs, **inputs)
+
+
+def _with_agent_logs(
+    live: LiveResult, report: Report, options: Any, access: Any
+) -> LiveResult | None:
+    """The agents' logs where they can explain a finding (a few per group of identical ones).
+
+    A fleet's logs are read only there: the log of an agent that shows what the config asks
+    for explains nothing, and thousands of logs would load the API server for nothing.
+    """
+    from ciliumdrift.live.collect import agents_to_log, observation, read_agent_logs
+
+    if not options.agent_log or getattr(access.configuration, "proxy", None):
+        return None  # through a proxy, the client path read every agent's log already
+    logs = read_agent_logs(access, agents_to_log(report.findings, live.agents), options)
+    if not logs:
+        return None
+    nodes = {n.name: n for n in live.nodes}
+    agents = []
+    logged: dict[str, Any] = {}
+    for agent in live.agents:
+        if agent.pod.name in logs:
+            parsed = observation(replace(agent, log_text=logs[agent.pod.name]), nodes)
+            logged[parsed.name or ""] = parsed.agent_log
+            agent = replace(agent, log_text="")  # parsed: the raw text is not kept
+        agents.append(agent)
+    observations = tuple(
+        replace(o, agent_log=logged[o.name]) if o.name in logged else o for o in live.observations
     )
+    return replace(live, agents=tuple(agents), observations=observations)
 
 
 def report_from(

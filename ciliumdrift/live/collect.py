@@ -27,13 +27,16 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 from ciliumdrift.agent.gates import gate
 from ciliumdrift.errors import CiliumdriftError, CollectionError
 from ciliumdrift.live.model import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_TIMEOUT,
     AgentPod,
     AgentResult,
     Deployed,
@@ -74,8 +77,8 @@ class LiveOptions:
     context: str | None = None
     namespace: str = "kube-system"
     selector: str = "k8s-app=cilium"
-    concurrency: int = 16
-    timeout: float = 30.0
+    concurrency: int = DEFAULT_CONCURRENCY
+    timeout: float = DEFAULT_TIMEOUT
     read_helm_release: bool = False
     helm_release: str = "cilium"
     container: str = AGENT_CONTAINER
@@ -92,17 +95,23 @@ def default_parser() -> Parser:
     return parse
 
 
+Gather = Callable[..., list[AgentResult]]
+
+
 def collect(
     options: LiveOptions,
     *,
     cancel: threading.Event | None = None,
     parse: Parser | None = None,
     access: Any = None,
+    gather: Gather | None = None,
 ) -> LiveResult:
     """Read every agent, node and layer of the cluster the kubeconfig points at.
 
     ``access`` (a :class:`~ciliumdrift.live.kubeconfig.ClusterAccess`) skips the kubeconfig
-    lookup; ``parse`` replaces the status parser (tests); ``cancel`` stops the run early.
+    lookup; ``parse`` replaces the status parser (tests); ``cancel`` stops the run early;
+    ``gather(access, pods, nodes, options, cancel, parse)`` replaces reading every agent by
+    exec (the Prometheus source).
     """
     from ciliumdrift.live.kubeconfig import resolve
 
@@ -112,7 +121,7 @@ def collect(
         raise CollectionError(f"--timeout must be positive, not {options.timeout:g}")
     started = time.monotonic()
     if access is None:
-        access = resolve(options.kubeconfig, options.context)
+        access = resolve(options.kubeconfig, options.context, light=True)
     stop = cancel or threading.Event()
     reader = _ApiReader(access.configuration, access.server, options.timeout)
     diagnostics: list[Diagnostic] = []
@@ -130,13 +139,10 @@ def collect(
                     code="live-no-agents",
                 )
             )
-        agents = run_concurrently(
-            pods,
-            lambda api, pod: collect_agent(api, pod, options, stop, parse or default_parser()),
-            configuration=access.configuration,
-            concurrency=options.concurrency,
-            cancel=stop,
-        )
+        with no_gc_pauses():
+            agents = (gather or _gather_by_exec)(
+                access, pods, nodes, options, stop, parse or default_parser()
+            )
     observations = tuple(observation(a, nodes) for a in agents)
     diagnostics.extend(_uncovered_nodes(nodes, agents))
     versions = Counter(a.version for a in agents if a.version)
@@ -162,79 +168,161 @@ class _Forbidden(CiliumdriftError):
 
 
 class _ApiReader:
-    """Plain GETs with a timeout, raw JSON (no model deserialisation), one clear error."""
+    """Plain GETs with a timeout, raw JSON (no model deserialisation), one clear error.
+
+    Over one keep-alive ``http.client`` connection with the credentials of the client's
+    Configuration (the generated API classes cost seconds to import); a kubeconfig with a
+    proxy goes through the client's ``ApiClient.call_api`` instead.
+    """
 
     def __init__(self, configuration: Any, server: str, timeout: float) -> None:
-        from kubernetes.client import ApiClient, CoreV1Api, CustomObjectsApi
+        from ciliumdrift.live.transport import Endpoint
 
         self.server = server
-        self.timeout = (min(timeout, 10.0), timeout)
-        self.client = ApiClient(configuration)
-        self.core = CoreV1Api(self.client)
-        self.custom = CustomObjectsApi(self.client)
+        self.timeout = timeout
+        self.configuration = configuration
+        self.endpoint = Endpoint.from_configuration(configuration)
+        self._connection: Any = None
+        self._client: Any = None
 
     def __enter__(self) -> _ApiReader:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        _close_client(self.client)
+        if self._connection is not None:
+            self._connection.close()
+        if self._client is not None:
+            _close_client(self._client)
 
-    def get(self, what: str, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """The decoded JSON body; None when the object does not exist (404)."""
-        from kubernetes.client.exceptions import ApiException
+    def get(self, what: str, path: str, **query: str) -> Any:
+        """The decoded JSON body of ``GET path?query``; None when it does not exist (404)."""
+        from urllib.parse import urlencode
 
-        from ciliumdrift import limits
-        from ciliumdrift.live.streams import (
-            StreamLimitError,
-            call_with_deadline,
-            read_body,
-        )
+        target = self.endpoint.base_path + path + (f"?{urlencode(query)}" if query else "")
+        from ciliumdrift.live.streams import StreamLimitError, call_with_deadline
 
-        budget = limits.current()
-        deadline = limits.Deadline(self.timeout[1])
+        if getattr(self.configuration, "proxy", None):
+
+            def answer() -> tuple[int, str, bytes]:
+                return self._through_client(path, query)
+        else:
+
+            def answer() -> tuple[int, str, bytes]:
+                return self._request(target)
+
         try:
             # The whole call, headers and body, within one deadline: a server that trickles
             # a byte at a time keeps every single read within the socket timeout.
-            body = call_with_deadline(
-                self.timeout[1],
-                lambda: read_body(
-                    call(*args, _preload_content=False, _request_timeout=self.timeout, **kwargs),
-                    limit=budget.api_body_bytes,
-                    deadline=deadline,
-                    what=what,
-                ),
-                what,
-            )
-            return _json_shape(json.loads(body), what, self.server)
+            status, reason, body = call_with_deadline(self.timeout, answer, what)
         except StreamLimitError as error:
+            if self._connection is not None:  # abandoned mid-answer: never reused
+                self._connection.close()
+                self._connection = None
             raise CollectionError(f"{error} (the API server at {self.server})") from None
+        if status == 404:
+            return None
+        if status == 403:
+            raise _Forbidden(f"{what}: forbidden ({_status_message(body)})")
+        if status == 401:
+            raise CollectionError(
+                f"the Kubernetes API server at {self.server} refused the credentials "
+                "(401 Unauthorized)"
+            )
+        if status != 200:
+            raise CollectionError(
+                f"{what}: the API server at {self.server} answered {status} "
+                f"{reason}: {_status_message(body)}"
+            )
+        try:
+            return _json_shape(json.loads(body), what, self.server)
         except RecursionError:
             raise CollectionError(f"{what}: the API server sent JSON nested too deeply") from None
-        except ApiException as error:
-            if error.status == 404:
-                return None
-            if error.status == 403:
-                raise _Forbidden(f"{what}: forbidden ({_status_message(error.body)})") from None
-            if error.status == 401:
+        except ValueError:
+            raise CollectionError(f"{what}: the API server at {self.server} sent no JSON") from None
+
+    def _request(self, target: str) -> tuple[int, str, bytes]:
+        import http.client
+
+        for attempt in (1, 2):  # a kept-alive connection the server closed: once more, anew
+            if self._connection is None:
+                endpoint = self.endpoint
+                if endpoint.tls is not None:
+                    self._connection = http.client.HTTPSConnection(
+                        endpoint.host, endpoint.port, timeout=self.timeout, context=endpoint.tls
+                    )
+                else:
+                    self._connection = http.client.HTTPConnection(
+                        endpoint.host, endpoint.port, timeout=self.timeout
+                    )
+            headers = {"Accept": "application/json", "User-Agent": "ciliumdrift"}
+            headers.update(self.endpoint.headers())
+            try:
+                self._connection.request("GET", target, headers=headers)
+                response = self._connection.getresponse()
+                limit = _api_body_limit()
+                body = response.read(limit + 1)
+                if len(body) > limit:
+                    self._connection.close()
+                    self._connection = None
+                    raise CollectionError(
+                        f"{target}: the API server at {self.server} answered more than "
+                        f"{limit // (1024 * 1024)} MiB"
+                    )
+                return response.status, response.reason, body
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                self._connection.close()
+                self._connection = None
+                if attempt == 2:
+                    raise CollectionError(
+                        f"cannot reach the Kubernetes API server at {self.server}: "
+                        "connection closed"
+                    ) from None
+            except Exception as error:  # refused, DNS, TLS and timeout errors
+                self._connection.close()
+                self._connection = None
                 raise CollectionError(
-                    f"the Kubernetes API server at {self.server} refused the credentials "
-                    "(401 Unauthorized)"
+                    f"cannot reach the Kubernetes API server at {self.server}: "
+                    f"{_transport_reason(error)}"
                 ) from None
+        raise AssertionError("unreachable")
+
+    def _through_client(self, path: str, query: Mapping[str, str]) -> tuple[int, str, bytes]:
+        from kubernetes.client import ApiClient
+        from kubernetes.client.exceptions import ApiException
+
+        if self._client is None:
+            self._client = ApiClient(self.configuration)
+        try:
+            response = self._client.call_api(
+                path,
+                "GET",
+                query_params=list(query.items()),
+                header_params={"Accept": "application/json"},
+                auth_settings=["BearerToken"],
+                _preload_content=False,
+                _request_timeout=self.timeout,
+            )
+            data = response[0] if isinstance(response, tuple) else response
+            return 200, "OK", bytes(data.data)
+        except ApiException as error:
             if error.status == 0:
                 raise CollectionError(
                     f"cannot reach the Kubernetes API server at {self.server}: {error.reason}"
                 ) from None
-            raise CollectionError(
-                f"{what}: the API server at {self.server} answered {error.status} "
-                f"{error.reason}: {_status_message(error.body)}"
-            ) from None
-        except ValueError:
-            raise CollectionError(f"{what}: the API server at {self.server} sent no JSON") from None
+            body = error.body if isinstance(error.body, bytes) else str(error.body or "").encode()
+            return int(error.status), str(error.reason), body
         except Exception as error:  # urllib3 connection, TLS and timeout errors
             raise CollectionError(
                 f"cannot reach the Kubernetes API server at {self.server}: "
                 f"{_transport_reason(error)}"
             ) from None
+
+
+def _api_body_limit() -> int:
+    """The byte cap of one API answer (``ciliumdrift.limits``: one place for every cap)."""
+    from ciliumdrift import limits
+
+    return int(limits.current().api_body_bytes)
 
 
 def _json_shape(body: Any, what: str, server: str) -> Any:
@@ -255,9 +343,8 @@ def _agent_pods(reader: _ApiReader, options: LiveOptions) -> list[AgentPod]:
     try:
         body = reader.get(
             f"list pods {options.selector!r} in {options.namespace}",
-            reader.core.list_namespaced_pod,
-            options.namespace,
-            label_selector=options.selector,
+            f"/api/v1/namespaces/{quote(options.namespace)}/pods",
+            labelSelector=options.selector,
         )
     except _Forbidden as error:
         raise CollectionError(f"{error} (examples/live-rbac.yaml lists what live needs)") from None
@@ -303,6 +390,7 @@ def agent_pod(item: Mapping[str, Any], container: str = AGENT_CONTAINER) -> Agen
         started_at=_timestamp((running_state or {}).get("startedAt") or status.get("startTime")),
         image=agent.get("image"),
         terminating=metadata.get("deletionTimestamp") is not None,
+        ip=status.get("podIP") or None,
     )
 
 
@@ -327,7 +415,7 @@ def _preference(pod: AgentPod) -> tuple[bool, bool, bool, float]:
 
 def _nodes(reader: _ApiReader) -> tuple[dict[str, NodeFacts], list[Diagnostic]]:
     try:
-        body = reader.get("list nodes", reader.core.list_node)
+        body = reader.get("list nodes", "/api/v1/nodes")
     except _Forbidden as error:
         return {}, [Diagnostic(f"{error}: kernels and OS images are unknown", code="live-rbac")]
     nodes = [node_facts(item) for item in (body or {}).get("items") or ()]
@@ -346,6 +434,11 @@ def node_facts(item: Mapping[str, Any]) -> NodeFacts:
         os_image=info.get("osImage") or None,
         pod_cidrs=tuple(str(c) for c in cidrs),
         labels={str(k): str(v) for k, v in (metadata.get("labels") or {}).items()},
+        addresses=tuple(
+            str(a.get("address"))
+            for a in (item.get("status") or {}).get("addresses") or ()
+            if isinstance(a, dict) and a.get("address")
+        ),
     )
 
 
@@ -355,9 +448,7 @@ def _deployed(reader: _ApiReader, options: LiveOptions) -> tuple[Deployed, list[
     try:
         body = reader.get(
             f"get configmap {options.namespace}/{CONFIGMAP}",
-            reader.core.read_namespaced_config_map,
-            CONFIGMAP,
-            options.namespace,
+            f"/api/v1/namespaces/{quote(options.namespace)}/configmaps/{CONFIGMAP}",
         )
     except _Forbidden as error:
         body = None
@@ -413,11 +504,7 @@ def _node_configs(
         try:
             body = reader.get(
                 f"list ciliumnodeconfigs.cilium.io/{version}",
-                reader.custom.list_namespaced_custom_object,
-                "cilium.io",
-                version,
-                namespace,
-                "ciliumnodeconfigs",
+                f"/apis/cilium.io/{version}/namespaces/{quote(namespace)}/ciliumnodeconfigs",
             )
         except _Forbidden as error:
             return tuple(found), [
@@ -451,9 +538,8 @@ def _helm_release(
     try:
         body = reader.get(
             f"list Helm release secrets of {options.helm_release!r}",
-            reader.core.list_namespaced_secret,
-            options.namespace,
-            label_selector=f"owner=helm,name={options.helm_release}",
+            f"/api/v1/namespaces/{quote(options.namespace)}/secrets",
+            labelSelector=f"owner=helm,name={options.helm_release}",
         )
     except _Forbidden as error:
         return (
@@ -541,6 +627,25 @@ def run_concurrently(
         r if r is not None else AgentResult(pods[i], error="unreachable: not collected")
         for i, r in enumerate(results)
     ]
+
+
+@contextmanager
+def no_gc_pauses() -> Iterator[None]:
+    """The cyclic collector off while thousands of statuses are parsed, kept and compared.
+
+    Every collection pass walks all live objects, and a fleet's results are long-lived and
+    acyclic: with the collector on, the passes cost more than the parsing. Nested uses keep
+    it off until the outermost one ends.
+    """
+    import gc
+
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 @contextmanager
@@ -984,3 +1089,309 @@ def _first_line(text: str) -> str:
 
 def _one_line(error: object) -> str:
     return " ".join(str(error).split())
+
+
+# -- many agents on one event loop -------------------------------------------------------------
+
+
+def _gather_by_exec(
+    access: Any,
+    pods: Sequence[AgentPod],
+    nodes: Mapping[str, NodeFacts],
+    options: LiveOptions,
+    cancel: threading.Event,
+    parse: Parser,
+) -> list[AgentResult]:
+    return collect_agents(access, pods, options, cancel, parse)
+
+
+def collect_agents(
+    access: Any,
+    pods: Sequence[AgentPod],
+    options: LiveOptions,
+    cancel: threading.Event,
+    parse: Parser,
+) -> list[AgentResult]:
+    """Every agent's status, ``options.concurrency`` execs in flight, with a progress line.
+
+    The asyncio exec client (:mod:`ciliumdrift.live.transport`) reads all agents from one
+    thread; a kubeconfig with a proxy falls back to the Kubernetes client's ``stream()`` on
+    worker threads. Each result is folded as it arrives: the raw output is dropped once
+    parsed, so memory grows with the number of nodes, not with the size of their outputs.
+    """
+    from ciliumdrift.live.progress import Progress
+
+    progress = Progress(len(pods))
+    try:
+        if getattr(access.configuration, "proxy", None):
+            results = run_concurrently(
+                pods,
+                lambda api, pod: _folded(collect_agent(api, pod, options, cancel, parse)),
+                configuration=access.configuration,
+                concurrency=options.concurrency,
+                cancel=cancel,
+            )
+        else:
+            results = _run_loop(access, pods, options, cancel, parse, progress)
+    finally:
+        progress.close()
+    return results
+
+
+def _run_loop(
+    access: Any,
+    pods: Sequence[AgentPod],
+    options: LiveOptions,
+    cancel: threading.Event,
+    parse: Parser,
+    progress: Any,
+) -> list[AgentResult]:
+    import asyncio
+
+    from ciliumdrift.live.transport import Endpoint
+
+    endpoint = Endpoint.from_configuration(access.configuration)
+
+    async def main() -> list[AgentResult]:
+        gate = asyncio.Semaphore(options.concurrency)
+        pending: dict[str, float] = {}
+
+        async def one(pod: AgentPod) -> AgentResult:
+            try:
+                async with gate:
+                    pending[pod.name] = time.monotonic()
+                    try:
+                        result = _folded(await _agent(endpoint, pod, options, cancel, parse))
+                    except Exception as error:  # one agent's defect must not end the run
+                        result = AgentResult(
+                            pod, error=f"unreachable: {type(error).__name__}: {_one_line(error)}"
+                        )
+                    finally:
+                        pending.pop(pod.name, None)
+            except asyncio.CancelledError:  # cancelled while waiting or reading: interrupted
+                return AgentResult(pod, error="unreachable: interrupted")
+            progress.advance(failed=result.status is None)
+            return result
+
+        tasks = [asyncio.ensure_future(one(pod)) for pod in pods]
+
+        async def watch() -> None:
+            while True:
+                await asyncio.sleep(POLL_SECONDS)
+                if cancel.is_set():
+                    for task in tasks:
+                        task.cancel()
+                    return
+                if pending:
+                    name, since = min(pending.items(), key=lambda item: item[1])
+                    waited = time.monotonic() - since
+                    progress.waiting_on = f"{name} ({waited:.0f} s)" if waited >= 2 else None
+                progress.draw(force=True)
+
+        watcher = asyncio.ensure_future(watch())
+        try:
+            return list(await asyncio.gather(*tasks))
+        finally:
+            watcher.cancel()
+
+    loop = asyncio.new_event_loop()
+    try:
+        results = loop.run_until_complete(main())
+    except KeyboardInterrupt:
+        cancel.set()
+        _abandon(loop)
+        raise
+    finally:
+        loop.close()
+    if cancel.is_set():
+        raise KeyboardInterrupt
+    return results
+
+
+def _abandon(loop: Any) -> None:
+    """Cancel what still runs on ``loop`` (a hung exec) and let it close its sockets."""
+    import asyncio
+
+    tasks = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for task in tasks:
+        task.cancel()
+    with suppress(BaseException):  # the tasks end in CancelledError; nothing to report
+        loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+
+
+#: What is kept of an exec's stderr once folded (warnings the agent printed, for messages).
+FOLDED_STDERR_CHARS = 2048
+
+
+def _folded(result: AgentResult) -> AgentResult:
+    """The compact form kept for the report: the parsed status, never the raw outputs."""
+    attempts = tuple(
+        ExecOutcome(
+            a.command,
+            stderr=a.stderr[:FOLDED_STDERR_CHARS],
+            exit_code=a.exit_code,
+            failure=a.failure,
+            http_status=a.http_status,
+            timed_out=a.timed_out,
+            seconds=a.seconds,
+        )
+        for a in result.attempts
+    )
+    return replace(result, status_text=None, attempts=attempts)
+
+
+async def _agent(
+    endpoint: Any,
+    pod: AgentPod,
+    options: LiveOptions,
+    cancel: threading.Event,
+    parse: Parser,
+) -> AgentResult:
+    """:func:`collect_agent` on the event loop: status (JSON, else text; ``cilium-dbg``,
+    else ``cilium``). A timed-out exec ends the agent: a hung agent is not waited on twice."""
+    from ciliumdrift.live.transport import run_exec
+
+    if not pod.running:
+        return AgentResult(
+            pod,
+            error=f"unreachable: agent pod {pod.namespace}/{pod.name} is not "
+            f"running ({pod.reason})",
+        )
+    attempts: list[ExecOutcome] = []
+    problems: list[str] = []
+    found: tuple[tuple[str, ...], Any] | None = None
+    fatal: str | None = None
+    for binary in ("cilium-dbg", "cilium"):
+        for form in (("-o", "json"), ()):
+            command = (binary, "status", *form)
+            deadline = time.monotonic() + options.timeout
+            outcome = await run_exec(
+                endpoint, pod.namespace, pod.name, options.container, command, deadline
+            )
+            attempts.append(outcome)
+            if outcome.timed_out:
+                fatal = (
+                    f"unreachable: the agent did not answer `{outcome.describe()}` within "
+                    f"{options.timeout:g}s"
+                )
+            elif outcome.http_status == 404:
+                fatal = (
+                    f"unreachable: agent pod {pod.namespace}/{pod.name} is gone (404 Not "
+                    f"Found): the node left during the run?"
+                )
+            elif cancel.is_set():
+                fatal = "unreachable: interrupted"
+            if fatal:
+                break
+            if outcome.binary_missing:
+                problems.append(f"`{binary}` is not in the agent image")
+                break
+            if not outcome.succeeded or not outcome.stdout.strip():
+                problems.append(_exec_problem(outcome))
+                if outcome.failure is not None and outcome.exit_code is None:
+                    break  # the exec itself was refused: another form will not help
+                continue
+            try:
+                found = (command, parse(outcome.stdout, _source(pod, command)))
+                break
+            except CiliumdriftError as parse_error:
+                detail = getattr(parse_error, "message", None) or _one_line(parse_error)
+                problems.append(f"unparseable output of `{outcome.describe()}`: {detail}")
+        if found or fatal or not (attempts and attempts[-1].binary_missing):
+            break
+    if found is None:
+        return AgentResult(pod, error=fatal or _summarise(problems), attempts=tuple(attempts))
+    command, status = found
+    version = _status_version(status)
+    delta = None
+    if version is not None and gate("drift-checker-metric", version) and not cancel.is_set():
+        metric = await run_exec(
+            endpoint,
+            pod.namespace,
+            pod.name,
+            options.container,
+            (command[0], "metrics", "list", "-p", DRIFT_METRIC, "-o", "json"),
+            time.monotonic() + options.timeout,
+        )
+        attempts.append(metric)
+        delta = drift_delta(metric.stdout) if metric.succeeded else None
+    error = None
+    if not pod.ready:
+        error = f"not Ready: agent pod {pod.namespace}/{pod.name} ({pod.reason})"
+    return AgentResult(
+        pod,
+        status_command=command,
+        drift_delta=delta,
+        error=error,
+        attempts=tuple(attempts),
+        status=status,
+        version=version,
+    )
+
+
+#: Agent logs read per group of identical findings, and at most in a run: a log is evidence
+#: for a cause, and a few nodes with the same finding tell what all of them would.
+LOGS_PER_FINDING = 3
+LOGS_MAX = 20
+
+
+def agents_to_log(findings: Sequence[Any], agents: Sequence[AgentResult]) -> list[AgentResult]:
+    """The agents whose log can explain a finding: a few per group of identical findings."""
+    by_node = {a.pod.node or a.pod.name: a for a in agents}
+    taken: dict[tuple[Any, ...], int] = {}
+    chosen: dict[str, AgentResult] = {}
+    for finding in findings:
+        nodes = getattr(finding, "applies_to", None) or ((finding.node,) if finding.node else ())
+        for node in nodes:
+            agent = by_node.get(node)
+            if agent is None or agent.log_text is not None or agent.pod.name in chosen:
+                continue
+            key = (finding.fact, finding.expected, finding.observed, agent.error is None)
+            if taken.get(key, 0) >= LOGS_PER_FINDING:
+                break
+            taken[key] = taken.get(key, 0) + 1
+            chosen[agent.pod.name] = agent
+            if len(chosen) >= LOGS_MAX:
+                return list(chosen.values())
+    return list(chosen.values())
+
+
+def read_agent_logs(
+    access: Any, agents: Sequence[AgentResult], options: LiveOptions
+) -> dict[str, str]:
+    """Each agent container's log from its start (``--limit-bytes``), by pod name.
+
+    A crash-looping agent's previous container; a refused or missing log is simply absent:
+    the log is evidence, never a reason to fail the run.
+    """
+    import asyncio
+
+    from ciliumdrift.live.transport import Endpoint, http_get
+
+    if not agents or not options.agent_log:
+        return {}
+    endpoint = Endpoint.from_configuration(access.configuration)
+
+    async def main() -> dict[str, str]:
+        gate = asyncio.Semaphore(options.concurrency)
+
+        async def one(agent: AgentResult) -> tuple[str, str | None]:
+            pod = agent.pod
+            query = f"container={quote(options.container)}&limitBytes={options.agent_log_bytes}"
+            if not pod.running:
+                query += "&previous=true"
+            path = f"/api/v1/namespaces/{quote(pod.namespace)}/pods/{quote(pod.name)}/log?{query}"
+            async with gate:
+                status, body = await http_get(
+                    endpoint, path, time.monotonic() + options.timeout, options.agent_log_bytes
+                )
+            return pod.name, body.decode("utf-8", "replace") if status == 200 else None
+
+        found = await asyncio.gather(*(one(a) for a in agents))
+        return {name: text for name, text in found if text is not None}
+
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(main())
+    finally:
+        loop.close()

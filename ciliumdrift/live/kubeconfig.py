@@ -195,8 +195,13 @@ def resolve(
     *,
     environ: Mapping[str, str] | None = None,
     home: Path | None = None,
+    light: bool = False,
 ) -> ClusterAccess:
-    """The cluster to talk to, as kubectl would pick it; :class:`CollectionError` when none."""
+    """The cluster to talk to, as kubectl would pick it; :class:`CollectionError` when none.
+
+    ``light``: a :class:`LightConfiguration` when the context needs nothing of the client
+    (what ciliumdrift's own transport reads); else always the client's Configuration.
+    """
     env = os.environ if environ is None else environ
     paths, explicit = kubeconfig_paths(kubeconfig, environ=env, home=home)
     merged = merge_kubeconfigs([read_kubeconfig(p) for p in paths])
@@ -221,7 +226,8 @@ def resolve(
             f"context {wanted!r} is not in {source}"
             + (f" (contexts: {', '.join(names)})" if names else "")
         )
-    return _from_dict(merged, wanted, source)
+    found = _light(merged, wanted, source) if light else None
+    return found or _from_dict(merged, wanted, source)
 
 
 def _from_dict(merged: dict[str, Any], context: str, source: str) -> ClusterAccess:
@@ -486,6 +492,134 @@ def _keep_in_memory(configuration: Any, scratch: Path) -> None:
 
 #: Descriptors of the in-memory credential files; they live as long as the process.
 _MEMORY_FILES: list[int] = []
+
+
+@dataclass
+class LightConfiguration:
+    """The parts of a client Configuration that ciliumdrift uses, without the client.
+
+    Importing the Kubernetes client costs a noticeable part of a run's start-up; a
+    kubeconfig whose user is a token, a token file, basic auth or a client certificate (and
+    whose cluster names no proxy) needs none of it. Exec plugins, auth providers and
+    proxies go to the client's own loader.
+    """
+
+    host: str
+    token: str | None = None
+    token_file: str | None = None
+    username: str | None = None
+    password: str | None = None
+    ssl_ca_cert: str | None = None
+    cert_file: str | None = None
+    key_file: str | None = None
+    verify_ssl: bool = True
+    tls_server_name: str | None = None
+    proxy: str | None = None
+    retries: int = 1
+
+    def auth_settings(self) -> dict[str, dict[str, str]]:
+        token = self.token
+        if self.token_file:
+            try:
+                token = Path(self.token_file).read_text(encoding="utf-8").strip()
+            except OSError:
+                token = None
+        if token:
+            return {
+                "BearerToken": {"in": "header", "key": "authorization", "value": f"Bearer {token}"}
+            }
+        if self.username is not None:
+            import base64
+
+            pair = f"{self.username}:{self.password or ''}".encode()
+            return {
+                "BasicAuth": {
+                    "in": "header",
+                    "key": "authorization",
+                    "value": "Basic " + base64.b64encode(pair).decode(),
+                }
+            }
+        return {}
+
+
+def _light(merged: dict[str, Any], context: str, source: str) -> ClusterAccess | None:
+    """A :class:`LightConfiguration` when the context needs nothing of the client; else None."""
+    contexts = {c.get("name"): c.get("context") for c in merged["contexts"] if isinstance(c, dict)}
+    ctx = contexts.get(context)
+    if not isinstance(ctx, dict):
+        return None
+    clusters = {c.get("name"): c.get("cluster") for c in merged["clusters"] if isinstance(c, dict)}
+    users = {u.get("name"): u.get("user") for u in merged["users"] if isinstance(u, dict)}
+    cluster = clusters.get(ctx.get("cluster"))
+    user = users.get(ctx.get("user")) if ctx.get("user") else {}
+    if not isinstance(cluster, dict) or not isinstance(user, dict):
+        return None
+    simple_user = {
+        "token",
+        "tokenFile",
+        "username",
+        "password",
+        "client-certificate",
+        "client-certificate-data",
+        "client-key",
+        "client-key-data",
+    }
+    simple_cluster = {
+        "server",
+        "certificate-authority",
+        "certificate-authority-data",
+        "insecure-skip-tls-verify",
+        "tls-server-name",
+        "extensions",
+    }
+    if not set(user) <= simple_user or not set(cluster) <= simple_cluster:
+        return None  # exec plugins, auth providers, impersonation, proxies: the client's loader
+    server = cluster.get("server")
+    if not isinstance(server, str) or not server.startswith(("https://", "http://")):
+        return None
+    try:
+        configuration = LightConfiguration(
+            host=server.rstrip("/"),
+            token=user.get("token") or None,
+            token_file=user.get("tokenFile") or None,
+            username=user.get("username"),
+            password=user.get("password"),
+            ssl_ca_cert=_file_or_data(cluster, "certificate-authority"),
+            cert_file=_file_or_data(user, "client-certificate"),
+            key_file=_file_or_data(user, "client-key"),
+            verify_ssl=not bool(cluster.get("insecure-skip-tls-verify")),
+            tls_server_name=cluster.get("tls-server-name") or None,
+        )
+    except (ValueError, OSError):
+        return None  # undecodable data: the client's loader says what is wrong
+    namespace = ctx.get("namespace") or None
+    return ClusterAccess(configuration, configuration.host, context, source, namespace)
+
+
+def _file_or_data(entry: Mapping[str, Any], name: str) -> str | None:
+    """The path of ``name``, or of a private temporary file holding ``name-data``."""
+    import atexit
+    import base64
+    import tempfile
+
+    data = entry.get(f"{name}-data")
+    if data:
+        raw = base64.b64decode(str(data), validate=False)
+        handle = tempfile.NamedTemporaryFile(prefix="ciliumdrift-", delete=False)  # noqa: SIM115
+        with handle:
+            os.chmod(handle.name, 0o600)
+            handle.write(raw)
+        atexit.register(_unlink, handle.name)
+        return handle.name
+    path = entry.get(name)
+    return str(path) if path else None
+
+
+def _unlink(path: str) -> None:
+    from contextlib import suppress
+
+    with suppress(OSError):  # already gone
+        os.unlink(path)
 
 
 def _in_cluster_possible(env: Mapping[str, str]) -> bool:

@@ -48,6 +48,18 @@ _SECRET_KEY = re.compile(r"(key|cert|crt|secret|password|token|credential|psk)",
 MAX_VALUE_FINDINGS = 50
 _MISSING = object()
 RESTART_FIX = "kubectl -n {namespace} rollout restart daemonset/cilium"
+#: The fact IDs of :func:`layer_findings` (never produced by the comparison of statuses).
+LAYER_FACTS = frozenset(
+    {
+        "agent-config-drift",
+        "agent-restart",
+        "deployed-chart",
+        "deployed-config",
+        "deployed-values",
+        "helm-revision",
+        "node-override",
+    }
+)
 
 
 def layer_findings(declared: Declared | None, live: LiveResult) -> tuple[Finding, ...]:
@@ -445,10 +457,18 @@ def attribute(
     findings: Sequence[Finding], declared: Declared | None, live: LiveResult
 ) -> tuple[Finding, ...]:
     """Put the layer that explains a per-node mismatch first among its causes."""
-    return tuple(_attributed(f, declared, live) for f in findings)
+    agents = {a.pod.node or a.pod.name: a for a in live.agents}
+    stale = {id(a) for a in stale_agents(live)}
+    return tuple(_attributed(f, declared, live, agents, stale) for f in findings)
 
 
-def _attributed(finding: Finding, declared: Declared | None, live: LiveResult) -> Finding:
+def _attributed(
+    finding: Finding,
+    declared: Declared | None,
+    live: LiveResult,
+    agents: Mapping[str, AgentResult],
+    stale: set[int],
+) -> Finding:
     if finding.kind is not FindingKind.DRIFT or finding.node is None:
         return finding
     keys = _config_keys(finding.fact)
@@ -491,8 +511,8 @@ def _attributed(finding: Finding, declared: Declared | None, live: LiveResult) -
                     )
                 )
                 fix = fix or Fix("Deploy the files (helm upgrade, or let Flux/Argo CD reconcile)")
-    agent = next((a for a in live.agents if (a.pod.node or a.pod.name) == finding.node), None)
-    if agent is not None and agent in stale_agents(live) and not found:
+    agent = agents.get(finding.node)
+    if agent is not None and id(agent) in stale and not found:
         found.append(_restart_cause(live, agent))
         fix = Fix("Restart the agents: " + RESTART_FIX.format(namespace=agent.pod.namespace))
     if not found:

@@ -18,6 +18,15 @@ from typing import Any
 from ciliumdrift.model import Diagnostic, Finding, NodeObservation
 from ciliumdrift.model import NodeConfigOverride as NodeConfigOverride
 
+#: Execs in flight at once. An exec is a long-running request: the API server's inflight
+#: limits (``--max-requests-inflight``, 400 by default) do not count it, but each one holds a
+#: stream through the API server to a kubelet. cilium-cli's ``cilium features status`` opens
+#: one per agent pod with no bound; 200 reads a 5,000-node fleet in ~25 rounds while keeping
+#: the API server to a bounded number of streams. ``--concurrency`` changes it.
+DEFAULT_CONCURRENCY = 200
+#: Seconds per exec (connect, upgrade and output together) and per API call.
+DEFAULT_TIMEOUT = 10.0
+
 
 @dataclass(frozen=True)
 class AgentPod:
@@ -32,6 +41,7 @@ class AgentPod:
     started_at: datetime | None = None  # the agent container's start (config is read then)
     image: str | None = None
     terminating: bool = False
+    ip: str | None = None  # status.podIP (the node's address: agents use the host network)
 
 
 @dataclass(frozen=True)
@@ -43,6 +53,7 @@ class NodeFacts:
     os_image: str | None = None  # "Talos (v1.12.0)"
     pod_cidrs: tuple[str, ...] = ()
     labels: Mapping[str, str] = field(default_factory=dict)
+    addresses: tuple[str, ...] = ()  # status.addresses (InternalIP, Hostname, ...)
 
     @property
     def talos_version(self) -> str | None:
@@ -152,4 +163,9 @@ class LiveResult:
         return tuple(o for o in self.observations if o.error is not None)
 
     def node(self, name: str | None) -> NodeFacts | None:
-        return next((n for n in self.nodes if n.name == name), None)
+        # An index built on first use: findings ask once per node of fleets of thousands.
+        index: dict[str, NodeFacts] | None = self.__dict__.get("_node_index")
+        if index is None:
+            index = {n.name: n for n in self.nodes}
+            object.__setattr__(self, "_node_index", index)
+        return index.get(name) if name is not None else None

@@ -33,6 +33,7 @@ class Format(str, enum.Enum):
     GITHUB = "github"
     JUNIT = "junit"
     MARKDOWN = "markdown"
+    HTML = "html"  # a self-contained fleet report (report/html.py)
 
 
 REPORT_FORMATS: tuple[Format, ...] = tuple(Format)

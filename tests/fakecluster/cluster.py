@@ -75,6 +75,7 @@ class Agent:
     execs: int = 0
     log: str | None = None  # the agent container's log (None: the API answers 404)
     previous_log: str | None = None  # the last terminated container's log
+    encoded: tuple[Any, bytes] | None = field(default=None, repr=False, compare=False)
 
     @property
     def minor(self) -> tuple[int, int]:
@@ -215,21 +216,9 @@ class FakeCluster:
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self, port: int = 0) -> FakeCluster:
-        handler = type("Handler", (_Handler,), {"cluster": self})
-        server = ThreadingHTTPServer(("127.0.0.1", port), handler, bind_and_activate=False)
-        server.daemon_threads = True
-        server.request_queue_size = 1024
-        server.allow_reuse_address = True
-        server.server_bind()
-        server.server_activate()
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="fakecluster",
-            daemon=True,
-        )
-        self._thread.start()
+        from tests.fakecluster.aioserver import AsyncServer
+
+        self._server = AsyncServer(self, port)  # type: ignore[assignment]
         return self
 
     def stop(self) -> None:
@@ -270,6 +259,17 @@ class FakeCluster:
 
     def agent(self, pod_or_node: str) -> Agent:
         return next(a for a in self.agents if pod_or_node in (a.pod, a.node))
+
+    def live_agent(self, pod: str) -> Agent | None:
+        """The running agent of that pod name (an index: a fleet has thousands of pods)."""
+        index = self.__dict__.get("_pod_index")
+        if index is None or len(index) != len(self.agents):
+            index = self.__dict__["_pod_index"] = {a.pod: a for a in self.agents}
+        agent = index.get(pod)
+        if agent is None or agent.pod != pod:  # renamed since: rebuild once
+            self.__dict__["_pod_index"] = None
+            agent = next((a for a in self.agents if a.pod == pod), None)
+        return agent if agent is not None and not agent.gone else None
 
     def live_agents(self) -> list[Agent]:
         with self._lock:
@@ -397,7 +397,11 @@ class FakeCluster:
                         b"Error: unknown shorthand flag: 'o' in -o\n",
                         _exit_status(command, 1),
                     )
-                return statuses.as_json(agent.status).encode(), agent.stderr, _SUCCESS
+                cached = agent.encoded
+                if cached is None or cached[0] is not agent.status:
+                    # encoding is the server's main cost at thousands of agents: once per status
+                    cached = agent.encoded = (agent.status, statuses.as_json(agent.status).encode())
+                return cached[1], agent.stderr, _SUCCESS
             return agent.text.encode(), agent.stderr, _SUCCESS
         if args[:2] == ["metrics", "list"]:
             if agent.minor < (1, 17):
@@ -534,7 +538,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._exec(m.group(1), query)
             return
         if m := re.fullmatch(rf"/api/v1/namespaces/{ns}/pods/([^/]+)/log", path):
-            agent = next((a for a in cluster.live_agents() if a.pod == m.group(1)), None)
+            agent = cluster.live_agent(m.group(1))
             previous = query.get("previous", ["false"])[0] == "true"
             text = None if agent is None else agent.previous_log if previous else agent.log
             if text is None:
@@ -542,12 +546,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             data = text.encode()
             limit = int(query.get("limitBytes", [str(len(data))])[0])
-            data = data[:limit]
-            self.send_response(200)
-            self.send_header("Content-Type", "text/plain")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            self._raw(200, "text/plain", data[:limit])
             return
         if re.fullmatch(rf"/api/v1/namespaces/{ns}/pods", path):
             selector = query.get("labelSelector", [""])[0]
@@ -644,9 +643,11 @@ class _Handler(BaseHTTPRequestHandler):
         self._json(404, _not_found(path))
 
     def _json(self, code: int, body: Any) -> None:
-        data = json.dumps(body).encode()
+        self._raw(code, "application/json", json.dumps(body).encode())
+
+    def _raw(self, code: int, content_type: str, data: bytes) -> None:
         self.send_response(code)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
@@ -655,7 +656,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _exec(self, pod: str, query: dict[str, list[str]]) -> None:
         cluster = self.cluster
-        agent = next((a for a in cluster.live_agents() if a.pod == pod), None)
+        agent = cluster.live_agent(pod)
         if agent is None:
             self._json(404, _not_found(f'pods "{pod}"'))
             return

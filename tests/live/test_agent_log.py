@@ -52,9 +52,33 @@ def test_no_agent_log_reads_no_log(fake_cluster: Start, run_cli: Cli) -> None:
 
 
 def test_a_refused_log_is_no_failure(fake_cluster: Start, run_cli: Cli) -> None:
-    cluster, kubeconfig = fake_cluster(make_agents(1))  # log None: the API answers 404
+    agents = make_agents(1)
+    _bandwidth_off(agents[0])  # drift: its log would be read, but the API answers 404
+    cluster, kubeconfig = fake_cluster(agents)
     code, out, err = run_cli(
         "live", *SEED_ARGS, "--kubeconfig", str(kubeconfig), "--format", "json"
     )
-    assert code == 0, (out, err)
+    assert code == 1, (out, err)
+    assert [f["fact"] for f in findings(out) if f["kind"] == "drift"] == ["bandwidth-manager"]
     assert any(path.endswith("/log") for path in cluster.requests)
+
+
+def test_logs_are_read_only_where_they_can_explain_a_finding(
+    fake_cluster: Start, run_cli: Cli
+) -> None:
+    # a fleet's logs are not read when every agent shows what the config asks for ...
+    agents = make_agents(12)
+    for agent in agents:
+        agent.log = BANDWIDTH_LOG
+    cluster, kubeconfig = fake_cluster(agents)
+    code, _, err = run_cli("live", *SEED_ARGS, "--kubeconfig", str(kubeconfig))
+    assert code == 0, err
+    assert not any(path.endswith("/log") for path in cluster.requests)
+    # ... and of identical findings, a few nodes' logs tell what all of them would
+    for agent in agents:
+        _bandwidth_off(agent)
+    cluster.requests.clear()
+    code, _, err = run_cli("live", *SEED_ARGS, "--kubeconfig", str(kubeconfig), "--format", "json")
+    assert code == 1, err
+    logs = [path for path in cluster.requests if path.endswith("/log")]
+    assert len(logs) == 3
