@@ -69,7 +69,11 @@ def errors_to_exit() -> Iterator[None]:
         if usage is not None:  # typer.BadParameter and the rest of click's UsageError family
             fail(f"usage: {usage}")
         # A defect: still one line, never a traceback; the exception's text is not shown
-        # (it may quote input, a secret for one).
+        # (it may quote input, a secret for one). Developers can ask for the traceback.
+        if os.environ.get("CILIUMDRIFT_DEBUG_TRACEBACK") == "1":
+            import traceback
+
+            traceback.print_exc()
         fail(f"internal error: {type(error).__name__} (please report this)")
 
 

@@ -215,9 +215,9 @@ class _ApiReader:
             # a byte at a time keeps every single read within the socket timeout.
             status, reason, body = call_with_deadline(self.timeout, answer, what)
         except StreamLimitError as error:
-            if self._connection is not None:  # abandoned mid-answer: never reused
-                self._connection.close()
-                self._connection = None
+            # abandoned mid-answer: never reused, and not closed here (closing would wait for
+            # the abandoned reader's lock on the socket's buffer)
+            self._connection = None
             raise CollectionError(f"{error} (the API server at {self.server})") from None
         if status == 404:
             return None
@@ -269,6 +269,8 @@ class _ApiReader:
                         f"{limit // (1024 * 1024)} MiB"
                     )
                 return response.status, response.reason, body
+            except CollectionError:
+                raise
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
                 self._connection.close()
                 self._connection = None

@@ -519,11 +519,9 @@ class LightConfiguration:
 
     def auth_settings(self) -> dict[str, dict[str, str]]:
         token = self.token
-        if self.token_file:
-            try:
-                token = Path(self.token_file).read_text(encoding="utf-8").strip()
-            except OSError:
-                token = None
+        if self.token_file:  # read at every use, as kubectl does (a rotated token), bounded
+            raw = _read_credential(self.token_file, "tokenFile", self.token_file)
+            token = raw.decode("utf-8", "replace").strip()
         if token:
             return {
                 "BearerToken": {"in": "header", "key": "authorization", "value": f"Bearer {token}"}
@@ -577,11 +575,14 @@ def _light(merged: dict[str, Any], context: str, source: str) -> ClusterAccess |
     server = cluster.get("server")
     if not isinstance(server, str) or not server.startswith(("https://", "http://")):
         return None
+    token_file = user.get("tokenFile") or None
+    if isinstance(token_file, str):
+        _read_credential(token_file, "tokenFile", source)  # refused now, with one line
     try:
         configuration = LightConfiguration(
             host=server.rstrip("/"),
             token=user.get("token") or None,
-            token_file=user.get("tokenFile") or None,
+            token_file=token_file if isinstance(token_file, str) else None,
             username=user.get("username"),
             password=user.get("password"),
             ssl_ca_cert=_file_or_data(cluster, "certificate-authority"),
