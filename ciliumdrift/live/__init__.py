@@ -24,6 +24,7 @@ from dataclasses import replace
 from typing import Any
 
 from ciliumdrift.errors import UnsupportedVersion
+from ciliumdrift.inputs import VersionSource
 from ciliumdrift.live.model import (
     AgentPod,
     AgentResult,
@@ -153,7 +154,6 @@ def report_from(
     """
     from ciliumdrift.api import build_report, declared_for, gather_inputs
     from ciliumdrift.compare import merge_nodes
-    from ciliumdrift.inputs import VersionSource
     from ciliumdrift.live.layers import attribute, layer_findings
 
     release = live.deployed.release
