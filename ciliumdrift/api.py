@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ciliumdrift import __version__
+from ciliumdrift.config import find_settings
 from ciliumdrift.errors import InputError, UnsupportedVersion
-from ciliumdrift.inputs import UNKNOWN_VERSION
-from ciliumdrift.load.model import Declared
+from ciliumdrift.inputs import UNKNOWN_VERSION, Inputs, resolve_cilium_version
+from ciliumdrift.load.model import Declared, join_key
 
 if TYPE_CHECKING:
     from ciliumdrift.config import Settings
@@ -124,7 +125,6 @@ def _refuse_ambiguous_overlays(folder: Path, names: Sequence[str]) -> None:
 
 def _leaves(entries: Any, prefix: tuple[str, ...]) -> Iterator[tuple[str, Any, Position | None]]:
     """``(dotted key, plain value, position)`` of every non-map value of a layer."""
-    from ciliumdrift.load.model import join_key
     from ciliumdrift.load.tree import to_plain
 
     for name, node in entries.items():
@@ -205,8 +205,6 @@ def gather_inputs(
     ``status_files`` are read. ``reported_versions`` are ``(where, version)`` pairs a cluster
     reports as a whole (see :func:`ciliumdrift.inputs.resolve_cilium_version`).
     """
-    from ciliumdrift.config import find_settings
-    from ciliumdrift.inputs import Inputs, resolve_cilium_version
     from ciliumdrift.load.helm import wrapper_chart_version
 
     if settings is None:

@@ -9,6 +9,8 @@ import typer
 
 from ciliumdrift.cli import app
 from ciliumdrift.cli._common import FailOnOption, Output, ReportFormatOption, emit, run, usage
+from ciliumdrift.errors import InputError
+from ciliumdrift.model import Position
 from ciliumdrift.report import FailOn, ReportFormat
 
 
@@ -83,9 +85,7 @@ def lint_command(
 
 def _refuse_talos_configs(paths: list[str]) -> None:
     """A Talos machine config given as values is refused on one line, not linted as Helm."""
-    from ciliumdrift.errors import InputError
     from ciliumdrift.load.talos import looks_like_talos
-    from ciliumdrift.model import Position
 
     for path in paths:
         if path == "-" or not Path(path).is_file():

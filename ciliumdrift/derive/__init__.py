@@ -12,6 +12,7 @@ from dataclasses import replace
 from ciliumdrift.agent import known
 from ciliumdrift.agent.devices import node_devices
 from ciliumdrift.agent.fact import Conflict, Expectation, Fact, NodeContext
+from ciliumdrift.load.chart import available_versions
 from ciliumdrift.load.model import Declared
 from ciliumdrift.model import Layer, Located, Origin, Severity
 
@@ -34,8 +35,6 @@ def node_context(
         version = declared.cilium_version.value
         version_origin: Origin | None = declared.cilium_version.origin
     else:
-        from ciliumdrift.load.chart import available_versions
-
         version = declared.values.chart_version or available_versions()[-1]
         version_origin = Origin(
             Layer.AGENT_DEFAULT,

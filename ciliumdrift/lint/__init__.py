@@ -12,6 +12,7 @@ suppressions centrally.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -171,10 +172,6 @@ VERSION_DEPENDENT_RULES = frozenset({"CD101", "CD401", "CD402", "CD403", "CD404"
 
 def _version_unknown(violation: Violation, stand_in: str) -> Violation:
     """With no Cilium version known, a version-dependent violation is a note (exit 0)."""
-    from dataclasses import replace
-
-    from ciliumdrift.model import Severity
-
     if violation.code not in VERSION_DEPENDENT_RULES or violation.severity is Severity.NOTE:
         return violation
     if violation.code == "CD101" and violation.key not in _keys_of_any_version():

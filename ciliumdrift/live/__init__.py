@@ -24,6 +24,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ciliumdrift.errors import UnsupportedVersion
+from ciliumdrift.inputs import VersionSource
 from ciliumdrift.live.model import (
     DEFAULT_CONCURRENCY,
     DEFAULT_TIMEOUT,
@@ -203,7 +204,6 @@ def report_from(
     """
     from ciliumdrift.api import build_report, declared_for, gather_inputs
     from ciliumdrift.compare import merge_nodes
-    from ciliumdrift.inputs import VersionSource
     from ciliumdrift.live.layers import attribute, layer_findings
 
     release = live.deployed.release
