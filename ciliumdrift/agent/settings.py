@@ -195,13 +195,16 @@ def ipv6_masquerade(ctx: NodeContext) -> Located[bool]:
 
 
 def encryption_mode(ctx: NodeContext) -> Located[str]:
-    """``ipsec``, ``wireguard`` or ``disabled``, as the chart writes enable-ipsec/-wireguard."""
+    """``ipsec``, ``wireguard``, ``ztunnel`` (from 1.19) or ``disabled``, as the chart writes
+    enable-ipsec / enable-wireguard / enable-ztunnel."""
     enabled = helm(ctx, "encryption.enabled")
     if not truthy(enabled.value):
         return Located("disabled", enabled.origin)
     kind = helm(ctx, "encryption.type")
     spelled = str(kind.value or "").strip()
-    if spelled in ("ipsec", "wireguard"):
+    if spelled in ("ipsec", "wireguard") or (
+        spelled == "ztunnel" and gate(ctx, "encryption-ztunnel")
+    ):
         return Located(spelled, kind.origin)
     return Located("disabled", kind.origin)
 

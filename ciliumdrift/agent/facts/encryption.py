@@ -33,15 +33,12 @@ def _conflicts(ctx: NodeContext, mode: str) -> list[Conflict]:
     out: list[Conflict] = []
     located = s.encryption_mode(ctx)
     kind = s.helm(ctx, "encryption.type")
-    if s.truthy(s.helm(ctx, "encryption.enabled").value) and str(kind.value) not in (
-        "ipsec",
-        "wireguard",
-    ):
+    if s.truthy(s.helm(ctx, "encryption.enabled").value) and mode == "disabled":
         out.append(
             conflict(
                 "invalid-value",
-                f"encryption.type {kind.value!r} is neither ipsec nor wireguard: the chart writes "
-                "nothing and encryption stays off.",
+                f"encryption.type {kind.value!r} is not ipsec, wireguard or (from 1.19) "
+                "ztunnel: the chart writes nothing and encryption stays off.",
                 [
                     Candidate(
                         STRONG,
@@ -189,6 +186,8 @@ def encryption(ctx: NodeContext) -> Expectation:
     conflicts = _conflicts(ctx, mode.value)
     if mode.value == "ipsec":
         return expect("IPsec", mode.origin, conflicts=conflicts)
+    if mode.value == "ztunnel":
+        return expect("Ztunnel", mode.origin, conflicts=conflicts)
     if mode.value == "wireguard":
         node = s.truthy(s.helm(ctx, "encryption.nodeEncryption").value)
         word = "Enabled" if node else "Disabled"
