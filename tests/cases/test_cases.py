@@ -133,7 +133,7 @@ CONTROLS = [f for f in FOLDERS if accuracy.load_case(f, KINDS).kind == "control"
 
 def _control_param(folder: Path) -> object:
     case = accuracy.load_case(folder, KINDS)
-    marks = [pytest.mark.xfail(reason=case.xfail, strict=False)] if case.xfail else []
+    marks = [pytest.mark.xfail(reason=case.xfail, strict=True)] if case.xfail else []
     return pytest.param(folder, id=folder.name, marks=marks)
 
 
