@@ -46,6 +46,7 @@ from ciliumdrift.live.model import (
     NodeConfigOverride,
     NodeFacts,
 )
+from ciliumdrift.live.transport import exit_status
 from ciliumdrift.model import Diagnostic, NodeObservation
 
 AGENT_CONTAINER = "cilium-agent"
@@ -961,30 +962,6 @@ def exec_in_pod(
     return ExecOutcome(
         command, stdout, stderr, exit_code=exit_code, failure=failure, seconds=elapsed
     )
-
-
-def exit_status(text: str) -> tuple[int | None, str | None]:
-    """Channel 3's ``metav1.Status``: (exit code, failure message when there is no exit code)."""
-    if not text.strip():
-        return None, "the API server sent no exit status"
-    try:
-        status = json.loads(text)
-    except ValueError:
-        return None, f"unreadable exit status: {_first_line(text)}"
-    if not isinstance(status, dict):
-        return None, "unreadable exit status"
-    if status.get("status") == "Success":
-        return 0, None
-    details = status.get("details")
-    if not isinstance(details, dict):
-        details = {}
-    for cause in details.get("causes") or ():
-        if isinstance(cause, dict) and cause.get("reason") == "ExitCode":
-            try:
-                return int(str(cause.get("message"))), None
-            except ValueError:
-                break
-    return None, _one_line(str(status.get("message") or status.get("reason") or "exec failed"))
 
 
 _HANDSHAKE = re.compile(r"Handshake status (\d{3})\s*([^-]*?)\s*-\+-\+-", re.S)

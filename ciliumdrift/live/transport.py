@@ -390,7 +390,8 @@ def exit_status(text: str) -> tuple[int | None, str | None]:
     try:
         status = json.loads(text)
     except ValueError:
-        return None, f"unreadable exit status: {text.strip()[:200]}"
+        first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+        return None, f"unreadable exit status: {first[:300]}"
     if not isinstance(status, dict):
         return None, "unreadable exit status"
     if status.get("status") == "Success":
