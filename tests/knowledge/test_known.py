@@ -129,3 +129,29 @@ def test_agent_without_status_gets_a_finding_from_its_log() -> None:
     logged = [f for f in result.findings if f.fact == "ipv4-big-tcp"]
     assert logged and logged[0].causes[0].kind is CauseKind.KNOWN_BUG
     assert logged[0].fix is not None and "enableIPv4BIGTCP" in (logged[0].fix.values_snippet or "")
+
+
+def test_wireguard_with_l7_proxy_is_fatal_only_before_1_14() -> None:
+    # kubernetes-sigs/kubespray#10538: WireGuard with the default L7 proxy on Cilium 1.13.8.
+    values = "encryption:\n  enabled: true\n  type: wireguard\n"
+    row = known.behaviour("wireguard-with-l7-proxy-before-1.14")
+    assert known.evaluate(row, _ctx(values, "1.13.8")) is not None
+    assert known.evaluate(row, _ctx(values, "1.14.0")) is None
+    assert known.evaluate(row, _ctx(values + "l7Proxy: false\n", "1.13.8")) is None
+    ipsec = values.replace("wireguard", "ipsec")
+    assert known.evaluate(row, _ctx(ipsec, "1.13.8")) is None
+
+
+def test_xdp_native_on_a_bond_needs_kernel_5_15() -> None:
+    # cilium/cilium#12662: the bonding driver has native XDP from Linux 5.15.
+    row = known.behaviour("xdp-native-on-bond-kernel-before-5.15")
+
+    def kernel(version: str) -> Located[str]:
+        return Located(version, Origin(Layer.KERNEL, detail="--kernel"))
+
+    base = _ctx("kubeProxyReplacement: true\nloadBalancer:\n  acceleration: native\n")
+    bond = replace(base, devices=tuple(parse_device_flags(["bond0:bonding"])[None]))
+    assert known.evaluate(row, replace(bond, kernel=kernel("5.10.0"))) is not None
+    assert known.evaluate(row, replace(bond, kernel=kernel("5.15.0"))) is None
+    nic = replace(base, devices=tuple(parse_device_flags(["eth0:mlx5_core"])[None]))
+    assert known.evaluate(row, replace(nic, kernel=kernel("5.10.0"))) is None
