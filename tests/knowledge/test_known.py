@@ -155,3 +155,16 @@ def test_xdp_native_on_a_bond_needs_kernel_5_15() -> None:
     assert known.evaluate(row, replace(bond, kernel=kernel("5.15.0"))) is None
     nic = replace(base, devices=tuple(parse_device_flags(["eth0:mlx5_core"])[None]))
     assert known.evaluate(row, replace(nic, kernel=kernel("5.10.0"))) is None
+
+
+def test_kpr_probe_is_refused_from_1_13() -> None:
+    # kubean-io/kubean#604: probe, the old chart default, after its removal in 1.13.
+    row = known.behaviour("kpr-probe-removed-1.13")
+    assert known.evaluate(row, _ctx("kubeProxyReplacement: probe\n", "1.14.0")) is not None
+    assert known.evaluate(row, _ctx("kubeProxyReplacement: probe\n", "1.12.9")) is None
+    assert known.evaluate(row, _ctx("kubeProxyReplacement: true\n", "1.14.0")) is None
+    log = parse_agent_log(
+        "daemon creation failed: unable to initialize kube-proxy replacement options: "
+        "Invalid value for --kube-proxy-replacement: probe\n"
+    )
+    assert "kpr-probe-removed-1.13" in {r.id for r, _ in known.log_matches(log)}
