@@ -594,7 +594,9 @@ class TextParser:
         return None
 
     def _headless_kpr_row(self, line: SourceLine) -> bool:
-        if self.section is not None or line.indent == 0:
+        # Flush left only while nothing else was read: a grep of these rows alone loses the
+        # indentation to the paste's common indent.
+        if self.section is not None or (line.indent == 0 and self.seen):
             return False
         label, sep, value = line.text.partition(":")
         return bool(sep and value.strip()) and label.strip() in _HEADLESS_KPR_LABELS

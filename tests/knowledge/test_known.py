@@ -168,3 +168,26 @@ def test_kpr_probe_is_refused_from_1_13() -> None:
         "Invalid value for --kube-proxy-replacement: probe\n"
     )
     assert "kpr-probe-removed-1.13" in {r.id for r, _ in known.log_matches(log)}
+
+
+def test_vxlan_port_in_use_is_told_by_its_log_line_only() -> None:
+    # cilium/cilium#38581: fan networking already holds 8472.
+    log = parse_agent_log(
+        "failed to setup vxlan tunnel device: setting up vxlan device: creating vxlan device "
+        "cilium_vxlan: setting up device cilium_vxlan: address already in use\n"
+    )
+    assert "vxlan-port-in-use" in {r.id for r, _ in known.log_matches(log)}
+    other = parse_agent_log(
+        "failed to setup vxlan tunnel device: "
+        "setting up GSO/GRO on VXLAN netdev: invalid argument\n"
+    )
+    assert "vxlan-port-in-use" not in {r.id for r, _ in known.log_matches(other)}
+
+
+def test_direct_routing_device_on_loopback_needs_1_15_and_devices() -> None:
+    # cilium/cilium#30889: node IP on lo, transit VLANs in devices.
+    row = known.behaviour("direct-routing-device-on-loopback-1.15")
+    values = "devices: vlan100,vlan200\n"
+    assert known.evaluate(row, _ctx(values, "1.15.1")) is not None
+    assert known.evaluate(row, _ctx(values, "1.14.4")) is None
+    assert known.evaluate(row, _ctx("kubeProxyReplacement: true\n", "1.15.1")) is None

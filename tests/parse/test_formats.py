@@ -416,6 +416,10 @@ def test_kpr_rows_cut_from_their_header_still_read_as_kpr_details() -> None:
     assert (details.mode, details.dsr_dispatch_mode) == ("DSR", "Geneve")
     assert (details.backend_selection, details.maglev_table_size) == ("Maglev", 16381)
     assert details.session_affinity is True
+    # the same rows grepped alone (their common indentation removed with the paste's)
+    alone = parse_status("  Mode:                 SNAT\n  Backend Selection:    Random\n")
+    assert alone.kpr_details is not None and alone.kpr_details.mode == "SNAT"
+    assert alone.kpr_details.backend_selection == "Random"
     # rows that are not the block's own labels do not open it
     with pytest.raises(StatusParseError):
         parse_status("...\n  Status:   True\n  Devices:  eth0\n")
