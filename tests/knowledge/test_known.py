@@ -191,3 +191,32 @@ def test_direct_routing_device_on_loopback_needs_1_15_and_devices() -> None:
     assert known.evaluate(row, _ctx(values, "1.15.1")) is not None
     assert known.evaluate(row, _ctx(values, "1.14.4")) is None
     assert known.evaluate(row, _ctx("kubeProxyReplacement: true\n", "1.15.1")) is None
+
+
+def test_xtables_and_ip6tables_module_rows_come_from_their_log_lines() -> None:
+    # cilium/cilium PR #36857 (Ubuntu 5.15.0-127) and issue #31263 (kind in a devcontainer).
+    mark = parse_agent_log(
+        'msg="Failed to install iptables rules" error="cannot install static proxy rules: '
+        'Warning: Extension MARK revision 0 not supported, missing kernel module?" '
+        "subsys=iptables\n"
+    )
+    assert "xtables-target-missing" in {r.id for r, _ in known.log_matches(mark)}
+    six = parse_agent_log(
+        'level=fatal msg="failed to start: IPv6 is enabled and ip6tables modules initialization '
+        'failed: could not load module ip6_tables: exit status 1" subsys=daemon\n'
+    )
+    assert "ipv6-ip6tables-modules-missing" in {r.id for r, _ in known.log_matches(six)}
+    assert "xtables-target-missing" not in {r.id for r, _ in known.log_matches(six)}
+
+
+def test_generic_veth_chaining_with_bpf_host_routing_is_a_conflict() -> None:
+    # cilium/cilium#20135: BPF host routing bypasses the routes the chained plugin set up.
+    row = known.behaviour("cni-chaining-with-bpf-host-routing")
+    forced = (
+        "kubeProxyReplacement: true\nbpf:\n  masquerade: true\n  hostLegacyRouting: false\n"
+        "cni:\n  chainingMode: generic-veth\n"
+    )
+    ctx = _ctx(forced, "1.18.4")
+    assert known.evaluate(row, ctx, derive_context(ctx, FACTS)) is not None
+    plain = _ctx(forced.replace("generic-veth", "portmap"), "1.18.4")
+    assert known.evaluate(row, plain, derive_context(plain, FACTS)) is None
