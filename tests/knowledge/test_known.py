@@ -220,3 +220,16 @@ def test_generic_veth_chaining_with_bpf_host_routing_is_a_conflict() -> None:
     assert known.evaluate(row, ctx, derive_context(ctx, FACTS)) is not None
     plain = _ctx(forced.replace("generic-veth", "portmap"), "1.18.4")
     assert known.evaluate(row, plain, derive_context(plain, FACTS)) is None
+
+
+def test_ipv6_rule_removal_bug_is_bounded_to_1_15_before_1_15_5() -> None:
+    # cilium/cilium#31944, fixed for 1.15 by PR #32007.
+    row = known.behaviour("ipv6-proxy-rule-removal-eafnosupport")
+    assert known.evaluate(row, _ctx("ipv6:\n  enabled: false\n", "1.15.4")) is not None
+    assert known.evaluate(row, _ctx("ipv6:\n  enabled: false\n", "1.15.5")) is None
+    assert known.evaluate(row, _ctx("ipv6:\n  enabled: true\n", "1.15.4")) is None
+    log = parse_agent_log(
+        "failed to start: daemon creation failed: error while initializing daemon: failed while "
+        "reinitializing datapath: listing routing rules: address family not supported by protocol\n"
+    )
+    assert "ipv6-proxy-rule-removal-eafnosupport" in {r.id for r, _ in known.log_matches(log)}
