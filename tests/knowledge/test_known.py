@@ -233,3 +233,16 @@ def test_ipv6_rule_removal_bug_is_bounded_to_1_15_before_1_15_5() -> None:
         "reinitializing datapath: listing routing rules: address family not supported by protocol\n"
     )
     assert "ipv6-proxy-rule-removal-eafnosupport" in {r.id for r, _ in known.log_matches(log)}
+
+
+def test_ipsec_key_row_is_told_by_the_log_for_ipsec_only() -> None:
+    # isovalent/terraform-k8s-cilium PR #11: a secret in the wrong format.
+    row = known.behaviour("ipsec-key-missing-or-invalid")
+    ipsec = "encryption:\n  enabled: true\n  type: ipsec\n"
+    assert known.evaluate(row, _ctx(ipsec)) is not None
+    assert known.evaluate(row, _ctx(ipsec.replace("ipsec", "wireguard"))) is None
+    log = parse_agent_log(
+        'level=fatal msg="Error while creating daemon" error="unable to setup encryption: '
+        'missing IPSec key or invalid format" subsys=daemon\n'
+    )
+    assert "ipsec-key-missing-or-invalid" in {r.id for r, _ in known.log_matches(log)}
