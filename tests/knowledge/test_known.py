@@ -246,3 +246,15 @@ def test_ipsec_key_row_is_told_by_the_log_for_ipsec_only() -> None:
         'missing IPSec key or invalid format" subsys=daemon\n'
     )
     assert "ipsec-key-missing-or-invalid" in {r.id for r, _ in known.log_matches(log)}
+
+
+def test_a_known_row_on_the_key_a_fact_refuses_leads_that_conflict() -> None:
+    # kubernetes-sigs/kubespray#13267: `tunnelProtocol: disabled`, the old tunnel idiom. The
+    # routing fact refuses the value itself; the known row says why, on the same key, so the
+    # two are one conflict whose first cause is the row's.
+    ctx = _ctx("routingMode: native\nipv4NativeRoutingCIDR: 10.0.0.0/8\ntunnelProtocol: disabled\n")
+    conflicts = derive_context(ctx, FACTS)["routing"].conflicts
+    on_key = [c for c in conflicts if c.source is not None and c.source.key == "tunnelProtocol"]
+    assert len(on_key) == 1
+    kinds = [c.kind for c in on_key[0].causes]
+    assert kinds[:2] == [CauseKind.DEPRECATED_VALUE, CauseKind.CONFLICTING_SETTING]
