@@ -83,15 +83,16 @@ def lint_texts(
     """Lint ``(name, text)`` pairs already read (the library form of :func:`lint`)."""
     from ciliumdrift import __version__
     from ciliumdrift.config import Settings
-    from ciliumdrift.lint.document import merge_documents
     from ciliumdrift.lint.model import agent_conflicts
     from ciliumdrift.lint.rules import BY_CODE, RULES
-    from ciliumdrift.lint.sources import read_values_sources
+    from ciliumdrift.lint.rules.hygiene import has_conflict_marker
     from ciliumdrift.lint.suppress import apply_suppressions, parse_suppressions
+    from ciliumdrift.load.written import merge_documents, read_written_sources
     from ciliumdrift.model import Diagnostic
 
     settings = settings or Settings()
-    reading = read_values_sources(sources)
+    conflicted = [name for name, text in sources if has_conflict_marker(text)]
+    reading = read_written_sources(sources, conflicted=conflicted)
     documents = list(reading.documents)
     diagnostics: list[Diagnostic] = list(reading.diagnostics)
     texts = {**dict(sources), **dict(reading.extra_texts)}

@@ -111,6 +111,11 @@ class YamlNode:
             and (self.text in ("", "~", "null", "Null", "NULL"))
         )
 
+    @property
+    def quoted(self) -> bool:
+        """A single- or double-quoted scalar (a string whatever its text says)."""
+        return self.kind == "scalar" and self.style in ("'", '"')
+
     def get(self, key: str) -> YamlNode | None:
         """The value of a plain string key of a mapping (the last one wins), or None."""
         found = None
