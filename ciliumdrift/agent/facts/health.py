@@ -9,6 +9,7 @@ health finding (a warning that fails a run only with ``--fail-on-health``, docs/
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from ciliumdrift.agent.fact import Expectation, HealthFact, Unhealthy, health
 from ciliumdrift.model import Cause, CauseKind, Evidence, NodeObservation
@@ -18,6 +19,17 @@ _UNWELL = ("Warning", "Failure")
 
 def _state_line(state: str, message: str) -> str:
     return f"{state} {message}".strip()
+
+
+def _unwell(observation: NodeObservation, section: str, only: tuple[str, ...] = ()) -> Any:
+    """The status section (``kvstore``, ``hubble``…) when its state is unwell, else None:
+    a state in ``only``, or (without ``only``) any state but ``Ok`` and ``Disabled``."""
+    status = observation.status
+    found = getattr(status, section, None) if status is not None else None
+    if found is None:
+        return None
+    unwell = found.state in only if only else found.state not in ("Ok", "Disabled")
+    return found if unwell else None
 
 
 @health(id="node", status_line="Node", expected=None)
@@ -65,8 +77,8 @@ def cilium(
     cilium/cilium@v1.18.0:pkg/client/client.go FormatStatusResponse (`Cilium:\\t<state>
     <msg>`), cilium/cilium@v1.18.0:pkg/status/status_collector.go (the probes).
     """
-    state = observation.status.cilium if observation.status is not None else None
-    if state is None or state.state in ("Ok", "Disabled"):
+    state = _unwell(observation, "cilium")
+    if state is None:
         return None
     text = _state_line(state.state, state.message)
     return Unhealthy(text, f"Cilium is {text}")
@@ -89,8 +101,8 @@ def kubernetes(
     (`Kubernetes:\\t<state>\\t<msg>`), cilium/cilium@v1.18.0:daemon/cmd/status.go (the
     API server probe).
     """
-    state = observation.status.kubernetes if observation.status is not None else None
-    if state is None or state.state in ("Ok", "Disabled"):
+    state = _unwell(observation, "kubernetes")
+    if state is None:
         return None
     text = _state_line(state.state, state.message)
     known = expectations.get("kubernetes")
@@ -113,8 +125,8 @@ def kvstore(
     cilium/cilium@v1.18.0:pkg/client/client.go FormatStatusResponse
     (`KVStore:\\t<state>\\t<msg>`), cilium/cilium@v1.18.0:pkg/status/status_collector.go.
     """
-    state = observation.status.kvstore if observation.status is not None else None
-    if state is None or state.state not in _UNWELL:
+    state = _unwell(observation, "kvstore", _UNWELL)
+    if state is None:
         return None
     return Unhealthy(state.state, f"KVStore is {state.state}")
 
@@ -133,8 +145,8 @@ def health_daemon(
     cilium/cilium@v1.18.0:pkg/client/client.go FormatStatusResponse (`Cilium health
     daemon:\\t<state>\\t<msg>`).
     """
-    state = observation.status.health_daemon if observation.status is not None else None
-    if state is None or state.state in ("Ok", "Disabled"):
+    state = _unwell(observation, "health_daemon")
+    if state is None:
         return None
     return Unhealthy(state.state, f"Cilium health daemon is {state.state}")
 
@@ -153,8 +165,8 @@ def hubble(
     cilium/cilium@v1.18.0:pkg/client/client.go FormatStatusResponse (`Hubble:\\t<state>
     <msg>`).
     """
-    state = observation.status.hubble if observation.status is not None else None
-    if state is None or state.state not in _UNWELL:
+    state = _unwell(observation, "hubble", _UNWELL)
+    if state is None:
         return None
     text = _state_line(state.state, state.message)
     return Unhealthy(text, f"Hubble is {text}")
