@@ -37,6 +37,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from ciliumdrift.errors import ValuesError
 from ciliumdrift.load import gitops
@@ -591,7 +592,7 @@ def assemble(paths: Sequence[str], *, texts: Sequence[tuple[str, str]] = ()) -> 
             _object_layers(source, used)
     version = next((s.chart_version for s in sources if s.chart_version is not None), None)
     if version is None:
-        version = _chart_ref_version(sources, diagnostics)
+        version = chart_ref_version(sources, diagnostics)
     for source in sources:
         contributes = (
             source.layers
@@ -840,8 +841,17 @@ def _relative_to_cwd(path: Path) -> Path:
         return path
 
 
-def _chart_ref_version(
-    sources: Sequence[ValuesSource], diagnostics: list[Diagnostic]
+class PinsChart(Protocol):
+    """A file read for its values (the loader's or lint's reading): the parts a chartRef
+    lookup needs."""
+
+    name: str
+    chart_ref: gitops.ChartRef | None
+    flux_sources: list[gitops.SourceVersion]
+
+
+def chart_ref_version(
+    sources: Sequence[PinsChart], diagnostics: list[Diagnostic]
 ) -> Located[str] | None:
     """The version a HelmRelease's chartRef pins, from the files or the HelmRelease's folder."""
     wrapper = next((s for s in sources if s.chart_ref is not None), None)

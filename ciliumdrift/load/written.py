@@ -24,12 +24,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ciliumdrift.errors import CiliumdriftError, ValuesError, YamlError
+from ciliumdrift.errors import ValuesError, YamlError
 from ciliumdrift.load import gitops
 from ciliumdrift.load.model import HelmValues, join_key
 from ciliumdrift.load.scalars import helm_key, helm_scalar
 from ciliumdrift.load.wrappers import (
     argo_relative,
+    chart_ref_version,
     embedded_roots,
     find_above,
     same_or_suffix,
@@ -180,7 +181,11 @@ def read_written(name: str, text: str) -> WrittenFile:
     caller decides whether that is a finding).
     """
     with lenient_reading():
-        documents = load_yaml_documents(text, name)
+        return _read_written(name, text)
+
+
+def _read_written(name: str, text: str) -> WrittenFile:
+    documents = load_yaml_documents(text, name)
     written = WrittenFile(name, text)
     plain: list[YamlNode] = []
     kinds = [(d, wrapper_kind(d.root)) for d in documents if d.root is not None]
@@ -331,6 +336,11 @@ def read_written_sources(
     ``conflicted`` names files that hold merge-conflict markers: when such a file cannot be
     read, it contributes an empty layer instead of an error (lint reports the markers).
     """
+    with lenient_reading():  # the files a wrapper points at too
+        return _read_sources(sources, conflicted)
+
+
+def _read_sources(sources: Sequence[tuple[str, str]], conflicted: Sequence[str]) -> Reading:
     files = [_read_or_conflicted(name, text, conflicted) for name, text in sources]
     for written in files:
         _refuse_non_mapping(written)
@@ -340,7 +350,10 @@ def read_written_sources(
     diagnostics: list[Diagnostic] = []
     documents: list[ValuesDocument] = []
     given = [Path(p.name) for p in files]
-    version_doc = _chart_ref_version(files, diagnostics)
+    pinned = chart_ref_version(files, diagnostics)
+    version_doc = None
+    if pinned is not None and pinned.origin.position is not None:
+        version_doc = (pinned.value, pinned.origin.position)
     for index, written in enumerate(files):
         front: list[ValuesDocument] = []
         unresolved: list[tuple[str, Position]] = []
@@ -416,9 +429,7 @@ def _values_from(
     extra.setdefault(found.file, found.text)
     if not found.entry:
         return _plain_documents(found.file, found.text)
-    with lenient_reading():
-        documents = load_yaml_documents(found.text, found.file)
-    for document in documents:
+    for document in load_yaml_documents(found.text, found.file):
         root = document.root
         if root is None or gitops.text_at(root, "metadata", "name") != ref.name:
             continue
@@ -471,38 +482,6 @@ def _value_file(
     if found is None:
         return None
     return _read(found, extra)
-
-
-def _chart_ref_version(
-    files: Sequence[WrittenFile], diagnostics: list[Diagnostic]
-) -> tuple[str, Position] | None:
-    wrapper = next((p for p in files if p.chart_ref is not None), None)
-    if wrapper is None or wrapper.chart_ref is None:
-        return None
-    known = [v for p in files for v in p.flux_sources]
-    try:
-        found, _ = gitops.resolve_chart_ref(wrapper.chart_ref, known, wrapper.name)
-    except CiliumdriftError:  # pragma: no cover - siblings are read defensively
-        return None
-    ref = wrapper.chart_ref
-    if found is not None and found.version is not None:
-        diagnostics.append(
-            Diagnostic(
-                f"chart version {found.version} from {ref.kind}/{ref.name} at {found.position}",
-                ref.position,
-            )
-        )
-    if found is None or found.version is None:
-        what = "not found" if found is None else f"pins {found.text}"
-        diagnostics.append(
-            Diagnostic(
-                f"chart version unknown: chartRef {ref.kind}/{ref.name} {what}; "
-                "pass --cilium-version",
-                ref.position,
-            )
-        )
-        return None
-    return found.version, found.position
 
 
 # -- merging ----------------------------------------------------------------------------------

@@ -160,3 +160,15 @@ def test_merge_keys_are_expanded_not_reported() -> None:
     entries = {e.dotted: e for e in doc.entries()}
     assert entries["operator.replicas"].value.text == "1"
     assert "operator.<<" not in entries
+
+
+def test_a_duplicate_key_inside_an_argo_values_string_is_a_finding_not_an_error() -> None:
+    # the embedded text is read by the same lenient reader as the file around it
+    argo = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nspec:\n  source:\n    chart: cilium\n"
+        "    targetRevision: 1.18.4\n    helm:\n      values: |\n        bpf:\n          "
+        "masquerade: true\n        bpf:\n          datapathMode: netkit\n"
+    )
+    report = lint_texts([("app.yaml", argo)])
+    found = [(v.code, v.position.line, v.position.column) for v in report.violations]
+    assert ("CD107", 11, 9) in found
