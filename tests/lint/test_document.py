@@ -172,3 +172,22 @@ def test_a_duplicate_key_inside_an_argo_values_string_is_a_finding_not_an_error(
     report = lint_texts([("app.yaml", argo)])
     found = [(v.code, v.position.line, v.position.column) for v in report.violations]
     assert ("CD107", 11, 9) in found
+
+
+def test_lint_reads_no_yaml_itself() -> None:
+    """One reader: lint takes nodes and layers from ciliumdrift.load, never a parser."""
+    import ast
+
+    from tests.conftest import REPO
+
+    for path in sorted((REPO / "ciliumdrift" / "lint").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""] + [f"{node.module}.{a.name}" for a in node.names]
+            for name in names:
+                assert not name.startswith(("ruamel", "yaml")), (path, name)
+                assert not name.endswith(("load_yaml_documents", "load_plain")), (path, name)
