@@ -137,14 +137,13 @@ def fact(
     """
 
     def declare(derive: Deriver) -> Fact:
-        text = inspect.cleandoc(derive.__doc__ or "")
-        summary, _, doc = text.partition("\n")
+        summary, doc = _documented(derive)
         return Fact(
             id=id,
             status_line=status_line,
-            summary=summary.strip(),
+            summary=summary,
             reads=reads,
-            doc=doc.strip(),
+            doc=doc,
             derive=derive,
             observe=observe,
             explain=explain,
@@ -194,15 +193,13 @@ def health(
     line, then ``## Rule`` and ``## Sources``)."""
 
     def declare(check: HealthObserver) -> HealthFact:
-        text = inspect.cleandoc(check.__doc__ or "")
-        summary, _, doc = text.partition("\n")
-        return HealthFact(
-            id=id,
-            status_line=status_line,
-            summary=summary.strip(),
-            doc=doc.strip(),
-            check=check,
-            expected=expected,
-        )
+        summary, doc = _documented(check)
+        return HealthFact(id, status_line, summary, doc, check, expected)
 
     return declare
+
+
+def _documented(function: Callable[..., Any]) -> tuple[str, str]:
+    """A declared unit's docstring: its one-line summary, and the documentation after it."""
+    summary, _, doc = inspect.cleandoc(function.__doc__ or "").partition("\n")
+    return summary.strip(), doc.strip()

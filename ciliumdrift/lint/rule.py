@@ -345,7 +345,7 @@ class LintContext:
     chart data is available, else empty.
     """
 
-    documents: tuple[Any, ...]  # tuple[ValuesDocument, ...]; Any keeps rule.py import-light
+    documents: tuple[Any, ...]  # tuple[load.written.ValuesDocument, ...]: the layers as written
     values: HelmValues
     cilium_version: str
     texts: Mapping[str, str] = field(default_factory=dict)  # file name -> full text

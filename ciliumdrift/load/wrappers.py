@@ -698,13 +698,20 @@ def _values_from_folder(
     )
     if not found.entry:
         return _plain_layers(found.text, found.file)
+    entry = found_entry(found, ref)
+    return _embedded_values(found.text, entry, found.file) if entry is not None else None
+
+
+def found_entry(found: gitops.FoundValues, ref: gitops.ValuesRef) -> YamlNode | None:
+    """The ``data`` (``stringData``) entry ``ref`` names in the ConfigMap (Secret) that
+    :func:`ciliumdrift.load.gitops.find_values_object` found in the HelmRelease's folder."""
     for document in load_yaml_documents(found.text, found.file):
         root = document.root
         if root is None or gitops.text_at(root, "metadata", "name") != ref.name:
             continue
         entry = gitops.values_entry(root, ref.key)
-        if entry is not None and gitops.kind_of(root)[1] == ref.kind:
-            return _embedded_values(found.text, entry, found.file)
+        if isinstance(entry, YamlNode) and gitops.kind_of(root)[1] == ref.kind:
+            return entry
     return None  # pragma: no cover - find_values_object found this very entry
 
 

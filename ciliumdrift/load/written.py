@@ -33,6 +33,7 @@ from ciliumdrift.load.wrappers import (
     chart_ref_version,
     embedded_roots,
     find_above,
+    found_entry,
     same_or_suffix,
     wrapper_kind,
     wrapper_values,
@@ -429,14 +430,8 @@ def _values_from(
     extra.setdefault(found.file, found.text)
     if not found.entry:
         return _plain_documents(found.file, found.text)
-    for document in load_yaml_documents(found.text, found.file):
-        root = document.root
-        if root is None or gitops.text_at(root, "metadata", "name") != ref.name:
-            continue
-        data = gitops.values_entry(root, ref.key)
-        if isinstance(data, YamlNode):
-            return _configmap_layers(found.file, found.text, data)
-    return None  # pragma: no cover - find_values_object found this very entry
+    entry = found_entry(found, ref)
+    return _configmap_layers(found.file, found.text, entry) if entry is not None else None
 
 
 def _plain_documents(name: str, text: str) -> list[ValuesDocument]:

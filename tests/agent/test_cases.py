@@ -26,16 +26,16 @@ from tests.conftest import REPO
 CASES_DIR = REPO / "ciliumdrift" / "agent" / "facts" / "cases"
 
 
-def _files() -> list[Path]:
-    return sorted(CASES_DIR.glob("*.yaml"))
+def _files(folder: Path = CASES_DIR) -> list[Path]:
+    return sorted(folder.glob("*.yaml"))
 
 
-def _cases() -> list[tuple[str, dict[str, Any]]]:
+def _cases(folder: Path = CASES_DIR, kind: str = "fact") -> list[tuple[str, dict[str, Any]]]:
     found = []
-    for path in _files():
+    for path in _files(folder):
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
         for case in document["cases"]:
-            found.append((document["fact"], case))
+            found.append((document[kind], case))
     return found
 
 
@@ -57,17 +57,22 @@ def _where(origin: Any) -> str | None:
     return f"{Path(origin.position.file).name}:{origin.position.line}"
 
 
-@pytest.mark.parametrize(
-    ("fact_id", "case"), CASES, ids=[f"{fact}:{case['name']}" for fact, case in CASES]
-)
-def test_case(fact_id: str, case: dict[str, Any], tmp_path: Path) -> None:
+def _declared(case: dict[str, Any], tmp_path: Path) -> Any:
+    """The case's values (and Talos config) loaded as check loads them, at its version."""
     values = tmp_path / "values.yaml"
     values.write_text(case["values"], encoding="utf-8")
     talos: list[str] = []
     if case.get("talos"):
         (tmp_path / "talos.yaml").write_text(case["talos"], encoding="utf-8")
         talos = [str(tmp_path / "talos.yaml")]
-    declared = load_declared([str(values)], talos_files=talos, cilium_version=str(case["version"]))
+    return load_declared([str(values)], talos_files=talos, cilium_version=str(case["version"]))
+
+
+@pytest.mark.parametrize(
+    ("fact_id", "case"), CASES, ids=[f"{fact}:{case['name']}" for fact, case in CASES]
+)
+def test_case(fact_id: str, case: dict[str, Any], tmp_path: Path) -> None:
+    declared = _declared(case, tmp_path)
     ctx = node_context(declared, kernel=case.get("kernel"))
     expectation = derive_context(ctx, FACTS)[fact_id]
     expect = case["expect"]
@@ -85,24 +90,11 @@ def test_case(fact_id: str, case: dict[str, Any], tmp_path: Path) -> None:
 HEALTH_DIR = CASES_DIR / "health"
 
 
-def _health_files() -> list[Path]:
-    return sorted(HEALTH_DIR.glob("*.yaml"))
-
-
-def _health_cases() -> list[tuple[str, dict[str, Any]]]:
-    found = []
-    for path in _health_files():
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-        for case in document["cases"]:
-            found.append((document["health"], case))
-    return found
-
-
-HEALTH_CASES = _health_cases()
+HEALTH_CASES = _cases(HEALTH_DIR, "health")
 
 
 def test_every_health_fact_has_a_case_file_with_a_clean_and_an_unwell_case() -> None:
-    assert {path.stem for path in _health_files()} == {unit.id for unit in HEALTH}
+    assert {path.stem for path in _files(HEALTH_DIR)} == {unit.id for unit in HEALTH}
     for unit in HEALTH:
         expected = [case["expect"] for fact_id, case in HEALTH_CASES if fact_id == unit.id]
         assert None in expected, f"{unit.id}: no case where the node is healthy"
@@ -124,13 +116,7 @@ def _first_position(finding: Any) -> str | None:
     ids=[f"health-{unit}:{case['name']}" for unit, case in HEALTH_CASES],
 )
 def test_health_case(health_id: str, case: dict[str, Any], tmp_path: Path) -> None:
-    values = tmp_path / "values.yaml"
-    values.write_text(case["values"], encoding="utf-8")
-    talos: list[str] = []
-    if case.get("talos"):
-        (tmp_path / "talos.yaml").write_text(case["talos"], encoding="utf-8")
-        talos = [str(tmp_path / "talos.yaml")]
-    declared = load_declared([str(values)], talos_files=talos, cilium_version=str(case["version"]))
+    declared = _declared(case, tmp_path)
     status = parse_status(case["status"], source="status.txt") if case.get("status") else None
     observation = NodeObservation(name="node-1", status=status, error=case.get("error"))
     comparison = compare(declared, [observation])

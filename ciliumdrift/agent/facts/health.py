@@ -9,6 +9,7 @@ health finding (a warning that fails a run only with ``--fail-on-health``, docs/
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from ciliumdrift.agent.fact import Expectation, HealthFact, Unhealthy, health
@@ -30,6 +31,24 @@ def _unwell(observation: NodeObservation, section: str, only: tuple[str, ...] = 
         return None
     unwell = found.state in only if only else found.state not in ("Ok", "Disabled")
     return found if unwell else None
+
+
+def _short(good: int | None, total: int | None, word: str, missing: str) -> Unhealthy | None:
+    """``<good>/<total> <word>`` when some of ``total`` are not good, with how many are not."""
+    if good is None or total is None or good >= total:
+        return None
+    return Unhealthy(f"{good}/{total} {word}", f"{total - good} {missing}")
+
+
+def _state_finding(
+    observation: NodeObservation, section: str, label: str, only: tuple[str, ...] = ()
+) -> Unhealthy | None:
+    """``<label> is <state> <message>`` for an unwell ``<state> <message>`` line."""
+    state = _unwell(observation, section, only)
+    if state is None:
+        return None
+    text = _state_line(state.state, state.message)
+    return Unhealthy(text, f"{label} is {text}")
 
 
 @health(id="node", status_line="Node", expected=None)
@@ -77,11 +96,7 @@ def cilium(
     cilium/cilium@v1.18.0:pkg/client/client.go FormatStatusResponse (`Cilium:\\t<state>
     <msg>`), cilium/cilium@v1.18.0:pkg/status/status_collector.go (the probes).
     """
-    state = _unwell(observation, "cilium")
-    if state is None:
-        return None
-    text = _state_line(state.state, state.message)
-    return Unhealthy(text, f"Cilium is {text}")
+    return _state_finding(observation, "cilium", "Cilium")
 
 
 @health(id="kubernetes", status_line="Kubernetes")
@@ -101,13 +116,10 @@ def kubernetes(
     (`Kubernetes:\\t<state>\\t<msg>`), cilium/cilium@v1.18.0:daemon/cmd/status.go (the
     API server probe).
     """
-    state = _unwell(observation, "kubernetes")
-    if state is None:
-        return None
-    text = _state_line(state.state, state.message)
+    found = _state_finding(observation, "kubernetes", "Kubernetes")
     known = expectations.get("kubernetes")
     causes = tuple(c for conflict in (known.conflicts if known else ()) for c in conflict.causes)
-    return Unhealthy(text, f"Kubernetes is {text}", causes)
+    return replace(found, causes=causes) if found is not None else None
 
 
 @health(id="kvstore", status_line="KVStore")
@@ -165,11 +177,7 @@ def hubble(
     cilium/cilium@v1.18.0:pkg/client/client.go FormatStatusResponse (`Hubble:\\t<state>
     <msg>`).
     """
-    state = _unwell(observation, "hubble", _UNWELL)
-    if state is None:
-        return None
-    text = _state_line(state.state, state.message)
-    return Unhealthy(text, f"Hubble is {text}")
+    return _state_finding(observation, "hubble", "Hubble", _UNWELL)
 
 
 @health(id="hubble-metrics", status_line="Hubble")
@@ -208,14 +216,11 @@ def controllers(
     Status:\\t%d/%d healthy`, a controller with ConsecutiveFailureCount > 0 is failing).
     """
     state = observation.status.controllers if observation.status is not None else None
-    if state is None or state.healthy >= state.total:
+    if state is None:
         return None
     failing = [c.name for c in state.controllers if c.failure_count > 0]
     named = f" ({', '.join(failing[:5])})" if failing else ""
-    return Unhealthy(
-        f"{state.healthy}/{state.total} healthy",
-        f"{state.total - state.healthy} controller(s) failing{named}",
-    )
+    return _short(state.healthy, state.total, "healthy", f"controller(s) failing{named}")
 
 
 @health(id="cluster-health", status_line="Cluster health")
@@ -234,13 +239,8 @@ def cluster_health(
     GetAndFormatHealthStatus of cilium/cilium@v1.18.0:pkg/health/client, `%d/%d reachable`).
     """
     state = observation.status.cluster_health if observation.status is not None else None
-    if state is None or state.reachable is None or state.total is None:
-        return None
-    if state.reachable >= state.total:
-        return None
-    return Unhealthy(
-        f"{state.reachable}/{state.total} reachable",
-        f"{state.total - state.reachable} node(s) unreachable",
+    return (
+        _short(state.reachable, state.total, "reachable", "node(s) unreachable") if state else None
     )
 
 
