@@ -25,10 +25,12 @@ from pathlib import Path
 from typing import Any
 
 from ciliumdrift.errors import ValuesError, YamlError
+from ciliumdrift.limits import escapes
 from ciliumdrift.load import gitops
 from ciliumdrift.load.model import HelmValues, join_key
 from ciliumdrift.load.scalars import helm_key, helm_scalar
 from ciliumdrift.load.wrappers import (
+    UMBRELLA_KEYS,
     argo_relative,
     chart_ref_version,
     embedded_roots,
@@ -41,6 +43,7 @@ from ciliumdrift.load.wrappers import (
 )
 from ciliumdrift.load.yaml import YamlNode, iter_mapping, lenient_reading, load_yaml_documents
 from ciliumdrift.model import Diagnostic, Layer, Origin, Position
+from ciliumdrift.textio import read_text
 
 #: Walking more nodes than this means alias expansion, not a values file.
 MAX_WALKED = 200_000
@@ -271,8 +274,6 @@ def _wrapper_document(written: WrittenFile, root: YamlNode, kind: str) -> Values
 
 def _umbrella(documents: list[ValuesDocument]) -> list[ValuesDocument]:
     """An umbrella chart's values: lint the map under ``cilium:``."""
-    from ciliumdrift.load.wrappers import UMBRELLA_KEYS
-
     keys = {k.text for d in documents if d.root is not None for k, _ in d.root.entries}
     if "cilium" not in keys or not keys <= UMBRELLA_KEYS:
         return documents
@@ -441,8 +442,6 @@ def _plain_documents(name: str, text: str) -> list[ValuesDocument]:
 
 
 def _read(path: Path, extra: dict[str, str]) -> list[ValuesDocument]:
-    from ciliumdrift.textio import read_text
-
     name, text = read_text(path, field_name="yaml_bytes")
     extra.setdefault(name, text)
     return _plain_documents(name, text)
@@ -451,8 +450,6 @@ def _read(path: Path, extra: dict[str, str]) -> list[ValuesDocument]:
 def _local_file(
     kustomization: str, relative: str, extra: dict[str, str]
 ) -> list[ValuesDocument] | None:
-    from ciliumdrift.limits import escapes
-
     path = Path(kustomization).parent / relative
     if "://" in relative or kustomization == "-" or escapes(relative, Path(kustomization).parent):
         return None  # outside the kustomization's folder: never read (load refuses it)

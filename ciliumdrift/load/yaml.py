@@ -48,8 +48,9 @@ Limits (each violation is a :class:`~ciliumdrift.errors.YamlError` naming
   anywhere else is an error. CRLF line endings are read as line breaks (positions stay
   right).
 
-:func:`key_positions` maps the dotted keys of a values file to the ``line:column`` of their
-key, for tools (lint) that point at a key rather than at a merged value.
+Lint reads through this module too (:mod:`ciliumdrift.load.written`), inside
+:func:`lenient_reading`: every node keeps its position and scalar style (``quoted``), and a
+repeated key is recorded on the document (``YamlDocument.duplicates``) instead of refused.
 """
 
 from __future__ import annotations
@@ -176,7 +177,7 @@ def precheck(text: str, where: Locator, *, limit: int | None = None, scan: bool 
     """The checks that are cheap before parsing: size, stray BOM, deep flow, plain text.
 
     Raise :class:`YamlError` for input that would only be refused after a slow parse (see
-    the module docstring). Lint, which composes with ruamel's round-trip loader, calls it too.
+    the module docstring).
     """
     limit = limits.current().yaml_bytes if limit is None else limit
     size = len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
@@ -569,33 +570,6 @@ def _explicit_tag(tag: str | None) -> str | None:
     if tag is None or tag == "!":
         return None
     return tag.replace("tag:yaml.org,2002:", "!!")
-
-
-def key_positions(text: str, name: str) -> dict[str, Position]:
-    """Dotted key -> position of that key in a plain values file (every document, last wins).
-
-    Lint uses it to point at a key the user wrote; merged values carry their own origins.
-    """
-    found: dict[str, Position] = {}
-    for document in load_yaml_documents(text, name):
-        if document.root is not None:
-            _collect_keys(document.root, (), found)
-    return found
-
-
-def _collect_keys(node: YamlNode, prefix: tuple[str, ...], found: dict[str, Position]) -> None:
-    from ciliumdrift.load.model import join_key
-
-    if node.kind != "map":
-        return
-    for key, value in node.entries:
-        if key.kind != "scalar":
-            continue
-        if key.text == "<<" and key.style is None:
-            continue
-        path = (*prefix, key.text)
-        found[join_key(path)] = key.position
-        _collect_keys(value, path, found)
 
 
 def block_scalar_locator(text: str, node: YamlNode, name: str) -> Locator:
