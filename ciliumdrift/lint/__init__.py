@@ -86,7 +86,11 @@ def lint_texts(
     from ciliumdrift.lint.model import agent_conflicts
     from ciliumdrift.lint.rules import BY_CODE, RULES
     from ciliumdrift.lint.rules.hygiene import has_conflict_marker
-    from ciliumdrift.lint.suppress import apply_suppressions, parse_suppressions
+    from ciliumdrift.lint.suppress import (
+        apply_suppressions,
+        parse_suppressions,
+        suppressions_in,
+    )
     from ciliumdrift.load.written import merge_documents, read_written_sources
     from ciliumdrift.model import Diagnostic
 
@@ -133,7 +137,12 @@ def lint_texts(
                     f"rule {unit.code} failed: {type(error).__name__}: {error}", code=unit.code
                 )
             )
-    suppressions = {name: parse_suppressions(text) for name, text in texts.items()}
+    suppressions = {
+        name: suppressions_in((c.position.line, c.text) for c in reading.comments[name])
+        if name in reading.comments
+        else parse_suppressions(text)
+        for name, text in texts.items()
+    }
     kept, suppressed = apply_suppressions(_one_per_line(_unique(found)), BY_CODE, suppressions)
     if not requested and wrapper is None:  # no version known: the chart stood in for it
         kept = [_version_unknown(v, version) for v in kept]

@@ -41,7 +41,13 @@ from ciliumdrift.load.wrappers import (
     wrapper_values,
     wrappers_of,
 )
-from ciliumdrift.load.yaml import YamlNode, iter_mapping, lenient_reading, load_yaml_documents
+from ciliumdrift.load.yaml import (
+    Comment,
+    YamlNode,
+    iter_mapping,
+    lenient_reading,
+    load_yaml_documents,
+)
 from ciliumdrift.model import Diagnostic, Layer, Origin, Position
 from ciliumdrift.textio import read_text
 
@@ -311,6 +317,8 @@ class Reading:
     documents: tuple[ValuesDocument, ...]
     extra_texts: tuple[tuple[str, str], ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
+    #: The comments of every file read, by name (a file not read as YAML has none here).
+    comments: Mapping[str, tuple[Comment, ...]] = field(default_factory=dict)
 
 
 def _read_or_conflicted(name: str, text: str, conflicted: Sequence[str]) -> WrittenFile:
@@ -338,8 +346,10 @@ def read_written_sources(
     ``conflicted`` names files that hold merge-conflict markers: when such a file cannot be
     read, it contributes an empty layer instead of an error (lint reports the markers).
     """
-    with lenient_reading():  # the files a wrapper points at too
-        return _read_sources(sources, conflicted)
+    with lenient_reading() as record:  # the files a wrapper points at too
+        reading = _read_sources(sources, conflicted)
+    comments = {name: tuple(found) for name, found in record.comments.items()}
+    return replace(reading, comments=comments)
 
 
 def _read_sources(sources: Sequence[tuple[str, str]], conflicted: Sequence[str]) -> Reading:

@@ -189,3 +189,28 @@ def test_scalar_typing_matches_helm(helm: Any, text: str) -> None:
     assert ours == theirs
     if ours[0] == "ok":
         assert type(ours[1]) is type(theirs[1])
+
+
+def test_lenient_reading_records_the_comments_the_parser_sees() -> None:
+    from ciliumdrift.load.yaml import lenient_reading
+
+    text = (
+        "# head\r\n"
+        'a: "x # not a comment"  # real\r\n'
+        "b: |\r\n  # block text\r\n  line\r\n"
+        "# after the block\r\n"
+        "c: plain#text # yes\r\n"
+        "d: [1, 2] # flow\r\n"
+    )
+    with lenient_reading() as record:
+        load_yaml_documents(text, "f.yaml")
+    found = [(str(c.position), c.text) for c in record.comments["f.yaml"]]
+    assert found == [
+        ("f.yaml:1:1", "# head"),
+        ("f.yaml:2:25", "# real"),
+        ("f.yaml:6:1", "# after the block"),
+        ("f.yaml:7:15", "# yes"),
+        ("f.yaml:8:11", "# flow"),
+    ]
+    load_yaml_documents(text, "g.yaml")  # a strict read records nothing
+    assert "g.yaml" not in record.comments
