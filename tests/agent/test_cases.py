@@ -151,3 +151,18 @@ def test_every_health_fact_has_sarif_rule_metadata() -> None:
         assert (rule.level, "health" in rule.tags) == (
             ("error", False) if shared else ("warning", True)
         )
+
+
+def test_facts_command_prints_a_health_facts_documentation() -> None:
+    from typer.testing import CliRunner
+
+    from ciliumdrift.cli import app
+
+    configured = {fact.id for fact in FACTS}
+    for unit in HEALTH:
+        result = CliRunner().invoke(app, ["facts", unit.id])
+        assert result.exit_code == 0, result.stderr
+        assert unit.summary in result.stdout and unit.doc.splitlines()[-1] in result.stdout
+        # a line both a fact and a health fact: the fact first, then its health
+        heading = f"## `{unit.id}` health" if unit.id in configured else f"## `{unit.id}`"
+        assert heading in result.stdout
