@@ -383,10 +383,28 @@ def version_known(ctx: NodeContext) -> bool:
     return not any("no Cilium version given" in d.message for d in ctx.values.diagnostics)
 
 
+#: Layers that only stand in for an input nobody wrote: a chart or agent default.
+_DEFAULT_LAYERS = frozenset({Layer.CHART_DEFAULT, Layer.AGENT_DEFAULT})
+
+
+def _from_default(located: Located[Any]) -> bool:
+    return located.origin is not None and located.origin.layer in _DEFAULT_LAYERS
+
+
 def evaluate(
-    row: Behaviour, ctx: NodeContext, expectations: Mapping[str, Expectation] | None = None
+    row: Behaviour,
+    ctx: NodeContext,
+    expectations: Mapping[str, Expectation] | None = None,
+    *,
+    defaults_decide: bool = True,
 ) -> Match | None:
-    """The row on this node: None when a condition is known not to hold."""
+    """The row on this node: None when a condition is known not to hold.
+
+    ``defaults_decide=False`` is for a row whose log line matched: a condition that fails
+    only on a chart or agent default (the inputs do not show that key) is then unknown, not
+    false, since the log line shows the agent ran with the feature; a condition that fails
+    on a value the user declared (or on the kernel, version or Talos config) still refutes.
+    """
     known = expectations or {}
     evidence: list[Evidence] = []
     unknown: list[str] = []
@@ -412,7 +430,10 @@ def evaluate(
             unknown.append(condition.describe())
             continue
         if not _holds(condition, located.value):
-            return None
+            if defaults_decide or not _from_default(located):
+                return None
+            unknown.append(f"{condition.describe()} (only a default says otherwise)")
+            continue
         label = condition.name if condition.subject in ("helm", "talos") else condition.describe()
         evidence.append(said(label, located))
     return Match(row, certain=not unknown, evidence=tuple(evidence), unknown=tuple(unknown))
@@ -517,14 +538,14 @@ def drift_candidates(
     for row in behaviours():
         if row.fact != fact_id or not _observed_fits(row, observed):
             continue
-        found = evaluate(row, ctx, expectations)
         entry = logged.get(row.id)
-        if found is None and entry is None:
+        found = evaluate(row, ctx, expectations, defaults_decide=entry is None)
+        if found is None:
+            # A condition is known false: the log line alone does not make the row the cause
+            # (a broad pattern would claim failures the row does not explain).
             continue
         if entry is not None and log is not None:
-            extra = [log_evidence(log, entry)]
-            made = _cause(found, extra) if found is not None else _cause(row, extra)
-            out.append(Candidate(CERTAIN + 0.03, made, row.fix))
+            out.append(Candidate(CERTAIN + 0.03, _cause(found, [log_evidence(log, entry)]), row.fix))
         elif found is not None and row.needs_log:
             out.append(Candidate(POSSIBLE, _cause(found), row.fix))
         elif found is not None and found.certain:

@@ -156,7 +156,10 @@ def _best_per_line(
     """One known behaviour per log line: the one whose conditions the inputs confirm best."""
     by_line: dict[int, list[tuple[known.Behaviour, LogEntry, known.Match | None]]] = {}
     for row, entry in known.log_matches(log):
-        found = known.evaluate(row, ctx, expectations)
+        found = known.evaluate(row, ctx, expectations, defaults_decide=False)
+        if found is None:
+            # The row's conditions are known false here: its pattern matched another failure.
+            continue
         by_line.setdefault(entry.line, []).append((row, entry, found))
 
     def score(item: tuple[known.Behaviour, LogEntry, known.Match | None]) -> int:

@@ -75,8 +75,13 @@ class LogEntry:
 
     @property
     def text(self) -> str:
-        """The message with its error and reason fields: what a pattern is matched against."""
-        extra = [value for key, value in self.fields if key in ("error", "reason", "err")]
+        """The message with its error, reason and device fields: what a pattern is matched against.
+
+        The device tells a refusal on a tunnel device (cilium_vxlan) from one on a NIC.
+        """
+        extra = [
+            value for key, value in self.fields if key in ("error", "reason", "err", "device")
+        ]
         return " ".join([self.message, *extra])
 
     def quote(self, limit: int = 240) -> str:
