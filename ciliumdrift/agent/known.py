@@ -545,7 +545,9 @@ def drift_candidates(
             # (a broad pattern would claim failures the row does not explain).
             continue
         if entry is not None and log is not None:
-            out.append(Candidate(CERTAIN + 0.03, _cause(found, [log_evidence(log, entry)]), row.fix))
+            out.append(
+                Candidate(CERTAIN + 0.03, _cause(found, [log_evidence(log, entry)]), row.fix)
+            )
         elif found is not None and row.needs_log:
             out.append(Candidate(POSSIBLE, _cause(found), row.fix))
         elif found is not None and found.certain:

@@ -79,9 +79,7 @@ class LogEntry:
 
         The device tells a refusal on a tunnel device (cilium_vxlan) from one on a NIC.
         """
-        extra = [
-            value for key, value in self.fields if key in ("error", "reason", "err", "device")
-        ]
+        extra = [value for key, value in self.fields if key in ("error", "reason", "err", "device")]
         return " ".join([self.message, *extra])
 
     def quote(self, limit: int = 240) -> str:
