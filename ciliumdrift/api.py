@@ -18,6 +18,7 @@ from ciliumdrift.config import find_settings
 from ciliumdrift.errors import InputError, UnsupportedVersion
 from ciliumdrift.inputs import UNKNOWN_VERSION, Inputs, resolve_cilium_version
 from ciliumdrift.load.model import Declared, join_key
+from ciliumdrift.parse.kernellog import parse_kernel_log
 
 if TYPE_CHECKING:
     from ciliumdrift.config import Settings
@@ -36,6 +37,7 @@ _TALOS_NAMES = re.compile(
 )
 _STATUS_NAMES = re.compile(r"^status(?:[-_.](?P<node>[\w.-]+?))?\.(txt|json|ya?ml|log)$", re.I)
 _AGENT_LOG_NAMES = re.compile(r"^agent(?:[-_.](?P<node>[\w.-]+?))?\.log$", re.I)
+_KERNEL_LOG_NAMES = re.compile(r"^(?:dmesg|kernel)(?:[-_.](?P<node>[\w.-]+?))?\.(?:log|txt)$", re.I)
 _NODE_CONFIG_NAMES = re.compile(r"^node-?config[\w.-]*\.ya?ml$", re.I)
 
 
@@ -48,14 +50,15 @@ class ExampleFiles:
     statuses: tuple[str, ...]
     agent_logs: tuple[str, ...] = ()
     node_configs: tuple[str, ...] = ()
+    kernel_logs: tuple[str, ...] = ()
 
 
 _BASE_VALUES = ("values.yaml", "values.yml")
 
 
 def discover(directory: str | Path) -> ExampleFiles:
-    """Pick up ``values*.yaml``, ``talos*.yaml``, ``status*.txt``, ``agent*.log`` and
-    ``node-config*.yaml`` files of a folder.
+    """Pick up ``values*.yaml``, ``talos*.yaml``, ``status*.txt``, ``agent*.log``,
+    ``dmesg*.log`` / ``kernel*.log`` and ``node-config*.yaml`` files of a folder.
 
     Values are merged in this order, as ``helm -f`` would be given them: wrappers
     (``helmrelease*``, ``application*``, ``kustomization*``), then ``values.yaml``, then the
@@ -64,8 +67,7 @@ def discover(directory: str | Path) -> ExampleFiles:
     their order matters and a folder cannot say it: the folder is refused, naming the key;
     pass the files with ``-f`` in order (or list them under ``values`` in
     ``.ciliumdrift.yaml``). A status named ``status-<node>.txt`` (a log ``agent-<node>.log``)
-    is that node's; plain
-    ``status.txt`` has no node name.
+    (a kernel log ``dmesg-<node>.log``) is that node's; plain ``status.txt`` has no node name.
     """
     folder = Path(directory)
     if not folder.is_dir():
@@ -95,13 +97,19 @@ def discover(directory: str | Path) -> ExampleFiles:
         for n in names
         if (m := _AGENT_LOG_NAMES.match(n))
     )
+    kernel_logs = tuple(
+        (f"{m.group('node')}={folder / n}" if m.group("node") else str(folder / n))
+        for n in names
+        if (m := _KERNEL_LOG_NAMES.match(n))
+    )
     configs = tuple(str(folder / n) for n in names if _NODE_CONFIG_NAMES.match(n))
-    if not (values or talos or statuses or logs):
+    if not (values or talos or statuses or logs or kernel_logs):
         raise InputError(
-            "no values*.yaml, talos*.yaml, status*.txt or agent*.log files in this folder",
+            "no values*.yaml, talos*.yaml, status*.txt, agent*.log or dmesg*.log files in this "
+            "folder",
             Position(str(directory), 1, 1),
         )
-    return ExampleFiles(values, talos, statuses, logs, configs)
+    return ExampleFiles(values, talos, statuses, logs, configs, kernel_logs)
 
 
 def _refuse_ambiguous_overlays(folder: Path, names: Sequence[str]) -> None:
@@ -214,6 +222,7 @@ def gather_inputs(
     talos = list(talos_files)
     statuses = list(status_files)
     found_logs: tuple[str, ...] = ()
+    found_kernel_logs: tuple[str, ...] = ()
     found_configs: tuple[str, ...] = ()
     if directory is not None:
         found = discover(directory)
@@ -221,6 +230,7 @@ def gather_inputs(
         talos = [*found.talos, *talos]
         statuses = [*found.statuses, *statuses]
         found_logs, found_configs = found.agent_logs, found.node_configs
+        found_kernel_logs = found.kernel_logs
     if not values and not set_flags and settings.values:
         values = [settings.path_of(v) for v in settings.values]
     if not talos and settings.talos:
@@ -246,6 +256,7 @@ def gather_inputs(
         version=version,
         settings_source=settings.source,
         agent_logs=found_logs,
+        kernel_logs=found_kernel_logs,
         node_configs=found_configs,
     )
     return inputs, seen
@@ -266,6 +277,7 @@ def check(
     node_configs: Sequence[str] = (),
     devices: Sequence[str] = (),
     node_labels: Sequence[str] = (),
+    kernel_logs: Sequence[str] = (),
 ) -> Report:
     """Compare what the files declare with what the statuses show; one call, one Report.
 
@@ -276,7 +288,9 @@ def check(
     ``agent_logs`` (``[NODE=]FILE``) are agent logs whose lines explain findings or become
     findings; ``node_configs`` are CiliumNodeConfig files whose overrides the selected nodes
     are expected to run (selected by ``node_labels``, ``NODE=KEY=VALUE``, and the hostname
-    label); ``devices`` (``[NODE=]NAME:DRIVER``) say what the nodes' devices are.
+    label); ``devices`` (``[NODE=]NAME:DRIVER``) say what the nodes' devices are;
+    ``kernel_logs`` (``[NODE=]FILE``, dmesg or ``talosctl dmesg``) are the nodes' kernel logs,
+    read like the agent logs (a BPF failure the kernel logged becomes a finding).
     """
     inputs, observations = gather_inputs(
         directory,
@@ -292,13 +306,16 @@ def check(
     # An explicit --agent-log for the same file replaces the folder's (one log per node).
     agent_logs = [*(s for s in inputs.agent_logs if s not in agent_logs), *agent_logs]
     node_configs = [*(c for c in inputs.node_configs if c not in node_configs), *node_configs]
-    observations = with_node_inputs(observations, agent_logs, devices, node_labels)
+    kernel_logs = [*(s for s in inputs.kernel_logs if s not in kernel_logs), *kernel_logs]
+    observations = with_node_inputs(
+        observations, agent_logs, devices, node_labels, kernel_logs=kernel_logs
+    )
     diagnostics: list[Diagnostic] = []
     try:
         declared = declared_for(inputs)
     except UnsupportedVersion:
         version = inputs.version.value
-        if not agent_logs or version is None or chart is not None:
+        if not (agent_logs or kernel_logs) or version is None or chart is not None:
             raise
         # The agent logs are evidence of their own: read them against the known behaviours
         # of this version, with the oldest bundled chart standing in for the values' defaults
@@ -325,6 +342,8 @@ def check(
     extra: dict[str, Any] = {}
     if agent_logs:
         extra["agent_logs"] = list(agent_logs)
+    if kernel_logs:
+        extra["kernel_logs"] = list(kernel_logs)
     if node_configs:
         extra["node_configs"] = list(node_configs)
     return report_for(
@@ -395,15 +414,17 @@ def with_node_inputs(
     agent_logs: Sequence[str] = (),
     devices: Sequence[str] = (),
     node_labels: Sequence[str] = (),
+    *,
+    kernel_logs: Sequence[str] = (),
 ) -> list[NodeObservation]:
-    """Attach agent logs, device facts and labels to the observations of their nodes.
+    """Attach agent and kernel logs, device facts and labels to the observations of their nodes.
 
     A log, device or label for a node without a status gets an observation of its own (a
     fatal agent has no status, but its log says why). An unnamed log goes to the only
     status when there is one, else stands alone.
     """
     out = list(observations)
-    if not (agent_logs or devices or node_labels):
+    if not (agent_logs or devices or node_labels or kernel_logs):
         return out
 
     def index(node: str | None) -> int:
@@ -430,6 +451,13 @@ def with_node_inputs(
             i = index(node)
             log = parse_agent_log(text, source=name, node=node or out[i].name)
             out[i] = replace(out[i], agent_log=log)
+    if kernel_logs:
+        for spec in kernel_logs:
+            node, path = split_node_spec(spec)
+            name, text = read_text(path)
+            i = index(node)
+            kernel_log = parse_kernel_log(text, source=name, node=node or out[i].name)
+            out[i] = replace(out[i], kernel_log=kernel_log)
     if devices:
         from ciliumdrift.agent.devices import parse_device_flags
 

@@ -20,7 +20,7 @@ from ciliumdrift.agent.explain import explain_drift, unknown
 from ciliumdrift.agent.fact import Conflict, Expectation, Fact, NodeContext
 from ciliumdrift.agent.facts import FACTS, lb, maps
 from ciliumdrift.agent.gates import gate
-from ciliumdrift.agent.node import agent_log_findings, node_candidates
+from ciliumdrift.agent.node import agent_log_findings, kernel_log_findings, node_candidates
 from ciliumdrift.derive import derive_context, node_context, status_free_context
 from ciliumdrift.load.model import Declared
 from ciliumdrift.model import (
@@ -86,6 +86,11 @@ def _kernel_for(
         return kernels[observation.name]
     if None in kernels:
         return kernels[None]
+    kernel_log = observation.kernel_log
+    if kernel_log is not None and kernel_log.kernel:
+        return Located(
+            kernel_log.kernel, Origin(Layer.KERNEL, detail=f"the kernel log {kernel_log.source}")
+        )
     if observation.kernel:
         # The Node object's kernel: one origin for every node, so that a fleet shares its
         # derivation (the node is named by the finding itself).
@@ -132,7 +137,13 @@ def _node_facts(
         {None: observation.devices},
         log=observation.agent_log,
     )
-    ctx = replace(ctx, agent_log=observation.agent_log, devices=devices, labels=labels)
+    ctx = replace(
+        ctx,
+        agent_log=observation.agent_log,
+        kernel_log=observation.kernel_log,
+        devices=devices,
+        labels=labels,
+    )
     overrides = nodeconfig.effective(node_configs, labels) if node_configs else {}
     if overrides:
         ctx = replace(ctx, values=nodeconfig.overlay(ctx.values, overrides), base_values=ctx.values)
@@ -178,7 +189,7 @@ def compare(
         node = observation.name or (observation.status.node if observation.status else None)
         if observation.error is not None or observation.status is None:
             findings.append(_node_error(observation, node))
-            if observation.agent_log is not None:
+            if observation.agent_log is not None or observation.kernel_log is not None:
                 # No status, but a log: the node's status-free conflicts still stand.
                 ctx = _context(declared, observation, kernel_map, node_configs)
                 contexts.append(ctx)
@@ -211,7 +222,7 @@ def compare(
                 verdict = verdicts[verdict_key] = _verdict(fact, expectation, observed)
             lines.append(_Line(fact, ctx, node, expectation, observed, verdict))
         findings.extend(_health(observation.status, node, expectations))
-        if observation.agent_log is not None:
+        if observation.agent_log is not None or observation.kernel_log is not None:
             log_only.append((ctx, node, expectations))
     labels: dict[tuple[str, str], str] = {}
     for line in lines:
@@ -269,6 +280,11 @@ def compare(
             ),
         )
     ]
+    logged.extend(
+        finding
+        for ctx, node, expectations in log_only
+        for finding in kernel_log_findings(ctx, node, expectations, drift)
+    )
     ordered = [f for group in (drift, _flatten(cross), logged, findings) for f in group]
     return Comparison(rows=rows, findings=tuple(_merge_subjects(ordered)))
 
@@ -326,6 +342,7 @@ def _kind(ctx: NodeContext) -> tuple[object, ...]:
         id(ctx.talos),
         devices,
         id(ctx.agent_log) if ctx.agent_log is not None else None,
+        id(ctx.kernel_log) if ctx.kernel_log is not None else None,
         id(ctx.base_values) if ctx.base_values is not None else None,
         ctx.node is None,
     )

@@ -221,6 +221,7 @@ class Inputs:
     version: CiliumVersion = UNKNOWN_VERSION
     settings_source: str | None = None
     agent_logs: tuple[str, ...] = ()  # ``[NODE=]FILE`` agent logs a folder holds
+    kernel_logs: tuple[str, ...] = ()  # ``[NODE=]FILE`` kernel logs (dmesg) a folder holds
     node_configs: tuple[str, ...] = ()  # CiliumNodeConfig files a folder holds
 
     def to_dict(self) -> dict[str, Any]:

@@ -281,6 +281,7 @@ class NodeObservation:
     error: str | None = None
     source: str | None = None
     agent_log: Any = None  # ciliumdrift.parse.agentlog.AgentLog: the agent's log, when given
+    kernel_log: Any = None  # ciliumdrift.parse.kernellog.KernelLog: the node's kernel log
     labels: Mapping[str, str] | None = None  # the Node's labels (live, --node-label)
     devices: tuple[Any, ...] = ()  # ciliumdrift.agent.devices.Device: --device flags
 

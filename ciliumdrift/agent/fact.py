@@ -22,6 +22,7 @@ from ciliumdrift.parse.model import Status
 if TYPE_CHECKING:
     from ciliumdrift.agent.devices import Device
     from ciliumdrift.parse.agentlog import AgentLog
+    from ciliumdrift.parse.kernellog import KernelLog
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class NodeContext:
     version_origin: Origin | None = None  # where the Cilium version was declared
     devices: tuple[Device, ...] = ()  # what the config, Talos, --device and the status say
     agent_log: AgentLog | None = None  # the node's agent log (--agent-log, live)
+    kernel_log: KernelLog | None = None  # the node's kernel log (--kernel-log)
     labels: Any = None  # the node's labels (Mapping[str, str]) when known
     base_values: HelmValues | None = None  # the values before per-node overrides, when any
     # False when no Cilium version is known (ciliumdrift.inputs): the newest bundled chart

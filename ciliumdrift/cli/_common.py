@@ -208,6 +208,14 @@ AgentLogs = Annotated[
         help="An agent log (kubectl -n kube-system logs ds/cilium -c cilium-agent).",
     ),
 ]
+KernelLogs = Annotated[
+    list[str],
+    typer.Option(
+        "--kernel-log",
+        metavar="[NODE=]FILE",
+        help="A node's kernel log (dmesg, talosctl dmesg, journalctl -k).",
+    ),
+]
 NodeConfigs = Annotated[
     list[str],
     typer.Option("--node-config", metavar="FILE", help="CiliumNodeConfig overrides (YAML)."),

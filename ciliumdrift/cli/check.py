@@ -13,6 +13,7 @@ from ciliumdrift.cli._common import (
     CiliumVersion,
     Devices,
     FailOnOption,
+    KernelLogs,
     Kernels,
     NodeConfigs,
     NodeLabels,
@@ -67,6 +68,7 @@ def check_command(
     cilium_version: CiliumVersion = None,
     kernel: Kernels = [],  # noqa: B006
     agent_log: AgentLogs = [],  # noqa: B006
+    kernel_log: KernelLogs = [],  # noqa: B006
     node_config: NodeConfigs = [],  # noqa: B006
     device: Devices = [],  # noqa: B006
     node_label: NodeLabels = [],  # noqa: B006
@@ -106,7 +108,7 @@ def check_command(
             report = _check_sysdump(sysdump, values, flags, talos, cilium_version, kernel, chart)
         else:
             configured = settings.values or settings.talos
-            given = values or talos or status or flags or agent_log or configured
+            given = values or talos or status or flags or agent_log or kernel_log or configured
             if directory is None and not given:
                 usage("give a folder, or --values/--talos/--status/--agent-log files")
             report = check(
@@ -120,6 +122,7 @@ def check_command(
                 chart=chart,
                 settings=settings,
                 agent_logs=agent_log,
+                kernel_logs=kernel_log,
                 node_configs=node_config,
                 devices=device,
                 node_labels=node_label,
