@@ -14,11 +14,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ciliumdrift import __version__
+from ciliumdrift.agent.tables import chart_default
 from ciliumdrift.config import find_settings
+from ciliumdrift.derive.intent import common_intent
 from ciliumdrift.errors import InputError, UnsupportedVersion
 from ciliumdrift.inputs import UNKNOWN_VERSION, Inputs, resolve_cilium_version
+from ciliumdrift.load.chart import resolve_version
 from ciliumdrift.load.model import Declared, join_key
+from ciliumdrift.load.setflags import SetFlag
 from ciliumdrift.parse.kernellog import parse_kernel_log
+from ciliumdrift.textio import read_text
 
 if TYPE_CHECKING:
     from ciliumdrift.config import Settings
@@ -26,6 +31,7 @@ if TYPE_CHECKING:
 from ciliumdrift.model import (
     Diagnostic,
     Finding,
+    Layer,
     NodeObservation,
     Position,
     Report,
@@ -167,7 +173,6 @@ def parse_kernels(specs: Iterable[str]) -> dict[str | None, str]:
 def read_statuses(specs: Sequence[str]) -> list[NodeObservation]:
     """Parse each ``[NODE=]FILE`` status spec into an observation."""
     from ciliumdrift.parse import parse_status
-    from ciliumdrift.textio import read_text
 
     observations = []
     for spec in specs:
@@ -311,6 +316,9 @@ def check(
         observations, agent_logs, devices, node_labels, kernel_logs=kernel_logs
     )
     diagnostics: list[Diagnostic] = []
+    inputs, inferred = _status_intent(inputs, observations)
+    if inferred is not None:
+        diagnostics.append(inferred)
     try:
         declared = declared_for(inputs)
     except UnsupportedVersion:
@@ -354,6 +362,39 @@ def check(
         node_configs=read_node_config_files(node_configs),
         declared=declared,
     )
+
+
+def _status_intent(
+    inputs: Inputs, observations: Sequence[NodeObservation]
+) -> tuple[Inputs, Diagnostic | None]:
+    """With statuses but no config at all, the intent the statuses show (derive.intent)."""
+    statuses = [o.status for o in observations if o.status is not None]
+    if inputs.values or inputs.set_flags or inputs.talos or not statuses:
+        return inputs, None
+    inferred = common_intent(statuses)
+    if not inferred:
+        return inputs, None
+    flags = tuple(SetFlag(Layer.SET, _spelled(i.set_text, inputs)) for i in inferred)
+    said = "; ".join(f"{i.set_text} ({i.line})" for i in inferred)
+    return replace(inputs, set_flags=flags), Diagnostic(
+        "no values, Talos config or --set given: the intent is inferred from the features "
+        f"the status shows on, and only fallbacks from it are checked: {said}",
+        code="inferred-intent",
+    )
+
+
+def _spelled(set_text: str, inputs: Inputs) -> str:
+    """``a.enabled=v`` as ``a=v`` where the version's chart spells switch ``a`` as a boolean."""
+    key, _, value = set_text.partition("=")
+    if not key.endswith(".enabled") or inputs.version.value is None:
+        return set_text
+    try:
+        chart, _ = resolve_version(inputs.version.value)
+    except UnsupportedVersion:
+        return set_text
+    switch = key.removesuffix(".enabled")
+    has, default = chart_default(switch, chart)
+    return f"{switch}={value}" if has and isinstance(default, bool) else set_text
 
 
 def report_for(
@@ -443,7 +484,6 @@ def with_node_inputs(
 
     if agent_logs:
         from ciliumdrift.parse.agentlog import parse_agent_log
-        from ciliumdrift.textio import read_text
 
         for spec in agent_logs:
             node, path = split_node_spec(spec)
