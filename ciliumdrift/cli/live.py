@@ -11,6 +11,7 @@ from ciliumdrift.cli import app
 from ciliumdrift.cli._common import (
     CiliumVersion,
     FailOnOption,
+    NodeConfigs,
     Output,
     Quiet,
     ReportFormatOption,
@@ -39,6 +40,7 @@ def live_command(
     set_file: SetFiles = [],  # noqa: B006
     set_literal: SetLiterals = [],  # noqa: B006
     talos: TalosFiles = [],  # noqa: B006
+    node_config: NodeConfigs = [],  # noqa: B006
     kubeconfig: Annotated[
         str | None,
         typer.Option(
@@ -177,6 +179,7 @@ def live_command(
             agent_log=not no_agent_log,
             prometheus=source,
             sample=sample,
+            node_configs=node_config,
         )
         if quiet or verbose or fmt.value not in ("markdown", "json", "html"):
             return finish_check(

@@ -113,6 +113,7 @@ def live_report(
     agent_log: bool = True,
     prometheus: Any = None,
     sample: int | None = None,
+    node_configs: Sequence[str] = (),
 ) -> Report:
     """The ``ciliumdrift live`` pipeline in one call: collect, load, compare, attribute.
 
@@ -120,6 +121,9 @@ def live_report(
     deployed release's chart version, else the version most agents run. ``prometheus`` (a
     :class:`~ciliumdrift.live.prometheus.PrometheusSource`) reads the agents' metrics
     instead of exec-ing into every agent; ``sample`` bounds the execs per group then.
+    ``node_configs`` are CiliumNodeConfig files declared with the config (``--node-config``):
+    the nodes they select are expected to run their values, as in ``check``; the cluster's
+    own CiliumNodeConfigs still explain drift per node (:mod:`ciliumdrift.live.layers`).
     """
     from ciliumdrift.live.collect import LiveOptions, collect, no_gc_pauses
     from ciliumdrift.live.kubeconfig import resolve
@@ -150,6 +154,7 @@ def live_report(
             "cilium_version": cilium_version,
             "chart": chart,
             "kernels": kernels,
+            "node_configs": node_configs,
         }
         report = report_from(live, **inputs)
         with_logs = _with_agent_logs(live, report, options, access)
@@ -195,6 +200,7 @@ def report_from(
     cilium_version: str | None = None,
     chart: str | None = None,
     kernels: Mapping[str | None, str] | Sequence[str] = (),
+    node_configs: Sequence[str] = (),
 ) -> Report:
     """A Report for collected (live or sysdump) data against the declared files.
 
@@ -202,7 +208,7 @@ def report_from(
     else the wrapper's pin, else ``.ciliumdrift.yaml``, else the deployed Helm release's
     chart, else the version most agents run.
     """
-    from ciliumdrift.api import build_report, declared_for, gather_inputs
+    from ciliumdrift.api import build_report, declared_for, gather_inputs, read_node_config_files
     from ciliumdrift.compare import merge_nodes
     from ciliumdrift.live.layers import attribute, layer_findings
 
@@ -242,8 +248,10 @@ def report_from(
         extra_findings=layer_findings(declared, live),
         diagnostics=list(live.diagnostics),
         per_node=True,
+        node_configs=read_node_config_files(node_configs),
         inputs={
             **described,
+            **({"node_configs": list(node_configs)} if node_configs else {}),
             "cluster": live.source,
             "server": live.server,
             "context": live.context,
