@@ -35,7 +35,7 @@ def test_a_status_that_shows_none_of_the_lines_compared_nothing(
     repo_cwd: Path, tmp_path: Path
 ) -> None:
     status = tmp_path / "status.txt"
-    status.write_text("ClusterMesh:   0/0 remote clusters ready, 0 global-services\n")
+    status.write_text("NodeMonitor:   Listening for events on 4 CPUs\n")
     code, out, err = invoke("check", "-f", f"{SEED}/values.yaml", "--status", str(status))
     assert code == 2 and len(err.strip().splitlines()) == 1
     assert "shows none of the config-determined lines" in err

@@ -141,7 +141,7 @@ def cluster_mesh(ctx: NodeContext) -> Expectation | None:
     (cannot use default cluster name with cluster-id); the status line:
     cilium/cilium@v1.18.0:pkg/client/client.go FormatStatusResponse (`ClusterMesh:\\t%d/%d
     remote clusters ready, %d global-services`; 1.19 drops the global-services count) and
-    api/v1/models/cluster_mesh_status.go (JSON `cluster-mesh`).
+    cilium/cilium@v1.18.0:api/v1/models/cluster_mesh_status.go (JSON `cluster-mesh`).
     """
     cluster_id, located = _cluster_id(ctx)
     if cluster_id is None:
