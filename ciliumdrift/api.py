@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ciliumdrift import __version__
 from ciliumdrift.agent.tables import chart_default
 from ciliumdrift.config import find_settings
-from ciliumdrift.derive.intent import common_intent
+from ciliumdrift.derive.intent import common_intent, defaults_only, unchanged_facts
 from ciliumdrift.errors import InputError, UnsupportedVersion
 from ciliumdrift.inputs import UNKNOWN_VERSION, Inputs, resolve_cilium_version
 from ciliumdrift.load.chart import resolve_version
@@ -354,7 +354,7 @@ def check(
         extra["kernel_logs"] = list(kernel_logs)
     if node_configs:
         extra["node_configs"] = list(node_configs)
-    return report_for(
+    report = report_for(
         inputs,
         observations,
         extra_inputs=extra,
@@ -362,6 +362,12 @@ def check(
         node_configs=read_node_config_files(node_configs),
         declared=declared,
     )
+    if inferred is None:
+        return report
+    plain = replace(declared, values=declared_for(replace(inputs, set_flags=())).values)
+    kernel = inputs.kernels.get(None) if isinstance(inputs.kernels, Mapping) else None
+    chosen = unchanged_facts(plain, declared, kernel)
+    return replace(report, findings=defaults_only(report.findings, chosen))
 
 
 def _status_intent(
@@ -373,7 +379,11 @@ def _status_intent(
         return inputs, None
     inferred = common_intent(statuses)
     if not inferred:
-        return inputs, None
+        return inputs, Diagnostic(
+            "no values, Talos config or --set given: the status is held against the chart's "
+            "defaults only, so a line that differs is a note",
+            code="inferred-intent",
+        )
     flags = tuple(SetFlag(Layer.SET, _spelled(i.set_text, inputs)) for i in inferred)
     said = "; ".join(f"{i.set_text} ({i.line})" for i in inferred)
     return replace(inputs, set_flags=flags), Diagnostic(

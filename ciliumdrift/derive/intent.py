@@ -16,8 +16,12 @@ L7 proxy or Hubble, or a kube-proxy replacement mode, is what the config said.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from ciliumdrift.agent.facts import FACTS
+from ciliumdrift.derive import derive_context, status_free_context
+from ciliumdrift.load.model import Declared
+from ciliumdrift.model import Finding, FindingKind, Located, Severity
 from ciliumdrift.parse.model import Status
 
 _KPR_MODES = {
@@ -106,4 +110,32 @@ def common_intent(statuses: Sequence[Status]) -> list[Inferred]:
     return [i for i in first if (i.key, i.value) in shared]
 
 
-__all__ = ["Inferred", "common_intent", "inferred_intent"]
+def unchanged_facts(
+    plain: Declared, inferred: Declared, kernel: Located[str] | str | None = None
+) -> frozenset[str]:
+    """Facts whose expectation the inferred intent leaves at the chart's defaults."""
+    before = derive_context(status_free_context(plain, kernel=kernel), FACTS)
+    after = derive_context(status_free_context(inferred, kernel=kernel), FACTS)
+    return frozenset(
+        fact
+        for fact, found in after.items()
+        if fact in before and before[fact].value == found.value
+    )
+
+
+def defaults_only(findings: Sequence[Finding], facts: frozenset[str]) -> tuple[Finding, ...]:
+    """Drift on a line only the chart's defaults decide, in a status-only check, is a note:
+    with no config given, the status may show what the user chose."""
+    out = []
+    for finding in findings:
+        if finding.kind is FindingKind.DRIFT and finding.fact in facts:
+            finding = replace(
+                finding,
+                severity=Severity.NOTE,
+                message=finding.message + " (no config given: only the chart default to compare)",
+            )
+        out.append(finding)
+    return tuple(out)
+
+
+__all__ = ["Inferred", "common_intent", "defaults_only", "inferred_intent", "unchanged_facts"]

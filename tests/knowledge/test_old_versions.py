@@ -114,3 +114,20 @@ def test_a_values_file_turns_inference_off(tmp_path: Path) -> None:
     (tmp_path / "values.yaml").write_text("kubeProxyReplacement: strict\n", encoding="utf-8")
     report = check(tmp_path, cilium_version="1.10.0-rc2", kernels=["5.8"])
     assert not any(d.code == "inferred-intent" for d in report.diagnostics)
+
+
+def test_status_only_drift_against_a_bare_default_is_a_note(tmp_path: Path) -> None:
+    # The agent runs a cluster-mesh client (cluster.id set somewhere): with no config given,
+    # the chart default (cluster.id 0) is no intent, so the difference is only a note.
+    meshed = STATUS_1_10.replace(
+        "BandwidthManager:",
+        "ClusterMesh:   0/0 clusters ready, 0 global-services\nBandwidthManager:",
+    )
+    (tmp_path / "status.txt").write_text(meshed, encoding="utf-8")
+    report = check(tmp_path, cilium_version="1.10.0-rc2", kernels=["5.8"])
+    mesh = [f for f in report.findings if f.fact == "cluster-mesh"]
+    assert [f.severity.value for f in mesh] == ["note"]
+    assert "only the chart default" in mesh[0].message
+    # The fallback from the inferred intent stays an error.
+    routing = [f for f in report.findings if f.fact == "host-routing"]
+    assert [f.severity.value for f in routing] == ["error"]
