@@ -36,7 +36,7 @@ from ciliumdrift.model import (
     Severity,
 )
 from ciliumdrift.parse.agentlog import AgentLog, LogEntry, refusals
-from ciliumdrift.parse.kernellog import failures
+from ciliumdrift.parse.kernellog import failures, process_of
 
 
 def node_candidates(
@@ -297,6 +297,12 @@ def kernel_log_findings(
         else:
             evidence.append(Evidence("the row's conditions (versions, kernel) do not all hold"))
         evidence.append(Evidence(f"known behaviour {row.id}: {row.source_text()}"))
+        severity = Severity.ERROR if row.effect in ("fatal", "retry") else Severity.WARNING
+        process = process_of(log, entry)
+        if process is not None and not process.startswith("cilium"):
+            # The trace names another process: another BPF user hit it, not the agent.
+            evidence.append(Evidence(f"the kernel trace names process {process}, not the agent"))
+            severity = Severity.NOTE
         out.append(
             Finding(
                 fact=row.fact or "kernel-log",
@@ -309,13 +315,14 @@ def kernel_log_findings(
                 message=f"kernel log {log.where(entry)}: {row.summary}",
                 causes=(Cause(row.cause, row.summary, tuple(evidence)),),
                 fix=row.fix,
-                severity=Severity.ERROR if row.effect in ("fatal", "retry") else Severity.WARNING,
+                severity=severity,
             )
         )
     for entry in failures(log):
         if any(0 <= entry.line - line <= _TRACE_LINES for line in reported):
             continue
         reported.append(entry.line)
+        process = process_of(log, entry)
         out.append(
             Finding(
                 fact="kernel-log",
@@ -335,7 +342,10 @@ def kernel_log_findings(
                         (known.log_evidence(log, entry),),
                     ),
                 ),
-                severity=Severity.WARNING,
+                # Only a trace that names the agent is about Cilium for certain.
+                severity=Severity.WARNING
+                if process is not None and process.startswith("cilium")
+                else Severity.NOTE,
             )
         )
     return out

@@ -151,6 +151,23 @@ _FAILURE = re.compile(
 )
 
 
+_COMM = re.compile(r"\bComm: (?P<comm>\S+)")
+# A kernel warning's trace spans the lines between its "cut here" marker and its end.
+_TRACE_LINES = 40
+
+
+def process_of(log: KernelLog, entry: LogEntry) -> str | None:
+    """The process (``Comm:``) the kernel trace around ``entry`` names, when it names one."""
+    near = [e for e in log.entries if abs(e.line - entry.line) <= _TRACE_LINES]
+    after = [e for e in near if e.line >= entry.line]
+    before = sorted((e for e in near if e.line < entry.line), key=lambda e: -e.line)
+    for candidate in (*after, *before):
+        found = _COMM.search(candidate.message)
+        if found is not None:
+            return found.group("comm")
+    return None
+
+
 def failures(log: KernelLog) -> tuple[LogEntry, ...]:
     """Lines that show a BPF failure in the kernel (first of each message)."""
     seen: set[str] = set()
@@ -169,4 +186,5 @@ __all__ = [
     "failures",
     "parse_kernel_line",
     "parse_kernel_log",
+    "process_of",
 ]

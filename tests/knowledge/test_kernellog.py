@@ -116,6 +116,17 @@ def test_an_unknown_bpf_warning_is_a_finding_of_its_own(tmp_path: Path) -> None:
     logged = [f for f in report.findings if f.fact == "kernel-log"]
     assert len(logged) == 1 and logged[0].causes[0].kind is CauseKind.UNKNOWN
     assert f"{path}:1" in logged[0].causes[0].evidence[0].text
+    # No trace names the agent: a note, not a warning.
+    assert logged[0].severity.value == "note"
+
+
+def test_a_trace_of_another_process_is_only_a_note(tmp_path: Path) -> None:
+    other = TALOS_DMESG.replace("Comm: cilium-agent", "Comm: mimic")
+    (tmp_path / "dmesg.log").write_text(other, encoding="utf-8")
+    report = check(tmp_path, cilium_version="1.18.6")
+    logged = [f for f in report.findings if f.fact == "kernel-log"]
+    assert [f.severity.value for f in logged] == ["note"]
+    assert any("process mimic" in e.text for e in logged[0].causes[0].evidence)
 
 
 def test_row_patterns_match_their_example() -> None:
