@@ -3,7 +3,8 @@
 Each case is a folder holding the files a public thread shows (values*.yaml, talos*.yaml,
 status[-NODE].txt, agent[-NODE].log, node-config*.yaml) and a ``case.yaml`` that names the
 source, the Cilium version, the kernel, and for drift cases the established cause and the
-affected status line(s). The CLI is run as a user would run it:
+affected status line(s); a node's kernel log is ``dmesg[-NODE].log`` or ``kernel[-NODE].log``
+(passed with ``--kernel-log``). The CLI is run as a user would run it:
 
     ciliumdrift check CASE_DIR --format json [--cilium-version V] [--kernel [NODE=]K] ...
 
