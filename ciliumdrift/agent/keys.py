@@ -15,6 +15,8 @@ from functools import cache
 from typing import Any
 
 from ciliumdrift.agent.tables import _load
+from ciliumdrift.errors import CiliumdriftError
+from ciliumdrift.load.chart import known_keys
 from ciliumdrift.load.model import HelmValues, split_key
 from ciliumdrift.model import Layer, Located
 
@@ -105,6 +107,16 @@ def _meant(key: str, known: frozenset[str]) -> str | None:
     return siblings[found] if found is not None else None
 
 
+def _read_by_this_chart(key: str, chart_version: str | None) -> bool:
+    """An older chart's own key (``bpf.hostRouting`` up to 1.12): read, not ignored, there."""
+    if not chart_version:
+        return False
+    try:
+        return key in known_keys(chart_version)
+    except CiliumdriftError:
+        return False
+
+
 def ignored_keys(values: HelmValues, known: Iterable[str]) -> tuple[IgnoredKey, ...]:
     """The user's keys that no chart reads, with the known key each one most likely meant."""
     reads = frozenset(known)
@@ -112,6 +124,8 @@ def ignored_keys(values: HelmValues, known: Iterable[str]) -> tuple[IgnoredKey, 
     for key in _user_keys(values):
         meant = _meant(key, reads)
         if meant is None or (meant in set(_user_keys(values))):
+            continue
+        if key in _misplaced() and _read_by_this_chart(key, values.chart_version):
             continue
         located = values.get(key)
         if located is not None:

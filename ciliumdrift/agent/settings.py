@@ -287,6 +287,11 @@ def tunnel_protocol(ctx: NodeContext) -> Located[str]:
 
 
 def native_routing_cidr(ctx: NodeContext, family: str = "ipv4") -> Located[str] | None:
+    if family == "ipv4" and chart_gate(ctx, "legacy-native-routing-cidr-key"):
+        # Charts up to 1.11 read nativeRoutingCIDR (1.11: before ipv4NativeRoutingCIDR).
+        old = ctx.values.get("nativeRoutingCIDR")
+        if old is not None and old.value not in (None, ""):
+            return Located(str(old.value).strip(), old.origin)
     value = helm(ctx, f"{family}NativeRoutingCIDR")
     if value.value in (None, ""):
         return None

@@ -12,6 +12,7 @@ from ciliumdrift.api import check
 from ciliumdrift.derive import derive_context, node_context
 from ciliumdrift.derive.intent import common_intent, inferred_intent
 from ciliumdrift.errors import UnsupportedVersion
+from ciliumdrift.lint import lint
 from ciliumdrift.load.chart import available_versions, resolve_version
 from ciliumdrift.model import CauseKind, FindingKind
 from ciliumdrift.parse import parse_status
@@ -131,3 +132,18 @@ def test_status_only_drift_against_a_bare_default_is_a_note(tmp_path: Path) -> N
     # The fallback from the inferred intent stays an error.
     routing = [f for f in report.findings if f.fact == "host-routing"]
     assert [f.severity.value for f in routing] == ["error"]
+
+
+OLD_KEYS = "tunnel: disabled\nnativeRoutingCIDR: 10.0.0.0/8\nbpf:\n  hostRouting: true\n"
+
+
+def test_keys_an_old_chart_reads_are_not_ignored_there(tmp_path: Path) -> None:
+    path = tmp_path / "values.yaml"
+    path.write_text(OLD_KEYS, encoding="utf-8")
+    old = {(v.code, v.position.line) for v in lint([str(path)], cilium_version="1.11.7").violations}
+    new = {(v.code, v.position.line) for v in lint([str(path)], cilium_version="1.14.7").violations}
+    assert not {code for code, _ in old} & {"CD101", "CD201"}
+    assert ("CD101", 2) in new and ("CD101", 4) in new  # removed in later charts: flagged there
+    ctx = _ctx(OLD_KEYS, "1.11.20")
+    cidr = s.native_routing_cidr(ctx)
+    assert cidr is not None and cidr.value == "10.0.0.0/8"
