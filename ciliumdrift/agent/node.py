@@ -269,7 +269,8 @@ def kernel_log_findings(
     A line that matches a known behaviour's ``kernel_logs`` pattern becomes a finding with
     that behaviour's cause and fix (unless a drift finding on the node already carries it);
     any other BPF failure the kernel logged (a verifier bug, a warning raised in
-    kernel/bpf/) becomes a warning with an unknown cause, once per kernel trace.
+    kernel/bpf/) becomes a finding with an unknown cause, once per kernel trace. A trace that
+    names another process than the agent (``Comm:``) is only a note: another BPF user hit it.
     """
     log = ctx.kernel_log
     if log is None:
