@@ -57,6 +57,10 @@ def inferred_intent(status: Status) -> list[Inferred]:
     masq = status.masquerading
     if masq is not None and masq.mode.strip().upper() == "BPF":
         out.append(Inferred("bpf.masquerade", "true", "Masquerading: BPF"))
+        # BPF masquerading prints the IPv4 SNAT exclusion CIDR: the native-routing CIDR.
+        v4 = next((c for c in masq.cidrs if ":" not in c), None)
+        if v4 is not None:
+            out.append(Inferred("ipv4NativeRoutingCIDR", v4, f"Masquerading: BPF ... {v4}"))
     bwm = status.bandwidth_manager
     if bwm is not None and bwm.enabled:
         out.append(Inferred("bandwidthManager.enabled", "true", "BandwidthManager: EDT with BPF"))
@@ -124,8 +128,9 @@ def unchanged_facts(
 
 
 def defaults_only(findings: Sequence[Finding], facts: frozenset[str]) -> tuple[Finding, ...]:
-    """Drift on a line only the chart's defaults decide, in a status-only check, is a note:
-    with no config given, the status may show what the user chose."""
+    """In a status-only check, drift on a line only the chart's defaults decide is a note
+    (the status may show what the user chose), and so is a contradiction of the inferred
+    config (no one wrote it: the status shows only part of the config)."""
     out = []
     for finding in findings:
         if finding.kind is FindingKind.DRIFT and finding.fact in facts:
@@ -133,6 +138,12 @@ def defaults_only(findings: Sequence[Finding], facts: frozenset[str]) -> tuple[F
                 finding,
                 severity=Severity.NOTE,
                 message=finding.message + " (no config given: only the chart default to compare)",
+            )
+        elif finding.kind is FindingKind.CROSS_CHECK:
+            finding = replace(
+                finding,
+                severity=Severity.NOTE,
+                message=finding.message + " (no config given: about the config the status implies)",
             )
         out.append(finding)
     return tuple(out)

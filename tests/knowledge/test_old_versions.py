@@ -147,3 +147,15 @@ def test_keys_an_old_chart_reads_are_not_ignored_there(tmp_path: Path) -> None:
     ctx = _ctx(OLD_KEYS, "1.11.20")
     cidr = s.native_routing_cidr(ctx)
     assert cidr is not None and cidr.value == "10.0.0.0/8"
+
+
+def test_a_clean_status_alone_raises_nothing_above_a_note(tmp_path: Path) -> None:
+    # The seed's 1.18 status (native routing, BPF masquerading, netkit, KPR): the intent it
+    # implies includes the native-routing CIDR BPF masquerading prints, so no contradiction.
+    seed = Path(__file__).resolve().parents[2] / "examples" / "talos-netkit-native" / "status.txt"
+    (tmp_path / "status.txt").write_text(seed.read_text(encoding="utf-8"), encoding="utf-8")
+    report = check(tmp_path)
+    loud = [f for f in report.findings if f.severity.value != "note" and f.kind.value != "health"]
+    assert loud == []
+    inferred = next(d for d in report.diagnostics if d.code == "inferred-intent")
+    assert "ipv4NativeRoutingCIDR=10.100.0.0/16" in inferred.message
