@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ciliumdrift.cli import app
 from ciliumdrift.cli._common import (
     AgentLogs,
     CiliumVersion,
@@ -36,6 +35,10 @@ from ciliumdrift.report import FailOn, ReportFormat
 if TYPE_CHECKING:
     from ciliumdrift.load import SetFlag
     from ciliumdrift.model import Report
+
+
+#: The command on its own; the root command loads this module only to run it (cli.COMMANDS).
+app = typer.Typer(add_completion=False)
 
 
 @app.command("check")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ciliumdrift.cli import app
+import typer
+
 from ciliumdrift.cli._common import (
     CiliumVersion,
     DocumentFormatOption,
@@ -19,6 +20,9 @@ from ciliumdrift.cli._common import (
     usage,
 )
 from ciliumdrift.report import DocumentFormat
+
+#: The command on its own; the root command loads this module only to run it (cli.COMMANDS).
+app = typer.Typer(add_completion=False)
 
 
 @app.command("expect")

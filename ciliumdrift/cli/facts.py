@@ -6,8 +6,10 @@ from typing import Annotated
 
 import typer
 
-from ciliumdrift.cli import app
 from ciliumdrift.cli._common import emit, fail, run
+
+#: The command on its own; the root command loads this module only to run it (cli.COMMANDS).
+app = typer.Typer(add_completion=False)
 
 
 @app.command("facts")

@@ -6,9 +6,11 @@ from typing import Annotated
 
 import typer
 
-from ciliumdrift.cli import app
 from ciliumdrift.cli._common import Output, ReportFormatOption, emit, run, usage
 from ciliumdrift.report import FailOn, ReportFormat
+
+#: The command on its own; the root command loads this module only to run it (cli.COMMANDS).
+app = typer.Typer(add_completion=False)
 
 
 @app.command("impact")

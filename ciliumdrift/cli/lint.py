@@ -7,11 +7,13 @@ from typing import Annotated
 
 import typer
 
-from ciliumdrift.cli import app
 from ciliumdrift.cli._common import FailOnOption, Output, ReportFormatOption, emit, run, usage
 from ciliumdrift.errors import InputError
 from ciliumdrift.model import Position
 from ciliumdrift.report import FailOn, ReportFormat
+
+#: The command on its own; the root command loads this module only to run it (cli.COMMANDS).
+app = typer.Typer(add_completion=False)
 
 
 @app.command("lint")

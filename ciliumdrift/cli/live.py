@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 import typer
 
-from ciliumdrift.cli import app
 from ciliumdrift.cli._common import (
     CiliumVersion,
     FailOnOption,
@@ -27,6 +26,9 @@ from ciliumdrift.cli._common import (
 )
 from ciliumdrift.live.model import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT
 from ciliumdrift.report import FailOn, ReportFormat
+
+#: The command on its own; the root command loads this module only to run it (cli.COMMANDS).
+app = typer.Typer(add_completion=False)
 
 
 @app.command("live")

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from ciliumdrift.cli import app
 from ciliumdrift.cli._common import (
     CiliumVersion,
     Kernels,
@@ -40,6 +39,10 @@ def parse_duration(text: str) -> float:
 
 
 Duration = Annotated[str, typer.Option(metavar="DURATION")]
+
+
+#: The command on its own; the root command loads this module only to run it (cli.COMMANDS).
+app = typer.Typer(add_completion=False)
 
 
 @app.command("serve")

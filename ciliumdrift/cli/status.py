@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from ciliumdrift.cli import app
 from ciliumdrift.cli._common import (
     EXIT_CLEAN,
     DocumentFormatOption,
@@ -16,6 +15,9 @@ from ciliumdrift.cli._common import (
     run,
 )
 from ciliumdrift.report import DocumentFormat
+
+#: The command on its own; the root command loads this module only to run it (cli.COMMANDS).
+app = typer.Typer(add_completion=False)
 
 
 @app.command("status")

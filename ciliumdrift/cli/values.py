@@ -6,9 +6,11 @@ from typing import Annotated
 
 import typer
 
-from ciliumdrift.cli import app
 from ciliumdrift.cli._common import DocumentFormatOption, Output, emit, run
 from ciliumdrift.report import DocumentFormat
+
+#: The command on its own; the root command loads this module only to run it (cli.COMMANDS).
+app = typer.Typer(add_completion=False)
 
 
 @app.command("values")
