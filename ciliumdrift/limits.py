@@ -28,7 +28,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import IO
 
-from ciliumdrift.errors import InputError
+from ciliumdrift.errors import InputError, YamlError
 from ciliumdrift.model import Position
 
 KiB = 1024
@@ -368,8 +368,6 @@ def budget_for(name: str) -> FileBudget:
 
 
 def _yaml_refusal(message: str, position: Position) -> None:
-    from ciliumdrift.errors import YamlError
-
     raise YamlError(message, position)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ciliumdrift.agent.fact import Fact
+from ciliumdrift.agent.facts import FACTS
 
 
 def fact_markdown(fact: Fact) -> str:
@@ -25,7 +26,6 @@ def fact_markdown(fact: Fact) -> str:
 
 def facts_markdown() -> str:
     """The whole reference, in status-line order."""
-    from ciliumdrift.agent.facts import FACTS
 
     head = (
         "# Facts\n\n"

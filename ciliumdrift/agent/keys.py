@@ -9,6 +9,7 @@ segment, same parent) of a key some fact reads.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -67,7 +68,6 @@ def closest(name: str, candidates: Iterable[str]) -> str | None:
     """The candidate a misspelled ``name`` most likely means: the same name in another case,
     else the closest by difflib's ratio (at least 0.8). The one typo suggestion of the
     package: the model's ignored keys and lint's unknown keys both use it."""
-    import difflib
 
     options = sorted(set(candidates))
     for option in options:

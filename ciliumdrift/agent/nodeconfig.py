@@ -20,6 +20,7 @@ from ciliumdrift.agent.configmap import by_config_key
 from ciliumdrift.errors import InputError
 from ciliumdrift.load.model import HelmValues, join_key, split_key
 from ciliumdrift.model import Layer, NodeConfigOverride, Origin, Position
+from ciliumdrift.textio import read_text
 
 _KINDS = ("CiliumNodeConfig",)
 
@@ -74,8 +75,6 @@ def _items(document: Any) -> Iterable[Mapping[str, Any]]:
 def read_node_configs(paths: Sequence[str]) -> tuple[NodeConfigOverride, ...]:
     """Every CiliumNodeConfig in the files (multi-document YAML, ``kind: List`` too)."""
     import yaml
-
-    from ciliumdrift.textio import read_text
 
     found: list[NodeConfigOverride] = []
     for path in paths:

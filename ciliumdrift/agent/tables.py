@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from ciliumdrift.datafiles import load
 from ciliumdrift.versions import Version, version_tuple
 
 _MISSING: Any = object()
@@ -35,7 +36,6 @@ def found_minor(text: str) -> tuple[int, int]:
 
 def _load(name: str) -> Any:
     # The compiled form of the hand-written YAML (ciliumdrift.datafiles): no YAML parse at start.
-    from ciliumdrift.datafiles import load
 
     return load(name)
 

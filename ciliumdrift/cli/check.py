@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from ciliumdrift.api import check
 from ciliumdrift.cli._common import (
     AgentLogs,
     CiliumVersion,
@@ -30,6 +31,8 @@ from ciliumdrift.cli._common import (
     run,
     usage,
 )
+from ciliumdrift.config import find_settings, load_settings
+from ciliumdrift.load import set_flags_from_options
 from ciliumdrift.report import FailOn, ReportFormat
 
 if TYPE_CHECKING:
@@ -92,10 +95,6 @@ def check_command(
     """Check that the running datapath is the one the config asks for; explain every mismatch."""
 
     def body() -> int:
-        from ciliumdrift.api import check
-        from ciliumdrift.config import find_settings, load_settings
-        from ciliumdrift.load import set_flags_from_options
-
         flags = set_flags_from_options(
             set=set_,
             set_string=set_string,
@@ -149,6 +148,7 @@ def _check_sysdump(
     kernel: list[str],
     chart: str | None,
 ) -> Report:
+    # The collection machinery (asyncio, ssl, the kubernetes transport) only for --sysdump.
     from ciliumdrift.live import report_from
     from ciliumdrift.live.sysdump import read_sysdump
 

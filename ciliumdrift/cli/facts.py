@@ -6,6 +6,8 @@ from typing import Annotated
 
 import typer
 
+from ciliumdrift.agent.docs import fact_markdown, facts_markdown
+from ciliumdrift.agent.facts import FACTS, fact_by_id
 from ciliumdrift.cli._common import emit, fail, run
 
 #: The command on its own; the root command loads this module only to run it (cli.COMMANDS).
@@ -21,9 +23,6 @@ def facts_command(
     """List the status lines ciliumdrift derives, or print one fact's documentation."""
 
     def body() -> int:
-        from ciliumdrift.agent.docs import fact_markdown, facts_markdown
-        from ciliumdrift.agent.facts import FACTS, fact_by_id
-
         if fact_id is None:
             if markdown:
                 emit(facts_markdown())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Annotated
 
@@ -19,6 +20,9 @@ from ciliumdrift.cli._common import (
     ValuesFiles,
     run,
 )
+from ciliumdrift.load import set_flags_from_options
+from ciliumdrift.serve import RunOptions, serve
+from ciliumdrift.serve.declared import DeclaredSources, parse_configmaps
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)?")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
@@ -154,11 +158,6 @@ def serve_command(
         raise typer.BadParameter("--interval must be positive")
 
     def body() -> int:
-        import logging
-
-        from ciliumdrift.load import set_flags_from_options
-        from ciliumdrift.serve import RunOptions, serve
-        from ciliumdrift.serve.declared import DeclaredSources, parse_configmaps
 
         # serve's own records only, on stderr: the root logger stays silenced (dependencies'
         # records can hold credentials; see cli.main)

@@ -18,6 +18,7 @@ from typing import Any
 
 from ciliumdrift.errors import YamlError
 from ciliumdrift.load.model import HelmValues, join_key
+from ciliumdrift.load.yaml import FAST_SCAN_BYTES, precheck
 from ciliumdrift.model import Diagnostic, Layer, Origin, Position
 
 #: Walking more nodes than this means alias expansion ("billion laughs"), not a values file.
@@ -254,8 +255,6 @@ def compose(
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
-    from ciliumdrift.load.yaml import precheck
-
     yaml = YAML(typ="safe", pure=True)
     memo: dict[int, YamlNode] = {}
 
@@ -312,7 +311,6 @@ def compose(
 
 def _c_compose(text: str) -> tuple[Iterator[Any], type[BaseException]] | None:
     """libyaml's composer for large texts (same nodes, a hundred times faster)."""
-    from ciliumdrift.load.yaml import FAST_SCAN_BYTES
 
     if len(text) <= FAST_SCAN_BYTES:
         return None

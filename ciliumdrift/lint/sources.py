@@ -15,9 +15,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ciliumdrift.errors import CiliumdriftError, ValuesError, YamlError
+from ciliumdrift.limits import escapes
 from ciliumdrift.lint.document import ValuesDocument, YamlNode, compose
+from ciliumdrift.lint.rules.hygiene import has_conflict_marker
 from ciliumdrift.load import gitops
+from ciliumdrift.load.wrappers import argo_relative, find_above, same_or_suffix
 from ciliumdrift.model import Diagnostic, Position
+from ciliumdrift.textio import read_text
 
 _UMBRELLA_KEYS = frozenset({"cilium", "global"})
 
@@ -62,7 +66,6 @@ def _path(node: YamlNode | None, *keys: str) -> YamlNode | None:
 
 def parse_file(name: str, text: str) -> ParsedFile:
     """A file's own values layers (a wrapper's values, or plain values) and references."""
-    from ciliumdrift.lint.rules.hygiene import has_conflict_marker
 
     try:
         nodes = compose(name, text)
@@ -401,8 +404,6 @@ def _plain_documents(name: str, text: str) -> list[ValuesDocument]:
 
 
 def _read(path: Path, extra: dict[str, str]) -> list[ValuesDocument]:
-    from ciliumdrift.textio import read_text
-
     name, text = read_text(path, field_name="yaml_bytes")
     extra.setdefault(name, text)
     return _plain_documents(name, text)
@@ -411,8 +412,6 @@ def _read(path: Path, extra: dict[str, str]) -> list[ValuesDocument]:
 def _local_file(
     kustomization: str, relative: str, extra: dict[str, str]
 ) -> list[ValuesDocument] | None:
-    from ciliumdrift.limits import escapes
-
     path = Path(kustomization).parent / relative
     if "://" in relative or kustomization == "-" or escapes(relative, Path(kustomization).parent):
         return None  # outside the kustomization's folder: never read (load refuses it)
@@ -429,8 +428,6 @@ def _value_file(
     extra: dict[str, str],
     diagnostics: list[Diagnostic],
 ) -> list[ValuesDocument] | None:
-    from ciliumdrift.load.wrappers import argo_relative, find_above, same_or_suffix
-
     relative = argo_relative(entry)
     if not relative:
         return None

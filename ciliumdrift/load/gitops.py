@@ -24,7 +24,10 @@ from pathlib import Path
 from typing import Protocol
 
 from ciliumdrift.errors import CiliumdriftError
+from ciliumdrift.limits import confine
+from ciliumdrift.load.yaml import load_yaml_documents
 from ciliumdrift.model import Position
+from ciliumdrift.textio import read_text
 
 #: Flux source kinds: they hold no values; an OCIRepository or HelmChart holds a version.
 FLUX_SOURCE_KINDS = frozenset({"OCIRepository", "HelmChart", "HelmRepository", "GitRepository"})
@@ -267,7 +270,6 @@ def _folder(folder: str) -> tuple[Sibling, ...]:
 @lru_cache(maxsize=256)
 def _read_sibling(path: str, mtime_ns: int, size: int) -> Sibling | None:
     """One neighbour's text, cached while the file is unchanged (lint and load both look)."""
-    from ciliumdrift.textio import read_text
 
     del mtime_ns, size  # part of the cache key only
     try:
@@ -311,8 +313,6 @@ def generated_file(kustomization_name: str, document: NodeLike, ref: ValuesRef) 
 
 
 def _confine_generated(generated: Generated) -> None:
-    from ciliumdrift.limits import confine
-
     base = Path(generated.kustomization).parent
     try:
         relative = str(Path(generated.file).relative_to(base))
@@ -328,7 +328,6 @@ def resolve_chart_ref(
 
     Returns ``(source, found_in_folder)``.
     """
-    from ciliumdrift.load.yaml import load_yaml_documents
 
     for candidate in known:
         if (candidate.kind, candidate.name) == (ref.kind, ref.name):
@@ -361,8 +360,6 @@ class FoundValues:
 
 def find_values_object(ref: ValuesRef, wrapper_path: str) -> FoundValues | None:
     """A ConfigMap/Secret document, or the generator input, that ``ref`` names."""
-    from ciliumdrift.load.yaml import load_yaml_documents
-    from ciliumdrift.textio import read_text
 
     for sibling in siblings(wrapper_path, containing=ref.name):
         try:
@@ -393,8 +390,6 @@ def find_values_object(ref: ValuesRef, wrapper_path: str) -> FoundValues | None:
 
 def umbrella_version(values_path: str) -> tuple[str, Position] | None:
     """The cilium dependency version of the umbrella ``Chart.yaml`` next to a values file."""
-    from ciliumdrift.load.yaml import load_yaml_documents
-    from ciliumdrift.textio import read_text
 
     if values_path == "-":
         return None

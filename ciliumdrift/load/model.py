@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ciliumdrift.model import Diagnostic, Located, Origin
+from ciliumdrift.model import Diagnostic, Layer, Located, Origin
 
 
 def split_key(key: str) -> tuple[str, ...]:
@@ -74,7 +74,6 @@ class HelmValues:
 
     def origin(self, key: str) -> Origin:
         """Where the value at ``key`` came from; the nearest set ancestor when not recorded."""
-        from ciliumdrift.model import Layer
 
         path = split_key(key)
         while path:

@@ -36,7 +36,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ciliumdrift.errors import TalosError
+from ciliumdrift.errors import InputError, TalosError
 from ciliumdrift.limits import current as current_limits
 from ciliumdrift.load.model import TalosFacts, join_key
 from ciliumdrift.load.placeholders import PLACEHOLDER, extract_placeholders
@@ -49,6 +49,7 @@ from ciliumdrift.load.yaml import (
     load_yaml_documents,
 )
 from ciliumdrift.model import Diagnostic, Layer, Located, Origin, Position
+from ciliumdrift.textio import read_text
 
 REDACTED = "<redacted>"
 _DOC_IDENTITY = ("apiVersion", "kind", "name")
@@ -206,7 +207,6 @@ def looks_like_talos(text: str) -> bool:
 
 def load_talos(files: Sequence[str]) -> TalosFacts:
     """Load configs, patches and talconfig files in order; extract the Cilium-relevant facts."""
-    from ciliumdrift.textio import read_text
 
     state = _State()
     for path in files:
@@ -235,8 +235,6 @@ def _with_talenv(state: _State, text: str, name: str) -> str:
     )
     if env_file is None:
         return text
-    from ciliumdrift.errors import InputError
-    from ciliumdrift.textio import read_text
 
     try:
         env_name, env_text = read_text(env_file, field_name="talos_bytes")
@@ -473,7 +471,6 @@ def _talhelper_patches(state: _State, patches: YamlNode | None, text: str, name:
                     )
                 )
                 continue
-            from ciliumdrift.textio import read_text
 
             patch_name, patch_text = read_text(target, field_name="talos_bytes")
             _load_file(state, patch_text.replace("$$patch", "$patch"), patch_name, talhelper=True)

@@ -63,6 +63,7 @@ from typing import Any
 
 from ciliumdrift import limits
 from ciliumdrift.errors import YamlError
+from ciliumdrift.load.model import join_key
 from ciliumdrift.model import Position
 
 # The defaults of the budget in :mod:`ciliumdrift.limits`, where the values in force live
@@ -579,8 +580,6 @@ def key_positions(text: str, name: str) -> dict[str, Position]:
 
 
 def _collect_keys(node: YamlNode, prefix: tuple[str, ...], found: dict[str, Position]) -> None:
-    from ciliumdrift.load.model import join_key
-
     if node.kind != "map":
         return
     for key, value in node.entries:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import overload
 
 from ciliumdrift.model import Diagnostic, Position
+from ciliumdrift.parse.labels import TOP_LABELS
 
 # Line ends as editors count them; other Unicode separators stay inside the line.
 _LINE_END = re.compile(r"\r\n|\r|\n")
@@ -213,7 +214,6 @@ def _select_fenced_block(lines: list[SourceLine], source: str) -> Prepared:
 
 def _score(block: list[SourceLine]) -> int:
     """How status-like a block is: labelled lines, JSON/YAML keys or the CLI logo."""
-    from ciliumdrift.parse.labels import TOP_LABELS
 
     score = 0
     for line in block:

@@ -16,7 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ciliumdrift.model import Position, Severity
+from ciliumdrift.agent.facts import FACTS
+from ciliumdrift.lint.docs import rule_markdown
+from ciliumdrift.lint.rule import LintReport
+from ciliumdrift.lint.rules import BY_CODE
+from ciliumdrift.model import Position, Report, Severity
 
 
 @dataclass(frozen=True)
@@ -82,9 +86,6 @@ def artifact_uri(file: str) -> str:
 
 
 def records_of(report: Any) -> Records:
-    from ciliumdrift.lint.rule import LintReport
-    from ciliumdrift.model import Report
-
     if isinstance(report, LintReport):
         return _lint(report)
     if isinstance(report, Report):
@@ -95,9 +96,6 @@ def records_of(report: Any) -> Records:
 
 
 def _lint(report: Any) -> Records:
-    from ciliumdrift.lint.docs import rule_markdown
-    from ciliumdrift.lint.rules import BY_CODE
-
     rules = []
     for code in report.rules:
         unit = BY_CODE[code]
@@ -137,8 +135,6 @@ def _lint(report: Any) -> Records:
 
 def _fact_rules(ids: list[str]) -> tuple[RuleInfo, ...]:
     try:
-        from ciliumdrift.agent.facts import FACTS
-
         facts = {f.id: f for f in FACTS}
     except ImportError:  # the derivation is not installed in this build
         facts = {}

@@ -10,7 +10,8 @@ from typing import Any
 from ciliumdrift.agent.keys import closest
 from ciliumdrift.lint.document import YAML11_ONLY_BOOLEANS, Entry, YamlNode
 from ciliumdrift.lint.rule import LintContext, Violation, rule
-from ciliumdrift.load.model import join_key
+from ciliumdrift.lint.rules.hygiene import is_port_key, placeholder_in
+from ciliumdrift.load.model import join_key, split_key
 from ciliumdrift.model import Severity
 
 _ABSENT = object()
@@ -19,7 +20,6 @@ _ABSENT = object()
 @lru_cache(maxsize=16)
 def _children(known: frozenset[str]) -> Mapping[str, frozenset[str]]:
     """Parent dotted key ('' for the top level) -> the names of its known child keys."""
-    from ciliumdrift.load.model import split_key
 
     index: dict[str, set[str]] = {}
     for key in known:
@@ -30,8 +30,6 @@ def _children(known: frozenset[str]) -> Mapping[str, frozenset[str]]:
 
 @lru_cache(maxsize=16)
 def _by_name(known: frozenset[str]) -> Mapping[str, tuple[str, ...]]:
-    from ciliumdrift.load.model import split_key
-
     index: dict[str, list[str]] = {}
     for key in known:
         index.setdefault(split_key(key)[-1], []).append(key)
@@ -127,8 +125,6 @@ def _misplaced_candidates(ctx: LintContext, entry: Entry) -> tuple[str, ...]:
 
 
 def _shared_prefix(key: str, path: tuple[str, ...]) -> int:
-    from ciliumdrift.load.model import split_key
-
     shared = 0
     for mine, theirs in zip(split_key(key), path[:-1], strict=False):
         if mine != theirs:
@@ -358,8 +354,6 @@ def _helm_text(value: Any) -> str:
 
 
 def _is_placeholder(text: str) -> bool:
-    from ciliumdrift.lint.rules.hygiene import placeholder_in
-
     return placeholder_in(text) is not None
 
 
@@ -633,7 +627,6 @@ def number_as_string(ctx: LintContext) -> Iterator[Violation]:
     ## Fix
     Remove the quotes.
     """
-    from ciliumdrift.lint.rules.hygiene import is_port_key
 
     for doc in ctx.documents:
         for entry in doc.entries():
