@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ciliumdrift.agent.configmap import keys_of_fact
+from ciliumdrift.agent.gates import gate
 from ciliumdrift.load.model import HelmValues, TalosFacts
 from ciliumdrift.model import Cause, Fix, Located, Origin, Severity
 from ciliumdrift.parse.model import Status
@@ -118,6 +119,18 @@ class Fact:
     def config_keys(self) -> tuple[str, ...]:
         """The cilium-config keys that decide this line (data/config_keys.yaml)."""
         return keys_of_fact(self.id)
+
+
+# Labels that changed between versions; everything else prints as the fact declares.
+_OLD_LABELS = {"host-routing": ("host-routing-label-capitalised", "Host Routing")}
+
+
+def status_label(fact: Fact, cilium_version: str) -> str:
+    """The label of the fact's status line as the agent of that version prints it."""
+    old = _OLD_LABELS.get(fact.id)
+    if old is not None and gate(old[0], cilium_version):
+        return old[1]
+    return fact.status_line
 
 
 def fact(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ciliumdrift.agent.fact import status_label
 from ciliumdrift.agent.facts import FACTS
-from ciliumdrift.compare import status_label
 from ciliumdrift.derive import derive_context, node_context
 from ciliumdrift.load.model import Declared
 

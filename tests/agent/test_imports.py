@@ -34,6 +34,25 @@ HEAVY = frozenset(
         "urllib",
     }
 )
+#: The stages, lowest first: a module imports from its own stage or from lower ones only.
+LAYERS: tuple[frozenset[str], ...] = tuple(
+    frozenset(layer)
+    for layer in (
+        # the shared vocabulary: findings and origins, errors, limits, versions, data files
+        {"ciliumdrift", "model", "errors", "limits", "textio", "versions", "datafiles", "inputs"},
+        {"load"},
+        {"config"},
+        {"parse"},
+        {"agent"},
+        {"derive"},
+        {"compare", "impact", "lint"},
+        {"report"},
+        {"api"},
+        {"live"},
+        {"serve"},
+        {"cli", "__main__"},
+    )
+)
 #: The package's own modules imported inside a function, with the reason: (module, target).
 INTERNAL_LAZY = {
     # `check --sysdump` reads an archive with the collection code, which brings the cluster
@@ -142,6 +161,26 @@ def test_no_import_cycles() -> None:
 
 def test_no_cycle_hidden_behind_a_function_level_import() -> None:
     assert _cycles(_graph(hidden=True)) == []
+
+
+def _stage(module: str) -> int:
+    name = module.split(".")[1] if "." in module else module
+    return next(i for i, layer in enumerate(LAYERS) if name in layer)
+
+
+def test_imports_point_down_the_stages() -> None:
+    upward = sorted(
+        f"{module} -> {target}"
+        for module, targets in _graph(hidden=True).items()
+        for target in targets
+        if _stage(target) > _stage(module)
+    )
+    assert upward == []
+
+
+def test_every_package_has_a_stage() -> None:
+    for module in MODULES:
+        _stage(module)
 
 
 def test_a_function_imports_only_heavy_optional_dependencies() -> None:
