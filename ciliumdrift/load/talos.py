@@ -32,10 +32,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ciliumdrift.datafiles import load as load_data
 from ciliumdrift.errors import InputError, TalosError
 from ciliumdrift.limits import current as current_limits
 from ciliumdrift.load.model import TalosFacts, join_key
@@ -59,12 +59,8 @@ _INSTALLER_TAG = re.compile(r"^v?(\d+)\.(\d+)(\.\d+)?(-[0-9A-Za-z.]+)?$")
 
 
 # -- data -------------------------------------------------------------------------------------
-@lru_cache(maxsize=1)
 def _data(name: str) -> dict[str, Any]:
-    from ruamel.yaml import YAML
-
-    text = resources.files("ciliumdrift").joinpath("data").joinpath(name).read_text("utf-8")
-    loaded: dict[str, Any] = YAML(typ="safe", pure=True).load(text)
+    loaded: dict[str, Any] = load_data(name)  # compiled.json: no YAML parse at start-up
     return loaded
 
 
