@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +41,7 @@ from ciliumdrift.model import (
     Position,
     Report,
 )
+from ciliumdrift.records import record
 
 _VALUES_NAMES = re.compile(r"^(values|helmrelease|application|kustomization)[\w.-]*\.ya?ml$", re.I)
 _TALOS_NAMES = re.compile(
@@ -51,7 +52,7 @@ _AGENT_LOG_NAMES = re.compile(r"^agent(?:[-_.](?P<node>[\w.-]+?))?\.log$", re.I)
 _NODE_CONFIG_NAMES = re.compile(r"^node-?config[\w.-]*\.ya?ml$", re.I)
 
 
-@dataclass(frozen=True)
+@record
 class ExampleFiles:
     """The files of an example-shaped folder, in the order they are merged."""
 

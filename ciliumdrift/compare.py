@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import fields, replace
 from typing import Any
 
 from ciliumdrift.agent import nodeconfig
@@ -39,18 +39,19 @@ from ciliumdrift.model import (
     Verdict,
 )
 from ciliumdrift.parse.model import Status
+from ciliumdrift.records import record
 
 # Lines only `cilium status --verbose` prints: absent from a brief status is not news.
 _VERBOSE_ONLY = frozenset({"clock-source", *lb.VERBOSE_ONLY, *maps.VERBOSE_ONLY})
 
 
-@dataclass(frozen=True)
+@record
 class Comparison:
     rows: tuple[Row, ...]
     findings: tuple[Finding, ...]
 
 
-@dataclass(frozen=True)
+@record
 class _Line:
     fact: Fact
     ctx: NodeContext

@@ -15,19 +15,19 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ciliumdrift.errors import InputError
 from ciliumdrift.load.plain import load_plain
 from ciliumdrift.model import Position
+from ciliumdrift.records import record
 from ciliumdrift.textio import read_text
 
 CONFIG_FILES = ("pyproject.toml", ".ciliumdrift.yaml", ".ciliumdrift.yml")
 
 
-@dataclass(frozen=True)
+@record
 class Settings:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()

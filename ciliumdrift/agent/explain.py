@@ -13,13 +13,13 @@ merely possible (a config not rolled out), which ranks above a guess.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ciliumdrift.agent.fact import Explanation
 from ciliumdrift.agent.tables import default_varies
 from ciliumdrift.load.model import split_key
 from ciliumdrift.model import Cause, CauseKind, Evidence, Fix, Layer, Located, Origin
+from ciliumdrift.records import record
 
 if TYPE_CHECKING:
     from ciliumdrift.agent.fact import Expectation, Explanation, Fact, NodeContext
@@ -35,7 +35,7 @@ LAST = 0.05
 RESTART = "kubectl -n kube-system rollout restart daemonset/cilium"
 
 
-@dataclass(frozen=True)
+@record
 class Candidate:
     """A cause with the weight a fact gives it before ranking."""
 

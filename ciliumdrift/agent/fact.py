@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from ciliumdrift.agent.configmap import keys_of_fact
@@ -19,13 +19,14 @@ from ciliumdrift.agent.gates import gate
 from ciliumdrift.load.model import HelmValues, TalosFacts
 from ciliumdrift.model import Cause, Fix, Located, Origin, Severity
 from ciliumdrift.parse.model import Status
+from ciliumdrift.records import record
 
 if TYPE_CHECKING:
     from ciliumdrift.agent.devices import Device
     from ciliumdrift.parse.agentlog import AgentLog
 
 
-@dataclass(frozen=True)
+@record
 class NodeContext:
     """Everything a fact may use to derive one node's expectation."""
 
@@ -45,7 +46,7 @@ class NodeContext:
     version_known: bool = True
 
 
-@dataclass(frozen=True)
+@record
 class Conflict:
     """A declared contradiction that needs no status to be seen.
 
@@ -67,7 +68,7 @@ class Conflict:
     settled_by_status: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class Expectation:
     """What one status line must show on one node.
 
@@ -86,7 +87,7 @@ class Expectation:
     conflicts: tuple[Conflict, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class Explanation:
     causes: tuple[Cause, ...]
     fix: Fix | None = None
@@ -102,7 +103,7 @@ def _same_text(expected: str, observed: str) -> bool:
     return " ".join(expected.split()).casefold() == " ".join(observed.split()).casefold()
 
 
-@dataclass(frozen=True)
+@record
 class Fact:
     id: str
     status_line: str

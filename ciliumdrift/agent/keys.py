@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from ciliumdrift.agent.tables import _load
 from ciliumdrift.load.model import HelmValues, split_key
 from ciliumdrift.model import Layer, Located
+from ciliumdrift.records import record
 
 
-@dataclass(frozen=True)
+@record
 class IgnoredKey:
     key: str
     value: Located[Any]

@@ -6,11 +6,11 @@ compiled into data/compiled.json (ciliumdrift.datafiles); this module only looks
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from ciliumdrift.datafiles import load
+from ciliumdrift.records import record
 from ciliumdrift.versions import Version, version_tuple
 
 _MISSING: Any = object()
@@ -40,7 +40,7 @@ def _load(name: str) -> Any:
     return load(name)
 
 
-@dataclass(frozen=True)
+@record
 class KernelRule:
     """One kernel threshold of the agent (a row of ``data/kernel.yaml``)."""
 

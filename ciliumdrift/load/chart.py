@@ -17,7 +17,7 @@ import json
 import re
 import tarfile
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -30,6 +30,7 @@ from ciliumdrift.load.scalars import helm_key, helm_scalar
 from ciliumdrift.load.tree import Node, flatten_origins, from_yaml, to_plain
 from ciliumdrift.load.yaml import YamlNode, load_yaml_documents
 from ciliumdrift.model import Layer, Origin, Position
+from ciliumdrift.records import record
 from ciliumdrift.textio import decode
 
 _VERSION = re.compile(
@@ -39,7 +40,7 @@ _COMMENTED_KEY = re.compile(r"^(?P<indent> *)#(?P<gap> *)(?P<key>[a-z][A-Za-z0-9
 _KEY_LINE = re.compile(r"^(?P<indent> *)(?P<key>[^#\s'\"-][^:#]*?|\"[^\"]+\"|'[^']+'):(?:\s|$)")
 
 
-@dataclass(frozen=True)
+@record
 class ChartData:
     """One chart's defaults (as Nodes) and its key catalogue."""
 

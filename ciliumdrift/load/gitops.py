@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
@@ -27,6 +26,7 @@ from ciliumdrift.errors import CiliumdriftError
 from ciliumdrift.limits import confine
 from ciliumdrift.load.yaml import load_yaml_documents
 from ciliumdrift.model import Position
+from ciliumdrift.records import record
 from ciliumdrift.textio import read_text
 
 #: Flux source kinds: they hold no values; an OCIRepository or HelmChart holds a version.
@@ -86,7 +86,7 @@ def is_values_object(document: NodeLike | None) -> bool:
 
 
 # -- chart version ------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@record
 class ChartRef:
     """A HelmRelease's ``spec.chartRef``."""
 
@@ -95,7 +95,7 @@ class ChartRef:
     position: Position
 
 
-@dataclass(frozen=True)
+@record
 class SourceVersion:
     """The version a Flux source object pins, or why it pins none."""
 
@@ -173,7 +173,7 @@ def minor_of_range(text: str) -> str | None:
 
 
 # -- values a wrapper takes from elsewhere -------------------------------------------------------
-@dataclass(frozen=True)
+@record
 class ValuesRef:
     """One ``spec.valuesFrom`` entry of a HelmRelease."""
 
@@ -222,7 +222,7 @@ def values_entry(document: NodeLike, key: str) -> NodeLike | None:
 
 
 # -- the wrapper's folder -------------------------------------------------------------------------
-@dataclass(frozen=True)
+@record
 class Sibling:
     """A YAML file next to a wrapper, read as text."""
 
@@ -279,7 +279,7 @@ def _read_sibling(path: str, mtime_ns: int, size: int) -> Sibling | None:
     return Sibling(name, text)
 
 
-@dataclass(frozen=True)
+@record
 class Generated:
     """A ConfigMap a kustomization's ``configMapGenerator`` builds from a file."""
 
@@ -344,7 +344,7 @@ def resolve_chart_ref(
     return None, False
 
 
-@dataclass(frozen=True)
+@record
 class FoundValues:
     """Where the values of a ``valuesFrom`` entry are, in the HelmRelease's folder.
 

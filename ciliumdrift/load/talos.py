@@ -49,6 +49,7 @@ from ciliumdrift.load.yaml import (
     load_yaml_documents,
 )
 from ciliumdrift.model import Diagnostic, Layer, Located, Origin, Position
+from ciliumdrift.records import record
 from ciliumdrift.textio import read_text
 
 REDACTED = "<redacted>"
@@ -64,7 +65,7 @@ def _data(name: str) -> dict[str, Any]:
     return loaded
 
 
-@dataclass(frozen=True)
+@record
 class _Secrets:
     paths: tuple[tuple[str, ...], ...]
     key_names: frozenset[str]

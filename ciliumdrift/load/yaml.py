@@ -65,6 +65,7 @@ from ciliumdrift import limits
 from ciliumdrift.errors import YamlError
 from ciliumdrift.load.model import join_key
 from ciliumdrift.model import Position
+from ciliumdrift.records import record
 
 # The defaults of the budget in :mod:`ciliumdrift.limits`, where the values in force live
 # (structure is counted per file, every document together; see that module).
@@ -122,7 +123,7 @@ class YamlNode:
         return found
 
 
-@dataclass(frozen=True)
+@record
 class YamlDocument:
     """One document of a stream: its root (None for an empty document) and start.
 

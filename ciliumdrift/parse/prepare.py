@@ -17,6 +17,7 @@ from typing import overload
 
 from ciliumdrift.model import Diagnostic, Position
 from ciliumdrift.parse.labels import TOP_LABELS
+from ciliumdrift.records import record
 
 # Line ends as editors count them; other Unicode separators stay inside the line.
 _LINE_END = re.compile(r"\r\n|\r|\n")
@@ -83,7 +84,7 @@ class LineTable(Sequence[SourceLine]):
         return (self[index] for index in range(len(self.raw)))
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Prepared:
     lines: Sequence[SourceLine]
     diagnostics: tuple[Diagnostic, ...]

@@ -39,7 +39,8 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
     frozenset(layer)
     for layer in (
         # the shared vocabulary: findings and origins, errors, limits, versions, data files
-        {"ciliumdrift", "model", "errors", "limits", "textio", "versions", "datafiles", "inputs"},
+        {"ciliumdrift", "records", "model", "errors", "limits", "textio", "versions", "datafiles"},
+        {"inputs"},
         {"load"},
         {"config"},
         {"parse"},
