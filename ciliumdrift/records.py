@@ -49,8 +49,18 @@ def record(cls: type[_T] | None = None, /, *, slots: bool = False) -> Any:
         documented = bool(cls.__dict__.get("__doc__"))
         if not documented:
             cls.__doc__ = cls.__name__  # set below, as dataclass() would
-        made: type[_T] = dataclass(cls, init=False, repr=False, eq=False, slots=slots)
-        _add_methods(made, own=cls.__dict__, slots=slots)
+        # Inheriting from a dataclass: frozen from frozen only, as dataclass() has it; the
+        # base's __setattr__ and __delattr__ are then dataclass()'s to make (it checks).
+        based = [_params(b).frozen for b in cls.__mro__[1:] if _is_dataclass(b)]
+        if based and not all(based):
+            raise TypeError("cannot inherit frozen dataclass from a non-frozen one")
+        made: type[_T] = dataclass(
+            cls, init=False, repr=False, eq=False, frozen=bool(based), slots=slots
+        )
+        _add_methods(made, own=cls.__dict__, slots=slots, frozen=not based)
+        # What the class is, for dataclass() when it makes a subclass (frozen from frozen).
+        params = _params(made)
+        params.init = params.repr = params.eq = params.frozen = True
         if not documented:
             try:
                 made.__doc__ = made.__name__ + str(inspect.signature(made)).replace(" -> None", "")
@@ -71,7 +81,15 @@ class _Factory:
 _FACTORY = _Factory()
 
 
-def _add_methods(cls: type[Any], *, own: Any, slots: bool) -> None:
+def _is_dataclass(cls: type[Any]) -> bool:
+    return "__dataclass_fields__" in cls.__dict__
+
+
+def _params(cls: type[Any]) -> Any:
+    return cls.__dataclass_params__
+
+
+def _add_methods(cls: type[Any], *, own: Any, slots: bool, frozen: bool) -> None:
     every = fields(cls)
     names = tuple(f.name for f in every)
     scope: dict[str, Any] = {"__setter": object.__setattr__, "__factory": _FACTORY}
@@ -117,6 +135,8 @@ def _add_methods(cls: type[Any], *, own: Any, slots: bool) -> None:
     if explicit_hash is MISSING or (explicit_hash is None and "__eq__" in own):
         hashed = tuple(f.name for f in every if (f.compare if f.hash is None else f.hash))
         _install(cls, "__hash__", _hash(_key(hashed)))
+    if not frozen:  # dataclass() made them
+        return
     _install(cls, "__setattr__", _setattr(cls, frozenset(names)))
     _install(cls, "__delattr__", _delattr(cls, frozenset(names)))
     if slots:  # pickle and copy set the slots of a frozen instance through these

@@ -146,6 +146,31 @@ def test_post_init_inheritance_and_own_methods() -> None:
         child.b = 3
 
 
+def test_dataclasses_and_records_inherit_from_each_other_as_frozen_ones_do() -> None:
+    @dataclasses.dataclass(frozen=True)
+    class Theirs(DictPoint):
+        z: int = 0
+
+    @record(slots=True)
+    class Ours(Theirs):
+        w: int = 1
+
+    ours = Ours(1, z=2)
+    assert (ours.x, ours.z, ours.w) == (1, 2, 1) and Ours(1, z=2) == ours
+    assert dataclasses.replace(ours, w=5).w == 5 and copy.deepcopy(ours) == ours
+    with pytest.raises(FrozenInstanceError):
+        ours.z = 3
+
+    @dataclasses.dataclass
+    class Mutable:
+        a: int = 0
+
+    with pytest.raises(TypeError):
+        record(type("Frozen", (Mutable,), {"__annotations__": {"b": int}, "b": 1}))
+    with pytest.raises(TypeError):
+        dataclasses.dataclass(type("Loose", (DictPoint,), {"__annotations__": {"b": int}}))
+
+
 def test_a_record_refers_to_itself_without_recursion() -> None:
     boxes = []
     for decorate in (dataclasses.dataclass(frozen=True), record):
