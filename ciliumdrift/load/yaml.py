@@ -2,9 +2,14 @@
 
 Everything ciliumdrift reads as YAML (Helm values, wrappers, Talos configs and patches,
 chart values.yaml) goes through :func:`load_yaml_documents`. It does not build Python
-objects with ruamel's constructors: it reads ruamel's *event* stream (an iterative state
-machine, so deep nesting cannot blow the Python stack) and builds a small tree of
-:class:`YamlNode` objects, each with the 1-based position where its text starts. Typing of
+objects with a YAML library's constructors: it reads the parser's *event* stream (an
+iterative state machine, so deep nesting cannot blow the Python stack) and builds a small
+tree of :class:`YamlNode` objects, each with the 1-based position where its text starts.
+The events are libyaml's when PyYAML has libyaml (a C parser: a values file parses in a
+twentieth of the time, which start-up needs) and ruamel's pure-Python parser's otherwise;
+both give the same events, marks and styles (``tests/load/test_parsers.py`` compares the
+trees of every YAML file of the repository), except that libyaml places an empty value
+(``key:`` alone) right after its colon and ruamel at the next token. Typing of
 scalars is left to the caller, because Helm (go-yaml v2, YAML 1.1) and Talos (go-yaml v3)
 type the same text differently (see :mod:`ciliumdrift.load.scalars`).
 
@@ -24,11 +29,11 @@ Limits (each violation is a :class:`~ciliumdrift.errors.YamlError` naming
   text (a README or a log passed by mistake: ruamel would scan the whole file as one
   multi-line scalar first) and, with libyaml's C parser (PyYAML ships it; the kubernetes
   client already requires PyYAML), anything malformed or over the node and depth limits,
-  at the same ``line:column``. Texts that large are then *built* from libyaml's events too:
-  the same events, marks and styles as ruamel's (a property test compares the trees), many
-  times faster, so a 3.7 MiB Talos config with an inline Cilium manifest loads in ~0.5 s.
-  libyaml is a little stricter than ruamel (a plain scalar that starts with ``:`` inside
-  ``{...}``), as go-yaml, the parser Helm and Talos use, is. Without libyaml the pure parser
+  at the same ``line:column``. Built from libyaml's events, a 3.7 MiB Talos config with an
+  inline Cilium manifest loads in ~0.5 s. libyaml is a little stricter than ruamel (a plain
+  scalar that starts with ``:`` inside ``{...}``), as go-yaml, the parser Helm and Talos
+  use, is: a text up to FAST_SCAN_BYTES that libyaml refuses is read again by ruamel, which
+  decides; a larger one is refused with libyaml's message. Without libyaml the pure parser
   is used throughout (slower, same results).
 * nodes: :data:`MAX_NODES` (20,000) scalars and collections per document as written (the
   Cilium chart's values.yaml has ~3,500; the parser handles ~30,000 a second).
