@@ -10,14 +10,14 @@ Expected and observed values are both *canonical strings* in the agent's own spe
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from ciliumdrift.agent.configmap import keys_of_fact
 from ciliumdrift.agent.gates import gate
 from ciliumdrift.load.model import HelmValues, TalosFacts
-from ciliumdrift.model import Cause, Fix, Located, Origin, Severity
+from ciliumdrift.model import Cause, Fix, Located, NodeObservation, Origin, Severity
 from ciliumdrift.parse.model import Status
 from ciliumdrift.records import record
 
@@ -151,14 +151,13 @@ def fact(
     """
 
     def declare(derive: Deriver) -> Fact:
-        text = inspect.cleandoc(derive.__doc__ or "")
-        summary, _, doc = text.partition("\n")
+        summary, doc = _documented(derive)
         return Fact(
             id=id,
             status_line=status_line,
-            summary=summary.strip(),
+            summary=summary,
             reads=reads,
-            doc=doc.strip(),
+            doc=doc,
             derive=derive,
             observe=observe,
             explain=explain,
@@ -167,3 +166,54 @@ def fact(
         )
 
     return declare
+
+
+# -- health ----------------------------------------------------------------------------------------
+@record
+class Unhealthy:
+    """What a health check saw on one node: the line as it reads, and why (when known)."""
+
+    observed: str | None
+    message: str
+    causes: tuple[Cause, ...] = ()  # empty: runtime health no config decides
+
+
+#: Reads one node's observation (its status, or why there is none) and the expectations
+#: derived for it; returns what is unhealthy, or None.
+HealthObserver = Callable[[NodeObservation, Mapping[str, Expectation]], Unhealthy | None]
+
+
+@record
+class HealthFact:
+    """A status line whose state no config decides: the agent or the cluster is unwell.
+
+    ``expected`` is what a healthy node shows (``Ok``; None for the node itself). A health
+    fact never makes a row or a verdict: it adds a health finding where ``check`` finds one,
+    and a clean cluster has none (docs/verdicts.md).
+    """
+
+    id: str
+    status_line: str
+    summary: str
+    doc: str
+    check: HealthObserver
+    expected: str | None = "Ok"
+
+
+def health(
+    *, id: str, status_line: str, expected: str | None = "Ok"
+) -> Callable[[HealthObserver], HealthFact]:
+    """Declare a health fact from its check; the docstring is its documentation (summary
+    line, then ``## Rule`` and ``## Sources``)."""
+
+    def declare(check: HealthObserver) -> HealthFact:
+        summary, doc = _documented(check)
+        return HealthFact(id, status_line, summary, doc, check, expected)
+
+    return declare
+
+
+def _documented(function: Callable[..., Any]) -> tuple[str, str]:
+    """A declared unit's docstring: its one-line summary, and the documentation after it."""
+    summary, _, doc = inspect.cleandoc(function.__doc__ or "").partition("\n")
+    return summary.strip(), doc.strip()

@@ -21,15 +21,15 @@ from ciliumdrift import __version__
 from ciliumdrift.config import Settings
 from ciliumdrift.datafiles import load
 from ciliumdrift.errors import CiliumdriftError, InputError, UnsupportedVersion
-from ciliumdrift.lint.document import merge_documents
 from ciliumdrift.lint.model import agent_conflicts
 from ciliumdrift.lint.rule import Family, LintContext, LintReport, Rule, Violation, rule
 from ciliumdrift.lint.rules import BY_CODE, RULES
-from ciliumdrift.lint.sources import read_values_sources
-from ciliumdrift.lint.suppress import apply_suppressions, parse_suppressions
+from ciliumdrift.lint.rules.hygiene import has_conflict_marker
+from ciliumdrift.lint.suppress import apply_suppressions, parse_suppressions, suppressions_in
 from ciliumdrift.load import chart as chart_data
 from ciliumdrift.load import load_talos
 from ciliumdrift.load.gitops import minor_of_range
+from ciliumdrift.load.written import merge_documents, read_written_sources
 from ciliumdrift.model import Diagnostic, Severity
 from ciliumdrift.textio import read_text
 
@@ -94,7 +94,8 @@ def lint_texts(
     """Lint ``(name, text)`` pairs already read (the library form of :func:`lint`)."""
 
     settings = settings or Settings()
-    reading = read_values_sources(sources)
+    conflicted = [name for name, text in sources if has_conflict_marker(text)]
+    reading = read_written_sources(sources, conflicted=conflicted)
     documents = list(reading.documents)
     diagnostics: list[Diagnostic] = list(reading.diagnostics)
     texts = {**dict(sources), **dict(reading.extra_texts)}
@@ -135,7 +136,12 @@ def lint_texts(
                     f"rule {unit.code} failed: {type(error).__name__}: {error}", code=unit.code
                 )
             )
-    suppressions = {name: parse_suppressions(text) for name, text in texts.items()}
+    suppressions = {
+        name: suppressions_in((c.position.line, c.text) for c in reading.comments[name])
+        if name in reading.comments
+        else parse_suppressions(text)
+        for name, text in texts.items()
+    }
     kept, suppressed = apply_suppressions(_one_per_line(_unique(found)), BY_CODE, suppressions)
     if not requested and wrapper is None:  # no version known: the chart stood in for it
         kept = [_version_unknown(v, version) for v in kept]

@@ -9,10 +9,12 @@ Public API::
     SetFlag, set_flags_from_options(...)
     ciliumdrift.load.chart: available_versions, resolve_version, chart_defaults, known_keys,
                             open_maps
-    ciliumdrift.load.yaml: load_yaml_documents, key_positions, precheck, YamlError limits
+    ciliumdrift.load.yaml: load_yaml_documents, lenient_reading, precheck, YamlError limits
     ciliumdrift.load.helm: load_values_and_version (values and the wrapper's chart version)
     ciliumdrift.load.gitops: what a wrapper points at (chartRef sources, valuesFrom objects,
                              umbrella Chart.yaml, version ranges)
+    ciliumdrift.load.written: read_written_sources, merge_documents (values layers as written,
+                              for lint)
 """
 
 from __future__ import annotations

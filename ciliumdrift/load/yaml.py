@@ -53,12 +53,15 @@ Limits (each violation is a :class:`~ciliumdrift.errors.YamlError` naming
   anywhere else is an error. CRLF line endings are read as line breaks (positions stay
   right).
 
-:func:`key_positions` maps the dotted keys of a values file to the ``line:column`` of their
-key, for tools (lint) that point at a key rather than at a merged value.
+Lint reads through this module too (:mod:`ciliumdrift.load.written`), inside
+:func:`lenient_reading`: every node keeps its position and scalar style (``quoted``), and a
+repeated key is recorded on the document (``YamlDocument.duplicates``) instead of refused,
+and the comments of every text read are recorded (:class:`LenientRecord`).
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -68,7 +71,6 @@ from typing import Any
 
 from ciliumdrift import limits
 from ciliumdrift.errors import YamlError
-from ciliumdrift.load.model import join_key
 from ciliumdrift.model import Position
 from ciliumdrift.records import record
 
@@ -85,7 +87,7 @@ MAX_EXPANDED_NODES = limits.DEFAULTS.yaml_expanded_nodes
 #: documents (an Argo CD ``helm.values`` string) use it to report outer-file positions.
 Locator = Callable[[int, int], Position]
 
-_LENIENT: ContextVar[bool] = ContextVar("ciliumdrift_lenient_yaml", default=False)
+_LENIENT: ContextVar[LenientRecord | None] = ContextVar("ciliumdrift_lenient_yaml", default=None)
 _CONFLICT_MARKER = re.compile(r"^(?:<{7}|>{7})(?: |$)|^={7}$", re.MULTILINE)
 _BOM = "\ufeff"
 
@@ -117,6 +119,11 @@ class YamlNode:
             and self.tag is None
             and (self.text in ("", "~", "null", "Null", "NULL"))
         )
+
+    @property
+    def quoted(self) -> bool:
+        """A single- or double-quoted scalar (a string whatever its text says)."""
+        return self.kind == "scalar" and self.style in ("'", '"')
 
     def get(self, key: str) -> YamlNode | None:
         """The value of a plain string key of a mapping (the last one wins), or None."""
@@ -160,16 +167,45 @@ def load_yaml_documents(
     where = locate or (lambda line, column: Position(name, line + 1, column + 1))
     precheck(text, where, limit=limit)
     budget = limits.budget_for(where(0, 0).file) if locate is not None else None
-    chosen = _LENIENT.get() if lenient is None else lenient
-    return _Builder(text, where, budget, lenient=chosen).documents()
+    record = _LENIENT.get()
+    chosen = record is not None if lenient is None else lenient
+    builder = _Builder(text, where, budget, lenient=chosen, record=record if chosen else None)
+    return builder.documents()
+
+
+@record
+class Comment:
+    """A comment as the parser sees it: a ``#`` outside every scalar, to the end of its line
+    (a ``#`` inside a quoted string or a block scalar is text, not a comment)."""
+
+    position: Position
+    text: str
+
+
+@dataclass
+class LenientRecord:
+    """What the reads inside :func:`lenient_reading` saw that only lint reports.
+
+    ``comments`` maps each file read (by the name its positions carry) to its comments,
+    those of a YAML text embedded in it (an Argo CD ``helm.values`` string) included, at
+    their place in the file.
+    """
+
+    comments: dict[str, list[Comment]] = field(default_factory=dict)
 
 
 @contextmanager
-def lenient_reading() -> Iterator[None]:
-    """Every read inside (wrappers, embedded values, referenced files) is lenient."""
-    token = _LENIENT.set(True)
+def lenient_reading() -> Iterator[LenientRecord]:
+    """Every read inside (wrappers, embedded values, referenced files) is lenient, and is
+    recorded on the record this yields (a read nested in another shares the outer record)."""
+    outer = _LENIENT.get()
+    if outer is not None:
+        yield outer
+        return
+    record = LenientRecord()
+    token = _LENIENT.set(record)
     try:
-        yield
+        yield record
     finally:
         _LENIENT.reset(token)
 
@@ -178,7 +214,7 @@ def precheck(text: str, where: Locator, *, limit: int | None = None, scan: bool 
     """The checks that are cheap before parsing: size, stray BOM, deep flow, plain text.
 
     Raise :class:`YamlError` for input that would only be refused after a slow parse (see
-    the module docstring). Lint, which composes with ruamel's round-trip loader, calls it too.
+    the module docstring).
     """
     limit = limits.current().yaml_bytes if limit is None else limit
     size = len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
@@ -414,7 +450,8 @@ def _indented_with_tab(text: str, line: int) -> bool:
 
 
 class _Builder:
-    """Turns ruamel's event stream into YamlNode trees, enforcing the limits."""
+    """Turns a parser's event stream (libyaml's or ruamel's) into YamlNode trees, enforcing
+    the limits."""
 
     def __init__(
         self,
@@ -423,12 +460,15 @@ class _Builder:
         budget: limits.FileBudget | None,
         *,
         lenient: bool = False,
+        record: LenientRecord | None = None,
     ) -> None:
         self.text = text
         self.where = where
         self.budget = budget or limits.FileBudget()
         self.lenient = lenient
+        self.record = record
         self.duplicates: list[tuple[YamlNode, YamlNode]] = []
+        self.scalars: list[tuple[int, int, int, int]] = []  # start and end (line, column)
 
     def documents(self) -> list[YamlDocument]:
         """Built from libyaml's events when PyYAML has libyaml, else from ruamel's.
@@ -440,6 +480,13 @@ class _Builder:
         FAST_SCAN_BYTES that libyaml refuses is read again by ruamel, which decides (its
         document, or its message); a larger one is refused with libyaml's message.
         """
+        documents = self._parse()
+        if self.record is not None:
+            found = self.record.comments.setdefault(self.where(0, 0).file, [])
+            found.extend(_comments(self.text, self.scalars, self.where))
+        return documents
+
+    def _parse(self) -> list[YamlDocument]:
         fast = _c_events(self.text)
         if fast is not None:
             events, c_error = fast
@@ -461,13 +508,14 @@ class _Builder:
 
     def _build(self, events: Iterator[Any]) -> list[YamlDocument]:
         self.duplicates = []
+        self.scalars = []
         try:
             return list(self._walk(events))
         except RecursionError:  # pragma: no cover - the depth limit comes first
             raise YamlError("nesting too deep", self.where(0, 0)) from None
 
     def _walk(self, events: Iterator[Any]) -> Iterator[YamlDocument]:
-        # Events of ruamel's parser or of PyYAML's libyaml one (large texts): the same
+        # Events of PyYAML's libyaml parser or of ruamel's (the fallback): the same
         # classes by name, attributes and marks; plain scalars have style None or "".
         stack: list[YamlNode] = []
         pending_key: list[YamlNode | None] = []
@@ -493,6 +541,11 @@ class _Builder:
                 continue
             node: YamlNode | None = None
             if name == "ScalarEvent":
+                if self.record is not None:
+                    end = event.end_mark
+                    self.scalars.append(
+                        (event.start_mark.line, event.start_mark.column, end.line, end.column)
+                    )
                 node = YamlNode(
                     "scalar",
                     position,
@@ -556,6 +609,35 @@ class _Builder:
                 pending_key[-1] = None
 
 
+def _comments(
+    text: str, scalars: list[tuple[int, int, int, int]], where: Locator
+) -> Iterator[Comment]:
+    """Every ``#`` that starts a comment: at a line start or after a blank, outside the
+    scalars (``(line, column)`` spans, which the parser's marks give in characters)."""
+    starts = [0]
+    for row in text.splitlines(keepends=True):
+        starts.append(starts[-1] + len(row))
+
+    def offset(line: int, column: int) -> int:
+        return starts[min(line, len(starts) - 1)] + column
+
+    spans = sorted((offset(a, b), offset(c, d)) for a, b, c, d in scalars)
+    begins = [begin for begin, _ in spans]
+    index = text.find("#")
+    while index >= 0:
+        inside = bisect.bisect_right(begins, index) - 1
+        if (index == 0 or text[index - 1] in " \t\r\n") and not (
+            inside >= 0 and spans[inside][1] > index
+        ):
+            end = text.find("\n", index)
+            end = len(text) if end < 0 else end
+            line, column = _line_column(text, index)
+            yield Comment(where(line, column), text[index:end].rstrip("\r"))
+            index = text.find("#", end)
+        else:
+            index = text.find("#", index + 1)
+
+
 def _refuse_duplicate(
     seen: dict[str, YamlNode], key: YamlNode, *, lenient: bool = False
 ) -> YamlNode | None:
@@ -586,31 +668,6 @@ def _explicit_tag(tag: str | None) -> str | None:
     if tag is None or tag == "!":
         return None
     return tag.replace("tag:yaml.org,2002:", "!!")
-
-
-def key_positions(text: str, name: str) -> dict[str, Position]:
-    """Dotted key -> position of that key in a plain values file (every document, last wins).
-
-    Lint uses it to point at a key the user wrote; merged values carry their own origins.
-    """
-    found: dict[str, Position] = {}
-    for document in load_yaml_documents(text, name):
-        if document.root is not None:
-            _collect_keys(document.root, (), found)
-    return found
-
-
-def _collect_keys(node: YamlNode, prefix: tuple[str, ...], found: dict[str, Position]) -> None:
-    if node.kind != "map":
-        return
-    for key, value in node.entries:
-        if key.kind != "scalar":
-            continue
-        if key.text == "<<" and key.style is None:
-            continue
-        path = (*prefix, key.text)
-        found[join_key(path)] = key.position
-        _collect_keys(value, path, found)
 
 
 def block_scalar_locator(text: str, node: YamlNode, name: str) -> Locator:

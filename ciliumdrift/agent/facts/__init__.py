@@ -1,6 +1,8 @@
 """The fact registry: every config-determined status line, as declared units.
 
 ``FACTS`` is the explicit tuple of all facts in status-line order; ``fact_by_id`` finds one.
+``HEALTH`` lists the health facts (:mod:`ciliumdrift.agent.facts.health`): status lines no
+config decides, which compare reports as health findings and never as rows.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from ciliumdrift.agent.facts import (
     proxy,
     routing,
 )
+from ciliumdrift.agent.facts.health import HEALTH
 
 FACTS: tuple[Fact, ...] = (
     misc.kvstore,
@@ -59,4 +62,4 @@ def fact_by_id(fact_id: str) -> Fact:
         raise KeyError(f"no fact {fact_id!r}; known facts: {known}") from None
 
 
-__all__ = ["FACTS", "fact_by_id"]
+__all__ = ["FACTS", "HEALTH", "fact_by_id"]
