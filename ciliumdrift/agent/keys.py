@@ -109,9 +109,10 @@ def ignored_keys(values: HelmValues, known: Iterable[str]) -> tuple[IgnoredKey, 
     """The user's keys that no chart reads, with the known key each one most likely meant."""
     reads = frozenset(known)
     found: list[IgnoredKey] = []
-    for key in _user_keys(values):
+    user = tuple(_user_keys(values))  # once: it walks every merged value, defaults included
+    for key in user:
         meant = _meant(key, reads)
-        if meant is None or (meant in set(_user_keys(values))):
+        if meant is None or meant in user:
             continue
         located = values.get(key)
         if located is not None:
