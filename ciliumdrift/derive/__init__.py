@@ -166,8 +166,29 @@ def derive_context(ctx: NodeContext, facts: tuple[Fact, ...]) -> dict[str, Expec
         if fact_id not in {f.id for f in facts}:
             continue
         current = out.get(fact_id) or Expectation(value=None, source=None)
-        out[fact_id] = replace(current, conflicts=(*current.conflicts, *found))
+        out[fact_id] = replace(current, conflicts=_merge_known(current.conflicts, found))
     return out
+
+
+def _merge_known(own: tuple[Conflict, ...], found: list[Conflict]) -> tuple[Conflict, ...]:
+    """Add known-behaviour conflicts; one about the very key a fact's conflict names is the
+    same failure told twice, so its cause leads that conflict instead of a second finding."""
+    merged = list(own)
+    for conflict in found:
+        same = next(
+            (
+                i
+                for i, c in enumerate(merged)
+                if conflict.source is not None and c.source == conflict.source
+            ),
+            None,
+        )
+        if same is None:
+            merged.append(conflict)
+            continue
+        first = merged[same]
+        merged[same] = replace(first, causes=(*conflict.causes, *first.causes))
+    return tuple(merged)
 
 
 __all__ = ["derive", "derive_context", "node_context", "status_free_context"]

@@ -251,7 +251,7 @@ def parse_agent_log(
 _REFUSAL = re.compile(
     r"disabling the feature|falling back|fall back to|fallback to|not supported|"
     r"needs kernel|requires kernel|requires? .* or newer|cannot enable|could not enable|"
-    r"failed to (?:compile|load|attach|initialize|setup|set up|enable)|verifier error|"
+    r"failed to (?:compile|load|attach|initialize|install|setup|set up|enable)|verifier error|"
     r"load program: permission denied|unable to (?:enable|attach)|is not compatible",
     re.IGNORECASE,
 )
