@@ -9,19 +9,29 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ciliumdrift import __version__
+from ciliumdrift.agent.devices import parse_device_flags
+from ciliumdrift.agent.nodeconfig import read_node_configs
 from ciliumdrift.agent.tables import chart_default
+from ciliumdrift.compare import compare, merge_nodes
 from ciliumdrift.config import find_settings
+from ciliumdrift.derive.expected import expected_state
 from ciliumdrift.derive.intent import common_intent, defaults_only, unchanged_facts
 from ciliumdrift.errors import InputError, UnsupportedVersion
 from ciliumdrift.inputs import UNKNOWN_VERSION, Inputs, resolve_cilium_version
-from ciliumdrift.load.chart import resolve_version
+from ciliumdrift.load import load_declared
+from ciliumdrift.load.chart import available_versions, resolve_version
+from ciliumdrift.load.helm import wrapper_chart_version
 from ciliumdrift.load.model import Declared, join_key
 from ciliumdrift.load.setflags import SetFlag
+from ciliumdrift.load.tree import to_plain
+from ciliumdrift.load.wrappers import assemble
+from ciliumdrift.parse import parse_status
+from ciliumdrift.parse.agentlog import parse_agent_log
 from ciliumdrift.parse.kernellog import parse_kernel_log
 from ciliumdrift.textio import read_text
 
@@ -36,6 +46,7 @@ from ciliumdrift.model import (
     Position,
     Report,
 )
+from ciliumdrift.records import record
 
 _VALUES_NAMES = re.compile(r"^(values|helmrelease|application|kustomization)[\w.-]*\.ya?ml$", re.I)
 _TALOS_NAMES = re.compile(
@@ -47,7 +58,7 @@ _KERNEL_LOG_NAMES = re.compile(r"^(?:dmesg|kernel)(?:[-_.](?P<node>[\w.-]+?))?\.
 _NODE_CONFIG_NAMES = re.compile(r"^node-?config[\w.-]*\.ya?ml$", re.I)
 
 
-@dataclass(frozen=True)
+@record
 class ExampleFiles:
     """The files of an example-shaped folder, in the order they are merged."""
 
@@ -120,7 +131,6 @@ def discover(directory: str | Path) -> ExampleFiles:
 
 def _refuse_ambiguous_overlays(folder: Path, names: Sequence[str]) -> None:
     """Refuse overlays whose merge order would change the result (a key set two ways)."""
-    from ciliumdrift.load.wrappers import assemble
 
     seen: dict[str, tuple[str, Any]] = {}
     for name in names:
@@ -139,7 +149,6 @@ def _refuse_ambiguous_overlays(folder: Path, names: Sequence[str]) -> None:
 
 def _leaves(entries: Any, prefix: tuple[str, ...]) -> Iterator[tuple[str, Any, Position | None]]:
     """``(dotted key, plain value, position)`` of every non-map value of a layer."""
-    from ciliumdrift.load.tree import to_plain
 
     for name, node in entries.items():
         path = (*prefix, name)
@@ -172,7 +181,6 @@ def parse_kernels(specs: Iterable[str]) -> dict[str | None, str]:
 
 def read_statuses(specs: Sequence[str]) -> list[NodeObservation]:
     """Parse each ``[NODE=]FILE`` status spec into an observation."""
-    from ciliumdrift.parse import parse_status
 
     observations = []
     for spec in specs:
@@ -218,7 +226,6 @@ def gather_inputs(
     ``status_files`` are read. ``reported_versions`` are ``(where, version)`` pairs a cluster
     reports as a whole (see :func:`ciliumdrift.inputs.resolve_cilium_version`).
     """
-    from ciliumdrift.load.helm import wrapper_chart_version
 
     if settings is None:
         start = Path(directory) if directory is not None and Path(directory).is_dir() else None
@@ -328,7 +335,6 @@ def check(
         # The agent logs are evidence of their own: read them against the known behaviours
         # of this version, with the oldest bundled chart standing in for the values' defaults
         # (no chart at all when there are no values).
-        from ciliumdrift.load.chart import available_versions
 
         stand_in = available_versions()[0] if (inputs.values or set_flags) else "none"
         declared = replace(
@@ -440,7 +446,6 @@ def report_for(
 
 def declared_for(inputs: Inputs) -> Declared:
     """The declared config of ``inputs``, at the run's resolved Cilium version."""
-    from ciliumdrift.load import load_declared
 
     return load_declared(
         inputs.values,
@@ -455,7 +460,6 @@ def read_node_config_files(paths: Sequence[str]) -> tuple[Any, ...]:
     """The CiliumNodeConfig objects of ``--node-config`` files."""
     if not paths:
         return ()
-    from ciliumdrift.agent.nodeconfig import read_node_configs
 
     return read_node_configs(paths)
 
@@ -493,8 +497,6 @@ def with_node_inputs(
         return len(out) - 1
 
     if agent_logs:
-        from ciliumdrift.parse.agentlog import parse_agent_log
-
         for spec in agent_logs:
             node, path = split_node_spec(spec)
             name, text = read_text(path)
@@ -509,8 +511,6 @@ def with_node_inputs(
             kernel_log = parse_kernel_log(text, source=name, node=node or out[i].name)
             out[i] = replace(out[i], kernel_log=kernel_log)
     if devices:
-        from ciliumdrift.agent.devices import parse_device_flags
-
         for node, found in parse_device_flags(devices).items():
             targets = range(len(out)) if node is None else [index(node)]
             for i in targets:
@@ -542,7 +542,6 @@ def build_report(
     unless ``per_node`` keeps them apart for a caller that adds per-node causes first (and
     then calls :func:`ciliumdrift.compare.merge_nodes`).
     """
-    from ciliumdrift.compare import compare, merge_nodes
 
     comparison = compare(declared, observations, kernels=kernels, node_configs=node_configs)
     remarks: list[Diagnostic] = [*declared.diagnostics, *diagnostics]
@@ -573,7 +572,6 @@ def expect(
     settings: Settings | None = None,
 ) -> dict[str, Any]:
     """The status every node should show, with provenance and conditions (no status needed)."""
-    from ciliumdrift.derive.expected import expected_state
 
     inputs, _ = gather_inputs(
         values_files=values_files,

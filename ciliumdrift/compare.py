@@ -12,15 +12,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import fields, replace
 from typing import Any
 
 from ciliumdrift.agent import nodeconfig
 from ciliumdrift.agent.devices import node_devices
 from ciliumdrift.agent.explain import explain_drift, unknown
-from ciliumdrift.agent.fact import Conflict, Expectation, Fact, NodeContext
+from ciliumdrift.agent.fact import Conflict, Expectation, Fact, NodeContext, status_label
 from ciliumdrift.agent.facts import FACTS, HEALTH, lb, maps
-from ciliumdrift.agent.gates import gate
 from ciliumdrift.agent.node import agent_log_findings, kernel_log_findings, node_candidates
 from ciliumdrift.derive import derive_context, node_context, status_free_context
 from ciliumdrift.load.model import Declared
@@ -41,20 +40,19 @@ from ciliumdrift.model import (
     Verdict,
 )
 from ciliumdrift.parse.model import Status
+from ciliumdrift.records import record
 
-# Labels that changed between versions; everything else prints as the fact declares.
-_OLD_LABELS = {"host-routing": ("host-routing-label-capitalised", "Host Routing")}
 # Lines only `cilium status --verbose` prints: absent from a brief status is not news.
 _VERBOSE_ONLY = frozenset({"clock-source", *lb.VERBOSE_ONLY, *maps.VERBOSE_ONLY})
 
 
-@dataclass(frozen=True)
+@record
 class Comparison:
     rows: tuple[Row, ...]
     findings: tuple[Finding, ...]
 
 
-@dataclass(frozen=True)
+@record
 class _Line:
     fact: Fact
     ctx: NodeContext
@@ -62,13 +60,6 @@ class _Line:
     expectation: Expectation
     observed: str | None
     verdict: Verdict
-
-
-def status_label(fact: Fact, cilium_version: str) -> str:
-    old = _OLD_LABELS.get(fact.id)
-    if old is not None and gate(old[0], cilium_version):
-        return old[1]
-    return fact.status_line
 
 
 def _verdict(fact: Fact, expectation: Expectation, observed: str | None) -> Verdict:
@@ -770,4 +761,4 @@ def merge_nodes(findings: Sequence[Finding]) -> tuple[Finding, ...]:
     return tuple(out)
 
 
-__all__ = ["Comparison", "coherent", "compare", "fix_settings", "merge_nodes", "status_label"]
+__all__ = ["Comparison", "coherent", "compare", "fix_settings", "merge_nodes"]

@@ -9,8 +9,8 @@ segment, same parent) of a key some fact reads.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -19,9 +19,10 @@ from ciliumdrift.errors import CiliumdriftError
 from ciliumdrift.load.chart import known_keys
 from ciliumdrift.load.model import HelmValues, split_key
 from ciliumdrift.model import Layer, Located
+from ciliumdrift.records import record
 
 
-@dataclass(frozen=True)
+@record
 class IgnoredKey:
     key: str
     value: Located[Any]
@@ -69,7 +70,6 @@ def closest(name: str, candidates: Iterable[str]) -> str | None:
     """The candidate a misspelled ``name`` most likely means: the same name in another case,
     else the closest by difflib's ratio (at least 0.8). The one typo suggestion of the
     package: the model's ignored keys and lint's unknown keys both use it."""
-    import difflib
 
     options = sorted(set(candidates))
     for option in options:
@@ -121,9 +121,10 @@ def ignored_keys(values: HelmValues, known: Iterable[str]) -> tuple[IgnoredKey, 
     """The user's keys that no chart reads, with the known key each one most likely meant."""
     reads = frozenset(known)
     found: list[IgnoredKey] = []
-    for key in _user_keys(values):
+    user = tuple(_user_keys(values))  # once: it walks every merged value, defaults included
+    for key in user:
         meant = _meant(key, reads)
-        if meant is None or (meant in set(_user_keys(values))):
+        if meant is None or meant in user:
             continue
         if key in _misplaced() and _read_by_this_chart(key, values.chart_version):
             continue

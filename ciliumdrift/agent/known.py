@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +37,7 @@ from ciliumdrift.agent.explain import (
 from ciliumdrift.agent.fact import Conflict, Expectation, NodeContext
 from ciliumdrift.datafiles import load
 from ciliumdrift.model import CauseKind, Evidence, Fix, Layer, Located, Origin, Severity
+from ciliumdrift.records import record
 from ciliumdrift.versions import version_tuple
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ _TESTS = ("is", "in", "not_in", "truthy")
 _SUBJECTS = ("helm", "setting", "fact", "talos", "node")
 
 
-@dataclass(frozen=True)
+@record
 class Condition:
     """One test on one input: ``{helm: loadBalancer.acceleration, in: [native]}``."""
 
@@ -75,7 +75,7 @@ class Condition:
         return f"{self.subject} {self.name} {self.test} {operand}"
 
 
-@dataclass(frozen=True)
+@record
 class Behaviour:
     """One row of the data file."""
 
@@ -108,7 +108,7 @@ class Behaviour:
         return "; ".join(self.sources)
 
 
-@dataclass(frozen=True)
+@record
 class Match:
     """A row evaluated on one node: ``certain`` when every condition is known to hold."""
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ciliumdrift.cli import app
+from ciliumdrift.api import check
 from ciliumdrift.cli._common import (
     AgentLogs,
     CiliumVersion,
@@ -32,11 +32,17 @@ from ciliumdrift.cli._common import (
     run,
     usage,
 )
+from ciliumdrift.config import find_settings, load_settings
+from ciliumdrift.load import set_flags_from_options
 from ciliumdrift.report import FailOn, ReportFormat
 
 if TYPE_CHECKING:
     from ciliumdrift.load import SetFlag
     from ciliumdrift.model import Report
+
+
+#: The command on its own; the root command loads this module only to run it (cli.COMMANDS).
+app = typer.Typer(add_completion=False)
 
 
 @app.command("check")
@@ -91,10 +97,6 @@ def check_command(
     """Check that the running datapath is the one the config asks for; explain every mismatch."""
 
     def body() -> int:
-        from ciliumdrift.api import check
-        from ciliumdrift.config import find_settings, load_settings
-        from ciliumdrift.load import set_flags_from_options
-
         flags = set_flags_from_options(
             set=set_,
             set_string=set_string,
@@ -149,6 +151,7 @@ def _check_sysdump(
     kernel: list[str],
     chart: str | None,
 ) -> Report:
+    # The collection machinery (asyncio, ssl, the kubernetes transport) only for --sysdump.
     from ciliumdrift.live import report_from
     from ciliumdrift.live.sysdump import read_sysdump
 
