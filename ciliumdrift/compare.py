@@ -12,16 +12,15 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import fields, replace
 from typing import Any
 
 from ciliumdrift.agent import nodeconfig
 from ciliumdrift.agent.devices import node_devices
 from ciliumdrift.agent.explain import explain_drift, unknown
-from ciliumdrift.agent.fact import Conflict, Expectation, Fact, NodeContext
+from ciliumdrift.agent.fact import Conflict, Expectation, Fact, NodeContext, status_label
 from ciliumdrift.agent.facts import FACTS, HEALTH, lb, maps
-from ciliumdrift.agent.gates import gate
-from ciliumdrift.agent.node import agent_log_findings, node_candidates
+from ciliumdrift.agent.node import agent_log_findings, kernel_log_findings, node_candidates
 from ciliumdrift.derive import derive_context, node_context, status_free_context
 from ciliumdrift.load.model import Declared
 from ciliumdrift.model import (
@@ -41,20 +40,19 @@ from ciliumdrift.model import (
     Verdict,
 )
 from ciliumdrift.parse.model import Status
+from ciliumdrift.records import record
 
-# Labels that changed between versions; everything else prints as the fact declares.
-_OLD_LABELS = {"host-routing": ("host-routing-label-capitalised", "Host Routing")}
 # Lines only `cilium status --verbose` prints: absent from a brief status is not news.
 _VERBOSE_ONLY = frozenset({"clock-source", *lb.VERBOSE_ONLY, *maps.VERBOSE_ONLY})
 
 
-@dataclass(frozen=True)
+@record
 class Comparison:
     rows: tuple[Row, ...]
     findings: tuple[Finding, ...]
 
 
-@dataclass(frozen=True)
+@record
 class _Line:
     fact: Fact
     ctx: NodeContext
@@ -62,13 +60,6 @@ class _Line:
     expectation: Expectation
     observed: str | None
     verdict: Verdict
-
-
-def status_label(fact: Fact, cilium_version: str) -> str:
-    old = _OLD_LABELS.get(fact.id)
-    if old is not None and gate(old[0], cilium_version):
-        return old[1]
-    return fact.status_line
 
 
 def _verdict(fact: Fact, expectation: Expectation, observed: str | None) -> Verdict:
@@ -87,6 +78,11 @@ def _kernel_for(
         return kernels[observation.name]
     if None in kernels:
         return kernels[None]
+    kernel_log = observation.kernel_log
+    if kernel_log is not None and kernel_log.kernel:
+        return Located(
+            kernel_log.kernel, Origin(Layer.KERNEL, detail=f"the kernel log {kernel_log.source}")
+        )
     if observation.kernel:
         # The Node object's kernel: one origin for every node, so that a fleet shares its
         # derivation (the node is named by the finding itself).
@@ -133,7 +129,13 @@ def _node_facts(
         {None: observation.devices},
         log=observation.agent_log,
     )
-    ctx = replace(ctx, agent_log=observation.agent_log, devices=devices, labels=labels)
+    ctx = replace(
+        ctx,
+        agent_log=observation.agent_log,
+        kernel_log=observation.kernel_log,
+        devices=devices,
+        labels=labels,
+    )
     overrides = nodeconfig.effective(node_configs, labels) if node_configs else {}
     if overrides:
         ctx = replace(ctx, values=nodeconfig.overlay(ctx.values, overrides), base_values=ctx.values)
@@ -180,7 +182,7 @@ def compare(
         if observation.error is not None or observation.status is None:
             # only the node itself is reported: what status there is was not read
             findings.extend(_health(replace(observation, status=None), node, {}))
-            if observation.agent_log is not None:
+            if observation.agent_log is not None or observation.kernel_log is not None:
                 # No status, but a log: the node's status-free conflicts still stand.
                 ctx = _context(declared, observation, kernel_map, node_configs)
                 contexts.append(ctx)
@@ -213,7 +215,7 @@ def compare(
                 verdict = verdicts[verdict_key] = _verdict(fact, expectation, observed)
             lines.append(_Line(fact, ctx, node, expectation, observed, verdict))
         findings.extend(_health(observation, node, expectations))
-        if observation.agent_log is not None:
+        if observation.agent_log is not None or observation.kernel_log is not None:
             log_only.append((ctx, node, expectations))
     labels: dict[tuple[str, str], str] = {}
     for line in lines:
@@ -271,6 +273,11 @@ def compare(
             ),
         )
     ]
+    logged.extend(
+        finding
+        for ctx, node, expectations in log_only
+        for finding in kernel_log_findings(ctx, node, expectations, drift)
+    )
     ordered = [f for group in (drift, _flatten(cross), logged, findings) for f in group]
     return Comparison(rows=rows, findings=tuple(_merge_subjects(ordered)))
 
@@ -328,6 +335,7 @@ def _kind(ctx: NodeContext) -> tuple[object, ...]:
         id(ctx.talos),
         devices,
         id(ctx.agent_log) if ctx.agent_log is not None else None,
+        id(ctx.kernel_log) if ctx.kernel_log is not None else None,
         id(ctx.base_values) if ctx.base_values is not None else None,
         ctx.node is None,
     )
@@ -753,4 +761,4 @@ def merge_nodes(findings: Sequence[Finding]) -> tuple[Finding, ...]:
     return tuple(out)
 
 
-__all__ = ["Comparison", "coherent", "compare", "fix_settings", "merge_nodes", "status_label"]
+__all__ = ["Comparison", "coherent", "compare", "fix_settings", "merge_nodes"]

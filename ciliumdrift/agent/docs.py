@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ciliumdrift.agent.fact import Fact, HealthFact
+from ciliumdrift.agent.facts import FACTS, HEALTH
 
 
 def fact_markdown(fact: Fact) -> str:
@@ -25,7 +26,6 @@ def fact_markdown(fact: Fact) -> str:
 
 def facts_markdown() -> str:
     """The whole reference, in status-line order, then the health facts."""
-    from ciliumdrift.agent.facts import FACTS, HEALTH
 
     head = (
         "# Facts\n\n"

@@ -6,8 +6,12 @@ from typing import Annotated
 
 import typer
 
-from ciliumdrift.cli import app
+from ciliumdrift.agent.docs import fact_markdown, facts_markdown, health_markdown
+from ciliumdrift.agent.facts import FACTS, HEALTH, fact_by_id
 from ciliumdrift.cli._common import emit, fail, run
+
+#: The command on its own; the root command loads this module only to run it (cli.COMMANDS).
+app = typer.Typer(add_completion=False)
 
 
 @app.command("facts")
@@ -19,9 +23,6 @@ def facts_command(
     """List the status lines ciliumdrift derives, or print one fact's documentation."""
 
     def body() -> int:
-        from ciliumdrift.agent.docs import fact_markdown, facts_markdown, health_markdown
-        from ciliumdrift.agent.facts import FACTS, HEALTH, fact_by_id
-
         if fact_id is None:
             if markdown:
                 emit(facts_markdown())

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from ciliumdrift.cli import app
 from ciliumdrift.cli._common import (
     CiliumVersion,
     FailOnOption,
+    NodeConfigs,
     Output,
     Quiet,
     ReportFormatOption,
@@ -22,11 +23,22 @@ from ciliumdrift.cli._common import (
     TalosFiles,
     ValuesFiles,
     Verbose,
+    emit,
+    fail,
     finish_check,
     run,
 )
+from ciliumdrift.live import live_report
 from ciliumdrift.live.model import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT
+from ciliumdrift.live.prometheus import PrometheusSource
+from ciliumdrift.load import set_flags_from_options
 from ciliumdrift.report import FailOn, ReportFormat
+from ciliumdrift.report.fleet import fleet_view, render_markdown, render_text
+from ciliumdrift.report.html import render_view
+from ciliumdrift.report.policy import exit_code, nothing_compared
+
+#: The command on its own; the root command loads this module only to run it (cli.COMMANDS).
+app = typer.Typer(add_completion=False)
 
 
 @app.command("live")
@@ -39,6 +51,7 @@ def live_command(
     set_file: SetFiles = [],  # noqa: B006
     set_literal: SetLiterals = [],  # noqa: B006
     talos: TalosFiles = [],  # noqa: B006
+    node_config: NodeConfigs = [],  # noqa: B006
     kubeconfig: Annotated[
         str | None,
         typer.Option(
@@ -139,9 +152,6 @@ def live_command(
     """
 
     def body() -> int:
-        from ciliumdrift.live import live_report
-        from ciliumdrift.load import set_flags_from_options
-
         flags = set_flags_from_options(
             set=set_,
             set_string=set_string,
@@ -151,8 +161,6 @@ def live_command(
         )
         source = None
         if prometheus is not None:
-            from ciliumdrift.live.prometheus import PrometheusSource
-
             source = PrometheusSource(
                 prometheus,
                 bearer_token_file=str(prometheus_token) if prometheus_token else None,
@@ -177,6 +185,7 @@ def live_command(
             agent_log=not no_agent_log,
             prometheus=source,
             sample=sample,
+            node_configs=node_config,
         )
         if quiet or verbose or fmt.value not in ("markdown", "json", "html"):
             return finish_check(
@@ -189,8 +198,6 @@ def live_command(
                 quiet=quiet,
                 missing=_missing(report, namespace, selector),
             )
-        from ciliumdrift.cli._common import emit, fail
-        from ciliumdrift.report.policy import exit_code, nothing_compared
 
         code = exit_code(report, fail_on=fail_on, fail_on_health=fail_on_health)
         emit(render_live(report, fmt.value, code), output)
@@ -220,7 +227,6 @@ def render_live(report: Any, fmt: str, exit_code: int) -> str:
     JSON keeps the report's own fields (rows per node, findings) and adds ``fleet``; SARIF,
     GitHub and JUnit stay per finding, as their consumers expect.
     """
-    from ciliumdrift.report.fleet import fleet_view, render_markdown, render_text
 
     view = fleet_view(report, exit_code=exit_code)
     if fmt == "text":
@@ -228,10 +234,7 @@ def render_live(report: Any, fmt: str, exit_code: int) -> str:
     if fmt == "markdown":
         return render_markdown(view)
     if fmt == "html":
-        from ciliumdrift.report.html import render_view
-
         return render_view(view)
-    import json
 
     document = report.to_dict()
     document["fleet"] = view.to_dict()

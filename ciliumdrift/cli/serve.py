@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Annotated
 
 import typer
 
-from ciliumdrift.cli import app
 from ciliumdrift.cli._common import (
     CiliumVersion,
     Kernels,
@@ -20,6 +20,9 @@ from ciliumdrift.cli._common import (
     ValuesFiles,
     run,
 )
+from ciliumdrift.load import set_flags_from_options
+from ciliumdrift.serve import RunOptions, serve
+from ciliumdrift.serve.declared import DeclaredSources, parse_configmaps
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)?")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
@@ -40,6 +43,10 @@ def parse_duration(text: str) -> float:
 
 
 Duration = Annotated[str, typer.Option(metavar="DURATION")]
+
+
+#: The command on its own; the root command loads this module only to run it (cli.COMMANDS).
+app = typer.Typer(add_completion=False)
 
 
 @app.command("serve")
@@ -151,11 +158,6 @@ def serve_command(
         raise typer.BadParameter("--interval must be positive")
 
     def body() -> int:
-        import logging
-
-        from ciliumdrift.load import set_flags_from_options
-        from ciliumdrift.serve import RunOptions, serve
-        from ciliumdrift.serve.declared import DeclaredSources, parse_configmaps
 
         # serve's own records only, on stderr: the root logger stays silenced (dependencies'
         # records can hold credentials; see cli.main)

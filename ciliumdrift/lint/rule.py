@@ -14,11 +14,14 @@ centrally by :func:`ciliumdrift.lint.lint`, not by each rule.
 from __future__ import annotations
 
 import enum
+import hashlib
+import inspect
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ciliumdrift.agent.gates import gate
 from ciliumdrift.load.model import HelmValues, TalosFacts, join_key, split_key
 from ciliumdrift.model import Diagnostic, Position, Severity
 from ciliumdrift.versions import Version
@@ -69,7 +72,6 @@ class Violation:
 
     def fingerprint(self) -> str:
         """Stable across edits elsewhere in the file: rule, file and key, not the line."""
-        import hashlib
 
         anchor = self.key if self.key is not None else f"line:{self.position.line}"
         text = f"{self.code}\0{self.position.file}\0{anchor}\0{self.message}"
@@ -290,8 +292,6 @@ def _first_line(ctx: LintContext) -> Position:
 
 
 def _dedent(doc: str) -> str:
-    import inspect
-
     return inspect.cleandoc(doc)
 
 
@@ -420,7 +420,6 @@ class LintContext:
 
     def gate(self, name: str) -> bool:
         """The named version gate (data/gates.yaml) at the linted Cilium version."""
-        from ciliumdrift.agent.gates import gate
 
         return gate(name, self.cilium_version)
 

@@ -20,6 +20,7 @@ Ctrl-C sets a cancel flag the workers check at least every 200 ms, and propagate
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 import threading
@@ -32,8 +33,11 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
+from ciliumdrift import limits
 from ciliumdrift.agent.gates import gate
 from ciliumdrift.errors import CiliumdriftError, CollectionError
+from ciliumdrift.live.helm_release import pick_deployed, release_from_secret
+from ciliumdrift.live.kubeconfig import resolve
 from ciliumdrift.live.model import (
     DEFAULT_CONCURRENCY,
     DEFAULT_TIMEOUT,
@@ -46,8 +50,19 @@ from ciliumdrift.live.model import (
     NodeConfigOverride,
     NodeFacts,
 )
-from ciliumdrift.live.transport import exit_status
+from ciliumdrift.live.progress import Progress
+from ciliumdrift.live.streams import (
+    ChannelCaps,
+    ExecBounds,
+    StreamLimitError,
+    call_with_deadline,
+    cap_websocket_frames,
+    exec_bounds,
+)
+from ciliumdrift.live.transport import Endpoint, exit_status, http_get, run_exec
 from ciliumdrift.model import Diagnostic, NodeObservation
+from ciliumdrift.parse import parse_status
+from ciliumdrift.parse.agentlog import parse_agent_log
 
 AGENT_CONTAINER = "cilium-agent"
 CONFIGMAP = "cilium-config"
@@ -88,8 +103,6 @@ class LiveOptions:
 
 
 def default_parser() -> Parser:
-    from ciliumdrift.parse import parse_status
-
     def parse(text: str, source: str) -> Any:
         return parse_status(text, source=source)
 
@@ -114,7 +127,6 @@ def collect(
     ``gather(access, pods, nodes, options, cancel, parse)`` replaces reading every agent by
     exec (the Prometheus source).
     """
-    from ciliumdrift.live.kubeconfig import resolve
 
     if options.concurrency < 1:
         raise CollectionError(f"--concurrency must be at least 1, not {options.concurrency}")
@@ -177,8 +189,6 @@ class _ApiReader:
     """
 
     def __init__(self, configuration: Any, server: str, timeout: float) -> None:
-        from ciliumdrift.live.transport import Endpoint
-
         self.server = server
         self.timeout = timeout
         self.configuration = configuration
@@ -200,7 +210,6 @@ class _ApiReader:
         from urllib.parse import urlencode
 
         target = self.endpoint.base_path + path + (f"?{urlencode(query)}" if query else "")
-        from ciliumdrift.live.streams import StreamLimitError, call_with_deadline
 
         if getattr(self.configuration, "proxy", None):
 
@@ -323,7 +332,6 @@ class _ApiReader:
 
 def _api_body_limit() -> int:
     """The byte cap of one API answer (``ciliumdrift.limits``: one place for every cap)."""
-    from ciliumdrift import limits
 
     return int(limits.current().api_body_bytes)
 
@@ -536,8 +544,6 @@ def node_config(item: Mapping[str, Any], api_version: str | None = None) -> Node
 def _helm_release(
     reader: _ApiReader, options: LiveOptions
 ) -> tuple[HelmRelease | None, tuple[HelmRelease, ...], list[Diagnostic]]:
-    from ciliumdrift.live.helm_release import pick_deployed, release_from_secret
-
     try:
         body = reader.get(
             f"list Helm release secrets of {options.helm_release!r}",
@@ -640,7 +646,6 @@ def no_gc_pauses() -> Iterator[None]:
     acyclic: with the collector on, the passes cost more than the parsing. Nested uses keep
     it off until the outermost one ends.
     """
-    import gc
 
     was_enabled = gc.isenabled()
     gc.disable()
@@ -655,9 +660,6 @@ def no_gc_pauses() -> Iterator[None]:
 def _websocket_timeout(seconds: float) -> Iterator[None]:
     """The websocket library's connect/recv timeout, which ``stream()`` offers no way to pass."""
     import websocket
-
-    from ciliumdrift import limits
-    from ciliumdrift.live.streams import cap_websocket_frames
 
     cap_websocket_frames(limits.current().exec_stdout_bytes)
     previous = websocket.getdefaulttimeout()
@@ -907,8 +909,6 @@ def exec_in_pod(
             timed_out=timed_out,
             seconds=time.monotonic() - started,
         )
-    from ciliumdrift import limits
-    from ciliumdrift.live.streams import ChannelCaps, ExecBounds, exec_bounds
 
     budget = limits.current()
     caps = ChannelCaps(budget.exec_stdout_bytes, budget.exec_side_bytes, budget.exec_frames)
@@ -939,8 +939,6 @@ def exec_in_pod(
         finished = not client.is_open()
         status_text = client.read_channel(3, timeout=0) if finished else ""
     except Exception as error:  # the connection broke mid-stream, or a stream cap was hit
-        from ciliumdrift.live.streams import StreamLimitError
-
         capped = isinstance(error, StreamLimitError)
         return ExecOutcome(
             command,
@@ -994,8 +992,6 @@ def observation(agent: AgentResult, nodes: Mapping[str, NodeFacts]) -> NodeObser
     command = " ".join(agent.status_command) if agent.status_command else "no status"
     log = None
     if agent.log_text:
-        from ciliumdrift.parse.agentlog import parse_agent_log
-
         log = parse_agent_log(
             agent.log_text,
             source=f"{agent.pod.namespace}/{agent.pod.name} log",
@@ -1098,7 +1094,6 @@ def collect_agents(
     worker threads. Each result is folded as it arrives: the raw output is dropped once
     parsed, so memory grows with the number of nodes, not with the size of their outputs.
     """
-    from ciliumdrift.live.progress import Progress
 
     progress = Progress(len(pods))
     try:
@@ -1126,8 +1121,6 @@ def _run_loop(
     progress: Any,
 ) -> list[AgentResult]:
     import asyncio
-
-    from ciliumdrift.live.transport import Endpoint
 
     endpoint = Endpoint.from_configuration(access.configuration)
 
@@ -1228,7 +1221,6 @@ async def _agent(
 ) -> AgentResult:
     """:func:`collect_agent` on the event loop: status (JSON, else text; ``cilium-dbg``,
     else ``cilium``). A timed-out exec ends the agent: a hung agent is not waited on twice."""
-    from ciliumdrift.live.transport import run_exec
 
     if not pod.running:
         return AgentResult(
@@ -1344,8 +1336,6 @@ def read_agent_logs(
     the log is evidence, never a reason to fail the run.
     """
     import asyncio
-
-    from ciliumdrift.live.transport import Endpoint, http_get
 
     if not agents or not options.agent_log:
         return {}

@@ -43,8 +43,19 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from ciliumdrift.errors import CollectionError
+from ciliumdrift.live.collect import collect, collect_agents
 from ciliumdrift.live.model import AgentPod, AgentResult, LiveResult, NodeFacts
 from ciliumdrift.model import Diagnostic
+from ciliumdrift.parse.model import (
+    BandwidthManager,
+    BigTcp,
+    CiliumState,
+    Encryption,
+    HostFirewall,
+    KubeProxyReplacement,
+    Routing,
+    Status,
+)
 
 #: The feature gauges read (exact names: Prometheus answers an alternation of names from its
 #: index). Those that map to a status line, and those that set nodes apart (IPAM, node port,
@@ -318,16 +329,6 @@ def status_from_metrics(metrics: NodeMetrics, source: str) -> Any:
 
     Sections the metrics say nothing about stay None (compared as "not shown").
     """
-    from ciliumdrift.parse.model import (
-        BandwidthManager,
-        BigTcp,
-        CiliumState,
-        Encryption,
-        HostFirewall,
-        KubeProxyReplacement,
-        Routing,
-        Status,
-    )
 
     fields: dict[str, Any] = {"format": "metrics", "source": source}
     if metrics.version:
@@ -397,7 +398,6 @@ def collect_with_prometheus(
 ) -> LiveResult:
     """The cluster's layers from the API server, the agents' config from Prometheus, and
     ``cilium-dbg status`` by exec only on the nodes that need it."""
-    from ciliumdrift.live.collect import collect, collect_agents
 
     per_group = DEFAULT_SAMPLE if sample is None else sample
     if per_group < 0:

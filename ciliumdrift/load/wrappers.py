@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Protocol
 
 from ciliumdrift.errors import ValuesError
+from ciliumdrift.limits import configured_root, confine
 from ciliumdrift.load import gitops
 from ciliumdrift.load.merge import merge_maps
 from ciliumdrift.load.model import join_key
@@ -54,6 +55,8 @@ from ciliumdrift.load.yaml import (
     scalar_map,
 )
 from ciliumdrift.model import Diagnostic, Layer, Located, Origin, Position
+from ciliumdrift.records import record
+from ciliumdrift.textio import read_text
 
 _EXACT_VERSION = re.compile(r"^v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$")
 #: Top-level keys an umbrella chart's values may hold besides its ``cilium:`` subchart map.
@@ -334,7 +337,7 @@ def _read_flux(root: YamlNode, name: str) -> ValuesSource:
     return source
 
 
-@dataclass(frozen=True)
+@record
 class WrapperValues:
     """Where one wrapper keeps what it hands Helm, as written (nothing typed yet).
 
@@ -516,8 +519,6 @@ def _read_kustomize(root: YamlNode, name: str) -> ValuesSource:
 
 
 def _kustomize_file(base: Path, node: YamlNode, source: ValuesSource) -> dict[str, Node]:
-    from ciliumdrift.limits import confine
-
     relative = node.text
     if "://" not in relative:  # kustomize refuses files outside the kustomization's folder
         confine(relative, base, node.position, what="values file")
@@ -536,7 +537,6 @@ def _kustomize_file(base: Path, node: YamlNode, source: ValuesSource) -> dict[st
 
 def read_plain_values(path: str) -> dict[str, Node]:
     """A plain values file (every document merged), for files a wrapper points at."""
-    from ciliumdrift.textio import read_text
 
     name, text = read_text(path, field_name="yaml_bytes")
     layer: dict[str, Node] = {}
@@ -569,7 +569,6 @@ def assemble(paths: Sequence[str], *, texts: Sequence[tuple[str, str]] = ()) -> 
     ``texts`` are ``(name, text)`` pairs already read (lint reads standard input and files
     once), taken after ``paths``.
     """
-    from ciliumdrift.textio import read_text
 
     read = [read_text(path, field_name="yaml_bytes") for path in paths]
     sources = [read_values_file(text, name) for name, text in (*read, *texts)]
@@ -738,8 +737,6 @@ def _value_file(
             return []
     found = find_above(source.name, relative, value_file.source_path) if relative else None
     if found is not None:
-        from ciliumdrift.textio import read_text
-
         source.diagnostics.append(
             Diagnostic(
                 f"valueFiles entry {value_file.entry!r} read from {found}",
@@ -771,7 +768,6 @@ def _value_file(
 
 def _refuse_escape(relative: str, position: Position, what: str) -> None:
     """Argo CD refuses a path that is absolute or leaves the repository with ``..``."""
-    from ciliumdrift.limits import confine
 
     if relative and "://" not in relative:
         confine(
@@ -820,7 +816,6 @@ def find_above(app: str, relative: str, source_path: str | None) -> Path | None:
 def _repository_root(folder: Path) -> Path:
     """Where an Application's files may come from: the root the user names
     (``CILIUMDRIFT_ROOT``), else the git repository holding it, else its own folder."""
-    from ciliumdrift.limits import configured_root
 
     named = configured_root()
     if named is not None:

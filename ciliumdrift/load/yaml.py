@@ -2,9 +2,14 @@
 
 Everything ciliumdrift reads as YAML (Helm values, wrappers, Talos configs and patches,
 chart values.yaml) goes through :func:`load_yaml_documents`. It does not build Python
-objects with ruamel's constructors: it reads ruamel's *event* stream (an iterative state
-machine, so deep nesting cannot blow the Python stack) and builds a small tree of
-:class:`YamlNode` objects, each with the 1-based position where its text starts. Typing of
+objects with a YAML library's constructors: it reads the parser's *event* stream (an
+iterative state machine, so deep nesting cannot blow the Python stack) and builds a small
+tree of :class:`YamlNode` objects, each with the 1-based position where its text starts.
+The events are libyaml's when PyYAML has libyaml (a C parser: a values file parses in a
+twentieth of the time, which start-up needs) and ruamel's pure-Python parser's otherwise;
+both give the same events, marks and styles (``tests/load/test_parsers.py`` compares the
+trees of every YAML file of the repository), except that libyaml places an empty value
+(``key:`` alone) right after its colon and ruamel at the next token. Typing of
 scalars is left to the caller, because Helm (go-yaml v2, YAML 1.1) and Talos (go-yaml v3)
 type the same text differently (see :mod:`ciliumdrift.load.scalars`).
 
@@ -24,11 +29,11 @@ Limits (each violation is a :class:`~ciliumdrift.errors.YamlError` naming
   text (a README or a log passed by mistake: ruamel would scan the whole file as one
   multi-line scalar first) and, with libyaml's C parser (PyYAML ships it; the kubernetes
   client already requires PyYAML), anything malformed or over the node and depth limits,
-  at the same ``line:column``. Texts that large are then *built* from libyaml's events too:
-  the same events, marks and styles as ruamel's (a property test compares the trees), many
-  times faster, so a 3.7 MiB Talos config with an inline Cilium manifest loads in ~0.5 s.
-  libyaml is a little stricter than ruamel (a plain scalar that starts with ``:`` inside
-  ``{...}``), as go-yaml, the parser Helm and Talos use, is. Without libyaml the pure parser
+  at the same ``line:column``. Built from libyaml's events, a 3.7 MiB Talos config with an
+  inline Cilium manifest loads in ~0.5 s. libyaml is a little stricter than ruamel (a plain
+  scalar that starts with ``:`` inside ``{...}``), as go-yaml, the parser Helm and Talos
+  use, is: a text up to FAST_SCAN_BYTES that libyaml refuses is read again by ruamel, which
+  decides; a larger one is refused with libyaml's message. Without libyaml the pure parser
   is used throughout (slower, same results).
 * nodes: :data:`MAX_NODES` (20,000) scalars and collections per document as written (the
   Cilium chart's values.yaml has ~3,500; the parser handles ~30,000 a second).
@@ -67,6 +72,7 @@ from typing import Any
 from ciliumdrift import limits
 from ciliumdrift.errors import YamlError
 from ciliumdrift.model import Position
+from ciliumdrift.records import record
 
 # The defaults of the budget in :mod:`ciliumdrift.limits`, where the values in force live
 # (structure is counted per file, every document together; see that module).
@@ -129,7 +135,7 @@ class YamlNode:
         return found
 
 
-@dataclass(frozen=True)
+@record
 class YamlDocument:
     """One document of a stream: its root (None for an empty document) and start.
 
@@ -167,7 +173,7 @@ def load_yaml_documents(
     return builder.documents()
 
 
-@dataclass(frozen=True)
+@record
 class Comment:
     """A comment as the parser sees it: a ``#`` outside every scalar, to the end of its line
     (a ``#`` inside a quoted string or a block scalar is text, not a comment)."""
@@ -444,7 +450,8 @@ def _indented_with_tab(text: str, line: int) -> bool:
 
 
 class _Builder:
-    """Turns ruamel's event stream into YamlNode trees, enforcing the limits."""
+    """Turns a parser's event stream (libyaml's or ruamel's) into YamlNode trees, enforcing
+    the limits."""
 
     def __init__(
         self,
@@ -464,31 +471,51 @@ class _Builder:
         self.scalars: list[tuple[int, int, int, int]] = []  # start and end (line, column)
 
     def documents(self) -> list[YamlDocument]:
-        from ruamel.yaml import YAML
-        from ruamel.yaml.error import YAMLError
+        """Built from libyaml's events when PyYAML has libyaml, else from ruamel's.
 
-        fast = _c_events(self.text) if len(self.text) > FAST_SCAN_BYTES else None
-        errors: tuple[type[BaseException], ...] = (YAMLError,)
-        if fast is not None:
-            events, c_error = fast
-            errors = (YAMLError, c_error)
-        else:
-            events = YAML(typ="safe", pure=True).parse(self.text)
-        documents: list[YamlDocument] = []
-        try:
-            for document in self._walk(events):
-                documents.append(document)
-        except errors as error:
-            raise _yaml_error(error, self.text, self.where) from None  # type: ignore[arg-type]
-        except RecursionError:  # pragma: no cover - the depth limit comes first
-            raise YamlError("nesting too deep", self.where(0, 0)) from None
+        Both parsers give the same events, marks and styles (tests/load/test_parsers.py
+        compares the trees on every YAML file of the repository and on generated ones);
+        libyaml's C parser reads a values file in a twentieth of the time. libyaml is a
+        little stricter than ruamel (see the module docstring): a text up to
+        FAST_SCAN_BYTES that libyaml refuses is read again by ruamel, which decides (its
+        document, or its message); a larger one is refused with libyaml's message.
+        """
+        documents = self._parse()
         if self.record is not None:
             found = self.record.comments.setdefault(self.where(0, 0).file, [])
             found.extend(_comments(self.text, self.scalars, self.where))
         return documents
 
+    def _parse(self) -> list[YamlDocument]:
+        fast = _c_events(self.text)
+        if fast is not None:
+            events, c_error = fast
+            budget = self.budget
+            counted = (budget.documents, budget.nodes, budget.expanded)
+            try:
+                return self._build(events)
+            except c_error as error:
+                if len(self.text) > FAST_SCAN_BYTES:
+                    raise _yaml_error(error, self.text, self.where) from None  # type: ignore[arg-type]
+                budget.documents, budget.nodes, budget.expanded = counted
+        from ruamel.yaml import YAML
+        from ruamel.yaml.error import YAMLError
+
+        try:
+            return self._build(YAML(typ="safe", pure=True).parse(self.text))
+        except YAMLError as error:
+            raise _yaml_error(error, self.text, self.where) from None
+
+    def _build(self, events: Iterator[Any]) -> list[YamlDocument]:
+        self.duplicates = []
+        self.scalars = []
+        try:
+            return list(self._walk(events))
+        except RecursionError:  # pragma: no cover - the depth limit comes first
+            raise YamlError("nesting too deep", self.where(0, 0)) from None
+
     def _walk(self, events: Iterator[Any]) -> Iterator[YamlDocument]:
-        # Events of ruamel's parser or of PyYAML's libyaml one (large texts): the same
+        # Events of PyYAML's libyaml parser or of ruamel's (the fallback): the same
         # classes by name, attributes and marks; plain scalars have style None or "".
         stack: list[YamlNode] = []
         pending_key: list[YamlNode | None] = []

@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
+
+from ciliumdrift.records import record
 
 #: A log larger than this is read from its start only (the start is where the agent logs
 #: its flags, fallbacks and refusals); the rest is counted as truncated.
@@ -60,7 +62,7 @@ _VERSION = re.compile(r"\bCilium (?P<version>\d+\.\d+\.\d+[\w.-]*)\b")
 _BRACKETED = re.compile(r'^(?P<level>[A-Z]+)\s+\[[^\]]*\]\s+[\w./-]+:\s+"(?P<msg>(?:[^"\\]|\\.)*)"')
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class LogEntry:
     """One line of the agent log that carries a message."""
 
@@ -87,7 +89,7 @@ class LogEntry:
         return raw if len(raw) <= limit else raw[: limit - 1] + "…"
 
 
-@dataclass(frozen=True)
+@record
 class AgentLog:
     """One agent's log (one node), parsed."""
 
@@ -258,7 +260,7 @@ _REFUSAL = re.compile(
 )
 
 
-@dataclass(frozen=True)
+@record
 class Refusal:
     """A log line that shows a fallback or a refusal: the agent did less than asked."""
 

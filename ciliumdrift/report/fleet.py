@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ciliumdrift.model import Finding, FindingKind, Report, Row, Severity, Verdict
+from ciliumdrift.report.policy import exit_code
 
 #: Groups shown as columns in text and markdown; the rest are listed by name below.
 TEXT_GROUPS = 6
@@ -249,8 +250,6 @@ def fleet_view(report: Report, *, exit_code: int | None = None) -> FleetView:
 
 
 def _exit_code(report: Report) -> int:
-    from ciliumdrift.report.policy import exit_code
-
     return int(exit_code(report))
 
 

@@ -16,7 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ciliumdrift.model import FindingKind, Position, Severity
+from ciliumdrift.agent.facts import FACTS, HEALTH
+from ciliumdrift.lint.docs import rule_markdown
+from ciliumdrift.lint.rule import LintReport
+from ciliumdrift.lint.rules import BY_CODE
+from ciliumdrift.model import FindingKind, Position, Report, Severity
 
 
 @dataclass(frozen=True)
@@ -82,9 +86,6 @@ def artifact_uri(file: str) -> str:
 
 
 def records_of(report: Any) -> Records:
-    from ciliumdrift.lint.rule import LintReport
-    from ciliumdrift.model import Report
-
     if isinstance(report, LintReport):
         return _lint(report)
     if isinstance(report, Report):
@@ -95,9 +96,6 @@ def records_of(report: Any) -> Records:
 
 
 def _lint(report: Any) -> Records:
-    from ciliumdrift.lint.docs import rule_markdown
-    from ciliumdrift.lint.rules import BY_CODE
-
     rules = []
     for code in report.rules:
         unit = BY_CODE[code]
@@ -139,8 +137,6 @@ def _fact_rules(ids: list[str], health_ids: frozenset[str] = frozenset()) -> tup
     """SARIF/JUnit rule metadata for the facts the rows and findings name; ``health_ids``
     are the IDs that health findings name (a health fact's, or both when they share one)."""
     try:
-        from ciliumdrift.agent.facts import FACTS, HEALTH
-
         facts = {f.id: f for f in FACTS}
         health = {h.id: h for h in HEALTH}
     except ImportError:  # the derivation is not installed in this build

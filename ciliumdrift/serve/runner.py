@@ -21,6 +21,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ciliumdrift.errors import CiliumdriftError
+from ciliumdrift.live import check_cluster, report_from
+from ciliumdrift.live.kubeconfig import resolve
 from ciliumdrift.serve.declared import DeclaredSources, WorkDir, materialise
 from ciliumdrift.serve.state import (
     DriftState,
@@ -61,8 +63,6 @@ RunFunction = Callable[[RunOptions, threading.Event, WorkDir], DriftState]
 
 def run_once(options: RunOptions, cancel: threading.Event, work: WorkDir) -> DriftState:
     """Collect, load the declared config as it is now, compare, fold."""
-    from ciliumdrift.live import check_cluster, report_from
-    from ciliumdrift.live.kubeconfig import resolve
 
     access = resolve(options.kubeconfig, options.context)  # per run: rotated tokens
     live = check_cluster(

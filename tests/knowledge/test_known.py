@@ -131,6 +131,44 @@ def test_agent_without_status_gets_a_finding_from_its_log() -> None:
     assert logged[0].fix is not None and "enableIPv4BIGTCP" in (logged[0].fix.values_snippet or "")
 
 
+@pytest.mark.parametrize(
+    ("values", "version", "holds"),
+    [
+        (
+            "bpf:\n  datapathMode: netkit\nencryption:\n  enabled: true\n  type: ipsec\n",
+            "1.17.6",
+            True,
+        ),
+        # IPsec keeps eBPF host routing from 1.19: no longer the known failure.
+        (
+            "bpf:\n  datapathMode: netkit\nencryption:\n  enabled: true\n  type: ipsec\n",
+            "1.19.0",
+            False,
+        ),
+        (
+            "bpf:\n  datapathMode: netkit\nencryption:\n  enabled: true\n  type: wireguard\n",
+            "1.17.6",
+            False,
+        ),
+        (
+            "bpf:\n  datapathMode: veth\nencryption:\n  enabled: true\n  type: ipsec\n",
+            "1.17.6",
+            False,
+        ),
+    ],
+)
+def test_netkit_with_ipsec_is_a_cross_check_before_1_19(
+    values: str, version: str, holds: bool
+) -> None:
+    ctx = _ctx(values, version)
+    conflicts = derive_context(ctx, FACTS)["device-mode"].conflicts
+    named = [c for c in conflicts if "netkit-with-ipsec-legacy-host-routing" in c.message]
+    assert bool(named) is holds
+    if holds:
+        assert named[0].causes[0].kind is CauseKind.CONFLICTING_SETTING
+        assert named[0].fix is not None and "veth" in (named[0].fix.values_snippet or "")
+
+
 def test_wireguard_with_l7_proxy_is_fatal_only_before_1_14() -> None:
     # kubernetes-sigs/kubespray#10538: WireGuard with the default L7 proxy on Cilium 1.13.8.
     values = "encryption:\n  enabled: true\n  type: wireguard\n"

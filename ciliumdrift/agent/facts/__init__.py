@@ -10,6 +10,7 @@ from __future__ import annotations
 from ciliumdrift.agent.fact import Fact
 from ciliumdrift.agent.facts import (
     bandwidth,
+    clustermesh,
     datapath,
     encryption,
     hubble,
@@ -34,6 +35,7 @@ FACTS: tuple[Fact, ...] = (
     misc.cni_chaining,
     misc.cilium_version,
     ipam.ipam,
+    *clustermesh.FACTS,
     bandwidth.ipv4_big_tcp,
     bandwidth.ipv6_big_tcp,
     bandwidth.bandwidth_manager,

@@ -200,6 +200,33 @@ def hubble_metrics(
     return Unhealthy(state.metrics_state or "", f"Hubble metrics are {state.metrics_state}")
 
 
+@health(id="cluster-mesh", status_line="ClusterMesh")
+def cluster_mesh(
+    observation: NodeObservation, expectations: Mapping[str, Expectation]
+) -> Unhealthy | None:
+    """Some remote clusters of the mesh are not ready on this node.
+
+    ## Rule
+    `ClusterMesh: <ready>/<total> remote clusters ready` with fewer ready than total: the
+    agent cannot reach or sync a remote cluster's clustermesh-apiserver (its address, its
+    certificates, a cluster ID or name clash). The not-ready clusters are named (the line
+    lists them under the summary).
+
+    ## Sources
+    cilium/cilium@v1.18.0:pkg/client/client.go FormatStatusResponse (`ClusterMesh:\t%d/%d
+    remote clusters ready`, a not-ready cluster printed below it), and
+    cilium/cilium@v1.18.0:api/v1/models/cluster_mesh_status.go.
+    """
+    mesh = observation.status.cluster_mesh if observation.status is not None else None
+    if mesh is None:
+        return None
+    down = [c.name for c in mesh.clusters if not c.ready]
+    named = f" ({', '.join(down[:5])})" if down else ""
+    return _short(
+        mesh.ready, mesh.total, "remote clusters ready", f"remote cluster(s) not ready{named}"
+    )
+
+
 @health(id="controllers", status_line="Controller Status")
 def controllers(
     observation: NodeObservation, expectations: Mapping[str, Expectation]
@@ -273,6 +300,7 @@ HEALTH: tuple[HealthFact, ...] = (
     health_daemon,
     hubble,
     hubble_metrics,
+    cluster_mesh,
     controllers,
     cluster_health,
     modules_health,

@@ -9,7 +9,8 @@ from typing import Any
 
 from ciliumdrift.agent.keys import closest
 from ciliumdrift.lint.rule import LintContext, Violation, rule
-from ciliumdrift.load.model import join_key
+from ciliumdrift.lint.rules.hygiene import is_port_key, placeholder_in
+from ciliumdrift.load.model import join_key, split_key
 from ciliumdrift.load.written import YAML11_ONLY_BOOLEANS, Entry, value_of
 from ciliumdrift.load.yaml import YamlNode
 from ciliumdrift.model import Severity
@@ -20,7 +21,6 @@ _ABSENT = object()
 @lru_cache(maxsize=16)
 def _children(known: frozenset[str]) -> Mapping[str, frozenset[str]]:
     """Parent dotted key ('' for the top level) -> the names of its known child keys."""
-    from ciliumdrift.load.model import split_key
 
     index: dict[str, set[str]] = {}
     for key in known:
@@ -31,8 +31,6 @@ def _children(known: frozenset[str]) -> Mapping[str, frozenset[str]]:
 
 @lru_cache(maxsize=16)
 def _by_name(known: frozenset[str]) -> Mapping[str, tuple[str, ...]]:
-    from ciliumdrift.load.model import split_key
-
     index: dict[str, list[str]] = {}
     for key in known:
         index.setdefault(split_key(key)[-1], []).append(key)
@@ -128,8 +126,6 @@ def _misplaced_candidates(ctx: LintContext, entry: Entry) -> tuple[str, ...]:
 
 
 def _shared_prefix(key: str, path: tuple[str, ...]) -> int:
-    from ciliumdrift.load.model import split_key
-
     shared = 0
     for mine, theirs in zip(split_key(key), path[:-1], strict=False):
         if mine != theirs:
@@ -359,8 +355,6 @@ def _helm_text(value: Any) -> str:
 
 
 def _is_placeholder(text: str) -> bool:
-    from ciliumdrift.lint.rules.hygiene import placeholder_in
-
     return placeholder_in(text) is not None
 
 
@@ -634,7 +628,6 @@ def number_as_string(ctx: LintContext) -> Iterator[Violation]:
     ## Fix
     Remove the quotes.
     """
-    from ciliumdrift.lint.rules.hygiene import is_port_key
 
     for doc in ctx.documents:
         for entry in doc.entries():
