@@ -55,7 +55,7 @@ EFFECTS = {
 }
 
 _EFFECTS = ("fatal", "fallback", "broken", "retry")
-_TESTS = ("is", "in", "not_in", "truthy")
+_TESTS = ("is", "in", "not_in", "truthy", "range")
 _SUBJECTS = ("helm", "setting", "fact", "talos", "node")
 
 
@@ -70,6 +70,9 @@ class Condition:
 
     def describe(self) -> str:
         operand = self.operand
+        if self.test == "range":
+            since, before = operand
+            return f"{self.subject} {self.name} since {since or '-'} before {before or '-'}"
         if isinstance(operand, (list, tuple)):
             operand = "[" + ", ".join(str(o) for o in operand) + "]"
         return f"{self.subject} {self.name} {self.test} {operand}"
@@ -157,6 +160,9 @@ def _fix(raw: Any) -> Fix | None:
 def _condition(raw: Mapping[str, Any]) -> Condition:
     subject = next((k for k in _SUBJECTS if k in raw), None)
     test = next((k for k in _TESTS if k in raw), None)
+    if subject is not None and test is None and ("since" in raw or "before" in raw):
+        # {talos: version, since: "1.8", before: "1.10"}: a version range, since inclusive
+        return Condition(subject, str(raw[subject]), "range", _range(raw))
     if subject is None or test is None:
         raise ValueError(f"condition {dict(raw)!r} needs one of {_SUBJECTS} and one of {_TESTS}")
     return Condition(subject, str(raw[subject]), test, raw[test])
@@ -290,10 +296,39 @@ SETTINGS: Mapping[str, Getter] = {
 }
 
 
+_TALOS_KERNEL = re.compile(r"-talos\b")
+
+
+def runs_talos(ctx: NodeContext) -> Located[bool] | None:
+    """Whether the node runs Talos: a Talos machine config was given, or its kernel says so.
+
+    Talos kernels carry the ``-talos`` suffix (``6.12.18-talos``), so a status or kernel flag
+    alone tells Talos from other systems; None when neither input is there.
+    """
+    if ctx.talos is not None and ctx.talos.files:
+        where = Origin(
+            Layer.TALOS, detail="a Talos machine config was given: " + ctx.talos.files[0]
+        )
+        return Located(True, where)
+    kernel = ctx.kernel
+    if kernel is None or not kernel.value:
+        return None
+    return Located(bool(_TALOS_KERNEL.search(str(kernel.value))), kernel.origin)
+
+
 def _talos(ctx: NodeContext, name: str) -> Located[Any] | None:
+    if name == "node":
+        return runs_talos(ctx)
     talos = ctx.talos
     if talos is None:
         return None
+    if name == "version":
+        return talos.version
+    if name == "kernel-modules":
+        if not talos.kernel_modules:
+            return None
+        names = tuple(m.value for m in talos.kernel_modules)
+        return Located(names, talos.kernel_modules[0].origin)
     if name == "kubespan":
         return getattr(talos, "kubespan_enabled", None)
     if name == "forward-kube-dns":
@@ -371,6 +406,8 @@ def _word(value: Any) -> str:
 
 
 def _holds(condition: Condition, value: Any) -> bool:
+    if condition.test == "range":
+        return in_range(str(value), condition.operand) is True
     if condition.test == "truthy":
         return s.truthy(value) == bool(condition.operand)
     have = _words(value)
@@ -600,6 +637,7 @@ __all__ = [
     "log_evidence",
     "log_matches",
     "matches",
+    "runs_talos",
 ]
 
 
