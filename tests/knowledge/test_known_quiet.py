@@ -208,3 +208,19 @@ def test_a_vxlan_port_clash_is_not_the_big_tcp_egress_bug() -> None:
     ids = {r.id for r, _ in known.log_matches(log)}
     assert "vxlan-port-in-use" in ids
     assert not ids & {"big-tcp-tunnel-from-egress-gateway", "big-tcp-tunnel-high-tso-nic"}
+
+
+@pytest.mark.parametrize("version", ["1.15.7", "1.16.6", "1.18.4", "1.19.4"])
+def test_no_row_holds_for_the_chart_defaults_on_a_current_kernel(version: str) -> None:
+    # A row whose conditions any default install meets would be a cause of every drift on
+    # its fact; such rows must wait for their log line (needs_log).
+    ctx = node_context(declared("", version=version), node="n1", kernel="6.8.0")
+    expectations = derive_context(ctx, FACTS)
+    holding = [
+        row.id
+        for row in known.behaviours()
+        if not row.needs_log
+        and (found := known.evaluate(row, ctx, expectations)) is not None
+        and found.certain
+    ]
+    assert holding == []
