@@ -611,7 +611,9 @@ def drift_candidates(
                 Candidate(CERTAIN + 0.03, _cause(found, [log_evidence(log, entry)]), row.fix)
             )
         elif found is not None and row.needs_log:
-            out.append(Candidate(POSSIBLE, _cause(found), row.fix))
+            # Without its log line, a row no input points at (no condition) is no cause.
+            if row.when or row.kernel != (None, None):
+                out.append(Candidate(POSSIBLE, _cause(found), row.fix))
         elif found is not None and found.certain:
             out.append(Candidate(STRONG + 0.06, _cause(found), row.fix))
         elif found is not None and (row.when or row.kernel != (None, None)):
