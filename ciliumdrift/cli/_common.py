@@ -254,15 +254,21 @@ def finish_check(
     verbose: bool = False,
     quiet: bool = False,
     missing: str | None = None,
+    matrix: bool = False,
 ) -> int:
-    """Render a check or live report, then decide the exit code (2 when nothing compared)."""
+    """Render a check or live report, then decide the exit code (2 when nothing compared).
+
+    ``matrix``: text shows the fleet matrix (``live``) instead of a table per group.
+    """
     from ciliumdrift.model import Report
     from ciliumdrift.report import Format, render
     from ciliumdrift.report.policy import exit_code, nothing_compared
 
     assert isinstance(report, Report)
     chosen = Format(fmt.value)
-    options = {"verbose": verbose, "quiet": quiet} if chosen is Format.TEXT else {}
+    options = (
+        {"verbose": verbose, "quiet": quiet, "matrix": matrix} if chosen is Format.TEXT else {}
+    )
     text = render(report, chosen, **options)
     if text or output is not None:  # --quiet on a clean run prints nothing at all
         emit(text, output, workflow_commands=chosen is Format.GITHUB)

@@ -188,6 +188,7 @@ def live_command(
                 verbose=verbose,
                 quiet=quiet,
                 missing=_missing(report, namespace, selector),
+                matrix=True,
             )
         from ciliumdrift.cli._common import emit, fail
         from ciliumdrift.report.policy import exit_code, nothing_compared
@@ -215,16 +216,14 @@ def _missing(report: object, namespace: str, selector: str) -> str | None:
 
 def render_live(report: Any, fmt: str, exit_code: int) -> str:
     """A fleet is read as groups of nodes: markdown, JSON and HTML show the fleet view
-    (text is the shared renderer's, which groups identical nodes itself).
+    (text is the shared renderer's with the fleet matrix: ``finish_check(matrix=True)``).
 
     JSON keeps the report's own fields (rows per node, findings) and adds ``fleet``; SARIF,
     GitHub and JUnit stay per finding, as their consumers expect.
     """
-    from ciliumdrift.report.fleet import fleet_view, render_markdown, render_text
+    from ciliumdrift.report.fleet import fleet_view, render_markdown
 
     view = fleet_view(report, exit_code=exit_code)
-    if fmt == "text":
-        return render_text(view)
     if fmt == "markdown":
         return render_markdown(view)
     if fmt == "html":

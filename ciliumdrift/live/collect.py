@@ -26,6 +26,7 @@ import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -125,12 +126,27 @@ def collect(
         access = resolve(options.kubeconfig, options.context, light=True)
     stop = cancel or threading.Event()
     reader = _ApiReader(access.configuration, access.server, options.timeout)
+    # The nodes and the deployed layer on a second connection while the pods are listed:
+    # at thousands of nodes each list is a large answer the API server takes its time over.
+    side = _ApiReader(access.configuration, access.server, options.timeout)
     diagnostics: list[Diagnostic] = []
-    with _websocket_timeout(options.timeout), reader:
-        pods = _agent_pods(reader, options)
-        nodes, node_note = _nodes(reader)
+    with _websocket_timeout(options.timeout), reader, side:
+        layers: Future[Any] = Future()
+
+        def read_layers() -> None:
+            try:
+                layers.set_result((_nodes(side), _deployed(side, options)))
+            except BaseException as error:  # raised below, after the pods' own errors
+                layers.set_exception(error)
+
+        reading = threading.Thread(target=read_layers, name="api-layers", daemon=True)
+        reading.start()
+        try:
+            pods = _agent_pods(reader, options)
+        finally:
+            reading.join()  # never leave it using `side` after the with block closes it
+        (nodes, node_note), (deployed, deployed_notes) = layers.result()
         diagnostics.extend(node_note)
-        deployed, deployed_notes = _deployed(reader, options)
         diagnostics.extend(deployed_notes)
         if not pods:
             diagnostics.append(

@@ -37,7 +37,7 @@ import json
 import ssl
 import threading
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -402,7 +402,21 @@ def collect_with_prometheus(
     per_group = DEFAULT_SAMPLE if sample is None else sample
     if per_group < 0:
         raise CollectionError(f"--sample must be 0 or more, not {per_group}")
-    features, deltas, versions = read_fleet(source)
+    # Prometheus answers while the API server lists the pods and nodes (each takes about a
+    # second at 5,000 nodes): the queries run on their own thread, the gather waits for them.
+    # A daemon thread: a Prometheus that hangs is bounded by its timeout, never waited on.
+    fleet: Future[tuple[list[dict[str, Any]], ...]] = Future()
+
+    def read() -> None:
+        try:
+            fleet.set_result(read_fleet(source))
+        except BaseException as error:  # handed to the gather, which raises it
+            fleet.set_exception(error)
+
+    threading.Thread(target=read, name="prometheus", daemon=True).start()
+    features: Sequence[Mapping[str, Any]] = ()
+    deltas: Sequence[Mapping[str, Any]] = ()
+    versions: Sequence[Mapping[str, Any]] = ()
     notes: list[Diagnostic] = []
 
     def gather(
@@ -413,6 +427,8 @@ def collect_with_prometheus(
         stop: threading.Event,
         parse: Any,
     ) -> list[AgentResult]:
+        nonlocal features, deltas, versions
+        features, deltas, versions = fleet.result()
         resolver = NodeResolver(pods, nodes)
         metrics, unmatched = node_metrics(features, deltas, versions, resolver)
         chosen, reasons = _exec_plan(pods, metrics, per_group)
