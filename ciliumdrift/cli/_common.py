@@ -10,13 +10,16 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from ciliumdrift.report import EXIT_CLEAN as EXIT_CLEAN
 from ciliumdrift.report import EXIT_FINDINGS as EXIT_FINDINGS
 from ciliumdrift.report import EXIT_INPUT, DocumentFormat, FailOn, Format, ReportFormat
+
+if TYPE_CHECKING:
+    from ciliumdrift.live.prometheus import PrometheusSource
 
 EXIT_INTERRUPTED = 130
 
@@ -222,6 +225,101 @@ NodeLabels = Annotated[
     list[str],
     typer.Option("--node-label", metavar="NODE=KEY=VALUE", help="A node label (node selectors)."),
 ]
+
+# Cluster options: ``live`` and ``serve`` read a cluster the same way (defaults stay with
+# each command: serve is gentler on the API server).
+Kubeconfig = Annotated[
+    str | None,
+    typer.Option(
+        "--kubeconfig",
+        metavar="PATH",
+        help="Only this kubeconfig (else KUBECONFIG, else in-cluster). Its exec plugins run, "
+        "as with kubectl.",
+    ),
+]
+KubeContext = Annotated[
+    str | None, typer.Option("--context", metavar="NAME", help="kubeconfig context.")
+]
+AgentNamespace = Annotated[
+    str, typer.Option("--namespace", "-n", metavar="NS", help="Where the agents run.")
+]
+AgentSelector = Annotated[
+    str, typer.Option("--selector", "-l", metavar="LABELS", help="Agent pod label selector.")
+]
+Concurrency = Annotated[
+    int,
+    typer.Option(
+        "--concurrency",
+        metavar="N",
+        min=1,
+        max=1024,
+        help="Execs in flight at once (bounds the streams the API server proxies).",
+    ),
+]
+Timeout = Annotated[
+    float,
+    typer.Option(
+        "--timeout",
+        metavar="SECONDS",
+        min=0.1,
+        help="Per exec (connect, upgrade, output) and per API call.",
+    ),
+]
+ReadHelmRelease = Annotated[
+    bool,
+    typer.Option("--read-helm-release", help="Also read the Helm release Secret (needs RBAC)."),
+]
+HelmReleaseName = Annotated[
+    str, typer.Option("--release", metavar="NAME", help="Helm release name.")
+]
+Chart = Annotated[
+    str | None, typer.Option("--chart", metavar="VERSION|DIR|TGZ|none", help="Chart defaults.")
+]
+PrometheusUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--prometheus",
+        metavar="URL",
+        help="Read the agents' config from this Prometheus (cilium_feature_*, drift "
+        "checker, versions); exec only where the metrics do not tell.",
+    ),
+]
+PrometheusToken = Annotated[
+    Path | None,
+    typer.Option(
+        "--prometheus-bearer-token-file", metavar="FILE", help="Bearer token for Prometheus."
+    ),
+]
+PrometheusCa = Annotated[
+    Path | None,
+    typer.Option("--prometheus-ca-file", metavar="FILE", help="CA bundle for Prometheus."),
+]
+Sample = Annotated[
+    int,
+    typer.Option(
+        "--sample",
+        metavar="N",
+        min=0,
+        help="With --prometheus: cilium-dbg status execs per group of identical nodes.",
+    ),
+]
+
+
+def prometheus_source(
+    url: str | None, token: Path | None, ca: Path | None, timeout: float
+) -> PrometheusSource | None:
+    """The Prometheus source the --prometheus flags name (None without --prometheus)."""
+    if url is None:
+        return None
+    from ciliumdrift.live.prometheus import PrometheusSource
+
+    return PrometheusSource(
+        url,
+        bearer_token_file=str(token) if token else None,
+        ca_file=str(ca) if ca else None,
+        timeout=timeout,
+    )
+
 
 # Output options: every command that prints findings takes the same ones.
 ReportFormatOption = Annotated[

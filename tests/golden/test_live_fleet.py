@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,15 +35,18 @@ pytestmark = pytest.mark.live
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FakeCluster, Path]]:
+def cluster() -> Iterator[tuple[FakeCluster, Path]]:
     agents = make_agents(40)
     for index in VETH:
         agents[index].status = with_changes(agents[index].status, {"datapath-mode": "veth"})
     fake = FakeCluster(agents, faults={agents[SILENT].pod: Fault.ERROR}).start()
-    try:
-        yield fake, fake.kubeconfig(tmp_path_factory.mktemp("live-golden") / "kubeconfig")
-    finally:
-        fake.stop()
+    # The header prints the kubeconfig's path, wrapped: a path of one length (not pytest's
+    # per-worker tmp dirs) wraps the same way on every run.
+    with tempfile.TemporaryDirectory(prefix="cdlive", dir="/tmp") as work:
+        try:
+            yield fake, fake.kubeconfig(Path(work) / "kubeconfig")
+        finally:
+            fake.stop()
 
 
 def _run(kubeconfig: Path, url: str, *args: str, columns: int = 100) -> tuple[int, str]:
