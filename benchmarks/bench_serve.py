@@ -115,7 +115,8 @@ def main() -> int:
         ]
         for metric in metrics[: args.drift_nodes]:
             metric.modes["cilium_feature_datapath_config"] = "veth"
-        source = ["--prometheus", stack.enter_context(prometheus(metrics, workdir / "prom"))]
+        url = stack.enter_context(prometheus(metrics, workdir / "prom", lookback="6h"))
+        source = ["--prometheus", url]
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = (workdir / "serve.log").open("w")
