@@ -25,7 +25,7 @@ import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
@@ -723,8 +723,12 @@ def collect_agents(
     options: LiveOptions,
     cancel: threading.Event,
     parse: Parser,
+    delta_known: Collection[str] = (),
 ) -> list[AgentResult]:
     """Every agent's status, ``options.concurrency`` execs in flight, with a progress line.
+
+    ``delta_known``: pods whose drift checker delta is known already (from Prometheus):
+    their ``metrics list`` exec is skipped.
 
     The asyncio exec client (:mod:`ciliumdrift.live.transport`; through the kubeconfig's
     proxy too) reads all agents from one thread. Each result is folded as it arrives: the
@@ -735,7 +739,7 @@ def collect_agents(
 
     progress = Progress(len(pods))
     try:
-        return _run_loop(access, pods, options, cancel, parse, progress)
+        return _run_loop(access, pods, options, cancel, parse, progress, frozenset(delta_known))
     finally:
         progress.close()
 
@@ -747,6 +751,7 @@ def _run_loop(
     cancel: threading.Event,
     parse: Parser,
     progress: Any,
+    delta_known: frozenset[str] = frozenset(),
 ) -> list[AgentResult]:
     import asyncio
 
@@ -763,7 +768,11 @@ def _run_loop(
                 async with gate:
                     pending[pod.name] = time.monotonic()
                     try:
-                        result = _folded(await _agent(endpoint, pod, options, cancel, parse))
+                        result = _folded(
+                            await _agent(
+                                endpoint, pod, options, cancel, parse, pod.name not in delta_known
+                            )
+                        )
                     except Exception as error:  # one agent's defect must not end the run
                         result = AgentResult(
                             pod, error=f"unreachable: {type(error).__name__}: {_one_line(error)}"
@@ -848,9 +857,11 @@ async def _agent(
     options: LiveOptions,
     cancel: threading.Event,
     parse: Parser,
+    drift_metric: bool = True,
 ) -> AgentResult:
     """One agent's status (JSON, else text; ``cilium-dbg``, else ``cilium``) and its drift
-    checker metric. A timed-out exec ends the agent: a hung agent is not waited on twice."""
+    checker metric (unless known otherwise: ``drift_metric``). A timed-out exec ends the
+    agent: a hung agent is not waited on twice."""
     from ciliumdrift.live.transport import run_exec
 
     if not pod.running:
@@ -906,7 +917,12 @@ async def _agent(
     command, status = found
     version = _status_version(status)
     delta = None
-    if version is not None and gate("drift-checker-metric", version) and not cancel.is_set():
+    if (
+        drift_metric
+        and version is not None
+        and gate("drift-checker-metric", version)
+        and not cancel.is_set()
+    ):
         metric = await run_exec(
             endpoint,
             pod.namespace,

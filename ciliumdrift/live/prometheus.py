@@ -134,6 +134,9 @@ class NodeMetrics:
         return any(name == metric for name, _ in self.features)
 
 
+_NONE = NodeMetrics(())
+
+
 # -- the HTTP API ------------------------------------------------------------------------------
 
 
@@ -432,10 +435,16 @@ def collect_with_prometheus(
         resolver = NodeResolver(pods, nodes)
         metrics, unmatched = node_metrics(features, deltas, versions, resolver)
         chosen, reasons = _exec_plan(pods, metrics, per_group)
+        # The drift checker's delta is in the metrics: no `metrics list` exec where it is.
+        known = {
+            p.name
+            for p in pods
+            if p.name in chosen and metrics.get(p.node or "", _NONE).drift_delta is not None
+        }
         execed = {
             a.pod.name: a
             for a in collect_agents(
-                access, [p for p in pods if p.name in chosen], options, stop, parse
+                access, [p for p in pods if p.name in chosen], options, stop, parse, known
             )
         }
         results = []
