@@ -244,12 +244,10 @@ def compare(
         )
         for line in lines
     )
-    peers = _Peers(lines)
-    drift = [
-        _drift(line, peers)
-        for line in lines
-        if line.verdict in (Verdict.MISMATCH, Verdict.CONDITIONAL)
-    ]
+    differing = [line for line in lines if line.verdict in (Verdict.MISMATCH, Verdict.CONDITIONAL)]
+    # The peers index walks every line: only a fleet with drift needs it.
+    peers = _Peers(lines if differing else ())
+    drift = [_drift(line, peers) for line in differing]
     nodes_seen = len(contexts)
     running = {
         observation.name or (observation.status.node if observation.status else None)
@@ -258,11 +256,15 @@ def compare(
         and observation.status.cilium is not None
         and observation.status.cilium.state == "Ok"
     }
-    shown = {
-        (line.fact.id, line.node): line.observed
-        for line in lines
-        if line.verdict is Verdict.MATCH and line.observed is not None
-    }
+    shown = (
+        {
+            (line.fact.id, line.node): line.observed
+            for line in lines
+            if line.verdict is Verdict.MATCH and line.observed is not None
+        }
+        if conflicts
+        else {}
+    )
     cross = [
         _settled(_cross_check(*entry, nodes_seen, running), entry, shown, bool(observations))
         for entry in conflicts.values()
