@@ -61,8 +61,10 @@ def fake_cluster(agents: int, latency_ms: float) -> Iterator[str]:
         server.wait(30)
 
 
-def run_cli(args: list[str]) -> tuple[float, float, int, str]:
-    """(wall seconds, peak RSS MiB, exit code, last stdout line) of one cold CLI run."""
+def run_cli(args: list[str]) -> tuple[float, float, int, str, float]:
+    """(wall seconds, peak RSS MiB, exit code, last stdout line, CPU seconds) of one cold CLI
+    run. The CPU time (user + system) of the CLI alone says what a loaded machine's wall
+    time hides."""
     command = [shutil.which("ciliumdrift") or "ciliumdrift", *args]
     started = time.perf_counter()
     process = subprocess.Popen(
@@ -80,7 +82,8 @@ def run_cli(args: list[str]) -> tuple[float, float, int, str]:
     if code not in (0, 1):
         print(err.decode(errors="replace")[-2000:], file=sys.stderr)
     lines = out.decode(errors="replace").strip().splitlines()
-    return wall, usage.ru_maxrss / 1024, code, lines[-1] if lines else ""
+    cpu = usage.ru_utime + usage.ru_stime
+    return wall, usage.ru_maxrss / 1024, code, lines[-1] if lines else "", cpu
 
 
 def main() -> int:
@@ -115,12 +118,14 @@ def main() -> int:
             results = [run_cli(command) for _ in range(args.runs)]
         # The median run against the target: a shared machine's noise moves single runs.
         median = statistics.median(r[0] for r in results)
+        cpu = statistics.median(r[4] for r in results)
         peak = max(r[1] for r in results)
         ok = all(r[2] == 0 for r in results) and median <= wall_target and peak <= rss_target
         failed |= not ok
         print(
             f"{case:>10}: {agents:,} agents, exec latency {args.latency_ms:g} ms: "
             f"wall {', '.join(f'{r[0]:.2f} s' for r in results)}, median {median:.2f} s "
+            f"(CLI CPU median {cpu:.2f} s; load {os.getloadavg()[0]:.1f}) "
             f"(target <= {wall_target:g} s), peak RSS {peak:.0f} MiB (target <= {rss_target} "
             f"MiB), exit {','.join(str(r[2]) for r in results)} {'ok' if ok else 'MISSED'}"
         )
