@@ -9,6 +9,8 @@ server on 127.0.0.1 (in this process, on threads):
   appear and disappear all along);
 * the resident memory (``VmRSS`` of the serve process, from /proc) after every run, and
   its growth from the end of the warm-up to the last run: bounded memory means no growth;
+  and the peak of every run (``VmHWM``, reset after each run through ``clear_refs``): where
+  a run ends in its allocation cycle moves the first, not the second;
 * each run's duration, and that SIGTERM ends serve with exit code 0.
 
 ``--source prometheus`` runs ``serve --prometheus URL`` instead (the way to run it at
@@ -34,7 +36,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -62,6 +64,12 @@ def rss_mib(pid: int) -> tuple[float, float]:
         if key in ("VmRSS", "VmHWM"):
             fields[key] = int(value.split()[0]) / 1024
     return fields["VmRSS"], fields["VmHWM"]
+
+
+def reset_peak(pid: int) -> None:
+    """Reset the process's VmHWM (Linux: 5 > /proc/PID/clear_refs), so each run has its own."""
+    with suppress(OSError):
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
 
 
 def series(text: str) -> tuple[int, int]:
@@ -147,6 +155,7 @@ def main() -> int:
     )
     print("command:", " ".join(command[1:]).replace(str(REPO) + "/", ""))
     rss: list[float] = []
+    peaks: list[float] = []  # VmHWM of each run (reset after each)
     durations: list[float] = []
     counts: dict[str, tuple[int, int]] = {}
     distinct: dict[str, set[int]] = {}  # series counts seen, per state of the fleet
@@ -171,7 +180,10 @@ def main() -> int:
             if last["outcome"] != "success":
                 raise SystemExit(f"run {seen} {last['outcome']}: {last['error']}")
             durations.append(last["seconds"])
-            rss.append(rss_mib(serve.pid)[0])
+            now, peak = rss_mib(serve.pid)
+            rss.append(now)
+            peaks.append(peak)
+            reset_peak(serve.pid)
             began = time.perf_counter()
             text = get(url + "/metrics").decode()
             scrape_seconds.append(time.perf_counter() - began)
@@ -221,6 +233,9 @@ def main() -> int:
         "rss_mib_after_warmup": round(after_warmup[0], 1),
         "rss_mib_last": round(rss[-1], 1),
         "rss_mib_max": round(hwm, 1),
+        "run_peak_mib_run_10": round(peaks[9] if len(peaks) >= 10 else peaks[0], 1),
+        "run_peak_mib_last": round(peaks[-1], 1),
+        "run_peak_mib_max": round(max(peaks), 1),
         "rss_growth_after_warmup_mib": round(growth, 1),
         "rss_slope_mib_per_100_runs": round(slope * 100, 2),
         "sigterm_exit_code": code,
@@ -242,6 +257,10 @@ def main() -> int:
     )
     for state, seen_counts in sorted(distinct.items()):
         print(f"series counts seen with {state}: {sorted(seen_counts)}")
+    print(
+        f"peak RSS of a run: run 10 {figures['run_peak_mib_run_10']} MiB, last "
+        f"{figures['run_peak_mib_last']} MiB, max {figures['run_peak_mib_max']} MiB"
+    )
     print(f"SIGTERM: exit {code} after {stop_seconds:.2f} s")
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n")
