@@ -9,6 +9,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from ciliumdrift.errors import guarded
+
 __version__ = "0.1.0"
 
 _EXPORTS = {
@@ -82,8 +84,6 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module 'ciliumdrift' has no attribute {name!r}")
     value = getattr(importlib.import_module(module), name)
     if name in _GUARDED:
-        from ciliumdrift.errors import guarded
-
         value = guarded(value)
     globals()[name] = value
     return value

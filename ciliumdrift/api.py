@@ -9,15 +9,31 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ciliumdrift import __version__
+from ciliumdrift.agent.devices import parse_device_flags
+from ciliumdrift.agent.nodeconfig import read_node_configs
+from ciliumdrift.agent.tables import chart_default
+from ciliumdrift.compare import compare, merge_nodes
 from ciliumdrift.config import find_settings
+from ciliumdrift.derive.expected import expected_state
+from ciliumdrift.derive.intent import common_intent, defaults_only, unchanged_facts
 from ciliumdrift.errors import InputError, UnsupportedVersion
 from ciliumdrift.inputs import UNKNOWN_VERSION, Inputs, resolve_cilium_version
+from ciliumdrift.load import load_declared
+from ciliumdrift.load.chart import available_versions, resolve_version
+from ciliumdrift.load.helm import wrapper_chart_version
 from ciliumdrift.load.model import Declared, join_key
+from ciliumdrift.load.setflags import SetFlag
+from ciliumdrift.load.tree import to_plain
+from ciliumdrift.load.wrappers import assemble
+from ciliumdrift.parse import parse_status
+from ciliumdrift.parse.agentlog import parse_agent_log
+from ciliumdrift.parse.kernellog import parse_kernel_log
+from ciliumdrift.textio import read_text
 
 if TYPE_CHECKING:
     from ciliumdrift.config import Settings
@@ -25,10 +41,12 @@ if TYPE_CHECKING:
 from ciliumdrift.model import (
     Diagnostic,
     Finding,
+    Layer,
     NodeObservation,
     Position,
     Report,
 )
+from ciliumdrift.records import record
 
 _VALUES_NAMES = re.compile(r"^(values|helmrelease|application|kustomization)[\w.-]*\.ya?ml$", re.I)
 _TALOS_NAMES = re.compile(
@@ -36,10 +54,11 @@ _TALOS_NAMES = re.compile(
 )
 _STATUS_NAMES = re.compile(r"^status(?:[-_.](?P<node>[\w.-]+?))?\.(txt|json|ya?ml|log)$", re.I)
 _AGENT_LOG_NAMES = re.compile(r"^agent(?:[-_.](?P<node>[\w.-]+?))?\.log$", re.I)
+_KERNEL_LOG_NAMES = re.compile(r"^(?:dmesg|kernel)(?:[-_.](?P<node>[\w.-]+?))?\.(?:log|txt)$", re.I)
 _NODE_CONFIG_NAMES = re.compile(r"^node-?config[\w.-]*\.ya?ml$", re.I)
 
 
-@dataclass(frozen=True)
+@record
 class ExampleFiles:
     """The files of an example-shaped folder, in the order they are merged."""
 
@@ -48,14 +67,15 @@ class ExampleFiles:
     statuses: tuple[str, ...]
     agent_logs: tuple[str, ...] = ()
     node_configs: tuple[str, ...] = ()
+    kernel_logs: tuple[str, ...] = ()
 
 
 _BASE_VALUES = ("values.yaml", "values.yml")
 
 
 def discover(directory: str | Path) -> ExampleFiles:
-    """Pick up ``values*.yaml``, ``talos*.yaml``, ``status*.txt``, ``agent*.log`` and
-    ``node-config*.yaml`` files of a folder.
+    """Pick up ``values*.yaml``, ``talos*.yaml``, ``status*.txt``, ``agent*.log``,
+    ``dmesg*.log`` / ``kernel*.log`` and ``node-config*.yaml`` files of a folder.
 
     Values are merged in this order, as ``helm -f`` would be given them: wrappers
     (``helmrelease*``, ``application*``, ``kustomization*``), then ``values.yaml``, then the
@@ -64,8 +84,7 @@ def discover(directory: str | Path) -> ExampleFiles:
     their order matters and a folder cannot say it: the folder is refused, naming the key;
     pass the files with ``-f`` in order (or list them under ``values`` in
     ``.ciliumdrift.yaml``). A status named ``status-<node>.txt`` (a log ``agent-<node>.log``)
-    is that node's; plain
-    ``status.txt`` has no node name.
+    (a kernel log ``dmesg-<node>.log``) is that node's; plain ``status.txt`` has no node name.
     """
     folder = Path(directory)
     if not folder.is_dir():
@@ -95,18 +114,23 @@ def discover(directory: str | Path) -> ExampleFiles:
         for n in names
         if (m := _AGENT_LOG_NAMES.match(n))
     )
+    kernel_logs = tuple(
+        (f"{m.group('node')}={folder / n}" if m.group("node") else str(folder / n))
+        for n in names
+        if (m := _KERNEL_LOG_NAMES.match(n))
+    )
     configs = tuple(str(folder / n) for n in names if _NODE_CONFIG_NAMES.match(n))
-    if not (values or talos or statuses or logs):
+    if not (values or talos or statuses or logs or kernel_logs):
         raise InputError(
-            "no values*.yaml, talos*.yaml, status*.txt or agent*.log files in this folder",
+            "no values*.yaml, talos*.yaml, status*.txt, agent*.log or dmesg*.log files in this "
+            "folder",
             Position(str(directory), 1, 1),
         )
-    return ExampleFiles(values, talos, statuses, logs, configs)
+    return ExampleFiles(values, talos, statuses, logs, configs, kernel_logs)
 
 
 def _refuse_ambiguous_overlays(folder: Path, names: Sequence[str]) -> None:
     """Refuse overlays whose merge order would change the result (a key set two ways)."""
-    from ciliumdrift.load.wrappers import assemble
 
     seen: dict[str, tuple[str, Any]] = {}
     for name in names:
@@ -125,7 +149,6 @@ def _refuse_ambiguous_overlays(folder: Path, names: Sequence[str]) -> None:
 
 def _leaves(entries: Any, prefix: tuple[str, ...]) -> Iterator[tuple[str, Any, Position | None]]:
     """``(dotted key, plain value, position)`` of every non-map value of a layer."""
-    from ciliumdrift.load.tree import to_plain
 
     for name, node in entries.items():
         path = (*prefix, name)
@@ -158,8 +181,6 @@ def parse_kernels(specs: Iterable[str]) -> dict[str | None, str]:
 
 def read_statuses(specs: Sequence[str]) -> list[NodeObservation]:
     """Parse each ``[NODE=]FILE`` status spec into an observation."""
-    from ciliumdrift.parse import parse_status
-    from ciliumdrift.textio import read_text
 
     observations = []
     for spec in specs:
@@ -205,7 +226,6 @@ def gather_inputs(
     ``status_files`` are read. ``reported_versions`` are ``(where, version)`` pairs a cluster
     reports as a whole (see :func:`ciliumdrift.inputs.resolve_cilium_version`).
     """
-    from ciliumdrift.load.helm import wrapper_chart_version
 
     if settings is None:
         start = Path(directory) if directory is not None and Path(directory).is_dir() else None
@@ -214,6 +234,7 @@ def gather_inputs(
     talos = list(talos_files)
     statuses = list(status_files)
     found_logs: tuple[str, ...] = ()
+    found_kernel_logs: tuple[str, ...] = ()
     found_configs: tuple[str, ...] = ()
     if directory is not None:
         found = discover(directory)
@@ -221,6 +242,7 @@ def gather_inputs(
         talos = [*found.talos, *talos]
         statuses = [*found.statuses, *statuses]
         found_logs, found_configs = found.agent_logs, found.node_configs
+        found_kernel_logs = found.kernel_logs
     if not values and not set_flags and settings.values:
         values = [settings.path_of(v) for v in settings.values]
     if not talos and settings.talos:
@@ -246,6 +268,7 @@ def gather_inputs(
         version=version,
         settings_source=settings.source,
         agent_logs=found_logs,
+        kernel_logs=found_kernel_logs,
         node_configs=found_configs,
     )
     return inputs, seen
@@ -266,6 +289,7 @@ def check(
     node_configs: Sequence[str] = (),
     devices: Sequence[str] = (),
     node_labels: Sequence[str] = (),
+    kernel_logs: Sequence[str] = (),
 ) -> Report:
     """Compare what the files declare with what the statuses show; one call, one Report.
 
@@ -276,7 +300,9 @@ def check(
     ``agent_logs`` (``[NODE=]FILE``) are agent logs whose lines explain findings or become
     findings; ``node_configs`` are CiliumNodeConfig files whose overrides the selected nodes
     are expected to run (selected by ``node_labels``, ``NODE=KEY=VALUE``, and the hostname
-    label); ``devices`` (``[NODE=]NAME:DRIVER``) say what the nodes' devices are.
+    label); ``devices`` (``[NODE=]NAME:DRIVER``) say what the nodes' devices are;
+    ``kernel_logs`` (``[NODE=]FILE``, dmesg or ``talosctl dmesg``) are the nodes' kernel logs,
+    read like the agent logs (a BPF failure the kernel logged becomes a finding).
     """
     inputs, observations = gather_inputs(
         directory,
@@ -292,18 +318,23 @@ def check(
     # An explicit --agent-log for the same file replaces the folder's (one log per node).
     agent_logs = [*(s for s in inputs.agent_logs if s not in agent_logs), *agent_logs]
     node_configs = [*(c for c in inputs.node_configs if c not in node_configs), *node_configs]
-    observations = with_node_inputs(observations, agent_logs, devices, node_labels)
+    kernel_logs = [*(s for s in inputs.kernel_logs if s not in kernel_logs), *kernel_logs]
+    observations = with_node_inputs(
+        observations, agent_logs, devices, node_labels, kernel_logs=kernel_logs
+    )
     diagnostics: list[Diagnostic] = []
+    inputs, inferred = _status_intent(inputs, observations)
+    if inferred is not None:
+        diagnostics.append(inferred)
     try:
         declared = declared_for(inputs)
     except UnsupportedVersion:
         version = inputs.version.value
-        if not agent_logs or version is None or chart is not None:
+        if not (agent_logs or kernel_logs) or version is None or chart is not None:
             raise
         # The agent logs are evidence of their own: read them against the known behaviours
         # of this version, with the oldest bundled chart standing in for the values' defaults
         # (no chart at all when there are no values).
-        from ciliumdrift.load.chart import available_versions
 
         stand_in = available_versions()[0] if (inputs.values or set_flags) else "none"
         declared = replace(
@@ -325,9 +356,11 @@ def check(
     extra: dict[str, Any] = {}
     if agent_logs:
         extra["agent_logs"] = list(agent_logs)
+    if kernel_logs:
+        extra["kernel_logs"] = list(kernel_logs)
     if node_configs:
         extra["node_configs"] = list(node_configs)
-    return report_for(
+    report = report_for(
         inputs,
         observations,
         extra_inputs=extra,
@@ -335,6 +368,49 @@ def check(
         node_configs=read_node_config_files(node_configs),
         declared=declared,
     )
+    if inferred is None:
+        return report
+    plain = replace(declared, values=declared_for(replace(inputs, set_flags=())).values)
+    kernel = inputs.kernels.get(None) if isinstance(inputs.kernels, Mapping) else None
+    chosen = unchanged_facts(plain, declared, kernel)
+    return replace(report, findings=defaults_only(report.findings, chosen))
+
+
+def _status_intent(
+    inputs: Inputs, observations: Sequence[NodeObservation]
+) -> tuple[Inputs, Diagnostic | None]:
+    """With statuses but no config at all, the intent the statuses show (derive.intent)."""
+    statuses = [o.status for o in observations if o.status is not None]
+    if inputs.values or inputs.set_flags or inputs.talos or not statuses:
+        return inputs, None
+    inferred = common_intent(statuses)
+    if not inferred:
+        return inputs, Diagnostic(
+            "no values, Talos config or --set given: the status is held against the chart's "
+            "defaults only, so a line that differs is a note",
+            code="inferred-intent",
+        )
+    flags = tuple(SetFlag(Layer.SET, _spelled(i.set_text, inputs)) for i in inferred)
+    said = "; ".join(f"{i.set_text} ({i.line})" for i in inferred)
+    return replace(inputs, set_flags=flags), Diagnostic(
+        "no values, Talos config or --set given: the intent is inferred from the features "
+        f"the status shows on, and only fallbacks from it are checked: {said}",
+        code="inferred-intent",
+    )
+
+
+def _spelled(set_text: str, inputs: Inputs) -> str:
+    """``a.enabled=v`` as ``a=v`` where the version's chart spells switch ``a`` as a boolean."""
+    key, _, value = set_text.partition("=")
+    if not key.endswith(".enabled") or inputs.version.value is None:
+        return set_text
+    try:
+        chart, _ = resolve_version(inputs.version.value)
+    except UnsupportedVersion:
+        return set_text
+    switch = key.removesuffix(".enabled")
+    has, default = chart_default(switch, chart)
+    return f"{switch}={value}" if has and isinstance(default, bool) else set_text
 
 
 def report_for(
@@ -370,7 +446,6 @@ def report_for(
 
 def declared_for(inputs: Inputs) -> Declared:
     """The declared config of ``inputs``, at the run's resolved Cilium version."""
-    from ciliumdrift.load import load_declared
 
     return load_declared(
         inputs.values,
@@ -385,7 +460,6 @@ def read_node_config_files(paths: Sequence[str]) -> tuple[Any, ...]:
     """The CiliumNodeConfig objects of ``--node-config`` files."""
     if not paths:
         return ()
-    from ciliumdrift.agent.nodeconfig import read_node_configs
 
     return read_node_configs(paths)
 
@@ -395,15 +469,17 @@ def with_node_inputs(
     agent_logs: Sequence[str] = (),
     devices: Sequence[str] = (),
     node_labels: Sequence[str] = (),
+    *,
+    kernel_logs: Sequence[str] = (),
 ) -> list[NodeObservation]:
-    """Attach agent logs, device facts and labels to the observations of their nodes.
+    """Attach agent and kernel logs, device facts and labels to the observations of their nodes.
 
     A log, device or label for a node without a status gets an observation of its own (a
     fatal agent has no status, but its log says why). An unnamed log goes to the only
     status when there is one, else stands alone.
     """
     out = list(observations)
-    if not (agent_logs or devices or node_labels):
+    if not (agent_logs or devices or node_labels or kernel_logs):
         return out
 
     def index(node: str | None) -> int:
@@ -421,18 +497,20 @@ def with_node_inputs(
         return len(out) - 1
 
     if agent_logs:
-        from ciliumdrift.parse.agentlog import parse_agent_log
-        from ciliumdrift.textio import read_text
-
         for spec in agent_logs:
             node, path = split_node_spec(spec)
             name, text = read_text(path)
             i = index(node)
             log = parse_agent_log(text, source=name, node=node or out[i].name)
             out[i] = replace(out[i], agent_log=log)
+    if kernel_logs:
+        for spec in kernel_logs:
+            node, path = split_node_spec(spec)
+            name, text = read_text(path)
+            i = index(node)
+            kernel_log = parse_kernel_log(text, source=name, node=node or out[i].name)
+            out[i] = replace(out[i], kernel_log=kernel_log)
     if devices:
-        from ciliumdrift.agent.devices import parse_device_flags
-
         for node, found in parse_device_flags(devices).items():
             targets = range(len(out)) if node is None else [index(node)]
             for i in targets:
@@ -464,7 +542,6 @@ def build_report(
     unless ``per_node`` keeps them apart for a caller that adds per-node causes first (and
     then calls :func:`ciliumdrift.compare.merge_nodes`).
     """
-    from ciliumdrift.compare import compare, merge_nodes
 
     comparison = compare(declared, observations, kernels=kernels, node_configs=node_configs)
     remarks: list[Diagnostic] = [*declared.diagnostics, *diagnostics]
@@ -495,7 +572,6 @@ def expect(
     settings: Settings | None = None,
 ) -> dict[str, Any]:
     """The status every node should show, with provenance and conditions (no status needed)."""
-    from ciliumdrift.derive.expected import expected_state
 
     inputs, _ = gather_inputs(
         values_files=values_files,

@@ -3,7 +3,8 @@
 One row per config-determined line per node; a finding for every mismatch (explained by
 :mod:`ciliumdrift.agent.explain`), for every declared conflict that needs no status (the agent
 would not start, Talos and the values disagree, the agent falls back), and for health that
-no config decides (failing controllers, unreachable nodes, Cilium or Hubble not Ok).
+no config decides: the health facts (:mod:`ciliumdrift.agent.facts.health`: failing
+controllers, unreachable nodes, Cilium or Hubble not Ok), which add findings but no rows.
 """
 
 from __future__ import annotations
@@ -11,16 +12,15 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import fields, replace
 from typing import Any
 
 from ciliumdrift.agent import nodeconfig
 from ciliumdrift.agent.devices import Device, node_devices
 from ciliumdrift.agent.explain import explain_drift, unknown
-from ciliumdrift.agent.fact import Conflict, Expectation, Fact, NodeContext
-from ciliumdrift.agent.facts import FACTS, lb, maps
-from ciliumdrift.agent.gates import gate
-from ciliumdrift.agent.node import agent_log_findings, node_candidates
+from ciliumdrift.agent.fact import Conflict, Expectation, Fact, NodeContext, status_label
+from ciliumdrift.agent.facts import FACTS, HEALTH, lb, maps
+from ciliumdrift.agent.node import agent_log_findings, kernel_log_findings, node_candidates
 from ciliumdrift.derive import derive_context, node_context, status_free_context
 from ciliumdrift.load.model import Declared
 from ciliumdrift.model import (
@@ -40,20 +40,19 @@ from ciliumdrift.model import (
     Verdict,
 )
 from ciliumdrift.parse.model import Status
+from ciliumdrift.records import record
 
-# Labels that changed between versions; everything else prints as the fact declares.
-_OLD_LABELS = {"host-routing": ("host-routing-label-capitalised", "Host Routing")}
 # Lines only `cilium status --verbose` prints: absent from a brief status is not news.
 _VERBOSE_ONLY = frozenset({"clock-source", *lb.VERBOSE_ONLY, *maps.VERBOSE_ONLY})
 
 
-@dataclass(frozen=True)
+@record
 class Comparison:
     rows: tuple[Row, ...]
     findings: tuple[Finding, ...]
 
 
-@dataclass(frozen=True)
+@record
 class _Line:
     fact: Fact
     ctx: NodeContext
@@ -61,13 +60,6 @@ class _Line:
     expectation: Expectation
     observed: str | None
     verdict: Verdict
-
-
-def status_label(fact: Fact, cilium_version: str) -> str:
-    old = _OLD_LABELS.get(fact.id)
-    if old is not None and gate(old[0], cilium_version):
-        return old[1]
-    return fact.status_line
 
 
 def _verdict(fact: Fact, expectation: Expectation, observed: str | None) -> Verdict:
@@ -86,6 +78,11 @@ def _kernel_for(
         return kernels[observation.name]
     if None in kernels:
         return kernels[None]
+    kernel_log = observation.kernel_log
+    if kernel_log is not None and kernel_log.kernel:
+        return Located(
+            kernel_log.kernel, Origin(Layer.KERNEL, detail=f"the kernel log {kernel_log.source}")
+        )
     if observation.kernel:
         # The Node object's kernel: one origin for every node, so that a fleet shares its
         # derivation (the node is named by the finding itself).
@@ -144,7 +141,13 @@ def _node_facts(
         )
         if known_devices is not None:
             known_devices[key] = devices
-    ctx = replace(ctx, agent_log=observation.agent_log, devices=devices, labels=labels)
+    ctx = replace(
+        ctx,
+        agent_log=observation.agent_log,
+        kernel_log=observation.kernel_log,
+        devices=devices,
+        labels=labels,
+    )
     overrides = nodeconfig.effective(node_configs, labels) if node_configs else {}
     if overrides:
         ctx = replace(ctx, values=nodeconfig.overlay(ctx.values, overrides), base_values=ctx.values)
@@ -190,8 +193,9 @@ def compare(
     for observation in observations:
         node = observation.name or (observation.status.node if observation.status else None)
         if observation.error is not None or observation.status is None:
-            findings.append(_node_error(observation, node))
-            if observation.agent_log is not None:
+            # only the node itself is reported: what status there is was not read
+            findings.extend(_health(replace(observation, status=None), node, {}))
+            if observation.agent_log is not None or observation.kernel_log is not None:
                 # No status, but a log: the node's status-free conflicts still stand.
                 ctx = _context(declared, observation, kernel_map, node_configs)
                 contexts.append(ctx)
@@ -223,8 +227,8 @@ def compare(
             if verdict is None:
                 verdict = verdicts[verdict_key] = _verdict(fact, expectation, observed)
             lines.append(_Line(fact, ctx, node, expectation, observed, verdict))
-        findings.extend(_health(observation.status, node, expectations))
-        if observation.agent_log is not None:
+        findings.extend(_health(observation, node, expectations))
+        if observation.agent_log is not None or observation.kernel_log is not None:
             log_only.append((ctx, node, expectations))
     labels: dict[tuple[str, str], str] = {}
     for line in lines:
@@ -284,6 +288,11 @@ def compare(
             ),
         )
     ]
+    logged.extend(
+        finding
+        for ctx, node, expectations in log_only
+        for finding in kernel_log_findings(ctx, node, expectations, drift)
+    )
     ordered = [f for group in (drift, _flatten(cross), logged, findings) for f in group]
     return Comparison(rows=rows, findings=tuple(_merge_subjects(ordered)))
 
@@ -341,6 +350,7 @@ def _kind(ctx: NodeContext) -> tuple[object, ...]:
         id(ctx.talos),
         devices,
         id(ctx.agent_log) if ctx.agent_log is not None else None,
+        id(ctx.kernel_log) if ctx.kernel_log is not None else None,
         id(ctx.base_values) if ctx.base_values is not None else None,
         ctx.node is None,
     )
@@ -518,152 +528,42 @@ def _drift(line: _Line, peers: _Peers) -> Finding:
     )
 
 
-def _node_error(observation: NodeObservation, node: str | None) -> Finding:
-    reason = observation.error or "no status"
-    return Finding(
-        fact="node",
-        status_line="Node",
-        node=node,
-        kind=FindingKind.HEALTH,
-        expected=None,
-        observed=None,
-        source=None,
-        message=f"no status from this node: {reason}",
-        causes=(
-            Cause(
-                CauseKind.UNKNOWN,
-                "The node or its agent could not be read (unreachable, not Ready, or its output "
-                "is not a status).",
-                (Evidence(reason),),
-            ),
-        ),
-        severity=Severity.WARNING,
-    )
-
-
-def _health_finding(
-    fact: str,
-    label: str,
-    node: str | None,
-    observed: str,
-    message: str,
-    causes: tuple[Cause, ...] = (),
-) -> Finding:
-    return Finding(
-        fact=fact,
-        status_line=label,
-        node=node,
-        kind=FindingKind.HEALTH,
-        expected="Ok",
-        observed=observed,
-        source=None,
-        message=message,
-        causes=causes
-        or (
+def _health(
+    observation: NodeObservation, node: str | None, expectations: Mapping[str, Expectation]
+) -> list[Finding]:
+    """The health facts' findings for one node (agent/facts/health.py): never rows."""
+    out: list[Finding] = []
+    for unit in HEALTH:
+        found = unit.check(observation, expectations)
+        if found is None:
+            continue
+        causes = found.causes or (
             Cause(
                 CauseKind.UNKNOWN,
                 "Runtime health, not decided by the config.",
-                (Evidence(observed),),
+                (Evidence(found.observed or ""),),
             ),
-        ),
-        fix=Fix(summary="kubectl -n kube-system logs ds/cilium -c cilium-agent")
-        if not causes
-        else None,
-        severity=Severity.WARNING,
-    )
-
-
-def _health(
-    status: Status, node: str | None, expectations: Mapping[str, Expectation]
-) -> list[Finding]:
-    out: list[Finding] = []
-    cilium = status.cilium
-    if cilium is not None and cilium.state not in ("Ok", "Disabled"):
-        text = f"{cilium.state} {cilium.message}".strip()
-        out.append(_health_finding("cilium", "Cilium", node, text, f"Cilium is {text}"))
-    kubernetes = status.kubernetes
-    if kubernetes is not None and kubernetes.state not in ("Ok", "Disabled"):
-        text = f"{kubernetes.state} {kubernetes.message}".strip()
-        known = expectations.get("kubernetes")
-        causes = tuple(
-            c for conflict in (known.conflicts if known else ()) for c in conflict.causes
         )
         out.append(
-            _health_finding("kubernetes", "Kubernetes", node, text, f"Kubernetes is {text}", causes)
-        )
-    kvstore = status.kvstore
-    if kvstore is not None and kvstore.state in ("Warning", "Failure"):
-        out.append(
-            _health_finding(
-                "kvstore", "KVStore", node, kvstore.state, f"KVStore is {kvstore.state}"
-            )
-        )
-    daemon = status.health_daemon
-    if daemon is not None and daemon.state not in ("Ok", "Disabled"):
-        out.append(
-            _health_finding(
-                "health-daemon",
-                "Cilium health daemon",
-                node,
-                daemon.state,
-                f"Cilium health daemon is {daemon.state}",
-            )
-        )
-    hubble = status.hubble
-    if hubble is not None and hubble.state in ("Warning", "Failure"):
-        text = f"{hubble.state} {hubble.message}".strip()
-        out.append(_health_finding("hubble", "Hubble", node, text, f"Hubble is {text}"))
-    if hubble is not None and hubble.metrics_state in ("Warning", "Failure"):
-        out.append(
-            _health_finding(
-                "hubble-metrics",
-                "Hubble",
-                node,
-                hubble.metrics_state or "",
-                f"Hubble metrics are {hubble.metrics_state}",
-            )
-        )
-    controllers = status.controllers
-    if controllers is not None and controllers.healthy < controllers.total:
-        failing = [c.name for c in controllers.controllers if c.failure_count > 0]
-        named = f" ({', '.join(failing[:5])})" if failing else ""
-        out.append(
-            _health_finding(
-                "controllers",
-                "Controller Status",
-                node,
-                f"{controllers.healthy}/{controllers.total} healthy",
-                f"{controllers.total - controllers.healthy} controller(s) failing{named}",
-            )
-        )
-    health = status.cluster_health
-    if (
-        health is not None
-        and health.reachable is not None
-        and health.total is not None
-        and health.reachable < health.total
-    ):
-        out.append(
-            _health_finding(
-                "cluster-health",
-                "Cluster health",
-                node,
-                f"{health.reachable}/{health.total} reachable",
-                f"{health.total - health.reachable} node(s) unreachable",
-            )
-        )
-    modules = status.modules_health
-    if modules is not None and modules.degraded:
-        out.append(
-            _health_finding(
-                "modules-health",
-                "Modules Health",
-                node,
-                f"Degraded({modules.degraded})",
-                f"{modules.degraded} module(s) degraded",
+            Finding(
+                fact=unit.id,
+                status_line=unit.status_line,
+                node=node,
+                kind=FindingKind.HEALTH,
+                expected=unit.expected,
+                observed=found.observed,
+                source=None,
+                message=found.message,
+                causes=causes,
+                # the agent's log is where runtime health is explained; a known cause has its own
+                fix=None if found.causes else _AGENT_LOGS,
+                severity=Severity.WARNING,
             )
         )
     return out
+
+
+_AGENT_LOGS = Fix(summary="kubectl -n kube-system logs ds/cilium -c cilium-agent")
 
 
 # -- settled by the status -------------------------------------------------------------------
@@ -876,4 +776,4 @@ def merge_nodes(findings: Sequence[Finding]) -> tuple[Finding, ...]:
     return tuple(out)
 
 
-__all__ = ["Comparison", "coherent", "compare", "fix_settings", "merge_nodes", "status_label"]
+__all__ = ["Comparison", "coherent", "compare", "fix_settings", "merge_nodes"]

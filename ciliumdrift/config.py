@@ -13,18 +13,21 @@ options override what the file says. Recognised keys (dashes or underscores)::
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ciliumdrift.errors import InputError
+from ciliumdrift.load.plain import load_plain
 from ciliumdrift.model import Position
+from ciliumdrift.records import record
+from ciliumdrift.textio import read_text
 
 CONFIG_FILES = ("pyproject.toml", ".ciliumdrift.yaml", ".ciliumdrift.yml")
 
 
-@dataclass(frozen=True)
+@record
 class Settings:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
@@ -74,7 +77,6 @@ def find_settings(start: Path | None = None) -> Settings:
 
 def load_settings(path: Path) -> Settings | None:
     """Settings from one file; None for a pyproject.toml without ``[tool.ciliumdrift]``."""
-    from ciliumdrift.textio import read_text
 
     name, text = read_text(path, field_name="text_bytes")
     if path.name == "pyproject.toml":
@@ -87,8 +89,6 @@ def load_settings(path: Path) -> Settings | None:
 
 
 def _toml_table(name: str, text: str) -> Mapping[str, Any] | None:
-    import importlib
-
     try:
         tomllib: Any = importlib.import_module("tomllib")
     except ModuleNotFoundError:  # Python 3.10: tomli if installed, else no pyproject settings
@@ -116,8 +116,6 @@ def _toml_table(name: str, text: str) -> Mapping[str, Any] | None:
 
 
 def _yaml_table(name: str, text: str) -> Mapping[str, Any]:
-    from ciliumdrift.load.plain import load_plain
-
     data = load_plain(text, name)
     if data is None:
         return {}

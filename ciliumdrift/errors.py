@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import os
+import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -83,8 +84,6 @@ def guarded(function: _Function) -> _Function:
 
     @functools.wraps(function)
     def call(*args: Any, **kwargs: Any) -> Any:
-        import warnings
-
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:

@@ -14,15 +14,21 @@ git ref (``git show REF:path``, no shell).
 from __future__ import annotations
 
 import subprocess
+import tempfile
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ciliumdrift import __version__
+from ciliumdrift.agent.facts import FACTS
+from ciliumdrift.datafiles import load
+from ciliumdrift.derive import derive
 from ciliumdrift.errors import InputError
+from ciliumdrift.load import load_declared
 from ciliumdrift.load.model import Declared, HelmValues, join_key
-from ciliumdrift.model import Diagnostic, Position
+from ciliumdrift.model import Diagnostic, Origin, Position
 
 NodeSpec = tuple[str | None, str | None]  # (node name, kernel)
 
@@ -185,9 +191,6 @@ def impact(
     head_label: str = "head",
 ) -> ImpactReport:
     """What changes at runtime when ``base`` becomes ``head``, per node."""
-    from ciliumdrift import __version__
-    from ciliumdrift.agent.facts import FACTS
-    from ciliumdrift.derive import derive
 
     key_changes = diff_values(base.values, head.values)
     reads = {fact.id: fact.reads for fact in FACTS}
@@ -260,8 +263,6 @@ def _explaining(
 
 @lru_cache(maxsize=1)
 def _disruptive() -> Mapping[str, str]:
-    from ciliumdrift.datafiles import load
-
     rows = load("lint/disruptive.yaml")["disruptive"]
     return {str(r["fact"]): str(r["why"]) for r in rows}
 
@@ -341,7 +342,6 @@ def load_git_side(
     ref: str, paths: Sequence[str], *, talos: Sequence[str] = (), cilium_version: str | None = None
 ) -> Declared:
     """The same paths as they were at a git ref (``git show REF:./path``; no shell)."""
-    import tempfile
 
     if not ref or ref.startswith("-"):
         raise InputError(f"not a git ref: {ref!r}")
@@ -407,9 +407,6 @@ def _relative(path: str) -> str:
 
 def _renamed(declared: Declared, prefix: str, label: str) -> Declared:
     """Positions in temporary copies renamed to ``REF:path``."""
-    from dataclasses import replace
-
-    from ciliumdrift.model import Origin
 
     def rename(origin: Origin) -> Origin:
         position = origin.position
@@ -424,6 +421,4 @@ def _renamed(declared: Declared, prefix: str, label: str) -> Declared:
 
 
 def _declared(values: Sequence[str], talos: Sequence[str], cilium_version: str | None) -> Declared:
-    from ciliumdrift.load import load_declared
-
     return load_declared(list(values), talos_files=list(talos), cilium_version=cilium_version)

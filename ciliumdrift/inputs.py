@@ -25,10 +25,11 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from ciliumdrift.model import Layer, Located, Origin, Position
+from ciliumdrift.records import record
 
 _VERSION = re.compile(r"^v?(?P<major>\d+)\.(?P<minor>\d+)(?:\.(?P<patch>\d+))?(?P<pre>[-+].*)?$")
 
@@ -44,7 +45,7 @@ class VersionSource(str, enum.Enum):
     NONE = "none"
 
 
-@dataclass(frozen=True)
+@record
 class CiliumVersion:
     """The Cilium version of a run, resolved once, and where it came from.
 
@@ -203,7 +204,7 @@ def resolve_cilium_version(
     return UNKNOWN_VERSION
 
 
-@dataclass(frozen=True)
+@record
 class Inputs:
     """Everything one run reads, as the user named it, with the resolved Cilium version.
 
@@ -221,6 +222,7 @@ class Inputs:
     version: CiliumVersion = UNKNOWN_VERSION
     settings_source: str | None = None
     agent_logs: tuple[str, ...] = ()  # ``[NODE=]FILE`` agent logs a folder holds
+    kernel_logs: tuple[str, ...] = ()  # ``[NODE=]FILE`` kernel logs (dmesg) a folder holds
     node_configs: tuple[str, ...] = ()  # CiliumNodeConfig files a folder holds
 
     def to_dict(self) -> dict[str, Any]:

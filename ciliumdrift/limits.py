@@ -24,18 +24,19 @@ import stat
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, fields, replace
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import IO
 
-from ciliumdrift.errors import InputError
+from ciliumdrift.errors import InputError, YamlError
 from ciliumdrift.model import Position
+from ciliumdrift.records import record
 
 KiB = 1024
 MiB = 1024 * KiB
 
 
-@dataclass(frozen=True)
+@record
 class Limits:
     """Every bound on input, in one place (see the module docstring for how to change them).
 
@@ -368,8 +369,6 @@ def budget_for(name: str) -> FileBudget:
 
 
 def _yaml_refusal(message: str, position: Position) -> None:
-    from ciliumdrift.errors import YamlError
-
     raise YamlError(message, position)
 
 

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from ciliumdrift.records import record
+
 if TYPE_CHECKING:
     from ciliumdrift.parse.model import Status
 
@@ -51,7 +53,7 @@ class Layer(str, enum.Enum):
     OBSERVED = "observed"
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Origin:
     """The provenance of one value: its layer, and its position where it has one.
 
@@ -91,7 +93,7 @@ class Origin:
         return out
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Located(Generic[T]):
     """A value together with where it came from."""
 
@@ -123,7 +125,7 @@ class CauseKind(str, enum.Enum):
     UNKNOWN = "unknown"
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Evidence:
     """One fact that supports a cause, with the place that states it when there is one."""
 
@@ -137,7 +139,7 @@ class Evidence:
         return out
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Cause:
     """A ranked explanation of a mismatch."""
 
@@ -153,7 +155,7 @@ class Cause:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Fix:
     """A concrete change that removes the mismatch, in the forms the user can apply."""
 
@@ -195,7 +197,7 @@ class Severity(str, enum.Enum):
     NOTE = "note"
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Finding:
     """One thing the user should look at, with its explanation."""
 
@@ -238,7 +240,7 @@ class Finding:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Row:
     """One config-determined status line on one node: expected, observed and the verdict."""
 
@@ -264,7 +266,7 @@ class Row:
         }
 
 
-@dataclass(frozen=True)
+@record
 class NodeObservation:
     """What was observed on one node: its status (or why there is none) and node facts.
 
@@ -281,11 +283,12 @@ class NodeObservation:
     error: str | None = None
     source: str | None = None
     agent_log: Any = None  # ciliumdrift.parse.agentlog.AgentLog: the agent's log, when given
+    kernel_log: Any = None  # ciliumdrift.parse.kernellog.KernelLog: the node's kernel log
     labels: Mapping[str, str] | None = None  # the Node's labels (live, --node-label)
     devices: tuple[Any, ...] = ()  # ciliumdrift.agent.devices.Device: --device flags
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Diagnostic:
     """A non-fatal remark about the input (an unknown status line, an unresolved valuesFrom)."""
 
@@ -305,7 +308,7 @@ class Diagnostic:
         return out
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Report:
     """The result of ``check``: every compared row, the findings, and remarks on the input."""
 
@@ -339,7 +342,7 @@ class Report:
         }
 
 
-@dataclass(frozen=True)
+@record
 class NodeConfigOverride:
     """A CiliumNodeConfig: config keys that override ``cilium-config`` on selected nodes."""
 

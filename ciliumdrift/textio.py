@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from ciliumdrift import limits
 from ciliumdrift.errors import InputError
 from ciliumdrift.model import Position
 
@@ -28,7 +29,6 @@ def read_text(
     ``limit`` bytes (default: the status limit in force), anything but a regular file (a
     FIFO, device or socket is refused before it is opened), and text with NUL bytes.
     """
-    from ciliumdrift import limits
 
     if limit is None:
         limit = getattr(limits.current(), field_name)

@@ -3,7 +3,8 @@
 Each case is a folder holding the files a public thread shows (values*.yaml, talos*.yaml,
 status[-NODE].txt, agent[-NODE].log, node-config*.yaml) and a ``case.yaml`` that names the
 source, the Cilium version, the kernel, and for drift cases the established cause and the
-affected status line(s). The CLI is run as a user would run it:
+affected status line(s); a node's kernel log is ``dmesg[-NODE].log`` or ``kernel[-NODE].log``
+(passed with ``--kernel-log``). The CLI is run as a user would run it:
 
     ciliumdrift check CASE_DIR --format json [--cilium-version V] [--kernel [NODE=]K] ...
 
@@ -56,6 +57,7 @@ OPTIONAL = (
 )
 _STATUS = re.compile(r"^status(?:[-_.](?P<node>[\w.-]+?))?\.(txt|json|ya?ml)$")
 _AGENT_LOG = re.compile(r"^agent(?:[-_.](?P<node>[\w.-]+?))?\.log$")
+_KERNEL_LOG = re.compile(r"^(?:dmesg|kernel)(?:[-_.](?P<node>[\w.-]+?))?\.(?:log|txt)$")
 _DECLARED = re.compile(r"^(values|talos)[\w.-]*\.ya?ml$")
 _NODE_CONFIG = re.compile(r"^node-?config[\w.-]*\.ya?ml$")
 _VERSION = re.compile(r"^\d+\.\d+(\.\d+)?([-+][\w.]+)?$")
@@ -90,6 +92,10 @@ class Case:
     @property
     def agent_logs(self) -> list[Path]:
         return sorted(p for p in self.path.iterdir() if _AGENT_LOG.match(p.name))
+
+    @property
+    def kernel_logs(self) -> list[Path]:
+        return sorted(p for p in self.path.iterdir() if _KERNEL_LOG.match(p.name))
 
     @property
     def node_configs(self) -> list[Path]:
@@ -163,8 +169,7 @@ def load_case(folder: Path, cause_kinds: Sequence[str] | None = None) -> Case:
         xfail=None if data.get("xfail") is None else str(data["xfail"]),
     )
     declared = [p for p in folder.iterdir() if _DECLARED.match(p.name)]
-    kernel_logs = [p for p in folder.iterdir() if p.name in ("dmesg.log", "kernel.log")]
-    if not (declared or case.statuses or case.agent_logs or kernel_logs):
+    if not (declared or case.statuses or case.agent_logs or case.kernel_logs):
         raise CaseError(f"{folder}: no values, talos, status, agent or kernel log file")
     if case.kind == "control" and not (declared and case.statuses):
         raise CaseError(f"{folder}: a control needs its config and the status it is clean against")
@@ -208,6 +213,11 @@ def command(case: Case) -> list[str]:
             match = _AGENT_LOG.match(log.name)
             node = match.group("node") if match else None
             cmd += ["--agent-log", f"{node}={log}" if node else str(log)]
+    if "--kernel-log" in options:
+        for log in case.kernel_logs:
+            match = _KERNEL_LOG.match(log.name)
+            node = match.group("node") if match else None
+            cmd += ["--kernel-log", f"{node}={log}" if node else str(log)]
     if "--node-config" in options:
         for config in case.node_configs:
             cmd += ["--node-config", str(config)]

@@ -8,14 +8,14 @@ derives from several values (``render: derived``) are compared only through the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from ciliumdrift.datafiles import load
+from ciliumdrift.records import record
 
 
-@dataclass(frozen=True)
+@record
 class ConfigKey:
     """One ``cilium-config`` key and the Helm key the chart writes it from."""
 

@@ -7,8 +7,6 @@ weighted candidates with their fix (so that facts, conflicts and explanations ag
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ciliumdrift.agent import settings as s
 from ciliumdrift.agent.explain import (
     STRONG,
@@ -25,9 +23,10 @@ from ciliumdrift.agent.explain import (
 from ciliumdrift.agent.fact import Conflict, NodeContext
 from ciliumdrift.agent.tables import KernelRule, first_talos_with, kernel_rule
 from ciliumdrift.model import Cause, CauseKind, Evidence, Fix, Layer, Located, Origin, Severity
+from ciliumdrift.records import record
 
 
-@dataclass(frozen=True)
+@record
 class Outcome:
     value: str
     source: Origin | None
@@ -35,7 +34,7 @@ class Outcome:
     condition: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class KernelCheck:
     """The result of one kernel threshold on one node: ``ok`` None when the kernel is unknown."""
 

@@ -16,15 +16,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 
 from ciliumdrift.agent.known import drivers
 from ciliumdrift.errors import InputError
 from ciliumdrift.load.model import HelmValues, TalosFacts
 from ciliumdrift.model import Layer, Origin
+from ciliumdrift.records import record
 
 
-@dataclass(frozen=True)
+@record
 class Device:
     """One network device of a node."""
 

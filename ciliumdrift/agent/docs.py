@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ciliumdrift.agent.fact import Fact
+from ciliumdrift.agent.fact import Fact, HealthFact
+from ciliumdrift.agent.facts import FACTS, HEALTH
 
 
 def fact_markdown(fact: Fact) -> str:
@@ -24,8 +25,7 @@ def fact_markdown(fact: Fact) -> str:
 
 
 def facts_markdown() -> str:
-    """The whole reference, in status-line order."""
-    from ciliumdrift.agent.facts import FACTS
+    """The whole reference, in status-line order, then the health facts."""
 
     head = (
         "# Facts\n\n"
@@ -37,4 +37,37 @@ def facts_markdown() -> str:
     table = "".join(
         f"| `{f.id}` | {f.status_line} | {f.summary.replace(bar, '&#124;')} |\n" for f in FACTS
     )
-    return head + table + "\n" + "\n".join(fact_markdown(f) for f in FACTS)
+    return (
+        head
+        + table
+        + "\n"
+        + "\n".join(fact_markdown(f) for f in FACTS)
+        + _health_markdown(FACTS, HEALTH)
+    )
+
+
+def health_markdown(unit: HealthFact, *, shared: bool = False) -> str:
+    """One health fact's section; ``shared``: a config fact has the same ID (and line)."""
+    doc = unit.doc.replace("\n## ", "\n### ")
+    if doc.startswith("## "):
+        doc = "#" + doc
+    title = f"`{unit.id}` health" if shared else f"`{unit.id}`"
+    return f"## {title}\n\n{unit.summary}\n\n- Status line: `{unit.status_line}`\n\n{doc}\n"
+
+
+def _health_markdown(facts: tuple[Fact, ...], health: tuple[HealthFact, ...]) -> str:
+    configured = {f.id for f in facts}
+    bar = "|"
+    table = "".join(
+        f"| `{h.id}` | {h.status_line} | {h.summary.replace(bar, '&#124;')} |\n" for h in health
+    )
+    return (
+        "\n# Health facts\n\n"
+        "Status lines whose state no config decides: the agent or the cluster is unwell. Each\n"
+        "adds a health finding (a warning; exit 1 only with `--fail-on-health`), never a row\n"
+        "or a verdict (`ciliumdrift/agent/facts/health.py`).\n\n"
+        "| ID | Status line | Summary |\n|---|---|---|\n"
+        + table
+        + "\n"
+        + "\n".join(health_markdown(h, shared=h.id in configured) for h in health)
+    )

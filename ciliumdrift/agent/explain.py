@@ -13,11 +13,13 @@ merely possible (a config not rolled out), which ranks above a guess.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ciliumdrift.agent.fact import Explanation
+from ciliumdrift.agent.tables import default_varies
 from ciliumdrift.load.model import split_key
 from ciliumdrift.model import Cause, CauseKind, Evidence, Fix, Layer, Located, Origin
+from ciliumdrift.records import record
 
 if TYPE_CHECKING:
     from ciliumdrift.agent.fact import Expectation, Explanation, Fact, NodeContext
@@ -33,7 +35,7 @@ LAST = 0.05
 RESTART = "kubectl -n kube-system rollout restart daemonset/cilium"
 
 
-@dataclass(frozen=True)
+@record
 class Candidate:
     """A cause with the weight a fact gives it before ranking."""
 
@@ -178,7 +180,6 @@ def version_default(ctx: NodeContext, key: str, declared: Located[Any] | None) -
     (another -f file, --set, valuesFrom, ``cilium config set``), just below a config that
     was not rolled out.
     """
-    from ciliumdrift.agent.tables import default_varies
 
     varies = default_varies(key) or key == "kubeProxyReplacement"
     weight = LIKELY + 0.01 if varies else LIKELY - 0.01
@@ -243,8 +244,6 @@ def rank(candidates: Iterable[Candidate]) -> tuple[tuple[Cause, ...], Fix | None
 
 
 def explanation(candidates: Iterable[Candidate]) -> Explanation:
-    from ciliumdrift.agent.fact import Explanation
-
     causes, fix = rank(candidates)
     return Explanation(causes=causes, fix=fix)
 
@@ -266,7 +265,6 @@ def explain_drift(
     overrides: :mod:`ciliumdrift.agent.node`), ranked with the rest; the best of them
     that has a fix gives the fix when it outranks the fact's own first cause.
     """
-    from ciliumdrift.agent.fact import Explanation
 
     own = fact.explain(ctx, expectation, observed)
     weight = LIKELY

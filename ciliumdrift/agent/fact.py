@@ -10,21 +10,24 @@ Expected and observed values are both *canonical strings* in the agent's own spe
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from ciliumdrift.agent.configmap import keys_of_fact
+from ciliumdrift.agent.gates import gate
 from ciliumdrift.load.model import HelmValues, TalosFacts
-from ciliumdrift.model import Cause, Fix, Located, Origin, Severity
+from ciliumdrift.model import Cause, Fix, Located, NodeObservation, Origin, Severity
 from ciliumdrift.parse.model import Status
+from ciliumdrift.records import record
 
 if TYPE_CHECKING:
     from ciliumdrift.agent.devices import Device
     from ciliumdrift.parse.agentlog import AgentLog
+    from ciliumdrift.parse.kernellog import KernelLog
 
 
-@dataclass(frozen=True)
+@record
 class NodeContext:
     """Everything a fact may use to derive one node's expectation."""
 
@@ -37,6 +40,7 @@ class NodeContext:
     version_origin: Origin | None = None  # where the Cilium version was declared
     devices: tuple[Device, ...] = ()  # what the config, Talos, --device and the status say
     agent_log: AgentLog | None = None  # the node's agent log (--agent-log, live)
+    kernel_log: KernelLog | None = None  # the node's kernel log (--kernel-log)
     labels: Any = None  # the node's labels (Mapping[str, str]) when known
     base_values: HelmValues | None = None  # the values before per-node overrides, when any
     # False when no Cilium version is known (ciliumdrift.inputs): the newest bundled chart
@@ -44,7 +48,7 @@ class NodeContext:
     version_known: bool = True
 
 
-@dataclass(frozen=True)
+@record
 class Conflict:
     """A declared contradiction that needs no status to be seen.
 
@@ -66,7 +70,7 @@ class Conflict:
     settled_by_status: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class Expectation:
     """What one status line must show on one node.
 
@@ -85,7 +89,7 @@ class Expectation:
     conflicts: tuple[Conflict, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class Explanation:
     causes: tuple[Cause, ...]
     fix: Fix | None = None
@@ -101,7 +105,7 @@ def _same_text(expected: str, observed: str) -> bool:
     return " ".join(expected.split()).casefold() == " ".join(observed.split()).casefold()
 
 
-@dataclass(frozen=True)
+@record
 class Fact:
     id: str
     status_line: str
@@ -118,6 +122,18 @@ class Fact:
     def config_keys(self) -> tuple[str, ...]:
         """The cilium-config keys that decide this line (data/config_keys.yaml)."""
         return keys_of_fact(self.id)
+
+
+# Labels that changed between versions; everything else prints as the fact declares.
+_OLD_LABELS = {"host-routing": ("host-routing-label-capitalised", "Host Routing")}
+
+
+def status_label(fact: Fact, cilium_version: str) -> str:
+    """The label of the fact's status line as the agent of that version prints it."""
+    old = _OLD_LABELS.get(fact.id)
+    if old is not None and gate(old[0], cilium_version):
+        return old[1]
+    return fact.status_line
 
 
 def fact(
@@ -137,14 +153,13 @@ def fact(
     """
 
     def declare(derive: Deriver) -> Fact:
-        text = inspect.cleandoc(derive.__doc__ or "")
-        summary, _, doc = text.partition("\n")
+        summary, doc = _documented(derive)
         return Fact(
             id=id,
             status_line=status_line,
-            summary=summary.strip(),
+            summary=summary,
             reads=reads,
-            doc=doc.strip(),
+            doc=doc,
             derive=derive,
             observe=observe,
             explain=explain,
@@ -153,3 +168,54 @@ def fact(
         )
 
     return declare
+
+
+# -- health ----------------------------------------------------------------------------------------
+@record
+class Unhealthy:
+    """What a health check saw on one node: the line as it reads, and why (when known)."""
+
+    observed: str | None
+    message: str
+    causes: tuple[Cause, ...] = ()  # empty: runtime health no config decides
+
+
+#: Reads one node's observation (its status, or why there is none) and the expectations
+#: derived for it; returns what is unhealthy, or None.
+HealthObserver = Callable[[NodeObservation, Mapping[str, Expectation]], Unhealthy | None]
+
+
+@record
+class HealthFact:
+    """A status line whose state no config decides: the agent or the cluster is unwell.
+
+    ``expected`` is what a healthy node shows (``Ok``; None for the node itself). A health
+    fact never makes a row or a verdict: it adds a health finding where ``check`` finds one,
+    and a clean cluster has none (docs/verdicts.md).
+    """
+
+    id: str
+    status_line: str
+    summary: str
+    doc: str
+    check: HealthObserver
+    expected: str | None = "Ok"
+
+
+def health(
+    *, id: str, status_line: str, expected: str | None = "Ok"
+) -> Callable[[HealthObserver], HealthFact]:
+    """Declare a health fact from its check; the docstring is its documentation (summary
+    line, then ``## Rule`` and ``## Sources``)."""
+
+    def declare(check: HealthObserver) -> HealthFact:
+        summary, doc = _documented(check)
+        return HealthFact(id, status_line, summary, doc, check, expected)
+
+    return declare
+
+
+def _documented(function: Callable[..., Any]) -> tuple[str, str]:
+    """A declared unit's docstring: its one-line summary, and the documentation after it."""
+    summary, _, doc = inspect.cleandoc(function.__doc__ or "").partition("\n")
+    return summary.strip(), doc.strip()

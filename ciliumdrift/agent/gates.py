@@ -7,14 +7,14 @@ version numbers inline, so a new Cilium minor that changes a behaviour is a data
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 
 from ciliumdrift.datafiles import load
+from ciliumdrift.records import record
 from ciliumdrift.versions import Version
 
 
-@dataclass(frozen=True)
+@record
 class Gate:
     """One version-dependent behaviour: it holds from ``since`` through ``until``."""
 

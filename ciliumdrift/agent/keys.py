@@ -9,17 +9,20 @@ segment, same parent) of a key some fact reads.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from ciliumdrift.agent.tables import _load
+from ciliumdrift.errors import CiliumdriftError
+from ciliumdrift.load.chart import known_keys
 from ciliumdrift.load.model import HelmValues, split_key
 from ciliumdrift.model import Layer, Located
+from ciliumdrift.records import record
 
 
-@dataclass(frozen=True)
+@record
 class IgnoredKey:
     key: str
     value: Located[Any]
@@ -67,7 +70,6 @@ def closest(name: str, candidates: Iterable[str]) -> str | None:
     """The candidate a misspelled ``name`` most likely means: the same name in another case,
     else the closest by difflib's ratio (at least 0.8). The one typo suggestion of the
     package: the model's ignored keys and lint's unknown keys both use it."""
-    import difflib
 
     options = sorted(set(candidates))
     for option in options:
@@ -105,13 +107,26 @@ def _meant(key: str, known: frozenset[str]) -> str | None:
     return siblings[found] if found is not None else None
 
 
+def _read_by_this_chart(key: str, chart_version: str | None) -> bool:
+    """An older chart's own key (``bpf.hostRouting`` up to 1.12): read, not ignored, there."""
+    if not chart_version:
+        return False
+    try:
+        return key in known_keys(chart_version)
+    except CiliumdriftError:
+        return False
+
+
 def ignored_keys(values: HelmValues, known: Iterable[str]) -> tuple[IgnoredKey, ...]:
     """The user's keys that no chart reads, with the known key each one most likely meant."""
     reads = frozenset(known)
     found: list[IgnoredKey] = []
-    for key in _user_keys(values):
+    user = tuple(_user_keys(values))  # once: it walks every merged value, defaults included
+    for key in user:
         meant = _meant(key, reads)
-        if meant is None or (meant in set(_user_keys(values))):
+        if meant is None or meant in user:
+            continue
+        if key in _misplaced() and _read_by_this_chart(key, values.chart_version):
             continue
         located = values.get(key)
         if located is not None:

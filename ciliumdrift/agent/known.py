@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -38,10 +37,12 @@ from ciliumdrift.agent.explain import (
 from ciliumdrift.agent.fact import Conflict, Expectation, NodeContext
 from ciliumdrift.datafiles import load
 from ciliumdrift.model import CauseKind, Evidence, Fix, Layer, Located, Origin, Severity
+from ciliumdrift.records import record
 from ciliumdrift.versions import version_tuple
 
 if TYPE_CHECKING:
     from ciliumdrift.parse.agentlog import AgentLog, LogEntry
+    from ciliumdrift.parse.kernellog import KernelLog
 
 DATA_FILE = "known_behaviours.yaml"
 #: The fact whose line (`Cilium:`) carries what is about the agent as a whole.
@@ -58,7 +59,7 @@ _TESTS = ("is", "in", "not_in", "truthy")
 _SUBJECTS = ("helm", "setting", "fact", "talos", "node")
 
 
-@dataclass(frozen=True)
+@record
 class Condition:
     """One test on one input: ``{helm: loadBalancer.acceleration, in: [native]}``."""
 
@@ -74,7 +75,7 @@ class Condition:
         return f"{self.subject} {self.name} {self.test} {operand}"
 
 
-@dataclass(frozen=True)
+@record
 class Behaviour:
     """One row of the data file."""
 
@@ -93,16 +94,21 @@ class Behaviour:
     lint: bool = True
     log_example: str | None = None
     needs_log: bool = False
+    kernel_logs: tuple[str, ...] = ()  # patterns of the node's kernel log (dmesg)
 
     @property
     def patterns(self) -> tuple[re.Pattern[str], ...]:
         return _compiled(self.logs)
 
+    @property
+    def kernel_patterns(self) -> tuple[re.Pattern[str], ...]:
+        return _compiled(self.kernel_logs)
+
     def source_text(self) -> str:
         return "; ".join(self.sources)
 
 
-@dataclass(frozen=True)
+@record
 class Match:
     """A row evaluated on one node: ``certain`` when every condition is known to hold."""
 
@@ -182,6 +188,7 @@ def behaviours() -> tuple[Behaviour, ...]:
                 lint=bool(row.get("lint", True)),
                 log_example=str(row["log_example"]) if row.get("log_example") else None,
                 needs_log=bool(row.get("needs_log", False)),
+                kernel_logs=tuple(str(p) for p in row.get("kernel_logs") or ()),
             )
         )
     return tuple(out)
@@ -443,11 +450,25 @@ def log_matches(log: AgentLog) -> tuple[tuple[Behaviour, LogEntry], ...]:
     return tuple(out)
 
 
-def log_evidence(log: AgentLog, entry: LogEntry) -> Evidence:
+def log_evidence(log: AgentLog | KernelLog, entry: LogEntry) -> Evidence:
+    what = "agent log" if hasattr(log, "flags") else "kernel log"
     return Evidence(
-        f"agent log {log.where(entry)}: {entry.quote()}",
+        f"{what} {log.where(entry)}: {entry.quote()}",
         Origin(Layer.OBSERVED, detail=log.where(entry)),
     )
+
+
+def kernel_log_matches(log: KernelLog) -> tuple[tuple[Behaviour, LogEntry], ...]:
+    """(row, entry) for every kernel log line that matches a row's ``kernel_logs`` patterns."""
+    out: list[tuple[Behaviour, LogEntry]] = []
+    for row in behaviours():
+        if not row.kernel_logs:
+            continue
+        for entry in log.entries:
+            if any(p.search(entry.message) for p in row.kernel_patterns):
+                out.append((row, entry))
+                break
+    return tuple(out)
 
 
 # -- what the users get ------------------------------------------------------------------
@@ -518,18 +539,22 @@ def drift_candidates(
     cannot all decide is LIKELY (just above the generic causes).
     """
     out: list[Candidate] = []
-    log = ctx.agent_log
-    logged: dict[str, LogEntry] = {}
-    if log is not None:
-        logged = {row.id: entry for row, entry in log_matches(log)}
+    logged: dict[str, tuple[AgentLog | KernelLog, LogEntry]] = {}
+    if ctx.kernel_log is not None:
+        logged.update(
+            {row.id: (ctx.kernel_log, entry) for row, entry in kernel_log_matches(ctx.kernel_log)}
+        )
+    if ctx.agent_log is not None:
+        logged.update({row.id: (ctx.agent_log, entry) for row, entry in log_matches(ctx.agent_log)})
     for row in behaviours():
         if row.fact != fact_id or not _observed_fits(row, observed):
             continue
         found = evaluate(row, ctx, expectations)
-        entry = logged.get(row.id)
-        if found is None and entry is None:
+        said_by = logged.get(row.id)
+        if found is None and said_by is None:
             continue
-        if entry is not None and log is not None:
+        if said_by is not None:
+            log, entry = said_by
             extra = [log_evidence(log, entry)]
             made = _cause(found, extra) if found is not None else _cause(row, extra)
             out.append(Candidate(CERTAIN + 0.03, made, row.fix))
@@ -556,6 +581,7 @@ __all__ = [
     "environment",
     "evaluate",
     "in_range",
+    "kernel_log_matches",
     "log_evidence",
     "log_matches",
     "matches",
@@ -610,6 +636,8 @@ def behaviours_markdown() -> str:
             lines.append(f"- When: {condition.describe()}")
         for pattern in row.logs:
             lines.append(f"- Log: `{pattern}`")
+        for pattern in row.kernel_logs:
+            lines.append(f"- Kernel log: `{pattern}`")
         if row.fix is not None:
             lines.append(f"- Fix: {row.fix.summary}")
         lines += [f"- Source: {source}" for source in row.sources]

@@ -36,6 +36,7 @@ from ciliumdrift.model import (
     Severity,
 )
 from ciliumdrift.parse.agentlog import AgentLog, LogEntry, refusals
+from ciliumdrift.parse.kernellog import failures, process_of
 
 
 def node_candidates(
@@ -246,4 +247,109 @@ def agent_log_findings(
     return out
 
 
-__all__ = ["agent_log_findings", "node_candidates"]
+def _fit(item: tuple[known.Behaviour, LogEntry, known.Match | None]) -> tuple[int, int]:
+    row, _, found = item
+    held = 2 if found is not None and found.certain else 1 if found is not None else 0
+    bounds = (row.kernel != (None, None)) + (row.cilium != (None, None))
+    return held, len(row.when) + bounds
+
+
+# Lines of one kernel warning (from its "cut here" to the end of its trace) are one failure.
+_TRACE_LINES = 40
+
+
+def kernel_log_findings(
+    ctx: NodeContext,
+    node: str | None,
+    expectations: Mapping[str, Expectation],
+    drift: Sequence[Finding],
+) -> list[Finding]:
+    """Kernel log lines that show a failure no status line can show.
+
+    A line that matches a known behaviour's ``kernel_logs`` pattern becomes a finding with
+    that behaviour's cause and fix (unless a drift finding on the node already carries it);
+    any other BPF failure the kernel logged (a verifier bug, a warning raised in
+    kernel/bpf/) becomes a finding with an unknown cause, once per kernel trace. A trace that
+    names another process than the agent (``Comm:``) is only a note: another BPF user hit it.
+    """
+    log = ctx.kernel_log
+    if log is None:
+        return []
+    explained = {(f.node, f.fact) for f in drift}
+    out: list[Finding] = []
+    reported: list[int] = []
+    by_line: dict[int, list[tuple[known.Behaviour, LogEntry, known.Match | None]]] = {}
+    for row, entry in known.kernel_log_matches(log):
+        by_line.setdefault(entry.line, []).append(
+            (row, entry, known.evaluate(row, ctx, expectations))
+        )
+    for _, group in sorted(by_line.items()):
+        # One row per line: the one whose conditions hold, the most specific first.
+        row, entry, found = max(group, key=_fit)
+        reported.append(entry.line)
+        if row.fact is not None and (node, row.fact) in explained:
+            continue
+        expectation = expectations.get(row.fact) if row.fact else None
+        evidence = [known.log_evidence(log, entry)]
+        if found is not None:
+            evidence.extend(found.evidence)
+            if found.unknown:
+                evidence.append(Evidence("not known from the inputs: " + "; ".join(found.unknown)))
+        else:
+            evidence.append(Evidence("the row's conditions (versions, kernel) do not all hold"))
+        evidence.append(Evidence(f"known behaviour {row.id}: {row.source_text()}"))
+        severity = Severity.ERROR if row.effect in ("fatal", "retry") else Severity.WARNING
+        process = process_of(log, entry)
+        if process is not None and not process.startswith("cilium"):
+            # The trace names another process: another BPF user hit it, not the agent.
+            evidence.append(Evidence(f"the kernel trace names process {process}, not the agent"))
+            severity = Severity.NOTE
+        out.append(
+            Finding(
+                fact=row.fact or "kernel-log",
+                status_line=_label(row.fact),
+                node=node,
+                kind=FindingKind.DRIFT,
+                expected=expectation.value if expectation is not None else None,
+                observed=entry.message,
+                source=expectation.source if expectation is not None else None,
+                message=f"kernel log {log.where(entry)}: {row.summary}",
+                causes=(Cause(row.cause, row.summary, tuple(evidence)),),
+                fix=row.fix,
+                severity=severity,
+            )
+        )
+    for entry in failures(log):
+        if any(0 <= entry.line - line <= _TRACE_LINES for line in reported):
+            continue
+        reported.append(entry.line)
+        process = process_of(log, entry)
+        out.append(
+            Finding(
+                fact="kernel-log",
+                status_line="Cilium",
+                node=node,
+                kind=FindingKind.DRIFT,
+                expected=None,
+                observed=entry.message,
+                source=None,
+                message=f"kernel log {log.where(entry)}: {entry.message}",
+                causes=(
+                    Cause(
+                        CauseKind.UNKNOWN,
+                        "The kernel logged a BPF failure that no known behaviour explains: "
+                        "the verifier or the BPF subsystem failed on a program (the agent's, "
+                        "when the trace names cilium-agent).",
+                        (known.log_evidence(log, entry),),
+                    ),
+                ),
+                # Only a trace that names the agent is about Cilium for certain.
+                severity=Severity.WARNING
+                if process is not None and process.startswith("cilium")
+                else Severity.NOTE,
+            )
+        )
+    return out
+
+
+__all__ = ["agent_log_findings", "kernel_log_findings", "node_candidates"]

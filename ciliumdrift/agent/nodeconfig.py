@@ -13,18 +13,20 @@ by the comparison with the values without the override.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from ciliumdrift.agent.configmap import by_config_key
 from ciliumdrift.errors import InputError
 from ciliumdrift.load.model import HelmValues, join_key, split_key
 from ciliumdrift.model import Layer, NodeConfigOverride, Origin, Position
+from ciliumdrift.records import record
+from ciliumdrift.textio import read_text
 
 _KINDS = ("CiliumNodeConfig",)
 
 
-@dataclass(frozen=True)
+@record
 class Override:
     """One effective override on one node: the config key, its value and the CNC that set it."""
 
@@ -74,8 +76,6 @@ def _items(document: Any) -> Iterable[Mapping[str, Any]]:
 def read_node_configs(paths: Sequence[str]) -> tuple[NodeConfigOverride, ...]:
     """Every CiliumNodeConfig in the files (multi-document YAML, ``kind: List`` too)."""
     import yaml
-
-    from ciliumdrift.textio import read_text
 
     found: list[NodeConfigOverride] = []
     for path in paths:

@@ -69,6 +69,19 @@ def _helm(ctx: NodeContext, key: str) -> Located[Any]:
     if found is not None:
         return found
     has_default, default = chart_default(key, chart_version(ctx))
+    if not has_default and key.endswith(".enabled"):
+        # Charts before 1.12 spell some switches as one boolean (`bandwidthManager: true`,
+        # `hostFirewall: false`) where later charts have `<switch>.enabled`.
+        switch = key.removesuffix(".enabled")
+        has_switch, switch_default = chart_default(switch, chart_version(ctx))
+        spelled = ctx.values.get(switch) if isinstance(switch_default, bool) else None
+        if spelled is not None and isinstance(spelled.value, bool):
+            return spelled
+        if spelled is None and has_switch and isinstance(switch_default, bool):
+            return Located(
+                switch_default,
+                Origin(Layer.CHART_DEFAULT, key=switch, version=chart_version(ctx)),
+            )
     detail = None if has_default else f"{key} is not in the {chart_version(ctx)} chart"
     return Located(
         default if has_default else None,
@@ -126,13 +139,14 @@ def kpr_value(ctx: NodeContext) -> Located[str]:
     raw = ctx.values.get("kubeProxyReplacement")
     if raw is None or raw.value is None or str(raw.value) == "":
         compat = helm(ctx, "upgradeCompatibility")
-        default = "false"
+        # Charts before 1.14 write "disabled" for a fresh install (their template default).
+        default = "disabled" if chart_gate(ctx, "kpr-chart-default-disabled") else "false"
         if compat.value is not None and str(compat.value) != "":
             if version_gate("kpr-template-default-disabled", str(compat.value)):
                 default = "disabled"
             elif version_gate("kpr-template-default-probe", str(compat.value)):
                 default = "probe"
-        if raw is None and default != "false":
+        if raw is None and default != "false" and compat.value not in (None, ""):
             # upgradeCompatibility picked the template default: point at it (cilium#27344).
             return Located(default, compat.origin)
         origin = (
@@ -225,6 +239,11 @@ def host_legacy_routing(ctx: NodeContext) -> Located[bool]:
     value = helm(ctx, "bpf.hostLegacyRouting")
     if value.value is not None:
         return Located(truthy(value.value), value.origin)
+    if chart_gate(ctx, "legacy-host-routing-key"):
+        # Charts up to 1.12 write bpf.hostRouting (despite its name) as enable-host-legacy-routing.
+        old = ctx.values.get("bpf.hostRouting")
+        if old is not None and old.value is not None:
+            return Located(truthy(old.value), old.origin)
     chaining = chaining_mode(ctx)
     if chaining.value != "none":
         return Located(True, chaining.origin)
@@ -268,6 +287,11 @@ def tunnel_protocol(ctx: NodeContext) -> Located[str]:
 
 
 def native_routing_cidr(ctx: NodeContext, family: str = "ipv4") -> Located[str] | None:
+    if family == "ipv4" and chart_gate(ctx, "legacy-native-routing-cidr-key"):
+        # Charts up to 1.11 read nativeRoutingCIDR (1.11: before ipv4NativeRoutingCIDR).
+        old = ctx.values.get("nativeRoutingCIDR")
+        if old is not None and old.value not in (None, ""):
+            return Located(str(old.value).strip(), old.origin)
     value = helm(ctx, f"{family}NativeRoutingCIDR")
     if value.value in (None, ""):
         return None

@@ -6,10 +6,11 @@ compiled into data/compiled.json (ciliumdrift.datafiles); this module only looks
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from ciliumdrift.datafiles import load
+from ciliumdrift.records import record
 from ciliumdrift.versions import Version, version_tuple
 
 _MISSING: Any = object()
@@ -35,12 +36,11 @@ def found_minor(text: str) -> tuple[int, int]:
 
 def _load(name: str) -> Any:
     # The compiled form of the hand-written YAML (ciliumdrift.datafiles): no YAML parse at start.
-    from ciliumdrift.datafiles import load
 
     return load(name)
 
 
-@dataclass(frozen=True)
+@record
 class KernelRule:
     """One kernel threshold of the agent (a row of ``data/kernel.yaml``)."""
 

@@ -1,18 +1,78 @@
 """The typer command line: a thin layer over the library.
 
-Each command lives in its own module and registers itself on :data:`app` when imported.
-Command modules import nothing heavy at module level: ``ciliumdrift --help`` stays fast.
+Each command lives in its own module, on its own one-command ``typer.Typer`` (``app``). The
+root command loads only the module of the command being run: :data:`COMMANDS` declares every
+command's module and its one-line help, which ``ciliumdrift --help`` lists without importing
+any of them (``tests/unit/test_startup.py`` keeps each line equal to the command's docstring).
 """
 
 from __future__ import annotations
 
+import contextlib
+import importlib
+import logging
 import os
+import signal
 import sys
+import warnings
 from collections.abc import Sequence
+from difflib import get_close_matches
 from typing import Any
 
+import click
 import typer
 from typer.core import TyperGroup
+
+from ciliumdrift import __version__
+from ciliumdrift.cli._common import usage_message
+from ciliumdrift.report.escape import message as safe_message
+
+#: Every command, in the order of ``--help``: its module and its one-line help.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "check": (
+        "ciliumdrift.cli.check",
+        "Check that the running datapath is the one the config asks for; explain every mismatch.",
+    ),
+    "expect": (
+        "ciliumdrift.cli.expect",
+        "Print what each config-determined `cilium status` line must show, and why.",
+    ),
+    "facts": (
+        "ciliumdrift.cli.facts",
+        "List the status lines ciliumdrift derives, or print one fact's documentation.",
+    ),
+    "impact": (
+        "ciliumdrift.cli.impact",
+        "Show which `cilium status` lines a values change moves, why, and which are disruptive.",
+    ),
+    "lint": (
+        "ciliumdrift.cli.lint",
+        "Lint Cilium Helm values (and their Talos pairing) against the chart of a Cilium version.",
+    ),
+    "live": (
+        "ciliumdrift.cli.live",
+        "Check every agent of a running cluster against the config; say which layer diverged.",
+    ),
+    "rules": ("ciliumdrift.cli.rules", "List the lint rules, or print one rule's documentation."),
+    "serve": (
+        "ciliumdrift.cli.serve",
+        "Run the live check every --interval (and on POST /run); serve /metrics and /report.",
+    ),
+    "status": (
+        "ciliumdrift.cli.status",
+        "Parse a `cilium status` (text, --verbose, -o json/yaml, cilium-cli summary) and print it.",
+    ),
+    "values": (
+        "ciliumdrift.cli.values",
+        "Print the values Helm would hand to the chart, with each key's file:line:column or layer.",
+    ),
+}
+
+
+def load_command(name: str) -> click.Command:
+    """The click command of one entry of :data:`COMMANDS` (importing its module)."""
+    module = importlib.import_module(COMMANDS[name][0])
+    return typer.main.get_command(module.app)
 
 
 def _plain_help_wanted() -> bool:
@@ -32,6 +92,43 @@ class _CommandLine(TyperGroup):
     command line came from the console script or from a test's ``CliRunner``.
     """
 
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        if self._listing:  # the root's help lists the one-line help of every command
+            summary = COMMANDS[cmd_name][1]
+            return click.Command(cmd_name, help=summary)
+        command = self.commands.get(cmd_name)
+        if command is None:
+            command = self.commands[cmd_name] = load_command(cmd_name)
+            self._set_help_style(command)
+        return command
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as error:
+            matches = get_close_matches(args[0], COMMANDS) if args else []
+            if not matches or "Did you mean" in error.message:
+                raise
+            suggestions = ", ".join(repr(match) for match in matches)
+            message = f"{error.message.rstrip('.')}. Did you mean {suggestions}?"
+            raise click.UsageError(message, error.ctx) from None
+
+    _listing = False
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
     def main(  # type: ignore[override]
         self,
         args: Sequence[str] | None = None,
@@ -40,7 +137,7 @@ class _CommandLine(TyperGroup):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> Any:
-        self._set_help_style()
+        self._set_help_style(self)
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except KeyboardInterrupt:
@@ -55,29 +152,24 @@ class _CommandLine(TyperGroup):
             sys.exit(code)
         return code
 
-    def _set_help_style(self) -> None:
-        plain = _plain_help_wanted()
-        for command in (self, *self.commands.values()):
-            if not hasattr(command, "_rich_markup_mode_default"):
-                command._rich_markup_mode_default = getattr(  # type: ignore[attr-defined]
-                    command, "rich_markup_mode", None
-                )
-            command.rich_markup_mode = (  # type: ignore[attr-defined]
-                None if plain else command._rich_markup_mode_default  # type: ignore[attr-defined]
+    @staticmethod
+    def _set_help_style(command: click.Command) -> None:
+        if not hasattr(command, "_rich_markup_mode_default"):
+            command._rich_markup_mode_default = getattr(  # type: ignore[attr-defined]
+                command, "rich_markup_mode", None
             )
+        command.rich_markup_mode = (  # type: ignore[attr-defined]
+            None if _plain_help_wanted() else command._rich_markup_mode_default  # type: ignore[attr-defined]
+        )
 
 
 def _error_line(error: BaseException) -> tuple[int, str]:
     """The exit code and the one line for an error that reached the root command."""
-    from ciliumdrift.cli._common import usage_message
-
     if type(error).__name__ == "NoArgsIsHelpError":  # bare `ciliumdrift`: help, exit 2
         ctx = getattr(error, "ctx", None)
         if ctx is not None:
             typer.echo(ctx.get_help())
         return 2, ""
-    from ciliumdrift.report.escape import message as safe_message
-
     message = usage_message(error)
     if message is not None:
         return 2, f"usage: {safe_message(message)}"
@@ -126,9 +218,6 @@ def _quiet_dependencies() -> None:
     kubernetes client's ``logging.error`` of an exec plugin's output (which can hold its
     credentials) are dropped: what matters reaches the user as ciliumdrift's own message.
     """
-    import logging
-    import warnings
-
     warnings.simplefilter("ignore")
     logging.captureWarnings(True)
     silent = logging.NullHandler()
@@ -144,8 +233,6 @@ def _quiet_dependencies() -> None:
 def _exit_cleanly_on_signals() -> None:
     """SIGTERM and SIGHUP end the run like Ctrl-C does: ``finally`` blocks and exit
     handlers run (temporary files are removed), and the exit code is 128 + the signal."""
-    import contextlib
-    import signal
 
     def stop(number: int, _frame: object) -> None:
         raise SystemExit(128 + number)
@@ -159,8 +246,6 @@ def _exit_cleanly_on_signals() -> None:
 
 def _print_version(value: bool) -> None:
     if value:
-        from ciliumdrift import __version__
-
         typer.echo(f"ciliumdrift {__version__}")
         raise typer.Exit(0)
 
@@ -174,31 +259,4 @@ def _root(
     """Is the Cilium datapath that is running the one your config asks for? If not, why?"""
 
 
-# The import order is the order of `--help`.
-from ciliumdrift.cli import (  # noqa: E402
-    check,
-    expect,
-    facts,
-    impact,
-    lint,
-    live,
-    rules,
-    serve,
-    status,
-    values,
-)
-
-__all__ = [
-    "app",
-    "check",
-    "expect",
-    "facts",
-    "impact",
-    "lint",
-    "live",
-    "main",
-    "rules",
-    "serve",
-    "status",
-    "values",
-]
+__all__ = ["COMMANDS", "app", "load_command", "main"]

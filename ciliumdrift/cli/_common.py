@@ -7,19 +7,23 @@ import os
 import stat
 import sys
 import tempfile
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import Annotated, NoReturn
 
 import typer
 
+from ciliumdrift.errors import CiliumdriftError
+from ciliumdrift.model import Report
 from ciliumdrift.report import EXIT_CLEAN as EXIT_CLEAN
 from ciliumdrift.report import EXIT_FINDINGS as EXIT_FINDINGS
-from ciliumdrift.report import EXIT_INPUT, DocumentFormat, FailOn, Format, ReportFormat
-
-if TYPE_CHECKING:
-    from ciliumdrift.live.prometheus import PrometheusSource
+from ciliumdrift.report import EXIT_INPUT, DocumentFormat, FailOn, Format, ReportFormat, render
+from ciliumdrift.report.escape import message as safe_message
+from ciliumdrift.report.escape import output as safe_output
+from ciliumdrift.report.policy import exit_code, nothing_compared
+from ciliumdrift.textio import read_text
 
 EXIT_INTERRUPTED = 130
 
@@ -27,7 +31,6 @@ EXIT_INTERRUPTED = 130
 def fail(message: str, code: int = EXIT_INPUT) -> NoReturn:
     """Print one line on stderr and exit; never a traceback, never a control character
     or URL credentials from input (:func:`ciliumdrift.report.escape.message`)."""
-    from ciliumdrift.report.escape import message as safe_message
 
     line = safe_message(message)
     typer.echo(f"ciliumdrift: {line}" if not _has_position(line) else line, err=True)
@@ -48,7 +51,6 @@ def _has_position(line: str) -> bool:
 @contextmanager
 def errors_to_exit() -> Iterator[None]:
     """Turn library errors into one stderr line and exit 2; Ctrl-C into exit 130."""
-    from ciliumdrift.errors import CiliumdriftError
 
     try:
         yield
@@ -74,8 +76,6 @@ def errors_to_exit() -> Iterator[None]:
         # A defect: still one line, never a traceback; the exception's text is not shown
         # (it may quote input, a secret for one). Developers can ask for the traceback.
         if os.environ.get("CILIUMDRIFT_DEBUG_TRACEBACK") == "1":
-            import traceback
-
             traceback.print_exc()
         fail(f"internal error: {type(error).__name__} (please report this)")
 
@@ -117,7 +117,6 @@ def emit(text: str, output: Path | None = None, *, workflow_commands: bool = Fal
     ``-o >(gzip > out.gz)``, a terminal) is opened and written directly: renaming over a
     device would replace it with a regular file.
     """
-    from ciliumdrift.report.escape import output as safe_output
 
     # The last neutralising pass: no control character from input reaches the terminal, and
     # no line starts a GitHub workflow command unless the output is meant to be commands.
@@ -160,7 +159,6 @@ def _new_file_mode() -> int:
 
 def read_input(path: str) -> tuple[str, str]:
     """Read a text input ('-' is standard input); returns (display name, text)."""
-    from ciliumdrift.textio import read_text
 
     return read_text(path)
 
@@ -209,6 +207,14 @@ AgentLogs = Annotated[
         "--agent-log",
         metavar="[NODE=]FILE",
         help="An agent log (kubectl -n kube-system logs ds/cilium -c cilium-agent).",
+    ),
+]
+KernelLogs = Annotated[
+    list[str],
+    typer.Option(
+        "--kernel-log",
+        metavar="[NODE=]FILE",
+        help="A node's kernel log (dmesg, talosctl dmesg, journalctl -k).",
     ),
 ]
 NodeConfigs = Annotated[
@@ -305,22 +311,6 @@ Sample = Annotated[
 ]
 
 
-def prometheus_source(
-    url: str | None, token: Path | None, ca: Path | None, timeout: float
-) -> PrometheusSource | None:
-    """The Prometheus source the --prometheus flags name (None without --prometheus)."""
-    if url is None:
-        return None
-    from ciliumdrift.live.prometheus import PrometheusSource
-
-    return PrometheusSource(
-        url,
-        bearer_token_file=str(token) if token else None,
-        ca_file=str(ca) if ca else None,
-        timeout=timeout,
-    )
-
-
 # Output options: every command that prints findings takes the same ones.
 ReportFormatOption = Annotated[
     ReportFormat, typer.Option("--format", help="Output format.", case_sensitive=False)
@@ -358,9 +348,6 @@ def finish_check(
 
     ``matrix``: text shows the fleet matrix (``live``) instead of a table per group.
     """
-    from ciliumdrift.model import Report
-    from ciliumdrift.report import Format, render
-    from ciliumdrift.report.policy import exit_code, nothing_compared
 
     assert isinstance(report, Report)
     chosen = Format(fmt.value)

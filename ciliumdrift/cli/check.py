@@ -7,12 +7,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ciliumdrift.cli import app
+from ciliumdrift.api import check
 from ciliumdrift.cli._common import (
     AgentLogs,
     CiliumVersion,
     Devices,
     FailOnOption,
+    KernelLogs,
     Kernels,
     NodeConfigs,
     NodeLabels,
@@ -31,11 +32,17 @@ from ciliumdrift.cli._common import (
     run,
     usage,
 )
+from ciliumdrift.config import find_settings, load_settings
+from ciliumdrift.load import set_flags_from_options
 from ciliumdrift.report import FailOn, ReportFormat
 
 if TYPE_CHECKING:
     from ciliumdrift.load import SetFlag
     from ciliumdrift.model import Report
+
+
+#: The command on its own; the root command loads this module only to run it (cli.COMMANDS).
+app = typer.Typer(add_completion=False)
 
 
 @app.command("check")
@@ -67,6 +74,7 @@ def check_command(
     cilium_version: CiliumVersion = None,
     kernel: Kernels = [],  # noqa: B006
     agent_log: AgentLogs = [],  # noqa: B006
+    kernel_log: KernelLogs = [],  # noqa: B006
     node_config: NodeConfigs = [],  # noqa: B006
     device: Devices = [],  # noqa: B006
     node_label: NodeLabels = [],  # noqa: B006
@@ -89,10 +97,6 @@ def check_command(
     """Check that the running datapath is the one the config asks for; explain every mismatch."""
 
     def body() -> int:
-        from ciliumdrift.api import check
-        from ciliumdrift.config import find_settings, load_settings
-        from ciliumdrift.load import set_flags_from_options
-
         flags = set_flags_from_options(
             set=set_,
             set_string=set_string,
@@ -106,7 +110,7 @@ def check_command(
             report = _check_sysdump(sysdump, values, flags, talos, cilium_version, kernel, chart)
         else:
             configured = settings.values or settings.talos
-            given = values or talos or status or flags or agent_log or configured
+            given = values or talos or status or flags or agent_log or kernel_log or configured
             if directory is None and not given:
                 usage("give a folder, or --values/--talos/--status/--agent-log files")
             report = check(
@@ -120,6 +124,7 @@ def check_command(
                 chart=chart,
                 settings=settings,
                 agent_logs=agent_log,
+                kernel_logs=kernel_log,
                 node_configs=node_config,
                 devices=device,
                 node_labels=node_label,
@@ -146,6 +151,7 @@ def _check_sysdump(
     kernel: list[str],
     chart: str | None,
 ) -> Report:
+    # The collection machinery (asyncio, ssl, the kubernetes transport) only for --sysdump.
     from ciliumdrift.live import report_from
     from ciliumdrift.live.sysdump import read_sysdump
 

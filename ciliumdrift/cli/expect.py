@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ciliumdrift.cli import app
+import typer
+
+from ciliumdrift.api import parse_kernels
 from ciliumdrift.cli._common import (
     CiliumVersion,
     DocumentFormatOption,
@@ -18,7 +20,12 @@ from ciliumdrift.cli._common import (
     run,
     usage,
 )
-from ciliumdrift.report import DocumentFormat
+from ciliumdrift.derive.expected import expected_state
+from ciliumdrift.load import load_declared, set_flags_from_options
+from ciliumdrift.report import DocumentFormat, Format, render
+
+#: The command on its own; the root command loads this module only to run it (cli.COMMANDS).
+app = typer.Typer(add_completion=False)
 
 
 @app.command("expect")
@@ -38,11 +45,6 @@ def expect_command(
     """Print what each config-determined `cilium status` line must show, and why."""
 
     def body() -> int:
-        from ciliumdrift.api import parse_kernels
-        from ciliumdrift.derive.expected import expected_state
-        from ciliumdrift.load import load_declared, set_flags_from_options
-        from ciliumdrift.report import Format, render
-
         flags = set_flags_from_options(
             set=set_,
             set_string=set_string,

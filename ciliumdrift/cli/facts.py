@@ -6,8 +6,12 @@ from typing import Annotated
 
 import typer
 
-from ciliumdrift.cli import app
+from ciliumdrift.agent.docs import fact_markdown, facts_markdown, health_markdown
+from ciliumdrift.agent.facts import FACTS, HEALTH, fact_by_id
 from ciliumdrift.cli._common import emit, fail, run
+
+#: The command on its own; the root command loads this module only to run it (cli.COMMANDS).
+app = typer.Typer(add_completion=False)
 
 
 @app.command("facts")
@@ -19,9 +23,6 @@ def facts_command(
     """List the status lines ciliumdrift derives, or print one fact's documentation."""
 
     def body() -> int:
-        from ciliumdrift.agent.docs import fact_markdown, facts_markdown
-        from ciliumdrift.agent.facts import FACTS, fact_by_id
-
         if fact_id is None:
             if markdown:
                 emit(facts_markdown())
@@ -29,11 +30,16 @@ def facts_command(
                 width = max(len(f.id) for f in FACTS)
                 emit("\n".join(f"{f.id:<{width}}  {f.status_line}: {f.summary}" for f in FACTS))
             return 0
+        health = [h for h in HEALTH if h.id == fact_id]
         try:
-            found = fact_by_id(fact_id)
+            shown = [fact_markdown(fact_by_id(fact_id))]
         except KeyError:
+            shown = []
+        # a health fact: a status line no config decides (or the health side of a fact's line)
+        shown += [health_markdown(h, shared=bool(shown)) for h in health]
+        if not shown:
             fail(f"unknown fact {fact_id!r} (see `ciliumdrift facts`)")
-        emit(fact_markdown(found))
+        emit("\n".join(shown))
         return 0
 
     run(body)

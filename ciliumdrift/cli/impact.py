@@ -6,9 +6,13 @@ from typing import Annotated
 
 import typer
 
-from ciliumdrift.cli import app
 from ciliumdrift.cli._common import Output, ReportFormatOption, emit, run, usage
-from ciliumdrift.report import FailOn, ReportFormat
+from ciliumdrift.impact import impact, load_git_side, load_side
+from ciliumdrift.report import FailOn, Format, ReportFormat, render
+from ciliumdrift.report.policy import exit_code
+
+#: The command on its own; the root command loads this module only to run it (cli.COMMANDS).
+app = typer.Typer(add_completion=False)
 
 
 @app.command("impact")
@@ -56,10 +60,6 @@ def impact_command(
     """Show which `cilium status` lines a values change moves, why, and which are disruptive."""
 
     def body() -> int:
-        from ciliumdrift.impact import impact, load_git_side, load_side
-        from ciliumdrift.report import Format, render
-        from ciliumdrift.report.policy import exit_code
-
         if git_base is not None:
             if base or not paths:
                 usage("--git-base REF takes PATHS (and no --base)")

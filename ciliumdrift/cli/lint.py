@@ -7,11 +7,17 @@ from typing import Annotated
 
 import typer
 
-from ciliumdrift.cli import app
 from ciliumdrift.cli._common import FailOnOption, Output, ReportFormatOption, emit, run, usage
+from ciliumdrift.config import find_settings, load_settings
 from ciliumdrift.errors import InputError
+from ciliumdrift.lint import lint
+from ciliumdrift.load.talos import looks_like_talos
 from ciliumdrift.model import Position
-from ciliumdrift.report import FailOn, ReportFormat
+from ciliumdrift.report import FailOn, Format, ReportFormat, render
+from ciliumdrift.report.policy import exit_code
+
+#: The command on its own; the root command loads this module only to run it (cli.COMMANDS).
+app = typer.Typer(add_completion=False)
 
 
 @app.command("lint")
@@ -51,11 +57,6 @@ def lint_command(
     """Lint Cilium Helm values (and their Talos pairing) against the chart of a Cilium version."""
 
     def body() -> int:
-        from ciliumdrift.config import find_settings, load_settings
-        from ciliumdrift.lint import lint
-        from ciliumdrift.report import Format, render
-        from ciliumdrift.report.policy import exit_code
-
         settings = (load_settings(config) if config is not None else None) or find_settings()
         settings = settings.merged(
             select=tuple(select),
@@ -85,7 +86,6 @@ def lint_command(
 
 def _refuse_talos_configs(paths: list[str]) -> None:
     """A Talos machine config given as values is refused on one line, not linted as Helm."""
-    from ciliumdrift.load.talos import looks_like_talos
 
     for path in paths:
         if path == "-" or not Path(path).is_file():

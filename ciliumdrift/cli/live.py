@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 import typer
 
-from ciliumdrift.cli import app
 from ciliumdrift.cli._common import (
     AgentNamespace,
     AgentSelector,
@@ -18,6 +18,7 @@ from ciliumdrift.cli._common import (
     Kernels,
     Kubeconfig,
     KubeContext,
+    NodeConfigs,
     Output,
     PrometheusCa,
     PrometheusToken,
@@ -35,12 +36,22 @@ from ciliumdrift.cli._common import (
     Timeout,
     ValuesFiles,
     Verbose,
+    emit,
+    fail,
     finish_check,
-    prometheus_source,
     run,
 )
+from ciliumdrift.live import live_report
 from ciliumdrift.live.model import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT
+from ciliumdrift.live.prometheus import source_from_flags
+from ciliumdrift.load import set_flags_from_options
 from ciliumdrift.report import FailOn, ReportFormat
+from ciliumdrift.report.fleet import fleet_view, render_markdown
+from ciliumdrift.report.html import render_view
+from ciliumdrift.report.policy import exit_code, nothing_compared
+
+#: The command on its own; the root command loads this module only to run it (cli.COMMANDS).
+app = typer.Typer(add_completion=False)
 
 
 @app.command("live")
@@ -53,6 +64,7 @@ def live_command(
     set_file: SetFiles = [],  # noqa: B006
     set_literal: SetLiterals = [],  # noqa: B006
     talos: TalosFiles = [],  # noqa: B006
+    node_config: NodeConfigs = [],  # noqa: B006
     kubeconfig: Kubeconfig = None,
     context: KubeContext = None,
     namespace: AgentNamespace = "kube-system",
@@ -90,9 +102,6 @@ def live_command(
     """
 
     def body() -> int:
-        from ciliumdrift.live import live_report
-        from ciliumdrift.load import set_flags_from_options
-
         flags = set_flags_from_options(
             set=set_,
             set_string=set_string,
@@ -100,7 +109,7 @@ def live_command(
             set_file=set_file,
             set_literal=set_literal,
         )
-        source = prometheus_source(prometheus, prometheus_token, prometheus_ca, timeout)
+        source = source_from_flags(prometheus, prometheus_token, prometheus_ca, timeout)
         report = live_report(
             values,
             set_flags=flags,
@@ -119,6 +128,7 @@ def live_command(
             agent_log=not no_agent_log,
             prometheus=source,
             sample=sample,
+            node_configs=node_config,
         )
         if quiet or verbose or fmt.value not in ("markdown", "json", "html"):
             return finish_check(
@@ -132,8 +142,6 @@ def live_command(
                 missing=_missing(report, namespace, selector),
                 matrix=True,
             )
-        from ciliumdrift.cli._common import emit, fail
-        from ciliumdrift.report.policy import exit_code, nothing_compared
 
         code = exit_code(report, fail_on=fail_on, fail_on_health=fail_on_health)
         emit(render_live(report, fmt.value, code), output)
@@ -163,16 +171,12 @@ def render_live(report: Any, fmt: str, exit_code: int) -> str:
     JSON keeps the report's own fields (rows per node, findings) and adds ``fleet``; SARIF,
     GitHub and JUnit stay per finding, as their consumers expect.
     """
-    from ciliumdrift.report.fleet import fleet_view, render_markdown
 
     view = fleet_view(report, exit_code=exit_code)
     if fmt == "markdown":
         return render_markdown(view)
     if fmt == "html":
-        from ciliumdrift.report.html import render_view
-
         return render_view(view)
-    import json
 
     document = report.to_dict()
     document["fleet"] = view.to_dict()

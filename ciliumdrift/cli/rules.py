@@ -6,8 +6,12 @@ from typing import Annotated
 
 import typer
 
-from ciliumdrift.cli import app
 from ciliumdrift.cli._common import emit, fail, run
+from ciliumdrift.lint.docs import rule_text, rules_markdown, rules_table
+from ciliumdrift.lint.rules import RULES, find_rule
+
+#: The command on its own; the root command loads this module only to run it (cli.COMMANDS).
+app = typer.Typer(add_completion=False)
 
 
 @app.command("rules")
@@ -21,9 +25,6 @@ def rules_command(
     """List the lint rules, or print one rule's documentation."""
 
     def body() -> int:
-        from ciliumdrift.lint.docs import rule_text, rules_markdown, rules_table
-        from ciliumdrift.lint.rules import RULES, find_rule
-
         if rule_id is None:
             emit(rules_markdown(RULES) if markdown else rules_table(RULES))
             return 0

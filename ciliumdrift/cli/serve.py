@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Annotated
 
 import typer
 
-from ciliumdrift.cli import app
 from ciliumdrift.cli._common import (
     AgentNamespace,
     AgentSelector,
@@ -31,9 +31,12 @@ from ciliumdrift.cli._common import (
     TalosFiles,
     Timeout,
     ValuesFiles,
-    prometheus_source,
     run,
 )
+from ciliumdrift.live.prometheus import source_from_flags
+from ciliumdrift.load import set_flags_from_options
+from ciliumdrift.serve import RunOptions, serve
+from ciliumdrift.serve.declared import DeclaredSources, parse_configmaps
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)?")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
@@ -54,6 +57,10 @@ def parse_duration(text: str) -> float:
 
 
 Duration = Annotated[str, typer.Option(metavar="DURATION")]
+
+
+#: The command on its own; the root command loads this module only to run it (cli.COMMANDS).
+app = typer.Typer(add_completion=False)
 
 
 @app.command("serve")
@@ -142,11 +149,6 @@ def serve_command(
         raise typer.BadParameter("--interval must be positive")
 
     def body() -> int:
-        import logging
-
-        from ciliumdrift.load import set_flags_from_options
-        from ciliumdrift.serve import RunOptions, serve
-        from ciliumdrift.serve.declared import DeclaredSources, parse_configmaps
 
         # serve's own records only, on stderr: the root logger stays silenced (dependencies'
         # records can hold credentials; see cli.main)
@@ -185,7 +187,7 @@ def serve_command(
             read_helm_release=read_helm_release,
             fail_on_health=fail_on_health,
             work_dir=work_dir,
-            prometheus=prometheus_source(prometheus, prometheus_token, prometheus_ca, timeout),
+            prometheus=source_from_flags(prometheus, prometheus_token, prometheus_ca, timeout),
             sample=sample,
         )
         return serve(

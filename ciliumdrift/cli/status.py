@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from ciliumdrift.cli import app
 from ciliumdrift.cli._common import (
     EXIT_CLEAN,
     DocumentFormatOption,
@@ -15,7 +14,11 @@ from ciliumdrift.cli._common import (
     read_input,
     run,
 )
-from ciliumdrift.report import DocumentFormat
+from ciliumdrift.parse import parse_status
+from ciliumdrift.report import DocumentFormat, Format, render
+
+#: The command on its own; the root command loads this module only to run it (cli.COMMANDS).
+app = typer.Typer(add_completion=False)
 
 
 @app.command("status")
@@ -30,9 +33,6 @@ def status_command(
     """Parse a `cilium status` (text, --verbose, -o json/yaml, cilium-cli summary) and print it."""
 
     def body() -> int:
-        from ciliumdrift.parse import parse_status
-        from ciliumdrift.report import Format, render
-
         name, text = read_input(file)
         status = parse_status(text, source=name)
         emit(render(status, Format(fmt.value)), output)

@@ -6,9 +6,12 @@ from typing import Annotated
 
 import typer
 
-from ciliumdrift.cli import app
 from ciliumdrift.cli._common import DocumentFormatOption, Output, emit, run
-from ciliumdrift.report import DocumentFormat
+from ciliumdrift.load import load_values, set_flags_from_options
+from ciliumdrift.report import DocumentFormat, Format, render
+
+#: The command on its own; the root command loads this module only to run it (cli.COMMANDS).
+app = typer.Typer(add_completion=False)
 
 
 @app.command("values")
@@ -53,9 +56,6 @@ def values_command(
     """Print the values Helm would hand to the chart, with each key's file:line:column or layer."""
 
     def body() -> int:
-        from ciliumdrift.load import load_values, set_flags_from_options
-        from ciliumdrift.report import Format, render
-
         flags = set_flags_from_options(
             set=set_,
             set_string=set_string,

@@ -11,10 +11,13 @@ from dataclasses import replace
 
 from ciliumdrift.agent import known
 from ciliumdrift.agent.devices import node_devices
+from ciliumdrift.agent.explain import cause, said, values_fix
 from ciliumdrift.agent.fact import Conflict, Expectation, Fact, NodeContext
+from ciliumdrift.agent.facts import FACTS
+from ciliumdrift.agent.keys import ignored_keys
 from ciliumdrift.load.chart import available_versions
 from ciliumdrift.load.model import Declared
-from ciliumdrift.model import Layer, Located, Origin, Severity
+from ciliumdrift.model import CauseKind, Layer, Located, Origin, Severity
 
 
 def node_context(
@@ -87,11 +90,6 @@ def _ignored_key_conflicts(ctx: NodeContext) -> dict[str, list[Conflict]]:
 
 
 def _ignored_key_conflicts_uncached(ctx: NodeContext) -> dict[str, list[Conflict]]:
-    from ciliumdrift.agent.explain import cause, said, values_fix
-    from ciliumdrift.agent.facts import FACTS
-    from ciliumdrift.agent.keys import ignored_keys
-    from ciliumdrift.model import CauseKind
-
     reads = {key for f in FACTS for key in f.reads}
     out: dict[str, list[Conflict]] = {}
     for ignored in ignored_keys(ctx.values, reads):
@@ -144,7 +142,6 @@ def derive(
     pod_cidrs: tuple[str, ...] = (),
 ) -> dict[str, Expectation]:
     """Every fact's expectation for one node, keyed by fact ID (status-line order)."""
-    from ciliumdrift.agent.facts import FACTS
 
     ctx = node_context(declared, node=node, kernel=kernel, pod_cidrs=pod_cidrs)
     return derive_context(ctx, FACTS)
@@ -168,8 +165,29 @@ def derive_context(ctx: NodeContext, facts: tuple[Fact, ...]) -> dict[str, Expec
     wanted = {f.id for f in facts}
     for fact_id, found in known.conflicts(ctx, out, wanted).items():
         current = out.get(fact_id) or Expectation(value=None, source=None)
-        out[fact_id] = replace(current, conflicts=(*current.conflicts, *found))
+        out[fact_id] = replace(current, conflicts=_merge_known(current.conflicts, found))
     return out
+
+
+def _merge_known(own: tuple[Conflict, ...], found: list[Conflict]) -> tuple[Conflict, ...]:
+    """Add known-behaviour conflicts; one about the very key a fact's conflict names is the
+    same failure told twice, so its cause leads that conflict instead of a second finding."""
+    merged = list(own)
+    for conflict in found:
+        same = next(
+            (
+                i
+                for i, c in enumerate(merged)
+                if conflict.source is not None and c.source == conflict.source
+            ),
+            None,
+        )
+        if same is None:
+            merged.append(conflict)
+            continue
+        first = merged[same]
+        merged[same] = replace(first, causes=(*conflict.causes, *first.causes))
+    return tuple(merged)
 
 
 __all__ = ["derive", "derive_context", "node_context", "status_free_context"]

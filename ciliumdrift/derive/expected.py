@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ciliumdrift.agent.fact import status_label
+from ciliumdrift.agent.facts import FACTS
 from ciliumdrift.derive import derive_context, node_context
 from ciliumdrift.load.model import Declared
 
@@ -13,8 +15,6 @@ def expected_state(
     declared: Declared, kernels: Mapping[str | None, str] | None = None
 ) -> dict[str, Any]:
     """One entry per node named in ``kernels`` (or one for every node when none is named)."""
-    from ciliumdrift.agent.facts import FACTS
-    from ciliumdrift.compare import status_label
 
     kernel_map = dict(kernels or {})
     names: list[str | None] = [n for n in kernel_map if n is not None] or [None]

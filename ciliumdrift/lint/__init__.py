@@ -17,9 +17,21 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ciliumdrift import __version__
+from ciliumdrift.config import Settings
+from ciliumdrift.datafiles import load
 from ciliumdrift.errors import CiliumdriftError, InputError, UnsupportedVersion
+from ciliumdrift.lint.model import agent_conflicts
 from ciliumdrift.lint.rule import Family, LintContext, LintReport, Rule, Violation, rule
-from ciliumdrift.model import Severity
+from ciliumdrift.lint.rules import BY_CODE, RULES
+from ciliumdrift.lint.rules.hygiene import has_conflict_marker
+from ciliumdrift.lint.suppress import apply_suppressions, parse_suppressions, suppressions_in
+from ciliumdrift.load import chart as chart_data
+from ciliumdrift.load import load_talos
+from ciliumdrift.load.gitops import minor_of_range
+from ciliumdrift.load.written import merge_documents, read_written_sources
+from ciliumdrift.model import Diagnostic, Severity
+from ciliumdrift.textio import read_text
 
 if TYPE_CHECKING:
     from ciliumdrift.config import Settings
@@ -45,7 +57,6 @@ def lint(
     names, else the newest bundled chart. Raises only
     :class:`~ciliumdrift.errors.CiliumdriftError` (unreadable or broken input).
     """
-    from ciliumdrift.textio import read_text
 
     sources = [read_text(f) for f in files]
     talos = _load_talos(tuple(str(t) for t in talos_files)) if talos_files else None
@@ -81,17 +92,10 @@ def lint_texts(
     settings: Settings | None = None,
 ) -> LintReport:
     """Lint ``(name, text)`` pairs already read (the library form of :func:`lint`)."""
-    from ciliumdrift import __version__
-    from ciliumdrift.config import Settings
-    from ciliumdrift.lint.document import merge_documents
-    from ciliumdrift.lint.model import agent_conflicts
-    from ciliumdrift.lint.rules import BY_CODE, RULES
-    from ciliumdrift.lint.sources import read_values_sources
-    from ciliumdrift.lint.suppress import apply_suppressions, parse_suppressions
-    from ciliumdrift.model import Diagnostic
 
     settings = settings or Settings()
-    reading = read_values_sources(sources)
+    conflicted = [name for name, text in sources if has_conflict_marker(text)]
+    reading = read_written_sources(sources, conflicted=conflicted)
     documents = list(reading.documents)
     diagnostics: list[Diagnostic] = list(reading.diagnostics)
     texts = {**dict(sources), **dict(reading.extra_texts)}
@@ -132,7 +136,12 @@ def lint_texts(
                     f"rule {unit.code} failed: {type(error).__name__}: {error}", code=unit.code
                 )
             )
-    suppressions = {name: parse_suppressions(text) for name, text in texts.items()}
+    suppressions = {
+        name: suppressions_in((c.position.line, c.text) for c in reading.comments[name])
+        if name in reading.comments
+        else parse_suppressions(text)
+        for name, text in texts.items()
+    }
     kept, suppressed = apply_suppressions(_one_per_line(_unique(found)), BY_CODE, suppressions)
     if not requested and wrapper is None:  # no version known: the chart stood in for it
         kept = [_version_unknown(v, version) for v in kept]
@@ -159,8 +168,6 @@ def lint_texts(
 
 @lru_cache(maxsize=1)
 def _keys_of_any_version() -> frozenset[str]:
-    from ciliumdrift.load import chart as chart_data
-
     return frozenset().union(
         *(chart_data.bundled_chart(v).known_keys for v in chart_data.available_versions())
     )
@@ -213,10 +220,6 @@ def _one_per_line(violations: list[Violation]) -> list[Violation]:
     from data for every key, and the model reports the keys the agent reads: on a line
     both report, the model's words stand (they are the words ``check`` uses).
     """
-    from dataclasses import replace
-
-    from ciliumdrift.lint.rules import BY_CODE
-    from ciliumdrift.model import Severity
 
     rank = {Severity.NOTE: 0, Severity.WARNING: 1, Severity.ERROR: 2}
     data: dict[tuple[str, str, int], Severity] = {}
@@ -257,7 +260,6 @@ def lint_data() -> Mapping[str, Any]:
 
     Read from their compiled form (:mod:`ciliumdrift.datafiles`): no YAML parse per run.
     """
-    from ciliumdrift.datafiles import load
 
     return {
         "removed": load("removed.yaml"),
@@ -275,8 +277,6 @@ def _chart(
     bundled data is an error when the caller asked for it, and a note (key checks skipped)
     when only a wrapper named it.
     """
-    from ciliumdrift.load import chart as chart_data
-    from ciliumdrift.load.gitops import minor_of_range
 
     notes: list[str] = []
     if not requested and from_wrapper and minor_of_range(from_wrapper):
@@ -303,6 +303,4 @@ def _chart(
 
 
 def _load_talos(files: tuple[str, ...]) -> TalosFacts:
-    from ciliumdrift.load import load_talos
-
     return load_talos(files)

@@ -7,9 +7,11 @@ when the committed file differs from a fresh generation (``python -m ciliumdrift
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 
 from ciliumdrift.lint.rule import Family, Rule
+from ciliumdrift.lint.rules import RULES
 
 
 def rule_markdown(unit: Rule, *, heading: str = "##") -> str:
@@ -66,10 +68,6 @@ def rules_table(rules: Sequence[Rule]) -> str:
 
 
 def main() -> None:
-    import sys
-
-    from ciliumdrift.lint.rules import RULES
-
     sys.stdout.write(rules_markdown(RULES))
 
 

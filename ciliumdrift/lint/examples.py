@@ -8,30 +8,27 @@ with their fixtures), so the documentation cannot drift from the behaviour. In a
 from __future__ import annotations
 
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
+from ciliumdrift.config import Settings
+from ciliumdrift.lint import lint_texts
 from ciliumdrift.lint.rule import Example, Rule, Violation
+from ciliumdrift.load import load_talos
+from ciliumdrift.model import Layer, Located, Origin
 
 
 def run_example(unit: Rule, example: Example) -> tuple[Violation, ...]:
     """The violations of ``unit`` (and only of it) for one documented example."""
-    from ciliumdrift.config import Settings
-    from ciliumdrift.lint import lint_texts
 
     text = example.values.replace("\\r\n", "\r\n")
     talos = None
     if example.talos is not None:
-        from ciliumdrift.load import load_talos
-
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "talos.yaml"
             path.write_text(example.talos, encoding="utf-8")
             talos = load_talos((str(path),))
         if example.kernel is not None:
-            from dataclasses import replace
-
-            from ciliumdrift.model import Layer, Located, Origin
-
             kernel = Located(example.kernel, Origin(Layer.KERNEL, detail="example kernel"))
             talos = replace(talos, kernel=kernel)
     report = lint_texts(

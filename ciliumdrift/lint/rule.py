@@ -14,11 +14,14 @@ centrally by :func:`ciliumdrift.lint.lint`, not by each rule.
 from __future__ import annotations
 
 import enum
+import hashlib
+import inspect
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ciliumdrift.agent.gates import gate
 from ciliumdrift.load.model import HelmValues, TalosFacts, join_key, split_key
 from ciliumdrift.model import Diagnostic, Position, Severity
 from ciliumdrift.versions import Version
@@ -69,7 +72,6 @@ class Violation:
 
     def fingerprint(self) -> str:
         """Stable across edits elsewhere in the file: rule, file and key, not the line."""
-        import hashlib
 
         anchor = self.key if self.key is not None else f"line:{self.position.line}"
         text = f"{self.code}\0{self.position.file}\0{anchor}\0{self.message}"
@@ -202,25 +204,14 @@ def rule(
     check from data for what the model does not cover (every unknown key, not only the
     keys the agent reads); on a line both report, the model's violation stands.
     """
-    if not _CODE.match(code):
-        raise ValueError(f"rule code {code!r} is not CD + family digit + two digits")
-    if not _NAME.match(name):
-        raise ValueError(f"rule name {name!r} is not kebab-case")
 
     def wrap(function: Callable[..., Any]) -> Rule:
-        doc = _dedent(function.__doc__ or "")
-        summary = doc.strip().splitlines()[0].strip() if doc.strip() else ""
-        missing = [h for h in _HEADINGS if h not in _sections(doc)]
-        if not summary or missing:
-            raise ValueError(f"rule {code} docstring lacks a summary or headings {missing}")
-        return Rule(
+        return declare_rule(
             code=code,
             name=name,
-            family=Family(int(code[2])),
+            doc=_dedent(function.__doc__ or ""),
+            check=function,
             severity=severity,
-            summary=summary,
-            doc=doc,
-            check=_model_view(code, name, function) if view else function,
             reads=reads,
             aliases=aliases,
             needs_talos=needs_talos,
@@ -228,6 +219,48 @@ def rule(
         )
 
     return wrap
+
+
+def declare_rule(
+    *,
+    code: str,
+    name: str,
+    doc: str,
+    check: Callable[..., Any] | None = None,
+    severity: Severity = Severity.WARNING,
+    reads: tuple[str, ...] = (),
+    aliases: tuple[str, ...] = (),
+    needs_talos: bool = False,
+    view: bool = False,
+) -> Rule:
+    """A rule from its documentation text (what :func:`rule` reads from a docstring), for
+    rules declared as data: a view needs no check of its own."""
+    if not _CODE.match(code):
+        raise ValueError(f"rule code {code!r} is not CD + family digit + two digits")
+    if not _NAME.match(name):
+        raise ValueError(f"rule name {name!r} is not kebab-case")
+    summary = doc.strip().splitlines()[0].strip() if doc.strip() else ""
+    missing = [h for h in _HEADINGS if h not in _sections(doc)]
+    if not summary or missing:
+        raise ValueError(f"rule {code} docstring lacks a summary or headings {missing}")
+    own = check if check is not None else _nothing
+    return Rule(
+        code=code,
+        name=name,
+        family=Family(int(code[2])),
+        severity=severity,
+        summary=summary,
+        doc=doc,
+        check=_model_view(code, name, own) if view else own,
+        reads=reads,
+        aliases=aliases,
+        needs_talos=needs_talos,
+        view=view,
+    )
+
+
+def _nothing(ctx: LintContext) -> Iterator[Violation]:
+    return iter(())
 
 
 def _model_view(code: str, name: str, own: Callable[..., Any]) -> Check:
@@ -259,8 +292,6 @@ def _first_line(ctx: LintContext) -> Position:
 
 
 def _dedent(doc: str) -> str:
-    import inspect
-
     return inspect.cleandoc(doc)
 
 
@@ -314,7 +345,7 @@ class LintContext:
     chart data is available, else empty.
     """
 
-    documents: tuple[Any, ...]  # tuple[ValuesDocument, ...]; Any keeps rule.py import-light
+    documents: tuple[Any, ...]  # tuple[load.written.ValuesDocument, ...]: the layers as written
     values: HelmValues
     cilium_version: str
     texts: Mapping[str, str] = field(default_factory=dict)  # file name -> full text
@@ -389,7 +420,6 @@ class LintContext:
 
     def gate(self, name: str) -> bool:
         """The named version gate (data/gates.yaml) at the linted Cilium version."""
-        from ciliumdrift.agent.gates import gate
 
         return gate(name, self.cilium_version)
 

@@ -1,5 +1,8 @@
 """Inline suppression: ``# ciliumdrift: ignore[ID, ...]`` on the line or the line above.
 
+Suppressions are read from the comments the YAML reader found (:mod:`ciliumdrift.load.yaml`,
+lenient mode), so the same text inside a quoted string or a block scalar suppresses nothing.
+
 ``ID`` is a rule code (``CD101``), its kebab name (``unknown-key``) or a family prefix
 (``CD3``). ``# ciliumdrift: ignore-file[ID]`` anywhere in a file silences the rule for the
 whole file. Suppression belongs to the violation, not to each rule, so it is applied once,
@@ -31,9 +34,17 @@ class Suppressions:
 
 
 def parse_suppressions(text: str) -> Suppressions:
+    """The suppressions of a text that is not read as YAML (a file with merge-conflict
+    markers): every line is searched."""
+    return suppressions_in(enumerate(text.splitlines(), start=1))
+
+
+def suppressions_in(comments: Iterable[tuple[int, str]]) -> Suppressions:
+    """The suppressions in ``(line, comment)`` pairs: the comments the YAML reader found
+    (``load.written.Reading.comments``), so a ``#`` inside a string or a block is not one."""
     by_line: dict[int, frozenset[str]] = {}
     whole: set[str] = set()
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in comments:
         if "ciliumdrift:" not in line:
             continue
         for match in _COMMENT.finditer(line):

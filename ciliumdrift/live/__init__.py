@@ -23,8 +23,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from ciliumdrift.api import build_report, declared_for, gather_inputs, read_node_config_files
+from ciliumdrift.compare import merge_nodes
 from ciliumdrift.errors import UnsupportedVersion
 from ciliumdrift.inputs import VersionSource
+from ciliumdrift.live.collect import (
+    LiveOptions,
+    agents_to_log,
+    collect,
+    no_gc_pauses,
+    observation,
+    read_agent_logs,
+)
+from ciliumdrift.live.kubeconfig import resolve
+from ciliumdrift.live.layers import attribute, layer_findings
 from ciliumdrift.live.model import (
     DEFAULT_CONCURRENCY,
     DEFAULT_TIMEOUT,
@@ -37,6 +49,7 @@ from ciliumdrift.live.model import (
     NodeConfigOverride,
     NodeFacts,
 )
+from ciliumdrift.live.prometheus import collect_with_prometheus
 from ciliumdrift.model import Position, Report
 
 if TYPE_CHECKING:
@@ -76,8 +89,6 @@ def check_cluster(
     ``timeout`` bounds each agent (all its execs together) and each API call. Reading the
     Helm release needs ``read_helm_release`` because it reads a Secret.
     """
-    from ciliumdrift.live.collect import LiveOptions, collect
-    from ciliumdrift.live.layers import layer_findings
 
     options = LiveOptions(
         kubeconfig=kubeconfig,
@@ -113,6 +124,7 @@ def live_report(
     agent_log: bool = True,
     prometheus: Any = None,
     sample: int | None = None,
+    node_configs: Sequence[str] = (),
 ) -> Report:
     """The ``ciliumdrift live`` pipeline in one call: collect, load, compare, attribute.
 
@@ -120,9 +132,10 @@ def live_report(
     deployed release's chart version, else the version most agents run. ``prometheus`` (a
     :class:`~ciliumdrift.live.prometheus.PrometheusSource`) reads the agents' metrics
     instead of exec-ing into every agent; ``sample`` bounds the execs per group then.
+    ``node_configs`` are CiliumNodeConfig files declared with the config (``--node-config``):
+    the nodes they select are expected to run their values, as in ``check``; the cluster's
+    own CiliumNodeConfigs still explain drift per node (:mod:`ciliumdrift.live.layers`).
     """
-    from ciliumdrift.live.collect import LiveOptions, collect, no_gc_pauses
-    from ciliumdrift.live.kubeconfig import resolve
 
     options = LiveOptions(
         kubeconfig=kubeconfig,
@@ -138,8 +151,6 @@ def live_report(
     access = resolve(options.kubeconfig, options.context, light=True)
     with no_gc_pauses():
         if prometheus is not None:
-            from ciliumdrift.live.prometheus import collect_with_prometheus
-
             live = collect_with_prometheus(prometheus, options, access=access, sample=sample)
         else:
             live = collect(options, access=access)
@@ -150,6 +161,7 @@ def live_report(
             "cilium_version": cilium_version,
             "chart": chart,
             "kernels": kernels,
+            "node_configs": node_configs,
         }
         report = report_from(live, **inputs)
         with_logs = _with_agent_logs(live, report, options, access)
@@ -164,7 +176,6 @@ def _with_agent_logs(
     A fleet's logs are read only there: the log of an agent that shows what the config asks
     for explains nothing, and thousands of logs would load the API server for nothing.
     """
-    from ciliumdrift.live.collect import agents_to_log, observation, read_agent_logs
 
     if not options.agent_log:
         return None
@@ -195,6 +206,7 @@ def report_from(
     cilium_version: str | None = None,
     chart: str | None = None,
     kernels: Mapping[str | None, str] | Sequence[str] = (),
+    node_configs: Sequence[str] = (),
 ) -> Report:
     """A Report for collected (live or sysdump) data against the declared files.
 
@@ -202,9 +214,6 @@ def report_from(
     else the wrapper's pin, else ``.ciliumdrift.yaml``, else the deployed Helm release's
     chart, else the version most agents run.
     """
-    from ciliumdrift.api import build_report, declared_for, gather_inputs
-    from ciliumdrift.compare import merge_nodes
-    from ciliumdrift.live.layers import attribute, layer_findings
 
     release = live.deployed.release
     reported: list[tuple[str, str]] = []
@@ -242,8 +251,10 @@ def report_from(
         extra_findings=layer_findings(declared, live),
         diagnostics=list(live.diagnostics),
         per_node=True,
+        node_configs=read_node_config_files(node_configs),
         inputs={
             **described,
+            **({"node_configs": list(node_configs)} if node_configs else {}),
             "cluster": live.source,
             "server": live.server,
             "context": live.context,

@@ -20,6 +20,7 @@ Ctrl-C sets a cancel flag the workers check at least every 200 ms, and propagate
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 import threading
@@ -33,8 +34,11 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
+from ciliumdrift import limits
 from ciliumdrift.agent.gates import gate
 from ciliumdrift.errors import CiliumdriftError, CollectionError
+from ciliumdrift.live.helm_release import pick_deployed, release_from_secret
+from ciliumdrift.live.kubeconfig import resolve
 from ciliumdrift.live.model import (
     DEFAULT_CONCURRENCY,
     DEFAULT_TIMEOUT,
@@ -47,7 +51,12 @@ from ciliumdrift.live.model import (
     NodeConfigOverride,
     NodeFacts,
 )
+from ciliumdrift.live.progress import Progress
+from ciliumdrift.live.streams import StreamLimitError, call_with_deadline
+from ciliumdrift.live.transport import Endpoint, http_get, run_exec
 from ciliumdrift.model import Diagnostic, NodeObservation
+from ciliumdrift.parse import parse_status
+from ciliumdrift.parse.agentlog import parse_agent_log
 
 AGENT_CONTAINER = "cilium-agent"
 CONFIGMAP = "cilium-config"
@@ -83,8 +92,6 @@ class LiveOptions:
 
 
 def default_parser() -> Parser:
-    from ciliumdrift.parse import parse_status
-
     def parse(text: str, source: str) -> Any:
         return parse_status(text, source=source)
 
@@ -109,7 +116,6 @@ def collect(
     ``gather(access, pods, nodes, options, cancel, parse)`` replaces reading every agent by
     exec (the Prometheus source).
     """
-    from ciliumdrift.live.kubeconfig import resolve
 
     if options.concurrency < 1:
         raise CollectionError(f"--concurrency must be at least 1, not {options.concurrency}")
@@ -187,8 +193,6 @@ class _ApiReader:
     """
 
     def __init__(self, configuration: Any, server: str, timeout: float) -> None:
-        from ciliumdrift.live.transport import Endpoint
-
         self.server = server
         self.timeout = timeout
         self.configuration = configuration
@@ -207,7 +211,6 @@ class _ApiReader:
         from urllib.parse import urlencode
 
         target = self.endpoint.base_path + path + (f"?{urlencode(query)}" if query else "")
-        from ciliumdrift.live.streams import StreamLimitError, call_with_deadline
 
         def answer() -> tuple[int, str, bytes]:
             return self._request(target)
@@ -301,7 +304,6 @@ class _ApiReader:
 
 def _api_body_limit() -> int:
     """The byte cap of one API answer (``ciliumdrift.limits``: one place for every cap)."""
-    from ciliumdrift import limits
 
     return int(limits.current().api_body_bytes)
 
@@ -514,8 +516,6 @@ def node_config(item: Mapping[str, Any], api_version: str | None = None) -> Node
 def _helm_release(
     reader: _ApiReader, options: LiveOptions
 ) -> tuple[HelmRelease | None, tuple[HelmRelease, ...], list[Diagnostic]]:
-    from ciliumdrift.live.helm_release import pick_deployed, release_from_secret
-
     try:
         body = reader.get(
             f"list Helm release secrets of {options.helm_release!r}",
@@ -557,7 +557,6 @@ def no_gc_pauses() -> Iterator[None]:
     acyclic: with the collector on, the passes cost more than the parsing. Nested uses keep
     it off until the outermost one ends.
     """
-    import gc
 
     was_enabled = gc.isenabled()
     gc.disable()
@@ -627,8 +626,6 @@ def observation(agent: AgentResult, nodes: Mapping[str, NodeFacts]) -> NodeObser
     command = " ".join(agent.status_command) if agent.status_command else "no status"
     log = None
     if agent.log_text:
-        from ciliumdrift.parse.agentlog import parse_agent_log
-
         log = parse_agent_log(
             agent.log_text,
             source=f"{agent.pod.namespace}/{agent.pod.name} log",
@@ -735,7 +732,6 @@ def collect_agents(
     raw output is dropped once parsed, so memory grows with the number of nodes, not with
     the size of their outputs.
     """
-    from ciliumdrift.live.progress import Progress
 
     progress = Progress(len(pods))
     try:
@@ -754,8 +750,6 @@ def _run_loop(
     delta_known: frozenset[str] = frozenset(),
 ) -> list[AgentResult]:
     import asyncio
-
-    from ciliumdrift.live.transport import Endpoint
 
     endpoint = Endpoint.from_configuration(access.configuration)
 
@@ -862,7 +856,6 @@ async def _agent(
     """One agent's status (JSON, else text; ``cilium-dbg``, else ``cilium``) and its drift
     checker metric (unless known otherwise: ``drift_metric``). A timed-out exec ends the
     agent: a hung agent is not waited on twice."""
-    from ciliumdrift.live.transport import run_exec
 
     if not pod.running:
         return AgentResult(
@@ -983,8 +976,6 @@ def read_agent_logs(
     the log is evidence, never a reason to fail the run.
     """
     import asyncio
-
-    from ciliumdrift.live.transport import Endpoint, http_get
 
     if not agents or not options.agent_log:
         return {}

@@ -37,20 +37,27 @@ as soon as the client is configured.
 
 from __future__ import annotations
 
+import atexit
 import base64
 import copy
 import json
 import os
 import shutil
+import subprocess
 import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ciliumdrift import limits
 from ciliumdrift.errors import CiliumdriftError, CollectionError, InputError
+from ciliumdrift.live.streams import ABANDONED, drain_process
+from ciliumdrift.load.plain import load_plain
+from ciliumdrift.report.escape import mask_credentials
+from ciliumdrift.textio import decode
 
 SERVICE_ACCOUNT = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 MAX_KUBECONFIG_BYTES = limits.DEFAULTS.kubeconfig_bytes
@@ -103,8 +110,6 @@ def read_kubeconfig(path: Path) -> dict[str, Any]:
     Read within the budget and through the one YAML reader, whose messages give a position
     and never quote the text (a kubeconfig holds tokens and keys).
     """
-    from ciliumdrift.load.plain import load_plain
-    from ciliumdrift.textio import decode
 
     name = str(path)
     budget = limits.current().kubeconfig_bytes
@@ -276,8 +281,6 @@ def _from_dict(merged: dict[str, Any], context: str, source: str) -> ClusterAcce
 
 
 def _mask(text: str) -> str:
-    from ciliumdrift.report.escape import mask_credentials
-
     return mask_credentials(text)
 
 
@@ -296,8 +299,6 @@ def _within(seconds: float, body: Callable[[], None], what: str) -> None:
     worker.start()
     worker.join(seconds)
     if not outcome:
-        from ciliumdrift.live.streams import ABANDONED
-
         ABANDONED.append(worker)
         raise CollectionError(f"{what}: loading the credentials took longer than {seconds:g}s")
     if outcome[0] is not None:
@@ -388,9 +389,6 @@ def run_exec_plugin(
     stdout is capped at ``credential_bytes`` and its stderr (which may hold credentials)
     is read, capped, and never shown.
     """
-    import subprocess
-
-    from ciliumdrift.live.streams import drain_process
 
     command = exec_config.get("command")
     if not isinstance(command, str) or not command:
@@ -485,8 +483,6 @@ def _keep_in_memory(configuration: Any, scratch: Path) -> None:
     if moved:
         shutil.rmtree(scratch, ignore_errors=True)
     else:  # pragma: no cover - platforms without memfd_create
-        import atexit
-
         atexit.register(shutil.rmtree, scratch, True)
 
 
@@ -527,8 +523,6 @@ class LightConfiguration:
                 "BearerToken": {"in": "header", "key": "authorization", "value": f"Bearer {token}"}
             }
         if self.username is not None:
-            import base64
-
             pair = f"{self.username}:{self.password or ''}".encode()
             return {
                 "BasicAuth": {
@@ -599,9 +593,6 @@ def _light(merged: dict[str, Any], context: str, source: str) -> ClusterAccess |
 
 def _file_or_data(entry: Mapping[str, Any], name: str) -> str | None:
     """The path of ``name``, or of a private temporary file holding ``name-data``."""
-    import atexit
-    import base64
-    import tempfile
 
     data = entry.get(f"{name}-data")
     if data:
@@ -617,8 +608,6 @@ def _file_or_data(entry: Mapping[str, Any], name: str) -> str | None:
 
 
 def _unlink(path: str) -> None:
-    from contextlib import suppress
-
     with suppress(OSError):  # already gone
         os.unlink(path)
 

@@ -39,12 +39,24 @@ import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from ciliumdrift.errors import CollectionError
+from ciliumdrift.live.collect import collect, collect_agents
 from ciliumdrift.live.model import AgentPod, AgentResult, LiveResult, NodeFacts
 from ciliumdrift.model import Diagnostic
+from ciliumdrift.parse.model import (
+    BandwidthManager,
+    BigTcp,
+    CiliumState,
+    Encryption,
+    HostFirewall,
+    KubeProxyReplacement,
+    Routing,
+    Status,
+)
 
 #: The feature gauges read (exact names: Prometheus answers an alternation of names from its
 #: index). Those that map to a status line, and those that set nodes apart (IPAM, node port,
@@ -114,6 +126,20 @@ class PrometheusSource:
             return self.url
         netloc = f"{parts.username}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
         return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def source_from_flags(
+    url: str | None, token: Path | None, ca: Path | None, timeout: float
+) -> PrometheusSource | None:
+    """The source the ``--prometheus*`` flags of ``live`` and ``serve`` name (None: no URL)."""
+    if url is None:
+        return None
+    return PrometheusSource(
+        url,
+        bearer_token_file=str(token) if token else None,
+        ca_file=str(ca) if ca else None,
+        timeout=timeout,
+    )
 
 
 @dataclass(frozen=True)
@@ -321,16 +347,6 @@ def status_from_metrics(metrics: NodeMetrics, source: str) -> Any:
 
     Sections the metrics say nothing about stay None (compared as "not shown").
     """
-    from ciliumdrift.parse.model import (
-        BandwidthManager,
-        BigTcp,
-        CiliumState,
-        Encryption,
-        HostFirewall,
-        KubeProxyReplacement,
-        Routing,
-        Status,
-    )
 
     fields: dict[str, Any] = {"format": "metrics", "source": source}
     if metrics.version:
@@ -400,7 +416,6 @@ def collect_with_prometheus(
 ) -> LiveResult:
     """The cluster's layers from the API server, the agents' config from Prometheus, and
     ``cilium-dbg status`` by exec only on the nodes that need it."""
-    from ciliumdrift.live.collect import collect, collect_agents
 
     per_group = DEFAULT_SAMPLE if sample is None else sample
     if per_group < 0:

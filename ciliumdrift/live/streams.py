@@ -150,7 +150,6 @@ def call_with_deadline(seconds: float, body: Any, what: str) -> Any:
     """Run ``body()`` with an overall deadline: a server that sends its headers one byte at
     a time (each within the socket timeout) cannot hold the run past ``seconds``. The call
     is abandoned on a daemon thread; the caller gets a :class:`StreamLimitError`."""
-    import threading
 
     outcome: list[tuple[bool, Any]] = []
 

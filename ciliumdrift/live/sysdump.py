@@ -44,6 +44,7 @@ from ciliumdrift.errors import CiliumdriftError, CollectionError, InputError
 from ciliumdrift.live.collect import (
     agent_pod,
     configmap_changed_at,
+    default_parser,
     node_config,
     node_facts,
     observation,
@@ -57,6 +58,7 @@ from ciliumdrift.live.model import (
     NodeConfigOverride,
     NodeFacts,
 )
+from ciliumdrift.load.plain import load_plain_documents
 from ciliumdrift.model import Diagnostic
 
 # Defaults of the limits in force (:func:`ciliumdrift.limits.current`).
@@ -115,7 +117,6 @@ class _Found:
 
 def read_sysdump(path: str | Path, *, parse: Any = None) -> LiveResult:
     """The observations and layers a sysdump archive holds."""
-    from ciliumdrift.live.collect import default_parser
 
     archive_name = str(path)
     budget = _Budget()
@@ -417,7 +418,6 @@ def _text(data: bytes) -> str:
 
 def _yaml(data: bytes, where: str, kind: str) -> Any:
     """A YAML/JSON member through the bounded reader; of a pod list only agent pods stay."""
-    from ciliumdrift.load.plain import load_plain_documents
 
     keep = (lambda item: item if _is_agent(item) else None) if kind == "k8s-pods" else None
     member_limits = budget_limits = limits.current()

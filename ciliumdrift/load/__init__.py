@@ -9,10 +9,12 @@ Public API::
     SetFlag, set_flags_from_options(...)
     ciliumdrift.load.chart: available_versions, resolve_version, chart_defaults, known_keys,
                             open_maps
-    ciliumdrift.load.yaml: load_yaml_documents, key_positions, precheck, YamlError limits
+    ciliumdrift.load.yaml: load_yaml_documents, lenient_reading, precheck, YamlError limits
     ciliumdrift.load.helm: load_values_and_version (values and the wrapper's chart version)
     ciliumdrift.load.gitops: what a wrapper points at (chartRef sources, valuesFrom objects,
                              umbrella Chart.yaml, version ranges)
+    ciliumdrift.load.written: read_written_sources, merge_documents (values layers as written,
+                              for lint)
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from ciliumdrift.errors import UnsupportedVersion
 from ciliumdrift.inputs import VersionSource, resolve_cilium_version
-from ciliumdrift.load.helm import load_values
+from ciliumdrift.load.helm import load_values, load_values_and_version
 from ciliumdrift.load.model import Declared, HelmValues, TalosFacts
 from ciliumdrift.load.setflags import SetFlag, set_flags_from_options
 from ciliumdrift.load.talos import load_talos
@@ -60,7 +62,6 @@ def load_declared(
     ``chartRef`` names, Argo CD ``targetRevision``, kustomize and k3s ``version``, an
     umbrella ``Chart.yaml`` dependency), else unknown (None).
     """
-    from ciliumdrift.load.helm import load_values_and_version
 
     if version is not None and version.source is not VersionSource.WRAPPER:
         requested = version.value  # the loader finds a wrapper's pin itself

@@ -17,18 +17,21 @@ import json
 import re
 import tarfile
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from ciliumdrift.errors import InputError, UnsupportedVersion, YamlError
+from ciliumdrift.load.merge import merge_maps
 from ciliumdrift.load.model import HelmValues, join_key
 from ciliumdrift.load.scalars import helm_key, helm_scalar
 from ciliumdrift.load.tree import Node, flatten_origins, from_yaml, to_plain
 from ciliumdrift.load.yaml import YamlNode, load_yaml_documents
 from ciliumdrift.model import Layer, Origin, Position
+from ciliumdrift.records import record
+from ciliumdrift.textio import decode
 
 _VERSION = re.compile(
     r"^v?(?P<major>\d+)\.(?P<minor>\d+)(?:\.(?P<patch>\d+))?(?P<pre>[-+][0-9A-Za-z.+-]*)?$"
@@ -37,7 +40,7 @@ _COMMENTED_KEY = re.compile(r"^(?P<indent> *)#(?P<gap> *)(?P<key>[a-z][A-Za-z0-9
 _KEY_LINE = re.compile(r"^(?P<indent> *)(?P<key>[^#\s'\"-][^:#]*?|\"[^\"]+\"|'[^']+'):(?:\s|$)")
 
 
-@dataclass(frozen=True)
+@record
 class ChartData:
     """One chart's defaults (as Nodes) and its key catalogue."""
 
@@ -146,7 +149,6 @@ def resolve_version(version: str | None) -> tuple[str, str | None]:
 # -- parsing a chart's values.yaml ------------------------------------------------------
 def parse_chart_values(text: str, name: str, version: str, label: str) -> dict[str, Node]:
     """A chart's values.yaml as Helm loads it (documents merged), with key positions."""
-    from ciliumdrift.load.merge import merge_maps
 
     def origin_for(path: tuple[str, ...], node: YamlNode, key: YamlNode | None) -> Origin:
         where = key.position if key is not None else node.position
@@ -347,7 +349,6 @@ _MAX_CHART_FILE = 4 * 1024 * 1024
 
 def load_user_chart(path: str) -> ChartData:
     """``--chart DIR`` or ``--chart chart.tgz``: that chart's values, schema and version."""
-    from ciliumdrift.textio import decode
 
     source = Path(path)
     where = Position(path, 1, 1)
@@ -388,8 +389,6 @@ def load_user_chart(path: str) -> ChartData:
 
 
 def _read_chart_archive(path: str) -> dict[str, tuple[str, str]]:
-    from ciliumdrift.textio import decode
-
     wanted = {"Chart.yaml", "values.yaml", "values.schema.json"}
     files: dict[str, tuple[str, str]] = {}
     try:

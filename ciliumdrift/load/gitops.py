@@ -18,13 +18,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
 from ciliumdrift.errors import CiliumdriftError
+from ciliumdrift.limits import confine
+from ciliumdrift.load.yaml import load_yaml_documents
 from ciliumdrift.model import Position
+from ciliumdrift.records import record
+from ciliumdrift.textio import read_text
 
 #: Flux source kinds: they hold no values; an OCIRepository or HelmChart holds a version.
 FLUX_SOURCE_KINDS = frozenset({"OCIRepository", "HelmChart", "HelmRepository", "GitRepository"})
@@ -83,7 +86,7 @@ def is_values_object(document: NodeLike | None) -> bool:
 
 
 # -- chart version ------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@record
 class ChartRef:
     """A HelmRelease's ``spec.chartRef``."""
 
@@ -92,7 +95,7 @@ class ChartRef:
     position: Position
 
 
-@dataclass(frozen=True)
+@record
 class SourceVersion:
     """The version a Flux source object pins, or why it pins none."""
 
@@ -170,7 +173,7 @@ def minor_of_range(text: str) -> str | None:
 
 
 # -- values a wrapper takes from elsewhere -------------------------------------------------------
-@dataclass(frozen=True)
+@record
 class ValuesRef:
     """One ``spec.valuesFrom`` entry of a HelmRelease."""
 
@@ -219,7 +222,7 @@ def values_entry(document: NodeLike, key: str) -> NodeLike | None:
 
 
 # -- the wrapper's folder -------------------------------------------------------------------------
-@dataclass(frozen=True)
+@record
 class Sibling:
     """A YAML file next to a wrapper, read as text."""
 
@@ -267,7 +270,6 @@ def _folder(folder: str) -> tuple[Sibling, ...]:
 @lru_cache(maxsize=256)
 def _read_sibling(path: str, mtime_ns: int, size: int) -> Sibling | None:
     """One neighbour's text, cached while the file is unchanged (lint and load both look)."""
-    from ciliumdrift.textio import read_text
 
     del mtime_ns, size  # part of the cache key only
     try:
@@ -277,7 +279,7 @@ def _read_sibling(path: str, mtime_ns: int, size: int) -> Sibling | None:
     return Sibling(name, text)
 
 
-@dataclass(frozen=True)
+@record
 class Generated:
     """A ConfigMap a kustomization's ``configMapGenerator`` builds from a file."""
 
@@ -311,8 +313,6 @@ def generated_file(kustomization_name: str, document: NodeLike, ref: ValuesRef) 
 
 
 def _confine_generated(generated: Generated) -> None:
-    from ciliumdrift.limits import confine
-
     base = Path(generated.kustomization).parent
     try:
         relative = str(Path(generated.file).relative_to(base))
@@ -328,7 +328,6 @@ def resolve_chart_ref(
 
     Returns ``(source, found_in_folder)``.
     """
-    from ciliumdrift.load.yaml import load_yaml_documents
 
     for candidate in known:
         if (candidate.kind, candidate.name) == (ref.kind, ref.name):
@@ -345,7 +344,7 @@ def resolve_chart_ref(
     return None, False
 
 
-@dataclass(frozen=True)
+@record
 class FoundValues:
     """Where the values of a ``valuesFrom`` entry are, in the HelmRelease's folder.
 
@@ -361,8 +360,6 @@ class FoundValues:
 
 def find_values_object(ref: ValuesRef, wrapper_path: str) -> FoundValues | None:
     """A ConfigMap/Secret document, or the generator input, that ``ref`` names."""
-    from ciliumdrift.load.yaml import load_yaml_documents
-    from ciliumdrift.textio import read_text
 
     for sibling in siblings(wrapper_path, containing=ref.name):
         try:
@@ -393,8 +390,6 @@ def find_values_object(ref: ValuesRef, wrapper_path: str) -> FoundValues | None:
 
 def umbrella_version(values_path: str) -> tuple[str, Position] | None:
     """The cilium dependency version of the umbrella ``Chart.yaml`` next to a values file."""
-    from ciliumdrift.load.yaml import load_yaml_documents
-    from ciliumdrift.textio import read_text
 
     if values_path == "-":
         return None

@@ -14,17 +14,17 @@ from pathlib import Path
 from ciliumdrift.errors import InputError, UnsupportedVersion
 from ciliumdrift.load.chart import ChartData, bundled_chart, load_user_chart, resolve_version
 from ciliumdrift.load.merge import coalesce, merge_maps
-from ciliumdrift.load.model import HelmValues
+from ciliumdrift.load.model import HelmValues, split_key
 from ciliumdrift.load.placeholders import extract_placeholders
 from ciliumdrift.load.setflags import HELM_ORDER, SetFlag, apply_set_flag, helm_order
 from ciliumdrift.load.tree import Node, copy_tree, flatten_origins, to_plain
 from ciliumdrift.load.wrappers import assemble
 from ciliumdrift.model import Diagnostic, Layer, Located, Origin, Position
+from ciliumdrift.textio import read_text
 
 
 def read_set_file(path: str) -> str:
     """``--set-file key=path``: the file's whole content as a string (``-`` is stdin)."""
-    from ciliumdrift.textio import read_text
 
     return read_text(path.strip() if path.strip() == "-" else path, field_name="yaml_bytes")[1]
 
@@ -139,8 +139,6 @@ def load_values_and_version(
 
 
 def _sets(entries: dict[str, Node], dotted: str) -> bool:
-    from ciliumdrift.load.model import split_key
-
     node: dict[str, Node] | None = entries
     parts = split_key(dotted)
     for index, part in enumerate(parts):

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ciliumdrift.load.tree import Node
+from ciliumdrift.load.tree import Node, to_plain
 
 Warn = Callable[[str, Node], None]
 
@@ -99,7 +99,5 @@ def _coalesce_tables(
 
 
 def _show(node: Node) -> str:
-    from ciliumdrift.load.tree import to_plain
-
     text = repr(to_plain(node))
     return text if len(text) <= 60 else text[:57] + "..."

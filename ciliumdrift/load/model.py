@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
-from ciliumdrift.model import Diagnostic, Located, Origin
+from ciliumdrift.model import Diagnostic, Layer, Located, Origin
+from ciliumdrift.records import record
 
 
 def split_key(key: str) -> tuple[str, ...]:
@@ -37,7 +38,7 @@ def join_key(path: tuple[str, ...]) -> str:
 _MISSING = object()
 
 
-@dataclass(frozen=True)
+@record
 class HelmValues:
     """Merged Helm values exactly as Helm hands them to the chart, plus provenance.
 
@@ -74,7 +75,6 @@ class HelmValues:
 
     def origin(self, key: str) -> Origin:
         """Where the value at ``key`` came from; the nearest set ancestor when not recorded."""
-        from ciliumdrift.model import Layer
 
         path = split_key(key)
         while path:
@@ -100,7 +100,7 @@ class HelmValues:
         yield from walk((), self.values)
 
 
-@dataclass(frozen=True)
+@record
 class TalosFacts:
     """Facts extracted from Talos machine configs and patches (secrets already removed).
 
@@ -133,7 +133,7 @@ class TalosFacts:
     link_kinds: tuple[Located[tuple[str, str]], ...] = ()  # (link name, its document kind)
 
 
-@dataclass(frozen=True)
+@record
 class Declared:
     """Everything declared: the merged values, the Talos facts and the Cilium version."""
 

@@ -20,6 +20,8 @@ from typing import Any
 
 from ciliumdrift import limits
 from ciliumdrift.errors import YamlError
+from ciliumdrift.load.scalars import _resolve_v2
+from ciliumdrift.load.yaml import _yaml_error, precheck
 from ciliumdrift.model import Position
 
 #: Decides, for each entry of a top-level ``items`` list, what to keep (None drops it).
@@ -34,7 +36,6 @@ def load_plain_documents(
     With ``keep_item``, each entry of a document's top-level ``items`` list is passed to it
     as soon as it is complete, and only what it returns is kept (a filtered pod list).
     """
-    from ciliumdrift.load.yaml import precheck
 
     def where(line: int, column: int) -> Position:
         return Position(name, line + 1, column + 1)
@@ -92,8 +93,6 @@ class _Builder:
         return Position(self.name, mark.line + 1, mark.column + 1)
 
     def documents(self) -> Iterator[Any]:
-        from ciliumdrift.load.yaml import _yaml_error
-
         events, errors = _events(self.text)
         try:
             yield from self._walk(events)
@@ -250,7 +249,6 @@ def _key_text(key: Any) -> str:
 
 def _scalar(event: Any) -> Any:
     """A scalar as go-yaml v2 (sigs.k8s.io/yaml) types it."""
-    from ciliumdrift.load.scalars import _resolve_v2
 
     tag = event.tag
     text: str = event.value

@@ -27,7 +27,6 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from ciliumdrift.errors import InputError, ValuesError
@@ -35,6 +34,7 @@ from ciliumdrift.load.model import join_key
 from ciliumdrift.load.scalars import go_number
 from ciliumdrift.load.tree import Node, from_plain
 from ciliumdrift.model import Layer, Origin, Position
+from ciliumdrift.records import record
 
 MAX_INDEX = 65536
 MAX_NESTED_NAME_LEVEL = 30
@@ -50,7 +50,7 @@ _FLAG_NAMES = {
 HELM_ORDER = (Layer.SET_JSON, Layer.SET, Layer.SET_STRING, Layer.SET_FILE, Layer.SET_LITERAL)
 
 
-@dataclass(frozen=True)
+@record
 class SetFlag:
     """One ``--set``-family argument: its kind and its text (``a.b=1,c=2``)."""
 

@@ -32,11 +32,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ciliumdrift.errors import TalosError
+from ciliumdrift.datafiles import load as load_data
+from ciliumdrift.errors import InputError, TalosError
 from ciliumdrift.limits import current as current_limits
 from ciliumdrift.load.model import TalosFacts, join_key
 from ciliumdrift.load.placeholders import PLACEHOLDER, extract_placeholders
@@ -49,6 +49,8 @@ from ciliumdrift.load.yaml import (
     load_yaml_documents,
 )
 from ciliumdrift.model import Diagnostic, Layer, Located, Origin, Position
+from ciliumdrift.records import record
+from ciliumdrift.textio import read_text
 
 REDACTED = "<redacted>"
 _DOC_IDENTITY = ("apiVersion", "kind", "name")
@@ -58,16 +60,12 @@ _INSTALLER_TAG = re.compile(r"^v?(\d+)\.(\d+)(\.\d+)?(-[0-9A-Za-z.]+)?$")
 
 
 # -- data -------------------------------------------------------------------------------------
-@lru_cache(maxsize=1)
 def _data(name: str) -> dict[str, Any]:
-    from ruamel.yaml import YAML
-
-    text = resources.files("ciliumdrift").joinpath("data").joinpath(name).read_text("utf-8")
-    loaded: dict[str, Any] = YAML(typ="safe", pure=True).load(text)
+    loaded: dict[str, Any] = load_data(name)  # compiled.json: no YAML parse at start-up
     return loaded
 
 
-@dataclass(frozen=True)
+@record
 class _Secrets:
     paths: tuple[tuple[str, ...], ...]
     key_names: frozenset[str]
@@ -206,7 +204,6 @@ def looks_like_talos(text: str) -> bool:
 
 def load_talos(files: Sequence[str]) -> TalosFacts:
     """Load configs, patches and talconfig files in order; extract the Cilium-relevant facts."""
-    from ciliumdrift.textio import read_text
 
     state = _State()
     for path in files:
@@ -235,8 +232,6 @@ def _with_talenv(state: _State, text: str, name: str) -> str:
     )
     if env_file is None:
         return text
-    from ciliumdrift.errors import InputError
-    from ciliumdrift.textio import read_text
 
     try:
         env_name, env_text = read_text(env_file, field_name="talos_bytes")
@@ -473,7 +468,6 @@ def _talhelper_patches(state: _State, patches: YamlNode | None, text: str, name:
                     )
                 )
                 continue
-            from ciliumdrift.textio import read_text
 
             patch_name, patch_text = read_text(target, field_name="talos_bytes")
             _load_file(state, patch_text.replace("$$patch", "$patch"), patch_name, talhelper=True)

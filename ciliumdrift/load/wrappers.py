@@ -37,8 +37,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from ciliumdrift.errors import ValuesError
+from ciliumdrift.limits import configured_root, confine
 from ciliumdrift.load import gitops
 from ciliumdrift.load.merge import merge_maps
 from ciliumdrift.load.model import join_key
@@ -53,10 +55,12 @@ from ciliumdrift.load.yaml import (
     scalar_map,
 )
 from ciliumdrift.model import Diagnostic, Layer, Located, Origin, Position
+from ciliumdrift.records import record
+from ciliumdrift.textio import read_text
 
 _EXACT_VERSION = re.compile(r"^v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$")
 #: Top-level keys an umbrella chart's values may hold besides its ``cilium:`` subchart map.
-_UMBRELLA_KEYS = frozenset({"cilium", "global"})
+UMBRELLA_KEYS = frozenset({"cilium", "global"})
 
 
 @dataclass
@@ -111,7 +115,7 @@ def _text(node: YamlNode | None) -> str | None:
     return node.text if node is not None and node.kind == "scalar" else None
 
 
-def _wrapper_kind(root: YamlNode | None) -> str | None:
+def wrapper_kind(root: YamlNode | None) -> str | None:
     entries = scalar_map(root)
     if "helmCharts" in entries and (
         entries.get("kind") is None or _text(entries.get("kind")) == "Kustomization"
@@ -153,21 +157,36 @@ def _chart_name(kind: str, root: YamlNode) -> str:
     return ""
 
 
+WRAPPER_KINDS = ("flux", "argo", "kustomize", "k3s")
+
+
+def wrappers_of(
+    kinds: Sequence[tuple[YamlDocument, str | None]],
+) -> list[tuple[YamlDocument, str]]:
+    """The wrapper documents to read, first the one to use: those whose chart is Cilium, else
+    every wrapper (a multi-document file may hold a Namespace, a source and the wrapper)."""
+    wrappers = [(d, k) for d, k in kinds if k is not None and k in WRAPPER_KINDS]
+    cilium = [
+        (d, k)
+        for d, k in wrappers
+        if d.root is not None and "cilium" in _chart_name(k, d.root).lower()
+    ]
+    return cilium or wrappers
+
+
 def read_values_file(text: str, name: str) -> ValuesSource:
     """The Helm values a ``-f`` file contributes (plain values or a wrapper)."""
     documents = [
         d for d in load_yaml_documents(text, name) if d.root is not None and not d.root.is_null_text
     ]
-    kinds = [(d, _wrapper_kind(d.root)) for d in documents]
-    wrappers = [(d, k) for d, k in kinds if k in ("flux", "argo", "kustomize", "k3s")]
+    kinds = [(d, wrapper_kind(d.root)) for d in documents]
+    chosen = wrappers_of(kinds)
     source = ValuesSource(name=name, text=text)
-    if wrappers:
-        cilium = [
-            (d, k)
-            for d, k in wrappers
-            if d.root is not None and "cilium" in _chart_name(k, d.root).lower()
-        ]
-        chosen = cilium or wrappers
+    if chosen:
+        cilium = (
+            chosen[0][0].root is not None
+            and "cilium" in _chart_name(chosen[0][1], chosen[0][0].root).lower()
+        )
         document, kind = chosen[0]
         source = _read_wrapper(kind, document, text, name)
         if len(chosen) > 1:
@@ -187,8 +206,8 @@ def read_values_file(text: str, name: str) -> ValuesSource:
                 )
             )
     _collect_objects(source, kinds)
-    if wrappers or source.objects or source.flux_sources:
-        if not wrappers:
+    if chosen or source.objects or source.flux_sources:
+        if not chosen:
             source.kind = "objects"
         return source
     objects = [d for d, k in kinds if k == "object"]
@@ -238,7 +257,7 @@ def _unwrap_umbrella(source: ValuesSource) -> None:
     if not source.layers:
         return
     keys = set().union(*(layer.keys() for layer in source.layers))
-    if "cilium" not in keys or not keys <= _UMBRELLA_KEYS:
+    if "cilium" not in keys or not keys <= UMBRELLA_KEYS:
         return
     inner = [layer["cilium"] for layer in source.layers if "cilium" in layer]
     if not all(isinstance(node.value, dict) for node in inner):
@@ -310,13 +329,64 @@ def _mapping_layer(node: YamlNode | None, name: str, what: str, source: ValuesSo
 
 def _read_flux(root: YamlNode, name: str) -> ValuesSource:
     source = ValuesSource(kind="flux")
-    spec = scalar_map(scalar_map(root).get("spec"))
-    chart = scalar_map(scalar_map(spec.get("chart")).get("spec"))
-    _version(chart.get("version"), source, "spec.chart.spec.version")
+    where = wrapper_values("flux", root)
+    _version(where.version, source, where.version_key)
     source.chart_ref = gitops.chart_ref(root)
     source.values_refs = gitops.values_refs(root)
-    _mapping_layer(spec.get("values"), name, "spec.values", source)
+    _mapping_layer(where.values, name, "spec.values", source)
     return source
+
+
+@record
+class WrapperValues:
+    """Where one wrapper keeps what it hands Helm, as written (nothing typed yet).
+
+    ``values`` is a mapping (``spec.values``, ``valuesObject``, ``valuesInline``) or a YAML
+    string (Argo CD ``helm.values``, k3s ``valuesContent``); ``entry`` is the Argo CD source
+    or kustomize chart entry chosen. The loader types these nodes and lint reads them as
+    written: both take them from here.
+    """
+
+    kind: str  # flux | argo | k3s | kustomize
+    values: YamlNode | None
+    version: YamlNode | None
+    version_key: str
+    entry: YamlNode | None = None
+
+
+def wrapper_values(kind: str, root: YamlNode) -> WrapperValues:
+    """The values node and chart version node of a wrapper of ``kind`` (see the module doc)."""
+    top = scalar_map(root)
+    if kind == "flux":
+        spec = scalar_map(top.get("spec"))
+        chart = scalar_map(scalar_map(spec.get("chart")).get("spec"))
+        return WrapperValues(
+            kind, spec.get("values"), chart.get("version"), "spec.chart.spec.version"
+        )
+    if kind == "argo":
+        chosen = argo_source(root)
+        entries = scalar_map(chosen)
+        helm = scalar_map(entries.get("helm"))
+        values_object, values_text = helm.get("valuesObject"), helm.get("values")
+        taken = values_object
+        if values_object is None or values_object.is_null_text:
+            taken = values_text
+        version = entries.get("targetRevision") if _text(entries.get("chart")) else None
+        return WrapperValues(kind, taken, version, "targetRevision", chosen)
+    if kind == "k3s":
+        spec = scalar_map(top.get("spec"))
+        return WrapperValues(kind, spec.get("valuesContent"), spec.get("version"), "spec.version")
+    charts = top["helmCharts"]
+    if charts.kind != "seq" or not charts.items:
+        raise ValuesError("helmCharts must be a list of charts", charts.position)
+    chosen = next(
+        (c for c in charts.items if "cilium" in (_text(scalar_map(c).get("name")) or "").lower()),
+        charts.items[0],
+    )
+    entry = scalar_map(chosen)
+    return WrapperValues(
+        kind, entry.get("valuesInline"), entry.get("version"), "helmCharts.version", chosen
+    )
 
 
 def _argo_sources(root: YamlNode) -> list[YamlNode]:
@@ -333,17 +403,23 @@ def _argo_sources(root: YamlNode) -> list[YamlNode]:
     return found
 
 
-def _read_argo(root: YamlNode, text: str, name: str) -> ValuesSource:
-    source = ValuesSource(kind="argo")
+def argo_source(root: YamlNode) -> YamlNode | None:
+    """The Application source that installs Cilium, else the first with Helm settings, else
+    the first."""
     sources = _argo_sources(root)
     charts = [s for s in sources if "cilium" in (_text(scalar_map(s).get("chart")) or "").lower()]
     candidates = charts or [s for s in sources if "helm" in scalar_map(s)] or sources
-    if not candidates:
+    return candidates[0] if candidates else None
+
+
+def _read_argo(root: YamlNode, text: str, name: str) -> ValuesSource:
+    source = ValuesSource(kind="argo")
+    where = wrapper_values("argo", root)
+    if where.entry is None:
         source.diagnostics.append(Diagnostic("Argo CD application without a source", root.position))
         return source
-    entries = scalar_map(candidates[0])
-    if _text(entries.get("chart")):
-        _version(entries.get("targetRevision"), source, "targetRevision")
+    entries = scalar_map(where.entry)
+    _version(where.version, source, where.version_key)
     helm = scalar_map(entries.get("helm"))
     files = helm.get("valueFiles")
     if files is not None and files.kind == "seq":
@@ -352,10 +428,9 @@ def _read_argo(root: YamlNode, text: str, name: str) -> ValuesSource:
                 source.value_files.append(
                     ValueFile(item.text, item.position, _text(entries.get("path")))
                 )
-    values_object = helm.get("valuesObject")
     values_text = helm.get("values")
-    if values_object is not None and not values_object.is_null_text:
-        _mapping_layer(values_object, name, "helm.valuesObject", source)
+    if where.values is not None and where.values is not values_text:
+        _mapping_layer(where.values, name, "helm.valuesObject", source)
         if values_text is not None:
             source.diagnostics.append(
                 Diagnostic(
@@ -388,8 +463,9 @@ def _read_k3s(root: YamlNode, text: str, name: str) -> ValuesSource:
     """
     source = ValuesSource(kind="k3s")
     spec = scalar_map(scalar_map(root).get("spec"))
-    _version(spec.get("version"), source, "spec.version")
-    content = spec.get("valuesContent")
+    where = wrapper_values("k3s", root)
+    _version(where.version, source, where.version_key)
+    content = where.values
     if content is not None and content.kind == "scalar" and content.text.strip():
         source.layers.extend(_embedded_values(text, content, name))
     flags = spec.get("set")
@@ -403,10 +479,16 @@ def _read_k3s(root: YamlNode, text: str, name: str) -> ValuesSource:
 
 def _embedded_values(text: str, node: gitops.NodeLike, name: str) -> list[dict[str, Node]]:
     """Values written as a YAML string inside a wrapper, positioned in the outer file."""
+    return [values_tree(root, name) for root in embedded_roots(text, node, name)]
+
+
+def embedded_roots(text: str, node: gitops.NodeLike, name: str) -> list[YamlNode]:
+    """The documents of a YAML string inside a wrapper (Argo CD ``helm.values``, k3s
+    ``valuesContent``, a ConfigMap's ``values.yaml``), positioned in the outer file."""
     assert isinstance(node, YamlNode)
     locate = block_scalar_locator(text, node, name)
     return [
-        values_tree(document.root, name)
+        document.root
         for document in load_yaml_documents(node.text, name, locate=locate)
         if document.root is not None and not document.root.is_null_text
     ]
@@ -414,15 +496,9 @@ def _embedded_values(text: str, node: gitops.NodeLike, name: str) -> list[dict[s
 
 def _read_kustomize(root: YamlNode, name: str) -> ValuesSource:
     source = ValuesSource(kind="kustomize")
-    charts = scalar_map(root)["helmCharts"]
-    if charts.kind != "seq" or not charts.items:
-        raise ValuesError("helmCharts must be a list of charts", charts.position)
-    chosen = next(
-        (c for c in charts.items if "cilium" in (_text(scalar_map(c).get("name")) or "").lower()),
-        charts.items[0],
-    )
-    entry = scalar_map(chosen)
-    _version(entry.get("version"), source, "helmCharts.version")
+    where = wrapper_values("kustomize", root)
+    entry = scalar_map(where.entry)
+    _version(where.version, source, where.version_key)
     base = Path(name).parent
     file_layer: dict[str, Node] = {}
     values_file = entry.get("valuesFile")
@@ -430,7 +506,7 @@ def _read_kustomize(root: YamlNode, name: str) -> ValuesSource:
         assert values_file is not None
         file_layer = _kustomize_file(base, values_file, source)
     inline_source = ValuesSource()
-    _mapping_layer(entry.get("valuesInline"), name, "valuesInline", inline_source)
+    _mapping_layer(where.values, name, "valuesInline", inline_source)
     inline = inline_source.layers[0] if inline_source.layers else {}
     mode = _text(entry.get("valuesMerge")) or "override"
     source.layers.append(inline if mode == "replace" else merge_maps(file_layer, inline))
@@ -443,8 +519,6 @@ def _read_kustomize(root: YamlNode, name: str) -> ValuesSource:
 
 
 def _kustomize_file(base: Path, node: YamlNode, source: ValuesSource) -> dict[str, Node]:
-    from ciliumdrift.limits import confine
-
     relative = node.text
     if "://" not in relative:  # kustomize refuses files outside the kustomization's folder
         confine(relative, base, node.position, what="values file")
@@ -463,7 +537,6 @@ def _kustomize_file(base: Path, node: YamlNode, source: ValuesSource) -> dict[st
 
 def read_plain_values(path: str) -> dict[str, Node]:
     """A plain values file (every document merged), for files a wrapper points at."""
-    from ciliumdrift.textio import read_text
 
     name, text = read_text(path, field_name="yaml_bytes")
     layer: dict[str, Node] = {}
@@ -496,7 +569,6 @@ def assemble(paths: Sequence[str], *, texts: Sequence[tuple[str, str]] = ()) -> 
     ``texts`` are ``(name, text)`` pairs already read (lint reads standard input and files
     once), taken after ``paths``.
     """
-    from ciliumdrift.textio import read_text
 
     read = [read_text(path, field_name="yaml_bytes") for path in paths]
     sources = [read_values_file(text, name) for name, text in (*read, *texts)]
@@ -519,7 +591,7 @@ def assemble(paths: Sequence[str], *, texts: Sequence[tuple[str, str]] = ()) -> 
             _object_layers(source, used)
     version = next((s.chart_version for s in sources if s.chart_version is not None), None)
     if version is None:
-        version = _chart_ref_version(sources, diagnostics)
+        version = chart_ref_version(sources, diagnostics)
     for source in sources:
         contributes = (
             source.layers
@@ -625,13 +697,20 @@ def _values_from_folder(
     )
     if not found.entry:
         return _plain_layers(found.text, found.file)
+    entry = found_entry(found, ref)
+    return _embedded_values(found.text, entry, found.file) if entry is not None else None
+
+
+def found_entry(found: gitops.FoundValues, ref: gitops.ValuesRef) -> YamlNode | None:
+    """The ``data`` (``stringData``) entry ``ref`` names in the ConfigMap (Secret) that
+    :func:`ciliumdrift.load.gitops.find_values_object` found in the HelmRelease's folder."""
     for document in load_yaml_documents(found.text, found.file):
         root = document.root
         if root is None or gitops.text_at(root, "metadata", "name") != ref.name:
             continue
         entry = gitops.values_entry(root, ref.key)
-        if entry is not None and gitops.kind_of(root)[1] == ref.kind:
-            return _embedded_values(found.text, entry, found.file)
+        if isinstance(entry, YamlNode) and gitops.kind_of(root)[1] == ref.kind:
+            return entry
     return None  # pragma: no cover - find_values_object found this very entry
 
 
@@ -658,8 +737,6 @@ def _value_file(
             return []
     found = find_above(source.name, relative, value_file.source_path) if relative else None
     if found is not None:
-        from ciliumdrift.textio import read_text
-
         source.diagnostics.append(
             Diagnostic(
                 f"valueFiles entry {value_file.entry!r} read from {found}",
@@ -691,7 +768,6 @@ def _value_file(
 
 def _refuse_escape(relative: str, position: Position, what: str) -> None:
     """Argo CD refuses a path that is absolute or leaves the repository with ``..``."""
-    from ciliumdrift.limits import confine
 
     if relative and "://" not in relative:
         confine(
@@ -740,7 +816,6 @@ def find_above(app: str, relative: str, source_path: str | None) -> Path | None:
 def _repository_root(folder: Path) -> Path:
     """Where an Application's files may come from: the root the user names
     (``CILIUMDRIFT_ROOT``), else the git repository holding it, else its own folder."""
-    from ciliumdrift.limits import configured_root
 
     named = configured_root()
     if named is not None:
@@ -768,8 +843,17 @@ def _relative_to_cwd(path: Path) -> Path:
         return path
 
 
-def _chart_ref_version(
-    sources: Sequence[ValuesSource], diagnostics: list[Diagnostic]
+class PinsChart(Protocol):
+    """A file read for its values (the loader's or lint's reading): the parts a chartRef
+    lookup needs."""
+
+    name: str
+    chart_ref: gitops.ChartRef | None
+    flux_sources: list[gitops.SourceVersion]
+
+
+def chart_ref_version(
+    sources: Sequence[PinsChart], diagnostics: list[Diagnostic]
 ) -> Located[str] | None:
     """The version a HelmRelease's chartRef pins, from the files or the HelmRelease's folder."""
     wrapper = next((s for s in sources if s.chart_ref is not None), None)

@@ -2,9 +2,14 @@
 
 Everything ciliumdrift reads as YAML (Helm values, wrappers, Talos configs and patches,
 chart values.yaml) goes through :func:`load_yaml_documents`. It does not build Python
-objects with ruamel's constructors: it reads ruamel's *event* stream (an iterative state
-machine, so deep nesting cannot blow the Python stack) and builds a small tree of
-:class:`YamlNode` objects, each with the 1-based position where its text starts. Typing of
+objects with a YAML library's constructors: it reads the parser's *event* stream (an
+iterative state machine, so deep nesting cannot blow the Python stack) and builds a small
+tree of :class:`YamlNode` objects, each with the 1-based position where its text starts.
+The events are libyaml's when PyYAML has libyaml (a C parser: a values file parses in a
+twentieth of the time, which start-up needs) and ruamel's pure-Python parser's otherwise;
+both give the same events, marks and styles (``tests/load/test_parsers.py`` compares the
+trees of every YAML file of the repository), except that libyaml places an empty value
+(``key:`` alone) right after its colon and ruamel at the next token. Typing of
 scalars is left to the caller, because Helm (go-yaml v2, YAML 1.1) and Talos (go-yaml v3)
 type the same text differently (see :mod:`ciliumdrift.load.scalars`).
 
@@ -24,11 +29,11 @@ Limits (each violation is a :class:`~ciliumdrift.errors.YamlError` naming
   text (a README or a log passed by mistake: ruamel would scan the whole file as one
   multi-line scalar first) and, with libyaml's C parser (PyYAML ships it; the kubernetes
   client already requires PyYAML), anything malformed or over the node and depth limits,
-  at the same ``line:column``. Texts that large are then *built* from libyaml's events too:
-  the same events, marks and styles as ruamel's (a property test compares the trees), many
-  times faster, so a 3.7 MiB Talos config with an inline Cilium manifest loads in ~0.5 s.
-  libyaml is a little stricter than ruamel (a plain scalar that starts with ``:`` inside
-  ``{...}``), as go-yaml, the parser Helm and Talos use, is. Without libyaml the pure parser
+  at the same ``line:column``. Built from libyaml's events, a 3.7 MiB Talos config with an
+  inline Cilium manifest loads in ~0.5 s. libyaml is a little stricter than ruamel (a plain
+  scalar that starts with ``:`` inside ``{...}``), as go-yaml, the parser Helm and Talos
+  use, is: a text up to FAST_SCAN_BYTES that libyaml refuses is read again by ruamel, which
+  decides; a larger one is refused with libyaml's message. Without libyaml the pure parser
   is used throughout (slower, same results).
 * nodes: :data:`MAX_NODES` (20,000) scalars and collections per document as written (the
   Cilium chart's values.yaml has ~3,500; the parser handles ~30,000 a second).
@@ -48,12 +53,15 @@ Limits (each violation is a :class:`~ciliumdrift.errors.YamlError` naming
   anywhere else is an error. CRLF line endings are read as line breaks (positions stay
   right).
 
-:func:`key_positions` maps the dotted keys of a values file to the ``line:column`` of their
-key, for tools (lint) that point at a key rather than at a merged value.
+Lint reads through this module too (:mod:`ciliumdrift.load.written`), inside
+:func:`lenient_reading`: every node keeps its position and scalar style (``quoted``), and a
+repeated key is recorded on the document (``YamlDocument.duplicates``) instead of refused,
+and the comments of every text read are recorded (:class:`LenientRecord`).
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -64,6 +72,7 @@ from typing import Any
 from ciliumdrift import limits
 from ciliumdrift.errors import YamlError
 from ciliumdrift.model import Position
+from ciliumdrift.records import record
 
 # The defaults of the budget in :mod:`ciliumdrift.limits`, where the values in force live
 # (structure is counted per file, every document together; see that module).
@@ -78,7 +87,7 @@ MAX_EXPANDED_NODES = limits.DEFAULTS.yaml_expanded_nodes
 #: documents (an Argo CD ``helm.values`` string) use it to report outer-file positions.
 Locator = Callable[[int, int], Position]
 
-_LENIENT: ContextVar[bool] = ContextVar("ciliumdrift_lenient_yaml", default=False)
+_LENIENT: ContextVar[LenientRecord | None] = ContextVar("ciliumdrift_lenient_yaml", default=None)
 _CONFLICT_MARKER = re.compile(r"^(?:<{7}|>{7})(?: |$)|^={7}$", re.MULTILINE)
 _BOM = "\ufeff"
 
@@ -111,6 +120,11 @@ class YamlNode:
             and (self.text in ("", "~", "null", "Null", "NULL"))
         )
 
+    @property
+    def quoted(self) -> bool:
+        """A single- or double-quoted scalar (a string whatever its text says)."""
+        return self.kind == "scalar" and self.style in ("'", '"')
+
     def get(self, key: str) -> YamlNode | None:
         """The value of a plain string key of a mapping (the last one wins), or None."""
         found = None
@@ -121,7 +135,7 @@ class YamlNode:
         return found
 
 
-@dataclass(frozen=True)
+@record
 class YamlDocument:
     """One document of a stream: its root (None for an empty document) and start.
 
@@ -153,16 +167,45 @@ def load_yaml_documents(
     where = locate or (lambda line, column: Position(name, line + 1, column + 1))
     precheck(text, where, limit=limit)
     budget = limits.budget_for(where(0, 0).file) if locate is not None else None
-    chosen = _LENIENT.get() if lenient is None else lenient
-    return _Builder(text, where, budget, lenient=chosen).documents()
+    record = _LENIENT.get()
+    chosen = record is not None if lenient is None else lenient
+    builder = _Builder(text, where, budget, lenient=chosen, record=record if chosen else None)
+    return builder.documents()
+
+
+@record
+class Comment:
+    """A comment as the parser sees it: a ``#`` outside every scalar, to the end of its line
+    (a ``#`` inside a quoted string or a block scalar is text, not a comment)."""
+
+    position: Position
+    text: str
+
+
+@dataclass
+class LenientRecord:
+    """What the reads inside :func:`lenient_reading` saw that only lint reports.
+
+    ``comments`` maps each file read (by the name its positions carry) to its comments,
+    those of a YAML text embedded in it (an Argo CD ``helm.values`` string) included, at
+    their place in the file.
+    """
+
+    comments: dict[str, list[Comment]] = field(default_factory=dict)
 
 
 @contextmanager
-def lenient_reading() -> Iterator[None]:
-    """Every read inside (wrappers, embedded values, referenced files) is lenient."""
-    token = _LENIENT.set(True)
+def lenient_reading() -> Iterator[LenientRecord]:
+    """Every read inside (wrappers, embedded values, referenced files) is lenient, and is
+    recorded on the record this yields (a read nested in another shares the outer record)."""
+    outer = _LENIENT.get()
+    if outer is not None:
+        yield outer
+        return
+    record = LenientRecord()
+    token = _LENIENT.set(record)
     try:
-        yield
+        yield record
     finally:
         _LENIENT.reset(token)
 
@@ -171,7 +214,7 @@ def precheck(text: str, where: Locator, *, limit: int | None = None, scan: bool 
     """The checks that are cheap before parsing: size, stray BOM, deep flow, plain text.
 
     Raise :class:`YamlError` for input that would only be refused after a slow parse (see
-    the module docstring). Lint, which composes with ruamel's round-trip loader, calls it too.
+    the module docstring).
     """
     limit = limits.current().yaml_bytes if limit is None else limit
     size = len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
@@ -407,7 +450,8 @@ def _indented_with_tab(text: str, line: int) -> bool:
 
 
 class _Builder:
-    """Turns ruamel's event stream into YamlNode trees, enforcing the limits."""
+    """Turns a parser's event stream (libyaml's or ruamel's) into YamlNode trees, enforcing
+    the limits."""
 
     def __init__(
         self,
@@ -416,36 +460,62 @@ class _Builder:
         budget: limits.FileBudget | None,
         *,
         lenient: bool = False,
+        record: LenientRecord | None = None,
     ) -> None:
         self.text = text
         self.where = where
         self.budget = budget or limits.FileBudget()
         self.lenient = lenient
+        self.record = record
         self.duplicates: list[tuple[YamlNode, YamlNode]] = []
+        self.scalars: list[tuple[int, int, int, int]] = []  # start and end (line, column)
 
     def documents(self) -> list[YamlDocument]:
+        """Built from libyaml's events when PyYAML has libyaml, else from ruamel's.
+
+        Both parsers give the same events, marks and styles (tests/load/test_parsers.py
+        compares the trees on every YAML file of the repository and on generated ones);
+        libyaml's C parser reads a values file in a twentieth of the time. libyaml is a
+        little stricter than ruamel (see the module docstring): a text up to
+        FAST_SCAN_BYTES that libyaml refuses is read again by ruamel, which decides (its
+        document, or its message); a larger one is refused with libyaml's message.
+        """
+        documents = self._parse()
+        if self.record is not None:
+            found = self.record.comments.setdefault(self.where(0, 0).file, [])
+            found.extend(_comments(self.text, self.scalars, self.where))
+        return documents
+
+    def _parse(self) -> list[YamlDocument]:
+        fast = _c_events(self.text)
+        if fast is not None:
+            events, c_error = fast
+            budget = self.budget
+            counted = (budget.documents, budget.nodes, budget.expanded)
+            try:
+                return self._build(events)
+            except c_error as error:
+                if len(self.text) > FAST_SCAN_BYTES:
+                    raise _yaml_error(error, self.text, self.where) from None  # type: ignore[arg-type]
+                budget.documents, budget.nodes, budget.expanded = counted
         from ruamel.yaml import YAML
         from ruamel.yaml.error import YAMLError
 
-        fast = _c_events(self.text) if len(self.text) > FAST_SCAN_BYTES else None
-        errors: tuple[type[BaseException], ...] = (YAMLError,)
-        if fast is not None:
-            events, c_error = fast
-            errors = (YAMLError, c_error)
-        else:
-            events = YAML(typ="safe", pure=True).parse(self.text)
-        documents: list[YamlDocument] = []
         try:
-            for document in self._walk(events):
-                documents.append(document)
-        except errors as error:
-            raise _yaml_error(error, self.text, self.where) from None  # type: ignore[arg-type]
+            return self._build(YAML(typ="safe", pure=True).parse(self.text))
+        except YAMLError as error:
+            raise _yaml_error(error, self.text, self.where) from None
+
+    def _build(self, events: Iterator[Any]) -> list[YamlDocument]:
+        self.duplicates = []
+        self.scalars = []
+        try:
+            return list(self._walk(events))
         except RecursionError:  # pragma: no cover - the depth limit comes first
             raise YamlError("nesting too deep", self.where(0, 0)) from None
-        return documents
 
     def _walk(self, events: Iterator[Any]) -> Iterator[YamlDocument]:
-        # Events of ruamel's parser or of PyYAML's libyaml one (large texts): the same
+        # Events of PyYAML's libyaml parser or of ruamel's (the fallback): the same
         # classes by name, attributes and marks; plain scalars have style None or "".
         stack: list[YamlNode] = []
         pending_key: list[YamlNode | None] = []
@@ -471,6 +541,11 @@ class _Builder:
                 continue
             node: YamlNode | None = None
             if name == "ScalarEvent":
+                if self.record is not None:
+                    end = event.end_mark
+                    self.scalars.append(
+                        (event.start_mark.line, event.start_mark.column, end.line, end.column)
+                    )
                 node = YamlNode(
                     "scalar",
                     position,
@@ -534,6 +609,35 @@ class _Builder:
                 pending_key[-1] = None
 
 
+def _comments(
+    text: str, scalars: list[tuple[int, int, int, int]], where: Locator
+) -> Iterator[Comment]:
+    """Every ``#`` that starts a comment: at a line start or after a blank, outside the
+    scalars (``(line, column)`` spans, which the parser's marks give in characters)."""
+    starts = [0]
+    for row in text.splitlines(keepends=True):
+        starts.append(starts[-1] + len(row))
+
+    def offset(line: int, column: int) -> int:
+        return starts[min(line, len(starts) - 1)] + column
+
+    spans = sorted((offset(a, b), offset(c, d)) for a, b, c, d in scalars)
+    begins = [begin for begin, _ in spans]
+    index = text.find("#")
+    while index >= 0:
+        inside = bisect.bisect_right(begins, index) - 1
+        if (index == 0 or text[index - 1] in " \t\r\n") and not (
+            inside >= 0 and spans[inside][1] > index
+        ):
+            end = text.find("\n", index)
+            end = len(text) if end < 0 else end
+            line, column = _line_column(text, index)
+            yield Comment(where(line, column), text[index:end].rstrip("\r"))
+            index = text.find("#", end)
+        else:
+            index = text.find("#", index + 1)
+
+
 def _refuse_duplicate(
     seen: dict[str, YamlNode], key: YamlNode, *, lenient: bool = False
 ) -> YamlNode | None:
@@ -564,33 +668,6 @@ def _explicit_tag(tag: str | None) -> str | None:
     if tag is None or tag == "!":
         return None
     return tag.replace("tag:yaml.org,2002:", "!!")
-
-
-def key_positions(text: str, name: str) -> dict[str, Position]:
-    """Dotted key -> position of that key in a plain values file (every document, last wins).
-
-    Lint uses it to point at a key the user wrote; merged values carry their own origins.
-    """
-    found: dict[str, Position] = {}
-    for document in load_yaml_documents(text, name):
-        if document.root is not None:
-            _collect_keys(document.root, (), found)
-    return found
-
-
-def _collect_keys(node: YamlNode, prefix: tuple[str, ...], found: dict[str, Position]) -> None:
-    from ciliumdrift.load.model import join_key
-
-    if node.kind != "map":
-        return
-    for key, value in node.entries:
-        if key.kind != "scalar":
-            continue
-        if key.text == "<<" and key.style is None:
-            continue
-        path = (*prefix, key.text)
-        found[join_key(path)] = key.position
-        _collect_keys(value, path, found)
 
 
 def block_scalar_locator(text: str, node: YamlNode, name: str) -> Locator:

@@ -15,7 +15,9 @@ from typing import Any
 
 from ciliumdrift.errors import CiliumdriftError, StatusParseError
 from ciliumdrift.model import Position
+from ciliumdrift.parse.detect import parse_text
 from ciliumdrift.parse.model import Status
+from ciliumdrift.parse.serialize import to_dict
 
 __all__ = ["Status", "parse_status", "status_to_dict"]
 
@@ -52,7 +54,6 @@ def _parse(text: str, source: str) -> Status:
     if not _READER:
         # Imported on first use, so that importing the model stays light; kept here because
         # an import statement per call costs more than a small status takes to read.
-        from ciliumdrift.parse.detect import parse_text
 
         _READER.append(parse_text)
     return _READER[0](text, source)
@@ -63,6 +64,5 @@ _READER: list[Callable[[str, str], Status]] = []
 
 def status_to_dict(status: Status) -> dict[str, Any]:
     """The JSON-ready form of ``status`` (what ``ciliumdrift status --format json`` prints)."""
-    from ciliumdrift.parse.serialize import to_dict
 
     return to_dict(status)

@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
+
+from ciliumdrift.records import record
 
 #: A log larger than this is read from its start only (the start is where the agent logs
 #: its flags, fallbacks and refusals); the rest is counted as truncated.
@@ -60,7 +62,7 @@ _VERSION = re.compile(r"\bCilium (?P<version>\d+\.\d+\.\d+[\w.-]*)\b")
 _BRACKETED = re.compile(r'^(?P<level>[A-Z]+)\s+\[[^\]]*\]\s+[\w./-]+:\s+"(?P<msg>(?:[^"\\]|\\.)*)"')
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class LogEntry:
     """One line of the agent log that carries a message."""
 
@@ -84,7 +86,7 @@ class LogEntry:
         return raw if len(raw) <= limit else raw[: limit - 1] + "…"
 
 
-@dataclass(frozen=True)
+@record
 class AgentLog:
     """One agent's log (one node), parsed."""
 
@@ -249,13 +251,13 @@ def parse_agent_log(
 _REFUSAL = re.compile(
     r"disabling the feature|falling back|fall back to|fallback to|not supported|"
     r"needs kernel|requires kernel|requires? .* or newer|cannot enable|could not enable|"
-    r"failed to (?:compile|load|attach|initialize|setup|set up|enable)|verifier error|"
+    r"failed to (?:compile|load|attach|initialize|install|setup|set up|enable)|verifier error|"
     r"load program: permission denied|unable to (?:enable|attach)|is not compatible",
     re.IGNORECASE,
 )
 
 
-@dataclass(frozen=True)
+@record
 class Refusal:
     """A log line that shows a fallback or a refusal: the agent did less than asked."""
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from ciliumdrift import limits
 from ciliumdrift.errors import StatusParseError
 from ciliumdrift.model import Position
 from ciliumdrift.parse.config import config_kind, is_configmap, parse_config, parse_configmap
 from ciliumdrift.parse.labels import TOP_LABELS
 from ciliumdrift.parse.model import CiliumState, Status
 from ciliumdrift.parse.prepare import LineTable, Prepared, SourceLine, prepare
-from ciliumdrift.parse.structured import JSON_START, parse_json
+from ciliumdrift.parse.structured import JSON_START, parse_json, parse_json_text, parse_yaml
 from ciliumdrift.parse.text import TextParser, is_command
 
 _YAML_KEY = re.compile(r"[a-z][A-Za-z0-9-]*:(?: |$)")
@@ -22,7 +23,6 @@ def parse_text(text: str, source: str) -> Status:
     """Any supported form of status, from the text as pasted."""
     if text[:1] == "{" or text[:256].lstrip()[:1] == "{":
         # ``-o json`` straight from the agent (the live collector's input): no paste to undo.
-        from ciliumdrift.parse.structured import parse_json_text
 
         status = parse_json_text(text, source)
         if status is not None:
@@ -34,7 +34,6 @@ def parse_text(text: str, source: str) -> Status:
 def _refuse_too_many_lines(text: str, source: str) -> None:
     """A text status is read line by line; more lines than any agent prints is refused
     before the first is read (``status_lines``, :mod:`ciliumdrift.limits`)."""
-    from ciliumdrift import limits
 
     most = limits.current().status_lines
     if text.count("\n") > most:
@@ -65,8 +64,6 @@ def parse_prepared(prepared: Prepared, source: str) -> Status:
         if is_configmap(body):
             status = parse_configmap(body, source)
         else:
-            from ciliumdrift.parse.structured import parse_yaml
-
             status = parse_yaml(list(prepared.lines), source)
     elif (kind := _config(body)) is not None:
         status = parse_config(body, kind, source)

@@ -8,13 +8,13 @@ Every section is None when the status did not contain it (a fragment, an older a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from ciliumdrift.model import Diagnostic
+from ciliumdrift.records import record
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class StateMessage:
     """A ``<state> <message>`` line (KVStore, Kubernetes, health daemon, ContainerRuntime)."""
 
@@ -22,7 +22,7 @@ class StateMessage:
     message: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class KubernetesStatus:
     state: str
     version: str | None = None  # "1.34"
@@ -32,14 +32,14 @@ class KubernetesStatus:
     apis: tuple[str, ...] | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class KprDevice:
     name: str
     addresses: tuple[str, ...] = ()
     direct_routing: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class KubeProxyReplacement:
     mode: str  # True | False | Strict | Partial | Disabled | Probe
     devices: tuple[KprDevice, ...] = ()
@@ -49,19 +49,19 @@ class KubeProxyReplacement:
         return next((d.name for d in self.devices if d.direct_routing), None)
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class HostFirewall:
     mode: str  # Enabled | Disabled
     devices: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class SRv6:
     enabled: bool
     encap_mode: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class CiliumState:
     state: str  # Ok | Warning | Failure | Disabled
     version: str | None = None  # "1.18.4"
@@ -69,7 +69,7 @@ class CiliumState:
     message: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class NodeMonitor:
     enabled: bool
     cpus: int | None = None
@@ -79,7 +79,7 @@ class NodeMonitor:
     unknown: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class IpamFamily:
     family: str  # IPv4 | IPv6
     used: int | None = None
@@ -87,13 +87,13 @@ class IpamFamily:
     cidr: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class AllocatedAddress:
     address: str
     owner: str
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Ipam:
     families: tuple[IpamFamily, ...] = ()
     allocated: tuple[AllocatedAddress, ...] = ()
@@ -103,7 +103,7 @@ class Ipam:
         return next((f for f in self.families if f.family == name), None)
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class RemoteCluster:
     name: str
     ready: bool
@@ -119,7 +119,7 @@ class RemoteCluster:
     ] = ()  # counters newer agents add ("MCS-API service exports")
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class ClusterMesh:
     ready: int
     total: int
@@ -127,14 +127,14 @@ class ClusterMesh:
     clusters: tuple[RemoteCluster, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class BigTcp:
     enabled: bool
     max_gro: int | None = None
     max_gso: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class BandwidthManager:
     enabled: bool
     mode: str | None = None  # "EDT with BPF"
@@ -142,7 +142,7 @@ class BandwidthManager:
     devices: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Routing:
     """``Routing:`` (1.16+) or ``Host Routing:`` (1.14/1.15, where network is None)."""
 
@@ -151,7 +151,7 @@ class Routing:
     tunnel_protocol: str | None = None  # vxlan | geneve
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Masquerading:
     mode: str  # BPF | IPTables | Enabled | Disabled
     ip_masq_agent: bool = False
@@ -161,13 +161,13 @@ class Masquerading:
     ipv6: bool | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class ClockSource:
     mode: str  # ktime | jiffies
     hertz: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Controller:
     name: str
     last_success: str | None = None
@@ -176,21 +176,21 @@ class Controller:
     message: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class ControllerStatus:
     healthy: int
     total: int
     controllers: tuple[Controller, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Redirect:
     protocol: str
     name: str
     port: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class ProxyStatus:
     enabled: bool  # False for "No managed proxy redirect"
     ip: str | None = None
@@ -201,13 +201,13 @@ class ProxyStatus:
     redirect_table: tuple[Redirect, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class IdentityRange:
     minimum: int | None
     maximum: int | None
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Hubble:
     state: str  # Ok | Warning | Failure | Disabled
     message: str = ""
@@ -218,7 +218,7 @@ class Hubble:
     metrics_state: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class WireguardInterface:
     name: str
     public_key: str | None = None
@@ -226,7 +226,7 @@ class WireguardInterface:
     peers: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Encryption:
     mode: str  # Disabled | IPsec | Wireguard
     node_encryption: bool | None = None
@@ -234,7 +234,7 @@ class Encryption:
     message: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class HealthProbe:
     """One verbose connectivity line: ``ICMP to stack:   OK, RTT=145.787µs   (Last probed: …)``."""
 
@@ -247,7 +247,7 @@ class HealthProbe:
     last_probed: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class HealthNode:
     name: str
     reachable: bool | None = None
@@ -260,7 +260,7 @@ class HealthNode:
     probes: tuple[HealthProbe, ...] = ()  # verbose per-node connectivity lines
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class ClusterHealth:
     reachable: int | None = None
     total: int | None = None
@@ -271,7 +271,7 @@ class ClusterHealth:
     nodes_elided: bool = False  # the agent printed "..." after 10 rows
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class ModuleHealth:
     path: str
     state: str
@@ -280,7 +280,7 @@ class ModuleHealth:
     count: int | None = None  # the "x3" of "(57s, x3)": how often the status was reported
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class ModulesHealth:
     stopped: int | None = None
     degraded: int | None = None
@@ -290,13 +290,13 @@ class ModulesHealth:
     message: str = ""  # an error instead of the counters ("no health payload detected")
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class BpfMap:
     name: str
     size: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class BpfMapSizing:
     """``BPF Maps:   dynamic sizing: on (ratio: 0.002500)``."""
 
@@ -304,7 +304,7 @@ class BpfMapSizing:
     ratio: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class KprService:
     """One ``- NodePort:   Enabled (Range: 30000-32767)`` row of the KPR details."""
 
@@ -313,7 +313,7 @@ class KprService:
     detail: str | None = None  # "Range: 30000-32767"
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Nat46x64:
     enabled: bool
     services: bool | None = None
@@ -321,7 +321,7 @@ class Nat46x64:
     prefixes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class KprDetails:
     """``KubeProxyReplacement Details:`` (verbose), or ``features`` of the JSON."""
 
@@ -344,7 +344,7 @@ class KprDetails:
     other: tuple[tuple[str, str], ...] = ()  # labels this parser does not know, kept verbatim
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class SummaryWorkload:
     """A ``DaemonSet   cilium   Desired: 3, Ready: 3/3, Available: 3/3`` row of the CLI summary."""
 
@@ -357,13 +357,13 @@ class SummaryWorkload:
     text: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class SummaryContainer:
     name: str
     states: tuple[tuple[str, int], ...] = ()  # ("Running", 3), ("Pending", 1)
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class SummaryImage:
     container: str
     image: str
@@ -371,7 +371,7 @@ class SummaryImage:
     version: str | None = None  # "1.18.6" when the tag is a release tag
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class SummaryProblem:
     """A row of the ``Errors:`` / ``Warnings:`` block of a failing CLI summary."""
 
@@ -381,7 +381,7 @@ class SummaryProblem:
     message: str
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class CliSummary:
     """What the cilium-cli ``cilium status`` (with the ASCII logo) says about the installation."""
 
@@ -399,7 +399,7 @@ class CliSummary:
         return next((state for label, state in self.components if label == name), None)
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class ConfigView:
     """``cilium config view``, ``cilium-dbg config`` or the cilium-config ConfigMap: key/value."""
 
@@ -410,7 +410,7 @@ class ConfigView:
         return next((value for name, value in self.entries if name == key), None)
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class StructuredExtra:
     """Fields of the ``-o json`` / ``-o yaml`` payload that the text output never prints."""
 
@@ -421,7 +421,7 @@ class StructuredExtra:
     unknown_keys: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class StatusLine:
     """One labelled line as it stood in the input, for reports and unknown-line warnings."""
 
@@ -430,7 +430,7 @@ class StatusLine:
     line: int
 
 
-@dataclass(frozen=True)
+@record
 class Status:
     """One agent's status, from whatever form the user had.
 

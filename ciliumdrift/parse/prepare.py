@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from typing import overload
 
 from ciliumdrift.model import Diagnostic, Position
+from ciliumdrift.parse.labels import TOP_LABELS
+from ciliumdrift.records import record
 
 # Line ends as editors count them; other Unicode separators stay inside the line.
 _LINE_END = re.compile(r"\r\n|\r|\n")
@@ -82,7 +84,7 @@ class LineTable(Sequence[SourceLine]):
         return (self[index] for index in range(len(self.raw)))
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Prepared:
     lines: Sequence[SourceLine]
     diagnostics: tuple[Diagnostic, ...]
@@ -213,7 +215,6 @@ def _select_fenced_block(lines: list[SourceLine], source: str) -> Prepared:
 
 def _score(block: list[SourceLine]) -> int:
     """How status-like a block is: labelled lines, JSON/YAML keys or the CLI logo."""
-    from ciliumdrift.parse.labels import TOP_LABELS
 
     score = 0
     for line in block:

@@ -15,7 +15,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ciliumdrift.errors import StatusParseError
+from ciliumdrift import limits
+from ciliumdrift.errors import InputError, StatusParseError
+from ciliumdrift.load.plain import load_plain
 from ciliumdrift.model import Diagnostic, Position
 from ciliumdrift.parse import values
 from ciliumdrift.parse.model import (
@@ -53,7 +55,7 @@ from ciliumdrift.parse.model import (
     StructuredExtra,
     WireguardInterface,
 )
-from ciliumdrift.parse.prepare import SourceLine
+from ciliumdrift.parse.prepare import SourceLine, prepare
 
 #: Top-level keys of StatusResponse (1.14 - 1.20); others are reported as unknown.
 KNOWN_KEYS = frozenset(
@@ -239,8 +241,6 @@ def parse_json_text(text: str, source: str) -> Status | None:
         return None
 
     def key_lines() -> dict[str, int]:
-        from ciliumdrift.parse.prepare import prepare
-
         return _key_lines(list(prepare(text, source).lines), '"')
 
     return _Mapper(_Reader(source, key_lines), data).status("json")
@@ -265,12 +265,9 @@ def parse_json(lines: list[SourceLine], source: str) -> Status:
 def parse_yaml(lines: list[SourceLine], source: str) -> Status:
     """``cilium status -o yaml``, through the one bounded YAML reader (per-file node and
     alias budget, no excerpt in messages)."""
-    from ciliumdrift.errors import InputError
-    from ciliumdrift.load.plain import load_plain
 
     body = [line for line in lines]
     text = "\n".join(" " * line.indent + line.text for line in body)
-    from ciliumdrift import limits
 
     # A status is larger than a values file (a controller is ~10 nodes): its own budget.
     budget = limits.current()

@@ -9,7 +9,6 @@ typed row, or None when the line is not such a row. Rows are read by words from 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from ciliumdrift.parse.model import (
     AllocatedAddress,
@@ -19,6 +18,7 @@ from ciliumdrift.parse.model import (
     HealthProbe,
     Redirect,
 )
+from ciliumdrift.records import record
 
 CONTROLLER_HEADER = ("Name", "Last", "success", "Last", "error", "Count", "Message")
 REDIRECT_HEADER = ("Protocol", "Redirect", "Proxy", "Port")
@@ -201,7 +201,7 @@ def is_tree_line(text: str) -> bool:
     return text[:1] in _TREE_GLYPHS
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class TreeLine:
     """One line of the Modules Health tree: its branch column, glyph depth and content."""
 

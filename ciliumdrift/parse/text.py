@@ -585,7 +585,21 @@ class TextParser:
         if block is not None:
             self.section = "cli"
             return self._item(line, _identity, self._store_cli_block)
+        if self._headless_kpr_row(line):
+            # A `--verbose` excerpt cut above its `KubeProxyReplacement Details:` header (posts
+            # print "..." then the indented rows they care about): the rows' own labels say
+            # which block they belong to.
+            self.section = "kpr"
+            return self._item(line, _identity, self._store_kpr_row)
         return None
+
+    def _headless_kpr_row(self, line: SourceLine) -> bool:
+        # Flush left only while nothing else was read: a grep of these rows alone loses the
+        # indentation to the paste's common indent.
+        if self.section is not None or (line.indent == 0 and self.seen):
+            return False
+        label, sep, value = line.text.partition(":")
+        return bool(sep and value.strip()) and label.strip() in _HEADLESS_KPR_LABELS
 
     # ------------------------------------------------------------------ stores
 
@@ -884,7 +898,7 @@ class TextParser:
         return build_status(fields)
 
     def _has_rows(self) -> bool:
-        return bool(self.health_nodes or self.tree.modules or self.controller_rows)
+        return bool(self.health_nodes or self.tree.modules or self.controller_rows or self.kpr)
 
     def _not_a_status(self) -> StatusParseError:
         first = next((line for line in self.lines if line.text), None)
@@ -1050,6 +1064,10 @@ _STATEFUL_READINGS: dict[str, Callable[[TextParser, Any], None]] = {
     "Clock Source for BPF": TextParser._apply_clock_source,
 }
 assert set(_STATEFUL_READINGS) == set(TOP_LABELS) - set(_DIRECT_FIELDS)
+
+#: `KubeProxyReplacement Details:` rows that name that block alone ("Status" and "Devices" are
+#: too common to open it without its header).
+_HEADLESS_KPR_LABELS = frozenset(KPR_DETAIL_LABELS) - {"Status", "Devices", "Services"}
 
 #: label -> (the Status field its reading fills as is or None, the section it opens, whether
 #: the cilium-cli summary prints it too): one lookup per line in the hot loop.

@@ -14,6 +14,7 @@ from typing import Any
 
 from ciliumdrift.load.model import HelmValues
 from ciliumdrift.model import Severity
+from ciliumdrift.parse import status_to_dict
 from ciliumdrift.parse.model import Status
 from ciliumdrift.report.escape import inline
 from ciliumdrift.report.style import MARK
@@ -28,14 +29,11 @@ def is_expected_state(document: Any) -> bool:
 
 
 def status_json(status: Status) -> str:
-    from ciliumdrift.parse import status_to_dict
-
     return json.dumps(status_to_dict(status), indent=2, ensure_ascii=False) + "\n"
 
 
 def status_text(status: Status) -> str:
     """A plain aligned listing: one ``name  value`` row per typed field that is present."""
-    from ciliumdrift.parse import status_to_dict
 
     data = status_to_dict(status)
     rows: list[tuple[str, str]] = []

@@ -26,7 +26,8 @@ _CONTROL_IN_OUTPUT = re.compile(
 # Our own colour codes (SGR) survive the final pass; every other escape sequence does not.
 _OWN_SGR = re.compile(r"\x1b\[[0-9;]{0,32}m")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-_WORKFLOW_COMMAND = re.compile(r"^([ \t]*):(?=:)", re.MULTILINE)
+# A runner trims any leading whitespace (Unicode too: a no-break space) before `::`.
+_WORKFLOW_COMMAND = re.compile(r"^([^\S\n]*):(?=:)", re.MULTILINE)
 _URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@:]*(?::[^/\s@]*)?@")
 # XML 1.0 Char: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF].
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")

@@ -22,6 +22,7 @@ from typing import Any
 
 from ciliumdrift.model import Finding, FindingKind, Report, Row, Severity, Verdict
 from ciliumdrift.report.escape import inline
+from ciliumdrift.report.policy import exit_code
 from ciliumdrift.report.table import Column, render_table, wrap_line
 
 #: Groups shown as columns in text and markdown; the rest are listed by name below.
@@ -251,8 +252,6 @@ def fleet_view(report: Report, *, exit_code: int | None = None) -> FleetView:
 
 
 def _exit_code(report: Report) -> int:
-    from ciliumdrift.report.policy import exit_code
-
     return int(exit_code(report))
 
 

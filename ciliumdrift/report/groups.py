@@ -12,12 +12,13 @@ line per group, such as ``498 nodes: 22/22 lines match``, instead of one table p
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from ciliumdrift.model import Row, Verdict
+from ciliumdrift.records import record
 
 
-@dataclass(frozen=True)
+@record
 class NodeGroup:
     """Nodes whose rows are identical; ``rows`` are the first node's rows, in order."""
 

@@ -15,6 +15,8 @@ import json
 from html import escape
 from typing import Any
 
+from ciliumdrift.errors import InputError
+from ciliumdrift.model import Report
 from ciliumdrift.report.fleet import FleetView, fleet_view, names, summary
 
 #: Group columns drawn in the matrix; the others are in the group list and the node finder.
@@ -23,8 +25,6 @@ MATRIX_GROUPS = 20
 
 def render(report: Any, **_options: Any) -> str:
     """HTML for a check report (``check`` with statuses, ``live``, a sysdump)."""
-    from ciliumdrift.errors import InputError
-    from ciliumdrift.model import Report
 
     if not isinstance(report, Report):
         raise InputError("--format html is for check and live reports")

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ciliumdrift.load.model import HelmValues
+from ciliumdrift.parse.model import Status
 from ciliumdrift.report.documents import (
     expected_json,
     is_expected_state,
@@ -15,9 +17,6 @@ from ciliumdrift.report.documents import (
 
 
 def render(report: Any, **_options: Any) -> str:
-    from ciliumdrift.load.model import HelmValues
-    from ciliumdrift.parse.model import Status
-
     if isinstance(report, Status):
         return status_json(report)
     if isinstance(report, HelmValues):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from ciliumdrift.report.escape import xml, xml_attribute
+from ciliumdrift.report.escape import inline, xml, xml_attribute
 from ciliumdrift.report.records import Record, artifact_uri, records_of
 
 
@@ -75,7 +75,6 @@ def _group(group: str) -> str:
 
 def _describe(record: Record) -> str:
     """One line per result: a newline from input stays escaped inside it."""
-    from ciliumdrift.report.escape import inline
 
     where = f"{record.position}: " if record.position is not None else ""
     return inline(f"{where}{record.level}: {record.message}")

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from ciliumdrift.impact import show_value
 from ciliumdrift.report import escape
 from ciliumdrift.report.records import records_of
 
 
 def _show(value: object) -> str:
-    from ciliumdrift.impact import show_value
-
     return show_value(value)
 
 

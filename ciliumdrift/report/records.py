@@ -16,7 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ciliumdrift.model import Position, Severity
+from ciliumdrift.agent.facts import FACTS, HEALTH
+from ciliumdrift.lint.docs import rule_markdown
+from ciliumdrift.lint.rule import LintReport
+from ciliumdrift.lint.rules import BY_CODE
+from ciliumdrift.model import FindingKind, Position, Report, Severity
 
 
 @dataclass(frozen=True)
@@ -82,9 +86,6 @@ def artifact_uri(file: str) -> str:
 
 
 def records_of(report: Any) -> Records:
-    from ciliumdrift.lint.rule import LintReport
-    from ciliumdrift.model import Report
-
     if isinstance(report, LintReport):
         return _lint(report)
     if isinstance(report, Report):
@@ -95,9 +96,6 @@ def records_of(report: Any) -> Records:
 
 
 def _lint(report: Any) -> Records:
-    from ciliumdrift.lint.docs import rule_markdown
-    from ciliumdrift.lint.rules import BY_CODE
-
     rules = []
     for code in report.rules:
         unit = BY_CODE[code]
@@ -135,19 +133,26 @@ def _lint(report: Any) -> Records:
     return Records("lint", report.tool_version, tuple(rules), records, cases, summary)
 
 
-def _fact_rules(ids: list[str]) -> tuple[RuleInfo, ...]:
+def _fact_rules(ids: list[str], health_ids: frozenset[str] = frozenset()) -> tuple[RuleInfo, ...]:
+    """SARIF/JUnit rule metadata for the facts the rows and findings name; ``health_ids``
+    are the IDs that health findings name (a health fact's, or both when they share one)."""
     try:
-        from ciliumdrift.agent.facts import FACTS
-
         facts = {f.id: f for f in FACTS}
+        health = {h.id: h for h in HEALTH}
     except ImportError:  # the derivation is not installed in this build
-        facts = {}
+        facts, health = {}, {}
     out = []
     for fact_id in dict.fromkeys(ids):
         fact = facts.get(fact_id)
-        summary = fact.summary if fact is not None else fact_id
-        doc = fact.doc if fact is not None and fact.doc else summary
-        status_line = fact.status_line if fact is not None else fact_id
+        unit = health.get(fact_id) if fact_id in health_ids else None
+        described = fact or unit
+        summary = described.summary if described is not None else fact_id
+        doc = described.doc if described is not None and described.doc else summary
+        status_line = described.status_line if described is not None else fact_id
+        if fact is not None and unit is not None:
+            # one status line, two questions: what the config decides, and its health
+            doc = f"{doc}\n\n## Health\n{unit.summary}\n\n{unit.doc}"
+        runtime_only = fact is None and unit is not None
         out.append(
             RuleInfo(
                 id=fact_id,
@@ -155,9 +160,9 @@ def _fact_rules(ids: list[str]) -> tuple[RuleInfo, ...]:
                 summary=f"{status_line}: {summary}",
                 description=doc.split("\n\n", 1)[0],
                 help_markdown=f"## {status_line} ({fact_id})\n\n{doc}\n",
-                level="error",
+                level="warning" if runtime_only else "error",
                 url="https://github.com/ciliumdrift/ciliumdrift/blob/main/docs/facts.md#" + fact_id,
-                tags=("cilium", "runtime"),
+                tags=("cilium", "health") if runtime_only else ("cilium", "runtime"),
             )
         )
     return tuple(out)
@@ -209,7 +214,9 @@ def _check(report: Any) -> Records:
         )
     )
     summary = f"{len(report.rows)} status line(s) compared, {len(report.findings)} finding(s)"
-    return Records("check", report.tool_version, _fact_rules(ids), tuple(records), cases, summary)
+    unwell = frozenset(f.fact for f in report.findings if f.kind is FindingKind.HEALTH)
+    rules = _fact_rules(ids, unwell)
+    return Records("check", report.tool_version, rules, tuple(records), cases, summary)
 
 
 def _first_file(inputs: Any) -> str | None:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+from ciliumdrift.records import record
 
 
-@dataclass(frozen=True)
+@record
 class Column:
     title: str
     minimum: int = 8  # the narrowest this column may get

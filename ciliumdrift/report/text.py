@@ -17,7 +17,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ciliumdrift.inputs import version_title
+from ciliumdrift.load.model import HelmValues
 from ciliumdrift.model import Finding, FindingKind, Report, Row, Severity, Verdict
+from ciliumdrift.parse.model import Status
+from ciliumdrift.report import documents, listing
 from ciliumdrift.report.escape import inline
 from ciliumdrift.report.fleet import fleet_view, matrix_lines
 from ciliumdrift.report.groups import NodeGroup, group_nodes, name_list
@@ -57,10 +60,6 @@ def render(
 
 
 def _other(report: Any, *, colour: bool | None) -> str:
-    from ciliumdrift.load.model import HelmValues
-    from ciliumdrift.parse.model import Status
-    from ciliumdrift.report import documents, listing
-
     if isinstance(report, Status):
         return documents.status_text(report)
     if isinstance(report, HelmValues):

@@ -20,7 +20,11 @@ import signal
 import threading
 from types import FrameType
 
+from ciliumdrift import __version__
 from ciliumdrift.errors import InputError
+from ciliumdrift.serve.events import EventRecorder
+from ciliumdrift.serve.http import ServeHTTPServer
+from ciliumdrift.serve.metrics import DriftCollector
 from ciliumdrift.serve.runner import Runner, RunOptions
 
 __all__ = ["RunOptions", "parse_listen", "serve"]
@@ -73,17 +77,11 @@ def serve(
     from prometheus_client import CollectorRegistry
     from prometheus_client.process_collector import ProcessCollector
 
-    from ciliumdrift import __version__
-    from ciliumdrift.serve.http import ServeHTTPServer
-    from ciliumdrift.serve.metrics import DriftCollector
-
     options.sources.check_files()
     address = parse_listen(listen)
     limit_malloc_arenas()
     on_state = None
     if events:
-        from ciliumdrift.serve.events import EventRecorder
-
         on_state = EventRecorder(options).record
     runner = Runner(options, interval=interval, on_state=on_state)
     registry = CollectorRegistry(auto_describe=False)

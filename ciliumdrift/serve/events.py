@@ -24,6 +24,7 @@ import logging
 from datetime import datetime, timezone
 from typing import Any
 
+from ciliumdrift.live.kubeconfig import resolve
 from ciliumdrift.serve.runner import RunOptions
 from ciliumdrift.serve.state import ALL_NODES, DriftPair, DriftState
 
@@ -45,7 +46,6 @@ class EventRecorder:
 
     def record(self, previous: DriftState | None, current: DriftState) -> int:
         """Write the Events of this run's transitions; returns how many were written."""
-        from ciliumdrift.live.kubeconfig import resolve
 
         before = previous.pairs if previous is not None else {}
         onsets = [(k, p) for k, p in sorted(current.pairs.items()) if k not in before]

@@ -21,6 +21,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ciliumdrift.errors import CiliumdriftError
+from ciliumdrift.live import report_from
+from ciliumdrift.live.collect import LiveOptions, collect
+from ciliumdrift.live.kubeconfig import resolve
+from ciliumdrift.live.prometheus import collect_with_prometheus
 from ciliumdrift.serve.declared import DeclaredSources, WorkDir, materialise
 from ciliumdrift.serve.state import (
     DriftState,
@@ -65,10 +69,6 @@ RunFunction = Callable[[RunOptions, threading.Event, WorkDir], DriftState]
 
 def run_once(options: RunOptions, cancel: threading.Event, work: WorkDir) -> DriftState:
     """Collect, load the declared config as it is now, compare, fold."""
-    from ciliumdrift.live import report_from
-    from ciliumdrift.live.collect import LiveOptions, collect
-    from ciliumdrift.live.kubeconfig import resolve
-    from ciliumdrift.live.prometheus import collect_with_prometheus
 
     access = resolve(options.kubeconfig, options.context)  # per run: rotated tokens
     live_options = LiveOptions(

@@ -37,8 +37,8 @@ accuracy = _accuracy()
 FOLDERS = list(accuracy.discover(HERE))
 KINDS = sorted({k.value for k in CauseKind} | set(accuracy.PENDING_CAUSE_KINDS))
 # the collection only grows: raise these as cases are added, never lower them
-MIN_CONTROLS = 13
-MIN_DRIFT = 28
+MIN_CONTROLS = 18
+MIN_DRIFT = 41
 
 
 def _manifest() -> dict[str, dict[str, str]]:

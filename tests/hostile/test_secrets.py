@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -155,3 +156,35 @@ def test_exec_plugins_are_documented_in_live_help() -> None:
     assert run.code == 0
     text = " ".join(run.stdout.split())
     assert "exec" in text and "kubectl" in text, text
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        f"hubble:\n  tls:\n    key: *{SECRET}\n",  # an alias to no anchor
+        f'hubble:\n  tls:\n    key: "{SECRET}\n',  # an unterminated quote
+        f"hubble:\n  tls:\n    key: {{{{ {SECRET} }}\n  ca: [\n",  # an unrendered template
+        f"hubble:\n  tls:\n\tkey: {SECRET}\n",  # a tab as indentation
+    ],
+    ids=["alias", "quote", "template", "tab"],
+)
+def test_lint_reads_values_with_load_and_never_quotes_a_broken_line(
+    workdir: Path, broken: str
+) -> None:
+    values = workdir / "values.yaml"
+    values.write_text(broken)
+    run = run_cli("lint", str(values))
+    assert_refused(run, secrets=SECRETS)
+    assert re.match(rf"^{re.escape(str(values))}:[34]:\d+: ", run.lines[0]), run.lines[0]
+
+
+def test_lint_of_an_argo_string_with_a_secret_and_a_broken_line(workdir: Path) -> None:
+    app = workdir / "app.yaml"
+    app.write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nspec:\n  source:\n"
+        "    chart: cilium\n    targetRevision: 1.18.4\n    helm:\n      values: |\n"
+        f"        hubble:\n          tls:\n            key: *{SECRET}\n"
+    )
+    run = run_cli("lint", str(app))
+    # the embedded text is reported at its line in the outer file, without the secret
+    assert_refused(run, secrets=SECRETS, needle="app.yaml:11:")

@@ -142,3 +142,13 @@ def test_pasted_smart_quotes_and_a_cut_line_still_parse() -> None:
     )
     assert cut is not None and cut.level == "warning"
     assert cut.message == "BPF bandwidth manager could not read procfs. Disabling the feature."
+
+
+def test_a_rule_install_failure_quoted_without_its_level_is_a_refusal() -> None:
+    # cilium/cilium PR #36857 quotes the agent line from `msg=` on, its level cut off.
+    log = parse_agent_log(
+        'msg="Failed to install iptables rules" error="cannot install static proxy rules" '
+        "subsys=iptables\n"
+        'msg="Installing iptables rules" subsys=iptables\n'
+    )
+    assert [r.entry.line for r in refusals(log)] == [1]

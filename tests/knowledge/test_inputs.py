@@ -109,6 +109,12 @@ def test_a_folder_with_only_an_agent_log_is_checked(tmp_path: Path) -> None:
     found = [f for f in report.findings if f.fact == "bandwidth-manager"]
     assert [f.node for f in found] == ["node-a"]
     assert found[0].causes[0].kind is CauseKind.REQUIREMENT_MISSING
+    # 1.11 has bundled chart data now: no stand-in.
+    assert not any("older than the bundled chart data" in d.message for d in report.diagnostics)
+    # Older than every bundled chart: the log is still read, against the oldest chart.
+    report = check(tmp_path, cilium_version="1.9.0")
+    found = [f for f in report.findings if f.fact == "bandwidth-manager"]
+    assert [f.node for f in found] == ["node-a"]
     assert any("older than the bundled chart data" in d.message for d in report.diagnostics)
 
 
@@ -117,4 +123,4 @@ def test_an_old_version_with_values_and_no_log_is_still_refused(tmp_path: Path) 
 
     (tmp_path / "values.yaml").write_text("kubeProxyReplacement: true\n", encoding="utf-8")
     with pytest.raises(UnsupportedVersion):
-        check(tmp_path, cilium_version="1.11.0")
+        check(tmp_path, cilium_version="1.9.0")

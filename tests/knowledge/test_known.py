@@ -129,3 +129,170 @@ def test_agent_without_status_gets_a_finding_from_its_log() -> None:
     logged = [f for f in result.findings if f.fact == "ipv4-big-tcp"]
     assert logged and logged[0].causes[0].kind is CauseKind.KNOWN_BUG
     assert logged[0].fix is not None and "enableIPv4BIGTCP" in (logged[0].fix.values_snippet or "")
+
+
+@pytest.mark.parametrize(
+    ("values", "version", "holds"),
+    [
+        (
+            "bpf:\n  datapathMode: netkit\nencryption:\n  enabled: true\n  type: ipsec\n",
+            "1.17.6",
+            True,
+        ),
+        # IPsec keeps eBPF host routing from 1.19: no longer the known failure.
+        (
+            "bpf:\n  datapathMode: netkit\nencryption:\n  enabled: true\n  type: ipsec\n",
+            "1.19.0",
+            False,
+        ),
+        (
+            "bpf:\n  datapathMode: netkit\nencryption:\n  enabled: true\n  type: wireguard\n",
+            "1.17.6",
+            False,
+        ),
+        (
+            "bpf:\n  datapathMode: veth\nencryption:\n  enabled: true\n  type: ipsec\n",
+            "1.17.6",
+            False,
+        ),
+    ],
+)
+def test_netkit_with_ipsec_is_a_cross_check_before_1_19(
+    values: str, version: str, holds: bool
+) -> None:
+    ctx = _ctx(values, version)
+    conflicts = derive_context(ctx, FACTS)["device-mode"].conflicts
+    named = [c for c in conflicts if "netkit-with-ipsec-legacy-host-routing" in c.message]
+    assert bool(named) is holds
+    if holds:
+        assert named[0].causes[0].kind is CauseKind.CONFLICTING_SETTING
+        assert named[0].fix is not None and "veth" in (named[0].fix.values_snippet or "")
+
+
+def test_wireguard_with_l7_proxy_is_fatal_only_before_1_14() -> None:
+    # kubernetes-sigs/kubespray#10538: WireGuard with the default L7 proxy on Cilium 1.13.8.
+    values = "encryption:\n  enabled: true\n  type: wireguard\n"
+    row = known.behaviour("wireguard-with-l7-proxy-before-1.14")
+    assert known.evaluate(row, _ctx(values, "1.13.8")) is not None
+    assert known.evaluate(row, _ctx(values, "1.14.0")) is None
+    assert known.evaluate(row, _ctx(values + "l7Proxy: false\n", "1.13.8")) is None
+    ipsec = values.replace("wireguard", "ipsec")
+    assert known.evaluate(row, _ctx(ipsec, "1.13.8")) is None
+
+
+def test_xdp_native_on_a_bond_needs_kernel_5_15() -> None:
+    # cilium/cilium#12662: the bonding driver has native XDP from Linux 5.15.
+    row = known.behaviour("xdp-native-on-bond-kernel-before-5.15")
+
+    def kernel(version: str) -> Located[str]:
+        return Located(version, Origin(Layer.KERNEL, detail="--kernel"))
+
+    base = _ctx("kubeProxyReplacement: true\nloadBalancer:\n  acceleration: native\n")
+    bond = replace(base, devices=tuple(parse_device_flags(["bond0:bonding"])[None]))
+    assert known.evaluate(row, replace(bond, kernel=kernel("5.10.0"))) is not None
+    assert known.evaluate(row, replace(bond, kernel=kernel("5.15.0"))) is None
+    nic = replace(base, devices=tuple(parse_device_flags(["eth0:mlx5_core"])[None]))
+    assert known.evaluate(row, replace(nic, kernel=kernel("5.10.0"))) is None
+
+
+def test_kpr_probe_is_refused_from_1_13() -> None:
+    # kubean-io/kubean#604: probe, the old chart default, after its removal in 1.13.
+    row = known.behaviour("kpr-probe-removed-1.13")
+    assert known.evaluate(row, _ctx("kubeProxyReplacement: probe\n", "1.14.0")) is not None
+    assert known.evaluate(row, _ctx("kubeProxyReplacement: probe\n", "1.12.9")) is None
+    assert known.evaluate(row, _ctx("kubeProxyReplacement: true\n", "1.14.0")) is None
+    log = parse_agent_log(
+        "daemon creation failed: unable to initialize kube-proxy replacement options: "
+        "Invalid value for --kube-proxy-replacement: probe\n"
+    )
+    assert "kpr-probe-removed-1.13" in {r.id for r, _ in known.log_matches(log)}
+
+
+def test_vxlan_port_in_use_is_told_by_its_log_line_only() -> None:
+    # cilium/cilium#38581: fan networking already holds 8472.
+    log = parse_agent_log(
+        "failed to setup vxlan tunnel device: setting up vxlan device: creating vxlan device "
+        "cilium_vxlan: setting up device cilium_vxlan: address already in use\n"
+    )
+    assert "vxlan-port-in-use" in {r.id for r, _ in known.log_matches(log)}
+    other = parse_agent_log(
+        "failed to setup vxlan tunnel device: "
+        "setting up GSO/GRO on VXLAN netdev: invalid argument\n"
+    )
+    assert "vxlan-port-in-use" not in {r.id for r, _ in known.log_matches(other)}
+
+
+def test_direct_routing_device_on_loopback_needs_1_15_and_devices() -> None:
+    # cilium/cilium#30889: node IP on lo, transit VLANs in devices.
+    row = known.behaviour("direct-routing-device-on-loopback-1.15")
+    values = "devices: vlan100,vlan200\n"
+    assert known.evaluate(row, _ctx(values, "1.15.1")) is not None
+    assert known.evaluate(row, _ctx(values, "1.14.4")) is None
+    assert known.evaluate(row, _ctx("kubeProxyReplacement: true\n", "1.15.1")) is None
+
+
+def test_xtables_and_ip6tables_module_rows_come_from_their_log_lines() -> None:
+    # cilium/cilium PR #36857 (Ubuntu 5.15.0-127) and issue #31263 (kind in a devcontainer).
+    mark = parse_agent_log(
+        'msg="Failed to install iptables rules" error="cannot install static proxy rules: '
+        'Warning: Extension MARK revision 0 not supported, missing kernel module?" '
+        "subsys=iptables\n"
+    )
+    assert "xtables-target-missing" in {r.id for r, _ in known.log_matches(mark)}
+    six = parse_agent_log(
+        'level=fatal msg="failed to start: IPv6 is enabled and ip6tables modules initialization '
+        'failed: could not load module ip6_tables: exit status 1" subsys=daemon\n'
+    )
+    assert "ipv6-ip6tables-modules-missing" in {r.id for r, _ in known.log_matches(six)}
+    assert "xtables-target-missing" not in {r.id for r, _ in known.log_matches(six)}
+
+
+def test_generic_veth_chaining_with_bpf_host_routing_is_a_conflict() -> None:
+    # cilium/cilium#20135: BPF host routing bypasses the routes the chained plugin set up.
+    row = known.behaviour("cni-chaining-with-bpf-host-routing")
+    forced = (
+        "kubeProxyReplacement: true\nbpf:\n  masquerade: true\n  hostLegacyRouting: false\n"
+        "cni:\n  chainingMode: generic-veth\n"
+    )
+    ctx = _ctx(forced, "1.18.4")
+    assert known.evaluate(row, ctx, derive_context(ctx, FACTS)) is not None
+    plain = _ctx(forced.replace("generic-veth", "portmap"), "1.18.4")
+    assert known.evaluate(row, plain, derive_context(plain, FACTS)) is None
+
+
+def test_ipv6_rule_removal_bug_is_bounded_to_1_15_before_1_15_5() -> None:
+    # cilium/cilium#31944, fixed for 1.15 by PR #32007.
+    row = known.behaviour("ipv6-proxy-rule-removal-eafnosupport")
+    assert known.evaluate(row, _ctx("ipv6:\n  enabled: false\n", "1.15.4")) is not None
+    assert known.evaluate(row, _ctx("ipv6:\n  enabled: false\n", "1.15.5")) is None
+    assert known.evaluate(row, _ctx("ipv6:\n  enabled: true\n", "1.15.4")) is None
+    log = parse_agent_log(
+        "failed to start: daemon creation failed: error while initializing daemon: failed while "
+        "reinitializing datapath: listing routing rules: address family not supported by protocol\n"
+    )
+    assert "ipv6-proxy-rule-removal-eafnosupport" in {r.id for r, _ in known.log_matches(log)}
+
+
+def test_ipsec_key_row_is_told_by_the_log_for_ipsec_only() -> None:
+    # isovalent/terraform-k8s-cilium PR #11: a secret in the wrong format.
+    row = known.behaviour("ipsec-key-missing-or-invalid")
+    ipsec = "encryption:\n  enabled: true\n  type: ipsec\n"
+    assert known.evaluate(row, _ctx(ipsec)) is not None
+    assert known.evaluate(row, _ctx(ipsec.replace("ipsec", "wireguard"))) is None
+    log = parse_agent_log(
+        'level=fatal msg="Error while creating daemon" error="unable to setup encryption: '
+        'missing IPSec key or invalid format" subsys=daemon\n'
+    )
+    assert "ipsec-key-missing-or-invalid" in {r.id for r, _ in known.log_matches(log)}
+
+
+def test_a_known_row_on_the_key_a_fact_refuses_leads_that_conflict() -> None:
+    # kubernetes-sigs/kubespray#13267: `tunnelProtocol: disabled`, the old tunnel idiom. The
+    # routing fact refuses the value itself; the known row says why, on the same key, so the
+    # two are one conflict whose first cause is the row's.
+    ctx = _ctx("routingMode: native\nipv4NativeRoutingCIDR: 10.0.0.0/8\ntunnelProtocol: disabled\n")
+    conflicts = derive_context(ctx, FACTS)["routing"].conflicts
+    on_key = [c for c in conflicts if c.source is not None and c.source.key == "tunnelProtocol"]
+    assert len(on_key) == 1
+    kinds = [c.kind for c in on_key[0].causes]
+    assert kinds[:2] == [CauseKind.DEPRECATED_VALUE, CauseKind.CONFLICTING_SETTING]

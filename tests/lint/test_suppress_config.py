@@ -110,3 +110,30 @@ def test_bad_settings_are_input_errors(tmp_path: Path, text: str) -> None:
     with pytest.raises(InputError) as caught:
         load_settings(tmp_path / "pyproject.toml")
     assert "pyproject.toml:" in str(caught.value)
+
+
+def test_a_suppression_is_a_comment_the_yaml_reader_found() -> None:
+    # `# ciliumdrift: ignore` inside a quoted string or a block scalar is text, not a comment
+    text = (
+        'cluster:\n  name: "a # ciliumdrift: ignore[CD101]"\n'
+        "tunel: vxlan\n"
+        "extraConfig:\n  note: |\n    # ciliumdrift: ignore[CD101]\n"
+        "bpff: {}\n"
+        "hubbel: {}  # ciliumdrift: ignore[CD101]\n"
+    )
+    report = lint_texts([("v.yaml", text)], cilium_version="1.18.4")
+    unknown = sorted(v.key for v in report.violations if v.code == "CD101")
+    assert unknown == ["bpff", "tunel"]
+    assert report.suppressed == 1
+
+
+def test_a_suppression_inside_an_argo_values_string_applies_at_its_line() -> None:
+    argo = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nspec:\n  source:\n"
+        "    chart: cilium\n    targetRevision: 1.18.4\n    helm:\n      values: |\n"
+        "        # ciliumdrift: ignore[CD101]\n        tunel: vxlan\n        bpff: {}\n"
+    )
+    report = lint_texts([("app.yaml", argo)])
+    assert [(v.key, v.position.line) for v in report.violations if v.code == "CD101"] == [
+        ("bpff", 11)
+    ]

@@ -286,3 +286,29 @@ def test_config_keys_render_as_the_chart_writes_them() -> None:
         None,
         "7",
     ]
+
+
+def test_live_node_config_file_sets_the_selected_nodes_expectation(
+    fake_cluster: Start, run_cli: Cli, tmp_path: Path
+) -> None:
+    # The cluster has no CiliumNodeConfig: the one declared with the config (--node-config)
+    # moves node-001 to veth, so the node running veth is what the files ask for.
+    agents = make_agents(2)
+    agents[1].labels = {"datapath": "veth"}
+    running(agents[1:2], **{"datapath-mode": "veth"})
+    _, kubeconfig = fake_cluster(agents)
+    declared = tmp_path / "node-config.yaml"
+    declared.write_text(
+        json.dumps(node_config("veth-nodes", {"datapath": "veth"}, {"datapath-mode": "veth"})),
+        encoding="utf-8",
+    )
+    base = ("live", *SEED_ARGS, "--kubeconfig", str(kubeconfig), "--format", "json")
+    _, out, _ = run_cli(*base)
+    assert [f["nodes"] for f in by_fact(findings(out), "device-mode")] == [["node-001"]]
+    _, out, err = run_cli(*base, "--node-config", str(declared))
+    report = json.loads(out)
+    assert by_fact(findings(out), "device-mode") == [], err
+    rows = {r["node"]: r for r in report["rows"] if r["fact"] == "device-mode"}
+    assert rows["node-001"]["expected"] == "veth" and rows["node-001"]["verdict"] == "match"
+    assert rows["node-000"]["expected"] == "netkit"
+    assert report["inputs"]["node_configs"] == [str(declared)]

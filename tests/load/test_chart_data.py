@@ -120,3 +120,17 @@ def test_user_chart_dir_and_archive(tmp_path: Path) -> None:
     with tarfile.open(archive, "w:gz") as tar:
         tar.add(chart, arcname="mychart")
     assert load_user_chart(str(archive)).defaults["bpf"].value["masquerade"].value is True
+
+
+def test_the_chart_default_table_has_every_bundled_chart() -> None:
+    # tools/chart_defaults_table.py fills data/agent_defaults.yaml from the bundled charts:
+    # run again, it changes nothing, and an old chart's boolean switch has its row.
+    spec = importlib.util.spec_from_file_location(
+        "chart_defaults_table", REPO / "tools" / "chart_defaults_table.py"
+    )
+    assert spec is not None and spec.loader is not None
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    text = tool.TABLE.read_text("utf-8")
+    assert tool.fill(text, [], tool.bundled()) == text
+    assert '  "bandwidthManager":' in text and '    "1.10.20": false' in text

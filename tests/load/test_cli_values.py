@@ -9,7 +9,6 @@ import pytest
 from typer.testing import CliRunner
 
 from ciliumdrift.cli import app
-from ciliumdrift.cli import values as _registers_values  # noqa: F401
 
 from .conftest import CORPUS, write
 

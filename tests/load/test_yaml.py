@@ -12,9 +12,16 @@ from hypothesis import strategies as st
 from ciliumdrift.errors import InputError, ValuesError, YamlError
 from ciliumdrift.load import load_values
 from ciliumdrift.load.scalars import helm_scalar
-from ciliumdrift.load.yaml import MAX_DEPTH, key_positions, load_yaml_documents
+from ciliumdrift.load.written import read_documents
+from ciliumdrift.load.yaml import MAX_DEPTH, load_yaml_documents
 
 from .conftest import write
+
+
+def _key_positions(text: str) -> dict[str, str]:
+    """Dotted key -> ``file:line:column`` of the key, as lint sees a values file."""
+    (document,) = read_documents("f.yaml", text)
+    return {entry.dotted: str(entry.key.position) for entry in document.entries()}
 
 
 def test_positions_are_one_based_and_survive_crlf_and_bom() -> None:
@@ -22,12 +29,8 @@ def test_positions_are_one_based_and_survive_crlf_and_bom() -> None:
     from ciliumdrift.textio import decode
 
     decoded = decode(text.encode("utf-8"), "f.yaml")
-    assert key_positions(decoded, "f.yaml") == {
-        "a": pytest.approx(key_positions("a:\n  b: 1\n  c: [x, y]\n", "f.yaml")["a"]),
-        "a.b": key_positions("a:\n  b: 1\n  c: [x, y]\n", "f.yaml")["a.b"],
-        "a.c": key_positions("a:\n  b: 1\n  c: [x, y]\n", "f.yaml")["a.c"],
-    }
-    assert str(key_positions(decoded, "f.yaml")["a.c"]) == "f.yaml:3:3"
+    assert _key_positions(decoded) == _key_positions("a:\n  b: 1\n  c: [x, y]\n")
+    assert _key_positions(decoded) == {"a": "f.yaml:1:1", "a.b": "f.yaml:2:3", "a.c": "f.yaml:3:3"}
 
 
 BAD_INPUTS = {
@@ -186,3 +189,28 @@ def test_scalar_typing_matches_helm(helm: Any, text: str) -> None:
     assert ours == theirs
     if ours[0] == "ok":
         assert type(ours[1]) is type(theirs[1])
+
+
+def test_lenient_reading_records_the_comments_the_parser_sees() -> None:
+    from ciliumdrift.load.yaml import lenient_reading
+
+    text = (
+        "# head\r\n"
+        'a: "x # not a comment"  # real\r\n'
+        "b: |\r\n  # block text\r\n  line\r\n"
+        "# after the block\r\n"
+        "c: plain#text # yes\r\n"
+        "d: [1, 2] # flow\r\n"
+    )
+    with lenient_reading() as record:
+        load_yaml_documents(text, "f.yaml")
+    found = [(str(c.position), c.text) for c in record.comments["f.yaml"]]
+    assert found == [
+        ("f.yaml:1:1", "# head"),
+        ("f.yaml:2:25", "# real"),
+        ("f.yaml:6:1", "# after the block"),
+        ("f.yaml:7:15", "# yes"),
+        ("f.yaml:8:11", "# flow"),
+    ]
+    load_yaml_documents(text, "g.yaml")  # a strict read records nothing
+    assert "g.yaml" not in record.comments

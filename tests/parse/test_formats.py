@@ -400,6 +400,31 @@ def test_kpr_details_with_nat46_and_dsr() -> None:
     assert details.services[1].detail == "Range: 30000-32767"
 
 
+def test_kpr_rows_cut_from_their_header_still_read_as_kpr_details() -> None:
+    # A post's `cilium status --verbose` excerpt: "..." then the rows it cares about, the
+    # `KubeProxyReplacement Details:` header left out.
+    text = (
+        "...\n"
+        "  Mode:                  DSR\n"
+        "    DSR Dispatch Mode:   Geneve\n"
+        "  Backend Selection:     Maglev (Table Size: 16381)\n"
+        "  Session Affinity:     Enabled\n"
+        "...\n"
+    )
+    details = parse_status(text).kpr_details
+    assert details is not None
+    assert (details.mode, details.dsr_dispatch_mode) == ("DSR", "Geneve")
+    assert (details.backend_selection, details.maglev_table_size) == ("Maglev", 16381)
+    assert details.session_affinity is True
+    # the same rows grepped alone (their common indentation removed with the paste's)
+    alone = parse_status("  Mode:                 SNAT\n  Backend Selection:    Random\n")
+    assert alone.kpr_details is not None and alone.kpr_details.mode == "SNAT"
+    assert alone.kpr_details.backend_selection == "Random"
+    # rows that are not the block's own labels do not open it
+    with pytest.raises(StatusParseError):
+        parse_status("...\n  Status:   True\n  Devices:  eth0\n")
+
+
 def test_modules_tree_after_pr_46739() -> None:
     text = """\
 Modules Health:   Stopped(0) Degraded(1) OK(2)

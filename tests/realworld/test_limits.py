@@ -160,7 +160,7 @@ def _shape(node: YamlNode | None) -> object:
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tree=st.dictionaries(st.text(alphabet="abk", min_size=1, max_size=4), _TREES, max_size=6))
 def test_large_and_small_texts_parse_alike(tree: dict[str, object]) -> None:
-    """Texts over FAST_SCAN_BYTES go through libyaml's parser: same nodes, same positions.
+    """Texts over FAST_SCAN_BYTES (pre-scanned, refused with libyaml's message) parse alike.
 
     libyaml may refuse what ruamel accepts (a plain scalar starting with ``:`` in a flow
     collection, which go-yaml, Helm's and Talos' parser, refuses as well), never the reverse.

@@ -19,7 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ciliumdrift.cli import app
-from ciliumdrift.errors import InputError, UnsupportedVersion, YamlError
+from ciliumdrift.errors import InputError, YamlError
 from ciliumdrift.lint import lint
 from ciliumdrift.load import load_declared, load_talos, load_values, set_flags_from_options
 
@@ -505,18 +505,15 @@ def test_duplicate_keys_refused_by_the_loader_where_helm_keeps_the_last() -> Non
     )
 
 
-def test_a_chart_older_than_the_bundled_data_is_refused_at_the_wrapper_line() -> None:
+def test_a_1_11_wrapper_is_read_with_the_bundled_1_11_chart() -> None:
+    # The wrapper pins Cilium 1.11.6 (line 11): 1.10 to 1.13 charts are bundled now.
     path = _paths(("values/hiroyaonoe-app.yaml",))
-    with pytest.raises(UnsupportedVersion) as caught:
-        load_values(path)
-    assert caught.value.position is not None
-    assert (caught.value.position.line, caught.value.position.column) == (11, 21)
-    # expect used to blame --cilium-version for the version the wrapper named
+    assert load_values(path).chart_version == "1.11.6"
     result = RUNNER.invoke(app, ["expect", "-f", path[0], "--format", "json"])
-    assert result.exit_code == 2
-    assert result.stderr.startswith(f"{path[0]}:11:21: Cilium 1.11.6 is older")
+    assert result.exit_code == 0, result.stderr
     report = lint(path)
-    assert report.violations == () and "key checks skipped" in str(report.diagnostics)
+    assert "chart defaults of 1.11.20 stand in for 1.11.6" in str(report.diagnostics)
+    assert "key checks skipped" not in str(report.diagnostics)
 
 
 @pytest.mark.parametrize(

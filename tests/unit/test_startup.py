@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from ciliumdrift.cli import COMMANDS, load_command
+
 HEAVY = ("kubernetes", "deepdiff", "jsonschema", "rich", "ruamel", "hypothesis")
 
 
@@ -44,6 +46,33 @@ def test_help_runs_without_heavy_imports() -> None:
     ).stdout
     assert "check" in out
     assert out.strip().endswith("HEAVY:")
+
+
+def test_each_command_is_loaded_only_to_run_it() -> None:
+    code = (
+        "import sys\nfrom ciliumdrift.cli import main\nsys.argv=['ciliumdrift', *sys.argv[1:]]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('LOADED:' + ','.join(sorted(m for m in sys.modules if m.startswith("
+        "'ciliumdrift.cli.') and m != 'ciliumdrift.cli._common')))"
+    )
+
+    def loaded(*args: str) -> str:
+        out = subprocess.run(
+            [sys.executable, "-c", code, *args], check=True, capture_output=True, text=True
+        ).stdout
+        return out.strip().rsplit("LOADED:", 1)[1]
+
+    assert loaded("--help") == ""
+    assert loaded("rules") == "ciliumdrift.cli.rules"
+    assert loaded("status", "--help") == "ciliumdrift.cli.status"
+
+
+def test_the_command_table_says_what_each_command_says() -> None:
+    """`--help` lists COMMANDS' one-line help: it is the first line of each command's own."""
+    for name, (_, summary) in COMMANDS.items():
+        command = load_command(name)
+        assert command.name == name
+        assert (command.help or "").splitlines()[0] == summary, name
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:

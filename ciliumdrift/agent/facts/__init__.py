@@ -1,6 +1,8 @@
 """The fact registry: every config-determined status line, as declared units.
 
 ``FACTS`` is the explicit tuple of all facts in status-line order; ``fact_by_id`` finds one.
+``HEALTH`` lists the health facts (:mod:`ciliumdrift.agent.facts.health`): status lines no
+config decides, which compare reports as health findings and never as rows.
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 from ciliumdrift.agent.fact import Fact
 from ciliumdrift.agent.facts import (
     bandwidth,
+    clustermesh,
     datapath,
     encryption,
     hubble,
@@ -20,6 +23,7 @@ from ciliumdrift.agent.facts import (
     proxy,
     routing,
 )
+from ciliumdrift.agent.facts.health import HEALTH
 
 FACTS: tuple[Fact, ...] = (
     misc.kvstore,
@@ -31,6 +35,7 @@ FACTS: tuple[Fact, ...] = (
     misc.cni_chaining,
     misc.cilium_version,
     ipam.ipam,
+    *clustermesh.FACTS,
     bandwidth.ipv4_big_tcp,
     bandwidth.ipv6_big_tcp,
     bandwidth.bandwidth_manager,
@@ -59,4 +64,4 @@ def fact_by_id(fact_id: str) -> Fact:
         raise KeyError(f"no fact {fact_id!r}; known facts: {known}") from None
 
 
-__all__ = ["FACTS", "fact_by_id"]
+__all__ = ["FACTS", "HEALTH", "fact_by_id"]

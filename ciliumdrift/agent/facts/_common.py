@@ -19,7 +19,7 @@ from ciliumdrift.agent.explain import (
     version_default,
 )
 from ciliumdrift.agent.fact import Conflict, Expectation, Explainer, Explanation, NodeContext
-from ciliumdrift.model import Cause, CauseKind, Layer, Origin
+from ciliumdrift.model import Cause, CauseKind, Evidence, Layer, Origin
 
 _IGNORED_KINDS = (CauseKind.KEY_IGNORED, CauseKind.DEPRECATED_VALUE)
 
@@ -120,15 +120,11 @@ def _defaulted_keys(ctx: NodeContext, fallbacks: Sequence[Cause]) -> list[str]:
 
 
 def likely(kind: CauseKind, summary: str, *evidence: object) -> Candidate:
-    from ciliumdrift.model import Evidence
-
     items = tuple(e if isinstance(e, Evidence) else Evidence(str(e)) for e in evidence)
     return Candidate(LIKELY, cause(kind, summary, *items))
 
 
 def possible(kind: CauseKind, summary: str, *evidence: object) -> Candidate:
-    from ciliumdrift.model import Evidence
-
     items = tuple(e if isinstance(e, Evidence) else Evidence(str(e)) for e in evidence)
     return Candidate(POSSIBLE, cause(kind, summary, *items))
 

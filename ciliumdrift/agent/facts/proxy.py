@@ -77,6 +77,7 @@ def l7_proxy(ctx: NodeContext) -> Expectation:
     enable-l7-proxy = l7Proxy (default true). Off: `No managed proxy redirect`. On: `OK, ip …,
     Envoy: external` when external-envoy-proxy (chart: false without l7Proxy; envoy.enabled when
     set; else true for chart 1.16+ unless upgradeCompatibility <= 1.15; false for 1.14/1.15).
+    Before 1.14 the line has no Envoy word: `OK, ip …, N redirects active on ports …`.
 
     ## Fallbacks
     None; L7 proxy with installIptablesRules false is fatal. The Envoy word reflects the flag,
@@ -114,6 +115,8 @@ def l7_proxy(ctx: NodeContext) -> Expectation:
                 fatal=True,
             )
         )
+    if not s.gate(ctx, "proxy-status-envoy"):
+        return expect("OK", enabled.origin, conflicts=conflicts)
     external = envoy_external(ctx)
     where = "external" if external.value else "embedded"
     source = external.origin if s.is_set(ctx, "envoy.enabled") else enabled.origin

@@ -604,6 +604,36 @@ def l7_proxy_without_iptables_rules(ctx: LintContext) -> None:
     """
 
 
+@rule(code="CD229", name="clustermesh-without-cluster-id", severity=Severity.WARNING, view=True)
+def clustermesh_without_cluster_id(ctx: LintContext) -> None:
+    """ClusterMesh asked for with cluster.id 0: the agent starts no cluster-mesh client.
+
+    ## Why
+    The agent builds its cluster-mesh client only for a non-zero cluster ID
+    (cilium/cilium@v1.18.0:pkg/clustermesh/clustermesh.go, NewClusterMesh); with the
+    clustermesh-apiserver deployed or remote clusters listed but cluster.id 0, no remote
+    cluster is ever connected and the status has no `ClusterMesh:` line.
+
+    ## Bad
+    ```yaml cilium=1.18
+    clustermesh:
+      useAPIServer: true
+    ```
+
+    ## Good
+    ```yaml cilium=1.18
+    cluster:
+      name: east
+      id: 1
+    clustermesh:
+      useAPIServer: true
+    ```
+
+    ## Fix
+    Give each meshed cluster a unique `cluster.id` (1 to the maximum) and `cluster.name`.
+    """
+
+
 RULES = (
     native_routing_without_cidr,
     native_routing_without_ipv6_cidr,
@@ -625,4 +655,5 @@ RULES = (
     bpf_masquerade_without_masquerading,
     ip_masq_agent_without_bpf_masquerade,
     l7_proxy_without_iptables_rules,
+    clustermesh_without_cluster_id,
 )

@@ -8,9 +8,11 @@ from functools import lru_cache
 from typing import Any
 
 from ciliumdrift.agent.keys import closest
-from ciliumdrift.lint.document import YAML11_ONLY_BOOLEANS, Entry, YamlNode
 from ciliumdrift.lint.rule import LintContext, Violation, rule
-from ciliumdrift.load.model import join_key
+from ciliumdrift.lint.rules.hygiene import is_port_key, placeholder_in
+from ciliumdrift.load.model import join_key, split_key
+from ciliumdrift.load.written import YAML11_ONLY_BOOLEANS, Entry, value_of
+from ciliumdrift.load.yaml import YamlNode
 from ciliumdrift.model import Severity
 
 _ABSENT = object()
@@ -19,7 +21,6 @@ _ABSENT = object()
 @lru_cache(maxsize=16)
 def _children(known: frozenset[str]) -> Mapping[str, frozenset[str]]:
     """Parent dotted key ('' for the top level) -> the names of its known child keys."""
-    from ciliumdrift.load.model import split_key
 
     index: dict[str, set[str]] = {}
     for key in known:
@@ -30,8 +31,6 @@ def _children(known: frozenset[str]) -> Mapping[str, frozenset[str]]:
 
 @lru_cache(maxsize=16)
 def _by_name(known: frozenset[str]) -> Mapping[str, tuple[str, ...]]:
-    from ciliumdrift.load.model import split_key
-
     index: dict[str, list[str]] = {}
     for key in known:
         index.setdefault(split_key(key)[-1], []).append(key)
@@ -127,8 +126,6 @@ def _misplaced_candidates(ctx: LintContext, entry: Entry) -> tuple[str, ...]:
 
 
 def _shared_prefix(key: str, path: tuple[str, ...]) -> int:
-    from ciliumdrift.load.model import split_key
-
     shared = 0
     for mine, theirs in zip(split_key(key), path[:-1], strict=False):
         if mine != theirs:
@@ -284,7 +281,7 @@ def type_conflict(ctx: LintContext) -> Iterator[Violation]:
                 isinstance(default, dict)
                 and default
                 and value.kind != "map"
-                and value.to_python() is not None
+                and value_of(value) is not None
             ):
                 message = (
                     f"cannot overwrite table with non table for '{entry.dotted}': the chart "
@@ -358,8 +355,6 @@ def _helm_text(value: Any) -> str:
 
 
 def _is_placeholder(text: str) -> bool:
-    from ciliumdrift.lint.rules.hygiene import placeholder_in
-
     return placeholder_in(text) is not None
 
 
@@ -436,7 +431,7 @@ def yaml11_boolean(ctx: LintContext) -> Iterator[Violation]:
     for doc in ctx.documents:
         for path, node in doc.scalars():
             if node.style is None and node.text in YAML11_ONLY_BOOLEANS:
-                meaning = "true" if node.scalar() else "false"
+                meaning = "true" if value_of(node) else "false"
                 key = join_key(path) if path else None
                 message = (
                     f"'{node.text}' is the boolean {meaning} to Helm (YAML 1.1) but a string "
@@ -477,7 +472,7 @@ def duplicate_key(ctx: LintContext) -> Iterator[Violation]:
             continue
         for prefix, node in _maps(doc.root, ()):
             seen: dict[str, YamlNode] = {}
-            for key, _ in node.pairs:
+            for key, _ in node.entries:
                 if key.kind != "scalar":
                     continue
                 if key.text in seen:
@@ -502,7 +497,7 @@ def _maps(node: YamlNode, prefix: tuple[str, ...]) -> Iterator[tuple[tuple[str, 
         seen.add(id(current))
         if current.kind == "map":
             yield path, current
-            stack.extend(((*path, key.text), value) for key, value in reversed(current.pairs))
+            stack.extend(((*path, key.text), value) for key, value in reversed(current.entries))
         elif current.kind == "seq":
             stack.extend((path, item) for item in reversed(current.items))
 
@@ -593,7 +588,7 @@ def null_deletes_default(ctx: LintContext) -> Iterator[Violation]:
         for entry in doc.entries():
             if (
                 entry.value.kind != "scalar"
-                or entry.value.to_python() is not None
+                or value_of(entry.value) is not None
                 or entry.value.style is not None
             ):
                 continue
@@ -633,7 +628,6 @@ def number_as_string(ctx: LintContext) -> Iterator[Violation]:
     ## Fix
     Remove the quotes.
     """
-    from ciliumdrift.lint.rules.hygiene import is_port_key
 
     for doc in ctx.documents:
         for entry in doc.entries():
