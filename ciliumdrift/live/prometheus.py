@@ -1,4 +1,4 @@
-"""Prometheus as a source: what every agent already exports, read in three instant queries.
+"""Prometheus as a source: what every agent already exports, read in four instant queries.
 
 At thousands of nodes, exec-ing into every agent loads the API server; the cluster's
 Prometheus already holds what the agents export about their running config:
@@ -78,14 +78,18 @@ FEATURE_METRICS = (
     "adv_connect_and_lb_cilium_node_config_enabled",
     "network_policies_host_firewall_enabled",
 )
-FEATURES_QUERY = (
-    '{__name__=~"' + "|".join(f"cilium_feature_{name}" for name in FEATURE_METRICS) + '"} > 0'
+#: The feature gauges in two queries that Prometheus evaluates at once: selecting every
+#: registered label combination of 5,000 agents (~150,000 series, most at 0) is its work of
+#: a run, and one query uses one core (at 5,000 nodes: 1.0 s as one query, 0.75 s as two).
+FEATURES_QUERIES = tuple(
+    '{__name__=~"' + "|".join(f"cilium_feature_{name}" for name in names) + '"} > 0'
+    for names in (FEATURE_METRICS[:6], FEATURE_METRICS[6:])
 )
 DRIFT_QUERY = "cilium_drift_checker_config_delta"
 VERSION_QUERY = "cilium_version"
 #: Execs of ``cilium-dbg status`` per group of nodes with identical metrics.
 DEFAULT_SAMPLE = 3
-#: A query answer larger than this is not what three instant queries return.
+#: A query answer larger than this is not what these instant queries return.
 MAX_RESPONSE_BYTES = 256 * 1024 * 1024
 NODE_LABELS = ("node", "kubernetes_node", "nodename", "node_name")
 POD_LABELS = ("pod", "kubernetes_pod_name", "pod_name")
@@ -253,12 +257,13 @@ def _reason(error: object) -> str:
 
 
 def read_fleet(source: PrometheusSource) -> tuple[list[dict[str, Any]], ...]:
-    """The three queries at once: (features, drift deltas, versions)."""
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        futures = [
-            pool.submit(query, source, q) for q in (FEATURES_QUERY, DRIFT_QUERY, VERSION_QUERY)
+    """The queries at once: (features, drift deltas, versions)."""
+    queries = (*FEATURES_QUERIES, DRIFT_QUERY, VERSION_QUERY)
+    with ThreadPoolExecutor(max_workers=len(queries)) as pool:
+        *features, deltas, versions = [
+            f.result() for f in [pool.submit(query, source, q) for q in queries]
         ]
-        return tuple(f.result() for f in futures)
+    return [sample for part in features for sample in part], deltas, versions
 
 
 # -- series to nodes ---------------------------------------------------------------------------
