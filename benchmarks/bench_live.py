@@ -10,10 +10,11 @@ process's own peak RSS from ``wait4``. Targets (issue 14):
 * 5,000 agents, 100 ms exec latency: <= 15 s wall, <= 300 MiB
 * 5,000 agents with ``--prometheus`` (a real Prometheus on a 5,000-node TSDB block): <= 3 s
 
-    python benchmarks/bench_live.py [--cases 500,5000,prometheus] [--runs 2]
+    python benchmarks/bench_live.py [--cases 500,5000,prometheus] [--runs 3]
 
-Exit 1 when a target is missed. The Prometheus case is skipped (and said so) when the
-Debian ``prometheus`` package is not installed.
+The median of ``--runs`` runs is held against the target. Exit 1 when a target is
+missed. The Prometheus case is skipped (and said so) when the Debian ``prometheus``
+package is not installed.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -59,8 +61,10 @@ def fake_cluster(agents: int, latency_ms: float) -> Iterator[str]:
         server.wait(30)
 
 
-def run_cli(args: list[str]) -> tuple[float, float, int, str]:
-    """(wall seconds, peak RSS MiB, exit code, last stdout line) of one cold CLI run."""
+def run_cli(args: list[str]) -> tuple[float, float, int, str, float]:
+    """(wall seconds, peak RSS MiB, exit code, last stdout line, CPU seconds) of one cold CLI
+    run. The CPU time (user + system) of the CLI alone says what a loaded machine's wall
+    time hides."""
     command = [shutil.which("ciliumdrift") or "ciliumdrift", *args]
     started = time.perf_counter()
     process = subprocess.Popen(
@@ -78,13 +82,14 @@ def run_cli(args: list[str]) -> tuple[float, float, int, str]:
     if code not in (0, 1):
         print(err.decode(errors="replace")[-2000:], file=sys.stderr)
     lines = out.decode(errors="replace").strip().splitlines()
-    return wall, usage.ru_maxrss / 1024, code, lines[-1] if lines else ""
+    cpu = usage.ru_utime + usage.ru_stime
+    return wall, usage.ru_maxrss / 1024, code, lines[-1] if lines else "", cpu
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", default="500,5000,prometheus")
-    parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--latency-ms", type=float, default=100.0)
     args = parser.parse_args()
     sys.path.insert(0, str(REPO))
@@ -111,17 +116,20 @@ def main() -> int:
                 extra = ["--prometheus", url]
             command = ["live", "--kubeconfig", kubeconfig, *seed, *extra]
             results = [run_cli(command) for _ in range(args.runs)]
-        best = min(results)
+        # The median run against the target: a shared machine's noise moves single runs.
+        median = statistics.median(r[0] for r in results)
+        cpu = statistics.median(r[4] for r in results)
         peak = max(r[1] for r in results)
-        ok = all(r[2] == 0 for r in results) and best[0] <= wall_target and peak <= rss_target
+        ok = all(r[2] == 0 for r in results) and median <= wall_target and peak <= rss_target
         failed |= not ok
         print(
             f"{case:>10}: {agents:,} agents, exec latency {args.latency_ms:g} ms: "
-            f"wall {', '.join(f'{r[0]:.2f} s' for r in results)} (target <= {wall_target:g} s), "
-            f"peak RSS {peak:.0f} MiB (target <= {rss_target} MiB), exit "
-            f"{','.join(str(r[2]) for r in results)} {'ok' if ok else 'MISSED'}"
+            f"wall {', '.join(f'{r[0]:.2f} s' for r in results)}, median {median:.2f} s "
+            f"(CLI CPU median {cpu:.2f} s; load {os.getloadavg()[0]:.1f}) "
+            f"(target <= {wall_target:g} s), peak RSS {peak:.0f} MiB (target <= {rss_target} "
+            f"MiB), exit {','.join(str(r[2]) for r in results)} {'ok' if ok else 'MISSED'}"
         )
-        print(f"{'':>12}ciliumdrift {' '.join(command[:1])} ... -> {best[3]}")
+        print(f"{'':>12}ciliumdrift {' '.join(command[:1])} ... -> {results[-1][3]}")
     return 1 if failed else 0
 
 

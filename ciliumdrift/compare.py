@@ -16,7 +16,7 @@ from dataclasses import fields, replace
 from typing import Any
 
 from ciliumdrift.agent import nodeconfig
-from ciliumdrift.agent.devices import node_devices
+from ciliumdrift.agent.devices import Device, node_devices
 from ciliumdrift.agent.explain import explain_drift, unknown
 from ciliumdrift.agent.fact import Conflict, Expectation, Fact, NodeContext, status_label
 from ciliumdrift.agent.facts import FACTS, HEALTH, lb, maps
@@ -100,6 +100,7 @@ def _context(
     observation: NodeObservation,
     kernels: Mapping[str | None, str],
     node_configs: Sequence[NodeConfigOverride] = (),
+    devices: dict[tuple[object, ...], tuple[Device, ...]] | None = None,
 ) -> NodeContext:
     node = observation.name or (observation.status.node if observation.status else None)
     ctx = node_context(
@@ -108,7 +109,7 @@ def _context(
         kernel=_kernel_for(observation, kernels),
         pod_cidrs=observation.pod_cidrs,
     )
-    ctx = _node_facts(ctx, declared, observation, node, node_configs)
+    ctx = _node_facts(ctx, declared, observation, node, node_configs, devices)
     # The version is the run's (ciliumdrift.inputs), observed or not: never chosen here.
     return ctx
 
@@ -119,16 +120,27 @@ def _node_facts(
     observation: NodeObservation,
     node: str | None,
     node_configs: Sequence[NodeConfigOverride],
+    known_devices: dict[tuple[object, ...], tuple[Device, ...]] | None = None,
 ) -> NodeContext:
-    """The node's own facts: its agent log, devices, labels and CiliumNodeConfig overrides."""
+    """The node's own facts: its agent log, devices, labels and CiliumNodeConfig overrides.
+
+    ``known_devices`` keeps the devices of every (status, flags, log) seen in one comparison:
+    a fleet read from metrics shares one status object among thousands of nodes. The key
+    holds object ids, valid while the caller keeps the observations.
+    """
     labels = nodeconfig.labels_for(node, observation.labels)
-    devices = node_devices(
-        declared.values,
-        declared.talos,
-        observation.status,
-        {None: observation.devices},
-        log=observation.agent_log,
-    )
+    key = (id(observation.status), observation.devices, id(observation.agent_log))
+    devices = known_devices.get(key) if known_devices is not None else None
+    if devices is None:
+        devices = node_devices(
+            declared.values,
+            declared.talos,
+            observation.status,
+            {None: observation.devices},
+            log=observation.agent_log,
+        )
+        if known_devices is not None:
+            known_devices[key] = devices
     ctx = replace(
         ctx,
         agent_log=observation.agent_log,
@@ -164,6 +176,7 @@ def compare(
     """
     kernel_map = dict(kernels or {})
     derived = _Deriver()
+    devices: dict[tuple[object, ...], tuple[Device, ...]] = {}
     verdicts: dict[tuple[object, ...], Verdict] = {}
     # Sources that read a fleet hand identical statuses as one object (metrics): observe once.
     # The observations keep every status alive for the whole call, so ids are not reused.
@@ -190,7 +203,7 @@ def compare(
                 _collect_conflicts(ctx, expectations, node, conflicts)
                 log_only.append((ctx, node, expectations))
             continue
-        ctx = _context(declared, observation, kernel_map, node_configs)
+        ctx = _context(declared, observation, kernel_map, node_configs, devices)
         contexts.append(ctx)
         expectations = derived(ctx)
         _collect_conflicts(ctx, expectations, node, conflicts)
@@ -235,12 +248,10 @@ def compare(
         )
         for line in lines
     )
-    peers = _Peers(lines)
-    drift = [
-        _drift(line, peers)
-        for line in lines
-        if line.verdict in (Verdict.MISMATCH, Verdict.CONDITIONAL)
-    ]
+    differing = [line for line in lines if line.verdict in (Verdict.MISMATCH, Verdict.CONDITIONAL)]
+    # The peers index walks every line: only a fleet with drift needs it.
+    peers = _Peers(lines if differing else ())
+    drift = [_drift(line, peers) for line in differing]
     nodes_seen = len(contexts)
     running = {
         observation.name or (observation.status.node if observation.status else None)
@@ -249,11 +260,15 @@ def compare(
         and observation.status.cilium is not None
         and observation.status.cilium.state == "Ok"
     }
-    shown = {
-        (line.fact.id, line.node): line.observed
-        for line in lines
-        if line.verdict is Verdict.MATCH and line.observed is not None
-    }
+    shown = (
+        {
+            (line.fact.id, line.node): line.observed
+            for line in lines
+            if line.verdict is Verdict.MATCH and line.observed is not None
+        }
+        if conflicts
+        else {}
+    )
     cross = [
         _settled(_cross_check(*entry, nodes_seen, running), entry, shown, bool(observations))
         for entry in conflicts.values()

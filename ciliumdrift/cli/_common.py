@@ -232,6 +232,85 @@ NodeLabels = Annotated[
     typer.Option("--node-label", metavar="NODE=KEY=VALUE", help="A node label (node selectors)."),
 ]
 
+# Cluster options: ``live`` and ``serve`` read a cluster the same way (defaults stay with
+# each command: serve is gentler on the API server).
+Kubeconfig = Annotated[
+    str | None,
+    typer.Option(
+        "--kubeconfig",
+        metavar="PATH",
+        help="Only this kubeconfig (else KUBECONFIG, else in-cluster). Its exec plugins run, "
+        "as with kubectl.",
+    ),
+]
+KubeContext = Annotated[
+    str | None, typer.Option("--context", metavar="NAME", help="kubeconfig context.")
+]
+AgentNamespace = Annotated[
+    str, typer.Option("--namespace", "-n", metavar="NS", help="Where the agents run.")
+]
+AgentSelector = Annotated[
+    str, typer.Option("--selector", "-l", metavar="LABELS", help="Agent pod label selector.")
+]
+Concurrency = Annotated[
+    int,
+    typer.Option(
+        "--concurrency",
+        metavar="N",
+        min=1,
+        max=1024,
+        help="Execs in flight at once (bounds the streams the API server proxies).",
+    ),
+]
+Timeout = Annotated[
+    float,
+    typer.Option(
+        "--timeout",
+        metavar="SECONDS",
+        min=0.1,
+        help="Per exec (connect, upgrade, output) and per API call.",
+    ),
+]
+ReadHelmRelease = Annotated[
+    bool,
+    typer.Option("--read-helm-release", help="Also read the Helm release Secret (needs RBAC)."),
+]
+HelmReleaseName = Annotated[
+    str, typer.Option("--release", metavar="NAME", help="Helm release name.")
+]
+Chart = Annotated[
+    str | None, typer.Option("--chart", metavar="VERSION|DIR|TGZ|none", help="Chart defaults.")
+]
+PrometheusUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--prometheus",
+        metavar="URL",
+        help="Read the agents' config from this Prometheus (cilium_feature_*, drift "
+        "checker, versions); exec only where the metrics do not tell.",
+    ),
+]
+PrometheusToken = Annotated[
+    Path | None,
+    typer.Option(
+        "--prometheus-bearer-token-file", metavar="FILE", help="Bearer token for Prometheus."
+    ),
+]
+PrometheusCa = Annotated[
+    Path | None,
+    typer.Option("--prometheus-ca-file", metavar="FILE", help="CA bundle for Prometheus."),
+]
+Sample = Annotated[
+    int,
+    typer.Option(
+        "--sample",
+        metavar="N",
+        min=0,
+        help="With --prometheus: cilium-dbg status execs per group of identical nodes.",
+    ),
+]
+
+
 # Output options: every command that prints findings takes the same ones.
 ReportFormatOption = Annotated[
     ReportFormat, typer.Option("--format", help="Output format.", case_sensitive=False)
@@ -263,12 +342,18 @@ def finish_check(
     verbose: bool = False,
     quiet: bool = False,
     missing: str | None = None,
+    matrix: bool = False,
 ) -> int:
-    """Render a check or live report, then decide the exit code (2 when nothing compared)."""
+    """Render a check or live report, then decide the exit code (2 when nothing compared).
+
+    ``matrix``: text shows the fleet matrix (``live``) instead of a table per group.
+    """
 
     assert isinstance(report, Report)
     chosen = Format(fmt.value)
-    options = {"verbose": verbose, "quiet": quiet} if chosen is Format.TEXT else {}
+    options = (
+        {"verbose": verbose, "quiet": quiet, "matrix": matrix} if chosen is Format.TEXT else {}
+    )
     text = render(report, chosen, **options)
     if text or output is not None:  # --quiet on a clean run prints nothing at all
         emit(text, output, workflow_commands=chosen is Format.GITHUB)

@@ -3,24 +3,37 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from ciliumdrift.cli._common import (
+    AgentNamespace,
+    AgentSelector,
+    Chart,
     CiliumVersion,
+    Concurrency,
     FailOnOption,
+    HelmReleaseName,
+    Kernels,
+    Kubeconfig,
+    KubeContext,
     NodeConfigs,
     Output,
+    PrometheusCa,
+    PrometheusToken,
+    PrometheusUrl,
     Quiet,
+    ReadHelmRelease,
     ReportFormatOption,
+    Sample,
     SetFiles,
     SetJsons,
     SetLiterals,
     SetStrings,
     SetValues,
     TalosFiles,
+    Timeout,
     ValuesFiles,
     Verbose,
     emit,
@@ -30,10 +43,10 @@ from ciliumdrift.cli._common import (
 )
 from ciliumdrift.live import live_report
 from ciliumdrift.live.model import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT
-from ciliumdrift.live.prometheus import PrometheusSource
+from ciliumdrift.live.prometheus import source_from_flags
 from ciliumdrift.load import set_flags_from_options
 from ciliumdrift.report import FailOn, ReportFormat
-from ciliumdrift.report.fleet import fleet_view, render_markdown, render_text
+from ciliumdrift.report.fleet import fleet_view, render_markdown
 from ciliumdrift.report.html import render_view
 from ciliumdrift.report.policy import exit_code, nothing_compared
 
@@ -52,56 +65,17 @@ def live_command(
     set_literal: SetLiterals = [],  # noqa: B006
     talos: TalosFiles = [],  # noqa: B006
     node_config: NodeConfigs = [],  # noqa: B006
-    kubeconfig: Annotated[
-        str | None,
-        typer.Option(
-            "--kubeconfig",
-            metavar="PATH",
-            help="Only this kubeconfig (else KUBECONFIG). Its exec plugins run, as with kubectl.",
-        ),
-    ] = None,
-    context: Annotated[
-        str | None, typer.Option("--context", metavar="NAME", help="kubeconfig context.")
-    ] = None,
-    namespace: Annotated[
-        str, typer.Option("--namespace", "-n", metavar="NS", help="Where the agents run.")
-    ] = "kube-system",
-    selector: Annotated[
-        str, typer.Option("--selector", "-l", metavar="LABELS", help="Agent pod label selector.")
-    ] = "k8s-app=cilium",
-    concurrency: Annotated[
-        int,
-        typer.Option(
-            "--concurrency",
-            metavar="N",
-            min=1,
-            max=1024,
-            help="Execs in flight at once (bounds the streams the API server proxies).",
-        ),
-    ] = DEFAULT_CONCURRENCY,
-    timeout: Annotated[
-        float,
-        typer.Option(
-            "--timeout",
-            metavar="SECONDS",
-            min=0.1,
-            help="Per exec (connect, upgrade, output) and per API call.",
-        ),
-    ] = DEFAULT_TIMEOUT,
-    read_helm_release: Annotated[
-        bool,
-        typer.Option("--read-helm-release", help="Also read the Helm release Secret (needs RBAC)."),
-    ] = False,
-    helm_release: Annotated[
-        str, typer.Option("--release", metavar="NAME", help="Helm release name.")
-    ] = "cilium",
+    kubeconfig: Kubeconfig = None,
+    context: KubeContext = None,
+    namespace: AgentNamespace = "kube-system",
+    selector: AgentSelector = "k8s-app=cilium",
+    concurrency: Concurrency = DEFAULT_CONCURRENCY,
+    timeout: Timeout = DEFAULT_TIMEOUT,
+    read_helm_release: ReadHelmRelease = False,
+    helm_release: HelmReleaseName = "cilium",
     cilium_version: CiliumVersion = None,
-    kernel: Annotated[
-        list[str], typer.Option("--kernel", metavar="[NODE=]VERSION", help="Override a kernel.")
-    ] = [],  # noqa: B006
-    chart: Annotated[
-        str | None, typer.Option("--chart", metavar="VERSION|DIR|TGZ|none", help="Chart defaults.")
-    ] = None,
+    kernel: Kernels = [],  # noqa: B006
+    chart: Chart = None,
     fmt: ReportFormatOption = ReportFormat.TEXT,
     fail_on: FailOnOption = FailOn.ERROR,
     fail_on_health: Annotated[
@@ -114,34 +88,10 @@ def live_command(
         bool,
         typer.Option("--no-agent-log", help="Do not read the agent containers' logs."),
     ] = False,
-    prometheus: Annotated[
-        str | None,
-        typer.Option(
-            "--prometheus",
-            metavar="URL",
-            help="Read the agents' config from this Prometheus (cilium_feature_*, drift "
-            "checker, versions); exec only where the metrics do not tell.",
-        ),
-    ] = None,
-    prometheus_token: Annotated[
-        Path | None,
-        typer.Option(
-            "--prometheus-bearer-token-file", metavar="FILE", help="Bearer token for Prometheus."
-        ),
-    ] = None,
-    prometheus_ca: Annotated[
-        Path | None,
-        typer.Option("--prometheus-ca-file", metavar="FILE", help="CA bundle for Prometheus."),
-    ] = None,
-    sample: Annotated[
-        int,
-        typer.Option(
-            "--sample",
-            metavar="N",
-            min=0,
-            help="With --prometheus: cilium-dbg status execs per group of identical nodes.",
-        ),
-    ] = 3,
+    prometheus: PrometheusUrl = None,
+    prometheus_token: PrometheusToken = None,
+    prometheus_ca: PrometheusCa = None,
+    sample: Sample = 3,
 ) -> None:
     """Check every agent of a running cluster against the config; say which layer diverged.
 
@@ -159,14 +109,7 @@ def live_command(
             set_file=set_file,
             set_literal=set_literal,
         )
-        source = None
-        if prometheus is not None:
-            source = PrometheusSource(
-                prometheus,
-                bearer_token_file=str(prometheus_token) if prometheus_token else None,
-                ca_file=str(prometheus_ca) if prometheus_ca else None,
-                timeout=timeout,
-            )
+        source = source_from_flags(prometheus, prometheus_token, prometheus_ca, timeout)
         report = live_report(
             values,
             set_flags=flags,
@@ -197,6 +140,7 @@ def live_command(
                 verbose=verbose,
                 quiet=quiet,
                 missing=_missing(report, namespace, selector),
+                matrix=True,
             )
 
         code = exit_code(report, fail_on=fail_on, fail_on_health=fail_on_health)
@@ -222,15 +166,13 @@ def _missing(report: object, namespace: str, selector: str) -> str | None:
 
 def render_live(report: Any, fmt: str, exit_code: int) -> str:
     """A fleet is read as groups of nodes: markdown, JSON and HTML show the fleet view
-    (text is the shared renderer's, which groups identical nodes itself).
+    (text is the shared renderer's with the fleet matrix: ``finish_check(matrix=True)``).
 
     JSON keeps the report's own fields (rows per node, findings) and adds ``fleet``; SARIF,
     GitHub and JUnit stay per finding, as their consumers expect.
     """
 
     view = fleet_view(report, exit_code=exit_code)
-    if fmt == "text":
-        return render_text(view)
     if fmt == "markdown":
         return render_markdown(view)
     if fmt == "html":

@@ -9,17 +9,31 @@ from typing import Annotated
 import typer
 
 from ciliumdrift.cli._common import (
+    AgentNamespace,
+    AgentSelector,
+    Chart,
     CiliumVersion,
+    Concurrency,
+    HelmReleaseName,
     Kernels,
+    Kubeconfig,
+    KubeContext,
+    PrometheusCa,
+    PrometheusToken,
+    PrometheusUrl,
+    ReadHelmRelease,
+    Sample,
     SetFiles,
     SetJsons,
     SetLiterals,
     SetStrings,
     SetValues,
     TalosFiles,
+    Timeout,
     ValuesFiles,
     run,
 )
+from ciliumdrift.live.prometheus import source_from_flags
 from ciliumdrift.load import set_flags_from_options
 from ciliumdrift.serve import RunOptions, serve
 from ciliumdrift.serve.declared import DeclaredSources, parse_configmaps
@@ -101,45 +115,22 @@ def serve_command(
         bool,
         typer.Option("--events", help="Record Kubernetes Events on drift onset and clearance."),
     ] = False,
-    kubeconfig: Annotated[
-        str | None,
-        typer.Option("--kubeconfig", metavar="PATH", help="Else KUBECONFIG, else in-cluster."),
-    ] = None,
-    context: Annotated[
-        str | None, typer.Option("--context", metavar="NAME", help="kubeconfig context.")
-    ] = None,
-    namespace: Annotated[
-        str, typer.Option("--namespace", "-n", metavar="NS", help="Where the agents run.")
-    ] = "kube-system",
-    selector: Annotated[
-        str, typer.Option("--selector", "-l", metavar="LABELS", help="Agent pod label selector.")
-    ] = "k8s-app=cilium",
-    concurrency: Annotated[
-        int,
-        typer.Option(
-            "--concurrency",
-            metavar="N",
-            min=1,
-            max=1024,
-            help="Agents read at once (kept low: a background check is gentle on the API).",
-        ),
-    ] = 16,
-    timeout: Annotated[
-        float,
-        typer.Option("--timeout", metavar="SECONDS", min=0.1, help="Per agent and per API call."),
-    ] = 30.0,
-    read_helm_release: Annotated[
-        bool,
-        typer.Option("--read-helm-release", help="Also read the Helm release Secret (needs RBAC)."),
-    ] = False,
-    helm_release: Annotated[
-        str, typer.Option("--release", metavar="NAME", help="Helm release name.")
-    ] = "cilium",
+    kubeconfig: Kubeconfig = None,
+    context: KubeContext = None,
+    namespace: AgentNamespace = "kube-system",
+    selector: AgentSelector = "k8s-app=cilium",
+    # kept low: a background check is gentle on the API server
+    concurrency: Concurrency = 16,
+    timeout: Timeout = 30.0,
+    read_helm_release: ReadHelmRelease = False,
+    helm_release: HelmReleaseName = "cilium",
+    prometheus: PrometheusUrl = None,
+    prometheus_token: PrometheusToken = None,
+    prometheus_ca: PrometheusCa = None,
+    sample: Sample = 3,
     cilium_version: CiliumVersion = None,
     kernel: Kernels = [],  # noqa: B006
-    chart: Annotated[
-        str | None, typer.Option("--chart", metavar="VERSION|DIR|TGZ|none", help="Chart defaults.")
-    ] = None,
+    chart: Chart = None,
     fail_on_health: Annotated[
         bool,
         typer.Option("--fail-on-health", help="Unreachable agents count in last_exit_code too."),
@@ -196,6 +187,8 @@ def serve_command(
             read_helm_release=read_helm_release,
             fail_on_health=fail_on_health,
             work_dir=work_dir,
+            prometheus=source_from_flags(prometheus, prometheus_token, prometheus_ca, timeout),
+            sample=sample,
         )
         return serve(
             options,

@@ -162,9 +162,8 @@ def derive_context(ctx: NodeContext, facts: tuple[Fact, ...]) -> dict[str, Expec
             expectation = replace(expectation, conflicts=(*expectation.conflicts, *extra))
         out[fact.id] = expectation
     # Known behaviours that certainly hold here and need no status (data/known_behaviours.yaml).
-    for fact_id, found in known.conflicts(ctx, out).items():
-        if fact_id not in {f.id for f in facts}:
-            continue
+    wanted = {f.id for f in facts}
+    for fact_id, found in known.conflicts(ctx, out, wanted).items():
         current = out.get(fact_id) or Expectation(value=None, source=None)
         out[fact_id] = replace(current, conflicts=_merge_known(current.conflicts, found))
     return out

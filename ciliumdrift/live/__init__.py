@@ -177,8 +177,8 @@ def _with_agent_logs(
     for explains nothing, and thousands of logs would load the API server for nothing.
     """
 
-    if not options.agent_log or getattr(access.configuration, "proxy", None):
-        return None  # through a proxy, the client path read every agent's log already
+    if not options.agent_log:
+        return None
     logs = read_agent_logs(access, agents_to_log(report.findings, live.agents), options)
     if not logs:
         return None

@@ -25,8 +25,9 @@ import json
 import re
 import threading
 import time
-from collections import Counter, deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from concurrent.futures import Future
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -51,28 +52,16 @@ from ciliumdrift.live.model import (
     NodeFacts,
 )
 from ciliumdrift.live.progress import Progress
-from ciliumdrift.live.streams import (
-    ChannelCaps,
-    ExecBounds,
-    StreamLimitError,
-    call_with_deadline,
-    cap_websocket_frames,
-    exec_bounds,
-)
-from ciliumdrift.live.transport import Endpoint, exit_status, http_get, run_exec
+from ciliumdrift.live.streams import StreamLimitError, call_with_deadline
+from ciliumdrift.live.transport import Endpoint, http_get, run_exec
 from ciliumdrift.model import Diagnostic, NodeObservation
 from ciliumdrift.parse import parse_status
 from ciliumdrift.parse.agentlog import parse_agent_log
 
 AGENT_CONTAINER = "cilium-agent"
 CONFIGMAP = "cilium-config"
-#: Output beyond this is not a status; the exec is cut off rather than buffered.
-MAX_OUTPUT_CHARS = 16 * 1024 * 1024
-#: How often a waiting worker looks at the deadline and the cancel flag.
+#: How often the run looks at the cancel flag and redraws its progress line.
 POLL_SECONDS = 0.2
-#: cilium-cli retries an exec on exec-proxy errors (502 on AKS) and on empty output.
-TRANSIENT_RETRIES = 2
-RETRY_BACKOFF_SECONDS = 0.3
 DRIFT_METRIC = "drift_checker_config_delta"
 NODE_CONFIG_VERSIONS = ("v2alpha1", "v2")  # v2 read last: its keys win
 # (cilium/cilium@v1.16.0:pkg/option/resolver/resolver.go readNodeConfigsAllVersions)
@@ -137,12 +126,27 @@ def collect(
         access = resolve(options.kubeconfig, options.context, light=True)
     stop = cancel or threading.Event()
     reader = _ApiReader(access.configuration, access.server, options.timeout)
+    # The nodes and the deployed layer on a second connection while the pods are listed:
+    # at thousands of nodes each list is a large answer the API server takes its time over.
+    side = _ApiReader(access.configuration, access.server, options.timeout)
     diagnostics: list[Diagnostic] = []
-    with _websocket_timeout(options.timeout), reader:
-        pods = _agent_pods(reader, options)
-        nodes, node_note = _nodes(reader)
+    with reader, side:
+        layers: Future[Any] = Future()
+
+        def read_layers() -> None:
+            try:
+                layers.set_result((_nodes(side), _deployed(side, options)))
+            except BaseException as error:  # raised below, after the pods' own errors
+                layers.set_exception(error)
+
+        reading = threading.Thread(target=read_layers, name="api-layers", daemon=True)
+        reading.start()
+        try:
+            pods = _agent_pods(reader, options)
+        finally:
+            reading.join()  # never leave it using `side` after the with block closes it
+        (nodes, node_note), (deployed, deployed_notes) = layers.result()
         diagnostics.extend(node_note)
-        deployed, deployed_notes = _deployed(reader, options)
         diagnostics.extend(deployed_notes)
         if not pods:
             diagnostics.append(
@@ -184,8 +188,8 @@ class _ApiReader:
     """Plain GETs with a timeout, raw JSON (no model deserialisation), one clear error.
 
     Over one keep-alive ``http.client`` connection with the credentials of the client's
-    Configuration (the generated API classes cost seconds to import); a kubeconfig with a
-    proxy goes through the client's ``ApiClient.call_api`` instead.
+    Configuration (the generated API classes cost seconds to import), through the
+    kubeconfig's proxy as a CONNECT tunnel when it names one (as the execs go).
     """
 
     def __init__(self, configuration: Any, server: str, timeout: float) -> None:
@@ -194,7 +198,6 @@ class _ApiReader:
         self.configuration = configuration
         self.endpoint = Endpoint.from_configuration(configuration)
         self._connection: Any = None
-        self._client: Any = None
 
     def __enter__(self) -> _ApiReader:
         return self
@@ -202,8 +205,6 @@ class _ApiReader:
     def __exit__(self, *exc: object) -> None:
         if self._connection is not None:
             self._connection.close()
-        if self._client is not None:
-            _close_client(self._client)
 
     def get(self, what: str, path: str, **query: str) -> Any:
         """The decoded JSON body of ``GET path?query``; None when it does not exist (404)."""
@@ -211,14 +212,8 @@ class _ApiReader:
 
         target = self.endpoint.base_path + path + (f"?{urlencode(query)}" if query else "")
 
-        if getattr(self.configuration, "proxy", None):
-
-            def answer() -> tuple[int, str, bytes]:
-                return self._through_client(path, query)
-        else:
-
-            def answer() -> tuple[int, str, bytes]:
-                return self._request(target)
+        def answer() -> tuple[int, str, bytes]:
+            return self._request(target)
 
         try:
             # The whole call, headers and body, within one deadline: a server that trickles
@@ -255,14 +250,22 @@ class _ApiReader:
 
         for attempt in (1, 2):  # a kept-alive connection the server closed: once more, anew
             if self._connection is None:
-                endpoint = self.endpoint
+                endpoint, proxy = self.endpoint, self.endpoint.proxy
+                if proxy is not None and not proxy.host:
+                    raise CollectionError(
+                        f"the kubeconfig's proxy {proxy.url} is not an http:// proxy "
+                        "(the only kind supported)"
+                    )
+                host, port = (proxy.host, proxy.port) if proxy else (endpoint.host, endpoint.port)
                 if endpoint.tls is not None:
                     self._connection = http.client.HTTPSConnection(
-                        endpoint.host, endpoint.port, timeout=self.timeout, context=endpoint.tls
+                        host, port, timeout=self.timeout, context=endpoint.tls
                     )
                 else:
-                    self._connection = http.client.HTTPConnection(
-                        endpoint.host, endpoint.port, timeout=self.timeout
+                    self._connection = http.client.HTTPConnection(host, port, timeout=self.timeout)
+                if proxy is not None:
+                    self._connection.set_tunnel(
+                        endpoint.host, endpoint.port, headers=dict(proxy.headers)
                     )
             headers = {"Accept": "application/json", "User-Agent": "ciliumdrift"}
             headers.update(self.endpoint.headers())
@@ -297,37 +300,6 @@ class _ApiReader:
                     f"{_transport_reason(error)}"
                 ) from None
         raise AssertionError("unreachable")
-
-    def _through_client(self, path: str, query: Mapping[str, str]) -> tuple[int, str, bytes]:
-        from kubernetes.client import ApiClient
-        from kubernetes.client.exceptions import ApiException
-
-        if self._client is None:
-            self._client = ApiClient(self.configuration)
-        try:
-            response = self._client.call_api(
-                path,
-                "GET",
-                query_params=list(query.items()),
-                header_params={"Accept": "application/json"},
-                auth_settings=["BearerToken"],
-                _preload_content=False,
-                _request_timeout=self.timeout,
-            )
-            data = response[0] if isinstance(response, tuple) else response
-            return 200, "OK", bytes(data.data)
-        except ApiException as error:
-            if error.status == 0:
-                raise CollectionError(
-                    f"cannot reach the Kubernetes API server at {self.server}: {error.reason}"
-                ) from None
-            body = error.body if isinstance(error.body, bytes) else str(error.body or "").encode()
-            return int(error.status), str(error.reason), body
-        except Exception as error:  # urllib3 connection, TLS and timeout errors
-            raise CollectionError(
-                f"cannot reach the Kubernetes API server at {self.server}: "
-                f"{_transport_reason(error)}"
-            ) from None
 
 
 def _api_body_limit() -> int:
@@ -576,67 +548,6 @@ def _helm_release(
 
 # -- concurrency ----------------------------------------------------------------------------
 
-Work = Callable[[Any, AgentPod], AgentResult]
-
-
-def run_concurrently(
-    pods: Sequence[AgentPod],
-    work: Work,
-    *,
-    configuration: Any,
-    concurrency: int,
-    cancel: threading.Event,
-) -> list[AgentResult]:
-    """Run ``work`` for every pod on at most ``concurrency`` daemon threads.
-
-    Each thread builds its own ApiClient (``stream()`` is not thread-safe on a shared one).
-    Daemon threads, so that Ctrl-C never waits for a hung exec; the main thread re-raises
-    KeyboardInterrupt after telling the workers to stop.
-    """
-    from kubernetes.client import ApiClient, CoreV1Api
-
-    results: list[AgentResult | None] = [None] * len(pods)
-    queue = deque(enumerate(pods))
-    lock = threading.Lock()
-
-    def worker() -> None:
-        client = ApiClient(configuration)
-        api = CoreV1Api(client)
-        try:
-            while not cancel.is_set():
-                with lock:
-                    if not queue:
-                        return
-                    index, pod = queue.popleft()
-                try:
-                    results[index] = work(api, pod)
-                except Exception as error:  # one agent's defect must not end the run
-                    results[index] = AgentResult(
-                        pod, error=f"unreachable: {type(error).__name__}: {_one_line(error)}"
-                    )
-        finally:
-            _close_client(client)
-
-    threads = [
-        threading.Thread(target=worker, name=f"ciliumdrift-live-{n}", daemon=True)
-        for n in range(min(concurrency, len(pods)))
-    ]
-    for thread in threads:
-        thread.start()
-    try:
-        for thread in threads:
-            while thread.is_alive():
-                thread.join(POLL_SECONDS)
-    except KeyboardInterrupt:
-        cancel.set()
-        raise
-    if cancel.is_set():
-        raise KeyboardInterrupt
-    return [
-        r if r is not None else AgentResult(pods[i], error="unreachable: not collected")
-        for i, r in enumerate(results)
-    ]
-
 
 @contextmanager
 def no_gc_pauses() -> Iterator[None]:
@@ -656,151 +567,12 @@ def no_gc_pauses() -> Iterator[None]:
             gc.enable()
 
 
-@contextmanager
-def _websocket_timeout(seconds: float) -> Iterator[None]:
-    """The websocket library's connect/recv timeout, which ``stream()`` offers no way to pass."""
-    import websocket
-
-    cap_websocket_frames(limits.current().exec_stdout_bytes)
-    previous = websocket.getdefaulttimeout()
-    websocket.setdefaulttimeout(seconds)
-    try:
-        yield
-    finally:
-        websocket.setdefaulttimeout(previous)
-
-
 def _close_client(client: Any) -> None:
     with suppress(Exception):  # closing is best effort; nothing useful to report
         client.close()
 
 
 # -- one agent ------------------------------------------------------------------------------
-
-
-def collect_agent(
-    api: Any, pod: AgentPod, options: LiveOptions, cancel: threading.Event, parse: Parser
-) -> AgentResult:
-    """Status (JSON, else text; ``cilium-dbg``, else ``cilium``) and the drift metric of one agent.
-
-    All execs of one agent share one deadline, ``options.timeout`` from the first exec.
-    """
-    if not pod.running:
-        # A crash-looping agent has no status, but its last run's log says why it stopped.
-        stopped = time.monotonic() + options.timeout
-        return AgentResult(
-            pod,
-            error=f"unreachable: agent pod {pod.namespace}/{pod.name} is not "
-            f"running ({pod.reason})",
-            log_text=agent_log(api, pod, options, stopped, previous=True),
-        )
-    deadline = time.monotonic() + options.timeout
-    attempts: list[ExecOutcome] = []
-    problems: list[str] = []
-
-    def run(command: tuple[str, ...]) -> ExecOutcome:
-        outcome = exec_with_retry(api, pod, options.container, command, deadline, cancel)
-        attempts.append(outcome)
-        return outcome
-
-    found: tuple[tuple[str, ...], str, Any] | None = None
-    fatal: str | None = None
-    for binary in ("cilium-dbg", "cilium"):
-        for form in (("-o", "json"), ()):
-            command = (binary, "status", *form)
-            outcome = run(command)
-            if outcome.timed_out:
-                fatal = (
-                    f"unreachable: the agent did not answer `{outcome.describe()}` within "
-                    f"{options.timeout:g}s"
-                )
-            elif outcome.http_status == 404:
-                fatal = (
-                    f"unreachable: agent pod {pod.namespace}/{pod.name} is gone (404 Not "
-                    f"Found): the node left during the run?"
-                )
-            elif cancel.is_set():
-                fatal = "unreachable: interrupted"
-            if fatal:
-                break
-            if outcome.binary_missing:
-                problems.append(f"`{binary}` is not in the agent image")
-                break
-            if not outcome.succeeded:
-                problems.append(_exec_problem(outcome))
-                if outcome.failure is not None and outcome.exit_code is None:
-                    break  # the exec itself was refused: another form will not help
-                continue
-            try:
-                found = (command, outcome.stdout, parse(outcome.stdout, _source(pod, command)))
-                break
-            except CiliumdriftError as parse_error:
-                detail = getattr(parse_error, "message", None) or _one_line(parse_error)
-                problems.append(f"unparseable output of `{outcome.describe()}`: {detail}")
-        if found or fatal or not (attempts and attempts[-1].binary_missing):
-            break
-    if found is None:
-        reason = fatal or _summarise(problems)
-        return AgentResult(
-            pod,
-            error=reason,
-            attempts=tuple(attempts),
-            log_text=agent_log(api, pod, options, deadline),
-        )
-    command, text, status = found
-    version = _status_version(status)
-    delta = None
-    if (
-        version is not None
-        and gate("drift-checker-metric", version)
-        and time.monotonic() < deadline
-    ):
-        metric = run((command[0], "metrics", "list", "-p", DRIFT_METRIC, "-o", "json"))
-        delta = drift_delta(metric.stdout) if metric.succeeded else None
-    error = None
-    if not pod.ready:
-        error = f"not Ready: agent pod {pod.namespace}/{pod.name} ({pod.reason})"
-    return AgentResult(
-        pod,
-        status_text=text,
-        status_command=command,
-        drift_delta=delta,
-        error=error,
-        attempts=tuple(attempts),
-        status=status,
-        version=version,
-        log_text=agent_log(api, pod, options, deadline),
-    )
-
-
-def agent_log(
-    api: Any, pod: AgentPod, options: LiveOptions, deadline: float, *, previous: bool = False
-) -> str | None:
-    """The agent container's log since it started, bounded in bytes and by the deadline.
-
-    ``previous``: the last terminated container's log (a crash-looping agent). None when
-    switched off, when no time is left, or when the API refuses (RBAC on ``pods/log``):
-    the log is evidence, never a reason to fail the run.
-    """
-    remaining = deadline - time.monotonic()
-    if not options.agent_log or remaining <= 0:
-        return None
-    try:
-        body = api.read_namespaced_pod_log(
-            pod.name,
-            pod.namespace,
-            container=options.container,
-            limit_bytes=options.agent_log_bytes,
-            previous=previous,
-            _preload_content=False,
-            _request_timeout=max(remaining, 0.001),
-        )
-        data = body.data if hasattr(body, "data") else body
-    except Exception:
-        return None
-    if isinstance(data, bytes):
-        return data[: options.agent_log_bytes].decode("utf-8", errors="replace")
-    return str(data)[: options.agent_log_bytes] if data is not None else None
 
 
 def _summarise(problems: Sequence[str]) -> str:
@@ -846,144 +618,6 @@ def drift_delta(text: str) -> float | None:
         and isinstance(m.get("value"), (int, float))
     ]
     return sum(values) if values else None
-
-
-def exec_with_retry(
-    api: Any,
-    pod: AgentPod,
-    container: str,
-    command: tuple[str, ...],
-    deadline: float,
-    cancel: threading.Event,
-) -> ExecOutcome:
-    """:func:`exec_in_pod`, retried on the transient failures cilium-cli retries on."""
-    outcome = exec_in_pod(api, pod, container, command, deadline, cancel)
-    for attempt in range(TRANSIENT_RETRIES):
-        transient = (outcome.http_status is not None and outcome.http_status >= 500) or (
-            outcome.succeeded and not outcome.stdout.strip()
-        )
-        pause = RETRY_BACKOFF_SECONDS * (attempt + 1)
-        if not transient or cancel.is_set() or time.monotonic() + pause >= deadline:
-            break
-        time.sleep(pause)
-        outcome = exec_in_pod(api, pod, container, command, deadline, cancel)
-    return outcome
-
-
-def exec_in_pod(
-    api: Any,
-    pod: AgentPod,
-    container: str,
-    command: tuple[str, ...],
-    deadline: float,
-    cancel: threading.Event,
-) -> ExecOutcome:
-    """Run one command in the agent container; stdout, stderr and the exit code kept apart."""
-    from kubernetes.stream import stream
-
-    started = time.monotonic()
-    remaining = deadline - started
-    if remaining <= 0:
-        return ExecOutcome(command, failure="no time left", timed_out=True)
-    try:
-        client = stream(
-            api.connect_get_namespaced_pod_exec,
-            pod.name,
-            pod.namespace,
-            container=container,
-            command=list(command),
-            stderr=True,
-            stdin=False,
-            stdout=True,
-            tty=False,
-            _preload_content=False,
-            _request_timeout=max(remaining, 0.001),
-        )
-    except Exception as error:  # ApiException(0) wraps every websocket handshake failure
-        status, message = _handshake_failure(error)
-        timed_out = status is None and "timed out" in message.lower()
-        return ExecOutcome(
-            command,
-            failure=message,
-            http_status=status,
-            timed_out=timed_out,
-            seconds=time.monotonic() - started,
-        )
-
-    budget = limits.current()
-    caps = ChannelCaps(budget.exec_stdout_bytes, budget.exec_side_bytes, budget.exec_frames)
-    bounds = ExecBounds(
-        deadline, budget.exec_stdout_bytes + 2 * budget.exec_side_bytes, budget.exec_frames
-    )
-    timed_out = False
-    too_large: str | None = None
-    try:
-        with exec_bounds(bounds):
-            while client.is_open():
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    timed_out = True
-                    break
-                if cancel.is_set():
-                    break
-                client.update(timeout=min(POLL_SECONDS, left))
-                too_large = caps.problem(
-                    len(client.peek_channel(1, timeout=0)),
-                    len(client.peek_channel(2, timeout=0)),
-                    len(client.peek_channel(3, timeout=0)),
-                )
-                if too_large is not None:
-                    break
-        stdout = client.read_channel(1, timeout=0)
-        stderr = client.read_channel(2, timeout=0)
-        finished = not client.is_open()
-        status_text = client.read_channel(3, timeout=0) if finished else ""
-    except Exception as error:  # the connection broke mid-stream, or a stream cap was hit
-        capped = isinstance(error, StreamLimitError)
-        return ExecOutcome(
-            command,
-            failure=str(error) if capped else f"connection lost: {_one_line(error)}",
-            timed_out=capped and "timed out" in str(error),
-            seconds=time.monotonic() - started,
-        )
-    finally:
-        # A graceful close waits up to 3 s for the server's reply; an abandoned exec does not.
-        _close_quietly(client, wait=0.0 if client.is_open() else 1.0)
-    elapsed = time.monotonic() - started
-    if too_large is not None:
-        return ExecOutcome(command, failure=too_large, seconds=elapsed)
-    if timed_out or not finished:
-        return ExecOutcome(
-            command, stdout, stderr, failure="timed out", timed_out=timed_out, seconds=elapsed
-        )
-    exit_code, failure = exit_status(status_text)
-    return ExecOutcome(
-        command, stdout, stderr, exit_code=exit_code, failure=failure, seconds=elapsed
-    )
-
-
-_HANDSHAKE = re.compile(r"Handshake status (\d{3})\s*([^-]*?)\s*-\+-\+-", re.S)
-
-
-def _handshake_failure(error: BaseException) -> tuple[int | None, str]:
-    """(HTTP status, short message) from the client's wrapped websocket handshake error."""
-    reason = str(getattr(error, "reason", None) or error)
-    match = _HANDSHAKE.search(reason)
-    if not match:
-        return None, _one_line(reason)[:300]
-    code = int(match.group(1))
-    body = reason.rsplit("-+-+-", 1)[-1].strip()
-    if body.startswith(("b'", 'b"')):
-        body = body[2:-1]
-    return code, f"{code} {match.group(2).strip()}: {_status_message(body)}"
-
-
-def _close_quietly(client: Any, wait: float) -> None:
-    with suppress(Exception):  # already closed by the server
-        client.close(timeout=wait)
-
-
-# -- observations ---------------------------------------------------------------------------
 
 
 def observation(agent: AgentResult, nodes: Mapping[str, NodeFacts]) -> NodeObservation:
@@ -1086,30 +720,24 @@ def collect_agents(
     options: LiveOptions,
     cancel: threading.Event,
     parse: Parser,
+    delta_known: Collection[str] = (),
 ) -> list[AgentResult]:
     """Every agent's status, ``options.concurrency`` execs in flight, with a progress line.
 
-    The asyncio exec client (:mod:`ciliumdrift.live.transport`) reads all agents from one
-    thread; a kubeconfig with a proxy falls back to the Kubernetes client's ``stream()`` on
-    worker threads. Each result is folded as it arrives: the raw output is dropped once
-    parsed, so memory grows with the number of nodes, not with the size of their outputs.
+    ``delta_known``: pods whose drift checker delta is known already (from Prometheus):
+    their ``metrics list`` exec is skipped.
+
+    The asyncio exec client (:mod:`ciliumdrift.live.transport`; through the kubeconfig's
+    proxy too) reads all agents from one thread. Each result is folded as it arrives: the
+    raw output is dropped once parsed, so memory grows with the number of nodes, not with
+    the size of their outputs.
     """
 
     progress = Progress(len(pods))
     try:
-        if getattr(access.configuration, "proxy", None):
-            results = run_concurrently(
-                pods,
-                lambda api, pod: _folded(collect_agent(api, pod, options, cancel, parse)),
-                configuration=access.configuration,
-                concurrency=options.concurrency,
-                cancel=cancel,
-            )
-        else:
-            results = _run_loop(access, pods, options, cancel, parse, progress)
+        return _run_loop(access, pods, options, cancel, parse, progress, frozenset(delta_known))
     finally:
         progress.close()
-    return results
 
 
 def _run_loop(
@@ -1119,6 +747,7 @@ def _run_loop(
     cancel: threading.Event,
     parse: Parser,
     progress: Any,
+    delta_known: frozenset[str] = frozenset(),
 ) -> list[AgentResult]:
     import asyncio
 
@@ -1133,7 +762,11 @@ def _run_loop(
                 async with gate:
                     pending[pod.name] = time.monotonic()
                     try:
-                        result = _folded(await _agent(endpoint, pod, options, cancel, parse))
+                        result = _folded(
+                            await _agent(
+                                endpoint, pod, options, cancel, parse, pod.name not in delta_known
+                            )
+                        )
                     except Exception as error:  # one agent's defect must not end the run
                         result = AgentResult(
                             pod, error=f"unreachable: {type(error).__name__}: {_one_line(error)}"
@@ -1218,9 +851,11 @@ async def _agent(
     options: LiveOptions,
     cancel: threading.Event,
     parse: Parser,
+    drift_metric: bool = True,
 ) -> AgentResult:
-    """:func:`collect_agent` on the event loop: status (JSON, else text; ``cilium-dbg``,
-    else ``cilium``). A timed-out exec ends the agent: a hung agent is not waited on twice."""
+    """One agent's status (JSON, else text; ``cilium-dbg``, else ``cilium``) and its drift
+    checker metric (unless known otherwise: ``drift_metric``). A timed-out exec ends the
+    agent: a hung agent is not waited on twice."""
 
     if not pod.running:
         return AgentResult(
@@ -1275,7 +910,12 @@ async def _agent(
     command, status = found
     version = _status_version(status)
     delta = None
-    if version is not None and gate("drift-checker-metric", version) and not cancel.is_set():
+    if (
+        drift_metric
+        and version is not None
+        and gate("drift-checker-metric", version)
+        and not cancel.is_set()
+    ):
         metric = await run_exec(
             endpoint,
             pod.namespace,

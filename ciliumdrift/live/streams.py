@@ -13,8 +13,6 @@ import selectors
 import signal
 import subprocess
 import threading
-import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -173,39 +171,6 @@ def call_with_deadline(seconds: float, body: Any, what: str) -> Any:
     return value
 
 
-# --- exec websockets ------------------------------------------------------------------------
-
-
-def cap_websocket_frames(limit: int) -> None:
-    """Refuse a websocket frame whose header declares more than ``limit`` bytes, before its
-    payload is read (websocket-client would buffer a frame declaring 3 GB whole).
-
-    Installed once per process on websocket-client's frame reader (the exec channels of the
-    Kubernetes client's ``stream()``); the refusal surfaces as that agent's exec failure.
-    """
-    from websocket import _abnf
-
-    reader = _abnf.frame_buffer
-    original = reader.recv_length
-    if getattr(original, "_ciliumdrift_cap", None) is not None:
-        original = original._ciliumdrift_original  # type: ignore[attr-defined]
-
-    def recv_length(self: Any) -> None:
-        original(self)
-        if self.length is not None and self.length > limit:
-            raise StreamLimitError(
-                f"a websocket frame of {self.length} bytes (the cap is {describe_size(limit)})"
-            )
-        bounds = getattr(_EXEC_BOUNDS, "current", None)
-        if bounds is not None:
-            bounds.take(self.length or 0)
-
-    recv_length._ciliumdrift_cap = limit  # type: ignore[attr-defined]
-    recv_length._ciliumdrift_original = original  # type: ignore[attr-defined]
-    reader.recv_length = recv_length  # type: ignore[method-assign]
-
-
-_EXEC_BOUNDS = threading.local()
 #: Calls given up at their deadline, still blocked in a library: the process must then end
 #: with os._exit (an interpreter shutdown would wait on, or abort in, their locks).
 ABANDONED: list[threading.Thread] = []
@@ -213,61 +178,3 @@ ABANDONED: list[threading.Thread] = []
 
 def abandoned() -> bool:
     return any(thread.is_alive() for thread in ABANDONED)
-
-
-@dataclass
-class ExecBounds:
-    """What one exec may still receive, checked as each frame header arrives: the Kubernetes
-    client's ``update()`` reads every frame that is already there before it returns, so an
-    endless fast stream would otherwise never give control back to the deadline check."""
-
-    deadline: float  # time.monotonic() value
-    limit: int  # bytes over every channel together
-    frame_limit: int
-    received: int = 0
-    frames: int = 0
-
-    def take(self, length: int) -> None:
-        self.received += length
-        self.frames += 1
-        if time.monotonic() > self.deadline:
-            raise StreamLimitError("timed out while the agent kept sending")
-        if self.received > self.limit:
-            raise StreamLimitError(f"output larger than {describe_size(self.limit)}")
-        if self.frames > self.frame_limit:
-            raise StreamLimitError(f"more than {self.frame_limit} websocket frames")
-
-
-@contextlib.contextmanager
-def exec_bounds(bounds: ExecBounds) -> Iterator[ExecBounds]:
-    """Apply ``bounds`` to the websocket frames this thread reads inside the block."""
-    previous = getattr(_EXEC_BOUNDS, "current", None)
-    _EXEC_BOUNDS.current = bounds
-    try:
-        yield bounds
-    finally:
-        _EXEC_BOUNDS.current = previous
-
-
-@dataclass
-class ChannelCaps:
-    """Bytes seen on each exec channel and frames seen, against the limits: the one place
-    an exec's output is bounded (stdout ``exec_stdout_bytes``, stderr and the error channel
-    ``exec_side_bytes``, frames ``exec_frames``)."""
-
-    stdout_limit: int
-    side_limit: int
-    frame_limit: int
-    frames: int = 0
-
-    def problem(self, stdout: int, stderr: int, error: int) -> str | None:
-        self.frames += 1
-        if stdout > self.stdout_limit:
-            return f"output larger than {describe_size(self.stdout_limit)}"
-        if stderr > self.side_limit:
-            return f"stderr larger than {describe_size(self.side_limit)}"
-        if error > self.side_limit:
-            return f"error channel larger than {describe_size(self.side_limit)}"
-        if self.frames > self.frame_limit:
-            return f"more than {self.frame_limit} websocket reads"
-        return None

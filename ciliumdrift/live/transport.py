@@ -19,19 +19,26 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
+import ipaddress
 import json
 import os
 import random
+import socket
 import ssl
 import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from ciliumdrift import limits
+from ciliumdrift.limits import describe_size
 from ciliumdrift.live.model import ExecOutcome
 
 CHANNEL_PROTOCOLS = "v5.channel.k8s.io, v4.channel.k8s.io"
 #: Output of one stream beyond this is not a status: the exec is cut off, never buffered.
+#: (The default of ``run_exec``; a run uses :attr:`ciliumdrift.limits.Limits.exec_stdout_bytes`,
+#: with ``exec_side_bytes`` for stderr and ``exec_frames`` for the frames.)
 MAX_STREAM_BYTES = 16 * 1024 * 1024
 #: An HTTP answer that refuses the upgrade is a Status object: a few KiB at most.
 MAX_REFUSAL_BYTES = 64 * 1024
@@ -59,6 +66,9 @@ class Endpoint:
     server_hostname: str | None
     configuration: Any = None  # refreshes the Authorization header (exec plugins, OIDC)
     static_headers: tuple[tuple[str, str], ...] = ()
+    #: The kubeconfig's ``proxy-url`` (or the environment's): every connection is a CONNECT
+    #: tunnel through it, as the client's urllib3 ProxyManager and websocket do.
+    proxy: Proxy | None = None
     _auth: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -76,6 +86,7 @@ class Endpoint:
             tls=tls,
             server_hostname=server_hostname,
             configuration=configuration,
+            proxy=Proxy.from_configuration(configuration),
         )
 
     def headers(self) -> list[tuple[str, str]]:
@@ -104,6 +115,111 @@ class Endpoint:
             if setting.get("in") == "header" and setting.get("value"):
                 out.append((str(setting["key"]), str(setting["value"])))
         return out
+
+
+@dataclass(frozen=True)
+class Proxy:
+    """An HTTP proxy the API server is reached through (``CONNECT host:port``)."""
+
+    url: str
+    host: str
+    port: int
+    headers: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def from_configuration(cls, configuration: Any) -> Proxy | None:
+        url = getattr(configuration, "proxy", None)
+        if not url:
+            return None
+        if _bypassed(str(configuration.host), getattr(configuration, "no_proxy", None) or ""):
+            return None
+        parts = urlsplit(str(url))
+        headers = [
+            (str(k), str(v))
+            for k, v in (getattr(configuration, "proxy_headers", None) or {}).items()
+        ]
+        if parts.username is not None and not any(
+            k.lower() == "proxy-authorization" for k, _ in headers
+        ):
+            pair = f"{parts.username}:{parts.password or ''}".encode()
+            headers.append(("Proxy-Authorization", "Basic " + base64.b64encode(pair).decode()))
+        shown = f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+        return (
+            cls(shown, parts.hostname or "", parts.port or 80, tuple(headers))
+            if (parts.scheme == "http")
+            else cls(shown, "", 0)
+        )  # no host: refused with a message at the first connection
+
+
+def _bypassed(server: str, no_proxy: str) -> bool:
+    """Whether NO_PROXY names the server (``*``, a host, a domain suffix or a CIDR)."""
+    parts = urlsplit(server)
+    host = (parts.hostname or "").lower()
+    for entry in (e.strip().lower() for e in no_proxy.split(",")):
+        if not entry:
+            continue
+        if entry == "*":
+            return True
+        name, _, port = entry.partition(":") if entry.count(":") == 1 else (entry, "", "")
+        if port and parts.port is not None and str(parts.port) != port:
+            continue
+        if "/" in name:
+            with contextlib.suppress(ValueError):
+                if ipaddress.ip_address(host) in ipaddress.ip_network(name, strict=False):
+                    return True
+            continue
+        name = name.lstrip(".")
+        if host == name or host.endswith("." + name):
+            return True
+    return False
+
+
+async def _connect(endpoint: Endpoint) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A stream to the API server: directly, or through the proxy's CONNECT tunnel."""
+    proxy = endpoint.proxy
+    if proxy is None:
+        return await asyncio.open_connection(
+            endpoint.host,
+            endpoint.port,
+            ssl=endpoint.tls,
+            server_hostname=endpoint.server_hostname,
+            limit=MAX_HEADER_BYTES,
+        )
+    if not proxy.host:
+        raise ExecError(f"the proxy {proxy.url} is not an http:// proxy (the only kind supported)")
+    loop = asyncio.get_running_loop()
+    family, kind, protocol, _, address = (
+        await loop.getaddrinfo(proxy.host, proxy.port, type=socket.SOCK_STREAM)
+    )[0]
+    sock = socket.socket(family, kind, protocol)
+    sock.setblocking(False)
+    try:
+        await loop.sock_connect(sock, address)
+        target = f"{endpoint.host}:{endpoint.port}"
+        head = [f"CONNECT {target} HTTP/1.1", f"Host: {target}", "User-Agent: ciliumdrift"]
+        head += [f"{name}: {value}" for name, value in proxy.headers]
+        await loop.sock_sendall(sock, ("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
+        # Nothing follows the proxy's answer until the client speaks: reading up to the blank
+        # line takes only the answer.
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            chunk = await loop.sock_recv(sock, 4096)
+            if not chunk or len(answer) > MAX_HEADER_BYTES:
+                raise ExecError(f"the proxy {proxy.url} closed the tunnel to {target}")
+            answer += chunk
+        status = answer.split(b"\r\n", 1)[0].decode("latin-1").split(" ", 2)
+        if len(status) < 2 or status[1] != "200":
+            reason = " ".join(status[1:])[:120]
+            raise ExecError(f"the proxy {proxy.url} refused a tunnel to {target}: {reason}")
+        return await asyncio.open_connection(
+            sock=sock,
+            ssl=endpoint.tls,
+            server_hostname=endpoint.server_hostname,
+            limit=MAX_HEADER_BYTES,
+        )
+    except BaseException:
+        sock.close()
+        raise
 
 
 def _tls_context(configuration: Any) -> ssl.SSLContext:
@@ -159,7 +275,7 @@ async def run_exec(
     command: tuple[str, ...],
     deadline: float,
     *,
-    max_stream_bytes: int = MAX_STREAM_BYTES,
+    max_stream_bytes: int | None = None,
 ) -> ExecOutcome:
     """Run one command in a container, retrying transient upgrade failures before the deadline."""
     started = time.monotonic()
@@ -198,14 +314,16 @@ async def _attempt(
     container: str,
     command: tuple[str, ...],
     deadline: float,
-    cap: int,
+    cap: int | None,
 ) -> tuple[ExecOutcome, float | None]:
     """One try: (outcome, None) when final, (outcome, pause or 0.0) when worth retrying."""
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         return ExecOutcome(command, failure="timed out", timed_out=True), None
-    stdout, stderr = _Capped(cap), _Capped(cap)
-    state: dict[str, Any] = {"upgraded": False, "writer": None}
+    budget = limits.current()
+    cap = budget.exec_stdout_bytes if cap is None else cap
+    stdout, stderr = _Capped(cap), _Capped(min(cap, budget.exec_side_bytes))
+    state: dict[str, Any] = {"upgraded": False, "writer": None, "frames": budget.exec_frames}
     try:
         answer = await asyncio.wait_for(
             _exchange(endpoint, namespace, pod, container, command, stdout, stderr, state),
@@ -231,7 +349,8 @@ async def _attempt(
         return answer
     status_text = answer
     if stdout.overflow or stderr.overflow:
-        return ExecOutcome(command, failure=f"output larger than {cap // (1024 * 1024)} MiB"), None
+        which, size = ("output", cap) if stdout.overflow else ("stderr", stderr.cap)
+        return ExecOutcome(command, failure=f"{which} larger than {describe_size(size)}"), None
     code, problem = exit_status(status_text)
     return (
         ExecOutcome(command, stdout.text(), stderr.text(), exit_code=code, failure=problem),
@@ -250,13 +369,7 @@ async def _exchange(
     state: dict[str, Any],
 ) -> str | tuple[ExecOutcome, float | None]:
     """Connect, upgrade and read: channel 3's text, or the refusal as a final outcome."""
-    reader, writer = await asyncio.open_connection(
-        endpoint.host,
-        endpoint.port,
-        ssl=endpoint.tls,
-        server_hostname=endpoint.server_hostname,
-        limit=MAX_HEADER_BYTES,
-    )
+    reader, writer = await _connect(endpoint)
     state["writer"] = writer
     key = base64.b64encode(os.urandom(16)).decode()
     head = [
@@ -276,7 +389,7 @@ async def _exchange(
         body = await _read_body(reader, headers)
         return _refused(command, status, headers, body)
     state["upgraded"] = True
-    return await _read_frames(reader, writer, stdout, stderr)
+    return await _read_frames(reader, writer, stdout, stderr, state["frames"])
 
 
 async def _read_head(reader: asyncio.StreamReader) -> tuple[int, dict[str, str]]:
@@ -324,11 +437,16 @@ async def _read_frames(
     writer: asyncio.StreamWriter,
     stdout: _Capped,
     stderr: _Capped,
+    max_frames: int,
 ) -> str:
     """Channel data until the server closes; returns channel 3 (the exit Status)."""
     status = b""
     message = b""
+    frames = 0
     while True:
+        frames += 1
+        if frames > max_frames:
+            raise ExecError(f"more than {max_frames:,} websocket frames")
         try:
             first, second = await reader.readexactly(2)
         except asyncio.IncompleteReadError:
@@ -439,13 +557,7 @@ async def http_get(
     state: dict[str, Any] = {"writer": None}
 
     async def fetch() -> tuple[int, bytes]:
-        reader, writer = await asyncio.open_connection(
-            endpoint.host,
-            endpoint.port,
-            ssl=endpoint.tls,
-            server_hostname=endpoint.server_hostname,
-            limit=MAX_HEADER_BYTES,
-        )
+        reader, writer = await _connect(endpoint)
         state["writer"] = writer
         head = [
             f"GET {endpoint.base_path}{path} HTTP/1.1",

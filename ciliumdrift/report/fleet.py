@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ciliumdrift.model import Finding, FindingKind, Report, Row, Severity, Verdict
+from ciliumdrift.report.escape import inline
 from ciliumdrift.report.policy import exit_code
+from ciliumdrift.report.table import Column, render_table, wrap_line
 
 #: Groups shown as columns in text and markdown; the rest are listed by name below.
 TEXT_GROUPS = 6
@@ -352,29 +354,7 @@ def render_text(view: FleetView, *, width: int | None = None) -> str:
     if view.inputs.get("server"):
         out.append(f"  cluster: {view.inputs['server']}")
     out.append("")
-    shown = view.groups[:TEXT_GROUPS]
-    header = ["Status line", "Expected", "Uniform"] + [
-        f"{g.label} ({len(g.nodes):,})" for g in shown
-    ]
-    table = [header]
-    for index, line in enumerate(view.lines):
-        expected = line.expected if not line.per_node else f"per node, e.g. {line.example}"
-        uniform = "Yes" if line.uniform else ("per node" if line.per_node else "No")
-        table.append(
-            [line.status_line, expected or "-", uniform] + [g.cells[index].text() for g in shown]
-        )
-    if view.lines:
-        out.extend(_table(table, width))
-    else:
-        out.append("No status line was compared.")
-    if view.groups:
-        out.append("")
-        out.append("Groups (nodes with identical results):")
-        for group in view.groups:
-            mark = "drift" if group.drifts else "ok"
-            out.append(
-                f"  {group.label} [{mark}] {len(group.nodes):,} node(s): {names(group.nodes)}"
-            )
+    out.extend(matrix_lines(view, width))
     if view.findings:
         out.append("")
         out.append(f"Findings ({len(view.findings)}):")
@@ -387,6 +367,53 @@ def render_text(view: FleetView, *, width: int | None = None) -> str:
     out.append("")
     out.append(summary(view))
     return "\n".join(out) + "\n"
+
+
+#: The narrowest a group's column gets in text (its cells wrap below that).
+GROUP_COLUMN = 10
+
+
+def matrix_lines(view: FleetView, width: int) -> list[str]:
+    """The nodes x status-lines matrix for a terminal, then every group's nodes.
+
+    One row per status line with its Expected and Uniform columns, one column per group of
+    identical nodes (as many of the largest groups as fit ``width``, at most
+    :data:`TEXT_GROUPS`); every group is listed below with its nodes. Cells wrap, never cut.
+    """
+    if not view.lines:
+        return ["No status line was compared."]
+    fixed = [Column("Status line", 14), Column("Expected", 12), Column("Uniform", wrap=False)]
+    room = (width - 14 - 12 - len("per node") - 4) // (GROUP_COLUMN + 2)
+    shown = view.groups[: max(1, min(TEXT_GROUPS, room))]
+    columns = [*fixed, *(Column(f"{g.label} ({len(g.nodes):,})", GROUP_COLUMN) for g in shown)]
+    rows = []
+    for index, line in enumerate(view.lines):
+        expected = line.expected if not line.per_node else f"per node, e.g. {line.example}"
+        uniform = "Yes" if line.uniform else ("per node" if line.per_node else "No")
+        rows.append(
+            [inline(line.status_line), inline(expected or "-"), uniform]
+            + [inline(g.cells[index].text()) for g in shown]
+        )
+    out = render_table(columns, rows, width)
+    out.append("")
+    hidden = len(view.groups) - len(shown)
+    out.append(
+        "Groups (nodes with identical results"
+        + (f"; the {hidden:,} smallest are not columns above" if hidden else "")
+        + "):"
+    )
+    for group in view.groups:
+        drift = sum(
+            1 for cell in group.cells if cell.verdict in (Verdict.MISMATCH, Verdict.CROSS_CHECK)
+        )
+        mark = f"{drift} drift" if drift else "ok"
+        out += wrap_line(
+            inline(f"{group.label} [{mark}] {len(group.nodes):,} node(s): {names(group.nodes)}"),
+            width,
+            "  ",
+            "      ",
+        )
+    return out
 
 
 def summary(view: FleetView) -> str:
@@ -414,27 +441,6 @@ def _finding_text(finding: FleetFinding) -> list[str]:
     if finding.fix is not None:
         lines.append(f"    fix       {finding.fix['summary']}")
     return lines
-
-
-def _table(rows: list[list[str]], width: int) -> list[str]:
-    """Left-aligned columns fitted to ``width``: the widest columns give up characters."""
-    count = len(rows[0])
-    widths = [max(len(r[i]) for r in rows) for i in range(count)]
-    budget = max(width - 2 * (count - 1), count * 6)
-    while sum(widths) > budget and max(widths) > 6:
-        widest = widths.index(max(widths))
-        widths[widest] -= 1
-    out = []
-    for index, row in enumerate(rows):
-        cells = [_fit(cell, widths[i]).ljust(widths[i]) for i, cell in enumerate(row)]
-        out.append("  ".join(cells).rstrip())
-        if index == 0:
-            out.append("  ".join("-" * w for w in widths))
-    return out
-
-
-def _fit(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
 
 
 # -- markdown -----------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from ciliumdrift.model import Finding, FindingKind, Report, Row, Severity, Verdi
 from ciliumdrift.parse.model import Status
 from ciliumdrift.report import documents, listing
 from ciliumdrift.report.escape import inline
+from ciliumdrift.report.fleet import fleet_view, matrix_lines
 from ciliumdrift.report.groups import NodeGroup, group_nodes, name_list
 from ciliumdrift.report.style import MARK, paint, terminal_width, use_colour
 from ciliumdrift.report.table import Column, breaks_words, render_table, widths
@@ -49,9 +50,12 @@ def render(
     width: int | None = None,
     verbose: bool = False,
     quiet: bool = False,
+    matrix: bool = False,
 ) -> str:
     if isinstance(report, Report):
-        return check_text(report, colour=colour, width=width, verbose=verbose, quiet=quiet)
+        return check_text(
+            report, colour=colour, width=width, verbose=verbose, quiet=quiet, matrix=matrix
+        )
     return _other(report, colour=colour)
 
 
@@ -76,8 +80,14 @@ def check_text(
     width: int | None = None,
     verbose: bool = False,
     quiet: bool = False,
+    matrix: bool = False,
 ) -> str:
-    """The check/live report as text, every line at most ``width`` columns."""
+    """The check/live report as text, every line at most ``width`` columns.
+
+    ``matrix``: the rows as the fleet matrix (status lines x groups of identical nodes, with
+    Expected and Uniform columns; :func:`ciliumdrift.report.fleet.matrix_lines`) instead of
+    one table per group; ``live`` prints it.
+    """
     size = terminal_width(width)
     coloured = use_colour(colour)
     out: list[str] = []
@@ -86,8 +96,11 @@ def check_text(
         if report.rows:
             out.append("")
             short = short_paths(report.inputs)
-            table = _full_table if verbose else _grouped
-            out += table(report.rows, size, short)
+            if matrix and not verbose:
+                out += matrix_lines(fleet_view(report), size)
+            else:
+                table = _full_table if verbose else _grouped
+                out += table(report.rows, size, short)
     findings = [f for f in report.findings if f.kind is not FindingKind.HEALTH]
     health = [f for f in report.findings if f.kind is FindingKind.HEALTH]
     for title, group in (("Findings", findings), ("Health", health)):

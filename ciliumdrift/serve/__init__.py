@@ -12,7 +12,10 @@ is imported here and nowhere else.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import logging
+import os
 import signal
 import threading
 from types import FrameType
@@ -37,6 +40,30 @@ def parse_listen(text: str) -> tuple[str, int]:
     return host.strip("[]") or "0.0.0.0", int(port)
 
 
+#: glibc's malloc arenas for the process: each thread that allocates may get its own, and
+#: a run's few hundred MiB of short-lived objects, freed by runs on other threads (the
+#: Prometheus read, the API reads, the scrapes), then stay spread over many of them.
+MALLOC_ARENAS = 2
+_M_ARENA_MAX = -8  # mallopt's parameter number (glibc malloc.h)
+
+
+def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
+    """Bound glibc's malloc arenas (``MALLOC_ARENA_MAX``), unless the environment sets it.
+
+    Without a bound a long-running serve's RSS creeps up run after run though no object
+    outlives its run (at 5,000 nodes: 320 MiB after 10 runs, 378 MiB after 60, with the
+    same objects alive; bounded, 162 MiB after run 10 and 168 MiB after run 200). False
+    where the C library is not glibc: nothing to bound.
+    """
+    if os.environ.get("MALLOC_ARENA_MAX"):
+        return True
+    try:
+        mallopt = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt
+    except (OSError, AttributeError):
+        return False
+    return bool(mallopt(_M_ARENA_MAX, arenas))
+
+
 def serve(
     options: RunOptions,
     *,
@@ -52,6 +79,7 @@ def serve(
 
     options.sources.check_files()
     address = parse_listen(listen)
+    limit_malloc_arenas()
     on_state = None
     if events:
         on_state = EventRecorder(options).record

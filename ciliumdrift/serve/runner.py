@@ -21,8 +21,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ciliumdrift.errors import CiliumdriftError
-from ciliumdrift.live import check_cluster, report_from
+from ciliumdrift.live import report_from
+from ciliumdrift.live.collect import LiveOptions, collect
 from ciliumdrift.live.kubeconfig import resolve
+from ciliumdrift.live.prometheus import collect_with_prometheus
 from ciliumdrift.serve.declared import DeclaredSources, WorkDir, materialise
 from ciliumdrift.serve.state import (
     DriftState,
@@ -55,6 +57,10 @@ class RunOptions:
     read_helm_release: bool = False
     fail_on_health: bool = False
     work_dir: str | None = None
+    #: A :class:`~ciliumdrift.live.prometheus.PrometheusSource`: the agents' config from their
+    #: metrics, ``cilium-dbg status`` only on the nodes that need it (``sample`` per group).
+    prometheus: Any = None
+    sample: int | None = None
 
 
 #: One run: (options, cancel flag, work dir) → (folded state). Replaced in tests only.
@@ -65,8 +71,7 @@ def run_once(options: RunOptions, cancel: threading.Event, work: WorkDir) -> Dri
     """Collect, load the declared config as it is now, compare, fold."""
 
     access = resolve(options.kubeconfig, options.context)  # per run: rotated tokens
-    live = check_cluster(
-        None,
+    live_options = LiveOptions(
         kubeconfig=options.kubeconfig,
         context=options.context,
         namespace=options.namespace,
@@ -75,8 +80,13 @@ def run_once(options: RunOptions, cancel: threading.Event, work: WorkDir) -> Dri
         timeout=options.timeout,
         read_helm_release=options.read_helm_release or options.sources.helm_release,
         helm_release=options.helm_release,
-        cancel=cancel,
     )
+    if options.prometheus is not None:
+        live = collect_with_prometheus(
+            options.prometheus, live_options, access=access, sample=options.sample, cancel=cancel
+        )
+    else:
+        live = collect(live_options, access=access, cancel=cancel)
     if cancel.is_set():
         raise KeyboardInterrupt
     values_files = materialise(

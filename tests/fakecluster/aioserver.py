@@ -10,9 +10,7 @@ exec upgrade to a websocket) and hands every request to the same routing code
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
-import hashlib
 import json
 import threading
 from http import HTTPStatus
@@ -20,8 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from tests.fakecluster.cluster import FakeCluster
-
-WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 
 class Headers(dict[str, str]):
@@ -134,99 +130,31 @@ class AsyncServer:
         pod: str,
         query: dict[str, list[str]],
     ) -> None:
-        from tests.fakecluster.cluster import (
-            ERROR,
-            STDERR,
-            STDOUT,
-            Fault,
-            _frame,
-            _not_found,
-        )
-
         cluster = self.cluster
-
-        def refuse(code: int, body: dict[str, Any]) -> None:
+        started = cluster.start_exec(
+            pod,
+            query,
+            upgrade=headers.get("upgrade") or "",
+            offered=headers.get("sec-websocket-protocol") or "",
+            key=headers.get("sec-websocket-key") or "",
+        )
+        if isinstance(started, tuple):
+            code, body = started
             self._send(writer, code, json.dumps(body).encode(), close=True)
-
-        agent = cluster.live_agent(pod)
-        if agent is None:
-            refuse(404, _not_found(f'pods "{pod}"'))
             return
-        with cluster._lock:
-            agent.execs += 1
-            first = agent.execs == 1
-        if agent.fault is Fault.CRASHLOOP:
-            refuse(
-                400,
-                {
-                    "kind": "Status",
-                    "status": "Failure",
-                    "code": 400,
-                    "reason": "BadRequest",
-                    "message": 'container "cilium-agent" in pod is waiting to start: '
-                    "CrashLoopBackOff",
-                },
-            )
-            return
-        if agent.fault is Fault.FLAKY and first:
-            refuse(
-                502,
-                {
-                    "kind": "Status",
-                    "status": "Failure",
-                    "code": 502,
-                    "message": "error dialing backend: 502 Bad Gateway",
-                },
-            )
-            return
-        if (headers.get("upgrade") or "").lower() != "websocket":
-            refuse(
-                400,
-                {
-                    "kind": "Status",
-                    "status": "Failure",
-                    "code": 400,
-                    "message": "Upgrade request required",
-                    "reason": "BadRequest",
-                },
-            )
-            return
-        offered = [p.strip() for p in (headers.get("sec-websocket-protocol") or "").split(",")]
-        protocol = next((p for p in offered if p in cluster.protocols), None)
-        if protocol is None:
-            refuse(
-                403,
-                {
-                    "kind": "Status",
-                    "status": "Failure",
-                    "code": 403,
-                    "message": "no supported channel protocol offered",
-                },
-            )
-            return
-        key = headers.get("sec-websocket-key") or ""
-        accept = base64.b64encode(hashlib.sha1((key + WEBSOCKET_GUID).encode()).digest()).decode()
         writer.write(
             (
                 "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                f"Sec-WebSocket-Accept: {accept}\r\nSec-WebSocket-Protocol: {protocol}\r\n\r\n"
+                f"Sec-WebSocket-Accept: {started.accept}\r\n"
+                f"Sec-WebSocket-Protocol: {started.protocol}\r\n\r\n"
             ).encode("latin-1")
         )
-        command = query.get("command", [])
-        with cluster._lock:
-            cluster.exec_log.append((pod, tuple(command), protocol))
-        if agent.fault is Fault.HANG:
+        if started.hangs:
             await _until_closed(reader, None)
             return
-        delay = agent.latency if agent.latency is not None else cluster.latency
-        if delay:
-            await asyncio.sleep(delay)
-        stdout, stderr, status = cluster.answer(agent, command)
-        for channel, data in ((STDOUT, stdout), (STDERR, stderr)):
-            for start in range(0, len(data), 32 * 1024):
-                writer.write(_frame(2, bytes([channel]) + data[start : start + 32 * 1024]))
-        writer.write(_frame(2, bytes([ERROR]) + json.dumps(status).encode()))
-        writer.write(_frame(8, (1000).to_bytes(2, "big")))
+        if started.delay:
+            await asyncio.sleep(started.delay)
+        writer.write(cluster.exec_frames(started))
         with contextlib.suppress(ConnectionError):
             await writer.drain()
         await _until_closed(reader, 1.0)

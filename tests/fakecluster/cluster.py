@@ -171,6 +171,25 @@ def node_config(
     }
 
 
+@dataclass(frozen=True)
+class ExecStart:
+    """An accepted exec: the agent, its command, the upgrade's answer, how to behave."""
+
+    agent: Agent
+    command: list[str]
+    protocol: str
+    accept: str  # Sec-WebSocket-Accept
+    delay: float  # seconds before the agent answers
+    hangs: bool  # never answers
+
+
+def _failure(code: int, message: str, reason: str | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"kind": "Status", "status": "Failure", "code": code, "message": message}
+    if reason is not None:
+        body["reason"] = reason
+    return body
+
+
 class FakeCluster:
     """The fake API server and the agents it plays; a context manager."""
 
@@ -280,6 +299,50 @@ class FakeCluster:
             for agent in self.agents:
                 if agent.fault is Fault.VANISH:
                     agent.gone = True
+
+    def start_exec(
+        self, pod: str, query: Mapping[str, list[str]], *, upgrade: str, offered: str, key: str
+    ) -> ExecStart | tuple[int, dict[str, Any]]:
+        """An exec request as the API server judges it, for both transports of the fake:
+        the refusal (status, Status body), or what to answer once upgraded."""
+        agent = self.live_agent(pod)
+        if agent is None:
+            return 404, _not_found(f'pods "{pod}"')
+        with self._lock:
+            agent.execs += 1
+            first = agent.execs == 1
+        if agent.fault is Fault.CRASHLOOP:
+            return 400, _failure(
+                400,
+                'container "cilium-agent" in pod is waiting to start: CrashLoopBackOff',
+                "BadRequest",
+            )
+        if agent.fault is Fault.FLAKY and first:
+            return 502, _failure(502, "error dialing backend: 502 Bad Gateway")
+        if upgrade.lower() != "websocket":
+            return 400, _failure(400, "Upgrade request required", "BadRequest")
+        protocols = [p.strip() for p in offered.split(",")]
+        protocol = next((p for p in protocols if p in self.protocols), None)
+        if protocol is None:
+            return 403, _failure(403, "no supported channel protocol offered")
+        accept = base64.b64encode(hashlib.sha1((key + WEBSOCKET_GUID).encode()).digest()).decode()
+        command = list(query.get("command", []))
+        with self._lock:
+            self.exec_log.append((pod, tuple(command), protocol))
+        delay = agent.latency if agent.latency is not None else self.latency
+        return ExecStart(agent, command, protocol, accept, delay, agent.fault is Fault.HANG)
+
+    def exec_frames(self, started: ExecStart) -> bytes:
+        """The agent's answer as websocket frames: stdout, stderr, the exit Status, close."""
+        stdout, stderr, status = self.answer(started.agent, started.command)
+        frames = [
+            _frame(2, bytes([channel]) + data[start : start + 32 * 1024])
+            for channel, data in ((STDOUT, stdout), (STDERR, stderr))
+            for start in range(0, len(data), 32 * 1024)
+        ]
+        frames.append(_frame(2, bytes([ERROR]) + json.dumps(status).encode()))
+        frames.append(_frame(8, (1000).to_bytes(2, "big")))
+        return b"".join(frames)
 
     def pod_object(self, agent: Agent) -> dict[str, Any]:
         running = agent.fault is not Fault.CRASHLOOP
@@ -656,89 +719,32 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _exec(self, pod: str, query: dict[str, list[str]]) -> None:
         cluster = self.cluster
-        agent = cluster.live_agent(pod)
-        if agent is None:
-            self._json(404, _not_found(f'pods "{pod}"'))
+        started = cluster.start_exec(
+            pod,
+            query,
+            upgrade=self.headers.get("Upgrade", ""),
+            offered=self.headers.get("Sec-WebSocket-Protocol", ""),
+            key=self.headers.get("Sec-WebSocket-Key", ""),
+        )
+        if isinstance(started, tuple):
+            self._json(*started)
             return
-        with cluster._lock:
-            agent.execs += 1
-            first = agent.execs == 1
-        if agent.fault is Fault.CRASHLOOP:
-            self._json(
-                400,
-                {
-                    "kind": "Status",
-                    "status": "Failure",
-                    "code": 400,
-                    "reason": "BadRequest",
-                    "message": 'container "cilium-agent" in pod is waiting to start: '
-                    "CrashLoopBackOff",
-                },
-            )
-            return
-        if agent.fault is Fault.FLAKY and first:
-            self._json(
-                502,
-                {
-                    "kind": "Status",
-                    "status": "Failure",
-                    "code": 502,
-                    "message": "error dialing backend: 502 Bad Gateway",
-                },
-            )
-            return
-        if self.headers.get("Upgrade", "").lower() != "websocket":
-            self._json(
-                400,
-                {
-                    "kind": "Status",
-                    "status": "Failure",
-                    "code": 400,
-                    "message": "Upgrade request required",
-                    "reason": "BadRequest",
-                },
-            )
-            return
-        offered = [p.strip() for p in self.headers.get("Sec-WebSocket-Protocol", "").split(",")]
-        protocol = next((p for p in offered if p in cluster.protocols), None)
-        if protocol is None:
-            self._json(
-                403,
-                {
-                    "kind": "Status",
-                    "status": "Failure",
-                    "code": 403,
-                    "message": "no supported channel protocol offered",
-                },
-            )
-            return
-        key = self.headers.get("Sec-WebSocket-Key", "")
-        accept = base64.b64encode(hashlib.sha1((key + WEBSOCKET_GUID).encode()).digest()).decode()
         self.send_response_only(101, "Switching Protocols")
         self.send_header("Upgrade", "websocket")
         self.send_header("Connection", "Upgrade")
-        self.send_header("Sec-WebSocket-Accept", accept)
-        self.send_header("Sec-WebSocket-Protocol", protocol)
+        self.send_header("Sec-WebSocket-Accept", started.accept)
+        self.send_header("Sec-WebSocket-Protocol", started.protocol)
         self.end_headers()
         self.wfile.flush()
         self.close_connection = True
-        command = query.get("command", [])
-        with cluster._lock:
-            cluster.exec_log.append((pod, tuple(command), protocol))
         sock = self.connection
-        if agent.fault is Fault.HANG:
+        if started.hangs:
             self._wait_for_client(sock, forever=True)
             return
-        delay = agent.latency if agent.latency is not None else cluster.latency
-        if delay:
-            time.sleep(delay)
-        stdout, stderr, status = cluster.answer(agent, command)
+        if started.delay:
+            time.sleep(started.delay)
         try:
-            for channel, data in ((STDOUT, stdout), (STDERR, stderr)):
-                for start in range(0, len(data), 32 * 1024):
-                    sock.sendall(_frame(2, bytes([channel]) + data[start : start + 32 * 1024]))
-            sock.sendall(_frame(2, bytes([ERROR]) + json.dumps(status).encode()))
-            sock.sendall(_frame(8, (1000).to_bytes(2, "big")))
+            sock.sendall(cluster.exec_frames(started))
         except OSError:
             return
         self._wait_for_client(sock, forever=False)

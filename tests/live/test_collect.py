@@ -12,11 +12,12 @@ import pytest
 
 from ciliumdrift.datafiles import schema
 from ciliumdrift.errors import CollectionError
-from ciliumdrift.live import check_cluster
-from ciliumdrift.live.collect import LiveOptions, collect, exit_status, run_concurrently
-from ciliumdrift.live.model import AgentPod
-from tests.fakecluster import FakeCluster, Fault, make_agents
-from tests.live.conftest import SEED_ARGS, findings
+from ciliumdrift.live import check_cluster, live_report
+from ciliumdrift.live.collect import LiveOptions, collect
+from ciliumdrift.live.transport import exit_status
+from tests.fakecluster import FakeCluster, Fault, make_agents, statuses
+from tests.fakecluster.proxy import ConnectProxy
+from tests.live.conftest import SEED, SEED_ARGS, findings
 
 Start = Callable[..., tuple[FakeCluster, Path]]
 Cli = Callable[..., tuple[int, str, str]]
@@ -272,26 +273,67 @@ def test_ctrl_c_exits_130_without_a_traceback(fake_cluster: Start) -> None:
     assert "interrupted" in err and "Traceback" not in err and out == ""
 
 
-def test_a_defect_in_one_worker_stays_with_its_agent() -> None:
-    from kubernetes.client import Configuration
+def test_a_defect_in_one_agent_stays_with_that_agent(fake_cluster: Start) -> None:
+    _cluster, kubeconfig = fake_cluster(3)
+    from ciliumdrift.live.collect import default_parser
 
-    pods = [AgentPod(f"p{i}", "ns", f"n{i}", running=True, ready=True) for i in range(3)]
+    parse = default_parser()
 
-    def work(api: object, pod: AgentPod) -> object:
-        if pod.name == "p1":
-            raise RuntimeError("boom")
-        from ciliumdrift.live.model import AgentResult
+    def defective(text: str, source: str) -> object:
+        if "cilium-00001" in source:
+            raise RuntimeError("boom")  # not a CiliumdriftError: a defect, not bad output
+        return parse(text, source)
 
-        return AgentResult(pod)
+    result = collect(LiveOptions(kubeconfig=str(kubeconfig)), parse=defective)
+    errors = {a.pod.name: a.error for a in result.agents}
+    assert errors == {
+        "cilium-00000": None,
+        "cilium-00001": "unreachable: RuntimeError: boom",
+        "cilium-00002": None,
+    }
 
-    results = run_concurrently(
-        pods,
-        work,
-        configuration=Configuration(),
-        concurrency=2,
-        cancel=threading.Event(),  # type: ignore[arg-type]
+
+def test_execs_and_logs_go_through_the_kubeconfigs_proxy(
+    fake_cluster: Start, tmp_path: Path
+) -> None:
+    """``proxy-url`` in the kubeconfig: API reads, execs and agent logs all go through it."""
+    cluster, kubeconfig = fake_cluster(4)
+    cluster.agents[2].status = statuses.with_changes(
+        cluster.agents[2].status, {"datapath-mode": "veth"}
     )
-    assert [r.error for r in results] == [None, "unreachable: RuntimeError: boom", None]
+    cluster.agents[2].log = "level=info msg=starting\n"
+    with ConnectProxy() as proxy:
+        config = json.loads(kubeconfig.read_text())
+        config["clusters"][0]["cluster"]["proxy-url"] = proxy.url
+        proxied = tmp_path / "kubeconfig-proxied"
+        proxied.write_text(json.dumps(config))
+        report = live_report(
+            [str(SEED / "values.yaml")],
+            talos_files=[str(SEED / "talos.yaml")],
+            kubeconfig=str(proxied),
+        )
+    assert report.inputs["nodes"] == 4
+    drift = [f for f in report.findings if f.fact == "device-mode"]
+    assert [f.node for f in drift] == ["node-002"]
+    # the API reads (two connections), every exec and the log read: CONNECT tunnels to the
+    # API server, and nothing went around the proxy
+    target = cluster.url.removeprefix("http://")
+    assert proxy.tunnels.count(target) == len(proxy.tunnels) >= 2 + 4 + 1, proxy.tunnels
+    assert proxy.tunnels.count(target) >= len(cluster.exec_log) + 2
+
+
+def test_a_proxy_that_refuses_the_tunnel_is_one_clear_error(
+    fake_cluster: Start, tmp_path: Path
+) -> None:
+    _cluster, kubeconfig = fake_cluster(2)
+    with ConnectProxy(refuse=True) as proxy:
+        config = json.loads(kubeconfig.read_text())
+        config["clusters"][0]["cluster"]["proxy-url"] = proxy.url
+        proxied = tmp_path / "kubeconfig-proxied"
+        proxied.write_text(json.dumps(config))
+        with pytest.raises(CollectionError, match="Tunnel connection failed: 403 Forbidden"):
+            collect(LiveOptions(kubeconfig=str(proxied), timeout=5))
+    assert proxy.tunnels
 
 
 @pytest.mark.parametrize(

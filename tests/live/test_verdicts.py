@@ -41,6 +41,10 @@ def test_a_large_clean_cluster_is_one_group_that_fits(
     lines = out.splitlines()
     assert max(len(line) for line in lines) <= 100
     assert len(lines) < 80, len(lines)
-    assert any(line.startswith("120 nodes: ") and "lines match" in line for line in lines)
-    # the IPAM line: one value shown, the spread counted
-    assert "(one of 120 per-node values)" in " ".join(out.split())
+    # the fleet matrix: one column for the one group of identical nodes
+    header = next(line for line in lines if line.startswith("Status line"))
+    assert header.split() == ["Status", "line", "Expected", "Uniform", "A", "(120)"]
+    assert any(line.startswith("  A [ok] 120 node(s): node-000, ") for line in lines)
+    # the IPAM line: each node shows its own pod CIDR, as expected of it
+    ipam = next(line for line in lines if line.startswith("IPAM "))
+    assert "per node" in ipam and "= expected" in ipam

@@ -141,8 +141,15 @@ def installed() -> bool:
 
 
 @contextmanager
-def prometheus(agents: Iterable[AgentMetrics], workdir: Path) -> Iterator[str]:
-    """A running Prometheus holding the agents' metrics; yields its base URL."""
+def prometheus(
+    agents: Iterable[AgentMetrics], workdir: Path, *, lookback: str = "5m"
+) -> Iterator[str]:
+    """A running Prometheus holding the agents' metrics; yields its base URL.
+
+    The samples are a minute old when it starts: an instant query sees them for the
+    lookback (Prometheus' default 5m, as in a cluster). A benchmark that runs longer passes
+    a longer ``lookback`` (``--query.lookback-delta``) rather than going stale midway.
+    """
     workdir.mkdir(parents=True, exist_ok=True)
     source = workdir / "agents.om.txt"
     storage = workdir / "data"
@@ -164,6 +171,7 @@ def prometheus(agents: Iterable[AgentMetrics], workdir: Path) -> Iterator[str]:
             f"--storage.tsdb.path={storage}",
             f"--web.listen-address=127.0.0.1:{port}",
             "--storage.tsdb.retention.time=1d",
+            f"--query.lookback-delta={lookback}",
         ],
         stdout=log,
         stderr=subprocess.STDOUT,
