@@ -89,6 +89,8 @@ def load_settings(path: Path) -> Settings | None:
 
 
 def _toml_table(name: str, text: str) -> Mapping[str, Any] | None:
+    if "ciliumdrift" not in text:  # every spelling of the table names it; most projects' don't
+        return None
     try:
         tomllib: Any = importlib.import_module("tomllib")
     except ModuleNotFoundError:  # Python 3.10: tomli if installed, else no pyproject settings

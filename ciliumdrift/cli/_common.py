@@ -6,7 +6,6 @@ import errno
 import os
 import stat
 import sys
-import tempfile
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -139,7 +138,7 @@ def emit(text: str, output: Path | None = None, *, workflow_commands: bool = Fal
         return
     target = Path(os.path.realpath(output))  # a symlinked file: replace its target, not the link
     mode = stat.S_IMODE(existing.st_mode) if existing is not None else _new_file_mode()
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    fd, tmp = _new_sibling(target)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
@@ -148,6 +147,18 @@ def emit(text: str, output: Path | None = None, *, workflow_commands: bool = Fal
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _new_sibling(target: Path) -> tuple[int, str]:
+    """A new, exclusive file beside ``target`` (what ``tempfile.mkstemp`` does, without the
+    2 ms that importing tempfile adds to every start)."""
+    for attempt in range(100):
+        name = str(target.parent / f".{target.name}.{os.getpid()}.{attempt}.tmp")
+        try:
+            return os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), name
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary name", str(target.parent))
 
 
 def _new_file_mode() -> int:

@@ -16,13 +16,14 @@ L7 proxy or Hubble, or a kube-proxy replacement mode, is what the config said.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from ciliumdrift.agent.facts import FACTS
 from ciliumdrift.derive import derive_context, status_free_context
 from ciliumdrift.load.model import Declared
 from ciliumdrift.model import Finding, FindingKind, Located, Severity
 from ciliumdrift.parse.model import Status
+from ciliumdrift.records import record
 
 _KPR_MODES = {
     "strict": "strict",
@@ -34,7 +35,7 @@ _KPR_MODES = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class Inferred:
     """One Helm value the status implies, with the status line that implies it."""
 

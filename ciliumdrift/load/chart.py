@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import json
 import re
-import tarfile
 from collections.abc import Mapping
 from dataclasses import field
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ciliumdrift.datafiles import data_root
 from ciliumdrift.errors import InputError, UnsupportedVersion, YamlError
 from ciliumdrift.load.merge import merge_maps
 from ciliumdrift.load.model import HelmValues, join_key
@@ -84,8 +83,8 @@ def _patch_of(version: str | None) -> int | None:
         return None
 
 
-def _data_dir() -> Any:
-    return resources.files("ciliumdrift").joinpath("data").joinpath("chart")
+def _data_dir() -> Path:
+    return data_root() / "chart"
 
 
 # -- versions -----------------------------------------------------------------------
@@ -389,6 +388,8 @@ def load_user_chart(path: str) -> ChartData:
 
 
 def _read_chart_archive(path: str) -> dict[str, tuple[str, str]]:
+    import tarfile  # only a --chart archive needs it: 3 ms of every start otherwise
+
     wanted = {"Chart.yaml", "values.yaml", "values.schema.json"}
     files: dict[str, tuple[str, str]] = {}
     try:

@@ -20,9 +20,9 @@ or a warning's ``Not tainted X`` / ``Tainted: ... X`` line.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from ciliumdrift.parse.agentlog import LogEntry
+from ciliumdrift.records import record
 
 #: Only the first bytes are read: a kernel log of a long-running node is mostly noise.
 MAX_KERNEL_LOG_BYTES = 8 * 1024 * 1024
@@ -60,7 +60,7 @@ _KERNEL_VERSION = (
 )
 
 
-@dataclass(frozen=True)
+@record
 class KernelLog:
     """One node's kernel log, parsed."""
 

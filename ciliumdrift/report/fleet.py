@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from ciliumdrift.model import Finding, FindingKind, Report, Row, Severity, Verdict
+from ciliumdrift.records import record
 from ciliumdrift.report.escape import inline
 from ciliumdrift.report.policy import exit_code
 from ciliumdrift.report.table import Column, render_table, wrap_line
@@ -41,7 +42,7 @@ _VERDICT_WORD = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class FleetLine:
     """One status line (a fact) across the fleet."""
 
@@ -55,7 +56,7 @@ class FleetLine:
     drift_nodes: int
 
 
-@dataclass(frozen=True)
+@record
 class Cell:
     """What one group shows on one line."""
 
@@ -74,7 +75,7 @@ class Cell:
         return f"{value} [{_VERDICT_WORD[self.verdict]}]"
 
 
-@dataclass(frozen=True)
+@record
 class FleetGroup:
     """Nodes whose every line shows the same result."""
 
@@ -87,7 +88,7 @@ class FleetGroup:
         return any(c.verdict in (Verdict.MISMATCH, Verdict.CROSS_CHECK) for c in self.cells)
 
 
-@dataclass(frozen=True)
+@record
 class FleetFinding:
     """One finding, with every node it is found on."""
 
@@ -105,7 +106,7 @@ class FleetFinding:
     fix: dict[str, Any] | None
 
 
-@dataclass(frozen=True)
+@record
 class FleetView:
     lines: tuple[FleetLine, ...]
     groups: tuple[FleetGroup, ...]

@@ -32,6 +32,10 @@ HEAVY = frozenset(
         "asyncio",
         "http",
         "urllib",
+        # standard modules that one path needs and every start would pay for (measured with
+        # python -X importtime): chart archives (--chart) and the cluster client's loggers
+        "tarfile",
+        "logging",
     }
 )
 #: The stages, lowest first: a module imports from its own stage or from lower ones only.
