@@ -279,8 +279,9 @@ def _bundled(version: str) -> ChartData:
     label = f"cilium-{real}/values.yaml"
     positions: dict[str, list[int]] = defaults_doc["positions"]
 
-    def build(value: Any, path: tuple[str, ...]) -> Node:
-        key = join_key(path)
+    def build(value: Any, key: str, prefix: str) -> Node:
+        # ``key`` is join_key() of the path, extended one level at a time (``prefix`` is
+        # ``key + "."`` below the root): the tree has some 1,500 nodes, built at every start.
         at = positions.get(key)
         origin = Origin(
             Layer.CHART_DEFAULT,
@@ -289,12 +290,16 @@ def _bundled(version: str) -> ChartData:
             version=real,
         )
         if isinstance(value, dict):
-            return Node({k: build(v, (*path, k)) for k, v in value.items()}, origin)
+            children = {}
+            for name, child in value.items():
+                child_key = prefix + name.replace(".", "\\.")
+                children[name] = build(child, child_key, child_key + ".")
+            return Node(children, origin)
         if isinstance(value, list):
-            return Node([build(v, path) for v in value], origin)
+            return Node([build(v, key, prefix) for v in value], origin)
         return Node(value, origin)
 
-    root = build(defaults_doc["values"], ())
+    root = build(defaults_doc["values"], "", "")
     ranges: dict[str, tuple[tuple[int, int], ...]] = {}
     patches = folder.joinpath("patches.json")
     if patches.is_file():
