@@ -208,46 +208,74 @@ def agent_log_findings(
             severity = Severity.NOTE
             message += " (the status shows the configured value: an earlier run logged this)"
         out.append(
-            Finding(
-                fact=row.fact or "agent-log",
-                status_line=_label(row.fact),
-                node=node,
-                kind=FindingKind.DRIFT,
-                expected=expectation.value if expectation is not None else None,
-                observed=entry.message,
-                source=expectation.source if expectation is not None else None,
-                message=message,
-                causes=(Cause(row.cause, row.summary, tuple(evidence)),),
-                fix=row.fix,
-                severity=severity,
-            )
+            _row_finding("agent-log", row, node, expectation, entry, message, evidence, severity)
         )
     for refusal in refusals(log):
         entry = refusal.entry
         if entry.line in covered:
             continue
         out.append(
-            Finding(
-                fact="agent-log",
-                status_line="Cilium",
-                node=node,
-                kind=FindingKind.DRIFT,
-                expected=None,
-                observed=entry.message,
-                source=None,
-                message=f"agent log {log.where(entry)}: {entry.message}",
-                causes=(
-                    Cause(
-                        CauseKind.UNKNOWN,
-                        "The agent logged a fallback or a refusal that no known behaviour "
-                        "explains.",
-                        (known.log_evidence(log, entry),),
-                    ),
-                ),
-                severity=Severity.ERROR if refusal.fatal else Severity.NOTE,
+            _unexplained_finding(
+                "agent-log",
+                node,
+                entry,
+                f"agent log {log.where(entry)}: {entry.message}",
+                "The agent logged a fallback or a refusal that no known behaviour explains.",
+                known.log_evidence(log, entry),
+                Severity.ERROR if refusal.fatal else Severity.NOTE,
             )
         )
     return out
+
+
+def _row_finding(
+    fact: str,
+    row: known.Behaviour,
+    node: str | None,
+    expectation: Expectation | None,
+    entry: LogEntry,
+    message: str,
+    evidence: Sequence[Evidence],
+    severity: Severity,
+) -> Finding:
+    """A log line a known behaviour explains, as a finding on the row's fact (else ``fact``)."""
+    return Finding(
+        fact=row.fact or fact,
+        status_line=_label(row.fact),
+        node=node,
+        kind=FindingKind.DRIFT,
+        expected=expectation.value if expectation is not None else None,
+        observed=entry.message,
+        source=expectation.source if expectation is not None else None,
+        message=message,
+        causes=(Cause(row.cause, row.summary, tuple(evidence)),),
+        fix=row.fix,
+        severity=severity,
+    )
+
+
+def _unexplained_finding(
+    fact: str,
+    node: str | None,
+    entry: LogEntry,
+    message: str,
+    why: str,
+    evidence: Evidence,
+    severity: Severity,
+) -> Finding:
+    """A log line that shows a failure no known behaviour explains (its cause is unknown)."""
+    return Finding(
+        fact=fact,
+        status_line="Cilium",
+        node=node,
+        kind=FindingKind.DRIFT,
+        expected=None,
+        observed=entry.message,
+        source=None,
+        message=message,
+        causes=(Cause(CauseKind.UNKNOWN, why, (evidence,)),),
+        severity=severity,
+    )
 
 
 def _fit(item: tuple[known.Behaviour, LogEntry, known.Match | None]) -> tuple[int, int]:
@@ -308,20 +336,9 @@ def kernel_log_findings(
             # The trace names another process: another BPF user hit it, not the agent.
             evidence.append(Evidence(f"the kernel trace names process {process}, not the agent"))
             severity = Severity.NOTE
+        message = f"kernel log {log.where(entry)}: {row.summary}"
         out.append(
-            Finding(
-                fact=row.fact or "kernel-log",
-                status_line=_label(row.fact),
-                node=node,
-                kind=FindingKind.DRIFT,
-                expected=expectation.value if expectation is not None else None,
-                observed=entry.message,
-                source=expectation.source if expectation is not None else None,
-                message=f"kernel log {log.where(entry)}: {row.summary}",
-                causes=(Cause(row.cause, row.summary, tuple(evidence)),),
-                fix=row.fix,
-                severity=severity,
-            )
+            _row_finding("kernel-log", row, node, expectation, entry, message, evidence, severity)
         )
     for entry in failures(log):
         if any(0 <= entry.line - line <= _TRACE_LINES for line in reported):
@@ -329,26 +346,17 @@ def kernel_log_findings(
         reported.append(entry.line)
         process = process_of(log, entry)
         out.append(
-            Finding(
-                fact="kernel-log",
-                status_line="Cilium",
-                node=node,
-                kind=FindingKind.DRIFT,
-                expected=None,
-                observed=entry.message,
-                source=None,
-                message=f"kernel log {log.where(entry)}: {entry.message}",
-                causes=(
-                    Cause(
-                        CauseKind.UNKNOWN,
-                        "The kernel logged a BPF failure that no known behaviour explains: "
-                        "the verifier or the BPF subsystem failed on a program (the agent's, "
-                        "when the trace names cilium-agent).",
-                        (known.log_evidence(log, entry),),
-                    ),
-                ),
+            _unexplained_finding(
+                "kernel-log",
+                node,
+                entry,
+                f"kernel log {log.where(entry)}: {entry.message}",
+                "The kernel logged a BPF failure that no known behaviour explains: the verifier "
+                "or the BPF subsystem failed on a program (the agent's, when the trace names "
+                "cilium-agent).",
+                known.log_evidence(log, entry),
                 # Only a trace that names the agent is about Cilium for certain.
-                severity=Severity.WARNING
+                Severity.WARNING
                 if process is not None and process.startswith("cilium")
                 else Severity.NOTE,
             )
