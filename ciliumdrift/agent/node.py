@@ -16,8 +16,9 @@ findings of their own (:func:`agent_log_findings`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
+from typing import Any
 
 from ciliumdrift.agent import known
 from ciliumdrift.agent.configmap import by_config_key
@@ -151,23 +152,30 @@ def _label(fact_id: str | None) -> str:
     return label
 
 
+_Candidate = tuple[known.Behaviour, LogEntry, known.Match | None]
+
+
 def _best_per_line(
-    ctx: NodeContext, log: AgentLog, expectations: Mapping[str, Expectation]
-) -> list[tuple[known.Behaviour, LogEntry, known.Match | None]]:
-    """One known behaviour per log line: the one whose conditions the inputs confirm best."""
-    by_line: dict[int, list[tuple[known.Behaviour, LogEntry, known.Match | None]]] = {}
-    for row, entry in known.log_matches(log):
+    ctx: NodeContext,
+    matches: Iterable[tuple[known.Behaviour, LogEntry]],
+    expectations: Mapping[str, Expectation],
+    rank: Callable[[_Candidate], Any],
+) -> list[_Candidate]:
+    """One known behaviour per log line: the one ``rank`` puts highest."""
+    by_line: dict[int, list[_Candidate]] = {}
+    for row, entry in matches:
         found = known.evaluate(row, ctx, expectations, defaults_decide=False)
         if found is None:
             # The row's conditions are known false here: its pattern matched another failure.
             continue
         by_line.setdefault(entry.line, []).append((row, entry, found))
+    return [max(group, key=rank) for _, group in sorted(by_line.items())]
 
-    def score(item: tuple[known.Behaviour, LogEntry, known.Match | None]) -> int:
-        found = item[2]
-        return 2 if found is not None and found.certain else 1 if found is not None else 0
 
-    return [max(group, key=score) for _, group in sorted(by_line.items())]
+def _held(item: _Candidate) -> int:
+    """How well the inputs confirm a row's conditions: certainly, possibly, not at all."""
+    found = item[2]
+    return 2 if found is not None and found.certain else 1 if found is not None else 0
 
 
 def agent_log_findings(
@@ -192,7 +200,7 @@ def agent_log_findings(
     explained = {(f.node, f.fact) for f in drift}
     out: list[Finding] = []
     covered: set[int] = set()
-    for row, entry, found in _best_per_line(ctx, log, expectations):
+    for row, entry, found in _best_per_line(ctx, known.log_matches(log), expectations, _held):
         covered.add(entry.line)
         if row.fact is not None and (node, row.fact) in explained:
             continue
@@ -278,11 +286,10 @@ def _unexplained_finding(
     )
 
 
-def _fit(item: tuple[known.Behaviour, LogEntry, known.Match | None]) -> tuple[int, int]:
-    row, _, found = item
-    held = 2 if found is not None and found.certain else 1 if found is not None else 0
+def _fit(item: _Candidate) -> tuple[int, int]:
+    row = item[0]
     bounds = (row.kernel != (None, None)) + (row.cilium != (None, None))
-    return held, len(row.when) + bounds
+    return _held(item), len(row.when) + bounds
 
 
 # Lines of one kernel warning (from its "cut here" to the end of its trace) are one failure.
@@ -309,15 +316,9 @@ def kernel_log_findings(
     explained = {(f.node, f.fact) for f in drift}
     out: list[Finding] = []
     reported: list[int] = []
-    by_line: dict[int, list[tuple[known.Behaviour, LogEntry, known.Match | None]]] = {}
-    for row, entry in known.kernel_log_matches(log):
-        found = known.evaluate(row, ctx, expectations, defaults_decide=False)
-        if found is None:
-            continue  # refuted by a declared input: another failure with a similar trace
-        by_line.setdefault(entry.line, []).append((row, entry, found))
-    for _, group in sorted(by_line.items()):
-        # One row per line: the one whose conditions hold, the most specific first.
-        row, entry, found = max(group, key=_fit)
+    # One row per line: the one whose conditions hold, the most specific first.
+    best = _best_per_line(ctx, known.kernel_log_matches(log), expectations, _fit)
+    for row, entry, found in best:
         reported.append(entry.line)
         if row.fact is not None and (node, row.fact) in explained:
             continue
