@@ -47,15 +47,20 @@ from ciliumdrift.model import (
     Report,
 )
 from ciliumdrift.records import record
+from ciliumdrift.regex import lazy_pattern
 
-_VALUES_NAMES = re.compile(r"^(values|helmrelease|application|kustomization)[\w.-]*\.ya?ml$", re.I)
-_TALOS_NAMES = re.compile(
+_VALUES_NAMES = lazy_pattern(
+    r"^(values|helmrelease|application|kustomization)[\w.-]*\.ya?ml$", re.I
+)
+_TALOS_NAMES = lazy_pattern(
     r"^(talos|controlplane|worker|machine|talconfig|patch)[\w.-]*\.ya?ml$", re.I
 )
-_STATUS_NAMES = re.compile(r"^status(?:[-_.](?P<node>[\w.-]+?))?\.(txt|json|ya?ml|log)$", re.I)
-_AGENT_LOG_NAMES = re.compile(r"^agent(?:[-_.](?P<node>[\w.-]+?))?\.log$", re.I)
-_KERNEL_LOG_NAMES = re.compile(r"^(?:dmesg|kernel)(?:[-_.](?P<node>[\w.-]+?))?\.(?:log|txt)$", re.I)
-_NODE_CONFIG_NAMES = re.compile(r"^node-?config[\w.-]*\.ya?ml$", re.I)
+_STATUS_NAMES = lazy_pattern(r"^status(?:[-_.](?P<node>[\w.-]+?))?\.(txt|json|ya?ml|log)$", re.I)
+_AGENT_LOG_NAMES = lazy_pattern(r"^agent(?:[-_.](?P<node>[\w.-]+?))?\.log$", re.I)
+_KERNEL_LOG_NAMES = lazy_pattern(
+    r"^(?:dmesg|kernel)(?:[-_.](?P<node>[\w.-]+?))?\.(?:log|txt)$", re.I
+)
+_NODE_CONFIG_NAMES = lazy_pattern(r"^node-?config[\w.-]*\.ya?ml$", re.I)
 
 
 @record

@@ -10,7 +10,6 @@ controllers, unreachable nodes, Cilium or Hubble not Ok), which add findings but
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import fields, replace
 from typing import Any
@@ -41,6 +40,7 @@ from ciliumdrift.model import (
 )
 from ciliumdrift.parse.model import Status
 from ciliumdrift.records import record
+from ciliumdrift.regex import lazy_pattern
 
 # Lines only `cilium status --verbose` prints: absent from a brief status is not news.
 _VERBOSE_ONLY = frozenset({"clock-source", *lb.VERBOSE_ONLY, *maps.VERBOSE_ONLY})
@@ -606,7 +606,7 @@ def _settled(
 # -- coherent findings -------------------------------------------------------------------------
 
 _SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.NOTE: 2}
-_SET_FLAG = re.compile(r"--set(?:-string)? ([^=\s]+)=(\S*)")
+_SET_FLAG = lazy_pattern(r"--set(?:-string)? ([^=\s]+)=(\S*)")
 
 
 def fix_settings(fix: Fix | None) -> dict[str, str]:

@@ -14,6 +14,7 @@ options override what the file says. Recognised keys (dashes or underscores)::
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from ciliumdrift.errors import InputError
 from ciliumdrift.load.plain import load_plain
 from ciliumdrift.model import Position
 from ciliumdrift.records import record
+from ciliumdrift.regex import lazy_pattern
 from ciliumdrift.textio import read_text
 
 CONFIG_FILES = ("pyproject.toml", ".ciliumdrift.yaml", ".ciliumdrift.yml")
@@ -88,8 +90,19 @@ def load_settings(path: Path) -> Settings | None:
     return _settings(name, table)
 
 
+#: Where a ``[tool.ciliumdrift]`` table can be declared: its header (or one of a sub-table),
+#: a ``[tool]`` table holding a ``ciliumdrift`` key, or a root ``tool`` dotted key or inline
+#: table. A pyproject.toml with none of them (this project's own names ciliumdrift only as
+#: its name and script) is not parsed: TOML costs more than the rest of reading settings.
+_MAY_DECLARE_TABLE = lazy_pattern(
+    r"""^[ \t]*(?:\[\[?[ \t]*(["']?)tool\1[ \t]*(?:\]|\.[ \t]*(["']?)ciliumdrift\2[ \t]*(?:[.\]]|$))"""
+    r"""|(["']?)tool\3[ \t]*[.=])""",
+    re.MULTILINE,
+)
+
+
 def _toml_table(name: str, text: str) -> Mapping[str, Any] | None:
-    if "ciliumdrift" not in text:  # every spelling of the table names it; most projects' don't
+    if "ciliumdrift" not in text or not _MAY_DECLARE_TABLE.search(text):
         return None
     try:
         tomllib: Any = importlib.import_module("tomllib")

@@ -23,15 +23,15 @@ version (deprecations, keys unknown to a chart) are notes that do not fail the r
 from __future__ import annotations
 
 import enum
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import field
 from typing import Any
 
 from ciliumdrift.model import Layer, Located, Origin, Position
 from ciliumdrift.records import record
+from ciliumdrift.regex import lazy_pattern
 
-_VERSION = re.compile(r"^v?(?P<major>\d+)\.(?P<minor>\d+)(?:\.(?P<patch>\d+))?(?P<pre>[-+].*)?$")
+_VERSION = lazy_pattern(r"^v?(?P<major>\d+)\.(?P<minor>\d+)(?:\.(?P<patch>\d+))?(?P<pre>[-+].*)?$")
 
 
 class VersionSource(str, enum.Enum):

@@ -31,6 +31,7 @@ from typing import IO
 from ciliumdrift.errors import InputError, YamlError
 from ciliumdrift.model import Position
 from ciliumdrift.records import record
+from ciliumdrift.regex import lazy_pattern
 
 KiB = 1024
 MiB = 1024 * KiB
@@ -84,7 +85,7 @@ class Limits:
 
 DEFAULTS = Limits()
 _ENV_PREFIX = "CILIUMDRIFT_LIMIT_"
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|kib|kb|k|mib|mb|m|gib|gb|g)?\s*$", re.I)
+_SIZE = lazy_pattern(r"^\s*(\d+(?:\.\d+)?)\s*(b|kib|kb|k|mib|mb|m|gib|gb|g)?\s*$", re.I)
 _UNITS = {"": 1, "b": 1, "k": KiB, "kb": KiB, "kib": KiB, "m": MiB, "mb": MiB, "mib": MiB}
 _UNITS.update({"g": 1024 * MiB, "gb": 1024 * MiB, "gib": 1024 * MiB})
 _override: Limits | None = None

@@ -12,11 +12,13 @@ the other five as closures over the field names, computing the same values.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import reprlib
 from collections.abc import Callable
 from dataclasses import MISSING, Field, FrozenInstanceError, dataclass, field, fields
 from operator import attrgetter
+from types import FunctionType
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 if TYPE_CHECKING:
@@ -62,10 +64,7 @@ def record(cls: type[_T] | None = None, /, *, slots: bool = False) -> Any:
         params = _params(made)
         params.init = params.repr = params.eq = params.frozen = True
         if not documented:
-            try:
-                made.__doc__ = made.__name__ + str(inspect.signature(made)).replace(" -> None", "")
-            except (TypeError, ValueError):  # pragma: no cover - as dataclass() does
-                made.__doc__ = made.__name__
+            made.__doc__ = made.__name__ + _signature_text(made)
         return made
 
     return wrap if cls is None else wrap(cls)
@@ -92,36 +91,7 @@ def _params(cls: type[Any]) -> Any:
 def _add_methods(cls: type[Any], *, own: Any, slots: bool, frozen: bool) -> None:
     every = fields(cls)
     names = tuple(f.name for f in every)
-    scope: dict[str, Any] = {"__setter": object.__setattr__, "__factory": _FACTORY}
-    positional: list[str] = []
-    keyword: list[str] = []
-    body: list[str] = []
-    for f in every:
-        if f.default_factory is not MISSING:
-            scope[f"__f_{f.name}"] = f.default_factory
-            value = (
-                f"__f_{f.name}() if {f.name} is __factory else {f.name}"
-                if f.init
-                else f"__f_{f.name}()"
-            )
-            default = "=__factory"
-        elif f.default is not MISSING:
-            scope[f"__d_{f.name}"] = f.default
-            value = f.name if f.init else f"__d_{f.name}"
-            default = f"=__d_{f.name}"
-        else:
-            value, default = f.name, ""
-        if f.init:
-            (keyword if f.kw_only else positional).append(f"{f.name}{default}")
-        elif value == f.name:  # init=False without a default: left unset, as dataclass() does
-            continue
-        body.append(f"  __setter(self, {f.name!r}, {value})")
-    if hasattr(cls, "__post_init__"):
-        body.append("  self.__post_init__()")
-    arguments = ", ".join(["self", *positional, *(["*", *keyword] if keyword else [])])
-    source = "\n".join([f"def __init__({arguments}):", *(body or ["  pass"])])
-    exec(compile(source, f"<record {cls.__qualname__}>", "exec"), scope)
-    init = scope["__init__"]
+    init = _init(cls, every)
     init.__annotations__ = {f.name: f.type for f in every if f.init} | {"return": None}
     methods = {
         "__init__": init,
@@ -142,6 +112,116 @@ def _add_methods(cls: type[Any], *, own: Any, slots: bool, frozen: bool) -> None
     if slots:  # pickle and copy set the slots of a frozen instance through these
         _install(cls, "__getstate__", _getstate)
         _install(cls, "__setstate__", _setstate)
+
+
+def _signature_text(cls: type[Any]) -> str:
+    """``str(inspect.signature(cls))`` without ``-> None``, as dataclass() puts in ``__doc__``;
+    formatted here when every annotation is a string (``from __future__ import annotations``),
+    which is what inspect would print, and far cheaper than building a Signature."""
+    every = [f for f in fields(cls) if f.init]
+    if not all(isinstance(f.type, str) for f in every):
+        return str(inspect.signature(cls)).replace(" -> None", "")
+    shown: list[str] = []
+    starred = False
+    for f in every:
+        if f.kw_only and not starred:
+            shown.append("*")
+            starred = True
+        text = f"{f.name}: {f.type!r}"
+        if f.default_factory is not MISSING:
+            text += f" = {_FACTORY!r}"
+        elif f.default is not MISSING:
+            text += f" = {f.default!r}"
+        shown.append(text)
+    return "(" + ", ".join(shown) + ")"
+
+
+def _init(cls: type[Any], every: tuple[Field[Any], ...]) -> Any:
+    """``__init__`` for these fields: the compiled code of its shape, renamed for them."""
+    shape = tuple(_kind(f) for f in every)
+    post_init = hasattr(cls, "__post_init__")
+    template = _init_template(shape, post_init)
+    code = template.__code__
+    placeholders = _placeholders(len(every))
+    renamed = dict(zip(placeholders, (f.name for f in every), strict=True))
+    varnames = tuple(renamed.get(name, name) for name in code.co_varnames)
+    consts = tuple(renamed.get(c, c) if isinstance(c, str) else c for c in code.co_consts)
+    code = code.replace(
+        co_varnames=varnames, co_consts=consts, co_filename=f"<record {cls.__qualname__}>"
+    )
+    scope: dict[str, Any] = {"__setter": object.__setattr__, "__factory": _FACTORY}
+    positional_defaults: list[Any] = []
+    keyword_defaults: dict[str, Any] = {}
+    for index, f in enumerate(every):
+        if f.init and not f.kw_only and positional_defaults and _required(f):
+            raise TypeError(f"non-default argument {f.name!r} follows default argument")
+        if f.default_factory is not MISSING:
+            scope[f"__f_{index}"] = f.default_factory
+            default: Any = _FACTORY
+        elif f.default is not MISSING:
+            scope[f"__d_{index}"] = f.default
+            default = f.default
+        else:
+            continue
+        if not f.init:
+            continue
+        if f.kw_only:
+            keyword_defaults[f.name] = default
+        else:
+            positional_defaults.append(default)
+    made = FunctionType(code, scope, "__init__", tuple(positional_defaults) or None)
+    made.__kwdefaults__ = keyword_defaults or None
+    return made
+
+
+def _required(f: Field[Any]) -> bool:
+    return f.default is MISSING and f.default_factory is MISSING
+
+
+def _kind(f: Field[Any]) -> tuple[str, bool, bool]:
+    if f.default_factory is not MISSING:
+        kind = "factory"
+    elif f.default is not MISSING:
+        kind = "default"
+    else:
+        kind = "required"
+    return kind, f.init, bool(f.kw_only)
+
+
+def _placeholders(count: int) -> tuple[str, ...]:
+    return tuple(f"_record_field_{index}" for index in range(count))
+
+
+@functools.cache
+def _init_template(shape: tuple[tuple[str, bool, bool], ...], post_init: bool) -> Any:
+    """One compile per shape of fields (most records share a few): names are placeholders,
+    renamed per class by :func:`_init`; defaults are given to the function, not the code."""
+    positional: list[str] = []
+    keyword: list[str] = []
+    body: list[str] = []
+    for index, (name, (kind, init, kw_only)) in enumerate(
+        zip(_placeholders(len(shape)), shape, strict=True)
+    ):
+        if kind == "factory":
+            value = (
+                f"__f_{index}() if {name} is __factory else {name}" if init else f"__f_{index}()"
+            )
+        elif kind == "default":
+            value = name if init else f"__d_{index}"
+        else:
+            value = name
+        if init:
+            (keyword if kw_only else positional).append(name)
+        elif value == name:  # init=False without a default: left unset, as dataclass() does
+            continue
+        body.append(f"  __setter(self, {name!r}, {value})")
+    if post_init:
+        body.append("  self.__post_init__()")
+    arguments = ", ".join(["self", *positional, *(["*", *keyword] if keyword else [])])
+    source = "\n".join([f"def __init__({arguments}):", *(body or ["  pass"])])
+    scope: dict[str, Any] = {}
+    exec(compile(source, "<record>", "exec"), scope)
+    return scope["__init__"]
 
 
 # The methods below are closures, not generated code: compiling is what costs (the values

@@ -8,11 +8,12 @@ in ``data/gates.yaml`` (:mod:`ciliumdrift.agent.gates`).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-_NUMBERS = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?(?:\.(\d+))?(?P<pre>-[0-9A-Za-z.-]+)?")
+from ciliumdrift.regex import lazy_pattern
+
+_NUMBERS = lazy_pattern(r"(\d+)\.(\d+)(?:\.(\d+))?(?:\.(\d+))?(?P<pre>-[0-9A-Za-z.-]+)?")
 
 
 @dataclass(frozen=True, order=True)

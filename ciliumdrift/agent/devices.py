@@ -22,6 +22,7 @@ from ciliumdrift.errors import InputError
 from ciliumdrift.load.model import HelmValues, TalosFacts
 from ciliumdrift.model import Layer, Origin
 from ciliumdrift.records import record
+from ciliumdrift.regex import lazy_pattern
 
 
 @record
@@ -37,12 +38,12 @@ class Device:
 
 # Name shapes: a guess, used only when no input states the kind.
 _BY_NAME = (
-    (re.compile(r"^kubespan$"), "kubespan"),
-    (re.compile(r"^(wg|wireguard)\w*$"), "wireguard"),
-    (re.compile(r"^bond\w*$"), "bond"),
-    (re.compile(r"^[\w-]+\.\d+$|^vlan\d+$"), "vlan"),
-    (re.compile(r"^(br|bridge|virbr)[\w-]*$"), "bridge"),
-    (re.compile(r"^(eth|en|eno|ens|enp|em|ib)\w*$"), "physical"),
+    (lazy_pattern(r"^kubespan$"), "kubespan"),
+    (lazy_pattern(r"^(wg|wireguard)\w*$"), "wireguard"),
+    (lazy_pattern(r"^bond\w*$"), "bond"),
+    (lazy_pattern(r"^[\w-]+\.\d+$|^vlan\d+$"), "vlan"),
+    (lazy_pattern(r"^(br|bridge|virbr)[\w-]*$"), "bridge"),
+    (lazy_pattern(r"^(eth|en|eno|ens|enp|em|ib)\w*$"), "physical"),
 )
 
 _TALOS_KINDS = {
@@ -116,7 +117,7 @@ def status_devices(status: object) -> list[Device]:
     ]
 
 
-_LOG_DEVICE = re.compile(r"\bto (?:interface|device) (?P<name>[\w.@-]+)")
+_LOG_DEVICE = lazy_pattern(r"\bto (?:interface|device) (?P<name>[\w.@-]+)")
 
 
 def log_devices(log: object) -> list[Device]:

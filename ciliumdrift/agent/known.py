@@ -38,6 +38,7 @@ from ciliumdrift.agent.fact import Conflict, Expectation, NodeContext
 from ciliumdrift.datafiles import load
 from ciliumdrift.model import CauseKind, Evidence, Fix, Layer, Located, Origin, Severity
 from ciliumdrift.records import record
+from ciliumdrift.regex import lazy_pattern
 from ciliumdrift.versions import version_tuple
 
 if TYPE_CHECKING:
@@ -245,7 +246,7 @@ def in_range(version: str | None, bounds: tuple[str | None, str | None]) -> bool
     return True
 
 
-_PRERELEASE = re.compile(r"\d+\.\d+\.\d+-(rc|pre|beta|alpha|snapshot)", re.IGNORECASE)
+_PRERELEASE = lazy_pattern(r"\d+\.\d+\.\d+-(rc|pre|beta|alpha|snapshot)", re.IGNORECASE)
 
 
 # -- inputs ------------------------------------------------------------------------------
@@ -296,7 +297,7 @@ SETTINGS: Mapping[str, Getter] = {
 }
 
 
-_TALOS_KERNEL = re.compile(r"-talos\b")
+_TALOS_KERNEL = lazy_pattern(r"-talos\b")
 
 
 def runs_talos(ctx: NodeContext) -> Located[bool] | None:
@@ -340,7 +341,7 @@ def _talos(ctx: NodeContext, name: str) -> Located[Any] | None:
     raise ValueError(f"unknown Talos fact {name!r}")
 
 
-_KIND_NODE = re.compile(r"^[\w.-]*-(control-plane\d*|worker\d*)$")
+_KIND_NODE = lazy_pattern(r"^[\w.-]*-(control-plane\d*|worker\d*)$")
 
 
 def environment(ctx: NodeContext) -> Located[str] | None:

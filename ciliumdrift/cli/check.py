@@ -1,6 +1,7 @@
 """``ciliumdrift check``: declared config against observed status, per node, explained."""
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: typer reads the parameters' annotations,
+# and evaluating them as strings at each start costs more than building them once.
 
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -145,12 +146,12 @@ def check_command(
 def _check_sysdump(
     path: Path,
     values: list[str],
-    flags: list[SetFlag],
+    flags: "list[SetFlag]",
     talos: list[str],
     cilium_version: str | None,
     kernel: list[str],
     chart: str | None,
-) -> Report:
+) -> "Report":
     # The collection machinery (asyncio, ssl, the kubernetes transport) only for --sysdump.
     from ciliumdrift.live import report_from
     from ciliumdrift.live.sysdump import read_sysdump

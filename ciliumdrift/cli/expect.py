@@ -1,6 +1,6 @@
 """``ciliumdrift expect``: the status every node should show, with provenance and conditions."""
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: typer evaluates the annotations (cli/check.py).
 
 import typer
 

@@ -1,6 +1,6 @@
 """``ciliumdrift facts [ID]``: the facts ciliumdrift derives, or one fact's documentation."""
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: typer evaluates the annotations (cli/check.py).
 
 from typing import Annotated
 

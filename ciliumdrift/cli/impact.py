@@ -1,6 +1,6 @@
 """``ciliumdrift impact``: what a values change does to the running datapath."""
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: typer evaluates the annotations (cli/check.py).
 
 from typing import Annotated
 

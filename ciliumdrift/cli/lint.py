@@ -1,6 +1,6 @@
 """``ciliumdrift lint``: check Helm values before they are merged."""
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: typer evaluates the annotations (cli/check.py).
 
 from pathlib import Path
 from typing import Annotated

@@ -1,6 +1,6 @@
 """``ciliumdrift live``: the declared config against every agent of a running cluster."""
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: typer evaluates the annotations (cli/check.py).
 
 import json
 from typing import Annotated, Any

@@ -1,6 +1,6 @@
 """``ciliumdrift rules [ID]``: the lint rules, or one rule's documentation."""
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: typer evaluates the annotations (cli/check.py).
 
 from typing import Annotated
 

@@ -1,9 +1,8 @@
 """``ciliumdrift serve``: run the live check on an interval and export it to Prometheus."""
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: typer evaluates the annotations (cli/check.py).
 
 import logging
-import re
 from typing import Annotated
 
 import typer
@@ -35,10 +34,11 @@ from ciliumdrift.cli._common import (
 )
 from ciliumdrift.live.prometheus import source_from_flags
 from ciliumdrift.load import set_flags_from_options
+from ciliumdrift.regex import lazy_pattern
 from ciliumdrift.serve import RunOptions, serve
 from ciliumdrift.serve.declared import DeclaredSources, parse_configmaps
 
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)?")
+_DURATION = lazy_pattern(r"(\d+(?:\.\d+)?)(ms|s|m|h)?")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
 
 

@@ -1,6 +1,6 @@
 """``ciliumdrift status``: read one pasted ``cilium status`` and print what it says, typed."""
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: typer evaluates the annotations (cli/check.py).
 
 from typing import Annotated
 

@@ -1,6 +1,6 @@
 """``ciliumdrift values``: the merged Helm values with the source of every key (a debugging aid)."""
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: typer evaluates the annotations (cli/check.py).
 
 from typing import Annotated
 

@@ -24,6 +24,7 @@ from typing import Any
 from ciliumdrift.agent.gates import gate
 from ciliumdrift.load.model import HelmValues, TalosFacts, join_key, split_key
 from ciliumdrift.model import Diagnostic, Position, Severity
+from ciliumdrift.regex import lazy_pattern
 from ciliumdrift.versions import Version
 
 DOCS_URL = "https://github.com/ciliumdrift/ciliumdrift/blob/main/docs/rules.md"
@@ -181,8 +182,8 @@ class Rule:
         yield from self.check(ctx)
 
 
-_CODE = re.compile(r"^CD[1-5]\d\d$")
-_NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_CODE = lazy_pattern(r"^CD[1-5]\d\d$")
+_NAME = lazy_pattern(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _HEADINGS = ("Why", "Bad", "Good", "Fix")
 
 
@@ -311,7 +312,7 @@ def _sections(doc: str) -> dict[str, str]:
     return out
 
 
-_FENCE = re.compile(r"^```yaml(?P<info>[^\n]*)\n(?P<body>.*?)^```", re.MULTILINE | re.DOTALL)
+_FENCE = lazy_pattern(r"^```yaml(?P<info>[^\n]*)\n(?P<body>.*?)^```", re.MULTILINE | re.DOTALL)
 
 
 def _examples(section: str) -> tuple[Example, ...]:

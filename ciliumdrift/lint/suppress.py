@@ -11,13 +11,13 @@ centrally, after every rule has run (as flake8 does with ``# noqa``).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ciliumdrift.lint.rule import Rule, Violation
+from ciliumdrift.regex import lazy_pattern
 
-_COMMENT = re.compile(r"(?:^|\s)#\s*ciliumdrift:\s*ignore(?P<file>-file)?\[(?P<ids>[^\]]*)\]")
+_COMMENT = lazy_pattern(r"(?:^|\s)#\s*ciliumdrift:\s*ignore(?P<file>-file)?\[(?P<ids>[^\]]*)\]")
 
 
 @dataclass(frozen=True)

@@ -42,9 +42,10 @@ from ciliumdrift.model import (
     Origin,
     Severity,
 )
+from ciliumdrift.regex import lazy_pattern
 
 #: Values under keys like these are never printed (Helm values can carry keys and certs).
-_SECRET_KEY = re.compile(r"(key|cert|crt|secret|password|token|credential|psk)", re.I)
+_SECRET_KEY = lazy_pattern(r"(key|cert|crt|secret|password|token|credential|psk)", re.I)
 MAX_VALUE_FINDINGS = 50
 _MISSING = object()
 RESTART_FIX = "kubectl -n {namespace} rollout restart daemonset/cilium"

@@ -60,6 +60,7 @@ from ciliumdrift.live.model import (
 )
 from ciliumdrift.load.plain import load_plain_documents
 from ciliumdrift.model import Diagnostic
+from ciliumdrift.regex import lazy_pattern
 
 # Defaults of the limits in force (:func:`ciliumdrift.limits.current`).
 MAX_MEMBERS = limits.DEFAULTS.archive_members
@@ -71,9 +72,9 @@ STATUS_TEXTS_PER_LIMIT = 4
 MEMBER_YAML_NODES = 2_000_000
 AGENT_LABEL = ("k8s-app", "cilium")
 
-_BUGTOOL = re.compile(r"^cilium-bugtool-(?P<pod>.+?)-(?P<ts>\d{8}-\d{6})\.tar(?:\.gz)?$")
-_STATUS_FILE = re.compile(r"^cilium(?:-dbg)?-status(?P<args>[-\w]*?)(?:\.(?:md|txt|json|log))?$")
-_LOOSE_STATUS = re.compile(r"^cilium(?:-dbg)?-status-(?P<rest>.+)\.(?:md|txt|json|log)$")
+_BUGTOOL = lazy_pattern(r"^cilium-bugtool-(?P<pod>.+?)-(?P<ts>\d{8}-\d{6})\.tar(?:\.gz)?$")
+_STATUS_FILE = lazy_pattern(r"^cilium(?:-dbg)?-status(?P<args>[-\w]*?)(?:\.(?:md|txt|json|log))?$")
+_LOOSE_STATUS = lazy_pattern(r"^cilium(?:-dbg)?-status-(?P<rest>.+)\.(?:md|txt|json|log)$")
 
 
 @dataclass
@@ -230,7 +231,7 @@ def _read_member(
             )
 
 
-_AGENT_LOG = re.compile(r"^logs-(?P<pod>.+)-cilium-agent-\d{8}-\d{6}(?P<prev>-prev)?\.log$")
+_AGENT_LOG = lazy_pattern(r"^logs-(?P<pod>.+)-cilium-agent-\d{8}-\d{6}(?P<prev>-prev)?\.log$")
 
 
 def _kind(name: str) -> str | None:

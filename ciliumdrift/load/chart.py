@@ -14,7 +14,6 @@ schema properties, and keys the chart documents only as comments, such as
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import field
 from functools import lru_cache
@@ -30,13 +29,14 @@ from ciliumdrift.load.tree import Node, flatten_origins, from_yaml, to_plain
 from ciliumdrift.load.yaml import YamlNode, load_yaml_documents
 from ciliumdrift.model import Layer, Origin, Position
 from ciliumdrift.records import record
+from ciliumdrift.regex import lazy_pattern
 from ciliumdrift.textio import decode
 
-_VERSION = re.compile(
+_VERSION = lazy_pattern(
     r"^v?(?P<major>\d+)\.(?P<minor>\d+)(?:\.(?P<patch>\d+))?(?P<pre>[-+][0-9A-Za-z.+-]*)?$"
 )
-_COMMENTED_KEY = re.compile(r"^(?P<indent> *)#(?P<gap> *)(?P<key>[a-z][A-Za-z0-9]*):(?:\s|$)")
-_KEY_LINE = re.compile(r"^(?P<indent> *)(?P<key>[^#\s'\"-][^:#]*?|\"[^\"]+\"|'[^']+'):(?:\s|$)")
+_COMMENTED_KEY = lazy_pattern(r"^(?P<indent> *)#(?P<gap> *)(?P<key>[a-z][A-Za-z0-9]*):(?:\s|$)")
+_KEY_LINE = lazy_pattern(r"^(?P<indent> *)(?P<key>[^#\s'\"-][^:#]*?|\"[^\"]+\"|'[^']+'):(?:\s|$)")
 
 
 @record

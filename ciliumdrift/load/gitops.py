@@ -16,7 +16,6 @@ caller as a diagnostic naming the file it came from: nothing is used silently.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -27,6 +26,7 @@ from ciliumdrift.limits import confine
 from ciliumdrift.load.yaml import load_yaml_documents
 from ciliumdrift.model import Position
 from ciliumdrift.records import record
+from ciliumdrift.regex import lazy_pattern
 from ciliumdrift.textio import read_text
 
 #: Flux source kinds: they hold no values; an OCIRepository or HelmChart holds a version.
@@ -37,7 +37,7 @@ DEFAULT_VALUES_KEY = "values.yaml"
 MAX_SIBLING_FILES = 64
 #: Neighbours larger than this are not read (an app folder holds small manifests).
 _SIBLING_BYTES = 256 * 1024
-_EXACT_VERSION = re.compile(r"^v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$")
+_EXACT_VERSION = lazy_pattern(r"^v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$")
 
 
 class NodeLike(Protocol):
@@ -140,10 +140,10 @@ def source_version(document: NodeLike) -> SourceVersion | None:
     return None
 
 
-_RANGE_MINOR = re.compile(
+_RANGE_MINOR = lazy_pattern(
     r"^\s*(?:[~=v]|~>)?\s*v?(?P<major>\d+)\.(?P<minor>\d+)(?:\.(?:[xX*]|\d+))?\s*$"
 )
-_BOUNDED = re.compile(
+_BOUNDED = lazy_pattern(
     r"^\s*>=?\s*v?(?P<major>\d+)\.(?P<minor>\d+)(?:\.\d+)?\s*,?\s*<\s*v?(?P<major2>\d+)"
     r"\.(?P<minor2>\d+)(?:\.0)?\s*$"
 )

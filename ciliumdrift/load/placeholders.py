@@ -9,13 +9,12 @@ a value and record its key and origin instead.
 
 from __future__ import annotations
 
-import re
-
 from ciliumdrift.load.model import join_key
 from ciliumdrift.load.tree import Node
 from ciliumdrift.model import Origin
+from ciliumdrift.regex import lazy_pattern
 
-PLACEHOLDER = re.compile(r"(?<!\$)\$\{[^}\n]+\}|\{\{.*?\}\}|%\{[^}\n]+\}")
+PLACEHOLDER = lazy_pattern(r"(?<!\$)\$\{[^}\n]+\}|\{\{.*?\}\}|%\{[^}\n]+\}")
 
 
 def _node_holds(node: Node) -> bool:

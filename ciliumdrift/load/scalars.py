@@ -16,12 +16,12 @@ from __future__ import annotations
 import base64
 import binascii
 import math
-import re
 from decimal import Decimal
 from typing import Any
 
 from ciliumdrift.errors import YamlError
 from ciliumdrift.load.yaml import YamlNode
+from ciliumdrift.regex import lazy_pattern
 
 _V2_BOOLS = {
     **dict.fromkeys(
@@ -48,9 +48,9 @@ _SPECIAL_FLOATS = frozenset(
         "-.INF",
     )
 )
-_YAML_STYLE_FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
-_TIMESTAMP = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}([Tt ]|$)")
-_GO_INT = re.compile(r"^[-+]?(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)$")
+_YAML_STYLE_FLOAT = lazy_pattern(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
+_TIMESTAMP = lazy_pattern(r"^\d{4}-\d{1,2}-\d{1,2}([Tt ]|$)")
+_GO_INT = lazy_pattern(r"^[-+]?(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)$")
 _INT64 = (-(2**63), 2**63 - 1)
 _UINT64_MAX = 2**64 - 1
 

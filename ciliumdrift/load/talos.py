@@ -50,13 +50,14 @@ from ciliumdrift.load.yaml import (
 )
 from ciliumdrift.model import Diagnostic, Layer, Located, Origin, Position
 from ciliumdrift.records import record
+from ciliumdrift.regex import lazy_pattern
 from ciliumdrift.textio import read_text
 
 REDACTED = "<redacted>"
 _DOC_IDENTITY = ("apiVersion", "kind", "name")
 # Top-level keys of a v1alpha1 machine config or a patch of one (a Helm values file has none).
 _TALOS_TOP_LEVEL = frozenset({"machine", "cluster", "version", "debug", "persist", "$patch"})
-_INSTALLER_TAG = re.compile(r"^v?(\d+)\.(\d+)(\.\d+)?(-[0-9A-Za-z.]+)?$")
+_INSTALLER_TAG = lazy_pattern(r"^v?(\d+)\.(\d+)(\.\d+)?(-[0-9A-Za-z.]+)?$")
 
 
 # -- data -------------------------------------------------------------------------------------
@@ -180,7 +181,7 @@ def _get(node: Node | None, *path: str) -> Node | None:
     return node
 
 
-_TALOS_SIGNATURE = re.compile(
+_TALOS_SIGNATURE = lazy_pattern(
     r"^(?:machine:|version:\s*['\"]?v1alpha1\b|apiVersion:\s*['\"]?v1alpha1\b|"
     r"talosVersion:|clusterPodNets:|"
     r"cluster:[^\n]*\n(?:[ \t]*(?:#[^\n]*)?\n|[ \t]+[^\n]*\n)*?[ \t]+"
@@ -214,7 +215,7 @@ def load_talos(files: Sequence[str]) -> TalosFacts:
 
 
 _TALENV_FILES = ("talenv.yaml", "talenv.yml")
-_ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+_ENV_REFERENCE = lazy_pattern(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
 def _with_talenv(state: _State, text: str, name: str) -> str:

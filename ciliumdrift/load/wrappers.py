@@ -33,7 +33,6 @@ order its controller hands it to Helm:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,9 +55,10 @@ from ciliumdrift.load.yaml import (
 )
 from ciliumdrift.model import Diagnostic, Layer, Located, Origin, Position
 from ciliumdrift.records import record
+from ciliumdrift.regex import lazy_pattern
 from ciliumdrift.textio import read_text
 
-_EXACT_VERSION = re.compile(r"^v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$")
+_EXACT_VERSION = lazy_pattern(r"^v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$")
 #: Top-level keys an umbrella chart's values may hold besides its ``cilium:`` subchart map.
 UMBRELLA_KEYS = frozenset({"cilium", "global"})
 

@@ -73,6 +73,7 @@ from ciliumdrift import limits
 from ciliumdrift.errors import YamlError
 from ciliumdrift.model import Position
 from ciliumdrift.records import record
+from ciliumdrift.regex import lazy_pattern
 
 # The defaults of the budget in :mod:`ciliumdrift.limits`, where the values in force live
 # (structure is counted per file, every document together; see that module).
@@ -88,7 +89,7 @@ MAX_EXPANDED_NODES = limits.DEFAULTS.yaml_expanded_nodes
 Locator = Callable[[int, int], Position]
 
 _LENIENT: ContextVar[LenientRecord | None] = ContextVar("ciliumdrift_lenient_yaml", default=None)
-_CONFLICT_MARKER = re.compile(r"^(?:<{7}|>{7})(?: |$)|^={7}$", re.MULTILINE)
+_CONFLICT_MARKER = lazy_pattern(r"^(?:<{7}|>{7})(?: |$)|^={7}$", re.MULTILINE)
 _BOM = "\ufeff"
 
 
@@ -349,7 +350,7 @@ def _refuse_conflict_markers(text: str, where: Locator) -> None:
     raise YamlError("git merge-conflict marker: resolve the conflict first", where(line, 0))
 
 
-_BRACKETS = re.compile(r"[\[\]{}\n\"'#]")
+_BRACKETS = lazy_pattern(r"[\[\]{}\n\"'#]")
 
 
 def _refuse_deep_flow(text: str, where: Locator) -> None:
@@ -421,9 +422,9 @@ def _yaml_error(error: Exception, text: str, where: Locator) -> YamlError:
 
 
 _TEMPLATE_SYNTAX = (
-    (re.compile(r"\{%-?.*?-?%\}|\{%"), "Jinja statement"),
-    (re.compile(r"%\{[^}]*\}?"), "Terraform directive"),
-    (re.compile(r"\{\{-?.*?-?\}\}"), "Go/Helm/Jinja expression"),
+    (lazy_pattern(r"\{%-?.*?-?%\}|\{%"), "Jinja statement"),
+    (lazy_pattern(r"%\{[^}]*\}?"), "Terraform directive"),
+    (lazy_pattern(r"\{\{-?.*?-?\}\}"), "Go/Helm/Jinja expression"),
 )
 
 
@@ -656,7 +657,7 @@ def _refuse_duplicate(
     raise YamlError(f"duplicate {shown} (first at line {existing.position.line})", key.position)
 
 
-_KEY_SHAPE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-/]{0,39}$")
+_KEY_SHAPE = lazy_pattern(r"^[A-Za-z_][A-Za-z0-9_.\-/]{0,39}$")
 
 
 def _looks_like_key(text: str) -> bool:

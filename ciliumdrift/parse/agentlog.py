@@ -25,6 +25,7 @@ from dataclasses import field
 from typing import Any
 
 from ciliumdrift.records import record
+from ciliumdrift.regex import lazy_pattern
 
 #: A log larger than this is read from its start only (the start is where the agent logs
 #: its flags, fallbacks and refusals); the rest is counted as truncated.
@@ -49,17 +50,19 @@ _LEVELS = {
 # kubectl --prefix: "[pod/cilium-abcde/cilium-agent] "; compose: "cilium-agent  | ";
 # journald: "Jun 23 03:50:22 host cilium-agent[8207]: "; --timestamps: RFC 3339 + space.
 _PREFIXES = (
-    re.compile(r"^\[pod/(?P<pod>[\w.-]+)/[\w.-]+\]\s+"),
-    re.compile(r"^[\w.-]+\s+\|\s+"),
-    re.compile(r"^[A-Z][a-z]{2} +\d+ \d\d:\d\d:\d\d \S+ [\w.-]+(?:\[\d+\])?:\s+"),
-    re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)\s+(?=\S+=|\{)"),
+    lazy_pattern(r"^\[pod/(?P<pod>[\w.-]+)/[\w.-]+\]\s+"),
+    lazy_pattern(r"^[\w.-]+\s+\|\s+"),
+    lazy_pattern(r"^[A-Z][a-z]{2} +\d+ \d\d:\d\d:\d\d \S+ [\w.-]+(?:\[\d+\])?:\s+"),
+    lazy_pattern(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)\s+(?=\S+=|\{)"),
 )
-_PAIR = re.compile(r'(?P<key>[\w.@/-]+)=(?:"(?P<quoted>(?:[^"\\]|\\.)*)"|(?P<bare>[^\s"]*))')
-_FLAG = re.compile(r"^\s*--(?P<name>[\w.-]+)='(?P<value>.*)'\s*$")
-_VERSION = re.compile(r"\bCilium (?P<version>\d+\.\d+\.\d+[\w.-]*)\b")
+_PAIR = lazy_pattern(r'(?P<key>[\w.@/-]+)=(?:"(?P<quoted>(?:[^"\\]|\\.)*)"|(?P<bare>[^\s"]*))')
+_FLAG = lazy_pattern(r"^\s*--(?P<name>[\w.-]+)='(?P<value>.*)'\s*$")
+_VERSION = lazy_pattern(r"\bCilium (?P<version>\d+\.\d+\.\d+[\w.-]*)\b")
 # Older agents print levels in upper case with the time in brackets:
 # "WARN  [2019-08-20T20:10:55Z] cilium.io/agent: "message" subsys=iptables".
-_BRACKETED = re.compile(r'^(?P<level>[A-Z]+)\s+\[[^\]]*\]\s+[\w./-]+:\s+"(?P<msg>(?:[^"\\]|\\.)*)"')
+_BRACKETED = lazy_pattern(
+    r'^(?P<level>[A-Z]+)\s+\[[^\]]*\]\s+[\w./-]+:\s+"(?P<msg>(?:[^"\\]|\\.)*)"'
+)
 
 
 @record(slots=True)
@@ -173,7 +176,7 @@ def _from_logfmt(text: str) -> tuple[str, str, tuple[tuple[str, str], ...]] | No
 # Quotes a rich-text editor put in a pasted log (“ ” „): read as the ASCII quote.
 _SMART_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"'})
 # An unterminated quoted message (a log line cut when pasted): the rest of the line.
-_OPEN_MESSAGE = re.compile(r'\bmsg="(?P<rest>(?:[^"\\]|\\.)*)$')
+_OPEN_MESSAGE = lazy_pattern(r'\bmsg="(?P<rest>(?:[^"\\]|\\.)*)$')
 
 
 def parse_entry(raw: str, line: int) -> tuple[LogEntry | None, str | None]:
@@ -251,7 +254,7 @@ def parse_agent_log(
 
 # Messages that say the agent gave up on something the config asked for: a fallback, a
 # refusal, a fatal start-up error. Matched on the message with its error field.
-_REFUSAL = re.compile(
+_REFUSAL = lazy_pattern(
     r"disabling the feature|falling back|fall back to|fallback to|not supported|"
     r"needs kernel|requires kernel|requires? .* or newer|cannot enable|could not enable|"
     r"failed to (?:compile|load|attach|initialize|install|setup|set up|enable)|verifier error|"

@@ -9,16 +9,15 @@ poster's ``>>>>`` markers after a quoted value); such trailing text becomes a wa
 
 from __future__ import annotations
 
-import re
-
 from ciliumdrift.model import Diagnostic, Position
 from ciliumdrift.parse.model import ConfigView, Status
 from ciliumdrift.parse.prepare import SourceLine
+from ciliumdrift.regex import lazy_pattern
 
-_AGENT_ROW = re.compile(r"([A-Za-z][A-Za-z0-9_.-]*) +: ?(.*)")
-_AGENT_HEADER = re.compile(r"#{3,} .* #{3,}")
-_VIEW_ROW = re.compile(r"([a-z0-9][a-z0-9._-]*[a-z0-9])(?:  +(\S.*))?")
-_CONFIGMAP_ROW = re.compile(r"([A-Za-z0-9][A-Za-z0-9._-]*): ?(.*)")
+_AGENT_ROW = lazy_pattern(r"([A-Za-z][A-Za-z0-9_.-]*) +: ?(.*)")
+_AGENT_HEADER = lazy_pattern(r"#{3,} .* #{3,}")
+_VIEW_ROW = lazy_pattern(r"([a-z0-9][a-z0-9._-]*[a-z0-9])(?:  +(\S.*))?")
+_CONFIGMAP_ROW = lazy_pattern(r"([A-Za-z0-9][A-Za-z0-9._-]*): ?(.*)")
 
 
 def config_kind(lines: list[SourceLine]) -> str | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 from ciliumdrift import limits
@@ -14,8 +13,9 @@ from ciliumdrift.parse.model import CiliumState, Status
 from ciliumdrift.parse.prepare import LineTable, Prepared, SourceLine, prepare
 from ciliumdrift.parse.structured import JSON_START, parse_json, parse_json_text, parse_yaml
 from ciliumdrift.parse.text import TextParser, is_command
+from ciliumdrift.regex import lazy_pattern
 
-_YAML_KEY = re.compile(r"[a-z][A-Za-z0-9-]*:(?: |$)")
+_YAML_KEY = lazy_pattern(r"[a-z][A-Za-z0-9-]*:(?: |$)")
 _NOISE_PREFIXES = ('Defaulted container "', "Unable to use a TTY", "$ ", "kubectl ")
 
 

@@ -23,6 +23,7 @@ import re
 
 from ciliumdrift.parse.agentlog import LogEntry
 from ciliumdrift.records import record
+from ciliumdrift.regex import lazy_pattern
 
 #: Only the first bytes are read: a kernel log of a long-running node is mostly noise.
 MAX_KERNEL_LOG_BYTES = 8 * 1024 * 1024
@@ -41,22 +42,22 @@ _LEVELS = {
 }
 _PRIORITIES = ("fatal", "fatal", "fatal", "error", "warning", "info", "info", "debug")
 
-_TALOS = re.compile(
+_TALOS = lazy_pattern(
     r"^(?:(?P<node>[\w.:-]+):\s+)?(?P<facility>kern|user|daemon|auth|syslog):\s*"
     r"(?P<level>[a-z]+):\s*\[(?P<time>[^\]]*)\]:\s?(?P<msg>.*)$"
 )
-_DMESG_X = re.compile(
+_DMESG_X = lazy_pattern(
     r"^(?P<facility>[a-z]+)\s*:(?P<level>[a-z]+)\s*:\s*(?:\[[^\]]*\]\s?)?(?P<msg>.*)$"
 )
-_PRIORITY = re.compile(r"^<(?P<prio>\d+)>(?P<rest>.*)$")
-_BRACKET_TIME = re.compile(
+_PRIORITY = lazy_pattern(r"^<(?P<prio>\d+)>(?P<rest>.*)$")
+_BRACKET_TIME = lazy_pattern(
     r"^\[\s*(?:\d+\.\d+|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d [\d:]+ \d{4})\]\s?"
 )
-_ISO_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[,.]\d+(?:Z|[+-]\d\d:?\d\d)?\s+")
-_JOURNAL = re.compile(r"^[A-Z][a-z]{2} +\d+ \d\d:\d\d:\d\d \S+ kernel:\s?")
+_ISO_TIME = lazy_pattern(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[,.]\d+(?:Z|[+-]\d\d:?\d\d)?\s+")
+_JOURNAL = lazy_pattern(r"^[A-Z][a-z]{2} +\d+ \d\d:\d\d:\d\d \S+ kernel:\s?")
 _KERNEL_VERSION = (
-    re.compile(r"\bLinux version (?P<v>\d+\.\d+(?:\.\d+)?[\w.+~-]*)"),
-    re.compile(r"\b(?:Not tainted|Tainted: [A-Z ]+?)\s+(?P<v>\d+\.\d+(?:\.\d+)?[\w.+~-]*)"),
+    lazy_pattern(r"\bLinux version (?P<v>\d+\.\d+(?:\.\d+)?[\w.+~-]*)"),
+    lazy_pattern(r"\b(?:Not tainted|Tainted: [A-Z ]+?)\s+(?P<v>\d+\.\d+(?:\.\d+)?[\w.+~-]*)"),
 )
 
 
@@ -144,14 +145,14 @@ def parse_kernel_log(
 
 # Kernel lines that show the BPF subsystem failing for the agent: a verifier bug or a
 # kernel warning raised from kernel/bpf/ (a program the agent loads), a BPF oops.
-_FAILURE = re.compile(
+_FAILURE = lazy_pattern(
     r"verifier bug|WARNING: .* at kernel/bpf/|BUG: .*\bbpf|"
     r"bpf_prog_\w+.*(?:Oops|general protection)",
     re.IGNORECASE,
 )
 
 
-_COMM = re.compile(r"\bComm: (?P<comm>\S+)")
+_COMM = lazy_pattern(r"\bComm: (?P<comm>\S+)")
 # A kernel warning's trace spans the lines between its "cut here" marker and its end.
 _TRACE_LINES = 40
 

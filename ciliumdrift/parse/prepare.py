@@ -10,7 +10,6 @@ Everything here is a single pass over the text (linear time).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import overload
@@ -18,11 +17,12 @@ from typing import overload
 from ciliumdrift.model import Diagnostic, Position
 from ciliumdrift.parse.labels import TOP_LABELS
 from ciliumdrift.records import record
+from ciliumdrift.regex import lazy_pattern
 
 # Line ends as editors count them; other Unicode separators stay inside the line.
-_LINE_END = re.compile(r"\r\n|\r|\n")
+_LINE_END = lazy_pattern(r"\r\n|\r|\n")
 # Colour codes survive when a terminal session is captured with `script` or tmux.
-_ANSI = re.compile(r"\x1b\[[0-9;?]{0,32}[A-Za-z]|\x1b\][^\x07\x1b]{0,256}(?:\x07|\x1b\\)")
+_ANSI = lazy_pattern(r"\x1b\[[0-9;?]{0,32}[A-Za-z]|\x1b\][^\x07\x1b]{0,256}(?:\x07|\x1b\\)")
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\x00"), None)
 _SPACES = dict.fromkeys(map(ord, "\u00a0\u2007\u202f\u3000\x0b\x0c"), " ")
 _ODD_CHARACTERS = tuple(chr(code) for code in (*_INVISIBLE, *_SPACES))

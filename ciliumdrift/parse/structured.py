@@ -10,7 +10,6 @@ Values of the wrong JSON type become warnings, never exceptions.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,6 +55,7 @@ from ciliumdrift.parse.model import (
     WireguardInterface,
 )
 from ciliumdrift.parse.prepare import SourceLine, prepare
+from ciliumdrift.regex import lazy_pattern
 
 #: Top-level keys of StatusResponse (1.14 - 1.20); others are reported as unknown.
 KNOWN_KEYS = frozenset(
@@ -106,7 +106,7 @@ _CAPITALISED = {
     "iptables": "IPTables",
 }
 _ZERO_TIME = "0001-01-01T00:00:00"
-_DURATION_PART = re.compile(r"([0-9]*\.?[0-9]+)(ns|us|µs|μs|ms|s|m|h)")
+_DURATION_PART = lazy_pattern(r"([0-9]*\.?[0-9]+)(ns|us|µs|μs|ms|s|m|h)")
 _DURATION_SECONDS = {
     "ns": 1e-9,
     "us": 1e-6,
@@ -118,7 +118,7 @@ _DURATION_SECONDS = {
     "h": 3600.0,
 }
 #: ``{`` or a JSON array; not ``[root@node ~]# kubectl …``, a prompt that starts with a bracket.
-JSON_START = re.compile(r'\{|\[\s*(?:$|[\[{"\]\d-]|true|false|null)')
+JSON_START = lazy_pattern(r'\{|\[\s*(?:$|[\[{"\]\d-]|true|false|null)')
 #: YAML nodes of one ``-o yaml`` status (thousands of controllers, ~10 nodes each).
 STATUS_YAML_NODES = 300_000
 #: Walking a hostile YAML alias graph must stay bounded.

@@ -7,8 +7,6 @@ feeds it line by line (a paste may hold both this and the agent's output).
 
 from __future__ import annotations
 
-import re
-
 from ciliumdrift.parse.labels import CLI_BLOCKS, CLI_COMPONENTS
 from ciliumdrift.parse.model import (
     CiliumState,
@@ -19,12 +17,13 @@ from ciliumdrift.parse.model import (
     SummaryProblem,
     SummaryWorkload,
 )
+from ciliumdrift.regex import lazy_pattern
 
 _LOGO_CHARS = frozenset(" /\\_¯|")
-_WORKLOAD_FIELD = re.compile(r"(Desired|Ready|Available|Unavailable): (\d+)(?:/\d+)?")
-_CONTAINER_STATE = re.compile(r"([A-Za-z]+): (\d+)")
-_PODS = re.compile(r"(\d+)/(\d+) managed by Cilium")
-_RELEASE_TAG = re.compile(r":v(\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?)(?:@|$)")
+_WORKLOAD_FIELD = lazy_pattern(r"(Desired|Ready|Available|Unavailable): (\d+)(?:/\d+)?")
+_CONTAINER_STATE = lazy_pattern(r"([A-Za-z]+): (\d+)")
+_PODS = lazy_pattern(r"(\d+)/(\d+) managed by Cilium")
+_RELEASE_TAG = lazy_pattern(r":v(\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?)(?:@|$)")
 
 
 def strip_logo(text: str) -> tuple[str, bool]:

@@ -8,8 +8,6 @@ typed row, or None when the line is not such a row. Rows are read by words from 
 
 from __future__ import annotations
 
-import re
-
 from ciliumdrift.parse.model import (
     AllocatedAddress,
     BpfMap,
@@ -19,6 +17,7 @@ from ciliumdrift.parse.model import (
     Redirect,
 )
 from ciliumdrift.records import record
+from ciliumdrift.regex import lazy_pattern
 
 CONTROLLER_HEADER = ("Name", "Last", "success", "Last", "error", "Count", "Message")
 REDIRECT_HEADER = ("Protocol", "Redirect", "Proxy", "Port")
@@ -27,13 +26,13 @@ HEALTH_HEADER = ("Name", "IP", "Node", "Endpoints")
 MODULE_TABLE_HEADER = ("Module", "Status", "Message", "Last", "Updated")
 
 _REACHABILITY = ("reachable", "unreachable", "unknown")
-_COUNT_CELL = re.compile(r"\d+/\d+")
-_PROBE_PATH = re.compile(r"((?:Secondary )?(?:Host|Endpoint)) connectivity to (\S+):")
+_COUNT_CELL = lazy_pattern(r"\d+/\d+")
+_PROBE_PATH = lazy_pattern(r"((?:Secondary )?(?:Host|Endpoint)) connectivity to (\S+):")
 _PROBE_CHECKS = ("ICMP to stack", "HTTP to agent")
-_RTT = re.compile(r"RTT=(\S+)")
+_RTT = lazy_pattern(r"RTT=(\S+)")
 _TREE_GLYPHS = "├└│"
-_MODULE_STATE = re.compile(r"(?:^|(?<=\s))\[([A-Z][A-Z_-]*)\](?=\s|$)")
-_AGE = re.compile(r"(.+), x(\d+)")
+_MODULE_STATE = lazy_pattern(r"(?:^|(?<=\s))\[([A-Z][A-Z_-]*)\](?=\s|$)")
+_AGE = lazy_pattern(r"(.+), x(\d+)")
 
 
 def words(text: str) -> tuple[str, ...]:

@@ -16,7 +16,6 @@ remembered with their reading (a fleet prints most lines identically); see ``_RE
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -63,6 +62,7 @@ from ciliumdrift.parse.summary import (
     hubble_from_summary,
     strip_logo,
 )
+from ciliumdrift.regex import lazy_pattern
 
 #: A line shorter than this was not wrapped by a chat tool. Low on purpose: a wrap breaks
 #: at the last space before the width, which can leave a short head ("Cluster health:
@@ -89,9 +89,9 @@ _SECTION_OF_LABEL = {
     "Cluster health": "health",
     "Modules Health": "modules",
 }
-_KLOG = re.compile(r"[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+ +\d+ [^ \]]+\] ")
-_LABEL_LIKE = re.compile(r"[A-Za-z][A-Za-z0-9 /()._+-]{0,48}")
-_TREE_ROOT = re.compile(r"[a-z][a-z0-9_-]{0,63}")
+_KLOG = lazy_pattern(r"[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+ +\d+ [^ \]]+\] ")
+_LABEL_LIKE = lazy_pattern(r"[A-Za-z][A-Za-z0-9 /()._+-]{0,48}")
+_TREE_ROOT = lazy_pattern(r"[a-z][a-z0-9_-]{0,63}")
 _AGENT_DOWN = ("Is the agent running?", "cilium: daemon unreachable", "API client timeout exceeded")
 _KUBECTL_NOTICES = (
     'Defaulted container "',

@@ -39,49 +39,52 @@ from ciliumdrift.parse.model import (
     StateMessage,
     WireguardInterface,
 )
+from ciliumdrift.regex import lazy_pattern
 
 Problems = list[str]
 
 STATES = ("Ok", "Warning", "Failure", "Disabled")
 DIRECT_ROUTING = "(Direct Routing)"
 
-_K8S_MESSAGE = re.compile(r"(\S+) \((\S+)\) \[([^\]\s]+)\]")
-_CILIUM_VERSION = re.compile(r"(\d[^\s()]*) \(([^\s()]+)\)")
-_NODE_MONITOR = re.compile(r"Listening for events on (\d+) CPUs with (\d+)x(\d+) of shared memory")
-_NODE_MONITOR_COMMON = re.compile(
+_K8S_MESSAGE = lazy_pattern(r"(\S+) \((\S+)\) \[([^\]\s]+)\]")
+_CILIUM_VERSION = lazy_pattern(r"(\d[^\s()]*) \(([^\s()]+)\)")
+_NODE_MONITOR = lazy_pattern(
     r"Listening for events on (\d+) CPUs with (\d+)x(\d+) of shared memory"
 )
-_LOST_EVENTS = re.compile(r"(?<!\d)(\d+) events lost, (\d+) unknown notifications")
-_IPAM_FAMILY = re.compile(r"(IPv[46]): (\d+)/(\d+) allocated(?: from ([^\s,]+))?")
-_MESH_SUMMARY = re.compile(
+_NODE_MONITOR_COMMON = lazy_pattern(
+    r"Listening for events on (\d+) CPUs with (\d+)x(\d+) of shared memory"
+)
+_LOST_EVENTS = lazy_pattern(r"(?<!\d)(\d+) events lost, (\d+) unknown notifications")
+_IPAM_FAMILY = lazy_pattern(r"(IPv[46]): (\d+)/(\d+) allocated(?: from ([^\s,]+))?")
+_MESH_SUMMARY = lazy_pattern(
     r"(?<!\d)(\d+)/(\d+) (?:remote )?clusters ready(?:, (\d+) global-services?)?"
 )
-_MESH_COUNT = re.compile(r"(\d+) ([^,()]+)")
-_BRACKETS = re.compile(r"\[([^\[\]]*)\]")
-_ROUTING = re.compile(r"Network: ?(\S+)(?: ?\[([^\]]*)\])?")
-_ROUTING_HOST = re.compile(r"Host: ?(\S+)")
-_MASQ_PROTOCOLS = re.compile(r"\[IPv4: (\w+), IPv6: (\w+)\]")
-_JIFFIES = re.compile(r"\[(\d+) Hz\]")
-_HEALTHY = re.compile(r"(?<!\d)(\d+)/(\d+) healthy")
-_PROXY_IP = re.compile(r"ip (\S+)")
-_PROXY_REDIRECTS = re.compile(r"(?<!\d)(\d+) redirects active on ports (\S+)")
-_PROXY_ENVOY = re.compile(r"Envoy: (\S+)")
-_IDENTITY_RANGE = re.compile(r"min (\d+), max (\d+)")
-_HUBBLE_FLOWS = re.compile(r"Current/Max Flows: (\d+)/(\d+)(?: \(([\d.]+)%\))?")
-_HUBBLE_RATE = re.compile(r"Flows/s: ([\d.]+)")
-_HUBBLE_METRICS = re.compile(r"Metrics: (\S+)")
-_NODE_ENCRYPTION = re.compile(r"NodeEncryption: (\w+)")
-_WIREGUARD = re.compile(
+_MESH_COUNT = lazy_pattern(r"(\d+) ([^,()]+)")
+_BRACKETS = lazy_pattern(r"\[([^\[\]]*)\]")
+_ROUTING = lazy_pattern(r"Network: ?(\S+)(?: ?\[([^\]]*)\])?")
+_ROUTING_HOST = lazy_pattern(r"Host: ?(\S+)")
+_MASQ_PROTOCOLS = lazy_pattern(r"\[IPv4: (\w+), IPv6: (\w+)\]")
+_JIFFIES = lazy_pattern(r"\[(\d+) Hz\]")
+_HEALTHY = lazy_pattern(r"(?<!\d)(\d+)/(\d+) healthy")
+_PROXY_IP = lazy_pattern(r"ip (\S+)")
+_PROXY_REDIRECTS = lazy_pattern(r"(?<!\d)(\d+) redirects active on ports (\S+)")
+_PROXY_ENVOY = lazy_pattern(r"Envoy: (\S+)")
+_IDENTITY_RANGE = lazy_pattern(r"min (\d+), max (\d+)")
+_HUBBLE_FLOWS = lazy_pattern(r"Current/Max Flows: (\d+)/(\d+)(?: \(([\d.]+)%\))?")
+_HUBBLE_RATE = lazy_pattern(r"Flows/s: ([\d.]+)")
+_HUBBLE_METRICS = lazy_pattern(r"Metrics: (\S+)")
+_NODE_ENCRYPTION = lazy_pattern(r"NodeEncryption: (\w+)")
+_WIREGUARD = lazy_pattern(
     r"(?<![^\s,\[])([^\s,()\[\]]+) \(Pubkey: ([^,()\s]*), Port: (\d+), Peers: (\d+)\)"
 )
-_REACHABLE = re.compile(r"(\d+)/(\d+) reachable")
-_REACHABLE_COMMON = re.compile(
+_REACHABLE = lazy_pattern(r"(\d+)/(\d+) reachable")
+_REACHABLE_COMMON = lazy_pattern(
     r"(\d+)/(\d+) reachable +\(([^\s()]+)\)(?: +\(Probe interval: ([^\s()]+)\))?"
 )
-_PAREN = re.compile(r"\(([^()]*)\)")
-_MODULE_COUNT = re.compile(r"(Stopped|Degraded|OK|Unknown)\((\d+)\)")
-_BPF_RATIO = re.compile(r"dynamic sizing: (on|off)(?: \(ratio: ([\d.eE+-]+)\))?")
-_SRV6_MODE = re.compile(r"\[encap-mode: ([^\]]*)\]")
+_PAREN = lazy_pattern(r"\(([^()]*)\)")
+_MODULE_COUNT = lazy_pattern(r"(Stopped|Degraded|OK|Unknown)\((\d+)\)")
+_BPF_RATIO = lazy_pattern(r"dynamic sizing: (on|off)(?: \(ratio: ([\d.eE+-]+)\))?")
+_SRV6_MODE = lazy_pattern(r"\[encap-mode: ([^\]]*)\]")
 
 
 def squash(text: str) -> str:
@@ -122,7 +125,7 @@ def single_word(value: str, problems: Problems) -> str:
     return text
 
 
-_CONFIGURED_MODE = re.compile(r"^[\w-]+ \[Configured: [\w-]+\]$")
+_CONFIGURED_MODE = lazy_pattern(r"^[\w-]+ \[Configured: [\w-]+\]$")
 
 
 def device_mode(value: str, problems: Problems) -> str:
@@ -161,7 +164,7 @@ def state_message(value: str, problems: Problems) -> StateMessage:
     return StateMessage(state=state, message=squash(rest))
 
 
-_K8S_COMMON = re.compile(r"Ok +(\S+) \((\S+)\) \[([^\]\s]+)\]")
+_K8S_COMMON = lazy_pattern(r"Ok +(\S+) \((\S+)\) \[([^\]\s]+)\]")
 
 
 def kubernetes(value: str, problems: Problems) -> KubernetesStatus:
@@ -183,7 +186,7 @@ def kubernetes(value: str, problems: Problems) -> KubernetesStatus:
     return KubernetesStatus(state=state, message=message)
 
 
-_QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
+_QUOTED = lazy_pattern(r'"((?:[^"\\]|\\.)*)"')
 
 
 def api_list(value: str, problems: Problems) -> tuple[str, ...]:
@@ -245,7 +248,7 @@ def _bracketed(rest: str, problems: Problems, what: str) -> str | None:
     return rest.strip("[]")
 
 
-_KPR_COMMON = re.compile(r"(True|False|Strict|Partial|Probe|Disabled)(?: +\[([^\[\]]*)\])?")
+_KPR_COMMON = lazy_pattern(r"(True|False|Strict|Partial|Probe|Disabled)(?: +\[([^\[\]]*)\])?")
 
 
 def kube_proxy_replacement(value: str, problems: Problems) -> KubeProxyReplacement:
@@ -284,7 +287,7 @@ def srv6(value: str, problems: Problems) -> SRv6:
     return SRv6(enabled=mode == "Enabled", encap_mode=match[1].strip() if match else None)
 
 
-_CILIUM_COMMON = re.compile(r"(Ok|Warning|Failure|Disabled) +(\d[^\s()]*) \(([^\s()]+)\)")
+_CILIUM_COMMON = lazy_pattern(r"(Ok|Warning|Failure|Disabled) +(\d[^\s()]*) \(([^\s()]+)\)")
 
 
 def cilium(value: str, problems: Problems) -> CiliumState:
@@ -335,7 +338,7 @@ def lost_events(text: str) -> tuple[int, int] | None:
     return (int(match[1]), int(match[2])) if match else None
 
 
-_IPAM_COMMON = re.compile(
+_IPAM_COMMON = lazy_pattern(
     r"(IPv[46]): (\d+)/(\d+) allocated from ([^\s,]+)"
     r"(?:, (IPv[46]): (\d+)/(\d+) allocated from ([^\s,]+))?[ ,]*"
 )
@@ -432,7 +435,7 @@ def big_tcp(value: str, problems: Problems) -> BigTcp:
     return BigTcp(enabled=state == "Enabled")
 
 
-_BANDWIDTH_COMMON = re.compile(r"EDT with BPF +(?:\[(BBR|CUBIC)\] +)?\[([^\[\]\s]*)\]")
+_BANDWIDTH_COMMON = lazy_pattern(r"EDT with BPF +(?:\[(BBR|CUBIC)\] +)?\[([^\[\]\s]*)\]")
 
 
 def bandwidth_manager(value: str, problems: Problems) -> BandwidthManager:
@@ -473,7 +476,7 @@ def host_routing(value: str, problems: Problems) -> Routing:
     return Routing(host=mode or None)
 
 
-_ROUTING_COMMON = re.compile(r"Network: (\S+)(?: \[([^\]\s]*)\])? +Host: (\S+)")
+_ROUTING_COMMON = lazy_pattern(r"Network: (\S+)(?: \[([^\]\s]*)\])? +Host: (\S+)")
 
 
 def routing(value: str, problems: Problems) -> Routing:
@@ -494,7 +497,7 @@ def routing(value: str, problems: Problems) -> Routing:
     )
 
 
-_MASQ_COMMON = re.compile(
+_MASQ_COMMON = lazy_pattern(
     r"(BPF|IPTables)(?: +\[([^\[\]()]*)\])?((?: +[^\s\[\]()]+)*)"
     r" *\[IPv4: (Enabled|Disabled), IPv6: (Enabled|Disabled)\]"
 )
@@ -591,7 +594,7 @@ def identity_range(value: str, problems: Problems) -> IdentityRange:
     return IdentityRange(minimum=int(match[1]), maximum=int(match[2]))
 
 
-_HUBBLE_COMMON = re.compile(
+_HUBBLE_COMMON = lazy_pattern(
     r"(Ok|Warning|Failure|Disabled) +Current/Max Flows: (\d+)/(\d+) \((\d+\.\d+)%\), "
     r"Flows/s: (\d+\.\d+)(?: +Metrics: (\S+))?"
 )
@@ -700,7 +703,7 @@ def modules_summary(value: str) -> tuple[ModulesHealth | None, str]:
     )
 
 
-_MODULES_COMMON = re.compile(r"Stopped\((\d+)\) +Degraded\((\d+)\) +OK\((\d+)\)")
+_MODULES_COMMON = lazy_pattern(r"Stopped\((\d+)\) +Degraded\((\d+)\) +OK\((\d+)\)")
 
 
 def modules_reading(value: str, problems: Problems) -> tuple[ModulesHealth | None, str]:

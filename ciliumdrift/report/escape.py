@@ -16,21 +16,23 @@ from __future__ import annotations
 
 import re
 
+from ciliumdrift.regex import lazy_pattern
+
 # C0 controls, DEL, C1 controls (0x80-0x9f: 0x9b is an 8-bit CSI), Unicode line and
 # paragraph separators, and the bidirectional overrides that reorder text on screen.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_CONTROL = lazy_pattern("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 # The same minus newline and tab: the layout characters of a whole rendered output.
-_CONTROL_IN_OUTPUT = re.compile(
+_CONTROL_IN_OUTPUT = lazy_pattern(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]"
 )
 # Our own colour codes (SGR) survive the final pass; every other escape sequence does not.
-_OWN_SGR = re.compile(r"\x1b\[[0-9;]{0,32}m")
+_OWN_SGR = lazy_pattern(r"\x1b\[[0-9;]{0,32}m")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 # A runner trims any leading whitespace (Unicode too: a no-break space) before `::`.
-_WORKFLOW_COMMAND = re.compile(r"^([^\S\n]*):(?=:)", re.MULTILINE)
-_URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@:]*(?::[^/\s@]*)?@")
+_WORKFLOW_COMMAND = lazy_pattern(r"^([^\S\n]*):(?=:)", re.MULTILINE)
+_URL_CREDENTIALS = lazy_pattern(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@:]*(?::[^/\s@]*)?@")
 # XML 1.0 Char: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF].
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_XML_ILLEGAL = lazy_pattern("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _visible(match: re.Match[str]) -> str:
@@ -86,7 +88,7 @@ def output(text: str, *, workflow_commands: bool = False) -> str:
 
 # --- Markdown --------------------------------------------------------------------------------
 
-_MARKDOWN_SPECIAL = re.compile(r"[\\`*_\[\]<>&|~@!#]")
+_MARKDOWN_SPECIAL = lazy_pattern(r"[\\`*_\[\]<>&|~@!#]")
 _MARKDOWN_ENTITY = {
     "<": "&lt;",
     ">": "&gt;",

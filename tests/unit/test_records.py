@@ -184,3 +184,32 @@ def test_a_record_refers_to_itself_without_recursion() -> None:
         boxes.append(box)
     assert repr(boxes[0]) == repr(boxes[1])
     assert repr(boxes[1]).endswith(".Box(items=[...])")
+
+
+def test_classes_of_one_shape_keep_their_own_names_and_defaults() -> None:
+    # Both share one compiled __init__ (same shape of fields): each must get its own names.
+    @record
+    class Left:
+        a: int
+        b: str = "left"
+
+    @record(slots=True)
+    class Right:
+        first: int
+        second: str = "right"
+
+    assert (Left(1).a, Left(1).b) == (1, "left")
+    assert (Right(2).first, Right(2).second) == (2, "right")
+    assert Left(b="x", a=3) == Left(3, "x")
+    assert str(inspect.signature(Right)) == "(first: 'int', second: 'str' = 'right') -> None"
+    with pytest.raises(TypeError):
+        Right(1, "a", "too many")
+
+
+def test_a_required_field_after_a_default_is_refused_as_dataclass_refuses_it() -> None:
+    with pytest.raises(TypeError, match="non-default argument 'b' follows default argument"):
+
+        @record
+        class Wrong:
+            a: int = 0
+            b: int

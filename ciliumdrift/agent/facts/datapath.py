@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from ciliumdrift.agent import settings as s
@@ -29,6 +28,7 @@ from ciliumdrift.agent.fact import Conflict, Expectation, NodeContext, fact
 from ciliumdrift.agent.facts._common import expect, standard
 from ciliumdrift.model import CauseKind, Evidence, Fix, Located, Severity
 from ciliumdrift.parse.model import Status
+from ciliumdrift.regex import lazy_pattern
 
 _NETKIT = ("netkit", "netkit-l2")
 
@@ -58,7 +58,7 @@ def _observe_configured(status: Status) -> str | None:
     return match.group(1) if match else mode.strip()
 
 
-_CONFIGURED = re.compile(r"\[Configured:\s*([\w-]+)\]")
+_CONFIGURED = lazy_pattern(r"\[Configured:\s*([\w-]+)\]")
 
 
 def _device_conflicts(ctx: NodeContext, mode: str) -> list[Conflict]:

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from ciliumdrift.lint.rule import LintContext, Violation, rule
 from ciliumdrift.load.model import join_key
 from ciliumdrift.model import Position, Severity
+from ciliumdrift.regex import lazy_pattern
 
 _PLACEHOLDERS = (
-    (re.compile(r"\$\{\{?\s*[^}]*\}\}?"), "a Flux/Terraform/shell substitution"),
-    (re.compile(r"\{\{-?\s*[^}]*-?\}\}"), "a Go/Helm/Jinja template expression"),
-    (re.compile(r"%\{[^}]*\}"), "a Terraform template directive"),
-    (re.compile(r"<no value>"), "the output of a template that found no value"),
-    (re.compile(r"\(\(\s*[A-Za-z0-9_.-]+\s*\)\)"), "a Concourse/BOSH variable"),
+    (lazy_pattern(r"\$\{\{?\s*[^}]*\}\}?"), "a Flux/Terraform/shell substitution"),
+    (lazy_pattern(r"\{\{-?\s*[^}]*-?\}\}"), "a Go/Helm/Jinja template expression"),
+    (lazy_pattern(r"%\{[^}]*\}"), "a Terraform template directive"),
+    (lazy_pattern(r"<no value>"), "the output of a template that found no value"),
+    (lazy_pattern(r"\(\(\s*[A-Za-z0-9_.-]+\s*\)\)"), "a Concourse/BOSH variable"),
 )
 
 
@@ -76,7 +76,7 @@ def unrendered_placeholder(ctx: LintContext) -> Iterator[Violation]:
             )
 
 
-_MARKER = re.compile(r"^(<{7}|={7}|>{7}|\|{7})(?:\s|$)")
+_MARKER = lazy_pattern(r"^(<{7}|={7}|>{7}|\|{7})(?:\s|$)")
 
 
 def has_conflict_marker(text: str) -> bool:
@@ -148,7 +148,7 @@ def crlf_line_endings(ctx: LintContext) -> Iterator[Violation]:
             )
 
 
-_PORT_KEY = re.compile(r"(^|[a-z])(port|Port)$")
+_PORT_KEY = lazy_pattern(r"(^|[a-z])(port|Port)$")
 
 
 def is_port_key(name: str) -> bool:
@@ -252,7 +252,7 @@ def values_not_linted(ctx: LintContext) -> Iterator[Violation]:
             )
 
 
-_PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----")
+_PRIVATE_KEY = lazy_pattern(r"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----")
 
 
 @rule(code="CD506", name="private-key-in-values", severity=Severity.ERROR)
