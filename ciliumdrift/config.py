@@ -95,7 +95,8 @@ def load_settings(path: Path) -> Settings | None:
 #: table. A pyproject.toml with none of them (this project's own names ciliumdrift only as
 #: its name and script) is not parsed: TOML costs more than the rest of reading settings.
 _MAY_DECLARE_TABLE = lazy_pattern(
-    r"""^[ \t]*(?:\[\[?[ \t]*(["']?)tool\1[ \t]*(?:\]|\.[ \t]*(["']?)ciliumdrift\2[ \t]*(?:[.\]]|$))"""
+    r"""^[ \t]*(?:\[\[?[ \t]*(["']?)tool\1[ \t]*"""
+    r"""(?:\]|\.[ \t]*(["']?)ciliumdrift\2[ \t]*(?:[.\]]|$))"""
     r"""|(["']?)tool\3[ \t]*[.=])""",
     re.MULTILINE,
 )
