@@ -43,7 +43,17 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
     frozenset(layer)
     for layer in (
         # the shared vocabulary: findings and origins, errors, limits, versions, data files
-        {"ciliumdrift", "records", "regex", "model", "errors", "limits", "textio", "versions", "datafiles"},
+        {
+            "ciliumdrift",
+            "records",
+            "regex",
+            "model",
+            "errors",
+            "limits",
+            "textio",
+            "versions",
+            "datafiles",
+        },
         {"inputs"},
         {"load"},
         {"config"},
