@@ -13,13 +13,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ciliumdrift.agent.fact import Conflict, Expectation
 from ciliumdrift.agent.facts import FACTS
 from ciliumdrift.derive import derive_context, status_free_context
+from ciliumdrift.derive.coherent import lead_of, merge_groups, merged
 from ciliumdrift.errors import InputError
 from ciliumdrift.load.helm import load_values_and_version
 from ciliumdrift.load.model import Declared, HelmValues, TalosFacts
 from ciliumdrift.load.yaml import lenient_reading
-from ciliumdrift.model import Diagnostic, Fix, Layer, Located, Origin, Position, Severity
+from ciliumdrift.model import (
+    Diagnostic,
+    Finding,
+    FindingKind,
+    Fix,
+    Layer,
+    Located,
+    Origin,
+    Position,
+    Severity,
+)
 
 
 @dataclass(frozen=True)
@@ -55,28 +67,58 @@ def agent_conflicts(
     )
     declared = Declared(values=values, talos=talos, cilium_version=version)
     ctx = status_free_context(declared)
-    found: list[AgentConflict] = []
+    named: list[tuple[str, Finding]] = []
+    seen: set[tuple[str, str]] = set()
     for fact_id, expectation in derive_context(ctx, FACTS).items():
         for conflict in expectation.conflicts:
-            source = conflict.source or expectation.source
-            if source is not None and source.layer in _DEFAULTS:
-                source = None  # decided by defaults alone: no line of the files states it
-            found.append(
-                AgentConflict(
-                    name=conflict.name,
-                    fact=fact_id,
-                    message=conflict.message,
-                    position=source.position if source is not None else None,
-                    severity=conflict.severity,
-                    cause=conflict.causes[0].kind.value if conflict.causes else None,
-                    # a key only where the violation points at it (a default has no line)
-                    key=_helm_key(source.key, values)
-                    if source is not None and source.position is not None
-                    else None,
-                    fix=_fix_text(conflict.fix),
-                )
+            if (fact_id, conflict.message) in seen:
+                continue  # told once, as check tells it (one finding per fact and message)
+            seen.add((fact_id, conflict.message))
+            named.append((conflict.name, _finding(fact_id, conflict, expectation)))
+    found: list[AgentConflict] = []
+    # Conflicts about one declared value whose fixes disagree are one, as in check: the
+    # lead's rule shows it, with every cause and the one fix.
+    for group in merge_groups([finding for _, finding in named]):
+        members = [named[i][1] for i in group]
+        lead = lead_of(members)
+        one = merged(members) if len(members) > 1 else lead
+        name = next(n for n, f in named if f is lead)
+        source = one.source
+        if source is not None and source.layer in _DEFAULTS:
+            source = None  # decided by defaults alone: no line of the files states it
+        found.append(
+            AgentConflict(
+                name=name,
+                fact=one.fact,
+                message=one.message,
+                position=source.position if source is not None else None,
+                severity=one.severity,
+                cause=one.causes[0].kind.value if one.causes else None,
+                # a key only where the violation points at it (a default has no line)
+                key=_helm_key(source.key, values)
+                if source is not None and source.position is not None
+                else None,
+                fix=_fix_text(one.fix),
             )
+        )
     return tuple(found), ()
+
+
+def _finding(fact_id: str, conflict: Conflict, expectation: Expectation) -> Finding:
+    """The conflict as check's cross-check finding (compare._cross_check, for no node)."""
+    return Finding(
+        fact=fact_id,
+        status_line=fact_id,
+        node=None,
+        kind=FindingKind.CROSS_CHECK,
+        expected=expectation.value,
+        observed=None,
+        source=conflict.source or expectation.source,
+        message=conflict.message,
+        causes=conflict.causes,
+        fix=conflict.fix,
+        severity=conflict.severity,
+    )
 
 
 _DEFAULTS = (Layer.CHART_DEFAULT, Layer.AGENT_DEFAULT)

@@ -226,7 +226,8 @@ def bandwidth_manager(ctx: NodeContext) -> Expectation:
             )
         return expect("Disabled", enabled.origin, conflicts=conflicts)
     reasons: list[Candidate] = []
-    if s.encryption_mode(ctx).value == "ipsec":
+    ipsec = s.encryption_mode(ctx).value == "ipsec"
+    if ipsec:
         reasons.append(
             Candidate(
                 STRONG,
@@ -272,7 +273,8 @@ def bandwidth_manager(ctx: NodeContext) -> Expectation:
     if reasons:
         conflicts.append(
             conflict(
-                "bandwidth-manager-kernel-too-old",
+                # IPsec disables it on any kernel, with or without a Talos config to tell one
+                "bandwidth-manager-with-ipsec" if ipsec else "bandwidth-manager-kernel-too-old",
                 "The agent disables the bandwidth manager.",
                 reasons,
                 enabled.origin,

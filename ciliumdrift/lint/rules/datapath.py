@@ -604,6 +604,39 @@ def l7_proxy_without_iptables_rules(ctx: LintContext) -> None:
     """
 
 
+@rule(code="CD222", name="bandwidth-manager-with-ipsec", severity=Severity.WARNING, view=True)
+def bandwidth_manager_with_ipsec(ctx: LintContext) -> None:
+    """The bandwidth manager together with IPsec encryption: the agent disables it.
+
+    ## Why
+    `The bandwidth manager cannot be used with IPSec. Disabling the bandwidth manager.`: the
+    agent starts with the bandwidth manager off, whatever the kernel, so pod bandwidth limits
+    (`kubernetes.io/egress-bandwidth`) and BBR are silently not applied
+    (cilium/cilium@v1.16.0:pkg/datapath/linux/bandwidth/bandwidth.go; daemon_main.go before).
+
+    ## Bad
+    ```yaml
+    bandwidthManager:
+      enabled: true
+    encryption:
+      enabled: true
+      type: ipsec
+    ```
+
+    ## Good
+    ```yaml
+    bandwidthManager:
+      enabled: true
+    encryption:
+      enabled: true
+      type: wireguard
+    ```
+
+    ## Fix
+    Use WireGuard encryption, or turn the bandwidth manager off.
+    """
+
+
 @rule(code="CD229", name="clustermesh-without-cluster-id", severity=Severity.WARNING, view=True)
 def clustermesh_without_cluster_id(ctx: LintContext) -> None:
     """ClusterMesh asked for with cluster.id 0: the agent starts no cluster-mesh client.
@@ -655,5 +688,6 @@ RULES = (
     bpf_masquerade_without_masquerading,
     ip_masq_agent_without_bpf_masquerade,
     l7_proxy_without_iptables_rules,
+    bandwidth_manager_with_ipsec,
     clustermesh_without_cluster_id,
 )
