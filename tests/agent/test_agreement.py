@@ -29,7 +29,7 @@ from tests.realworld.test_realworld import CASES, HERE
 SEED_VALUES = REPO / "examples" / "talos-netkit-native" / "values.yaml"
 VERSIONS = ("1.16.19", "1.18.4", "1.20.0")
 
-Run = tuple[tuple[str, ...], tuple[str, ...], str]  # values files, Talos files, version
+Run = tuple[tuple[str, ...], tuple[str, ...], str | None]  # values, Talos files, version
 
 
 def _runs() -> list[tuple[str, Run]]:

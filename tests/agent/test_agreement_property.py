@@ -138,25 +138,62 @@ def _nest(flat: Flat) -> dict[str, Any]:
     return tree
 
 
+_NULLS = ("null", "~", "")
+
+
+def _rarely(draw: st.DrawFn, one_in: int) -> bool:
+    """True once in ``one_in`` draws (st.integers favours its bounds, sampled_from does not)."""
+    return bool(draw(st.sampled_from(range(one_in))) == one_in - 1)
+
+
 @st.composite
-def _render(draw: st.DrawFn, tree: dict[str, Any], indent: int, path: tuple[str, ...]) -> str:
-    """A nested map as block YAML; some maps in flow style, some lists inline."""
+def _scalar(draw: st.DrawFn, value: Any, key: str, anchors: dict[str, str]) -> str:
+    """A scalar as a person may write it: now and then null (deleting the chart default), a
+    map or a list where the chart expects a scalar, or an alias of an equal value above."""
+    odd = draw(st.sampled_from(range(30)))  # uniform (st.integers favours its bounds)
+    if odd == 28:
+        return draw(st.sampled_from(_NULLS))
+    if odd == 29:
+        return draw(st.sampled_from(("{enabled: true}", "[x]", "{}")))
+    text = draw(_scalar_text(value, key))
+    if text in anchors and draw(st.booleans()):
+        return f"*{anchors[text]}"
+    if text not in anchors and _rarely(draw, 4):
+        anchors[text] = f"a{len(anchors)}"
+        return f"&{anchors[text]} {text}"
+    return text
+
+
+@st.composite
+def _render(
+    draw: st.DrawFn,
+    tree: dict[str, Any],
+    indent: int,
+    path: tuple[str, ...],
+    anchors: dict[str, str] | None = None,
+) -> str:
+    """A nested map as block YAML: some maps in flow style or through a merge key, some lists
+    inline, a comment here and there, and rarely a key written twice."""
+    anchors = {} if anchors is None else anchors
     pad = " " * indent
     lines: list[str] = []
     for name, value in tree.items():
         key = ".".join((*path, name))
         if isinstance(value, dict):
-            if value and draw(st.integers(0, 4)) == 0:
-                inner = ", ".join(
-                    f"{k}: {json.dumps(v) if not isinstance(v, (dict, tuple)) else json.dumps(v)}"
-                    for k, v in value.items()
-                )
+            style = draw(st.sampled_from(range(8)))
+            if value and style == 6 and all(not isinstance(v, dict) for v in value.values()):
+                inner = ", ".join(f"{k}: {json.dumps(v)}" for k, v in value.items())
                 lines.append(f"{pad}{name}: {{{inner}}}")
+            elif value and style == 7 and all(not isinstance(v, dict) for v in value.values()):
+                # a YAML merge key (<<) with the values in an inline map
+                inner = ", ".join(f"{k}: {json.dumps(v)}" for k, v in value.items())
+                lines.append(f"{pad}{name}:")
+                lines.append(f"{pad}  <<: {{{inner}}}")
             elif not value:
                 lines.append(f"{pad}{name}: {{}}")
             else:
                 lines.append(f"{pad}{name}:")
-                lines.append(draw(_render(value, indent + 2, (*path, name))))
+                lines.append(draw(_render(value, indent + 2, (*path, name), anchors)))
         elif isinstance(value, tuple):
             if not value:
                 lines.append(f"{pad}{name}: []")
@@ -166,19 +203,51 @@ def _render(draw: st.DrawFn, tree: dict[str, Any], indent: int, path: tuple[str,
                 lines.append(f"{pad}{name}:")
                 lines.extend(f"{pad}- {item}" for item in value)
         else:
-            text = draw(_scalar_text(value, key))
+            text = draw(_scalar(value, key, anchors))
             comment = draw(st.sampled_from(("", "", "  # set by hand")))
-            lines.append(f"{pad}{name}: {text}{comment}")
+            lines.append(f"{pad}{name}: {text}{comment}".rstrip())
+            if _rarely(draw, 150):
+                again = draw(_scalar_text(draw(_values_of(key)) if key in KEYS else value, key))
+                lines.append(f"{pad}{name}: {again}")  # a duplicate key: check refuses it
     return "\n".join(lines)
+
+
+def _argo_parameters(flat: Flat) -> tuple[Flat, list[str]]:
+    """Scalars moved from the values into Argo CD ``helm.parameters`` (``--set``)."""
+    kept: Flat = {}
+    lines: list[str] = []
+    for key, value in flat.items():
+        if isinstance(value, (dict, tuple)) or len(lines) >= 2:
+            kept[key] = value
+            continue
+        text = str(value).lower() if isinstance(value, bool) else str(value)
+        lines += [f"        - name: {key}", f"          value: {json.dumps(text)}"]
+    return kept, lines
 
 
 @st.composite
 def _values_text(draw: st.DrawFn, flat: Flat) -> tuple[str, str | None]:
     """One values layer as a file: plain, under an umbrella chart's ``cilium:``, or wrapped
-    in a Flux HelmRelease or an Argo CD Application (values string or valuesObject). Returns
-    the text and the chart version the wrapper pins (None: no pin)."""
+    in a Flux HelmRelease or an Argo CD Application (values string, valuesObject, parameters).
+    Returns the text and the chart version the wrapper pins (None: no pin)."""
+    text, pin = draw(_values_shape(flat))
+    ending = draw(st.sampled_from(range(10)))
+    if ending == 8:
+        text = text.replace("\n", "\r\n")  # written on Windows
+    elif ending == 9:
+        text = "\ufeff" + text  # a byte-order mark
+    return text, pin
+
+
+@st.composite
+def _values_shape(draw: st.DrawFn, flat: Flat) -> tuple[str, str | None]:
+    shape = draw(
+        st.sampled_from(("plain", "plain", "umbrella", "flux", "argo", "argo-object", "argo-set"))
+    )
+    parameters: list[str] = []
+    if shape == "argo-set":
+        flat, parameters = _argo_parameters(flat)
     tree = _nest(flat)
-    shape = draw(st.sampled_from(("plain", "plain", "umbrella", "flux", "argo", "argo-object")))
     header = draw(st.sampled_from(("", "---\n", "# Cilium values\n")))
     if shape == "plain":
         return header + draw(_render(tree, 0, ())) + "\n", None
@@ -205,11 +274,13 @@ def _values_text(draw: st.DrawFn, flat: Flat) -> tuple[str, str | None]:
         "spec:\n  source:\n    repoURL: https://helm.cilium.io\n    chart: cilium\n"
         f"    targetRevision: {pin}\n    helm:\n"
     )
-    if shape == "argo":
-        body = draw(_render(tree, 8, ())) if tree else "        {}"
-        return head + "      values: |\n" + body + "\n", pin
     body = draw(_render(tree, 8, ())) if tree else "        {}"
-    return head + "      valuesObject:\n" + body + "\n", pin
+    if shape == "argo-object":
+        return head + "      valuesObject:\n" + body + "\n", pin
+    text = head + "      values: |\n" + body + "\n"
+    if parameters:
+        text += "      parameters:\n" + "\n".join(parameters) + "\n"
+    return text, pin
 
 
 # -- the Talos machine config -------------------------------------------------------------------
@@ -265,7 +336,8 @@ def _talos_text(fields: dict[str, Any]) -> str:
 
 # -- the runs ------------------------------------------------------------------------------------
 
-_VERSIONS = ("1.14.19", "1.15.19", "1.16.19", "1.17.18", "1.18.4", "1.19.6", "1.20.0")
+# None: no version given (the wrapper's pin, else the newest chart stands in)
+_VERSIONS = ("1.14.19", "1.15.19", "1.16.19", "1.17.18", "1.18.4", "1.19.6", "1.20.0", None)
 _COUNTER = itertools.count()
 
 
@@ -291,6 +363,9 @@ def _runs(draw: st.DrawFn) -> Run:
     talos: tuple[str, ...] = ()
     if draw(st.booleans()):
         talos = (_write(_FOLDER, "talos.yaml", _talos_text(draw(_talos_fields))),)
+        if draw(st.booleans()):  # a patch over it, as talosctl --config-patch applies one
+            patch = _talos_text(draw(_talos_fields)).replace("version: v1alpha1\n", "")
+            talos = (*talos, _write(_FOLDER, "patch.yaml", patch))
     return files, talos, draw(st.sampled_from(_VERSIONS))
 
 
