@@ -28,9 +28,9 @@ from ciliumdrift.lint.rules.hygiene import has_conflict_marker
 from ciliumdrift.lint.suppress import apply_suppressions, parse_suppressions, suppressions_in
 from ciliumdrift.load import chart as chart_data
 from ciliumdrift.load import load_talos
-from ciliumdrift.load.gitops import minor_of_range
+from ciliumdrift.load.gitops import chart_pin, minor_of_range
 from ciliumdrift.load.written import merge_documents, read_written_sources
-from ciliumdrift.model import Diagnostic, Severity
+from ciliumdrift.model import Diagnostic, Position, Severity
 from ciliumdrift.textio import read_text
 
 if TYPE_CHECKING:
@@ -101,7 +101,12 @@ def lint_texts(
     texts = {**dict(sources), **dict(reading.extra_texts)}
     requested = cilium_version or settings.cilium_version
     wrapper = next((d for d in documents if d.chart_version), None)
-    version, chart, notes = _chart(requested, wrapper.chart_version if wrapper else None)
+    pinned = chart_pin(wrapper.chart_version) if wrapper and wrapper.chart_version else None
+    version, chart, notes = _chart(
+        requested,
+        wrapper.chart_version if wrapper else None,
+        wrapper.chart_version_position if wrapper else None,
+    )
     diagnostics.extend(Diagnostic(n) for n in notes)
     merged = merge_documents(tuple(documents), version)
     selected = select_rules(RULES, settings.select, settings.ignore)
@@ -143,7 +148,7 @@ def lint_texts(
         for name, text in texts.items()
     }
     kept, suppressed = apply_suppressions(_one_per_line(_unique(found)), BY_CODE, suppressions)
-    if not requested and wrapper is None:  # no version known: the chart stood in for it
+    if not requested and pinned is None:  # no version known: the chart stood in for it
         kept = [_version_unknown(v, version) for v in kept]
         diagnostics = [
             Diagnostic(
@@ -269,29 +274,35 @@ def lint_data() -> Mapping[str, Any]:
 
 
 def _chart(
-    requested: str | None, from_wrapper: str | None
+    requested: str | None, from_wrapper: str | None, pinned_at: Position | None = None
 ) -> tuple[str, dict[str, Any], list[str]]:
     """(version, chart facts, notes). Chart facts: known_keys, open_maps, defaults.
 
     The chart data belongs to the loader (:mod:`ciliumdrift.load.chart`). A version with no
-    bundled data is an error when the caller asked for it, and a note (key checks skipped)
-    when only a wrapper named it.
+    bundled data is an error, at ``pinned_at`` when only a wrapper named it (as check says);
+    a wrapper's range across minor releases names no version.
     """
 
     notes: list[str] = []
-    if not requested and from_wrapper and minor_of_range(from_wrapper):
+    if not requested and from_wrapper and chart_pin(from_wrapper) is None:
+        # a range across minor releases (`*`, `^1.16`) names no version: as check, lint
+        # then goes on with the version unknown (the newest chart stands in)
+        notes.append(f"chart version {from_wrapper!r} is a range: the Cilium version is unknown")
+        from_wrapper = None
+    elif not requested and from_wrapper and minor_of_range(from_wrapper):
         notes.append(f"chart version {from_wrapper!r} is a range: linting for its minor release")
         from_wrapper = minor_of_range(from_wrapper)
     version = requested or from_wrapper
     try:
         resolved, note = chart_data.resolve_version(version)
-    except UnsupportedVersion:
+    except UnsupportedVersion as error:
         if requested:
             raise
-        notes.append(
-            f"no chart data for Cilium {version} (named by the wrapper); key checks skipped"
-        )
-        return str(version), {}, notes
+        # check refuses a wrapper's pin it has no chart for, at the pin: so does lint
+        raise UnsupportedVersion(
+            f"{error.message} (the wrapper's chart version; or lint with --cilium-version)",
+            pinned_at,
+        ) from None
     if note:
         notes.append(note)
     facts: dict[str, Any] = {

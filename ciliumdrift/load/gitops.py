@@ -172,6 +172,16 @@ def minor_of_range(text: str) -> str | None:
     return None
 
 
+def chart_pin(text: str) -> str | None:
+    """The Cilium version a wrapper's chart pin names: the version itself (``v`` dropped),
+    the one minor a range stays in, else None (``*``, ``^1.16``: the version is unknown).
+    check and lint both take the wrapper's version from here."""
+    text = str(text).strip()
+    if _EXACT_VERSION.match(text):
+        return text.lstrip("v")
+    return minor_of_range(text)
+
+
 # -- values a wrapper takes from elsewhere -------------------------------------------------------
 @record
 class ValuesRef:

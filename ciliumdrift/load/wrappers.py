@@ -298,17 +298,13 @@ def _version(node: YamlNode | None, source: ValuesSource, what: str) -> None:
     version = _text(node)
     if node is None or version is None or not version:
         return
-    if _EXACT_VERSION.match(version):
+    pinned = gitops.chart_pin(version)
+    if pinned is not None:
         source.chart_version = Located(
-            version.lstrip("v"),
-            Origin(Layer.VALUES_FILE, key=what, position=node.position, detail=what),
+            pinned, Origin(Layer.VALUES_FILE, key=what, position=node.position, detail=what)
         )
-    else:
-        minor = gitops.minor_of_range(version)
-        if minor is not None:
-            source.chart_version = Located(
-                minor, Origin(Layer.VALUES_FILE, key=what, position=node.position, detail=what)
-            )
+    if not _EXACT_VERSION.match(version):
+        minor = pinned
         taken = f"using Cilium {minor}'s chart data" if minor else "pass --cilium-version"
         source.diagnostics.append(
             Diagnostic(

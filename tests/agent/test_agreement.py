@@ -193,11 +193,18 @@ def assert_agreement(run: Run) -> None:
     from_check = _check_marks(run)
     if from_check is None:
         # check reads strictly and refuses the file (a duplicate key, say): lint, reading
-        # leniently, must report that very line (CD107 for a duplicate key)
+        # leniently, must report that very line (CD107 for a duplicate key), or refuse the
+        # input at that line too (a wrapper pinning a version with no chart data)
         with pytest.raises(InputError) as refused:
             api.check(values_files=run[0], talos_files=run[1], cilium_version=run[2])
-        report = lint(list(run[0]), talos_files=list(run[1]), cilium_version=run[2])
+        assert refused.value.position is not None
         where = (refused.value.position.file, refused.value.position.line)
+        try:
+            report = lint(list(run[0]), talos_files=list(run[1]), cilium_version=run[2])
+        except InputError as error:
+            assert error.position is not None
+            assert (error.position.file, error.position.line) == where
+            return
         assert where in {(v.position.file, v.position.line) for v in report.violations}
         return
     assert _lint_marks(run) == from_check
@@ -238,3 +245,91 @@ def test_the_issue_example_gives_the_same_conflicts_in_the_same_words(tmp_path: 
     assert views == checked
     codes = sorted(v.code for v in linted.violations)
     assert codes == ["CD101", "CD101", "CD201", "CD205", "CD215"]
+
+
+# -- disagreements found on generated values, each fixed in the shared model -----------------
+
+
+def _marks_of(tmp_path: Path, text: str, version: str | None) -> tuple[set[Mark], set[Mark]]:
+    values = tmp_path / "values.yaml"
+    values.write_text(text, encoding="utf-8")
+    run: Run = ((str(values),), (), version)
+    from_check = _check_marks(run)
+    assert from_check is not None
+    return from_check, _lint_marks(run)
+
+
+def test_a_talos_family_view_reports_its_conflict_without_a_talos_config(tmp_path: Path) -> None:
+    """IPsec disables the bandwidth manager whatever the kernel: check said so with no Talos
+    config, lint did not (the view was a Talos rule, skipped without --talos). It is its own
+    view now (CD222), and a view runs whenever the model finds its conflict."""
+    text = "bandwidthManager:\n  enabled: true\nencryption:\n  enabled: true\n  type: ipsec\n"
+    from_check, from_lint = _marks_of(tmp_path, text, "1.17.18")
+    assert from_check == from_lint == {(str(tmp_path / "values.yaml"), 2, "conflicting-setting")}
+    report = lint([tmp_path / "values.yaml"], cilium_version="1.17.18")
+    assert [v.code for v in report.violations if v.fact] == ["CD222"]
+
+
+def test_conflicts_about_one_value_with_opposite_fixes_are_one_in_lint_too(
+    tmp_path: Path,
+) -> None:
+    """kubeProxyReplacement: disabled on 1.19: removed (fix: false) and demoting host routing
+    (fix: true). check tells them as one finding led by the removed value; lint told two,
+    with opposite fixes. Both now merge them by one rule (derive.coherent)."""
+    text = "kubeProxyReplacement: disabled\nbpf:\n  hostLegacyRouting: false\n"
+    from_check, from_lint = _marks_of(tmp_path, text, "1.19.6")
+    assert from_check == from_lint
+    assert (str(tmp_path / "values.yaml"), 1, "deprecated-value") in from_lint
+    report = lint([tmp_path / "values.yaml"], cilium_version="1.19.6")
+    on_line = [v for v in report.violations if v.fact and v.position.line == 1]
+    assert [v.code for v in on_line] == ["CD402"]
+    checked = api.check(values_files=[str(tmp_path / "values.yaml")], cilium_version="1.19.6")
+    (finding,) = [
+        f
+        for f in checked.findings
+        if f.source and f.source.position and f.source.position.line == 1
+    ]
+    assert on_line[0].message == finding.message
+    assert "; " in finding.message  # both conflicts told, in check's words
+
+
+_FLUX = """\
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {{name: cilium}}
+spec:
+  chart:
+    spec:
+      chart: cilium
+      version: "{pin}"
+  values:
+    routingMode: native
+    kubeProxyReplacement: true
+"""
+
+
+def test_a_wrapper_range_across_minors_leaves_the_version_unknown_for_both(
+    tmp_path: Path,
+) -> None:
+    """A Flux pin of `*` names no version: check went on with the version unknown (the newest
+    chart stands in), lint found no chart for `*` and skipped the model. One reading now
+    (load.gitops.chart_pin)."""
+    from_check, from_lint = _marks_of(tmp_path, _FLUX.format(pin="*"), None)
+    assert from_check == from_lint
+    assert {line for _, line, _ in from_lint} == {10, 11}
+    report = lint([tmp_path / "values.yaml"])
+    assert any(d.code == "version-unknown" for d in report.diagnostics)
+
+
+def test_a_wrapper_pin_without_chart_data_is_refused_by_both_at_the_pin(tmp_path: Path) -> None:
+    """A Flux pin of 1.9.5 (older than the bundled charts): check refused it at the pin, lint
+    noted "key checks skipped" and passed. Both refuse it there now."""
+    values = tmp_path / "values.yaml"
+    values.write_text(_FLUX.format(pin="1.9.5"), encoding="utf-8")
+    with pytest.raises(InputError) as by_check:
+        api.check(values_files=[str(values)])
+    with pytest.raises(InputError) as by_lint:
+        lint([values])
+    assert by_check.value.position == by_lint.value.position
+    assert by_lint.value.position is not None and by_lint.value.position.line == 8
+    assert "1.9.5" in by_lint.value.message

@@ -239,6 +239,23 @@ def _values_text(draw: st.DrawFn, flat: Flat) -> tuple[str, str | None]:
     return text, pin
 
 
+#: The chart versions wrappers pin: exact, a range inside one minor, a range across minors
+#: (no version), newer and older than the bundled chart data.
+_PINS = (
+    "1.16.19",
+    "1.18.4",
+    "1.20.0",
+    "v1.19.6",
+    "1.16.x",
+    "~1.18.0",
+    ">=1.17.0 <1.18.0",
+    "*",
+    "^1.16",
+    "1.21.0",
+    "1.9.5",
+)
+
+
 @st.composite
 def _values_shape(draw: st.DrawFn, flat: Flat) -> tuple[str, str | None]:
     shape = draw(
@@ -253,7 +270,7 @@ def _values_shape(draw: st.DrawFn, flat: Flat) -> tuple[str, str | None]:
         return header + draw(_render(tree, 0, ())) + "\n", None
     if shape == "umbrella":
         return header + "cilium:\n" + draw(_render(tree, 2, ())) + "\n", None
-    pin = draw(st.sampled_from(("1.16.19", "1.18.4", "1.20.0")))
+    pin = draw(st.sampled_from(_PINS))
     if shape == "flux":
         body = draw(_render(tree, 4, ())) if tree else "    {}"
         return (
@@ -306,7 +323,11 @@ def _talos_text(fields: dict[str, Any]) -> str:
     features: list[str] = []
     if "kubeprism" in fields:
         enabled, port = fields["kubeprism"]
-        features += ["    kubePrism:", f"      enabled: {str(enabled).lower()}", f"      port: {port}"]
+        features += [
+            "    kubePrism:",
+            f"      enabled: {str(enabled).lower()}",
+            f"      port: {port}",
+        ]
     if "host_dns" in fields:
         enabled, forward = fields["host_dns"]
         features += [

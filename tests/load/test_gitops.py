@@ -239,6 +239,24 @@ def test_ranges_within_one_minor(text: str, minor: str | None) -> None:
     assert gitops.minor_of_range(text) == minor
 
 
+@pytest.mark.parametrize(
+    ("text", "pinned"),
+    [
+        ("1.16.3", "1.16.3"),
+        (" v1.18.4 ", "1.18.4"),
+        ("1.17.0-rc.1", "1.17.0-rc.1"),
+        ("1.16.x", "1.16"),
+        (">=1.16.0 <1.17.0", "1.16"),
+        ("*", None),
+        ("^1.16", None),
+        ("latest", None),
+    ],
+)
+def test_the_version_a_chart_pin_names(text: str, pinned: str | None) -> None:
+    """One reading of a wrapper's pin for check and lint: a version, a minor, or none."""
+    assert gitops.chart_pin(text) == pinned
+
+
 def test_a_range_version_uses_its_minor(tmp_path: Path) -> None:
     hr = write(
         tmp_path,
