@@ -287,9 +287,10 @@ def _model_view(code: str, name: str, own: Callable[..., Any]) -> Check:
 
 def _first_line(ctx: LintContext) -> Position:
     """Where a conflict that no line states is reported (decided by defaults alone): the
-    first line of the first linted file, as check reports it with no position."""
-    first = ctx.documents[0].name if ctx.documents else "<values>"
-    return Position(first, 1, 1)
+    first line of the first linted file (the first the user named, not the first document:
+    a kustomization's valuesFile is read before it), as check reports it with no position."""
+    first = next(iter(ctx.texts), None) or (ctx.documents[0].name if ctx.documents else None)
+    return Position(first or "<values>", 1, 1)
 
 
 def _dedent(doc: str) -> str:

@@ -333,3 +333,27 @@ def test_a_wrapper_pin_without_chart_data_is_refused_by_both_at_the_pin(tmp_path
     assert by_check.value.position == by_lint.value.position
     assert by_lint.value.position is not None and by_lint.value.position.line == 8
     assert "1.9.5" in by_lint.value.message
+
+
+def test_a_conflict_no_line_states_is_on_the_first_file_named(tmp_path: Path) -> None:
+    """Talos' default CNI (flannel, no line in any file) next to Cilium: check reports it with
+    no position (line 1 of the first file named), lint put it on the first document it read,
+    the values file the kustomization points at. Both name the kustomization now."""
+    (tmp_path / "values.yaml").write_text("routingMode: tunnel\n", encoding="utf-8")
+    kustomization = tmp_path / "kustomization.yaml"
+    kustomization.write_text(
+        "apiVersion: kustomize.config.k8s.io/v1beta1\n"
+        "kind: Kustomization\n"
+        "helmCharts:\n"
+        "  - name: cilium\n"
+        "    repo: https://helm.cilium.io\n"
+        "    version: 1.18.4\n"
+        "    valuesFile: values.yaml\n",
+        encoding="utf-8",
+    )
+    talos = tmp_path / "talos.yaml"
+    talos.write_text("version: v1alpha1\nmachine:\n  type: controlplane\n", encoding="utf-8")
+    run: Run = ((str(kustomization),), (str(talos),), "1.18.4")
+    from_check = _check_marks(run)
+    assert from_check == _lint_marks(run)
+    assert (str(kustomization), 1, "talos-conflict") in from_check
