@@ -266,7 +266,8 @@ def _nothing(ctx: LintContext) -> Iterator[Violation]:
 
 def _model_view(code: str, name: str, own: Callable[..., Any]) -> Check:
     def check(ctx: LintContext) -> Iterator[Violation]:
-        yield from own(ctx) or ()
+        # the model's first: of a data check's violation with the very same words on the same
+        # line, the model's (which carries its fact) is the one kept
         for found in ctx.conflicts:
             if found.name != name:
                 continue
@@ -281,6 +282,7 @@ def _model_view(code: str, name: str, own: Callable[..., Any]) -> Check:
                 fact=found.fact,
                 cause=found.cause,
             )
+        yield from own(ctx) or ()
 
     return check
 
