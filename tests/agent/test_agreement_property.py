@@ -27,20 +27,29 @@ BOOL = "bool"
 #: a few misspelled or removed keys the model reports, and values each may take (BOOL: any
 #: spelling of a boolean).
 KEYS: dict[str, tuple[Any, ...] | str] = {
-    "routingMode": ("native", "tunnel", ""),
-    "tunnelProtocol": ("vxlan", "geneve", ""),
+    "routingMode": ("native", "tunnel", "", "Native", "direct"),
+    "tunnelProtocol": ("vxlan", "geneve", "", "gre"),
     "tunnel": ("vxlan", "disabled", "geneve"),
     "ipv4NativeRoutingCIDR": ("10.0.0.0/8", "10.244.0.0/16", ""),
     "ipv6NativeRoutingCIDR": ("fd00::/100",),
     "nativeRoutingCIDR": ("10.0.0.0/8",),
     "autoDirectNodeRoutes": BOOL,
-    "kubeProxyReplacement": (True, False, "true", "false", "strict", "partial", "disabled"),
+    "kubeProxyReplacement": (
+        True,
+        False,
+        "true",
+        "false",
+        "strict",
+        "partial",
+        "disabled",
+        "probe",
+    ),
     "kubeProxyReplacementHealthzBindAddr": ("0.0.0.0:10256", ""),
     "k8sServiceHost": ("localhost", "10.0.0.1", "api.example.com", "", "127.0.0.1"),
     "k8sServicePort": (7445, 6443, "6443", "7445", ""),
     "bpf.masquerade": BOOL,
     "bpf.hostLegacyRouting": BOOL,
-    "bpf.datapathMode": ("netkit", "veth", "netkit-l2"),
+    "bpf.datapathMode": ("netkit", "veth", "netkit-l2", "netkit-l3"),
     "bpf.enableTCX": BOOL,
     "bpf.mapDynamicSizeRatio": (0.0025, "0.005"),
     "bpf.masqurade": BOOL,
@@ -54,13 +63,13 @@ KEYS: dict[str, tuple[Any, ...] | str] = {
     "bandwidthManager.bbr": BOOL,
     "bandwidthManager.bbrHostNamespaceOnly": BOOL,
     "encryption.enabled": BOOL,
-    "encryption.type": ("wireguard", "ipsec", "ztunnel"),
+    "encryption.type": ("wireguard", "ipsec", "ztunnel", "WireGuard"),
     "encryption.nodeEncryption": BOOL,
     "hubble.enabled": BOOL,
     "hubble.metrics.enabled": (("dns", "drop", "tcp"), ()),
     "hubble.metrics.dynamic.enabled": BOOL,
     "hostFirewall.enabled": BOOL,
-    "ipam.mode": ("kubernetes", "cluster-pool", "multi-pool", "eni"),
+    "ipam.mode": ("kubernetes", "cluster-pool", "multi-pool", "eni", "crd", "azure"),
     "ipam.operator.clusterPoolIPv4PodCIDRList": (("10.42.0.0/16",), "10.0.0.0/8"),
     "ipam.operator.clusterPoolIPv4MaskSize": (24, "26"),
     "l7Proxy": BOOL,
@@ -68,7 +77,7 @@ KEYS: dict[str, tuple[Any, ...] | str] = {
     "envoy.enabled": BOOL,
     "ingressController.enabled": BOOL,
     "gatewayAPI.enabled": BOOL,
-    "loadBalancer.mode": ("snat", "dsr", "hybrid"),
+    "loadBalancer.mode": ("snat", "dsr", "hybrid", "DSR"),
     "loadBalancer.acceleration": ("disabled", "native", "best-effort"),
     "loadBalancer.dsrDispatch": ("opt", "ipip", "geneve"),
     "loadBalancer.algorithm": ("random", "maglev"),
@@ -76,7 +85,7 @@ KEYS: dict[str, tuple[Any, ...] | str] = {
     "socketLB.enabled": BOOL,
     "enableIPv4BIGTCP": BOOL,
     "enableIPv6BIGTCP": BOOL,
-    "cluster.id": (0, 1, "3", 255),
+    "cluster.id": (0, 1, "3", 255, 300),
     "cluster.name": ("default", "mesh-1"),
     "clustermesh.useAPIServer": BOOL,
     "clustermesh.config.enabled": BOOL,
@@ -279,7 +288,7 @@ def _values_shape(draw: st.DrawFn, flat: Flat) -> tuple[str, str | None]:
             "metadata:\n  name: cilium\n  namespace: kube-system\n"
             "spec:\n  interval: 30m\n"
             "  chart:\n    spec:\n      chart: cilium\n"
-            f"      version: {pin}\n"
+            f"      version: {json.dumps(pin)}\n"
             "      sourceRef: {kind: HelmRepository, name: cilium}\n"
             "  values:\n" + body + "\n",
             pin,
@@ -289,7 +298,7 @@ def _values_shape(draw: st.DrawFn, flat: Flat) -> tuple[str, str | None]:
         "kind: Application\n"
         "metadata: {name: cilium, namespace: argocd}\n"
         "spec:\n  source:\n    repoURL: https://helm.cilium.io\n    chart: cilium\n"
-        f"    targetRevision: {pin}\n    helm:\n"
+        f"    targetRevision: {json.dumps(pin)}\n    helm:\n"
     )
     body = draw(_render(tree, 8, ())) if tree else "        {}"
     if shape == "argo-object":
@@ -312,14 +321,54 @@ _talos_fields = st.fixed_dictionaries(
         "kubeprism": st.sampled_from(((True, 7445), (False, 7445), (True, 7446))),
         "host_dns": st.sampled_from(((True, True), (True, False), (False, False))),
         "kubespan": st.booleans(),
+        "interfaces": st.sampled_from((("eth0",), ("bond0", "eth1"), ("enp1s0.70",))),
+        "factory": st.booleans(),  # an Image Factory installer instead of ghcr.io's
+        "talhelper": st.booleans(),  # a talhelper talconfig.yaml instead of a machine config
     },
 )
 
 
+def _talhelper_text(fields: dict[str, Any]) -> str:
+    """The same facts as a talhelper talconfig.yaml (its own field names)."""
+    lines = ["clusterName: lab", "endpoint: https://10.0.0.10:6443"]
+    if "release" in fields:
+        lines.append(f"talosVersion: v{fields['release']}")
+    if "pod_subnets" in fields:
+        lines += ["clusterPodNets:", *(f'  - "{s}"' for s in fields["pod_subnets"])]
+    if "cni" in fields:
+        lines += ["cniConfig:", f"  name: {fields['cni']}"]
+    lines += ["nodes:", "  - hostname: cp-1", "    ipAddress: 10.0.0.11", "    controlPlane: true"]
+    if "interfaces" in fields:
+        lines.append("    networkInterfaces:")
+        lines += [f"      - interface: {name}\n        dhcp: true" for name in fields["interfaces"]]
+    patch: list[str] = []
+    if "proxy_disabled" in fields:
+        patch += [
+            "      cluster:",
+            f"        proxy: {{disabled: {str(fields['proxy_disabled']).lower()}}}",
+        ]
+    if "kubeprism" in fields:
+        enabled, port = fields["kubeprism"]
+        patch += [
+            "      machine:",
+            f"        features: {{kubePrism: {{enabled: {str(enabled).lower()}, port: {port}}}}}",
+        ]
+    if patch:
+        lines += ["patches:", "  - |-", *patch]
+    return "\n".join(lines) + "\n"
+
+
 def _talos_text(fields: dict[str, Any]) -> str:
+    if fields.get("talhelper"):
+        return _talhelper_text(fields)
     machine: list[str] = ["machine:", "  type: controlplane"]
     if "release" in fields:
-        machine += ["  install:", f"    image: ghcr.io/siderolabs/installer:v{fields['release']}"]
+        registry = (
+            "factory.talos.dev/installer/376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba"
+            if fields.get("factory")
+            else "ghcr.io/siderolabs/installer"
+        )
+        machine += ["  install:", f"    image: {registry}:v{fields['release']}"]
     features: list[str] = []
     if "kubeprism" in fields:
         enabled, port = fields["kubeprism"]
@@ -337,16 +386,24 @@ def _talos_text(fields: dict[str, Any]) -> str:
         ]
     if features:
         machine += ["  features:", *features]
-    if fields.get("kubespan"):
-        machine += ["  network:", "    kubespan:", "      enabled: true"]
-    cluster: list[str] = ["cluster:"]
     network: list[str] = []
-    if "cni" in fields:
-        network += ["    cni:", f"      name: {fields['cni']}"]
-    if "pod_subnets" in fields:
-        network += ["    podSubnets:", *(f"      - {s}" for s in fields["pod_subnets"])]
+    if fields.get("kubespan"):
+        network += ["    kubespan:", "      enabled: true"]
+    if "interfaces" in fields:
+        network += ["    interfaces:"]
+        network += [
+            f"      - interface: {name}\n        dhcp: true" for name in fields["interfaces"]
+        ]
     if network:
-        cluster += ["  network:", *network]
+        machine += ["  network:", *network]
+    cluster: list[str] = ["cluster:"]
+    pods: list[str] = []
+    if "cni" in fields:
+        pods += ["    cni:", f"      name: {fields['cni']}"]
+    if "pod_subnets" in fields:
+        pods += ["    podSubnets:", *(f"      - {s}" for s in fields["pod_subnets"])]
+    if pods:
+        cluster += ["  network:", *pods]
     if "proxy_disabled" in fields:
         cluster += ["  proxy:", f"    disabled: {str(fields['proxy_disabled']).lower()}"]
     lines = ["version: v1alpha1", *machine]
