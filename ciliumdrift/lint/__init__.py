@@ -111,11 +111,14 @@ def lint_texts(
     merged = merge_documents(tuple(documents), version)
     selected = select_rules(RULES, settings.select, settings.ignore)
     conflicts: tuple[Any, ...] = ()
+    refused: InputError | None = None
     if any(unit.view for unit in selected) and chart:
-        conflicts, notes_of_model = agent_conflicts(
-            _model_sources(sources, documents), talos=talos, cilium_version=version
-        )
-        diagnostics.extend(notes_of_model)
+        try:
+            conflicts = agent_conflicts(
+                _model_sources(sources, documents), talos=talos, cilium_version=version
+            )
+        except InputError as error:
+            refused = error
     ctx = LintContext(
         documents=tuple(documents),
         values=merged.values,
@@ -141,6 +144,10 @@ def lint_texts(
                     f"rule {unit.code} failed: {type(error).__name__}: {error}", code=unit.code
                 )
             )
+    if refused is not None:
+        _refuse_unless_reported(refused, found)
+        note = f"the model of the agent was not evaluated: {refused.message}"
+        diagnostics.append(Diagnostic(note, refused.position))
     suppressions = {
         name: suppressions_in((c.position.line, c.text) for c in reading.comments[name])
         if name in reading.comments
@@ -216,6 +223,19 @@ def _model_sources(
     or ConfigMap a wrapper among them uses; the loader finds those itself)."""
     holding = {d.name for d in documents if d.root is not None}
     return [(name, text) for name, text in sources if name in holding] or list(sources)
+
+
+def _refuse_unless_reported(refused: InputError, found: Sequence[Violation]) -> None:
+    """check refuses what the loader refuses (exit 2, at its line). lint reads leniently and
+    goes on when one of its rules reports that line (CD107 for a duplicate key, CD501 for a
+    template placeholder): the violation says what check refuses. Otherwise lint refuses the
+    input too, at the same line: it must not pass what check rejects."""
+    where = refused.position
+    if where is None or any(
+        (v.position.file, v.position.line) == (where.file, where.line) for v in found
+    ):
+        return
+    raise refused
 
 
 def _one_per_line(violations: list[Violation]) -> list[Violation]:

@@ -17,12 +17,10 @@ from ciliumdrift.agent.fact import Conflict, Expectation
 from ciliumdrift.agent.facts import FACTS
 from ciliumdrift.derive import derive_context, status_free_context
 from ciliumdrift.derive.coherent import lead_of, merge_groups, merged
-from ciliumdrift.errors import InputError
 from ciliumdrift.load.helm import load_values_and_version
 from ciliumdrift.load.model import Declared, HelmValues, TalosFacts
 from ciliumdrift.load.yaml import lenient_reading
 from ciliumdrift.model import (
-    Diagnostic,
     Finding,
     FindingKind,
     Fix,
@@ -53,15 +51,12 @@ def agent_conflicts(
     *,
     talos: TalosFacts | None,
     cilium_version: str,
-) -> tuple[tuple[AgentConflict, ...], tuple[Diagnostic, ...]]:
+) -> tuple[AgentConflict, ...]:
     """The model's conflicts for the values in ``sources`` merged in order (as check merges
-    its ``-f`` files) at ``cilium_version``; a diagnostic instead when they cannot load."""
-    try:
-        with lenient_reading():
-            values, _ = load_values_and_version((), texts=sources, cilium_version=cilium_version)
-    except InputError as error:
-        note = f"the model of the agent was not evaluated: {error.message}"
-        return (), (Diagnostic(note, error.position),)
+    its ``-f`` files) at ``cilium_version``. Raises the loader's
+    :class:`~ciliumdrift.errors.InputError` when even a lenient read refuses them."""
+    with lenient_reading():
+        values, _ = load_values_and_version((), texts=sources, cilium_version=cilium_version)
     version = Located(
         cilium_version, Origin(Layer.SET, key="cilium-version", detail="the linted version")
     )
@@ -101,7 +96,7 @@ def agent_conflicts(
                 fix=_fix_text(one.fix),
             )
         )
-    return tuple(found), ()
+    return tuple(found)
 
 
 def _finding(fact_id: str, conflict: Conflict, expectation: Expectation) -> Finding:

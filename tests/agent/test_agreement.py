@@ -357,3 +357,37 @@ def test_a_conflict_no_line_states_is_on_the_first_file_named(tmp_path: Path) ->
     from_check = _check_marks(run)
     assert from_check == _lint_marks(run)
     assert (str(kustomization), 1, "talos-conflict") in from_check
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {a: b}\n", 1),
+        ("routingMode: native\nbpf:\n  hostLegacyRouting: {{ .Values.x }}\n", 3),
+    ],
+    ids=["a-lone-configmap", "a-map-as-key"],
+)
+def test_what_check_refuses_and_no_rule_reports_lint_refuses_too(
+    tmp_path: Path, text: str, line: int
+) -> None:
+    """check refused these (no Helm values; a template that YAML reads as a map key) with
+    exit 2; lint noted "the model was not evaluated" and passed them. Now it refuses them
+    at the same line."""
+    values = tmp_path / "values.yaml"
+    values.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as by_check:
+        api.check(values_files=[str(values)], cilium_version="1.18.4")
+    with pytest.raises(InputError) as by_lint:
+        lint([values], cilium_version="1.18.4")
+    assert by_lint.value.position is not None and by_lint.value.position.line == line
+    assert by_check.value.position == by_lint.value.position
+
+
+def test_what_check_refuses_and_a_rule_reports_lint_reports(tmp_path: Path) -> None:
+    """A duplicate key: check refuses it, lint goes on and reports the line (CD107)."""
+    values = tmp_path / "values.yaml"
+    values.write_text("routingMode: native\nroutingMode: tunnel\n", encoding="utf-8")
+    with pytest.raises(InputError):
+        api.check(values_files=[str(values)], cilium_version="1.18.4")
+    report = lint([values], cilium_version="1.18.4")
+    assert ("CD107", 2) in {(v.code, v.position.line) for v in report.violations}
