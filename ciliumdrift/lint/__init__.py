@@ -99,9 +99,11 @@ def lint_texts(
     documents = list(reading.documents)
     diagnostics: list[Diagnostic] = list(reading.diagnostics)
     texts = {**dict(sources), **dict(reading.extra_texts)}
-    requested = cilium_version or settings.cilium_version
     wrapper = next((d for d in documents if d.chart_version), None)
     pinned = chart_pin(wrapper.chart_version) if wrapper and wrapper.chart_version else None
+    # check's precedence (ciliumdrift.inputs): the flag, the wrapper's pin, the settings
+    requested = cilium_version or (None if pinned else settings.cilium_version)
+    known = bool(requested or pinned)
     version, chart, notes = _chart(
         requested,
         wrapper.chart_version if wrapper else None,
@@ -115,7 +117,9 @@ def lint_texts(
     if any(unit.view for unit in selected) and chart:
         try:
             conflicts = agent_conflicts(
-                _model_sources(sources, documents), talos=talos, cilium_version=version
+                _model_sources(sources, documents),
+                talos=talos,
+                cilium_version=version if known else None,
             )
         except InputError as error:
             refused = error
@@ -155,7 +159,7 @@ def lint_texts(
         for name, text in texts.items()
     }
     kept, suppressed = apply_suppressions(_one_per_line(_unique(found)), BY_CODE, suppressions)
-    if not requested and pinned is None:  # no version known: the chart stood in for it
+    if not known:  # no version known: the chart stood in for it
         kept = [_version_unknown(v, version) for v in kept]
         diagnostics = [
             Diagnostic(

@@ -50,15 +50,20 @@ def agent_conflicts(
     sources: Sequence[tuple[str, str]],
     *,
     talos: TalosFacts | None,
-    cilium_version: str,
+    cilium_version: str | None,
 ) -> tuple[AgentConflict, ...]:
     """The model's conflicts for the values in ``sources`` merged in order (as check merges
-    its ``-f`` files) at ``cilium_version``. Raises the loader's
+    its ``-f`` files) at ``cilium_version`` (None: unknown, the newest chart stands in and
+    the model knows it, as in check). Raises the loader's
     :class:`~ciliumdrift.errors.InputError` when even a lenient read refuses them."""
     with lenient_reading():
         values, _ = load_values_and_version((), texts=sources, cilium_version=cilium_version)
-    version = Located(
-        cilium_version, Origin(Layer.SET, key="cilium-version", detail="the linted version")
+    version = (
+        Located(
+            cilium_version, Origin(Layer.SET, key="cilium-version", detail="the linted version")
+        )
+        if cilium_version is not None
+        else None
     )
     declared = Declared(values=values, talos=talos, cilium_version=version)
     ctx = status_free_context(declared)

@@ -415,7 +415,21 @@ def _talos_text(fields: dict[str, Any]) -> str:
 # -- the runs ------------------------------------------------------------------------------------
 
 # None: no version given (the wrapper's pin, else the newest chart stands in)
-_VERSIONS = ("1.14.19", "1.15.19", "1.16.19", "1.17.18", "1.18.4", "1.19.6", "1.20.0", None)
+_VERSIONS = (
+    "1.14.19",
+    "1.15.19",
+    "1.16.19",
+    "1.17.18",
+    "1.18.4",
+    "1.19.6",
+    "1.20.0",
+    None,
+    "v1.17.3",
+    "1.16",
+    "1.21.0",
+    "1.13.4",
+    "1.12.19",
+)
 _COUNTER = itertools.count()
 
 
