@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from ciliumdrift import api
+from ciliumdrift.config import Settings
 from ciliumdrift.errors import InputError
 from ciliumdrift.lint import lint
 from ciliumdrift.lint.rules import BY_CODE
@@ -408,3 +409,30 @@ def test_without_a_version_lint_knows_it_is_unknown_as_check_does() -> None:
     from_check = _check_marks(run)
     assert from_check == _lint_marks(run)
     assert (str(folder / "values.yaml"), 7, "conflicting-setting") in (from_check or set())
+
+
+def test_a_wrappers_pin_comes_before_the_settings_version_in_lint_as_in_check(
+    tmp_path: Path,
+) -> None:
+    """A Flux pin of 1.16.19 and cilium-version 1.20.0 in the settings: check takes the pin
+    (flag, wrapper, settings), lint took the settings' version and missed a conflict of
+    1.16 (multi-pool IPAM in tunnel mode)."""
+    values = tmp_path / "values.yaml"
+    values.write_text(
+        _FLUX.format(pin="1.16.19").replace(
+            "    routingMode: native\n", "    routingMode: tunnel\n    ipam: {mode: multi-pool}\n"
+        ),
+        encoding="utf-8",
+    )
+    settings = Settings(cilium_version="1.20.0")
+    checked = api.check(values_files=[str(values)], settings=settings)
+    linted = lint([values], settings=settings)
+    assert linted.cilium_version == "1.16.19"
+    lines = {
+        (f.source.position.line, f.message)
+        for f in checked.findings
+        if f.source and f.source.position
+    }
+    views = {(v.position.line, v.message) for v in linted.violations if v.fact is not None}
+    assert views == lines
+    assert any(v.code == "CD211" for v in linted.violations)
