@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import operator
 import reprlib
 from collections.abc import Callable
 from dataclasses import MISSING, Field, FrozenInstanceError, dataclass, field, fields
@@ -40,12 +41,25 @@ def record(cls: type[_T], /) -> type[_T]: ...
 
 
 @overload
-def record(*, slots: bool = False) -> Callable[[type[_T]], type[_T]]: ...
+def record(
+    *, slots: bool = False, frozen: bool = True, eq: bool = True, order: bool = False
+) -> Callable[[type[_T]], type[_T]]: ...
 
 
 @dataclass_transform(frozen_default=True, field_specifiers=(field, Field))
-def record(cls: type[_T] | None = None, /, *, slots: bool = False) -> Any:
-    """``@dataclass(frozen=True)`` (``slots=True`` as there), faster to create."""
+def record(
+    cls: type[_T] | None = None,
+    /,
+    *,
+    slots: bool = False,
+    frozen: bool = True,
+    eq: bool = True,
+    order: bool = False,
+) -> Any:
+    """``@dataclass(frozen=True)`` (``slots``, ``frozen``, ``eq`` and ``order`` as there),
+    faster to create."""
+    if order and not eq:
+        raise ValueError("eq must be true if order is true")
 
     def wrap(cls: type[_T]) -> type[_T]:
         documented = bool(cls.__dict__.get("__doc__"))
@@ -54,15 +68,26 @@ def record(cls: type[_T] | None = None, /, *, slots: bool = False) -> Any:
         # Inheriting from a dataclass: frozen from frozen only, as dataclass() has it; the
         # base's __setattr__ and __delattr__ are then dataclass()'s to make (it checks).
         based = [_params(b).frozen for b in cls.__mro__[1:] if _is_dataclass(b)]
-        if based and not all(based):
+        if frozen and based and not all(based):
             raise TypeError("cannot inherit frozen dataclass from a non-frozen one")
+        if not frozen and any(based):
+            raise TypeError("cannot inherit non-frozen dataclass from a frozen one")
         made: type[_T] = dataclass(
-            cls, init=False, repr=False, eq=False, frozen=bool(based), slots=slots
+            cls, init=False, repr=False, eq=False, frozen=frozen and bool(based), slots=slots
         )
-        _add_methods(made, own=cls.__dict__, slots=slots, frozen=not based)
+        _add_methods(
+            made,
+            own=cls.__dict__,
+            slots=slots,
+            frozen=frozen,
+            eq=eq,
+            order=order,
+            based=bool(based),
+        )
         # What the class is, for dataclass() when it makes a subclass (frozen from frozen).
         params = _params(made)
-        params.init = params.repr = params.eq = params.frozen = True
+        params.init = params.repr = True
+        params.eq, params.order, params.frozen = eq, order, frozen
         if not documented:
             made.__doc__ = made.__name__ + _signature_text(made)
         return made
@@ -88,24 +113,38 @@ def _params(cls: type[Any]) -> Any:
     return cls.__dataclass_params__
 
 
-def _add_methods(cls: type[Any], *, own: Any, slots: bool, frozen: bool) -> None:
+def _add_methods(
+    cls: type[Any], *, own: Any, slots: bool, frozen: bool, eq: bool, order: bool, based: bool
+) -> None:
     every = fields(cls)
     names = tuple(f.name for f in every)
-    init = _init(cls, every)
+    init = _init(cls, every, frozen=frozen)
     init.__annotations__ = {f.name: f.type for f in every if f.init} | {"return": None}
-    methods = {
-        "__init__": init,
-        "__repr__": _repr(tuple(f.name for f in every if f.repr)),
-        "__eq__": _eq(_key(tuple(f.name for f in every if f.compare))),
-    }
+    compared = _key(tuple(f.name for f in every if f.compare))
+    methods = {"__init__": init, "__repr__": _repr(tuple(f.name for f in every if f.repr))}
+    if eq:
+        methods["__eq__"] = _eq(compared)
     for name, method in methods.items():
         if name not in own:
             _install(cls, name, method)
+    if order:
+        for name, compare in _ORDER.items():
+            if name in own:
+                raise TypeError(
+                    f"Cannot overwrite attribute {name} in class {cls.__name__}. "
+                    "Consider using functools.total_ordering"
+                )
+            _install(cls, name, _ordered(compared, compare))
+    # dataclass()'s table for __hash__ (unsafe_hash=False): made for eq and frozen, None for
+    # eq alone, left alone without eq or where the class body wrote its own.
     explicit_hash = own.get("__hash__", MISSING)
-    if explicit_hash is MISSING or (explicit_hash is None and "__eq__" in own):
-        hashed = tuple(f.name for f in every if (f.compare if f.hash is None else f.hash))
-        _install(cls, "__hash__", _hash(_key(hashed)))
-    if not frozen:  # dataclass() made them
+    if eq and (explicit_hash is MISSING or (explicit_hash is None and "__eq__" in own)):
+        if frozen:
+            hashed = tuple(f.name for f in every if (f.compare if f.hash is None else f.hash))
+            _install(cls, "__hash__", _hash(_key(hashed)))
+        else:
+            cls.__hash__ = None  # type: ignore[assignment]
+    if not frozen or based:  # nothing to freeze, or dataclass() froze it (a frozen base)
         return
     _install(cls, "__setattr__", _setattr(cls, frozenset(names)))
     _install(cls, "__delattr__", _delattr(cls, frozenset(names)))
@@ -136,18 +175,22 @@ def _signature_text(cls: type[Any]) -> str:
     return "(" + ", ".join(shown) + ")"
 
 
-def _init(cls: type[Any], every: tuple[Field[Any], ...]) -> Any:
+def _init(cls: type[Any], every: tuple[Field[Any], ...], *, frozen: bool) -> Any:
     """``__init__`` for these fields: the compiled code of its shape, renamed for them."""
     shape = tuple(_kind(f) for f in every)
     post_init = hasattr(cls, "__post_init__")
-    template = _init_template(shape, post_init)
+    template = _init_template(shape, post_init, frozen)
     code = template.__code__
     placeholders = _placeholders(len(every))
     renamed = dict(zip(placeholders, (f.name for f in every), strict=True))
     varnames = tuple(renamed.get(name, name) for name in code.co_varnames)
     consts = tuple(renamed.get(c, c) if isinstance(c, str) else c for c in code.co_consts)
+    attributes = tuple(renamed.get(name, name) for name in code.co_names)
     code = code.replace(
-        co_varnames=varnames, co_consts=consts, co_filename=f"<record {cls.__qualname__}>"
+        co_varnames=varnames,
+        co_consts=consts,
+        co_names=attributes,
+        co_filename=f"<record {cls.__qualname__}>",
     )
     scope: dict[str, Any] = {"__setter": object.__setattr__, "__factory": _FACTORY}
     positional_defaults: list[Any] = []
@@ -193,7 +236,7 @@ def _placeholders(count: int) -> tuple[str, ...]:
 
 
 @functools.cache
-def _init_template(shape: tuple[tuple[str, bool, bool], ...], post_init: bool) -> Any:
+def _init_template(shape: tuple[tuple[str, bool, bool], ...], post_init: bool, frozen: bool) -> Any:
     """One compile per shape of fields (most records share a few): names are placeholders,
     renamed per class by :func:`_init`; defaults are given to the function, not the code."""
     positional: list[str] = []
@@ -214,7 +257,11 @@ def _init_template(shape: tuple[tuple[str, bool, bool], ...], post_init: bool) -
             (keyword if kw_only else positional).append(name)
         elif value == name:  # init=False without a default: left unset, as dataclass() does
             continue
-        body.append(f"  __setter(self, {name!r}, {value})")
+        # As dataclass(): a frozen instance is set through object.__setattr__, another by
+        # assignment (which a property or a __setattr__ of the class then sees).
+        body.append(
+            f"  __setter(self, {name!r}, {value})" if frozen else f"  self.{name} = {value}"
+        )
     if post_init:
         body.append("  self.__post_init__()")
     arguments = ", ".join(["self", *positional, *(["*", *keyword] if keyword else [])])
@@ -254,6 +301,25 @@ def _eq(key: Callable[[Any], tuple[Any, ...]]) -> Callable[[Any, Any], Any]:
         return NotImplemented
 
     return __eq__
+
+
+_ORDER: dict[str, Callable[[Any, Any], bool]] = {
+    "__lt__": operator.lt,
+    "__le__": operator.le,
+    "__gt__": operator.gt,
+    "__ge__": operator.ge,
+}
+
+
+def _ordered(
+    key: Callable[[Any], tuple[Any, ...]], compare: Callable[[Any, Any], bool]
+) -> Callable[[Any, Any], Any]:
+    def method(self: Any, other: Any) -> Any:
+        if other.__class__ is self.__class__:
+            return compare(key(self), key(other))
+        return NotImplemented
+
+    return method
 
 
 def _hash(key: Callable[[Any], tuple[Any, ...]]) -> Callable[[Any], int]:

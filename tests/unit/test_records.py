@@ -213,3 +213,86 @@ def test_a_required_field_after_a_default_is_refused_as_dataclass_refuses_it() -
         class Wrong:
             a: int = 0
             b: int
+
+
+OPTIONS = [
+    {"frozen": False},
+    {"frozen": False, "eq": False},
+    {"frozen": True, "order": True},
+    {"frozen": False, "order": True},
+    {"frozen": True, "order": True, "slots": True},
+]
+
+
+def _declared(decorate: Any) -> type[Any]:
+    @decorate
+    class Item:
+        name: str
+        size: int = 0
+        parts: tuple[str, ...] = field(default_factory=tuple)
+        note: str = field(default="", compare=False)
+
+    return Item
+
+
+@pytest.mark.parametrize("options", OPTIONS, ids=str)
+@given(
+    one=st.tuples(st.text(max_size=3), st.integers()),
+    two=st.tuples(st.text(max_size=3), st.integers()),
+)
+def test_mutable_and_ordered_records_behave_as_dataclass(
+    options: dict[str, bool], one: tuple[str, int], two: tuple[str, int]
+) -> None:
+    Theirs, Ours = _declared(dataclasses.dataclass(**options)), _declared(record(**options))
+    ta, tb, oa, ob = Theirs(*one), Theirs(*two, note="x"), Ours(*one), Ours(*two, note="x")
+    assert repr(ta) == repr(oa) and repr(tb) == repr(ob)
+    assert (ta == tb) == (oa == ob) and (ta == Theirs(*one)) == (oa == Ours(*one))
+    assert (Theirs.__hash__ is None) == (Ours.__hash__ is None)
+    if Theirs.__hash__ is not None and options.get("eq", True):
+        assert hash(ta) == hash(oa)
+    if options.get("order"):
+        for op in ("__lt__", "__le__", "__gt__", "__ge__"):
+            assert getattr(ta, op)(tb) == getattr(oa, op)(ob)
+        assert sorted([tb, ta]) == sorted([tb, ta]) and [x.name for x in sorted([ob, oa])] == [
+            x.name for x in sorted([tb, ta])
+        ]
+    else:
+        with pytest.raises(TypeError):
+            _ = oa < ob  # type: ignore[operator]
+    if not options.get("frozen"):
+        oa.size = 5
+        assert oa.size == 5
+    else:
+        with pytest.raises(FrozenInstanceError):
+            oa.size = 5
+    assert str(inspect.signature(Theirs)) == str(inspect.signature(Ours))
+    assert Theirs.__doc__ == Ours.__doc__
+    params = ("eq", "order", "frozen")
+    assert [getattr(Theirs.__dataclass_params__, p) for p in params] == [
+        getattr(Ours.__dataclass_params__, p) for p in params
+    ]
+
+
+def test_a_mutable_record_sets_fields_by_assignment_as_dataclass_does() -> None:
+    seen: list[str] = []
+
+    @record(frozen=False)
+    class Watched:
+        value: int
+
+        def __setattr__(self, name: str, value: Any) -> None:
+            seen.append(name)
+            object.__setattr__(self, name, value)
+
+    Watched(1)
+    assert seen == ["value"]
+
+
+def test_order_without_eq_and_mixed_frozen_inheritance_are_refused() -> None:
+    with pytest.raises(ValueError, match="eq must be true if order is true"):
+        record(eq=False, order=True)
+    with pytest.raises(TypeError, match="non-frozen dataclass from a frozen one"):
+
+        @record(frozen=False)
+        class Child(SlotPoint):  # type: ignore[misc]
+            extra: int = 0
