@@ -1,17 +1,21 @@
-"""``@record``: a frozen dataclass, made with one compile instead of six.
+"""``@record``: a dataclass made in a fraction of dataclass()'s time.
 
 ``@dataclass(frozen=True)`` generates and compiles six methods (``__init__``, ``__repr__``,
-``__eq__``, ``__hash__``, ``__setattr__``, ``__delattr__``): about 0.6 ms a class on Python
-3.11, mostly in ``compile``, and ``ciliumdrift check`` creates more than a hundred classes
-before it reads a file. :func:`record` lets :func:`dataclasses.dataclass` make the fields (so
-``fields``, ``replace``, ``asdict``, ``__match_args__`` and slots work as for any dataclass)
-without methods, compiles ``__init__`` only (its signature is the class's), and installs
-the other five as closures over the field names, computing the same values.
-``tests/unit/test_records.py`` compares every method with the standard library's.
+``__eq__``, ``__hash__``, ``__setattr__``, ``__delattr__``) and parses every string
+annotation: about 0.6 ms a class on Python 3.11, and ``ciliumdrift check`` creates more
+than a hundred classes before it reads a file. :func:`record` makes the same fields (the
+same ``Field`` objects, so ``fields``, ``replace``, ``asdict``, ``__match_args__``, slots and
+dataclass() subclasses work as for any dataclass), compiles ``__init__`` once per shape of
+fields (its signature is the class's) and installs the other methods as closures over the
+field names, computing the same values. What only dataclass() interprets (``ClassVar``,
+``InitVar``, ``KW_ONLY``, a dataclass base) is left to it.
+``tests/unit/test_records.py`` compares every method and field with the standard library's.
 """
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import functools
 import inspect
 import operator
@@ -21,6 +25,8 @@ from dataclasses import MISSING, Field, FrozenInstanceError, dataclass, field, f
 from operator import attrgetter
 from types import FunctionType
 from typing import TYPE_CHECKING, Any, TypeVar, overload
+
+from ciliumdrift.regex import lazy_pattern
 
 if TYPE_CHECKING:
     from typing_extensions import dataclass_transform
@@ -72,9 +78,15 @@ def record(
             raise TypeError("cannot inherit frozen dataclass from a non-frozen one")
         if not frozen and any(based):
             raise TypeError("cannot inherit non-frozen dataclass from a frozen one")
-        made: type[_T] = dataclass(
-            cls, init=False, repr=False, eq=False, frozen=frozen and bool(based), slots=slots
-        )
+        declared = None if based else _declared_fields(cls)
+        made: type[_T]
+        if declared is None:  # what only dataclass() can tell: it makes the fields
+            made = dataclass(
+                cls, init=False, repr=False, eq=False, frozen=frozen and bool(based), slots=slots
+            )
+        else:
+            made = _with_fields(cls, declared, slots=slots)
+            made.__dataclass_params__ = copy.copy(_empty_params())  # type: ignore[attr-defined]
         _add_methods(
             made,
             own=cls.__dict__,
@@ -88,11 +100,94 @@ def record(
         params = _params(made)
         params.init = params.repr = True
         params.eq, params.order, params.frozen = eq, order, frozen
+        if hasattr(params, "slots"):  # Python 3.12+
+            params.slots = slots
         if not documented:
             made.__doc__ = made.__name__ + _signature_text(made)
         return made
 
     return wrap if cls is None else wrap(cls)
+
+
+# -- the fields, as dataclass() finds them -------------------------------------------------------
+# dataclass() spends most of a class's creation in bookkeeping that records do not need:
+# parsing every string annotation for ClassVar, InitVar and KW_ONLY, abstract methods, and
+# methods it is told not to make. Where a class has none of those, and no dataclass base,
+# the fields are made here, as the same Field objects in the same attributes, so that
+# fields(), replace(), asdict() and dataclass() subclasses see what they always see.
+
+#: An annotation that only dataclass() interprets: such a class is left to it.
+_INTERPRETED_ANNOTATION = lazy_pattern(r"^\s*(?:\w+\.)*(?:ClassVar|InitVar|KW_ONLY)\b")
+#: How dataclasses marks a Field as a field (not a ClassVar or an InitVar); without it (a
+#: future Python) every class goes through dataclass().
+_FIELD_MARK: Any = getattr(dataclasses, "_FIELD", None)
+
+
+def _declared_fields(cls: type[Any]) -> dict[str, Field[Any]] | None:
+    """The fields of a class with string annotations only, or None for dataclass() to find."""
+    own = cls.__dict__
+    annotations: dict[str, Any] = own.get("__annotations__", {})
+    if _FIELD_MARK is None:
+        return None
+    found: dict[str, Field[Any]] = {}
+    for name, annotation in annotations.items():
+        if not isinstance(annotation, str) or _INTERPRETED_ANNOTATION.match(annotation):
+            return None
+        declared = own.get(name, MISSING)
+        made: Field[Any] = declared if isinstance(declared, Field) else field(default=declared)
+        made.name, made.type = name, annotation
+        made._field_type = _FIELD_MARK  # type: ignore[attr-defined]
+        if made.kw_only is MISSING:
+            made.kw_only = False
+        if made.default is not MISSING and made.default.__class__.__hash__ is None:
+            raise ValueError(
+                f"mutable default {type(made.default)} for field {name} is not allowed: "
+                "use default_factory"
+            )
+        found[name] = made
+    for name, value in own.items():
+        if isinstance(value, Field) and name not in annotations:
+            raise TypeError(f"{name!r} is a field but has no type annotation")
+    return found
+
+
+def _with_fields(cls: type[_T], declared: dict[str, Field[Any]], *, slots: bool) -> type[_T]:
+    for name, made in declared.items():  # a Field in the class body gives way to its default
+        if isinstance(cls.__dict__.get(name), Field):
+            if made.default is MISSING:
+                delattr(cls, name)
+            else:
+                setattr(cls, name, made.default)
+    cls.__dataclass_fields__ = declared  # type: ignore[attr-defined]
+    if "__match_args__" not in cls.__dict__:
+        positional = (made.name for made in declared.values() if made.init and not made.kw_only)
+        setattr(cls, "__match_args__", tuple(positional))  # noqa: B010 - mypy refuses the plain form
+    if not slots:
+        return cls
+    inherited = {
+        slot
+        for base in cls.__mro__[1:-1]
+        for slot in (
+            (base.__dict__.get("__slots__", ()),)
+            if isinstance(base.__dict__.get("__slots__", ()), str)
+            else base.__dict__.get("__slots__", ())
+        )
+    }
+    body = dict(cls.__dict__)
+    for name in (*declared, "__dict__", "__weakref__"):
+        body.pop(name, None)
+    body["__slots__"] = tuple(name for name in declared if name not in inherited)
+    metaclass: Any = type(cls)
+    slotted: type[_T] = metaclass(cls.__name__, cls.__bases__, body)
+    slotted.__qualname__ = cls.__qualname__
+    return slotted
+
+
+@functools.cache
+def _empty_params() -> Any:
+    """A ``__dataclass_params__`` to copy (its class is private; its fields are set below)."""
+    empty: Any = dataclass(type("_Empty", (), {}), init=False, repr=False, eq=False)
+    return empty.__dataclass_params__
 
 
 class _Factory:

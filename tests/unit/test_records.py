@@ -14,7 +14,7 @@ import dataclasses
 import inspect
 import pickle
 from dataclasses import FrozenInstanceError, field
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from hypothesis import given
@@ -296,3 +296,52 @@ def test_order_without_eq_and_mixed_frozen_inheritance_are_refused() -> None:
         @record(frozen=False)
         class Child(SlotPoint):  # type: ignore[misc]
             extra: int = 0
+
+
+_FIELD_ATTRIBUTES = ("name", "type", "default", "default_factory", "init", "repr", "hash")
+_FIELD_ATTRIBUTES += ("compare", "metadata", "kw_only")
+
+
+@pytest.mark.parametrize("slots", SLOTS)
+def test_the_fields_and_class_attributes_are_dataclass_s(slots: bool) -> None:
+    Theirs, Ours = _pair(slots)
+    for theirs, ours in zip(dataclasses.fields(Theirs), dataclasses.fields(Ours), strict=True):
+        for name in _FIELD_ATTRIBUTES:
+            assert getattr(theirs, name) == getattr(ours, name), name
+    for name in ("x", "y", "tags", "seen", "note", "hidden", "label"):
+        assert hasattr(Theirs, name) == hasattr(Ours, name), name
+        if not slots and hasattr(Theirs, name):
+            assert getattr(Theirs, name) == getattr(Ours, name)
+    assert getattr(Theirs, "__slots__", None) == getattr(Ours, "__slots__", None)
+    assert dataclasses.is_dataclass(Ours) and dataclasses.is_dataclass(Ours(1))
+
+    @dataclasses.dataclass(frozen=True)
+    class Sub(Ours):  # dataclass() reads a record's fields and params as its own
+        extra: int = 9
+
+    assert [f.name for f in dataclasses.fields(Sub)][-1] == "extra"
+    assert Sub(1).extra == 9 and Sub(1).y == "y"
+
+
+def test_what_only_dataclass_interprets_is_left_to_it() -> None:
+    @record
+    class Counted:
+        count: ClassVar[int] = 0
+        name: str = "n"
+
+    assert [f.name for f in dataclasses.fields(Counted)] == ["name"]
+    assert Counted.count == 0 and Counted().name == "n"
+
+
+def test_declaration_errors_are_dataclass_s() -> None:
+    with pytest.raises(ValueError, match="mutable default <class 'list'> for field items"):
+
+        @record
+        class Mutable:
+            items: list[int] = []  # noqa: RUF012
+
+    with pytest.raises(TypeError, match="'loose' is a field but has no type annotation"):
+
+        @record
+        class Loose:
+            loose = field(default=1)
