@@ -1,8 +1,8 @@
 """PyYAML, for its libyaml C parser, imported without compiling what only its Python reader uses.
 
 ``import yaml`` compiles PyYAML's module-level regular expressions, among them the reader's
-``NON_PRINTABLE`` class: on Python 3.11 that one compile is about 57 million instructions, a
-fourteenth of a whole ``ciliumdrift check``, and only PyYAML's pure-Python reader uses it
+``NON_PRINTABLE`` class: on Python 3.11 that one compile is about 57 million instructions,
+7% of a whole ``ciliumdrift check``, and only PyYAML's pure-Python reader uses it
 (the C parser checks characters itself). :func:`pyyaml` imports the package with
 ``re.compile`` standing in as :func:`~ciliumdrift.regex.lazy_pattern`, so that each of those
 patterns is compiled the first time it is used, by whichever code uses it (the kubernetes
