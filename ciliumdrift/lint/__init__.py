@@ -30,6 +30,7 @@ from ciliumdrift.load import chart as chart_data
 from ciliumdrift.load import load_talos
 from ciliumdrift.load.gitops import minor_of_range
 from ciliumdrift.load.written import merge_documents, read_written_sources
+from ciliumdrift.load.yaml import lenient_reading
 from ciliumdrift.model import Diagnostic, Severity
 from ciliumdrift.textio import read_text
 
@@ -60,12 +61,15 @@ def lint(
 
     sources = [read_text(f) for f in files]
     talos = _load_talos(tuple(str(t) for t in talos_files)) if talos_files else None
-    if layered or len(sources) <= 1:
-        return lint_texts(sources, talos=talos, cilium_version=cilium_version, settings=settings)
-    reports = [
-        lint_texts([source], talos=talos, cilium_version=cilium_version, settings=settings)
-        for source in sources
-    ]
+    with lenient_reading():  # one reading: a file linted with a wrapper and alone is parsed once
+        if layered or len(sources) <= 1:
+            return lint_texts(
+                sources, talos=talos, cilium_version=cilium_version, settings=settings
+            )
+        reports = [
+            lint_texts([source], talos=talos, cilium_version=cilium_version, settings=settings)
+            for source in sources
+        ]
     return combine(reports)
 
 
@@ -91,9 +95,22 @@ def lint_texts(
     cilium_version: str | None = None,
     settings: Settings | None = None,
 ) -> LintReport:
-    """Lint ``(name, text)`` pairs already read (the library form of :func:`lint`)."""
+    """Lint ``(name, text)`` pairs already read (the library form of :func:`lint`).
 
-    settings = settings or Settings()
+    Each text is parsed once (:func:`~ciliumdrift.load.yaml.lenient_reading`): the same
+    documents give the layers as written and the model's values.
+    """
+
+    with lenient_reading():
+        return _lint_texts(sources, talos, cilium_version, settings or Settings())
+
+
+def _lint_texts(
+    sources: Sequence[tuple[str, str]],
+    talos: TalosFacts | None,
+    cilium_version: str | None,
+    settings: Settings,
+) -> LintReport:
     conflicted = [name for name, text in sources if has_conflict_marker(text)]
     reading = read_written_sources(sources, conflicted=conflicted)
     documents = list(reading.documents)

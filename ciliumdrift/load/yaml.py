@@ -166,12 +166,30 @@ def load_yaml_documents(
     None: lenient inside :func:`lenient_reading`, strict elsewhere.
     """
     where = locate or (lambda line, column: Position(name, line + 1, column + 1))
-    precheck(text, where, limit=limit)
-    budget = limits.budget_for(where(0, 0).file) if locate is not None else None
     record = _LENIENT.get()
     chosen = record is not None if lenient is None else lenient
-    builder = _Builder(text, where, budget, lenient=chosen, record=record if chosen else None)
-    return builder.documents()
+
+    def parse() -> list[YamlDocument]:
+        precheck(text, where, limit=limit)
+        budget = limits.budget_for(where(0, 0).file) if locate is not None else None
+        builder = _Builder(text, where, budget, lenient=chosen, record=record if chosen else None)
+        return builder.documents()
+
+    if record is None or not chosen:
+        return parse()
+    # A reading parses each text once: lint's layers as written and its model share the
+    # documents (and a broken text's error), and the comments are recorded once.
+    key = (where(0, 0), text, limit)
+    found = record.parsed.get(key)
+    if found is None:
+        try:
+            found = parse()
+        except YamlError as error:
+            found = error
+        record.parsed[key] = found
+    if isinstance(found, YamlError):
+        raise found
+    return list(found)
 
 
 @record
@@ -193,6 +211,10 @@ class LenientRecord:
     """
 
     comments: dict[str, list[Comment]] = field(default_factory=dict)
+    #: Every text parsed, by (start, text, size limit): its documents, or the error it raised.
+    parsed: dict[tuple[Position, str, int | None], list[YamlDocument] | YamlError] = field(
+        default_factory=dict
+    )
 
 
 @contextmanager
