@@ -56,7 +56,9 @@ Limits (each violation is a :class:`~ciliumdrift.errors.YamlError` naming
 Lint reads through this module too (:mod:`ciliumdrift.load.written`), inside
 :func:`lenient_reading`: every node keeps its position and scalar style (``quoted``), and a
 repeated key is recorded on the document (``YamlDocument.duplicates``) instead of refused,
-and the comments of every text read are recorded (:class:`LenientRecord`).
+and the comments of every text read are recorded (:class:`LenientRecord`). A lenient reading
+parses each text once: a second read of the same text at the same place gets the documents
+(or the error) of the first, so lint's layers as written and its model share one parse.
 """
 
 from __future__ import annotations
