@@ -648,6 +648,9 @@ def _comments(
 
     spans = sorted((offset(a, b), offset(c, d)) for a, b, c, d in scalars)
     begins = [begin for begin, _ in spans]
+    # ``line`` counts the newlines before ``counted``. Comments come in text order, so each
+    # stretch of text is counted once: a chart's values.yaml has thousands of comments.
+    line = counted = 0
     index = text.find("#")
     while index >= 0:
         inside = bisect.bisect_right(begins, index) - 1
@@ -656,7 +659,8 @@ def _comments(
         ):
             end = text.find("\n", index)
             end = len(text) if end < 0 else end
-            line, column = _line_column(text, index)
+            line, counted = line + text.count("\n", counted, index), index
+            column = index - (text.rfind("\n", 0, index) + 1)
             yield Comment(where(line, column), text[index:end].rstrip("\r"))
             index = text.find("#", end)
         else:
