@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -144,7 +144,7 @@ def _node_from(root: YamlNode, name: str) -> Node:
     return from_yaml(root, origin_for, talos_scalar, key_of)
 
 
-@dataclass
+@record(frozen=False)
 class _State:
     v1alpha1: Node | None = None
     documents: list[tuple[str, str | None, Node]] = field(default_factory=list)
@@ -181,10 +181,12 @@ def _get(node: Node | None, *path: str) -> Node | None:
     return node
 
 
+# Under ``cluster:``, each line is blank or a comment, or else indented text: the two kinds
+# never match the same line, so a long run of comments costs linear time, not exponential.
 _TALOS_SIGNATURE = lazy_pattern(
     r"^(?:machine:|version:\s*['\"]?v1alpha1\b|apiVersion:\s*['\"]?v1alpha1\b|"
     r"talosVersion:|clusterPodNets:|"
-    r"cluster:[^\n]*\n(?:[ \t]*(?:#[^\n]*)?\n|[ \t]+[^\n]*\n)*?[ \t]+"
+    r"cluster:[^\n]*\n(?:[ \t]*(?:#[^\n]*)?\n|[ \t]+[^#\n \t][^\n]*\n)*?[ \t]+"
     r"(?:network|proxy|apiServer|controllerManager|controlPlane|inlineManifests|"
     r"extraManifests|etcd|discovery|scheduler|allowSchedulingOnControlPlanes):)",
     re.M,
