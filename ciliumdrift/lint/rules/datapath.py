@@ -612,7 +612,7 @@ def bandwidth_manager_with_ipsec(ctx: LintContext) -> None:
     `The bandwidth manager cannot be used with IPSec. Disabling the bandwidth manager.`: the
     agent starts with the bandwidth manager off, whatever the kernel, so pod bandwidth limits
     (`kubernetes.io/egress-bandwidth`) and BBR are silently not applied
-    (cilium/cilium@v1.16.0:pkg/datapath/linux/bandwidth/bandwidth.go; daemon_main.go before).
+    (cilium/cilium@v1.16.0:pkg/datapath/linux/bandwidth/bandwidth.go, same up to v1.19.0).
 
     ## Bad
     ```yaml
