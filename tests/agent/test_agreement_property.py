@@ -1,7 +1,10 @@
 """lint and check agree on values files unlike the corpus: generated from the keys the model
 reads, written in the ways people write them (quoted booleans, YAML 1.1 words, numbers as
-strings, flow maps, anchors, an umbrella chart, Flux and Argo CD wrappers, several ``-f``
-layers that override each other), with or without a Talos machine config.
+strings, nulls, wrong types, flow maps, anchors and merge keys, a duplicate key, CRLF and a
+byte-order mark; plain, under an umbrella chart, in a Flux HelmRelease or an Argo CD
+Application pinned to a version, a range or a version without chart data; one to three
+``-f`` layers that override each other), with or without a Talos machine config, talhelper
+config or patch, at a Cilium version or none.
 
 The comparison is the one of :mod:`tests.agent.test_agreement`: the status-free conflicts of
 ``check`` and the agent-behaviour violations of ``lint``, as sets of (file, line, cause kind).
@@ -15,10 +18,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 
-from tests.agent.test_agreement import Run, assert_agreement
+from tests.agent.test_agreement import Run, _check_marks, _lint_marks, assert_agreement
 
 # -- the values --------------------------------------------------------------------------------
 
@@ -469,3 +472,19 @@ def _runs(draw: st.DrawFn) -> Run:
 @given(_runs())
 def test_lint_and_check_agree_on_generated_values(run: Run) -> None:
     assert_agreement(run)
+
+
+def test_the_generated_runs_reach_the_conflicts_and_the_refusals() -> None:
+    """Not a vacuous agreement: the generator reaches runs where both report conflicts, one
+    with a Talos conflict, and runs check refuses."""
+    # generate only: the first run found will do (shrinking it would run check hundreds of times)
+    quick = settings(max_examples=300, deadline=None, database=None, phases=[Phase.generate])
+    found = find(_runs(), lambda run: len(_check_marks(run) or ()) >= 3, settings=quick)
+    assert _lint_marks(found) == _check_marks(found)
+    talos = find(
+        _runs(),
+        lambda run: any(kind == "talos-conflict" for *_, kind in _check_marks(run) or ()),
+        settings=quick,
+    )
+    assert _lint_marks(talos) == _check_marks(talos)
+    find(_runs(), lambda run: _check_marks(run) is None, settings=quick)
