@@ -75,7 +75,8 @@ def lint_command(
             report = lint(
                 paths,
                 talos_files=settings.talos,
-                cilium_version=settings.cilium_version,
+                # the flag; the settings' version comes after a wrapper's pin, as in check
+                cilium_version=cilium_version,
                 settings=settings,
                 layered=merge,
             )

@@ -11,14 +11,17 @@ from the outside, through the public ``lint`` and ``check`` of the library.
 
 from __future__ import annotations
 
+import json
 import tempfile
 from functools import cache
 from pathlib import Path
 
 import pytest
 import yaml
+from typer.testing import CliRunner
 
 from ciliumdrift import api
+from ciliumdrift.cli import app
 from ciliumdrift.config import Settings
 from ciliumdrift.errors import InputError
 from ciliumdrift.lint import lint
@@ -436,3 +439,32 @@ def test_a_wrappers_pin_comes_before_the_settings_version_in_lint_as_in_check(
     views = {(v.position.line, v.message) for v in linted.violations if v.fact is not None}
     assert views == lines
     assert any(v.code == "CD211" for v in linted.violations)
+
+
+def test_the_commands_take_the_wrappers_pin_before_the_configured_version(
+    tmp_path: Path,
+) -> None:
+    """The same through the CLI: `lint` handed the configured version to the library as if
+    it were --cilium-version, so it came before the wrapper's pin; `check` puts it after."""
+    values = tmp_path / "values.yaml"
+    values.write_text(
+        _FLUX.format(pin="1.16.19").replace(
+            "    routingMode: native\n", "    routingMode: tunnel\n    ipam: {mode: multi-pool}\n"
+        ),
+        encoding="utf-8",
+    )
+    config = tmp_path / ".ciliumdrift.yaml"
+    config.write_text("cilium-version: 1.20.0\n", encoding="utf-8")
+    runner = CliRunner()
+    common = ["--config", str(config), "--format", "json"]
+    checked = json.loads(runner.invoke(app, ["check", "-f", str(values), *common]).stdout)
+    linted = json.loads(runner.invoke(app, ["lint", str(values), *common]).stdout)
+    assert linted["cilium_version"] == "1.16.19"
+    from_check = {
+        (f["source"]["line"], f["causes"][0]["kind"])
+        for f in checked["findings"]
+        if f["kind"] == "cross-check"
+    }
+    from_lint = {(v["line"], v["cause"]) for v in linted["violations"] if v["fact"]}
+    assert from_lint == from_check
+    assert any(v["code"] == "CD211" for v in linted["violations"])
