@@ -468,3 +468,89 @@ def test_the_commands_take_the_wrappers_pin_before_the_configured_version(
     from_lint = {(v["line"], v["cause"]) for v in linted["violations"] if v["fact"]}
     assert from_lint == from_check
     assert any(v["code"] == "CD211" for v in linted["violations"])
+
+
+#: Ways values reach the chart that the generated runs do not write: a k3s HelmChart, a
+#: kustomization (valuesFile and valuesInline), a Flux HelmRelease taking values from a
+#: ConfigMap of another file, an Argo CD Application with several sources, a multi-document
+#: file, an umbrella chart whose Chart.yaml pins the version.
+_CONFLICTING = (
+    "routingMode: native\n"
+    "kubeProxyReplacement: true\n"
+    "bpf: {masquerade: true, hostLegacyRouting: false}\n"
+    "bandwidthManager: {enabled: true, bbr: true}\n"
+    "encryption: {enabled: true, type: ipsec}\n"
+)
+
+
+def _indent(text: str, by: int) -> str:
+    return "".join(" " * by + line + "\n" for line in text.splitlines())
+
+
+SHAPES: dict[str, dict[str, str]] = {
+    "k3s-helmchart": {
+        "chart.yaml": "apiVersion: helm.cattle.io/v1\nkind: HelmChart\n"
+        "metadata: {name: cilium, namespace: kube-system}\n"
+        "spec:\n  chart: cilium\n  repo: https://helm.cilium.io\n  version: 1.17.4\n"
+        "  valuesContent: |-\n" + _indent(_CONFLICTING, 4),
+    },
+    "kustomize": {
+        "kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\n"
+        "kind: Kustomization\nhelmCharts:\n  - name: cilium\n"
+        "    repo: https://helm.cilium.io\n    version: 1.16.5\n    releaseName: cilium\n"
+        "    valuesFile: values.yaml\n    valuesInline:\n"
+        "      hostFirewall: {enabled: true}\n      encryption: {enabled: true, type: ipsec}\n",
+        "values.yaml": "routingMode: native\nbandwidthManager: {enabled: true}\n",
+    },
+    "flux-values-from": {
+        "release.yaml": "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n"
+        "metadata: {name: cilium, namespace: kube-system}\n"
+        "spec:\n  chart:\n    spec: {chart: cilium, version: 1.18.4}\n"
+        "  valuesFrom:\n    - kind: ConfigMap\n      name: cilium-values\n"
+        "  values:\n    kubeProxyReplacement: true\n",
+        "configmap.yaml": "apiVersion: v1\nkind: ConfigMap\n"
+        "metadata: {name: cilium-values, namespace: kube-system}\n"
+        "data:\n  values.yaml: |\n" + _indent(_CONFLICTING, 4),
+    },
+    "argo-sources": {
+        "app.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: Application\n"
+        "metadata: {name: cilium, namespace: argocd}\nspec:\n  sources:\n"
+        "    - repoURL: https://helm.cilium.io\n      chart: cilium\n"
+        "      targetRevision: 1.18.4\n      helm:\n        values: |\n"
+        + _indent(_CONFLICTING, 10)
+        + "    - repoURL: https://github.com/example/config\n      ref: values\n",
+    },
+    "multi-document": {
+        "values.yaml": "routingMode: native\nkubeProxyReplacement: true\n---\n"
+        "routingMode: tunnel\nautoDirectNodeRoutes: true\nbpf:\n  masquerade: true\n",
+    },
+    "umbrella-chart": {
+        "Chart.yaml": "apiVersion: v2\nname: network\nversion: 0.1.0\ndependencies:\n"
+        "  - name: cilium\n    version: 1.16.5\n    repository: https://helm.cilium.io\n",
+        "values.yaml": "cilium:\n" + _indent(_CONFLICTING, 2),
+    },
+}
+
+_TALOS_WITHOUT_CNI = (
+    "version: v1alpha1\nmachine:\n  type: controlplane\n  install:\n"
+    "    image: ghcr.io/siderolabs/installer:v1.8.3\n"
+)
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+@pytest.mark.parametrize("version", ["1.16.19", "1.18.4", None])
+@pytest.mark.parametrize("with_talos", [False, True], ids=["values", "values+talos"])
+def test_lint_and_check_agree_on_every_way_values_reach_the_chart(
+    tmp_path: Path, shape: str, version: str | None, with_talos: bool
+) -> None:
+    files = SHAPES[shape]
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    given = tuple(str(tmp_path / name) for name in files if name != "Chart.yaml")
+    talos: tuple[str, ...] = ()
+    if with_talos:
+        (tmp_path / "talos.yaml").write_text(_TALOS_WITHOUT_CNI, encoding="utf-8")
+        talos = (str(tmp_path / "talos.yaml"),)
+    run: Run = (given, talos, version)
+    assert_agreement(run)
+    assert _check_marks(run), "the shape's values conflict: both must say so"
