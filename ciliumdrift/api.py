@@ -427,9 +427,10 @@ def report_for(
     extra_inputs: Mapping[str, Any] | None = None,
     node_configs: Sequence[Any] = (),
     declared: Declared | None = None,
+    per_node: bool = False,
 ) -> Report:
     """Load what ``inputs`` declare (unless ``declared`` is given) and compare it with
-    ``observations``: one Report."""
+    ``observations``: one Report (``per_node``: as in :func:`build_report`)."""
     if declared is None:
         declared = declared_for(inputs)
     described = {**inputs.to_dict(), **(extra_inputs or {})}
@@ -446,6 +447,7 @@ def report_for(
         diagnostics=diagnostics,
         inputs=described,
         node_configs=node_configs,
+        per_node=per_node,
     )
 
 

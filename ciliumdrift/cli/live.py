@@ -41,7 +41,7 @@ from ciliumdrift.cli._common import (
     finish_check,
     run,
 )
-from ciliumdrift.live import live_report
+from ciliumdrift.live.cluster import live_report
 from ciliumdrift.live.model import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT
 from ciliumdrift.live.prometheus import source_from_flags
 from ciliumdrift.load import set_flags_from_options

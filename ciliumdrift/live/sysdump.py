@@ -41,14 +41,6 @@ from typing import IO, Any
 
 from ciliumdrift import limits
 from ciliumdrift.errors import CiliumdriftError, CollectionError, InputError
-from ciliumdrift.live.collect import (
-    agent_pod,
-    configmap_changed_at,
-    default_parser,
-    node_config,
-    node_facts,
-    observation,
-)
 from ciliumdrift.live.model import (
     AgentPod,
     AgentResult,
@@ -57,6 +49,14 @@ from ciliumdrift.live.model import (
     LiveResult,
     NodeConfigOverride,
     NodeFacts,
+)
+from ciliumdrift.live.objects import (
+    agent_pod,
+    configmap_changed_at,
+    default_parser,
+    node_config,
+    node_facts,
+    observation,
 )
 from ciliumdrift.load.plain import load_plain_documents
 from ciliumdrift.model import Diagnostic

@@ -275,7 +275,7 @@ def test_ctrl_c_exits_130_without_a_traceback(fake_cluster: Start) -> None:
 
 def test_a_defect_in_one_agent_stays_with_that_agent(fake_cluster: Start) -> None:
     _cluster, kubeconfig = fake_cluster(3)
-    from ciliumdrift.live.collect import default_parser
+    from ciliumdrift.live.objects import default_parser
 
     parse = default_parser()
 
