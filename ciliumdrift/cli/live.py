@@ -36,8 +36,6 @@ from ciliumdrift.cli._common import (
     Timeout,
     ValuesFiles,
     Verbose,
-    emit,
-    fail,
     finish_check,
     run,
 )
@@ -48,7 +46,6 @@ from ciliumdrift.load import set_flags_from_options
 from ciliumdrift.report import FailOn, ReportFormat
 from ciliumdrift.report.fleet import fleet_view, render_markdown
 from ciliumdrift.report.html import render_view
-from ciliumdrift.report.policy import exit_code, nothing_compared
 
 #: The command on its own; the root command loads this module only to run it (cli.COMMANDS).
 app = typer.Typer(add_completion=False)
@@ -130,25 +127,19 @@ def live_command(
             sample=sample,
             node_configs=node_config,
         )
-        if quiet or verbose or fmt.value not in ("markdown", "json", "html"):
-            return finish_check(
-                report,
-                fmt,
-                output,
-                fail_on=fail_on,
-                fail_on_health=fail_on_health,
-                verbose=verbose,
-                quiet=quiet,
-                missing=_missing(report, namespace, selector),
-                matrix=True,
-            )
-
-        code = exit_code(report, fail_on=fail_on, fail_on_health=fail_on_health)
-        emit(render_live(report, fmt.value, code), output)
-        reason = nothing_compared(report)
-        if reason is not None:
-            fail(_missing(report, namespace, selector) or reason)
-        return code
+        fleet = not (quiet or verbose) and fmt.value in ("markdown", "json", "html")
+        return finish_check(
+            report,
+            fmt,
+            output,
+            fail_on=fail_on,
+            fail_on_health=fail_on_health,
+            verbose=verbose,
+            quiet=quiet,
+            missing=_missing(report, namespace, selector),
+            matrix=True,
+            render_as=(lambda shown, code: render_live(shown, fmt.value, code)) if fleet else None,
+        )
 
     run(body)
 
