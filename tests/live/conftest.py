@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
 from tests.conftest import EXAMPLES
 from tests.fakecluster import FakeCluster
@@ -35,18 +34,22 @@ def fake_cluster(tmp_path: Path) -> Iterator[Callable[..., tuple[FakeCluster, Pa
 
 
 @pytest.fixture
-def run_cli(monkeypatch: pytest.MonkeyPatch) -> Callable[..., tuple[int, str, str]]:
-    """Run ``ciliumdrift <args>`` in-process; returns (exit code, stdout, stderr)."""
-    from ciliumdrift.cli import app
+def run_live(run_cli: Callable[..., tuple[int, str, str]]) -> Callable[..., tuple[int, str, str]]:
+    """``ciliumdrift live`` with the seed config against a kubeconfig, in JSON."""
 
-    monkeypatch.setenv("NO_COLOR", "1")
-    monkeypatch.delenv("KUBECONFIG", raising=False)
-
-    def run(*args: str) -> tuple[int, str, str]:
-        result = CliRunner().invoke(app, list(args))
-        return result.exit_code, result.stdout, result.stderr
+    def run(kubeconfig: Path, *args: str) -> tuple[int, str, str]:
+        return run_cli(
+            "live", *SEED_ARGS, *args, "--kubeconfig", str(kubeconfig), "--format", "json"
+        )
 
     return run
+
+
+def drifted(result: tuple[int, str, str]) -> list[dict[str, Any]]:
+    """The findings of a run that must find drift (exit 1)."""
+    code, out, err = result
+    assert code == 1, err
+    return findings(out)
 
 
 def findings(stdout: str) -> list[dict[str, Any]]:
