@@ -6,16 +6,13 @@ the diff like code.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from ciliumdrift.cli import app
+from tests.conftest import invoke
+from tests.golden import SEED, assert_golden
 
-EXPECTED = Path(__file__).parent / "expected"
-SEED = "examples/talos-netkit-native"
 DRIFT = "examples/talos-netkit-drift"
 VERSION = ("--cilium-version", "1.18.4")
 EXPECT_SEED = ("expect", "-f", f"{SEED}/values.yaml", "--talos", f"{SEED}/talos.yaml", *VERSION)
@@ -59,11 +56,6 @@ CASES: dict[str, tuple[str, ...]] = {
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_golden(name: str, repo_cwd: Path) -> None:
-    result = CliRunner().invoke(app, list(CASES[name]))
-    assert result.exit_code in (0, 1), result.stdout + result.stderr
-    actual = f"exit: {result.exit_code}\n{result.stdout}"
-    target = EXPECTED / name
-    if os.environ.get("UPDATE_GOLDEN"):
-        target.write_text(actual, encoding="utf-8")
-    assert target.exists(), f"no golden file {target.name}: run UPDATE_GOLDEN=1 pytest tests/golden"
-    assert actual == target.read_text(encoding="utf-8")
+    code, out, err = invoke(*CASES[name])
+    assert code in (0, 1), out + err
+    assert_golden(name, code, out)
