@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -144,7 +144,7 @@ def _node_from(root: YamlNode, name: str) -> Node:
     return from_yaml(root, origin_for, talos_scalar, key_of)
 
 
-@dataclass
+@record(frozen=False)
 class _State:
     v1alpha1: Node | None = None
     documents: list[tuple[str, str | None, Node]] = field(default_factory=list)

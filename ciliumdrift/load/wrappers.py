@@ -34,7 +34,7 @@ order its controller hands it to Helm:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Protocol
 
@@ -63,7 +63,7 @@ _EXACT_VERSION = lazy_pattern(r"^v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$")
 UMBRELLA_KEYS = frozenset({"cilium", "global"})
 
 
-@dataclass
+@record(frozen=False)
 class ValueFile:
     """An Argo CD ``helm.valueFiles`` entry, resolved when the sources are assembled."""
 
@@ -72,7 +72,7 @@ class ValueFile:
     source_path: str | None  # the Argo source's ``path`` (the chart's folder in the repo)
 
 
-@dataclass
+@record(frozen=False)
 class ValuesSource:
     """What one ``-f`` file contributes: value layers in order, flags, a chart version.
 
@@ -554,7 +554,7 @@ def _plain_layers(text: str, name: str) -> list[dict[str, Node]]:
 
 
 # -- several files together ----------------------------------------------------------------------
-@dataclass
+@record(frozen=False)
 class Assembly:
     """Every ``-f`` file read, with what a wrapper points at found and merged in place."""
 

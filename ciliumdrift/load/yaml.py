@@ -66,7 +66,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from ciliumdrift import limits
@@ -93,7 +93,7 @@ _CONFLICT_MARKER = lazy_pattern(r"^(?:<{7}|>{7})(?: |$)|^={7}$", re.MULTILINE)
 _BOM = "\ufeff"
 
 
-@dataclass(eq=False)
+@record(frozen=False, eq=False)
 class YamlNode:
     """A YAML node: ``kind`` is ``scalar``, ``map`` or ``seq``.
 
@@ -183,7 +183,7 @@ class Comment:
     text: str
 
 
-@dataclass
+@record(frozen=False)
 class LenientRecord:
     """What the reads inside :func:`lenient_reading` saw that only lint reports.
 

@@ -14,7 +14,7 @@ import dataclasses
 import inspect
 import pickle
 from dataclasses import FrozenInstanceError, field
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from hypothesis import given
@@ -213,3 +213,135 @@ def test_a_required_field_after_a_default_is_refused_as_dataclass_refuses_it() -
         class Wrong:
             a: int = 0
             b: int
+
+
+OPTIONS = [
+    {"frozen": False},
+    {"frozen": False, "eq": False},
+    {"frozen": True, "order": True},
+    {"frozen": False, "order": True},
+    {"frozen": True, "order": True, "slots": True},
+]
+
+
+def _declared(decorate: Any) -> type[Any]:
+    @decorate
+    class Item:
+        name: str
+        size: int = 0
+        parts: tuple[str, ...] = field(default_factory=tuple)
+        note: str = field(default="", compare=False)
+
+    return Item
+
+
+@pytest.mark.parametrize("options", OPTIONS, ids=str)
+@given(
+    one=st.tuples(st.text(max_size=3), st.integers()),
+    two=st.tuples(st.text(max_size=3), st.integers()),
+)
+def test_mutable_and_ordered_records_behave_as_dataclass(
+    options: dict[str, bool], one: tuple[str, int], two: tuple[str, int]
+) -> None:
+    Theirs, Ours = _declared(dataclasses.dataclass(**options)), _declared(record(**options))
+    ta, tb, oa, ob = Theirs(*one), Theirs(*two, note="x"), Ours(*one), Ours(*two, note="x")
+    assert repr(ta) == repr(oa) and repr(tb) == repr(ob)
+    assert (ta == tb) == (oa == ob) and (ta == Theirs(*one)) == (oa == Ours(*one))
+    assert (Theirs.__hash__ is None) == (Ours.__hash__ is None)
+    if Theirs.__hash__ is not None and options.get("eq", True):
+        assert hash(ta) == hash(oa)
+    if options.get("order"):
+        for op in ("__lt__", "__le__", "__gt__", "__ge__"):
+            assert getattr(ta, op)(tb) == getattr(oa, op)(ob)
+        assert sorted([tb, ta]) == sorted([tb, ta]) and [x.name for x in sorted([ob, oa])] == [
+            x.name for x in sorted([tb, ta])
+        ]
+    else:
+        with pytest.raises(TypeError):
+            _ = oa < ob  # type: ignore[operator]
+    if not options.get("frozen"):
+        oa.size = 5
+        assert oa.size == 5
+    else:
+        with pytest.raises(FrozenInstanceError):
+            oa.size = 5
+    assert str(inspect.signature(Theirs)) == str(inspect.signature(Ours))
+    assert Theirs.__doc__ == Ours.__doc__
+    params = ("eq", "order", "frozen")
+    assert [getattr(Theirs.__dataclass_params__, p) for p in params] == [
+        getattr(Ours.__dataclass_params__, p) for p in params
+    ]
+
+
+def test_a_mutable_record_sets_fields_by_assignment_as_dataclass_does() -> None:
+    seen: list[str] = []
+
+    @record(frozen=False)
+    class Watched:
+        value: int
+
+        def __setattr__(self, name: str, value: Any) -> None:
+            seen.append(name)
+            object.__setattr__(self, name, value)
+
+    Watched(1)
+    assert seen == ["value"]
+
+
+def test_order_without_eq_and_mixed_frozen_inheritance_are_refused() -> None:
+    with pytest.raises(ValueError, match="eq must be true if order is true"):
+        record(eq=False, order=True)
+    with pytest.raises(TypeError, match="non-frozen dataclass from a frozen one"):
+
+        @record(frozen=False)
+        class Child(SlotPoint):  # type: ignore[misc]
+            extra: int = 0
+
+
+_FIELD_ATTRIBUTES = ("name", "type", "default", "default_factory", "init", "repr", "hash")
+_FIELD_ATTRIBUTES += ("compare", "metadata", "kw_only")
+
+
+@pytest.mark.parametrize("slots", SLOTS)
+def test_the_fields_and_class_attributes_are_dataclass_s(slots: bool) -> None:
+    Theirs, Ours = _pair(slots)
+    for theirs, ours in zip(dataclasses.fields(Theirs), dataclasses.fields(Ours), strict=True):
+        for name in _FIELD_ATTRIBUTES:
+            assert getattr(theirs, name) == getattr(ours, name), name
+    for name in ("x", "y", "tags", "seen", "note", "hidden", "label"):
+        assert hasattr(Theirs, name) == hasattr(Ours, name), name
+        if not slots and hasattr(Theirs, name):
+            assert getattr(Theirs, name) == getattr(Ours, name)
+    assert getattr(Theirs, "__slots__", None) == getattr(Ours, "__slots__", None)
+    assert dataclasses.is_dataclass(Ours) and dataclasses.is_dataclass(Ours(1))
+
+    @dataclasses.dataclass(frozen=True)
+    class Sub(Ours):  # dataclass() reads a record's fields and params as its own
+        extra: int = 9
+
+    assert [f.name for f in dataclasses.fields(Sub)][-1] == "extra"
+    assert Sub(1).extra == 9 and Sub(1).y == "y"
+
+
+def test_what_only_dataclass_interprets_is_left_to_it() -> None:
+    @record
+    class Counted:
+        count: ClassVar[int] = 0
+        name: str = "n"
+
+    assert [f.name for f in dataclasses.fields(Counted)] == ["name"]
+    assert Counted.count == 0 and Counted().name == "n"
+
+
+def test_declaration_errors_are_dataclass_s() -> None:
+    with pytest.raises(ValueError, match="mutable default <class 'list'> for field items"):
+
+        @record
+        class Mutable:
+            items: list[int] = []  # noqa: RUF012
+
+    with pytest.raises(TypeError, match="'loose' is a field but has no type annotation"):
+
+        @record
+        class Loose:
+            loose = field(default=1)
