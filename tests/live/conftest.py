@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import EXAMPLES
-from tests.fakecluster import FakeCluster
+from tests.fakecluster import FakeCluster, clusters
 
 SEED = EXAMPLES / "talos-netkit-native"
 SEED_ARGS = ["-f", str(SEED / "values.yaml"), "--talos", str(SEED / "talos.yaml")]
@@ -21,16 +21,7 @@ pytestmark = pytest.mark.live
 @pytest.fixture
 def fake_cluster(tmp_path: Path) -> Iterator[Callable[..., tuple[FakeCluster, Path]]]:
     """Start a FakeCluster with the given arguments; returns (cluster, kubeconfig path)."""
-    started: list[FakeCluster] = []
-
-    def start(*args: Any, **kwargs: Any) -> tuple[FakeCluster, Path]:
-        cluster = FakeCluster(*args, **kwargs).start()
-        started.append(cluster)
-        return cluster, cluster.kubeconfig(tmp_path / f"kubeconfig-{len(started)}")
-
-    yield start
-    for cluster in started:
-        cluster.stop()
+    yield from clusters(FakeCluster, tmp_path)
 
 
 @pytest.fixture
