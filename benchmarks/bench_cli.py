@@ -83,6 +83,39 @@ def main() -> None:
     print(f"ratio ciliumdrift/check-jsonschema: {mine / other:.2f} (target <= 0.60)")
     per_pair = statistics.median(p[0] / p[1] for p in pairs)
     print(f"median of the {RUNS} paired ratios:     {per_pair:.2f}")
+    instructions(check, validate)
+
+
+def instructions(check: list[str], validate: list[str]) -> None:
+    """The same ratio in instructions executed (valgrind, when installed): one run each.
+
+    Wall time on a shared two-core machine moves by a fifth between runs; the count of
+    instructions a cold start executes does not (it moves by about 1% with hash seeds).
+    """
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        print("valgrind is not installed: instruction counts not measured")
+        return
+    counts = []
+    for argv in (check, validate):
+        done = subprocess.run(
+            [valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", *argv],
+            cwd=REPO,
+            env=ENV,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+        found = [line for line in done.stderr.splitlines() if "Collected :" in line]
+        if not found:
+            print("valgrind did not report a count: instruction counts not measured")
+            return
+        counts.append(int(found[-1].rsplit(":", 1)[1].strip()))
+    mine, other = counts
+    print(f"instructions, ciliumdrift check:      {mine / 1e6:.0f} M")
+    print(f"instructions, check-jsonschema:       {other / 1e6:.0f} M")
+    print(f"ratio in instructions: {mine / other:.2f} (target <= 0.60)")
 
 
 if __name__ == "__main__":

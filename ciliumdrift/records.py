@@ -316,14 +316,18 @@ def _required(f: Field[Any]) -> bool:
     return f.default is MISSING and f.default_factory is MISSING
 
 
-def _kind(f: Field[Any]) -> tuple[str, bool, bool]:
-    if f.default_factory is not MISSING:
+def _kind(f: Field[Any]) -> tuple[str, bool]:
+    # Every argument has the same code (its default is the function's, and a factory's
+    # marker is checked for all of them), so that classes share templates by field count.
+    if f.init:
+        kind = "argument"
+    elif f.default_factory is not MISSING:
         kind = "factory"
     elif f.default is not MISSING:
         kind = "default"
     else:
-        kind = "required"
-    return kind, f.init, bool(f.kw_only)
+        kind = "unset"
+    return kind, bool(f.kw_only)
 
 
 def _placeholders(count: int) -> tuple[str, ...]:
@@ -331,27 +335,24 @@ def _placeholders(count: int) -> tuple[str, ...]:
 
 
 @functools.cache
-def _init_template(shape: tuple[tuple[str, bool, bool], ...], post_init: bool, frozen: bool) -> Any:
+def _init_template(shape: tuple[tuple[str, bool], ...], post_init: bool, frozen: bool) -> Any:
     """One compile per shape of fields (most records share a few): names are placeholders,
     renamed per class by :func:`_init`; defaults are given to the function, not the code."""
     positional: list[str] = []
     keyword: list[str] = []
     body: list[str] = []
-    for index, (name, (kind, init, kw_only)) in enumerate(
+    for index, (name, (kind, kw_only)) in enumerate(
         zip(_placeholders(len(shape)), shape, strict=True)
     ):
-        if kind == "factory":
-            value = (
-                f"__f_{index}() if {name} is __factory else {name}" if init else f"__f_{index}()"
-            )
-        elif kind == "default":
-            value = name if init else f"__d_{index}"
-        else:
-            value = name
-        if init:
-            (keyword if kw_only else positional).append(name)
-        elif value == name:  # init=False without a default: left unset, as dataclass() does
+        if kind == "unset":  # init=False without a default: left unset, as dataclass() does
             continue
+        if kind == "factory":
+            value = f"__f_{index}()"
+        elif kind == "default":
+            value = f"__d_{index}"
+        else:  # only a field with a default_factory has the marker as its default
+            value = f"{name} if {name} is not __factory else __f_{index}()"
+            (keyword if kw_only else positional).append(name)
         # As dataclass(): a frozen instance is set through object.__setattr__, another by
         # assignment (which a property or a __setattr__ of the class then sees).
         body.append(

@@ -19,6 +19,7 @@ from typing import Any
 from ciliumdrift.agent.configmap import by_config_key
 from ciliumdrift.errors import InputError
 from ciliumdrift.load.model import HelmValues, join_key, split_key
+from ciliumdrift.load.plain import load_plain_documents
 from ciliumdrift.model import Layer, NodeConfigOverride, Origin, Position
 from ciliumdrift.records import record
 from ciliumdrift.textio import read_text
@@ -75,20 +76,10 @@ def _items(document: Any) -> Iterable[Mapping[str, Any]]:
 
 def read_node_configs(paths: Sequence[str]) -> tuple[NodeConfigOverride, ...]:
     """Every CiliumNodeConfig in the files (multi-document YAML, ``kind: List`` too)."""
-    import yaml
-
     found: list[NodeConfigOverride] = []
     for path in paths:
         name, text = read_text(path)
-        try:
-            documents = list(yaml.safe_load_all(text))
-        except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            line = mark.line + 1 if mark is not None else 1
-            column = mark.column + 1 if mark is not None else 1
-            raise InputError(
-                "not a YAML CiliumNodeConfig file", Position(name, line, column)
-            ) from None
+        documents = load_plain_documents(text, name)  # the one reader: its errors, its limits
         configs = [node_config(item) for doc in documents for item in _items(doc)]
         if not configs:
             raise InputError("no CiliumNodeConfig in this file", Position(name, 1, 1))

@@ -20,6 +20,7 @@ from typing import Any
 
 from ciliumdrift import limits
 from ciliumdrift.errors import YamlError
+from ciliumdrift.load.pyyaml import pyyaml
 from ciliumdrift.load.scalars import _resolve_v2
 from ciliumdrift.load.yaml import _yaml_error, precheck
 from ciliumdrift.model import Position
@@ -51,13 +52,9 @@ def load_plain(text: str, name: str, *, limit: int | None = None) -> Any:
 
 
 def _events(text: str) -> tuple[Iterator[Any], tuple[type[BaseException], ...]]:
-    try:
-        import yaml
-
-        if getattr(yaml, "__with_libyaml__", False):
-            return yaml.parse(text, Loader=yaml.CSafeLoader), (yaml.YAMLError,)
-    except ImportError:  # pragma: no cover - PyYAML is a dependency
-        pass
+    yaml = pyyaml()
+    if yaml is not None:
+        return yaml.parse(text, Loader=yaml.CSafeLoader), (yaml.YAMLError,)
     from ruamel.yaml import YAML  # pragma: no cover - platforms without libyaml
     from ruamel.yaml.error import YAMLError  # pragma: no cover
 
@@ -213,13 +210,10 @@ class _Builder:
 def _event_kinds() -> dict[type, str]:
     """Event class -> kind, for both parsers' event classes (same names)."""
     classes: list[type] = []
-    try:
-        import yaml
-
+    yaml = pyyaml()
+    if yaml is not None:
         classes += [getattr(yaml, n) for n in _EVENT_NAMES]
-        with_libyaml = bool(getattr(yaml, "__with_libyaml__", False))
-    except ImportError:  # pragma: no cover - PyYAML is a dependency
-        with_libyaml = False
+    with_libyaml = yaml is not None
     if not with_libyaml:  # pragma: no cover - ruamel's pure parser is used then
         from ruamel.yaml import events as ruamel_events
 

@@ -71,6 +71,7 @@ from typing import Any
 
 from ciliumdrift import limits
 from ciliumdrift.errors import YamlError
+from ciliumdrift.load.pyyaml import pyyaml
 from ciliumdrift.model import Position
 from ciliumdrift.records import record
 from ciliumdrift.regex import lazy_pattern
@@ -287,11 +288,8 @@ def _refuse_plain_text(text: str, where: Locator) -> None:
 
 def _c_events(text: str) -> tuple[Iterator[Any], type[BaseException]] | None:
     """libyaml's event stream for ``text`` and its error class, when PyYAML has libyaml."""
-    try:
-        import yaml
-    except ImportError:  # pragma: no cover - the kubernetes client depends on PyYAML
-        return None
-    if not getattr(yaml, "__with_libyaml__", False):  # pragma: no cover - platform wheels
+    yaml = pyyaml()
+    if yaml is None:  # pragma: no cover - platform wheels have libyaml
         return None
     return yaml.parse(text, Loader=yaml.CSafeLoader), yaml.YAMLError
 
@@ -302,11 +300,8 @@ def _fast_scan(text: str, where: Locator) -> None:
     Every problem ruamel would report later is reported here at the same position, in a
     hundredth of the time; texts that pass are parsed by ruamel as usual.
     """
-    try:
-        import yaml
-    except ImportError:  # pragma: no cover - the kubernetes client depends on PyYAML
-        return
-    if not getattr(yaml, "__with_libyaml__", False):  # pragma: no cover - platform wheels
+    yaml = pyyaml()
+    if yaml is None:  # pragma: no cover - platform wheels have libyaml
         return
     budget = limits.FileBudget()
     max_depth, max_nodes = budget.limits.yaml_depth, budget.limits.yaml_nodes

@@ -12,6 +12,7 @@ from ciliumdrift.agent.devices import parse_device_flags
 from ciliumdrift.agent.nodeconfig import effective, labels_for, overlay, read_node_configs
 from ciliumdrift.api import check
 from ciliumdrift.cli import app
+from ciliumdrift.errors import InputError
 from ciliumdrift.model import CauseKind, FindingKind
 from tests.derive.builders import values
 from tests.knowledge.test_agentlog import XDP_KUBESPAN
@@ -43,6 +44,24 @@ def test_node_config_overrides_the_selected_node_only(tmp_path: Path) -> None:
     merged = overlay(values("bpf:\n  masquerade: true\n"), found)
     assert merged.raw("bpf.hostLegacyRouting") is True and merged.raw("bpf.masquerade") is True
     assert "legacy-routing" in (merged.origin("bpf.hostLegacyRouting").detail or "")
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        (CNC + "  broken: [\n", ":13:"),  # unclosed flow sequence
+        (CNC.replace("  name: legacy-routing", "  name: a\n  name: b"), ":6:"),  # duplicate key
+    ],
+)
+def test_a_broken_node_config_is_one_positioned_input_error(
+    tmp_path: Path, text: str, where: str
+) -> None:
+    path = tmp_path / "node-config.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_node_configs([str(path)])
+    message = str(caught.value)
+    assert message.startswith(f"{path}{where}") and "\n" not in message
 
 
 def test_node_running_the_configmap_value_despite_the_override_is_explained(tmp_path: Path) -> None:
