@@ -35,6 +35,7 @@ from urllib.parse import quote
 
 from ciliumdrift import limits
 from ciliumdrift.agent.gates import gate
+from ciliumdrift.agent.nodeconfig import node_config
 from ciliumdrift.errors import CiliumdriftError, CollectionError
 from ciliumdrift.live.helm_release import pick_deployed, release_from_secret
 from ciliumdrift.live.kubeconfig import resolve
@@ -56,7 +57,6 @@ from ciliumdrift.live.objects import (
     agent_pod,
     configmap_changed_at,
     default_parser,
-    node_config,
     node_facts,
     observation,
 )

@@ -1,4 +1,5 @@
-"""Kubernetes objects read into the live model, alike for the API's JSON and a sysdump's YAML.
+"""Kubernetes objects read into the live model, alike for the API's JSON and a sysdump's YAML
+(a CiliumNodeConfig as the files' are: :func:`ciliumdrift.agent.nodeconfig.node_config`).
 
 Nothing here talks to a cluster, so ``check --sysdump`` reads an archive without the
 collection's transport (asyncio, ssl, the kubernetes client); see :mod:`ciliumdrift.live.collect`.
@@ -10,7 +11,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from ciliumdrift.live.model import AgentPod, AgentResult, NodeConfigOverride, NodeFacts
+from ciliumdrift.live.model import AgentPod, AgentResult, NodeFacts
 from ciliumdrift.model import NodeObservation
 from ciliumdrift.parse import parse_status
 from ciliumdrift.parse.agentlog import parse_agent_log
@@ -94,20 +95,6 @@ def configmap_changed_at(body: Mapping[str, Any]) -> datetime | None:
     if known:
         return max(known)
     return timestamp(metadata.get("creationTimestamp"))
-
-
-def node_config(item: Mapping[str, Any], api_version: str | None = None) -> NodeConfigOverride:
-    metadata = item.get("metadata") or {}
-    spec = item.get("spec") or {}
-    selector = spec.get("nodeSelector") or {}
-    return NodeConfigOverride(
-        name=str(metadata.get("name") or "?"),
-        namespace=str(metadata.get("namespace") or ""),
-        api_version=str(item.get("apiVersion") or api_version or "cilium.io/v2"),
-        defaults={str(k): str(v) for k, v in (spec.get("defaults") or {}).items()},
-        match_labels={str(k): str(v) for k, v in (selector.get("matchLabels") or {}).items()},
-        match_expressions=tuple(selector.get("matchExpressions") or ()),
-    )
 
 
 def observation(agent: AgentResult, nodes: Mapping[str, NodeFacts]) -> NodeObservation:

@@ -40,6 +40,7 @@ from struct import error as struct_error
 from typing import IO, Any
 
 from ciliumdrift import limits
+from ciliumdrift.agent.nodeconfig import node_config
 from ciliumdrift.errors import CiliumdriftError, CollectionError, InputError
 from ciliumdrift.live.model import (
     AgentPod,
@@ -54,7 +55,6 @@ from ciliumdrift.live.objects import (
     agent_pod,
     configmap_changed_at,
     default_parser,
-    node_config,
     node_facts,
     observation,
 )
