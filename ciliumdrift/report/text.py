@@ -120,7 +120,9 @@ def check_text(
             out += ["", "Notes"]
             for diagnostic in report.diagnostics:
                 out += wrap_line(f"- {diagnostic}", size, "  ", "    ")
-        out += ["", *wrap_line(_summary(report), size)]
+        # A count and its noun stay on one line ("3 / finding(s)" read as two numbers).
+        summary = wrap_line(_summary(report), size)
+        out += ["", *(line.replace(_GLUE, " ") for line in summary)]
     return "\n".join(out) + "\n" if out else ""
 
 
@@ -378,6 +380,10 @@ def finding_nodes(finding: Finding) -> list[str]:
     return nodes
 
 
+#: Joins a count to its noun in the summary (textwrap breaks at spaces only).
+_GLUE = "\u00a0"
+
+
 def _summary(report: Report) -> str:
     counts = {verdict: 0 for verdict in Verdict}
     for row in report.rows:
@@ -386,13 +392,15 @@ def _summary(report: Report) -> str:
     severities = {s: 0 for s in Severity}
     for finding in report.findings:
         severities[finding.severity] += 1
+    g = _GLUE
     return (
-        f"{len(report.rows)} status lines compared on {nodes} node(s): "
-        f"{counts[Verdict.MATCH]} match, {counts[Verdict.MISMATCH]} drift, "
-        f"{counts[Verdict.CONDITIONAL]} conditional, {counts[Verdict.NOT_OBSERVED]} not shown; "
-        f"{len(report.drift)} finding(s), {len(report.health)} health finding(s): "
-        f"{severities[Severity.ERROR]} error(s), {severities[Severity.WARNING]} warning(s), "
-        f"{severities[Severity.NOTE]} note(s)."
+        f"{len(report.rows)}{g}status lines compared on {nodes}{g}node(s): "
+        f"{counts[Verdict.MATCH]}{g}match, {counts[Verdict.MISMATCH]}{g}drift, "
+        f"{counts[Verdict.CONDITIONAL]}{g}conditional, "
+        f"{counts[Verdict.NOT_OBSERVED]}{g}not shown; "
+        f"{len(report.drift)}{g}finding(s), {len(report.health)}{g}health finding(s): "
+        f"{severities[Severity.ERROR]}{g}error(s), {severities[Severity.WARNING]}{g}warning(s), "
+        f"{severities[Severity.NOTE]}{g}note(s)."
     )
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from ciliumdrift.api import build_report
 from ciliumdrift.model import NodeObservation
 from ciliumdrift.parse import model as p
@@ -60,3 +63,18 @@ def test_severities_are_told_apart_without_colour() -> None:
     assert "\x1b[" not in text
     coloured = check_text(report, width=100, colour=True)
     assert "\x1b[36mi note\x1b[0m" in coloured
+
+
+@given(width=st.integers(min_value=60, max_value=140))  # the renderer's narrowest is 60
+@settings(max_examples=40, deadline=None)
+def test_the_summary_never_parts_a_count_from_its_noun(width: int) -> None:
+    decl = declared(POOL, talos_facts=seed_talos())
+    report = build_report(decl, _fleet(POOL, 12), kernels={None: "6.12.0"})
+    text = check_text(report, width=width, colour=False)
+    start = text.rindex("\n", 0, text.rindex("status lines compared")) + 1
+    lines = text[start:].rstrip("\n").split("\n")
+    assert lines[-1].endswith("note(s).")
+    assert all(len(line) <= width for line in lines)
+    for line in lines[:-1]:
+        assert not line.rstrip()[-1].isdigit(), line  # a count never ends a line
+    assert "\u00a0" not in text
