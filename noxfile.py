@@ -42,12 +42,12 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """Benchmarks that print their figures (start-up, parse, load, live collection)."""
+    """Benchmarks that print their figures (start-up, lint, parse, load, live collection)."""
     # Installed as users install it (not editable: `pip install .` writes the .pyc files),
     # so that bench_cli.py times the console script users run.
     session.install(".[test]", "check-jsonschema")
     session.install("--force-reinstall", "--no-deps", ".")  # this tree, even in a reused venv
-    scripts = ("bench_cli.py", "bench_parse.py", "bench_load.py", "bench_live.py")
+    scripts = ("bench_cli.py", "bench_lint.py", "bench_parse.py", "bench_load.py", "bench_live.py")
     for script in scripts:
         session.run("python", f"benchmarks/{script}")
     # 200 runs at 5,000 nodes: through Prometheus a run takes seconds, by exec ten or more

@@ -7,6 +7,9 @@ file or a 2 GiB file gives the same kind of one-line error everywhere, in bounde
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from ciliumdrift import limits
@@ -18,6 +21,24 @@ from ciliumdrift.model import Position
 MAX_INPUT_BYTES = 8 * 1024 * 1024
 
 STDIN = "<stdin>"
+
+#: The files read in the current reading (:func:`reading_once`), by name: (bytes, text).
+_READ: ContextVar[dict[str, tuple[int, str]] | None] = ContextVar("ciliumdrift_read", default=None)
+
+
+@contextmanager
+def reading_once() -> Iterator[None]:
+    """Inside, each file is read from disk once: a later :func:`read_text` of the same name
+    (within its limit) gets the text of the first (lint reads a file a wrapper points at
+    for its layers as written, for the model, and on its own). Nested readings share it."""
+    if _READ.get() is not None:
+        yield
+        return
+    token = _READ.set({})
+    try:
+        yield
+    finally:
+        _READ.reset(token)
 
 
 def read_text(
@@ -33,12 +54,19 @@ def read_text(
     if limit is None:
         limit = getattr(limits.current(), field_name)
     name = STDIN if str(path) == "-" else str(path)
+    read = _READ.get()
+    found = read.get(name) if read is not None else None
+    if found is not None and found[0] <= limit:
+        return name, found[1]
     if name == STDIN:
         data = limits.read_bounded(sys.stdin.buffer, limit, name, field_name, "input")
     else:
         data = limits.read_regular(path, limit, field_name, name=name)
     limits.start_file(name)
-    return name, decode(data, name)
+    text = decode(data, name)
+    if read is not None and name != STDIN:
+        read[name] = (len(data), text)
+    return name, text
 
 
 def decode(data: bytes, name: str) -> str:

@@ -9,12 +9,13 @@ import typer
 
 from ciliumdrift.cli._common import FailOnOption, Output, ReportFormatOption, emit, run, usage
 from ciliumdrift.config import find_settings, load_settings
-from ciliumdrift.errors import InputError
+from ciliumdrift.errors import CiliumdriftError, InputError
 from ciliumdrift.lint import lint
 from ciliumdrift.load.talos import looks_like_talos
 from ciliumdrift.model import Position
 from ciliumdrift.report import FailOn, Format, ReportFormat, render
 from ciliumdrift.report.policy import exit_code
+from ciliumdrift.textio import read_text, reading_once
 
 #: The command on its own; the root command loads this module only to run it (cli.COMMANDS).
 app = typer.Typer(add_completion=False)
@@ -69,19 +70,24 @@ def lint_command(
             paths, merge = list(settings.values), True
         if not paths:
             usage("give at least one values file (or `values` in .ciliumdrift.yaml)")
-        _refuse_talos_configs(paths)
-        report = lint(
-            paths,
-            talos_files=settings.talos,
-            cilium_version=settings.cilium_version,
-            settings=settings,
-            layered=merge,
-        )
+        with reading_once():  # the Talos check reads each file for lint: once
+            _refuse_talos_configs(paths)
+            report = lint(
+                paths,
+                talos_files=settings.talos,
+                cilium_version=settings.cilium_version,
+                settings=settings,
+                layered=merge,
+            )
         chosen = Format(fmt.value)
         emit(render(report, chosen), output, workflow_commands=chosen is Format.GITHUB)
         return 0 if exit_zero else exit_code(report, fail_on=fail_on)
 
     run(body)
+
+
+#: How much of a file the Talos signature is looked for in (a config starts with it).
+_HEAD = 256 * 1024
 
 
 def _refuse_talos_configs(paths: list[str]) -> None:
@@ -90,9 +96,12 @@ def _refuse_talos_configs(paths: list[str]) -> None:
     for path in paths:
         if path == "-" or not Path(path).is_file():
             continue
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            head = handle.read(256 * 1024)
-        if looks_like_talos(head):
+        try:  # read for lint too (reading_once): a values file is read from disk once
+            _, text = read_text(path, field_name="talos_bytes")
+        except CiliumdriftError:  # too large or not text: lint says so, unless it is Talos
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                text = handle.read(_HEAD)
+        if looks_like_talos(text[:_HEAD]):
             raise InputError(
                 "a Talos machine config or patch, not Helm values: give it with --talos "
                 "beside the values files",

@@ -30,8 +30,9 @@ from ciliumdrift.load import chart as chart_data
 from ciliumdrift.load import load_talos
 from ciliumdrift.load.gitops import minor_of_range
 from ciliumdrift.load.written import merge_documents, read_written_sources
+from ciliumdrift.load.yaml import lenient_reading
 from ciliumdrift.model import Diagnostic, Severity
-from ciliumdrift.textio import read_text
+from ciliumdrift.textio import read_text, reading_once
 
 if TYPE_CHECKING:
     from ciliumdrift.config import Settings
@@ -58,14 +59,20 @@ def lint(
     :class:`~ciliumdrift.errors.CiliumdriftError` (unreadable or broken input).
     """
 
-    sources = [read_text(f) for f in files]
-    talos = _load_talos(tuple(str(t) for t in talos_files)) if talos_files else None
-    if layered or len(sources) <= 1:
-        return lint_texts(sources, talos=talos, cilium_version=cilium_version, settings=settings)
-    reports = [
-        lint_texts([source], talos=talos, cilium_version=cilium_version, settings=settings)
-        for source in sources
-    ]
+    # One reading for the run: each file is read and parsed once, even one linted on its own
+    # and again as the file a wrapper beside it points at.
+    with reading_once():
+        sources = [read_text(f) for f in files]
+        talos = _load_talos(tuple(str(t) for t in talos_files)) if talos_files else None
+        with lenient_reading():
+            if layered or len(sources) <= 1:
+                return lint_texts(
+                    sources, talos=talos, cilium_version=cilium_version, settings=settings
+                )
+            reports = [
+                lint_texts([source], talos=talos, cilium_version=cilium_version, settings=settings)
+                for source in sources
+            ]
     return combine(reports)
 
 
@@ -91,9 +98,23 @@ def lint_texts(
     cilium_version: str | None = None,
     settings: Settings | None = None,
 ) -> LintReport:
-    """Lint ``(name, text)`` pairs already read (the library form of :func:`lint`)."""
+    """Lint ``(name, text)`` pairs already read (the library form of :func:`lint`).
 
-    settings = settings or Settings()
+    Each text is parsed once (:func:`~ciliumdrift.load.yaml.lenient_reading`) and each file
+    a wrapper points at is read once (:func:`~ciliumdrift.textio.reading_once`): the same
+    documents give the layers as written and the model's values.
+    """
+
+    with reading_once(), lenient_reading():
+        return _lint_texts(sources, talos, cilium_version, settings or Settings())
+
+
+def _lint_texts(
+    sources: Sequence[tuple[str, str]],
+    talos: TalosFacts | None,
+    cilium_version: str | None,
+    settings: Settings,
+) -> LintReport:
     conflicted = [name for name, text in sources if has_conflict_marker(text)]
     reading = read_written_sources(sources, conflicted=conflicted)
     documents = list(reading.documents)

@@ -2,7 +2,9 @@
 
 Lint does not restate what the agent does. It loads the linted files with the same loader
 ``check`` uses (leniently: what only lint reports, such as a duplicate key, does not stop
-it), derives the same node context, and takes the conflicts the facts declare. A lint rule
+it; inside lint's one reading the loader gets the documents lint parsed for its text rules,
+so each file is parsed once), derives the same node context, and takes the conflicts the
+facts declare. A lint rule
 whose name is a conflict's name (``native-routing-without-cidr``) is a *view*: it reports
 exactly those conflicts, with the model's words, at the model's position. So ``lint`` and
 ``check`` without a status report the same conflicts on the same lines.

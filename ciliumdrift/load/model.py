@@ -12,6 +12,8 @@ from ciliumdrift.records import record
 
 def split_key(key: str) -> tuple[str, ...]:
     """``a.b\\.c.d`` -> ``("a", "b.c", "d")``: a backslash escapes a dot inside a key."""
+    if "\\" not in key:  # nearly every key: nothing escaped
+        return tuple(key.split("."))
     parts: list[str] = []
     current: list[str] = []
     escaped = False
@@ -32,6 +34,9 @@ def split_key(key: str) -> tuple[str, ...]:
 
 def join_key(path: tuple[str, ...]) -> str:
     """The inverse of :func:`split_key`."""
+    joined = ".".join(path)
+    if joined.count(".") == len(path) - 1:  # no part holds a dot: nothing to escape
+        return joined
     return ".".join(p.replace(".", "\\.") for p in path)
 
 

@@ -181,10 +181,12 @@ def _get(node: Node | None, *path: str) -> Node | None:
     return node
 
 
+# Under ``cluster:``, each line is blank or a comment, or else indented text: the two kinds
+# never match the same line, so a long run of comments costs linear time, not exponential.
 _TALOS_SIGNATURE = lazy_pattern(
     r"^(?:machine:|version:\s*['\"]?v1alpha1\b|apiVersion:\s*['\"]?v1alpha1\b|"
     r"talosVersion:|clusterPodNets:|"
-    r"cluster:[^\n]*\n(?:[ \t]*(?:#[^\n]*)?\n|[ \t]+[^\n]*\n)*?[ \t]+"
+    r"cluster:[^\n]*\n(?:[ \t]*(?:#[^\n]*)?\n|[ \t]+[^#\n \t][^\n]*\n)*?[ \t]+"
     r"(?:network|proxy|apiServer|controllerManager|controlPlane|inlineManifests|"
     r"extraManifests|etcd|discovery|scheduler|allowSchedulingOnControlPlanes):)",
     re.M,

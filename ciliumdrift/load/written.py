@@ -9,7 +9,9 @@ unwrapping as every other command: :func:`ciliumdrift.load.yaml.load_yaml_docume
 Application, a kustomization or a k3s HelmChart keeps its values). Each layer stays a
 :class:`~ciliumdrift.load.yaml.YamlNode` tree; :func:`merge_documents` merges the layers
 as Helm merges ``-f`` files (maps merge, everything else is replaced; no chart defaults),
-typing scalars with :func:`ciliumdrift.load.scalars.helm_scalar`.
+typing scalars with :func:`ciliumdrift.load.scalars.helm_scalar`. Inside one lenient reading
+each text is parsed once: the loader, run on the same files for the model of the agent, gets
+these very documents (see :func:`~ciliumdrift.load.yaml.load_yaml_documents`).
 
 Values read from another file (a ``valuesFrom`` ConfigMap, an Argo CD ``valueFiles`` entry,
 a kustomize ``valuesFile``) are layers *of that file*: findings point at its lines, and its

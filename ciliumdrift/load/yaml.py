@@ -56,7 +56,9 @@ Limits (each violation is a :class:`~ciliumdrift.errors.YamlError` naming
 Lint reads through this module too (:mod:`ciliumdrift.load.written`), inside
 :func:`lenient_reading`: every node keeps its position and scalar style (``quoted``), and a
 repeated key is recorded on the document (``YamlDocument.duplicates``) instead of refused,
-and the comments of every text read are recorded (:class:`LenientRecord`).
+and the comments of every text read are recorded (:class:`LenientRecord`). A lenient reading
+parses each text once: a second read of the same text at the same place gets the documents
+(or the error) of the first, so lint's layers as written and its model share one parse.
 """
 
 from __future__ import annotations
@@ -167,12 +169,30 @@ def load_yaml_documents(
     None: lenient inside :func:`lenient_reading`, strict elsewhere.
     """
     where = locate or (lambda line, column: Position(name, line + 1, column + 1))
-    precheck(text, where, limit=limit)
-    budget = limits.budget_for(where(0, 0).file) if locate is not None else None
     record = _LENIENT.get()
     chosen = record is not None if lenient is None else lenient
-    builder = _Builder(text, where, budget, lenient=chosen, record=record if chosen else None)
-    return builder.documents()
+
+    def parse() -> list[YamlDocument]:
+        precheck(text, where, limit=limit)
+        budget = limits.budget_for(where(0, 0).file) if locate is not None else None
+        builder = _Builder(text, where, budget, lenient=chosen, record=record if chosen else None)
+        return builder.documents()
+
+    if record is None or not chosen:
+        return parse()
+    # A reading parses each text once: lint's layers as written and its model share the
+    # documents (and a broken text's error), and the comments are recorded once.
+    key = (where(0, 0), text, limit)
+    found = record.parsed.get(key)
+    if found is None:
+        try:
+            found = parse()
+        except YamlError as error:
+            found = error
+        record.parsed[key] = found
+    if isinstance(found, YamlError):
+        raise found
+    return list(found)
 
 
 @record
@@ -194,6 +214,10 @@ class LenientRecord:
     """
 
     comments: dict[str, list[Comment]] = field(default_factory=dict)
+    #: Every text parsed, by (start, text, size limit): its documents, or the error it raised.
+    parsed: dict[tuple[Position, str, int | None], list[YamlDocument] | YamlError] = field(
+        default_factory=dict
+    )
 
 
 @contextmanager
@@ -619,6 +643,9 @@ def _comments(
 
     spans = sorted((offset(a, b), offset(c, d)) for a, b, c, d in scalars)
     begins = [begin for begin, _ in spans]
+    # ``line`` counts the newlines before ``counted``. Comments come in text order, so each
+    # stretch of text is counted once: a chart's values.yaml has thousands of comments.
+    line = counted = 0
     index = text.find("#")
     while index >= 0:
         inside = bisect.bisect_right(begins, index) - 1
@@ -627,7 +654,8 @@ def _comments(
         ):
             end = text.find("\n", index)
             end = len(text) if end < 0 else end
-            line, column = _line_column(text, index)
+            line, counted = line + text.count("\n", counted, index), index
+            column = index - (text.rfind("\n", 0, index) + 1)
             yield Comment(where(line, column), text[index:end].rstrip("\r"))
             index = text.find("#", end)
         else:

@@ -116,6 +116,33 @@ def test_lint_refuses_a_talos_config(repo_cwd: Path) -> None:
     assert "CD101" not in out
 
 
+@pytest.mark.parametrize("mib", [2, 5], ids=["over-the-values-limit", "over-the-talos-limit"])
+def test_lint_refuses_a_large_talos_config_as_talos(tmp_path: Path, mib: int) -> None:
+    """A real control-plane config carries MiBs of inline manifests: still named Talos."""
+    config = tmp_path / "controlplane.yaml"
+    manifest = "        # a rendered manifest\n" * (mib * 1024 * 1024 // 32)
+    config.write_text(
+        "version: v1alpha1\nmachine:\n  type: controlplane\ncluster:\n  inlineManifests:\n"
+        f"    - name: cilium\n      contents: |\n{manifest}"
+    )
+    code, _, err = invoke("lint", str(config))
+    assert code == 2 and err.strip().count("\n") == 0
+    assert "a Talos machine config" in err and "--talos" in err
+
+
+def test_lint_reads_values_with_a_commented_cluster_block(tmp_path: Path) -> None:
+    """``cluster:`` with a long run of comments (the chart's own values.yaml has one): values,
+    unless a Talos child follows the comments."""
+    values = tmp_path / "values.yaml"
+    comments = "  # -- the cluster's name and id\n" * 60
+    values.write_text(f"cluster:\n{comments}  name: default\n  id: 0\n")
+    code, _, err = invoke("lint", str(values), "--cilium-version", "1.18.4")
+    assert code == 0, err
+    values.write_text(f"cluster:\n{comments}  network:\n    cni:\n      name: none\n")
+    code, _, err = invoke("lint", str(values), "--cilium-version", "1.18.4")
+    assert code == 2 and "a Talos machine config" in err
+
+
 def test_talos_option_refuses_helm_values(repo_cwd: Path) -> None:
     code, _, err = invoke(
         "check",

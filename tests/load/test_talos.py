@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ciliumdrift.errors import CiliumdriftError, TalosError
 from ciliumdrift.load import load_talos
-from ciliumdrift.load.talos import parse_talos_version
+from ciliumdrift.load.talos import looks_like_talos, parse_talos_version
 
 from .conftest import CORPUS, corpus, write
 
@@ -315,3 +317,64 @@ def test_helm_values_given_as_talos_are_refused(tmp_path: Path) -> None:
     values.write_text("kubeProxyReplacement: true\nipam:\n  mode: kubernetes\n")
     with pytest.raises(TalosError, match="not a Talos machine config or patch"):
         load_talos([str(values)])
+
+
+_CLUSTER_CHILDREN = [
+    "network",
+    "proxy",
+    "apiServer",
+    "controllerManager",
+    "controlPlane",
+    "inlineManifests",
+    "extraManifests",
+    "etcd",
+    "discovery",
+    "scheduler",
+    "allowSchedulingOnControlPlanes",
+]
+
+
+def _cluster_with_talos_child(text: str) -> bool:
+    """The ``cluster:`` part of the Talos signature, line by line: a top-level ``cluster:``
+    whose block (indented, blank and comment lines) holds an indented Talos child key."""
+    rows = text.split("\n")
+    for index, row in enumerate(rows[:-1]):  # ``cluster:`` must end its line
+        if not row.startswith("cluster:"):
+            continue
+        for number in range(index + 1, len(rows)):
+            line = rows[number]
+            body = line.lstrip(" \t")
+            if body != line and any(body.startswith(f"{c}:") for c in _CLUSTER_CHILDREN):
+                return True
+            if number == len(rows) - 1 or not (body == "" or body[0] == "#" or body != line):
+                break  # the text ends, or a top-level key ends the block
+    return False
+
+
+_SIGNATURE_LINES = st.sampled_from(
+    [
+        "cluster:",
+        "cluster: {}",
+        "  name: default",
+        "  # -- a comment",
+        "# top-level comment",
+        "\t# tab comment",
+        "",
+        "  ",
+        "  \r",
+        "  network:",
+        "    proxy: {}",
+        "  networking: x",
+        "  etcd: {}",
+        "ipam: {}",
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(lines=st.lists(_SIGNATURE_LINES, max_size=60), end=st.sampled_from(["", "\n"]))
+def test_the_cluster_signature_is_read_line_by_line(lines: list[str], end: str) -> None:
+    """Runs of blank and comment lines of any length (the old pattern took exponential time
+    in them: 20 comment lines under ``cluster:`` kept lint busy for a minute)."""
+    text = "\n".join(lines) + end
+    assert looks_like_talos(text) == _cluster_with_talos_child(text)

@@ -214,3 +214,66 @@ def test_lenient_reading_records_the_comments_the_parser_sees() -> None:
     ]
     load_yaml_documents(text, "g.yaml")  # a strict read records nothing
     assert "g.yaml" not in record.comments
+
+
+_COMMENT_LINES = st.lists(
+    st.sampled_from(
+        [
+            "# a comment",
+            "k: v # after a value",
+            'q: "x # inside quotes" # after quotes',
+            "s: plain#text",
+            "f: [1, 2] # after a flow list",
+            "b: |\n  # block text\n  more",
+            "",
+        ]
+    ),
+    min_size=1,
+    max_size=40,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(lines=_COMMENT_LINES, newline=st.sampled_from(["\n", "\r\n"]))
+def test_each_comment_is_recorded_at_its_hash(lines: list[str], newline: str) -> None:
+    from ciliumdrift.load.yaml import lenient_reading
+
+    keyed = [line.replace(": ", f"{index}: ", 1) for index, line in enumerate(lines)]
+    text = newline.join(line.replace("\n", newline) for line in keyed) + newline
+    with lenient_reading() as record:
+        load_yaml_documents(text, "f.yaml")
+    rows = text.split("\n")
+    found = record.comments.get("f.yaml", [])
+    for comment in found:
+        row = rows[comment.position.line - 1].rstrip("\r")
+        assert row[comment.position.column - 1 :] == comment.text
+    # every comment outside quotes and block text, in text order
+    expected = sum(
+        line.count(" #") + line.startswith("#") - ("inside" in line) - ("block" in line)
+        for line in keyed
+        if "#" in line
+    )
+    assert len(found) == expected
+    assert [c.position.line for c in found] == sorted(c.position.line for c in found)
+
+
+def test_a_lenient_reading_parses_each_text_once() -> None:
+    from ciliumdrift.load.yaml import lenient_reading
+
+    text = "a: 1 # one\na: 2\n"
+    with lenient_reading() as record:
+        first = load_yaml_documents(text, "f.yaml")
+        again = load_yaml_documents(text, "f.yaml")
+        elsewhere = load_yaml_documents(text, "g.yaml")  # other positions: its own parse
+        with pytest.raises(YamlError, match="duplicate key 'a'"):
+            load_yaml_documents(text, "f.yaml", lenient=False)  # strict is never shared
+        for _ in range(2):  # a broken text: the same error, from one parse
+            with pytest.raises(YamlError, match=r"b.yaml:2:1: expected ','"):
+                load_yaml_documents("a: [1\n", "b.yaml")
+    assert first[0].root is again[0].root and first is not again
+    assert elsewhere[0].root is not first[0].root
+    assert len(first[0].duplicates) == 1
+    assert [c.text for c in record.comments["f.yaml"]] == ["# one"]  # recorded once
+    assert len(record.parsed) == 3
+    with lenient_reading():  # a new reading parses afresh
+        assert load_yaml_documents(text, "f.yaml")[0].root is not first[0].root
