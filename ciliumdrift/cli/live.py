@@ -2,8 +2,7 @@
 
 # No ``from __future__ import annotations``: typer evaluates the annotations (cli/check.py).
 
-import json
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -44,8 +43,7 @@ from ciliumdrift.live.model import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT
 from ciliumdrift.live.prometheus import source_from_flags
 from ciliumdrift.load import set_flags_from_options
 from ciliumdrift.report import FailOn, ReportFormat
-from ciliumdrift.report.fleet import fleet_view, render_markdown
-from ciliumdrift.report.html import render_view
+from ciliumdrift.report.live import FLEET_FORMATS, render_fleet
 
 #: The command on its own; the root command loads this module only to run it (cli.COMMANDS).
 app = typer.Typer(add_completion=False)
@@ -127,7 +125,7 @@ def live_command(
             sample=sample,
             node_configs=node_config,
         )
-        fleet = not (quiet or verbose) and fmt.value in ("markdown", "json", "html")
+        fleet = not (quiet or verbose) and fmt.value in FLEET_FORMATS
         return finish_check(
             report,
             fmt,
@@ -138,7 +136,7 @@ def live_command(
             quiet=quiet,
             missing=_missing(report, namespace, selector),
             matrix=True,
-            render_as=(lambda shown, code: render_live(shown, fmt.value, code)) if fleet else None,
+            render_as=(lambda shown, code: render_fleet(shown, fmt.value, code)) if fleet else None,
         )
 
     run(body)
@@ -153,22 +151,3 @@ def _missing(report: object, namespace: str, selector: str) -> str | None:
             "(nothing was compared; see --namespace and --selector)"
         )
     return None
-
-
-def render_live(report: Any, fmt: str, exit_code: int) -> str:
-    """A fleet is read as groups of nodes: markdown, JSON and HTML show the fleet view
-    (text is the shared renderer's with the fleet matrix: ``finish_check(matrix=True)``).
-
-    JSON keeps the report's own fields (rows per node, findings) and adds ``fleet``; SARIF,
-    GitHub and JUnit stay per finding, as their consumers expect.
-    """
-
-    view = fleet_view(report, exit_code=exit_code)
-    if fmt == "markdown":
-        return render_markdown(view)
-    if fmt == "html":
-        return render_view(view)
-
-    document = report.to_dict()
-    document["fleet"] = view.to_dict()
-    return json.dumps(document, indent=1, ensure_ascii=False) + "\n"
