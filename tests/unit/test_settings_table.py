@@ -12,6 +12,11 @@ from hypothesis import strategies as st
 
 from ciliumdrift.config import _MAY_DECLARE_TABLE, load_settings
 
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: pytest brings tomli
+    import tomli as tomllib
+
 SPELLINGS = [
     '[tool.ciliumdrift]\nselect = ["CD101"]\n',
     '[ tool . "ciliumdrift" ]\nselect = ["CD101"]\n',
