@@ -8,7 +8,7 @@ produce :class:`NodeObservation` objects themselves and call :func:`build_report
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -320,10 +320,9 @@ def check(
         chart=chart,
         settings=settings,
     )
-    # An explicit --agent-log for the same file replaces the folder's (one log per node).
-    agent_logs = [*(s for s in inputs.agent_logs if s not in agent_logs), *agent_logs]
-    node_configs = [*(c for c in inputs.node_configs if c not in node_configs), *node_configs]
-    kernel_logs = [*(s for s in inputs.kernel_logs if s not in kernel_logs), *kernel_logs]
+    agent_logs = _found_then_given(inputs.agent_logs, agent_logs)
+    node_configs = _found_then_given(inputs.node_configs, node_configs)
+    kernel_logs = _found_then_given(inputs.kernel_logs, kernel_logs)
     observations = with_node_inputs(
         observations, agent_logs, devices, node_labels, kernel_logs=kernel_logs
     )
@@ -358,13 +357,8 @@ def check(
                 code="version",
             )
         )
-    extra: dict[str, Any] = {}
-    if agent_logs:
-        extra["agent_logs"] = list(agent_logs)
-    if kernel_logs:
-        extra["kernel_logs"] = list(kernel_logs)
-    if node_configs:
-        extra["node_configs"] = list(node_configs)
+    named = {"agent_logs": agent_logs, "kernel_logs": kernel_logs, "node_configs": node_configs}
+    extra: dict[str, Any] = {key: files for key, files in named.items() if files}
     report = report_for(
         inputs,
         observations,
@@ -379,6 +373,12 @@ def check(
     kernel = inputs.kernels.get(None) if isinstance(inputs.kernels, Mapping) else None
     chosen = unchanged_facts(plain, declared, kernel)
     return replace(report, findings=defaults_only(report.findings, chosen))
+
+
+def _found_then_given(found: Sequence[str], given: Sequence[str]) -> list[str]:
+    """A folder's files, then the flags'; a flag for the same file replaces the folder's
+    (one log per node)."""
+    return [*(f for f in found if f not in given), *given]
 
 
 def _status_intent(
@@ -427,9 +427,10 @@ def report_for(
     extra_inputs: Mapping[str, Any] | None = None,
     node_configs: Sequence[Any] = (),
     declared: Declared | None = None,
+    per_node: bool = False,
 ) -> Report:
     """Load what ``inputs`` declare (unless ``declared`` is given) and compare it with
-    ``observations``: one Report."""
+    ``observations``: one Report (``per_node``: as in :func:`build_report`)."""
     if declared is None:
         declared = declared_for(inputs)
     described = {**inputs.to_dict(), **(extra_inputs or {})}
@@ -446,6 +447,7 @@ def report_for(
         diagnostics=diagnostics,
         inputs=described,
         node_configs=node_configs,
+        per_node=per_node,
     )
 
 
@@ -501,20 +503,18 @@ def with_node_inputs(
         out.append(NodeObservation(name=node, error="no status given for this node"))
         return len(out) - 1
 
-    if agent_logs:
-        for spec in agent_logs:
+    # Agent logs first: a node that only a log names gets its observation in that order.
+    logs: tuple[tuple[str, Callable[..., Any], Sequence[str]], ...] = (
+        ("agent_log", parse_agent_log, agent_logs),
+        ("kernel_log", parse_kernel_log, kernel_logs),
+    )
+    for field, parse, specs in logs:
+        for spec in specs:
             node, path = split_node_spec(spec)
             name, text = read_text(path)
             i = index(node)
-            log = parse_agent_log(text, source=name, node=node or out[i].name)
-            out[i] = replace(out[i], agent_log=log)
-    if kernel_logs:
-        for spec in kernel_logs:
-            node, path = split_node_spec(spec)
-            name, text = read_text(path)
-            i = index(node)
-            kernel_log = parse_kernel_log(text, source=name, node=node or out[i].name)
-            out[i] = replace(out[i], kernel_log=kernel_log)
+            parsed = parse(text, source=name, node=node or out[i].name)
+            out[i] = replace(out[i], **{field: parsed})
     if devices:
         for node, found in parse_device_flags(devices).items():
             targets = range(len(out)) if node is None else [index(node)]

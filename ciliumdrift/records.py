@@ -126,8 +126,10 @@ _FIELD_MARK: Any = getattr(dataclasses, "_FIELD", None)
 def _declared_fields(cls: type[Any]) -> dict[str, Field[Any]] | None:
     """The fields of a class with string annotations only, or None for dataclass() to find."""
     own = cls.__dict__
-    annotations: dict[str, Any] = own.get("__annotations__", {})
-    if _FIELD_MARK is None:
+    annotations = own.get("__annotations__")
+    # Python 3.14 computes annotations on demand (no __annotations__ in the class body's
+    # namespace without the __future__ import): dataclass() knows how to ask for them.
+    if _FIELD_MARK is None or not isinstance(annotations, dict):
         return None
     found: dict[str, Field[Any]] = {}
     for name, annotation in annotations.items():

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from ciliumdrift.agent.tables import _load
@@ -96,15 +96,21 @@ def _meant(key: str, known: frozenset[str]) -> str | None:
     if key in known or key in _chart_keys():
         return None
     parts = split_key(key)
-    siblings: dict[str, str] = {}
-    for candidate in known:
-        other = split_key(candidate)
-        if len(other) == len(parts) and [p.lower() for p in other[:-1]] == [
-            p.lower() for p in parts[:-1]
-        ]:
-            siblings[other[-1]] = candidate
+    siblings = _siblings(known).get(tuple(part.lower() for part in parts[:-1]), {})
     found = closest(parts[-1], siblings)
     return siblings[found] if found is not None else None
+
+
+@lru_cache(maxsize=8)
+def _siblings(known: frozenset[str]) -> dict[tuple[str, ...], dict[str, str]]:
+    """Parent path (compared without case) -> each known child's name -> its key: built
+    once per set of known keys instead of scanning them all for every ignored key."""
+    index: dict[tuple[str, ...], dict[str, str]] = {}
+    for candidate in known:
+        path = split_key(candidate)
+        parent = tuple(part.lower() for part in path[:-1])
+        index.setdefault(parent, {})[path[-1]] = candidate
+    return index
 
 
 def _read_by_this_chart(key: str, chart_version: str | None) -> bool:

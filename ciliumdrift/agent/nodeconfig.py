@@ -50,14 +50,16 @@ class Override:
         )
 
 
-def node_config(item: Mapping[str, Any]) -> NodeConfigOverride:
+def node_config(item: Mapping[str, Any], api_version: str | None = None) -> NodeConfigOverride:
+    """A CiliumNodeConfig object (a file's, a sysdump's or the API's, whose list items may
+    leave out the ``api_version`` they were listed at)."""
     metadata = item.get("metadata") or {}
     spec = item.get("spec") or {}
     selector = spec.get("nodeSelector") or {}
     return NodeConfigOverride(
         name=str(metadata.get("name") or "?"),
         namespace=str(metadata.get("namespace") or ""),
-        api_version=str(item.get("apiVersion") or "cilium.io/v2"),
+        api_version=str(item.get("apiVersion") or api_version or "cilium.io/v2"),
         defaults={str(k): str(v) for k, v in (spec.get("defaults") or {}).items()},
         match_labels={str(k): str(v) for k, v in (selector.get("matchLabels") or {}).items()},
         match_expressions=tuple(selector.get("matchExpressions") or ()),

@@ -354,21 +354,28 @@ def finish_check(
     quiet: bool = False,
     missing: str | None = None,
     matrix: bool = False,
+    render_as: Callable[[Report, int], str] | None = None,
 ) -> int:
     """Render a check or live report, then decide the exit code (2 when nothing compared).
 
     ``matrix``: text shows the fleet matrix (``live``) instead of a table per group.
+    ``render_as``: the text from the report and its exit code, instead of the format's own
+    renderer (``live``'s fleet view).
     """
 
     assert isinstance(report, Report)
+    code = exit_code(report, fail_on=fail_on, fail_on_health=fail_on_health)
     chosen = Format(fmt.value)
-    options = (
-        {"verbose": verbose, "quiet": quiet, "matrix": matrix} if chosen is Format.TEXT else {}
-    )
-    text = render(report, chosen, **options)
+    if render_as is not None:
+        text = render_as(report, code)
+    else:
+        options = (
+            {"verbose": verbose, "quiet": quiet, "matrix": matrix} if chosen is Format.TEXT else {}
+        )
+        text = render(report, chosen, **options)
     if text or output is not None:  # --quiet on a clean run prints nothing at all
         emit(text, output, workflow_commands=chosen is Format.GITHUB)
     reason = nothing_compared(report)
     if reason is not None:
         fail(missing or reason)
-    return exit_code(report, fail_on=fail_on, fail_on_health=fail_on_health)
+    return code

@@ -2,8 +2,7 @@
 
 # No ``from __future__ import annotations``: typer evaluates the annotations (cli/check.py).
 
-import json
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -36,19 +35,15 @@ from ciliumdrift.cli._common import (
     Timeout,
     ValuesFiles,
     Verbose,
-    emit,
-    fail,
     finish_check,
     run,
 )
-from ciliumdrift.live import live_report
+from ciliumdrift.live.cluster import live_report
 from ciliumdrift.live.model import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT
 from ciliumdrift.live.prometheus import source_from_flags
 from ciliumdrift.load import set_flags_from_options
 from ciliumdrift.report import FailOn, ReportFormat
-from ciliumdrift.report.fleet import fleet_view, render_markdown
-from ciliumdrift.report.html import render_view
-from ciliumdrift.report.policy import exit_code, nothing_compared
+from ciliumdrift.report.live import FLEET_FORMATS, render_fleet
 
 #: The command on its own; the root command loads this module only to run it (cli.COMMANDS).
 app = typer.Typer(add_completion=False)
@@ -130,25 +125,19 @@ def live_command(
             sample=sample,
             node_configs=node_config,
         )
-        if quiet or verbose or fmt.value not in ("markdown", "json", "html"):
-            return finish_check(
-                report,
-                fmt,
-                output,
-                fail_on=fail_on,
-                fail_on_health=fail_on_health,
-                verbose=verbose,
-                quiet=quiet,
-                missing=_missing(report, namespace, selector),
-                matrix=True,
-            )
-
-        code = exit_code(report, fail_on=fail_on, fail_on_health=fail_on_health)
-        emit(render_live(report, fmt.value, code), output)
-        reason = nothing_compared(report)
-        if reason is not None:
-            fail(_missing(report, namespace, selector) or reason)
-        return code
+        fleet = not (quiet or verbose) and fmt.value in FLEET_FORMATS
+        return finish_check(
+            report,
+            fmt,
+            output,
+            fail_on=fail_on,
+            fail_on_health=fail_on_health,
+            verbose=verbose,
+            quiet=quiet,
+            missing=_missing(report, namespace, selector),
+            matrix=True,
+            render_as=(lambda shown, code: render_fleet(shown, fmt.value, code)) if fleet else None,
+        )
 
     run(body)
 
@@ -162,22 +151,3 @@ def _missing(report: object, namespace: str, selector: str) -> str | None:
             "(nothing was compared; see --namespace and --selector)"
         )
     return None
-
-
-def render_live(report: Any, fmt: str, exit_code: int) -> str:
-    """A fleet is read as groups of nodes: markdown, JSON and HTML show the fleet view
-    (text is the shared renderer's with the fleet matrix: ``finish_check(matrix=True)``).
-
-    JSON keeps the report's own fields (rows per node, findings) and adds ``fleet``; SARIF,
-    GitHub and JUnit stay per finding, as their consumers expect.
-    """
-
-    view = fleet_view(report, exit_code=exit_code)
-    if fmt == "markdown":
-        return render_markdown(view)
-    if fmt == "html":
-        return render_view(view)
-
-    document = report.to_dict()
-    document["fleet"] = view.to_dict()
-    return json.dumps(document, indent=1, ensure_ascii=False) + "\n"

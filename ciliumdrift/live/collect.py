@@ -30,12 +30,12 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
-from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
 from ciliumdrift import limits
 from ciliumdrift.agent.gates import gate
+from ciliumdrift.agent.nodeconfig import node_config
 from ciliumdrift.errors import CiliumdriftError, CollectionError
 from ciliumdrift.live.helm_release import pick_deployed, release_from_secret
 from ciliumdrift.live.kubeconfig import resolve
@@ -51,23 +51,26 @@ from ciliumdrift.live.model import (
     NodeConfigOverride,
     NodeFacts,
 )
+from ciliumdrift.live.objects import (
+    AGENT_CONTAINER,
+    Parser,
+    agent_pod,
+    configmap_changed_at,
+    default_parser,
+    node_facts,
+    observation,
+)
 from ciliumdrift.live.progress import Progress
 from ciliumdrift.live.streams import StreamLimitError, call_with_deadline
 from ciliumdrift.live.transport import Endpoint, http_get, run_exec
-from ciliumdrift.model import Diagnostic, NodeObservation
-from ciliumdrift.parse import parse_status
-from ciliumdrift.parse.agentlog import parse_agent_log
+from ciliumdrift.model import Diagnostic
 
-AGENT_CONTAINER = "cilium-agent"
 CONFIGMAP = "cilium-config"
 #: How often the run looks at the cancel flag and redraws its progress line.
 POLL_SECONDS = 0.2
 DRIFT_METRIC = "drift_checker_config_delta"
 NODE_CONFIG_VERSIONS = ("v2alpha1", "v2")  # v2 read last: its keys win
 # (cilium/cilium@v1.16.0:pkg/option/resolver/resolver.go readNodeConfigsAllVersions)
-
-Parser = Callable[[str, str], Any]
-
 
 #: How much of each agent's log is read: the start, where the agent logs its flags, its
 #: fallbacks and its refusals (kubectl logs --limit-bytes semantics: the first bytes).
@@ -89,13 +92,6 @@ class LiveOptions:
     container: str = AGENT_CONTAINER
     agent_log: bool = True  # read each agent container's log since its start (--no-agent-log)
     agent_log_bytes: int = AGENT_LOG_BYTES
-
-
-def default_parser() -> Parser:
-    def parse(text: str, source: str) -> Any:
-        return parse_status(text, source=source)
-
-    return parse
 
 
 Gather = Callable[..., list[AgentResult]]
@@ -335,48 +331,6 @@ def _agent_pods(reader: _ApiReader, options: LiveOptions) -> list[AgentPod]:
     return _one_pod_per_node(pods)
 
 
-def agent_pod(item: Mapping[str, Any], container: str = AGENT_CONTAINER) -> AgentPod:
-    """An AgentPod from a Pod object (API JSON or a sysdump's YAML)."""
-    metadata = item.get("metadata") or {}
-    spec = item.get("spec") or {}
-    status = item.get("status") or {}
-    statuses = status.get("containerStatuses") or []
-    agent = next(
-        (c for c in statuses if c.get("name") == container), statuses[0] if statuses else {}
-    )
-    state = agent.get("state") or {}
-    running_state = state.get("running")
-    conditions = {c.get("type"): c for c in status.get("conditions") or ()}
-    ready_condition = conditions.get("Ready") or {}
-    ready = str(ready_condition.get("status")) == "True"
-    running = status.get("phase") == "Running" and running_state is not None
-    reason = None
-    if not running:
-        waiting = state.get("waiting") or state.get("terminated") or {}
-        reason = ": ".join(
-            str(p)
-            for p in (
-                waiting.get("reason") or status.get("phase") or "not running",
-                waiting.get("message"),
-            )
-            if p
-        )
-    elif not ready:
-        reason = ready_condition.get("message") or ready_condition.get("reason") or "Ready is False"
-    return AgentPod(
-        name=str(metadata.get("name") or "?"),
-        namespace=str(metadata.get("namespace") or ""),
-        node=spec.get("nodeName"),
-        running=running,
-        ready=ready,
-        reason=reason,
-        started_at=_timestamp((running_state or {}).get("startedAt") or status.get("startTime")),
-        image=agent.get("image"),
-        terminating=metadata.get("deletionTimestamp") is not None,
-        ip=status.get("podIP") or None,
-    )
-
-
 def _one_pod_per_node(pods: Sequence[AgentPod]) -> list[AgentPod]:
     """During a rollout a node can have an old and a new agent pod: keep the one that serves."""
     chosen: dict[str, AgentPod] = {}
@@ -403,26 +357,6 @@ def _nodes(reader: _ApiReader) -> tuple[dict[str, NodeFacts], list[Diagnostic]]:
         return {}, [Diagnostic(f"{error}: kernels and OS images are unknown", code="live-rbac")]
     nodes = [node_facts(item) for item in (body or {}).get("items") or ()]
     return {n.name: n for n in nodes}, []
-
-
-def node_facts(item: Mapping[str, Any]) -> NodeFacts:
-    """NodeFacts from a Node object (API JSON or a sysdump's YAML)."""
-    metadata = item.get("metadata") or {}
-    spec = item.get("spec") or {}
-    info = (item.get("status") or {}).get("nodeInfo") or {}
-    cidrs = tuple(spec.get("podCIDRs") or ((spec["podCIDR"],) if spec.get("podCIDR") else ()))
-    return NodeFacts(
-        name=str(metadata.get("name") or "?"),
-        kernel=info.get("kernelVersion") or None,
-        os_image=info.get("osImage") or None,
-        pod_cidrs=tuple(str(c) for c in cidrs),
-        labels={str(k): str(v) for k, v in (metadata.get("labels") or {}).items()},
-        addresses=tuple(
-            str(a.get("address"))
-            for a in (item.get("status") or {}).get("addresses") or ()
-            if isinstance(a, dict) and a.get("address")
-        ),
-    )
 
 
 def _deployed(reader: _ApiReader, options: LiveOptions) -> tuple[Deployed, list[Diagnostic]]:
@@ -465,20 +399,6 @@ def _deployed(reader: _ApiReader, options: LiveOptions) -> tuple[Deployed, list[
     ), notes
 
 
-def configmap_changed_at(body: Mapping[str, Any]) -> datetime | None:
-    """When the ConfigMap's data last changed: the newest managedFields entry.
-
-    ConfigMaps carry no modification time; the field managers' timestamps are the API
-    server's record of the last write (creation time when there are none).
-    """
-    metadata = body.get("metadata") or {}
-    times = [_timestamp(entry.get("time")) for entry in metadata.get("managedFields") or ()]
-    known = [t for t in times if t is not None]
-    if known:
-        return max(known)
-    return _timestamp(metadata.get("creationTimestamp"))
-
-
 def _node_configs(
     reader: _ApiReader, namespace: str
 ) -> tuple[tuple[NodeConfigOverride, ...], list[Diagnostic]]:
@@ -497,20 +417,6 @@ def _node_configs(
             node_config(item, f"cilium.io/{version}") for item in (body or {}).get("items") or ()
         )
     return tuple(found), []
-
-
-def node_config(item: Mapping[str, Any], api_version: str | None = None) -> NodeConfigOverride:
-    metadata = item.get("metadata") or {}
-    spec = item.get("spec") or {}
-    selector = spec.get("nodeSelector") or {}
-    return NodeConfigOverride(
-        name=str(metadata.get("name") or "?"),
-        namespace=str(metadata.get("namespace") or ""),
-        api_version=str(item.get("apiVersion") or api_version or "cilium.io/v2"),
-        defaults={str(k): str(v) for k, v in (spec.get("defaults") or {}).items()},
-        match_labels={str(k): str(v) for k, v in (selector.get("matchLabels") or {}).items()},
-        match_expressions=tuple(selector.get("matchExpressions") or ()),
-    )
 
 
 def _helm_release(
@@ -620,30 +526,6 @@ def drift_delta(text: str) -> float | None:
     return sum(values) if values else None
 
 
-def observation(agent: AgentResult, nodes: Mapping[str, NodeFacts]) -> NodeObservation:
-    """The compare stage's view of one agent and its node."""
-    facts = nodes.get(agent.pod.node or "")
-    command = " ".join(agent.status_command) if agent.status_command else "no status"
-    log = None
-    if agent.log_text:
-        log = parse_agent_log(
-            agent.log_text,
-            source=f"{agent.pod.namespace}/{agent.pod.name} log",
-            node=agent.pod.node,
-        )
-    return NodeObservation(
-        name=agent.pod.node or agent.pod.name,
-        status=agent.status,
-        kernel=facts.kernel if facts else None,
-        os_image=facts.os_image if facts else None,
-        pod_cidrs=facts.pod_cidrs if facts else (),
-        error=agent.error,
-        source=f"{agent.pod.namespace}/{agent.pod.name} ({command})",
-        agent_log=log,
-        labels=dict(facts.labels) if facts else None,
-    )
-
-
 def _uncovered_nodes(
     nodes: Mapping[str, NodeFacts], agents: Sequence[AgentResult]
 ) -> list[Diagnostic]:
@@ -658,15 +540,6 @@ def _uncovered_nodes(
 
 
 # -- small text helpers ---------------------------------------------------------------------
-
-
-def _timestamp(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 def _status_message(body: Any) -> str:

@@ -94,25 +94,19 @@ def _release_findings(declared: Declared, release: HelmRelease) -> list[Finding]
     ):
         origin = declared.cilium_version.origin if declared.cilium_version else None
         findings.append(
-            Finding(
-                fact="deployed-chart",
-                status_line="Helm release",
-                node=None,
-                kind=FindingKind.DRIFT,
+            _release_drift(
+                "deployed-chart",
+                f"the files are for chart {_bare(wanted_version)} but {where} deployed chart "
+                f"{_bare(release.chart_version)}",
+                _not_deployed_cause(
+                    "The chart version changed in the files but was not deployed.",
+                    f"{where} uses chart {release.chart_version}",
+                    None,
+                    release,
+                ),
                 expected=_bare(wanted_version),
                 observed=_bare(release.chart_version),
                 source=origin,
-                message=f"the files are for chart {_bare(wanted_version)} but {where} "
-                f"deployed chart "
-                f"{_bare(release.chart_version)}",
-                causes=(
-                    _not_deployed_cause(
-                        "The chart version changed in the files but was not deployed.",
-                        f"{where} uses chart {release.chart_version}",
-                        None,
-                        release,
-                    ),
-                ),
                 fix=Fix(
                     f"Upgrade the release to chart {_bare(wanted_version)} (helm upgrade --version "
                     f"{_bare(wanted_version)})"
@@ -132,26 +126,20 @@ def _release_findings(declared: Declared, release: HelmRelease) -> list[Finding]
             f"{shown_declared}"
         )
         findings.append(
-            Finding(
-                fact="deployed-values",
-                status_line="Helm release",
-                node=None,
-                kind=FindingKind.DRIFT,
+            _release_drift(
+                "deployed-values",
+                message,
+                _not_deployed_cause(
+                    "The values changed in the files but were not deployed: the cluster runs an "
+                    "older release.",
+                    f"{where} ({release.status}, {release.deployed_at or 'time unknown'}) has "
+                    f"{key}: {shown_deployed}",
+                    key,
+                    release,
+                ),
                 expected=shown_declared,
                 observed=shown_deployed,
                 source=origin,
-                message=message,
-                causes=(
-                    _not_deployed_cause(
-                        "The values changed in the files but were not deployed: "
-                        "the cluster runs an "
-                        "older release.",
-                        f"{where} ({release.status}, {release.deployed_at or 'time unknown'}) has "
-                        f"{key}: {shown_deployed}",
-                        key,
-                        release,
-                    ),
-                ),
                 fix=Fix(
                     f"Deploy the files (helm upgrade {release.name}, or let Flux/Argo CD "
                     f"reconcile), or set {key} back to {shown_deployed} in them"
@@ -160,24 +148,12 @@ def _release_findings(declared: Declared, release: HelmRelease) -> list[Finding]
         )
     if len(diffs) > MAX_VALUE_FINDINGS:
         findings.append(
-            Finding(
-                fact="deployed-values",
-                status_line="Helm release",
-                node=None,
-                kind=FindingKind.DRIFT,
-                expected=None,
-                observed=None,
-                source=None,
-                message=f"{len(diffs) - MAX_VALUE_FINDINGS} more values differ between "
-                f"the files and "
+            _release_drift(
+                "deployed-values",
+                f"{len(diffs) - MAX_VALUE_FINDINGS} more values differ between the files and "
                 f"the deployed {where}",
-                causes=(
-                    _not_deployed_cause(
-                        "The values changed in the files but were not deployed.",
-                        where,
-                        None,
-                        release,
-                    ),
+                _not_deployed_cause(
+                    "The values changed in the files but were not deployed.", where, None, release
                 ),
             )
         )
@@ -214,25 +190,19 @@ def _failed_upgrades(live: LiveResult) -> list[Finding]:
         if deployed is None or newer.status == "superseded":
             continue
         findings.append(
-            Finding(
-                fact="helm-revision",
-                status_line="Helm release",
-                node=None,
-                kind=FindingKind.DRIFT,
+            _release_drift(
+                "helm-revision",
+                f"Helm release {newer.namespace}/{newer.name} revision {newer.revision} is "
+                f"{newer.status}: the cluster still runs revision {deployed.revision}",
+                _not_deployed_cause(
+                    f"The last upgrade did not complete ({newer.status}).",
+                    f"revision {newer.revision}: {newer.status}; "
+                    f"revision {deployed.revision}: deployed",
+                    None,
+                    newer,
+                ),
                 expected=f"revision {newer.revision}",
                 observed=f"revision {deployed.revision}",
-                source=None,
-                message=f"Helm release {newer.namespace}/{newer.name} revision {newer.revision} is "
-                f"{newer.status}: the cluster still runs revision {deployed.revision}",
-                causes=(
-                    _not_deployed_cause(
-                        f"The last upgrade did not complete ({newer.status}).",
-                        f"revision {newer.revision}: {newer.status}; "
-                        f"revision {deployed.revision}: deployed",
-                        None,
-                        newer,
-                    ),
-                ),
                 fix=Fix(
                     f"Look at `helm history {newer.name} -n {newer.namespace}`, fix the failing "
                     "upgrade and run it again"
@@ -528,6 +498,31 @@ def _config_keys(fact_id: str) -> tuple[str, ...]:
 
 
 # -- shared pieces --------------------------------------------------------------------------
+
+
+def _release_drift(
+    fact: str,
+    message: str,
+    cause: Cause,
+    *,
+    expected: str | None = None,
+    observed: str | None = None,
+    source: Origin | None = None,
+    fix: Fix | None = None,
+) -> Finding:
+    """The deployed Helm release differs from the files: one finding for the cluster."""
+    return Finding(
+        fact=fact,
+        status_line="Helm release",
+        node=None,
+        kind=FindingKind.DRIFT,
+        expected=expected,
+        observed=observed,
+        source=source,
+        message=message,
+        causes=(cause,),
+        fix=fix,
+    )
 
 
 def _not_deployed_cause(

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from typing import Any
 
 from ciliumdrift.model import Diagnostic, Finding, NodeObservation
 from ciliumdrift.model import NodeConfigOverride as NodeConfigOverride
+from ciliumdrift.records import record
 
 #: Execs in flight at once. An exec is a long-running request: the API server's inflight
 #: limits (``--max-requests-inflight``, 400 by default) do not count it, but each one holds a
@@ -28,7 +29,7 @@ DEFAULT_CONCURRENCY = 200
 DEFAULT_TIMEOUT = 10.0
 
 
-@dataclass(frozen=True)
+@record
 class AgentPod:
     """One Cilium agent pod as the pod list shows it."""
 
@@ -44,7 +45,7 @@ class AgentPod:
     ip: str | None = None  # status.podIP (the node's address: agents use the host network)
 
 
-@dataclass(frozen=True)
+@record
 class NodeFacts:
     """What the Node object says about the machine an agent runs on."""
 
@@ -62,7 +63,7 @@ class NodeFacts:
         return match.group(1) if match else None
 
 
-@dataclass(frozen=True)
+@record
 class ExecOutcome:
     """One command run in an agent container: its streams kept apart and its exit code.
 
@@ -98,7 +99,7 @@ class ExecOutcome:
         return " ".join(self.command)
 
 
-@dataclass(frozen=True)
+@record
 class AgentResult:
     """Everything collected from one agent, or why nothing could be."""
 
@@ -113,7 +114,7 @@ class AgentResult:
     log_text: str | None = None  # the agent container's log since its start (bounded)
 
 
-@dataclass(frozen=True)
+@record
 class HelmRelease:
     """The deployed Helm release: the values it was installed with and its chart."""
 
@@ -130,7 +131,7 @@ class HelmRelease:
     source: str = ""  # the Secret (or sysdump file) it was read from
 
 
-@dataclass(frozen=True)
+@record
 class Deployed:
     """The deployed layer: what Helm and the ConfigMap hand the agents."""
 
@@ -142,7 +143,7 @@ class Deployed:
     source: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class LiveResult:
     """The outcome of a live run or a sysdump: observations plus the layers behind them."""
 

@@ -34,21 +34,14 @@ import re
 import tarfile
 import zipfile
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 from struct import error as struct_error
 from typing import IO, Any
 
 from ciliumdrift import limits
+from ciliumdrift.agent.nodeconfig import node_config
 from ciliumdrift.errors import CiliumdriftError, CollectionError, InputError
-from ciliumdrift.live.collect import (
-    agent_pod,
-    configmap_changed_at,
-    default_parser,
-    node_config,
-    node_facts,
-    observation,
-)
 from ciliumdrift.live.model import (
     AgentPod,
     AgentResult,
@@ -58,8 +51,16 @@ from ciliumdrift.live.model import (
     NodeConfigOverride,
     NodeFacts,
 )
+from ciliumdrift.live.objects import (
+    agent_pod,
+    configmap_changed_at,
+    default_parser,
+    node_facts,
+    observation,
+)
 from ciliumdrift.load.plain import load_plain_documents
 from ciliumdrift.model import Diagnostic
+from ciliumdrift.records import record
 from ciliumdrift.regex import lazy_pattern
 
 # Defaults of the limits in force (:func:`ciliumdrift.limits.current`).
@@ -77,7 +78,7 @@ _STATUS_FILE = lazy_pattern(r"^cilium(?:-dbg)?-status(?P<args>[-\w]*?)(?:\.(?:md
 _LOOSE_STATUS = lazy_pattern(r"^cilium(?:-dbg)?-status-(?P<rest>.+)\.(?:md|txt|json|log)$")
 
 
-@dataclass
+@record(frozen=False)
 class _Budget:
     """Unpacked bytes of the whole archive, checked before and while members are read."""
 
@@ -100,7 +101,7 @@ class _Budget:
             )
 
 
-@dataclass
+@record(frozen=False)
 class _Found:
     nodes: list[NodeFacts] = field(default_factory=list)
     pods: list[AgentPod] = field(default_factory=list)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from ciliumdrift import limits
 from ciliumdrift.errors import InputError, StatusParseError
@@ -56,6 +56,8 @@ from ciliumdrift.parse.model import (
 )
 from ciliumdrift.parse.prepare import SourceLine, prepare
 from ciliumdrift.regex import lazy_pattern
+
+_N = TypeVar("_N", int, float)
 
 #: Top-level keys of StatusResponse (1.14 - 1.20); others are reported as unknown.
 KNOWN_KEYS = frozenset(
@@ -181,19 +183,14 @@ class _Reader:
         return str(value)
 
     def number(self, data: Mapping[str, Any], key: str, path: str) -> int | None:
-        value = data.get(key)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            self.warn(f"{path}{key}", f"expected a number, got {type(value).__name__}")
-            return None
-        try:
-            return int(value)
-        except (ValueError, OverflowError):
-            self.warn(f"{path}{key}", f"expected a number, got {value!r}")
-            return None
+        return self._numeric(data, key, path, int)
 
     def real(self, data: Mapping[str, Any], key: str, path: str) -> float | None:
+        return self._numeric(data, key, path, float)
+
+    def _numeric(
+        self, data: Mapping[str, Any], key: str, path: str, convert: Callable[[Any], _N]
+    ) -> _N | None:
         value = data.get(key)
         if value is None:
             return None
@@ -201,7 +198,7 @@ class _Reader:
             self.warn(f"{path}{key}", f"expected a number, got {type(value).__name__}")
             return None
         try:
-            return float(value)
+            return convert(value)
         except (ValueError, OverflowError):
             self.warn(f"{path}{key}", f"expected a number, got {value!r}")
             return None

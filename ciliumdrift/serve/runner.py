@@ -21,10 +21,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ciliumdrift.errors import CiliumdriftError
-from ciliumdrift.live import report_from
 from ciliumdrift.live.collect import LiveOptions, collect
 from ciliumdrift.live.kubeconfig import resolve
 from ciliumdrift.live.prometheus import collect_with_prometheus
+from ciliumdrift.live.report import report_from
 from ciliumdrift.serve.declared import DeclaredSources, WorkDir, materialise
 from ciliumdrift.serve.state import (
     DriftState,

@@ -11,8 +11,12 @@ the command it runs from its declared table (``ciliumdrift.cli.COMMANDS``), not 
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import REPO
 
@@ -220,3 +224,40 @@ def test_the_import_finder_finds_function_level_imports() -> None:
     found = set(_function_level_imports())
     assert ("ciliumdrift.cli.check", "ciliumdrift.live.sysdump") in found
     assert any(t.startswith("kubernetes") for _, t in found)
+
+
+def test_the_live_package_loads_the_collection_only_when_asked() -> None:
+    # `check --sysdump` imports ciliumdrift.live, its report_from and the sysdump reader:
+    # none of the cluster transport (asyncio, ssl, the exec and Prometheus readers).
+    code = (
+        "import sys, ciliumdrift.live, ciliumdrift.live.sysdump\n"
+        "from ciliumdrift.live import report_from\n"
+        "print(' '.join(sorted(sys.modules)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    loaded = set(done.stdout.split())
+    assert "ciliumdrift.live.report" in loaded and "ciliumdrift.live.objects" in loaded
+    collection = {
+        "ciliumdrift.live.cluster",
+        "ciliumdrift.live.collect",
+        "ciliumdrift.live.kubeconfig",
+        "ciliumdrift.live.prometheus",
+        "ciliumdrift.live.transport",
+        "asyncio",
+        "ssl",
+    }
+    assert loaded & collection == set()
+
+
+def test_the_live_package_names_resolve_to_their_modules() -> None:
+    import ciliumdrift.live as live
+    from ciliumdrift.live import cluster, report
+
+    assert live.check_cluster is cluster.check_cluster
+    assert live.live_report is cluster.live_report
+    assert live.report_from is report.report_from
+    assert all(getattr(live, name) is not None for name in live.__all__)
+    with pytest.raises(AttributeError, match="no attribute 'collect_everything'"):
+        live.collect_everything  # noqa: B018

@@ -7,19 +7,11 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from typer.testing import CliRunner
 
-from ciliumdrift.cli import app
 from ciliumdrift.datafiles import schema
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, invoke
 
-runner = CliRunner()
 REPORT_SCHEMA = schema("report")
-
-
-def invoke(*args: str, input: str | None = None) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args), input=input)
-    return result.exit_code, result.stdout, result.stderr
 
 
 def test_seed_example_matches_everywhere(repo_cwd: Path) -> None:

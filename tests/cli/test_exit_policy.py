@@ -8,10 +8,9 @@ import re
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from ciliumdrift.cli import app
 from ciliumdrift.report import DOCUMENT_FORMATS, REPORT_FORMATS, Format
+from tests.conftest import invoke as run
 
 SEED = "examples/talos-netkit-native"
 DRIFT = "examples/talos-netkit-drift"
@@ -19,9 +18,7 @@ CORPUS = Path("tests/corpus/status")
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, list(args), env={"NO_COLOR": "1", "COLUMNS": "100"})
-    assert "Traceback" not in result.stdout + result.stderr
-    return result.exit_code, result.stdout, result.stderr
+    return run(*args, env={"NO_COLOR": "1", "COLUMNS": "100"})
 
 
 def test_check_without_a_status_compared_nothing(repo_cwd: Path) -> None:

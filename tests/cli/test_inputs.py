@@ -6,22 +6,14 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from ciliumdrift.api import discover, gather_inputs
-from ciliumdrift.cli import app
 from ciliumdrift.errors import InputError
 from ciliumdrift.inputs import VersionSource, resolve_cilium_version
 from ciliumdrift.model import Layer, Located, Origin
-from tests.conftest import CORPUS, EXAMPLES
+from tests.conftest import CORPUS, EXAMPLES, invoke
 
-runner = CliRunner()
 SEED = EXAMPLES / "talos-netkit-native"
-
-
-def invoke(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 # -- the version, resolved once ---------------------------------------------------------------

@@ -14,18 +14,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from ciliumdrift.cli import app
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, invoke
 
-runner = CliRunner()
 SEED_STATUS = EXAMPLES / "talos-netkit-native" / "status.txt"
-
-
-def invoke(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args), env=env)
-    return result.exit_code, result.stdout, result.stderr
 
 
 USAGE_MISTAKES = [

@@ -3,24 +3,19 @@ established cause in the top two (the benchmark prints the same numbers)."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+
+from tests.conftest import load_script
 
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "accuracy.py"
 
 
 @pytest.fixture(scope="module")
 def accuracy() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("accuracy", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["accuracy"] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
+    return load_script(BENCH, "bench_accuracy")  # not tools/accuracy.py's name
 
 
 def test_clean_real_clusters_exit_0_with_nothing_above_note(

@@ -25,11 +25,11 @@ import select
 import socket
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 from tests.fakecluster import statuses
@@ -495,6 +495,25 @@ def _internal_error(message: str) -> dict[str, Any]:
         "reason": "InternalError",
         "code": 500,
     }
+
+
+_Cluster = TypeVar("_Cluster", bound="FakeCluster")
+
+
+def clusters(kind: type[_Cluster], folder: Path) -> Iterator[Callable[..., tuple[_Cluster, Path]]]:
+    """For a fixture: start clusters of ``kind`` on demand, each with its own kubeconfig in
+    ``folder`` (``start(*args) -> (cluster, kubeconfig)``); stop every one afterwards."""
+    started: list[_Cluster] = []
+
+    def start(*args: Any, **kwargs: Any) -> tuple[_Cluster, Path]:
+        cluster = kind(*args, **kwargs)
+        cluster.start()
+        started.append(cluster)
+        return cluster, cluster.kubeconfig(folder / f"kubeconfig-{len(started)}")
+
+    yield start
+    for cluster in started:
+        cluster.stop()
 
 
 def make_agents(count: int, *, version: str = statuses.SEED_VERSION) -> list[Agent]:

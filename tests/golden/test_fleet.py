@@ -7,16 +7,13 @@ wider than the terminal. Regenerate with ``UPDATE_GOLDEN=1 pytest -p no:xdist te
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from ciliumdrift.cli import app
+from tests.conftest import invoke
+from tests.golden import SEED, assert_golden
 
-EXPECTED = Path(__file__).parent / "expected"
-SEED = "examples/talos-netkit-native"
 FLEET = "tests/golden/fleet"
 BASE = ("check", "-f", f"{SEED}/values.yaml", "--talos", f"{SEED}/talos.yaml")
 
@@ -43,22 +40,16 @@ RUNS: dict[str, tuple[tuple[str, ...], int]] = {
 
 
 def _run(args: tuple[str, ...], columns: int) -> tuple[int, str]:
-    env = {"COLUMNS": str(columns), "NO_COLOR": "1"}
-    result = CliRunner().invoke(app, list(args), env=env)
-    assert result.exit_code in (0, 1), result.stdout + result.stderr
-    return result.exit_code, result.stdout
+    code, out, err = invoke(*args, env={"COLUMNS": str(columns), "NO_COLOR": "1"})
+    assert code in (0, 1), out + err
+    return code, out
 
 
 @pytest.mark.parametrize("name", sorted(RUNS))
 def test_grouped_golden(name: str, repo_cwd: Path) -> None:
     args, columns = RUNS[name]
     code, out = _run(args, columns)
-    actual = f"exit: {code}\n{out}"
-    target = EXPECTED / name
-    if os.environ.get("UPDATE_GOLDEN"):
-        target.write_text(actual, encoding="utf-8")
-    assert target.exists(), f"no golden file {target.name}: run UPDATE_GOLDEN=1 pytest tests/golden"
-    assert actual == target.read_text(encoding="utf-8")
+    assert_golden(name, code, out)
     assert max(len(line) for line in out.splitlines()) <= columns
 
 

@@ -6,17 +6,17 @@ the diff like code.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from ciliumdrift.cli import app
+from tests.conftest import invoke
+from tests.golden import SEED, assert_golden
 
-EXPECTED = Path(__file__).parent / "expected"
-SEED = "examples/talos-netkit-native"
 DRIFT = "examples/talos-netkit-drift"
+VERSION = ("--cilium-version", "1.18.4")
+EXPECT_SEED = ("expect", "-f", f"{SEED}/values.yaml", "--talos", f"{SEED}/talos.yaml", *VERSION)
+LINT_DRIFT = ("lint", f"{DRIFT}/values.yaml", "--talos", f"{DRIFT}/talos.yaml", *VERSION)
 
 CASES: dict[str, tuple[str, ...]] = {
     "check-seed.txt": ("check", SEED),
@@ -38,76 +38,15 @@ CASES: dict[str, tuple[str, ...]] = {
         "json",
     ),
     "values-seed.txt": ("values", "-f", f"{SEED}/values.yaml", "--chart", "none"),
-    "expect-seed.txt": (
-        "expect",
-        "-f",
-        f"{SEED}/values.yaml",
-        "--talos",
-        f"{SEED}/talos.yaml",
-        "--cilium-version",
-        "1.18.4",
-    ),
-    "expect-seed.json": (
-        "expect",
-        "-f",
-        f"{SEED}/values.yaml",
-        "--talos",
-        f"{SEED}/talos.yaml",
-        "--cilium-version",
-        "1.18.4",
-        "--format",
-        "json",
-    ),
+    "expect-seed.txt": EXPECT_SEED,
+    "expect-seed.json": (*EXPECT_SEED, "--format", "json"),
     "facts.txt": ("facts",),
     "facts-device-mode.txt": ("facts", "device-mode"),
-    "lint-drift.txt": (
-        "lint",
-        f"{DRIFT}/values.yaml",
-        "--talos",
-        f"{DRIFT}/talos.yaml",
-        "--cilium-version",
-        "1.18.4",
-    ),
-    "lint-drift.json": (
-        "lint",
-        f"{DRIFT}/values.yaml",
-        "--talos",
-        f"{DRIFT}/talos.yaml",
-        "--cilium-version",
-        "1.18.4",
-        "--format",
-        "json",
-    ),
-    "lint-drift.sarif": (
-        "lint",
-        f"{DRIFT}/values.yaml",
-        "--talos",
-        f"{DRIFT}/talos.yaml",
-        "--cilium-version",
-        "1.18.4",
-        "--format",
-        "sarif",
-    ),
-    "lint-drift.github": (
-        "lint",
-        f"{DRIFT}/values.yaml",
-        "--talos",
-        f"{DRIFT}/talos.yaml",
-        "--cilium-version",
-        "1.18.4",
-        "--format",
-        "github",
-    ),
-    "lint-drift.junit.xml": (
-        "lint",
-        f"{DRIFT}/values.yaml",
-        "--talos",
-        f"{DRIFT}/talos.yaml",
-        "--cilium-version",
-        "1.18.4",
-        "--format",
-        "junit",
-    ),
+    "lint-drift.txt": LINT_DRIFT,
+    "lint-drift.json": (*LINT_DRIFT, "--format", "json"),
+    "lint-drift.sarif": (*LINT_DRIFT, "--format", "sarif"),
+    "lint-drift.github": (*LINT_DRIFT, "--format", "github"),
+    "lint-drift.junit.xml": (*LINT_DRIFT, "--format", "junit"),
     "rules.txt": ("rules",),
     "impact.md": ("impact", "--base", SEED, "--head", DRIFT, "--format", "markdown"),
     "impact.txt": ("impact", "--base", SEED, "--head", DRIFT),
@@ -117,11 +56,6 @@ CASES: dict[str, tuple[str, ...]] = {
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_golden(name: str, repo_cwd: Path) -> None:
-    result = CliRunner().invoke(app, list(CASES[name]))
-    assert result.exit_code in (0, 1), result.stdout + result.stderr
-    actual = f"exit: {result.exit_code}\n{result.stdout}"
-    target = EXPECTED / name
-    if os.environ.get("UPDATE_GOLDEN"):
-        target.write_text(actual, encoding="utf-8")
-    assert target.exists(), f"no golden file {target.name}: run UPDATE_GOLDEN=1 pytest tests/golden"
-    assert actual == target.read_text(encoding="utf-8")
+    code, out, err = invoke(*CASES[name])
+    assert code in (0, 1), out + err
+    assert_golden(name, code, out)

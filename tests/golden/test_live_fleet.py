@@ -11,22 +11,19 @@ change per run and are replaced by placeholders. Regenerate with
 from __future__ import annotations
 
 import json
-import os
 import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from ciliumdrift.cli import app
+from tests.conftest import invoke
 from tests.fakecluster import FakeCluster
 from tests.fakecluster.cluster import Fault, make_agents
 from tests.fakecluster.statuses import with_changes
+from tests.golden import SEED, assert_golden
 
-EXPECTED = Path(__file__).parent / "expected"
-SEED = "examples/talos-netkit-native"
 BASE = ("live", "-f", f"{SEED}/values.yaml", "--talos", f"{SEED}/talos.yaml")
 VETH = (5, 17, 33)
 SILENT = 21
@@ -51,10 +48,9 @@ def cluster() -> Iterator[tuple[FakeCluster, Path]]:
 
 def _run(kubeconfig: Path, url: str, *args: str, columns: int = 100) -> tuple[int, str]:
     env = {"COLUMNS": str(columns), "NO_COLOR": "1"}
-    result = CliRunner().invoke(app, [*BASE, "--kubeconfig", str(kubeconfig), *args], env=env)
-    assert result.exit_code in (0, 1), result.stdout + result.stderr
-    out = result.stdout.replace(str(kubeconfig), "<kubeconfig>").replace(url, "<server>")
-    return result.exit_code, out
+    code, out, err = invoke(*BASE, "--kubeconfig", str(kubeconfig), *args, env=env)
+    assert code in (0, 1), out + err
+    return code, out.replace(str(kubeconfig), "<kubeconfig>").replace(url, "<server>")
 
 
 RUNS: dict[str, tuple[tuple[str, ...], int]] = {
@@ -64,20 +60,12 @@ RUNS: dict[str, tuple[tuple[str, ...], int]] = {
 }
 
 
-def _golden(name: str, actual: str) -> None:
-    target = EXPECTED / name
-    if os.environ.get("UPDATE_GOLDEN"):
-        target.write_text(actual, encoding="utf-8")
-    assert target.exists(), f"no golden file {target.name}: run UPDATE_GOLDEN=1 pytest tests/golden"
-    assert actual == target.read_text(encoding="utf-8")
-
-
 @pytest.mark.parametrize("name", sorted(RUNS))
 def test_live_fleet_golden(name: str, cluster: tuple[FakeCluster, Path], repo_cwd: Path) -> None:
     fake, kubeconfig = cluster
     args, columns = RUNS[name]
     code, out = _run(kubeconfig, fake.url, *args, columns=columns)
-    _golden(name, f"exit: {code}\n{out}")
+    assert_golden(name, code, out)
     if name.endswith(".txt"):
         assert max(len(line) for line in out.splitlines()) <= columns
 
@@ -86,7 +74,7 @@ def test_live_fleet_json_golden(cluster: tuple[FakeCluster, Path], repo_cwd: Pat
     fake, kubeconfig = cluster
     code, out = _run(kubeconfig, fake.url, "--format", "json")
     fleet = json.loads(out)["fleet"]
-    _golden("live-fleet-40.fleet.json", f"exit: {code}\n" + json.dumps(fleet, indent=1) + "\n")
+    assert_golden("live-fleet-40.fleet.json", code, json.dumps(fleet, indent=1) + "\n")
 
 
 def test_the_text_matrix_has_a_column_per_group_not_per_node(

@@ -13,7 +13,7 @@ from ciliumdrift.agent.facts import FACTS
 from ciliumdrift.compare import compare
 from ciliumdrift.derive import derive_context, node_context
 from ciliumdrift.model import CauseKind, FindingKind, Layer, Located, NodeObservation, Origin
-from ciliumdrift.parse.agentlog import parse_agent_log
+from ciliumdrift.parse.agentlog import AgentLog, parse_agent_log
 from tests.derive.builders import declared, seed_status, seed_talos
 from tests.knowledge.test_agentlog import BANDWIDTH_KIND, EGRESS_VXLAN, XDP_KUBESPAN
 
@@ -55,6 +55,11 @@ def test_version_ranges(
     version: str | None, bounds: tuple[str | None, str | None], expected: bool | None
 ) -> None:
     assert known.in_range(version, bounds) is expected
+
+
+def _told(log: AgentLog) -> set[str]:
+    """The IDs of the known behaviours whose log patterns the log's lines match."""
+    return {row.id for row, _ in known.log_matches(log)}
 
 
 def _ctx(values: str, version: str = "1.18.4", **talos: object) -> object:
@@ -100,7 +105,7 @@ def test_kind_node_names_are_an_environment() -> None:
 
 def test_log_line_matches_its_row() -> None:
     log = parse_agent_log(XDP_KUBESPAN)
-    ids = {row.id for row, _ in known.log_matches(log)}
+    ids = _told(log)
     assert "xdp-native-on-device-without-native-xdp" in ids
 
 
@@ -205,7 +210,7 @@ def test_kpr_probe_is_refused_from_1_13() -> None:
         "daemon creation failed: unable to initialize kube-proxy replacement options: "
         "Invalid value for --kube-proxy-replacement: probe\n"
     )
-    assert "kpr-probe-removed-1.13" in {r.id for r, _ in known.log_matches(log)}
+    assert "kpr-probe-removed-1.13" in _told(log)
 
 
 def test_vxlan_port_in_use_is_told_by_its_log_line_only() -> None:
@@ -214,12 +219,12 @@ def test_vxlan_port_in_use_is_told_by_its_log_line_only() -> None:
         "failed to setup vxlan tunnel device: setting up vxlan device: creating vxlan device "
         "cilium_vxlan: setting up device cilium_vxlan: address already in use\n"
     )
-    assert "vxlan-port-in-use" in {r.id for r, _ in known.log_matches(log)}
+    assert "vxlan-port-in-use" in _told(log)
     other = parse_agent_log(
         "failed to setup vxlan tunnel device: "
         "setting up GSO/GRO on VXLAN netdev: invalid argument\n"
     )
-    assert "vxlan-port-in-use" not in {r.id for r, _ in known.log_matches(other)}
+    assert "vxlan-port-in-use" not in _told(other)
 
 
 def test_direct_routing_device_on_loopback_needs_1_15_and_devices() -> None:
@@ -238,13 +243,13 @@ def test_xtables_and_ip6tables_module_rows_come_from_their_log_lines() -> None:
         'Warning: Extension MARK revision 0 not supported, missing kernel module?" '
         "subsys=iptables\n"
     )
-    assert "xtables-target-missing" in {r.id for r, _ in known.log_matches(mark)}
+    assert "xtables-target-missing" in _told(mark)
     six = parse_agent_log(
         'level=fatal msg="failed to start: IPv6 is enabled and ip6tables modules initialization '
         'failed: could not load module ip6_tables: exit status 1" subsys=daemon\n'
     )
-    assert "ipv6-ip6tables-modules-missing" in {r.id for r, _ in known.log_matches(six)}
-    assert "xtables-target-missing" not in {r.id for r, _ in known.log_matches(six)}
+    assert "ipv6-ip6tables-modules-missing" in _told(six)
+    assert "xtables-target-missing" not in _told(six)
 
 
 def test_generic_veth_chaining_with_bpf_host_routing_is_a_conflict() -> None:
@@ -270,7 +275,7 @@ def test_ipv6_rule_removal_bug_is_bounded_to_1_15_before_1_15_5() -> None:
         "failed to start: daemon creation failed: error while initializing daemon: failed while "
         "reinitializing datapath: listing routing rules: address family not supported by protocol\n"
     )
-    assert "ipv6-proxy-rule-removal-eafnosupport" in {r.id for r, _ in known.log_matches(log)}
+    assert "ipv6-proxy-rule-removal-eafnosupport" in _told(log)
 
 
 def test_ipsec_key_row_is_told_by_the_log_for_ipsec_only() -> None:
@@ -283,7 +288,7 @@ def test_ipsec_key_row_is_told_by_the_log_for_ipsec_only() -> None:
         'level=fatal msg="Error while creating daemon" error="unable to setup encryption: '
         'missing IPSec key or invalid format" subsys=daemon\n'
     )
-    assert "ipsec-key-missing-or-invalid" in {r.id for r, _ in known.log_matches(log)}
+    assert "ipsec-key-missing-or-invalid" in _told(log)
 
 
 def test_a_known_row_on_the_key_a_fact_refuses_leads_that_conflict() -> None:

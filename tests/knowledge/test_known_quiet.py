@@ -13,13 +13,10 @@ the rows were not written from:
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-import sys
 from dataclasses import replace
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -32,6 +29,7 @@ from ciliumdrift.compare import compare
 from ciliumdrift.derive import derive_context, node_context
 from ciliumdrift.model import NodeObservation
 from ciliumdrift.parse.agentlog import parse_agent_log
+from tests.conftest import load_script
 from tests.derive.builders import declared
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,16 +37,7 @@ CASES = ROOT / "tests" / "cases"
 SEED = ROOT / "examples" / "talos-netkit-native"
 
 
-def _accuracy() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("accuracy", ROOT / "tools" / "accuracy.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("accuracy", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-accuracy = _accuracy()
+accuracy = load_script(ROOT / "tools" / "accuracy.py")
 CONTROLS = [
     case
     for case in (accuracy.load_case(folder) for folder in accuracy.discover(CASES))

@@ -191,3 +191,32 @@ def test_lint_reads_no_yaml_itself() -> None:
             for name in names:
                 assert not name.startswith(("ruamel", "yaml")), (path, name)
                 assert not name.endswith(("load_yaml_documents", "load_plain")), (path, name)
+
+
+#: Modules outside load/ that may import a YAML library, and why: neither reads input.
+_WRITES_OR_COMPILES_DATA = {
+    "datafiles.py",  # compile_sources(): the data compiler's reading of the package's own files
+    "serve/declared.py",  # yaml.safe_dump: writes the release's values, reads nothing
+}
+
+
+def test_only_load_reads_yaml() -> None:
+    """One reader for the whole package: every YAML text a user gives goes through load/."""
+    import ast
+
+    from tests.conftest import REPO
+
+    package = REPO / "ciliumdrift"
+    found: list[str] = []
+    for path in sorted(package.rglob("*.py")):
+        where = path.relative_to(package).as_posix()
+        if where.startswith("load/") or where in _WRITES_OR_COMPILES_DATA:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            found += [f"{where}: {n}" for n in names if n.split(".")[0] in ("yaml", "ruamel")]
+    assert found == []

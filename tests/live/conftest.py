@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
 from tests.conftest import EXAMPLES
-from tests.fakecluster import FakeCluster
+from tests.fakecluster import FakeCluster, clusters
 
 SEED = EXAMPLES / "talos-netkit-native"
 SEED_ARGS = ["-f", str(SEED / "values.yaml"), "--talos", str(SEED / "talos.yaml")]
@@ -22,31 +21,26 @@ pytestmark = pytest.mark.live
 @pytest.fixture
 def fake_cluster(tmp_path: Path) -> Iterator[Callable[..., tuple[FakeCluster, Path]]]:
     """Start a FakeCluster with the given arguments; returns (cluster, kubeconfig path)."""
-    started: list[FakeCluster] = []
-
-    def start(*args: Any, **kwargs: Any) -> tuple[FakeCluster, Path]:
-        cluster = FakeCluster(*args, **kwargs).start()
-        started.append(cluster)
-        return cluster, cluster.kubeconfig(tmp_path / f"kubeconfig-{len(started)}")
-
-    yield start
-    for cluster in started:
-        cluster.stop()
+    yield from clusters(FakeCluster, tmp_path)
 
 
 @pytest.fixture
-def run_cli(monkeypatch: pytest.MonkeyPatch) -> Callable[..., tuple[int, str, str]]:
-    """Run ``ciliumdrift <args>`` in-process; returns (exit code, stdout, stderr)."""
-    from ciliumdrift.cli import app
+def run_live(run_cli: Callable[..., tuple[int, str, str]]) -> Callable[..., tuple[int, str, str]]:
+    """``ciliumdrift live`` with the seed config against a kubeconfig, in JSON."""
 
-    monkeypatch.setenv("NO_COLOR", "1")
-    monkeypatch.delenv("KUBECONFIG", raising=False)
-
-    def run(*args: str) -> tuple[int, str, str]:
-        result = CliRunner().invoke(app, list(args))
-        return result.exit_code, result.stdout, result.stderr
+    def run(kubeconfig: Path, *args: str) -> tuple[int, str, str]:
+        return run_cli(
+            "live", *SEED_ARGS, *args, "--kubeconfig", str(kubeconfig), "--format", "json"
+        )
 
     return run
+
+
+def drifted(result: tuple[int, str, str]) -> list[dict[str, Any]]:
+    """The findings of a run that must find drift (exit 1)."""
+    code, out, err = result
+    assert code == 1, err
+    return findings(out)
 
 
 def findings(stdout: str) -> list[dict[str, Any]]:

@@ -26,14 +26,12 @@ def _bandwidth_off(agent: Any) -> None:
     agent.status = with_changes(agent.status, {"bandwidth-manager": {"enabled": False}})
 
 
-def test_live_log_line_is_the_top_cause(fake_cluster: Start, run_cli: Cli) -> None:
+def test_live_log_line_is_the_top_cause(fake_cluster: Start, run_live: Cli) -> None:
     agents = make_agents(2)
     _bandwidth_off(agents[1])
     agents[1].log = BANDWIDTH_LOG
     cluster, kubeconfig = fake_cluster(agents)
-    code, out, err = run_cli(
-        "live", *SEED_ARGS, "--kubeconfig", str(kubeconfig), "--format", "json"
-    )
+    code, out, err = run_live(kubeconfig)
     assert code == 1, err
     drift = [f for f in findings(out) if f["fact"] == "bandwidth-manager" and f["kind"] == "drift"]
     assert [f["node"] for f in drift] == ["node-001"]
@@ -51,20 +49,18 @@ def test_no_agent_log_reads_no_log(fake_cluster: Start, run_cli: Cli) -> None:
     assert not any(path.endswith("/log") for path in cluster.requests)
 
 
-def test_a_refused_log_is_no_failure(fake_cluster: Start, run_cli: Cli) -> None:
+def test_a_refused_log_is_no_failure(fake_cluster: Start, run_live: Cli) -> None:
     agents = make_agents(1)
     _bandwidth_off(agents[0])  # drift: its log would be read, but the API answers 404
     cluster, kubeconfig = fake_cluster(agents)
-    code, out, err = run_cli(
-        "live", *SEED_ARGS, "--kubeconfig", str(kubeconfig), "--format", "json"
-    )
+    code, out, err = run_live(kubeconfig)
     assert code == 1, (out, err)
     assert [f["fact"] for f in findings(out) if f["kind"] == "drift"] == ["bandwidth-manager"]
     assert any(path.endswith("/log") for path in cluster.requests)
 
 
 def test_logs_are_read_only_where_they_can_explain_a_finding(
-    fake_cluster: Start, run_cli: Cli
+    fake_cluster: Start, run_cli: Cli, run_live: Cli
 ) -> None:
     # a fleet's logs are not read when every agent shows what the config asks for ...
     agents = make_agents(12)
@@ -78,7 +74,7 @@ def test_logs_are_read_only_where_they_can_explain_a_finding(
     for agent in agents:
         _bandwidth_off(agent)
     cluster.requests.clear()
-    code, _, err = run_cli("live", *SEED_ARGS, "--kubeconfig", str(kubeconfig), "--format", "json")
+    code, _, err = run_live(kubeconfig)
     assert code == 1, err
     logs = [path for path in cluster.requests if path.endswith("/log")]
     assert len(logs) == 3

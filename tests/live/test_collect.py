@@ -23,11 +23,9 @@ Start = Callable[..., tuple[FakeCluster, Path]]
 Cli = Callable[..., tuple[int, str, str]]
 
 
-def test_clean_cluster_matches_the_seed_config(fake_cluster: Start, run_cli: Cli) -> None:
+def test_clean_cluster_matches_the_seed_config(fake_cluster: Start, run_live: Cli) -> None:
     cluster, kubeconfig = fake_cluster(4)
-    code, out, err = run_cli(
-        "live", *SEED_ARGS, "--kubeconfig", str(kubeconfig), "--format", "json"
-    )
+    code, out, err = run_live(kubeconfig)
     assert code == 0, (out, err)
     report = json.loads(out)
     assert report["findings"] == []
@@ -121,7 +119,7 @@ def test_concurrent_execs_each_get_their_own_client(fake_cluster: Start) -> None
 
 
 def test_faults_are_reported_per_node_and_the_run_completes(
-    fake_cluster: Start, run_cli: Cli
+    fake_cluster: Start, run_cli: Cli, run_live: Cli
 ) -> None:
     faults = {
         "cilium-00001": Fault.HANG,
@@ -133,9 +131,7 @@ def test_faults_are_reported_per_node_and_the_run_completes(
     }
     cluster, kubeconfig = fake_cluster(8, faults=faults)
     started = time.monotonic()
-    code, out, err = run_cli(
-        "live", *SEED_ARGS, "--kubeconfig", str(kubeconfig), "--timeout", "1.5", "--format", "json"
-    )
+    code, out, err = run_live(kubeconfig, "--timeout", "1.5")
     elapsed = time.monotonic() - started
     assert elapsed < 6, "a hung agent must not hold the run beyond its timeout"
     assert code == 0, (out, err)  # unreachable nodes are health findings: exit 0 ...
@@ -275,7 +271,7 @@ def test_ctrl_c_exits_130_without_a_traceback(fake_cluster: Start) -> None:
 
 def test_a_defect_in_one_agent_stays_with_that_agent(fake_cluster: Start) -> None:
     _cluster, kubeconfig = fake_cluster(3)
-    from ciliumdrift.live.collect import default_parser
+    from ciliumdrift.live.objects import default_parser
 
     parse = default_parser()
 

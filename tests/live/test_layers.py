@@ -19,7 +19,7 @@ from tests.fakecluster import (
     seed_configmap,
 )
 from tests.fakecluster.statuses import with_changes
-from tests.live.conftest import SEED, SEED_ARGS, findings
+from tests.live.conftest import SEED, drifted, findings
 
 Start = Callable[..., tuple[FakeCluster, Path]]
 Cli = Callable[..., tuple[int, str, str]]
@@ -44,20 +44,9 @@ def values_line(key_text: str) -> int:
     return next(i for i, line in enumerate(lines, 1) if key_text in line)
 
 
-def test_values_changed_but_not_deployed_configmap(fake_cluster: Start, run_cli: Cli) -> None:
+def test_values_changed_but_not_deployed_configmap(fake_cluster: Start, run_live: Cli) -> None:
     _, kubeconfig = fake_cluster(3)
-    code, out, err = run_cli(
-        "live",
-        *SEED_ARGS,
-        "--set",
-        "bpf.datapathMode=veth",
-        "--kubeconfig",
-        str(kubeconfig),
-        "--format",
-        "json",
-    )
-    assert code == 1, err
-    result = findings(out)
+    result = drifted(run_live(kubeconfig, "--set", "bpf.datapathMode=veth"))
     deployed = by_fact(result, "deployed-config")
     assert len(deployed) == 1
     assert deployed[0]["expected"] == "datapath-mode: veth"
@@ -72,7 +61,7 @@ def test_values_changed_but_not_deployed_configmap(fake_cluster: Start, run_cli:
         assert "helm upgrade" in finding["fix"]["summary"]
 
 
-def test_values_changed_but_not_deployed_helm_release(fake_cluster: Start, run_cli: Cli) -> None:
+def test_values_changed_but_not_deployed_helm_release(fake_cluster: Start, run_live: Cli) -> None:
     # The files say netkit; the deployed release (and so its ConfigMap and agents) say veth.
     old = seed_values()
     old["bpf"]["datapathMode"] = "veth"
@@ -84,17 +73,8 @@ def test_values_changed_but_not_deployed_helm_release(fake_cluster: Start, run_c
         helm_release_payload(revision=2, config=old),
     ]
     cluster, kubeconfig = fake_cluster(agents, configmap=configmap, releases=releases)
-    code, out, err = run_cli(
-        "live",
-        *SEED_ARGS,
-        "--kubeconfig",
-        str(kubeconfig),
-        "--read-helm-release",
-        "--format",
-        "json",
-    )
-    assert code == 1, err
-    result = findings(out)
+    ran = run_live(kubeconfig, "--read-helm-release")
+    result = drifted(ran)
     values = by_fact(result, "deployed-values")
     assert [(f["expected"], f["observed"]) for f in values] == [("netkit", "veth")]
     source = values[0]["source"]
@@ -108,36 +88,24 @@ def test_values_changed_but_not_deployed_helm_release(fake_cluster: Start, run_c
     for finding in by_fact(result, "device-mode"):
         assert finding["causes"][0]["kind"] == "not-applied"
     assert any("/secrets" in path for path in cluster.requests)
-    assert "U0VDUkVULURPLU5PVC1QUklOVA" not in out  # the manifest's rendered Secrets stay unread
+    assert "U0VDUkVULURPLU5PVC1QUklOVA" not in ran[1]  # the manifest's rendered Secrets stay unread
 
 
-def test_failed_upgrade_and_chart_version(fake_cluster: Start, run_cli: Cli) -> None:
+def test_failed_upgrade_and_chart_version(fake_cluster: Start, run_live: Cli) -> None:
     values = seed_values()
     releases = [
         helm_release_payload(revision=3, config=values, chart_version="1.17.6"),
         helm_release_payload(revision=4, config=values, status="failed"),
     ]
     _, kubeconfig = fake_cluster(1, releases=releases)
-    code, out, err = run_cli(
-        "live",
-        *SEED_ARGS,
-        "--cilium-version",
-        "1.18.4",
-        "--kubeconfig",
-        str(kubeconfig),
-        "--read-helm-release",
-        "--format",
-        "json",
-    )
-    assert code == 1, err
-    result = findings(out)
+    result = drifted(run_live(kubeconfig, "--cilium-version", "1.18.4", "--read-helm-release"))
     revision = by_fact(result, "helm-revision")
     assert len(revision) == 1 and "revision 4 is failed" in revision[0]["message"]
     chart = by_fact(result, "deployed-chart")
     assert [(f["expected"], f["observed"]) for f in chart] == [("1.18.4", "1.17.6")]
 
 
-def test_configmap_changed_but_agents_not_restarted(fake_cluster: Start, run_cli: Cli) -> None:
+def test_configmap_changed_but_agents_not_restarted(fake_cluster: Start, run_live: Cli) -> None:
     agents = make_agents(3)
     for agent in agents:
         agent.drift_delta = 1
@@ -148,18 +116,7 @@ def test_configmap_changed_but_agents_not_restarted(fake_cluster: Start, run_cli
     _, kubeconfig = fake_cluster(
         agents, configmap=configmap, configmap_changed_at="2026-01-01T12:00:00Z"
     )
-    code, out, err = run_cli(
-        "live",
-        *SEED_ARGS,
-        "--set",
-        "bpf.datapathMode=veth",
-        "--kubeconfig",
-        str(kubeconfig),
-        "--format",
-        "json",
-    )
-    assert code == 1, err
-    result = findings(out)
+    result = drifted(run_live(kubeconfig, "--set", "bpf.datapathMode=veth"))
     restart = by_fact(result, "agent-restart")
     assert {n for f in restart for n in f["nodes"]} == {"node-000", "node-001"}
     assert all(f["severity"] == "error" for f in restart)  # the agents' own metric confirms it
@@ -173,7 +130,7 @@ def test_configmap_changed_but_agents_not_restarted(fake_cluster: Start, run_cli
     assert "2026-01-01T12:00:00Z" in texts and "drift_checker_config_delta" in texts
 
 
-def test_one_node_overridden_by_a_ciliumnodeconfig(fake_cluster: Start, run_cli: Cli) -> None:
+def test_one_node_overridden_by_a_ciliumnodeconfig(fake_cluster: Start, run_live: Cli) -> None:
     agents = make_agents(3)
     agents[1].labels = {"datapath": "veth"}
     agents[1].drift_delta = 1
@@ -181,11 +138,7 @@ def test_one_node_overridden_by_a_ciliumnodeconfig(fake_cluster: Start, run_cli:
     running(agents[1:2], **{"datapath-mode": "veth"})
     configs = [node_config("veth-nodes", {"datapath": "veth"}, {"datapath-mode": "veth"})]
     _, kubeconfig = fake_cluster(agents, node_configs=configs, cnc_versions=("v2",))
-    code, out, err = run_cli(
-        "live", *SEED_ARGS, "--kubeconfig", str(kubeconfig), "--format", "json"
-    )
-    assert code == 1, err
-    result = findings(out)
+    result = drifted(run_live(kubeconfig))
     device = by_fact(result, "device-mode")
     assert [f["nodes"] for f in device] == [["node-001"]]
     top = device[0]["causes"][0]
@@ -203,22 +156,13 @@ def test_one_node_overridden_by_a_ciliumnodeconfig(fake_cluster: Start, run_cli:
     assert "extraArgs" in drift["node-002"]["causes"][0]["summary"]
 
 
-def test_the_agent_fell_back_is_left_to_the_derivation(fake_cluster: Start, run_cli: Cli) -> None:
+def test_the_agent_fell_back_is_left_to_the_derivation(fake_cluster: Start, run_live: Cli) -> None:
     agents = make_agents(1)
     agents[0].kernel = "6.1.67-talos"  # no TCX before 6.6: the agent attaches with legacy TC
     running(agents, **{"attach-mode": "tc", "datapath-mode": "veth"})
     configmap = {**seed_configmap(), "datapath-mode": "veth"}
     _, kubeconfig = fake_cluster(agents, configmap=configmap)
-    _, out, _ = run_cli(
-        "live",
-        *SEED_ARGS,
-        "--set",
-        "bpf.datapathMode=veth",
-        "--kubeconfig",
-        str(kubeconfig),
-        "--format",
-        "json",
-    )
+    _, out, _ = run_live(kubeconfig, "--set", "bpf.datapathMode=veth")
     report = json.loads(out)
     attach = [r for r in report["rows"] if r["fact"] == "attach-mode"]
     assert attach and attach[0]["observed"] == "Legacy TC"
@@ -289,7 +233,7 @@ def test_config_keys_render_as_the_chart_writes_them() -> None:
 
 
 def test_live_node_config_file_sets_the_selected_nodes_expectation(
-    fake_cluster: Start, run_cli: Cli, tmp_path: Path
+    fake_cluster: Start, run_live: Cli, tmp_path: Path
 ) -> None:
     # The cluster has no CiliumNodeConfig: the one declared with the config (--node-config)
     # moves node-001 to veth, so the node running veth is what the files ask for.
@@ -302,10 +246,9 @@ def test_live_node_config_file_sets_the_selected_nodes_expectation(
         json.dumps(node_config("veth-nodes", {"datapath": "veth"}, {"datapath-mode": "veth"})),
         encoding="utf-8",
     )
-    base = ("live", *SEED_ARGS, "--kubeconfig", str(kubeconfig), "--format", "json")
-    _, out, _ = run_cli(*base)
+    _, out, _ = run_live(kubeconfig)
     assert [f["nodes"] for f in by_fact(findings(out), "device-mode")] == [["node-001"]]
-    _, out, err = run_cli(*base, "--node-config", str(declared))
+    _, out, err = run_live(kubeconfig, "--node-config", str(declared))
     report = json.loads(out)
     assert by_fact(findings(out), "device-mode") == [], err
     rows = {r["node"]: r for r in report["rows"] if r["fact"] == "device-mode"}

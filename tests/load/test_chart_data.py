@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from ciliumdrift.load.chart import (
     resolve_version,
 )
 from ciliumdrift.model import Layer
+from tests.conftest import load_script
 
 from .conftest import REFERENCE
 
@@ -28,13 +28,7 @@ DATA = REPO / "ciliumdrift" / "data" / "chart"
 
 
 def _tool() -> Any:
-    spec = importlib.util.spec_from_file_location(
-        "refresh_chart_data", REPO / "tools" / "refresh_chart_data.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(REPO / "tools" / "refresh_chart_data.py")
 
 
 def test_shipped_data_equals_a_fresh_regeneration() -> None:
@@ -125,12 +119,7 @@ def test_user_chart_dir_and_archive(tmp_path: Path) -> None:
 def test_the_chart_default_table_has_every_bundled_chart() -> None:
     # tools/chart_defaults_table.py fills data/agent_defaults.yaml from the bundled charts:
     # run again, it changes nothing, and an old chart's boolean switch has its row.
-    spec = importlib.util.spec_from_file_location(
-        "chart_defaults_table", REPO / "tools" / "chart_defaults_table.py"
-    )
-    assert spec is not None and spec.loader is not None
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_script(REPO / "tools" / "chart_defaults_table.py")
     text = tool.TABLE.read_text("utf-8")
     assert tool.fill(text, [], tool.bundled()) == text
     assert '  "bandwidthManager":' in text and '    "1.10.20": false' in text

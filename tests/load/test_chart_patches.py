@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from typer.testing import CliRunner
 
 from ciliumdrift.cli import app
 from ciliumdrift.load.chart import bundled_chart, known_keys
+from tests.conftest import load_script
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "ciliumdrift" / "data" / "chart"
@@ -21,13 +21,7 @@ MINORS = sorted(
 
 
 def _tool() -> Any:
-    spec = importlib.util.spec_from_file_location(
-        "refresh_chart_data", REPO / "tools" / "refresh_chart_data.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(REPO / "tools" / "refresh_chart_data.py")
 
 
 @pytest.mark.parametrize(

@@ -6,9 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from ciliumdrift.cli import app
+from tests.conftest import invoke as run
 
 from .conftest import CORPUS, write
 
@@ -16,8 +15,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, ["values", *args])
-    return result.exit_code, result.stdout, result.stderr
+    return run("values", *args)
 
 
 def test_json_output_matches_the_schema(tmp_path: Path) -> None:

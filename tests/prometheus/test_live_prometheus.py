@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
 from tests.fakecluster import FakeCluster, make_agents, statuses
 from tests.live.conftest import SEED_ARGS
@@ -26,15 +25,13 @@ Cli = Callable[..., tuple[int, str, str]]
 
 
 @pytest.fixture
-def run_cli(monkeypatch: pytest.MonkeyPatch) -> Cli:
-    from ciliumdrift.cli import app
+def live_prometheus(run_cli: Cli) -> Cli:
+    """``ciliumdrift live`` with the seed config, a kubeconfig and a Prometheus URL."""
 
-    monkeypatch.setenv("NO_COLOR", "1")
-    monkeypatch.delenv("KUBECONFIG", raising=False)
-
-    def run(*args: str) -> tuple[int, str, str]:
-        result = CliRunner().invoke(app, list(args))
-        return result.exit_code, result.stdout, result.stderr
+    def run(kubeconfig: Path, url: str, *args: str) -> tuple[int, str, str]:
+        return run_cli(
+            "live", *SEED_ARGS, "--kubeconfig", str(kubeconfig), "--prometheus", url, *args
+        )
 
     return run
 
@@ -60,20 +57,11 @@ def status_execs(cluster: FakeCluster) -> list[str]:
 
 
 def test_clean_fleet_reads_metrics_and_execs_only_a_sample(
-    cluster: tuple[FakeCluster, Path], tmp_path: Path, run_cli: Cli
+    cluster: tuple[FakeCluster, Path], tmp_path: Path, live_prometheus: Cli
 ) -> None:
     fake, kubeconfig = cluster
     with prometheus(metrics_for(fake), tmp_path / "prom") as url:
-        code, out, err = run_cli(
-            "live",
-            *SEED_ARGS,
-            "--kubeconfig",
-            str(kubeconfig),
-            "--prometheus",
-            url,
-            "--format",
-            "json",
-        )
+        code, out, err = live_prometheus(kubeconfig, url, "--format", "json")
     assert code == 0, (out, err)
     report = json.loads(out)
     assert report["inputs"]["nodes"] == 8 and report["findings"] == []
@@ -98,7 +86,7 @@ def test_clean_fleet_reads_metrics_and_execs_only_a_sample(
 
 
 def test_metric_drift_is_found_without_exec_and_delta_nodes_are_execd(
-    cluster: tuple[FakeCluster, Path], tmp_path: Path, run_cli: Cli
+    cluster: tuple[FakeCluster, Path], tmp_path: Path, live_prometheus: Cli
 ) -> None:
     fake, kubeconfig = cluster
     agents = metrics_for(fake)
@@ -107,18 +95,7 @@ def test_metric_drift_is_found_without_exec_and_delta_nodes_are_execd(
     agents[6].drift_delta = 2
     fake.agents[6].drift_delta = 2
     with prometheus(agents, tmp_path / "prom") as url:
-        code, out, err = run_cli(
-            "live",
-            *SEED_ARGS,
-            "--kubeconfig",
-            str(kubeconfig),
-            "--prometheus",
-            url,
-            "--sample",
-            "0",
-            "--format",
-            "json",
-        )
+        code, out, err = live_prometheus(kubeconfig, url, "--sample", "0", "--format", "json")
     assert code == 1, (out, err)
     report = json.loads(out)
     device = [f for f in report["findings"] if f["fact"] == "device-mode"]
@@ -132,25 +109,14 @@ def test_metric_drift_is_found_without_exec_and_delta_nodes_are_execd(
 
 
 def test_agents_without_feature_metrics_are_execd(
-    cluster: tuple[FakeCluster, Path], tmp_path: Path, run_cli: Cli
+    cluster: tuple[FakeCluster, Path], tmp_path: Path, live_prometheus: Cli
 ) -> None:
     fake, kubeconfig = cluster
     agents = metrics_for(fake)
     agents[7].features = False  # a 1.16 agent: only cilium_version
     del agents[3]  # node-003 is not scraped at all
     with prometheus(agents, tmp_path / "prom") as url:
-        code, out, err = run_cli(
-            "live",
-            *SEED_ARGS,
-            "--kubeconfig",
-            str(kubeconfig),
-            "--prometheus",
-            url,
-            "--sample",
-            "1",
-            "--format",
-            "json",
-        )
+        code, out, err = live_prometheus(kubeconfig, url, "--sample", "1", "--format", "json")
     assert code == 0, (out, err)
     execd = set(status_execs(fake))
     assert {"cilium-00003", "cilium-00007"} <= execd and len(execd) == 3
@@ -158,17 +124,12 @@ def test_agents_without_feature_metrics_are_execd(
     assert "no metrics for 1 agent(s)" in notes and "node-003" in notes
 
 
-def test_prometheus_down_is_one_clear_line(cluster: tuple[FakeCluster, Path], run_cli: Cli) -> None:
+def test_prometheus_down_is_one_clear_line(
+    cluster: tuple[FakeCluster, Path], live_prometheus: Cli
+) -> None:
     _, kubeconfig = cluster
     port = free_port()
-    code, out, err = run_cli(
-        "live",
-        *SEED_ARGS,
-        "--kubeconfig",
-        str(kubeconfig),
-        "--prometheus",
-        f"http://127.0.0.1:{port}",
-    )
+    code, out, err = live_prometheus(kubeconfig, f"http://127.0.0.1:{port}")
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and "Traceback" not in err
     assert f"cannot reach Prometheus at http://127.0.0.1:{port}" in err
@@ -213,61 +174,39 @@ def fake_prometheus() -> Iterator[Callable[..., str]]:
 
 
 def test_prometheus_answering_garbage_is_one_clear_line(
-    cluster: tuple[FakeCluster, Path], run_cli: Cli, fake_prometheus: Callable[..., str]
+    cluster: tuple[FakeCluster, Path], live_prometheus: Cli, fake_prometheus: Callable[..., str]
 ) -> None:
     _, kubeconfig = cluster
     url = fake_prometheus(body=b"<html><body>Grafana login</body></html>")
-    code, out, err = run_cli(
-        "live", *SEED_ARGS, "--kubeconfig", str(kubeconfig), "--prometheus", url
-    )
+    code, out, err = live_prometheus(kubeconfig, url)
     assert code == 2 and out == "" and err.count("\n") == 1
     assert "did not answer with JSON (is this the Prometheus HTTP API?)" in err
     wrong = fake_prometheus(body=json.dumps({"status": "success", "data": {"x": 1}}).encode())
-    code, _, err = run_cli(
-        "live", *SEED_ARGS, "--kubeconfig", str(kubeconfig), "--prometheus", wrong
-    )
+    code, _, err = live_prometheus(kubeconfig, wrong)
     assert code == 2 and "sent no query result" in err
     failing = fake_prometheus(status=503, body=b'{"status":"error","error":"overloaded"}')
-    code, _, err = run_cli(
-        "live", *SEED_ARGS, "--kubeconfig", str(kubeconfig), "--prometheus", failing
-    )
+    code, _, err = live_prometheus(kubeconfig, failing)
     assert code == 2 and "answered 503" in err and "overloaded" in err
 
 
 def test_slow_prometheus_times_out_with_one_line(
-    cluster: tuple[FakeCluster, Path], run_cli: Cli, fake_prometheus: Callable[..., str]
+    cluster: tuple[FakeCluster, Path], live_prometheus: Cli, fake_prometheus: Callable[..., str]
 ) -> None:
     _, kubeconfig = cluster
     url = fake_prometheus(delay=5.0, body=b"{}")
     started = time.monotonic()
-    code, out, err = run_cli(
-        "live",
-        *SEED_ARGS,
-        "--kubeconfig",
-        str(kubeconfig),
-        "--prometheus",
-        url,
-        "--timeout",
-        "1",
-    )
+    code, out, err = live_prometheus(kubeconfig, url, "--timeout", "1")
     assert code == 2 and out == "" and err.count("\n") == 1
     assert "timed out" in err
     assert time.monotonic() - started < 5
 
 
 def test_a_password_in_the_url_is_never_printed(
-    cluster: tuple[FakeCluster, Path], run_cli: Cli
+    cluster: tuple[FakeCluster, Path], live_prometheus: Cli
 ) -> None:
     _, kubeconfig = cluster
     port = free_port()
-    code, _, err = run_cli(
-        "live",
-        *SEED_ARGS,
-        "--kubeconfig",
-        str(kubeconfig),
-        "--prometheus",
-        f"http://admin:s3cret-pw@127.0.0.1:{port}",
-    )
+    code, _, err = live_prometheus(kubeconfig, f"http://admin:s3cret-pw@127.0.0.1:{port}")
     assert code == 2 and "s3cret-pw" not in err and "***@127.0.0.1" in err
 
 

@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import EXAMPLES, REPO
-from tests.fakecluster import FakeCluster
+from tests.fakecluster import FakeCluster, clusters
 from tests.fakecluster import cluster as fake
 from tests.fakecluster.statuses import with_changes
 
@@ -148,16 +148,7 @@ class ServeCluster(FakeCluster):
 
 @pytest.fixture
 def cluster(tmp_path: Path) -> Iterator[Callable[..., tuple[ServeCluster, Path]]]:
-    started: list[ServeCluster] = []
-
-    def start(*args: Any, **kwargs: Any) -> tuple[ServeCluster, Path]:
-        one = ServeCluster(*args, **kwargs).start()
-        started.append(one)
-        return one, one.kubeconfig(tmp_path / f"kubeconfig-{len(started)}")
-
-    yield start
-    for one in started:
-        one.stop()
+    yield from clusters(ServeCluster, tmp_path)
 
 
 def free_port() -> int:

@@ -6,11 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import tomllib
 from hypothesis import given
 from hypothesis import strategies as st
 
 from ciliumdrift.config import _MAY_DECLARE_TABLE, load_settings
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: pytest brings tomli
+    import tomli as tomllib
 
 SPELLINGS = [
     '[tool.ciliumdrift]\nselect = ["CD101"]\n',

@@ -8,7 +8,7 @@ health finding (a warning that fails a run only with ``--fail-on-health``, docs/
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -41,14 +41,68 @@ def _short(good: int | None, total: int | None, word: str, missing: str) -> Unhe
 
 
 def _state_finding(
-    observation: NodeObservation, section: str, label: str, only: tuple[str, ...] = ()
+    observation: NodeObservation,
+    section: str,
+    label: str,
+    only: tuple[str, ...] = (),
+    message: bool = True,
 ) -> Unhealthy | None:
-    """``<label> is <state> <message>`` for an unwell ``<state> <message>`` line."""
+    """``<label> is <state> <message>`` for an unwell ``<state> <message>`` line (the state
+    alone without ``message``)."""
     state = _unwell(observation, section, only)
     if state is None:
         return None
-    text = _state_line(state.state, state.message)
+    text = _state_line(state.state, state.message) if message else state.state
     return Unhealthy(text, f"{label} is {text}")
+
+
+def _state_fact(
+    id: str,
+    status_line: str,
+    section: str,
+    doc: str,
+    *,
+    only: tuple[str, ...] = (),
+    message: bool = True,
+) -> HealthFact:
+    """A ``<status_line>: <state> <message>`` line that is unwell (see :func:`_unwell`):
+    observed as the state and, with ``message``, the agent's message after it."""
+
+    def check(
+        observation: NodeObservation, expectations: Mapping[str, Expectation]
+    ) -> Unhealthy | None:
+        return _state_finding(observation, section, status_line, only, message)
+
+    check.__doc__ = doc
+    return health(id=id, status_line=status_line)(check)
+
+
+def _count_fact(
+    id: str,
+    status_line: str,
+    section: str,
+    doc: str,
+    *,
+    good: str,
+    word: str,
+    missing: str,
+    failing: Callable[[Any], list[str]] | None = None,
+) -> HealthFact:
+    """A ``<good>/<total> <word>`` line with fewer good than total; ``failing`` names the
+    ones that are not (the first five)."""
+
+    def check(
+        observation: NodeObservation, expectations: Mapping[str, Expectation]
+    ) -> Unhealthy | None:
+        state = getattr(observation.status, section, None)
+        if state is None:
+            return None
+        down = failing(state) if failing is not None else []
+        named = f" ({', '.join(down[:5])})" if down else ""
+        return _short(getattr(state, good), state.total, word, f"{missing}{named}")
+
+    check.__doc__ = doc
+    return health(id=id, status_line=status_line)(check)
 
 
 @health(id="node", status_line="Node", expected=None)
@@ -81,10 +135,10 @@ def node(observation: NodeObservation, expectations: Mapping[str, Expectation]) 
     )
 
 
-@health(id="cilium", status_line="Cilium")
-def cilium(
-    observation: NodeObservation, expectations: Mapping[str, Expectation]
-) -> Unhealthy | None:
+cilium = _state_fact(
+    "cilium",
+    "Cilium",
+    "cilium",
     """The agent says it is not Ok (`Cilium: Warning` or `Failure`).
 
     ## Rule
@@ -95,8 +149,8 @@ def cilium(
     ## Sources
     cilium/cilium@v1.18.0:pkg/client/client.go FormatStatusResponse (`Cilium:\\t<state>
     <msg>`), cilium/cilium@v1.18.0:pkg/status/status_collector.go (the probes).
-    """
-    return _state_finding(observation, "cilium", "Cilium")
+    """,
+)
 
 
 @health(id="kubernetes", status_line="Kubernetes")
@@ -122,10 +176,10 @@ def kubernetes(
     return replace(found, causes=causes) if found is not None else None
 
 
-@health(id="kvstore", status_line="KVStore")
-def kvstore(
-    observation: NodeObservation, expectations: Mapping[str, Expectation]
-) -> Unhealthy | None:
+kvstore = _state_fact(
+    "kvstore",
+    "KVStore",
+    "kvstore",
     """The agent's etcd kvstore is in `Warning` or `Failure`.
 
     ## Rule
@@ -136,17 +190,16 @@ def kvstore(
     ## Sources
     cilium/cilium@v1.18.0:pkg/client/client.go FormatStatusResponse
     (`KVStore:\\t<state>\\t<msg>`), cilium/cilium@v1.18.0:pkg/status/status_collector.go.
-    """
-    state = _unwell(observation, "kvstore", _UNWELL)
-    if state is None:
-        return None
-    return Unhealthy(state.state, f"KVStore is {state.state}")
+    """,
+    only=_UNWELL,
+    message=False,
+)
 
 
-@health(id="health-daemon", status_line="Cilium health daemon")
-def health_daemon(
-    observation: NodeObservation, expectations: Mapping[str, Expectation]
-) -> Unhealthy | None:
+health_daemon = _state_fact(
+    "health-daemon",
+    "Cilium health daemon",
+    "health_daemon",
     """cilium-health, the agent's connectivity prober, is not Ok.
 
     ## Rule
@@ -156,17 +209,15 @@ def health_daemon(
     ## Sources
     cilium/cilium@v1.18.0:pkg/client/client.go FormatStatusResponse (`Cilium health
     daemon:\\t<state>\\t<msg>`).
-    """
-    state = _unwell(observation, "health_daemon")
-    if state is None:
-        return None
-    return Unhealthy(state.state, f"Cilium health daemon is {state.state}")
+    """,
+    message=False,
+)
 
 
-@health(id="hubble", status_line="Hubble")
-def hubble(
-    observation: NodeObservation, expectations: Mapping[str, Expectation]
-) -> Unhealthy | None:
+hubble = _state_fact(
+    "hubble",
+    "Hubble",
+    "hubble",
     """Hubble is enabled but in `Warning` or `Failure`.
 
     ## Rule
@@ -176,8 +227,9 @@ def hubble(
     ## Sources
     cilium/cilium@v1.18.0:pkg/client/client.go FormatStatusResponse (`Hubble:\\t<state>
     <msg>`).
-    """
-    return _state_finding(observation, "hubble", "Hubble", _UNWELL)
+    """,
+    only=_UNWELL,
+)
 
 
 @health(id="hubble-metrics", status_line="Hubble")
@@ -200,10 +252,10 @@ def hubble_metrics(
     return Unhealthy(state.metrics_state or "", f"Hubble metrics are {state.metrics_state}")
 
 
-@health(id="cluster-mesh", status_line="ClusterMesh")
-def cluster_mesh(
-    observation: NodeObservation, expectations: Mapping[str, Expectation]
-) -> Unhealthy | None:
+cluster_mesh = _count_fact(
+    "cluster-mesh",
+    "ClusterMesh",
+    "cluster_mesh",
     """Some remote clusters of the mesh are not ready on this node.
 
     ## Rule
@@ -216,21 +268,18 @@ def cluster_mesh(
     cilium/cilium@v1.18.0:pkg/client/client.go FormatStatusResponse (`ClusterMesh:\t%d/%d
     remote clusters ready`, a not-ready cluster printed below it), and
     cilium/cilium@v1.18.0:api/v1/models/cluster_mesh_status.go.
-    """
-    mesh = observation.status.cluster_mesh if observation.status is not None else None
-    if mesh is None:
-        return None
-    down = [c.name for c in mesh.clusters if not c.ready]
-    named = f" ({', '.join(down[:5])})" if down else ""
-    return _short(
-        mesh.ready, mesh.total, "remote clusters ready", f"remote cluster(s) not ready{named}"
-    )
+    """,
+    good="ready",
+    word="remote clusters ready",
+    missing="remote cluster(s) not ready",
+    failing=lambda mesh: [c.name for c in mesh.clusters if not c.ready],
+)
 
 
-@health(id="controllers", status_line="Controller Status")
-def controllers(
-    observation: NodeObservation, expectations: Mapping[str, Expectation]
-) -> Unhealthy | None:
+controllers = _count_fact(
+    "controllers",
+    "Controller Status",
+    "controllers",
     """Some of the agent's controllers keep failing.
 
     ## Rule
@@ -241,19 +290,18 @@ def controllers(
     ## Sources
     cilium/cilium@v1.18.0:pkg/client/client.go FormatStatusResponse (`Controller
     Status:\\t%d/%d healthy`, a controller with ConsecutiveFailureCount > 0 is failing).
-    """
-    state = observation.status.controllers if observation.status is not None else None
-    if state is None:
-        return None
-    failing = [c.name for c in state.controllers if c.failure_count > 0]
-    named = f" ({', '.join(failing[:5])})" if failing else ""
-    return _short(state.healthy, state.total, "healthy", f"controller(s) failing{named}")
+    """,
+    good="healthy",
+    word="healthy",
+    missing="controller(s) failing",
+    failing=lambda state: [c.name for c in state.controllers if c.failure_count > 0],
+)
 
 
-@health(id="cluster-health", status_line="Cluster health")
-def cluster_health(
-    observation: NodeObservation, expectations: Mapping[str, Expectation]
-) -> Unhealthy | None:
+cluster_health = _count_fact(
+    "cluster-health",
+    "Cluster health",
+    "cluster_health",
     """Some nodes do not answer this node's connectivity probes.
 
     ## Rule
@@ -264,11 +312,11 @@ def cluster_health(
     ## Sources
     cilium/cilium@v1.18.0:cilium-dbg/cmd/status.go (the `Cluster health:` line, printed by
     GetAndFormatHealthStatus of cilium/cilium@v1.18.0:pkg/health/client, `%d/%d reachable`).
-    """
-    state = observation.status.cluster_health if observation.status is not None else None
-    return (
-        _short(state.reachable, state.total, "reachable", "node(s) unreachable") if state else None
-    )
+    """,
+    good="reachable",
+    word="reachable",
+    missing="node(s) unreachable",
+)
 
 
 @health(id="modules-health", status_line="Modules Health")

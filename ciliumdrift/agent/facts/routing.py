@@ -26,7 +26,7 @@ from ciliumdrift.agent.explain import (
 )
 from ciliumdrift.agent.fact import Conflict, Expectation, NodeContext, fact
 from ciliumdrift.agent.facts._common import expect, from_outcome, possible, standard
-from ciliumdrift.model import CauseKind, Evidence, Severity
+from ciliumdrift.model import CauseKind, Evidence, Origin, Severity
 from ciliumdrift.parse.model import Status
 
 _VALID_ROUTING = ("tunnel", "native")
@@ -123,28 +123,13 @@ def _routing_conflicts(ctx: NodeContext, mode: str, protocol: str) -> list[Confl
         and not masq_agent
     ):
         out.append(
-            conflict(
+            _without_native_cidr(
                 "native-routing-without-cidr",
-                "native routing with IPv4 masquerading needs ipv4NativeRoutingCIDR: the agent "
-                "exits at start",
-                [
-                    Candidate(
-                        STRONG,
-                        cause(
-                            CauseKind.REQUIREMENT_MISSING,
-                            "native routing cidr must be configured with option "
-                            "--ipv4-native-routing-cidr (checkIPv4NativeRoutingCIDR).",
-                            said("routingMode", routing),
-                            said("ipv4NativeRoutingCIDR", None),
-                        ),
-                        values_fix(
-                            "Name the CIDR that is routable without masquerading",
-                            [("ipv4NativeRoutingCIDR", _pod_cidr_hint(ctx))],
-                        ),
-                    )
-                ],
+                "ipv4",
+                (said("routingMode", routing),),
+                "Name the CIDR that is routable without masquerading",
+                _pod_cidr_hint(ctx),
                 routing.origin,
-                fatal=True,
             )
         )
     _, v6 = masquerading_families(ctx)
@@ -156,33 +141,51 @@ def _routing_conflicts(ctx: NodeContext, mode: str, protocol: str) -> list[Confl
         and not s.truthy(s.helm(ctx, "ipMasqAgent.enabled").value)
     ):
         out.append(
-            conflict(
+            _without_native_cidr(
                 "native-routing-without-ipv6-cidr",
-                "native routing with IPv6 masquerading needs ipv6NativeRoutingCIDR: the agent "
-                "exits at start",
-                [
-                    Candidate(
-                        STRONG,
-                        cause(
-                            CauseKind.REQUIREMENT_MISSING,
-                            "native routing cidr must be configured with option "
-                            "--ipv6-native-routing-cidr (checkIPv6NativeRoutingCIDR).",
-                            said("routingMode", routing),
-                            said("ipv6.enabled", s.ipv6_enabled(ctx)),
-                            said("ipv6NativeRoutingCIDR", None),
-                        ),
-                        values_fix(
-                            "Name the IPv6 CIDR that is routable without masquerading",
-                            [("ipv6NativeRoutingCIDR", "fd00::/104")],
-                        ),
-                    )
-                ],
+                "ipv6",
+                (said("routingMode", routing), said("ipv6.enabled", s.ipv6_enabled(ctx))),
+                "Name the IPv6 CIDR that is routable without masquerading",
+                "fd00::/104",
                 routing.origin,
-                fatal=True,
             )
         )
     out.extend(_dsr_conflicts(ctx, mode, protocol))
     return out
+
+
+def _without_native_cidr(
+    id: str,
+    family: str,
+    shown: tuple[Evidence, ...],
+    fix: str,
+    hint: str,
+    origin: Origin | None,
+) -> Conflict:
+    """Native routing with ``family`` masquerading and no ``<family>NativeRoutingCIDR``: the
+    agent exits at start (checkIPv4NativeRoutingCIDR, checkIPv6NativeRoutingCIDR)."""
+    key = f"{family}NativeRoutingCIDR"
+    check = f"check{family.replace('ipv', 'IPv')}NativeRoutingCIDR"
+    return conflict(
+        id,
+        f"native routing with {family.replace('ipv', 'IPv')} masquerading needs {key}: the agent "
+        "exits at start",
+        [
+            Candidate(
+                STRONG,
+                cause(
+                    CauseKind.REQUIREMENT_MISSING,
+                    "native routing cidr must be configured with option "
+                    f"--{family}-native-routing-cidr ({check}).",
+                    *shown,
+                    said(key, None),
+                ),
+                values_fix(fix, [(key, hint)]),
+            )
+        ],
+        origin,
+        fatal=True,
+    )
 
 
 def _dsr_conflicts(ctx: NodeContext, mode: str, protocol: str) -> list[Conflict]:
