@@ -166,15 +166,7 @@ def _with_fields(cls: type[_T], declared: dict[str, Field[Any]], *, slots: bool)
         setattr(cls, "__match_args__", tuple(positional))  # noqa: B010 - mypy refuses the plain form
     if not slots:
         return cls
-    inherited = {
-        slot
-        for base in cls.__mro__[1:-1]
-        for slot in (
-            (base.__dict__.get("__slots__", ()),)
-            if isinstance(base.__dict__.get("__slots__", ()), str)
-            else base.__dict__.get("__slots__", ())
-        )
-    }
+    inherited = {slot for base in cls.__mro__[1:-1] for slot in _slots_of(base)}
     body = dict(cls.__dict__)
     for name in (*declared, "__dict__", "__weakref__"):
         body.pop(name, None)
@@ -183,6 +175,11 @@ def _with_fields(cls: type[_T], declared: dict[str, Field[Any]], *, slots: bool)
     slotted: type[_T] = metaclass(cls.__name__, cls.__bases__, body)
     slotted.__qualname__ = cls.__qualname__
     return slotted
+
+
+def _slots_of(cls: type[Any]) -> tuple[str, ...]:
+    slots = cls.__dict__.get("__slots__", ())
+    return (slots,) if isinstance(slots, str) else tuple(slots)
 
 
 @functools.cache

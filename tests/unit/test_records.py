@@ -345,3 +345,27 @@ def test_declaration_errors_are_dataclass_s() -> None:
         @record
         class Loose:
             loose = field(default=1)
+
+
+class _Slotted:
+    __slots__ = ("shared",)
+
+
+class _OneSlot:
+    __slots__ = "single"
+
+
+@pytest.mark.parametrize("base", [_Slotted, _OneSlot])
+def test_slots_a_base_already_has_are_not_declared_again(base: type[Any]) -> None:
+    def declare(decorate: Any) -> type[Any]:
+        @decorate
+        class Child(base):  # type: ignore[valid-type, misc]
+            shared: int = 0
+            own: str = ""
+
+        return Child
+
+    Theirs = declare(dataclasses.dataclass(frozen=True, slots=True))
+    Ours = declare(record(slots=True))
+    assert Theirs.__slots__ == Ours.__slots__
+    assert Ours(1, "x").shared == 1 and not hasattr(Ours(1, "x"), "__dict__")
