@@ -3,9 +3,10 @@
 The package declares about 150 module-level patterns (status lines, agent and kernel log
 formats, GitOps version ranges, escaping), and ``re.compile`` costs 30 to 500 µs each: a
 ``ciliumdrift check`` of the seed example uses 38 of them, and compiling all of them at
-import took about 13 ms of every start, 8 ms of it for patterns that check never used. :func:`lazy_pattern` returns a stand-in that compiles on
-the first attribute it is asked for, then keeps the compiled pattern's bound methods as its
-own attributes, so that later calls cost what a compiled pattern's calls cost.
+import took about 13 ms of every start, 8 ms of it for patterns that check never used.
+:func:`lazy_pattern` returns a stand-in that compiles on the first attribute it is asked
+for, then keeps the compiled pattern's bound methods as its own attributes, so that later
+calls cost what a compiled pattern's calls cost.
 """
 
 from __future__ import annotations
