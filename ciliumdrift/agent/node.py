@@ -152,7 +152,7 @@ def _label(fact_id: str | None) -> str:
     return label
 
 
-_Candidate = tuple[known.Behaviour, LogEntry, known.Match | None]
+_Candidate = tuple[known.Behaviour, LogEntry, known.Match]
 
 
 def _best_per_line(
@@ -172,10 +172,35 @@ def _best_per_line(
     return [max(group, key=rank) for _, group in sorted(by_line.items())]
 
 
+def _rows_to_report(
+    ctx: NodeContext,
+    node: str | None,
+    matches: Iterable[tuple[known.Behaviour, LogEntry]],
+    expectations: Mapping[str, Expectation],
+    drift: Sequence[Finding],
+    rank: Callable[[_Candidate], Any],
+) -> tuple[list[tuple[known.Behaviour, LogEntry, known.Match, Expectation | None]], list[int]]:
+    """The best known behaviour of each log line, but for the facts a drift finding on this
+    node already explains; and every line a known behaviour explains (reported or not)."""
+    explained = {(f.node, f.fact) for f in drift}
+    rows = []
+    lines = []
+    for row, entry, found in _best_per_line(ctx, matches, expectations, rank):
+        lines.append(entry.line)
+        if row.fact is not None and (node, row.fact) in explained:
+            continue
+        expectation = expectations.get(row.fact) if row.fact else None
+        rows.append((row, entry, found, expectation))
+    return rows, lines
+
+
+def _row_severity(row: known.Behaviour) -> Severity:
+    return Severity.ERROR if row.effect in ("fatal", "retry") else Severity.WARNING
+
+
 def _held(item: _Candidate) -> int:
-    """How well the inputs confirm a row's conditions: certainly, possibly, not at all."""
-    found = item[2]
-    return 2 if found is not None and found.certain else 1 if found is not None else 0
+    """How well the inputs confirm a row's conditions: certainly or possibly."""
+    return 2 if item[2].certain else 1
 
 
 def agent_log_findings(
@@ -197,19 +222,12 @@ def agent_log_findings(
     log = ctx.agent_log
     if log is None:
         return []
-    explained = {(f.node, f.fact) for f in drift}
     out: list[Finding] = []
-    covered: set[int] = set()
-    for row, entry, found in _best_per_line(ctx, known.log_matches(log), expectations, _held):
-        covered.add(entry.line)
-        if row.fact is not None and (node, row.fact) in explained:
-            continue
-        expectation = expectations.get(row.fact) if row.fact else None
-        evidence = [known.log_evidence(log, entry)]
-        if found is not None:
-            evidence.extend(found.evidence)
+    rows, covered = _rows_to_report(ctx, node, known.log_matches(log), expectations, drift, _held)
+    for row, entry, found, expectation in rows:
+        evidence = [known.log_evidence(log, entry), *found.evidence]
         evidence.append(Evidence(f"known behaviour {row.id}: {row.source_text()}"))
-        severity = Severity.ERROR if row.effect in ("fatal", "retry") else Severity.WARNING
+        severity = _row_severity(row)
         message = f"agent log {log.where(entry)}: {row.summary}"
         if row.fact in matched and row.observed is not None:
             # The status shows the configured value: the line is from an earlier run.
@@ -313,25 +331,17 @@ def kernel_log_findings(
     log = ctx.kernel_log
     if log is None:
         return []
-    explained = {(f.node, f.fact) for f in drift}
     out: list[Finding] = []
-    reported: list[int] = []
     # One row per line: the one whose conditions hold, the most specific first.
-    best = _best_per_line(ctx, known.kernel_log_matches(log), expectations, _fit)
-    for row, entry, found in best:
-        reported.append(entry.line)
-        if row.fact is not None and (node, row.fact) in explained:
-            continue
-        expectation = expectations.get(row.fact) if row.fact else None
-        evidence = [known.log_evidence(log, entry)]
-        if found is not None:
-            evidence.extend(found.evidence)
-            if found.unknown:
-                evidence.append(Evidence("not known from the inputs: " + "; ".join(found.unknown)))
-        else:
-            evidence.append(Evidence("the row's conditions (versions, kernel) do not all hold"))
+    rows, reported = _rows_to_report(
+        ctx, node, known.kernel_log_matches(log), expectations, drift, _fit
+    )
+    for row, entry, found, expectation in rows:
+        evidence = [known.log_evidence(log, entry), *found.evidence]
+        if found.unknown:
+            evidence.append(Evidence("not known from the inputs: " + "; ".join(found.unknown)))
         evidence.append(Evidence(f"known behaviour {row.id}: {row.source_text()}"))
-        severity = Severity.ERROR if row.effect in ("fatal", "retry") else Severity.WARNING
+        severity = _row_severity(row)
         process = process_of(log, entry)
         if process is not None and not process.startswith("cilium"):
             # The trace names another process: another BPF user hit it, not the agent.
